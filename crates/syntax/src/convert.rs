@@ -1,0 +1,621 @@
+//! Turns the pest pairs of one line into owned AST nodes: text decoded, numbers parsed.
+//!
+//! The grammar guarantees the shape of the pairs, but nothing here trusts that blindly: every
+//! step that expects a child returns `None` when it is missing, and the caller turns that into
+//! an error line. A grammar change that forgets this file is a diagnostic, never a panic.
+
+use pest::iterators::Pair;
+
+use crate::ast::{
+    Audience, AudienceRef, BinaryOp, BoolWord, ChoiceItem, Comment, Expectation, Expr, ExprKind,
+    FieldDecl, FieldType, FieldTypeKind, FlagDecl, Ident, ItemKind, Literal, LiteralKind, NodeHead,
+    NodeKind, NodeName, Number, OptionStmt, Outcome, OutcomeKind, Pattern, Range, Segment,
+    StmtKind, TestHead, Text, TreeHead, TreeName, UseDecl, VarName,
+};
+use crate::diagnostic::Diagnostic;
+use crate::grammar::Rule;
+use crate::{Span, codes};
+
+type P<'i> = Pair<'i, Rule>;
+
+/// Words that read as operators or values in conditions, so they cannot name a field or flag.
+const RESERVED: &[&str] = &["and", "or", "not", "yes", "no", "true", "false"];
+
+pub(crate) struct Convert<'d> {
+    /// Offset of the line's first parsed character in the file.
+    base: usize,
+    diagnostics: &'d mut Vec<Diagnostic>,
+}
+
+fn kids<'i>(pair: &P<'i>) -> Vec<P<'i>> {
+    pair.clone().into_inner().collect()
+}
+
+fn find<'i>(kids: &[P<'i>], rule: Rule) -> Option<P<'i>> {
+    kids.iter().find(|p| p.as_rule() == rule).cloned()
+}
+
+fn find_all<'a, 'i>(kids: &'a [P<'i>], rule: Rule) -> impl Iterator<Item = &'a P<'i>> {
+    kids.iter().filter(move |p| p.as_rule() == rule)
+}
+
+/// Stores `value` unless the slot is taken; a taken slot returns `what` for the diagnostic.
+/// The first one written wins, so a duplicate never silently replaces what came before it.
+fn keep_first<T>(slot: &mut Option<T>, value: T, what: &'static str) -> Option<&'static str> {
+    if slot.is_some() {
+        Some(what)
+    } else {
+        *slot = Some(value);
+        None
+    }
+}
+
+impl<'d> Convert<'d> {
+    pub(crate) fn new(base: usize, diagnostics: &'d mut Vec<Diagnostic>) -> Self {
+        Convert { base, diagnostics }
+    }
+
+    fn span(&self, pair: &P<'_>) -> Span {
+        let span = pair.as_span();
+        Span::new(span.start(), span.end()).shifted(self.base)
+    }
+
+    /// Splits a `top_line`/`body_line` pair into its statement and its trailing comment.
+    fn line_parts<'i>(&self, line: P<'i>) -> (Option<P<'i>>, Option<Comment>) {
+        let mut stmt = None;
+        let mut comment = None;
+        for pair in line.into_inner() {
+            match pair.as_rule() {
+                Rule::trailing_comment => {
+                    comment = Some(Comment {
+                        text: pair.as_str()[1..].trim_end().to_owned(),
+                        span: self.span(&pair),
+                    });
+                }
+                Rule::EOI => {}
+                _ => stmt = Some(pair),
+            }
+        }
+        (stmt, comment)
+    }
+
+    pub(crate) fn top_line(&mut self, line: P<'_>) -> Option<(ItemKind, Span, Option<Comment>)> {
+        let (stmt, comment) = self.line_parts(line);
+        let stmt = stmt?;
+        let span = self.span(&stmt);
+        Some((self.item_kind(&stmt)?, span, comment))
+    }
+
+    pub(crate) fn body_line(&mut self, line: P<'_>) -> Option<(StmtKind, Span, Option<Comment>)> {
+        let (stmt, comment) = self.line_parts(line);
+        let stmt = stmt?;
+        let span = self.span(&stmt);
+        Some((self.stmt_kind(&stmt)?, span, comment))
+    }
+
+    // ------------------------------------------------------------ top-level lines
+
+    fn item_kind(&mut self, pair: &P<'_>) -> Option<ItemKind> {
+        let k = kids(pair);
+        Some(match pair.as_rule() {
+            Rule::tree_head => ItemKind::Tree(TreeHead {
+                name: TreeName(self.ident(&find(&k, Rule::tree_name)?)),
+                title: self.opt_template(&k),
+            }),
+            Rule::tests_head => {
+                ItemKind::TestsFor(TreeName(self.ident(&find(&k, Rule::tree_name)?)))
+            }
+            Rule::use_decl => ItemKind::Use(UseDecl {
+                path: self.plain(&find(&k, Rule::plain)?),
+            }),
+            Rule::flag_decl => ItemKind::Flag(FlagDecl {
+                name: self.declared_var(&find(&k, Rule::var_name)?),
+                label: self.opt_template(&k),
+            }),
+            Rule::node_head | Rule::feedback_head => ItemKind::Node(NodeHead {
+                kind: if pair.as_rule() == Rule::node_head {
+                    NodeKind::Step
+                } else {
+                    NodeKind::Feedback
+                },
+                name: NodeName(self.ident(&find(&k, Rule::node_name)?)),
+                title: self.opt_template(&k),
+            }),
+            Rule::test_head => ItemKind::Test(TestHead {
+                name: self.plain(&find(&k, Rule::plain)?),
+            }),
+            Rule::field_decl => ItemKind::Field(Box::new(self.field_decl(&k)?)),
+            _ => return None,
+        })
+    }
+
+    fn opt_template(&mut self, kids: &[P<'_>]) -> Option<Text> {
+        find(kids, Rule::template).map(|p| self.template(&p))
+    }
+
+    fn field_decl(&mut self, k: &[P<'_>]) -> Option<FieldDecl> {
+        let name = self.declared_var(&find(k, Rule::var_name)?);
+        let ty = self.field_type(&find(k, Rule::field_type)?)?;
+        let mut decl = FieldDecl {
+            name,
+            ty,
+            label: None,
+            required: None,
+            pattern: None,
+            range: None,
+            default: None,
+        };
+        for extra in k {
+            let span = self.span(extra);
+            let what = match extra.as_rule() {
+                Rule::field_label => {
+                    let text = self.template(&find(&kids(extra), Rule::template)?);
+                    keep_first(&mut decl.label, text, "a label")
+                }
+                Rule::required => keep_first(&mut decl.required, span, "`required`"),
+                Rule::pattern => {
+                    let pattern = self.raw(&find(&kids(extra), Rule::raw)?);
+                    keep_first(&mut decl.pattern, pattern, "a `pattern`")
+                }
+                Rule::range => {
+                    let range = self.range(extra)?;
+                    keep_first(&mut decl.range, range, "a `range`")
+                }
+                Rule::default => {
+                    let literal = self.literal(&find(&kids(extra), Rule::literal)?)?;
+                    keep_first(&mut decl.default, literal, "a default value")
+                }
+                _ => None,
+            };
+            if let Some(what) = what {
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        codes::DUPLICATE_PROPERTY,
+                        span,
+                        format!("field `{}` already has {what}", decl.name.as_str()),
+                    )
+                    .with_hint("keep one of them"),
+                );
+            }
+        }
+        Some(decl)
+    }
+
+    fn field_type(&mut self, pair: &P<'_>) -> Option<FieldType> {
+        let span = self.span(pair);
+        let inner = pair.clone().into_inner().next()?;
+        let kind = match inner.as_rule() {
+            Rule::ty_text => FieldTypeKind::Text,
+            Rule::ty_number => FieldTypeKind::Number,
+            Rule::ty_yesno => FieldTypeKind::YesNo,
+            Rule::ty_date => FieldTypeKind::Date,
+            Rule::ty_choice => {
+                let mut items = Vec::new();
+                for item in find_all(&kids(&inner), Rule::choice_item) {
+                    let k = kids(item);
+                    items.push(ChoiceItem {
+                        value: self.ident(&find(&k, Rule::choice_value)?),
+                        label: self.opt_template(&k),
+                    });
+                }
+                FieldTypeKind::Choice(items)
+            }
+            _ => return None,
+        };
+        Some(FieldType { kind, span })
+    }
+
+    // ------------------------------------------------------------ indented lines
+
+    fn stmt_kind(&mut self, pair: &P<'_>) -> Option<StmtKind> {
+        let k = kids(pair);
+        Some(match pair.as_rule() {
+            Rule::tags_prop => {
+                StmtKind::Tags(find_all(&k, Rule::tag).map(|tag| self.ident(tag)).collect())
+            }
+            Rule::audience_prop => StmtKind::Audience(
+                find_all(&k, Rule::audience)
+                    .map(|a| self.audience(a))
+                    .collect(),
+            ),
+            Rule::start_prop => StmtKind::Start(NodeName(self.ident(&find(&k, Rule::node_name)?))),
+            Rule::version_prop => StmtKind::Version(self.plain(&find(&k, Rule::plain)?)),
+            Rule::escalation_prop => StmtKind::Escalation(self.plain(&find(&k, Rule::plain)?)),
+            Rule::description_prop => {
+                StmtKind::Description(self.template(&find(&k, Rule::template)?))
+            }
+            Rule::say => StmtKind::Say(self.template(&find(&k, Rule::template)?)),
+            Rule::agent_text => StmtKind::Agent(self.template(&find(&k, Rule::template)?)),
+            Rule::customer_text => StmtKind::Customer(self.template(&find(&k, Rule::template)?)),
+            Rule::note => StmtKind::Note(self.template(&find(&k, Rule::template)?)),
+            Rule::ask => StmtKind::Ask(
+                find_all(&k, Rule::var_name)
+                    .map(|v| VarName(self.ident(v)))
+                    .collect(),
+            ),
+            Rule::set => StmtKind::Set {
+                var: VarName(self.ident(&find(&k, Rule::var_name)?)),
+                value: match find(&k, Rule::expr) {
+                    Some(expr) => Some(self.expr(&expr)?),
+                    None => None,
+                },
+            },
+            Rule::option => StmtKind::Option(self.option(&k)?),
+            Rule::goto => StmtKind::Goto(self.target(&k)?),
+            Rule::route_if => StmtKind::If {
+                condition: self.expr(&find(&k, Rule::expr)?)?,
+                target: self.target(&k)?,
+            },
+            Rule::route_else => StmtKind::Else(self.target(&k)?),
+            Rule::call => StmtKind::Call {
+                tree: TreeName(self.ident(&find(&k, Rule::tree_name)?)),
+                then: self.target(&k)?,
+            },
+            Rule::return_stmt => StmtKind::Return,
+            Rule::end_stmt => StmtKind::End(self.outcome(&find(&k, Rule::outcome)?)?),
+            Rule::rating => StmtKind::Rating {
+                var: self.declared_var(&find(&k, Rule::var_name)?),
+                question: self.template(&find(&k, Rule::template)?),
+                range: self.range(&find(&k, Rule::range_bounds)?)?,
+            },
+            Rule::comment_q => StmtKind::FeedbackComment {
+                var: self.declared_var(&find(&k, Rule::var_name)?),
+                question: self.template(&find(&k, Rule::template)?),
+            },
+            Rule::as_stmt => StmtKind::As(self.audience(&find(&k, Rule::audience)?)),
+            Rule::answer => StmtKind::Answer {
+                var: VarName(self.ident(&find(&k, Rule::var_name)?)),
+                value: self.literal(&find(&k, Rule::literal)?)?,
+            },
+            Rule::choose => StmtKind::Choose(self.template(&find(&k, Rule::template)?)),
+            Rule::back => StmtKind::Back,
+            Rule::skip => StmtKind::Skip(self.plain(&find(&k, Rule::plain)?)),
+            Rule::escalate => StmtKind::Escalate(self.plain(&find(&k, Rule::plain)?)),
+            Rule::expect => StmtKind::Expect(self.expectation(k.last()?)?),
+            _ => return None,
+        })
+    }
+
+    fn target(&mut self, kids: &[P<'_>]) -> Option<NodeName> {
+        Some(NodeName(self.ident(&find(kids, Rule::target)?)))
+    }
+
+    fn option(&mut self, k: &[P<'_>]) -> Option<OptionStmt> {
+        let mut option = OptionStmt {
+            label: self.template(&find(k, Rule::template)?),
+            target: self.target(k)?,
+            only: None,
+            guard: None,
+        };
+        for extra in k {
+            let span = self.span(extra);
+            let hint = match extra.as_rule() {
+                Rule::agent_only => keep_first(
+                    &mut option.only,
+                    (Audience::Agent, span),
+                    "an option is for agents, for customers, or for both; keep one restriction",
+                ),
+                Rule::customer_only => keep_first(
+                    &mut option.only,
+                    (Audience::Customer, span),
+                    "an option is for agents, for customers, or for both; keep one restriction",
+                ),
+                Rule::guard => {
+                    let expr = self.expr(&find(&kids(extra), Rule::expr)?)?;
+                    keep_first(
+                        &mut option.guard,
+                        expr,
+                        "join the conditions into one with `and`",
+                    )
+                }
+                _ => None,
+            };
+            if let Some(hint) = hint {
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        codes::DUPLICATE_PROPERTY,
+                        span,
+                        "this option is restricted twice",
+                    )
+                    .with_hint(hint),
+                );
+            }
+        }
+        Some(option)
+    }
+
+    fn outcome(&mut self, pair: &P<'_>) -> Option<Outcome> {
+        let span = self.span(pair);
+        let k = kids(pair);
+        let first = k.first()?;
+        let named = |this: &mut Self| -> Option<Text> {
+            let inner = find(&kids(first), Rule::plain)?;
+            Some(this.plain(&inner))
+        };
+        let kind = match first.as_rule() {
+            Rule::resolved => OutcomeKind::Resolved,
+            Rule::escalated => OutcomeKind::Escalated(named(self)?),
+            Rule::callback => OutcomeKind::Callback,
+            Rule::transferred => OutcomeKind::Transferred(named(self)?),
+            Rule::abandoned => OutcomeKind::Abandoned,
+            _ => return None,
+        };
+        let code = match find(&k, Rule::outcome_code) {
+            Some(code) => Some(self.plain(&find(&kids(&code), Rule::plain)?)),
+            None => None,
+        };
+        Some(Outcome { kind, code, span })
+    }
+
+    fn expectation(&mut self, pair: &P<'_>) -> Option<Expectation> {
+        let k = kids(pair);
+        Some(match pair.as_rule() {
+            Rule::expect_end => Expectation::End(self.outcome(&find(&k, Rule::outcome)?)?),
+            Rule::expect_node => {
+                Expectation::Node(NodeName(self.ident(&find(&k, Rule::node_name)?)))
+            }
+            Rule::expect_field => Expectation::Field {
+                var: VarName(self.ident(&find(&k, Rule::var_name)?)),
+                value: self.literal(&find(&k, Rule::literal)?)?,
+            },
+            Rule::expect_text => Expectation::TextContains(self.plain(&find(&k, Rule::plain)?)),
+            _ => return None,
+        })
+    }
+
+    // ------------------------------------------------------------ names and values
+
+    fn ident(&self, pair: &P<'_>) -> Ident {
+        Ident {
+            text: pair.as_str().to_owned(),
+            span: self.span(pair),
+        }
+    }
+
+    /// A field or flag name being declared: reserved words are refused here, because a
+    /// condition could never read them.
+    fn declared_var(&mut self, pair: &P<'_>) -> VarName {
+        let ident = self.ident(pair);
+        if RESERVED.contains(&ident.text.as_str()) {
+            self.diagnostics.push(
+                Diagnostic::new(
+                    codes::RESERVED_NAME,
+                    ident.span,
+                    format!(
+                        "`{}` is a reserved word and cannot name a field or flag",
+                        ident.text
+                    ),
+                )
+                .with_hint(format!("pick another name, like `{}_answer`", ident.text)),
+            );
+        }
+        VarName(ident)
+    }
+
+    fn audience(&mut self, pair: &P<'_>) -> AudienceRef {
+        let name = self.ident(pair);
+        let audience = Audience::from_name(&name.text);
+        if audience.is_none() {
+            self.diagnostics.push(
+                Diagnostic::new(
+                    codes::UNKNOWN_AUDIENCE,
+                    name.span,
+                    format!("unknown audience `{}`", name.text),
+                )
+                .with_hint("the audiences are `agent` and `customer`"),
+            );
+        }
+        AudienceRef { name, audience }
+    }
+
+    fn number(&mut self, pair: &P<'_>) -> Number {
+        let text = pair.as_str().to_owned();
+        let span = self.span(pair);
+        let value = text.parse::<f64>().unwrap_or(f64::INFINITY);
+        if !value.is_finite() {
+            self.diagnostics.push(
+                Diagnostic::new(codes::BAD_NUMBER, span, "this number is too large")
+                    .with_hint("numbers must stay below about 1.8e308"),
+            );
+        }
+        Number { value, text, span }
+    }
+
+    fn range(&mut self, pair: &P<'_>) -> Option<Range> {
+        let span = self.span(pair);
+        let k = kids(pair);
+        let mut bounds = find_all(&k, Rule::signed_number);
+        let min = self.number(bounds.next()?);
+        let max = self.number(bounds.next()?);
+        if min.value > max.value {
+            self.diagnostics.push(
+                Diagnostic::new(
+                    codes::EMPTY_RANGE,
+                    span,
+                    format!("the range {}..{} is empty", min.text, max.text),
+                )
+                .with_hint(format!(
+                    "write the smaller bound first: {}..{}",
+                    max.text, min.text
+                )),
+            );
+        }
+        Some(Range { min, max, span })
+    }
+
+    fn literal(&mut self, pair: &P<'_>) -> Option<Literal> {
+        let span = self.span(pair);
+        let inner = pair.clone().into_inner().next()?;
+        let kind = match inner.as_rule() {
+            Rule::signed_number => LiteralKind::Number(self.number(&inner)),
+            Rule::plain => LiteralKind::Text(self.plain(&inner)),
+            Rule::yes_no => LiteralKind::Bool(BoolWord::from_word(inner.as_str())?),
+            Rule::choice_value => LiteralKind::Choice(self.ident(&inner)),
+            _ => return None,
+        };
+        Some(Literal { kind, span })
+    }
+
+    // ------------------------------------------------------------ quoted text
+
+    fn template(&mut self, pair: &P<'_>) -> Text {
+        self.text(pair)
+    }
+
+    fn plain(&mut self, pair: &P<'_>) -> Text {
+        self.text(pair)
+    }
+
+    /// Decodes `template` and `plain` strings; only templates can hold placeholders.
+    fn text(&mut self, pair: &P<'_>) -> Text {
+        let mut segments: Vec<Segment> = Vec::new();
+        let mut literal = String::new();
+        for part in pair.clone().into_inner() {
+            match part.as_rule() {
+                Rule::template_chars | Rule::plain_chars => literal.push_str(part.as_str()),
+                Rule::escape => self.escape(&part, &mut literal),
+                Rule::placeholder => {
+                    if let Some(name) = find(&kids(&part), Rule::var_name) {
+                        if !literal.is_empty() {
+                            segments.push(Segment::Literal(std::mem::take(&mut literal)));
+                        }
+                        segments.push(Segment::Field(VarName(self.ident(&name))));
+                    }
+                }
+                _ => {}
+            }
+        }
+        if !literal.is_empty() {
+            segments.push(Segment::Literal(literal));
+        }
+        Text {
+            segments,
+            span: self.span(pair),
+        }
+    }
+
+    fn escape(&mut self, part: &P<'_>, out: &mut String) {
+        let raw = part.as_str();
+        let body = &raw[1..];
+        let decoded = match body {
+            "\"" => Some('"'),
+            "\\" => Some('\\'),
+            "n" => Some('\n'),
+            "t" => Some('\t'),
+            "{" => Some('{'),
+            "}" => Some('}'),
+            _ => body
+                .strip_prefix("u{")
+                .and_then(|hex| hex.strip_suffix('}'))
+                .and_then(|hex| u32::from_str_radix(hex, 16).ok())
+                .and_then(char::from_u32),
+        };
+        match decoded {
+            Some(c) => out.push(c),
+            None => {
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        codes::UNKNOWN_ESCAPE,
+                        self.span(part),
+                        format!("unknown escape `{raw}`"),
+                    )
+                    .with_hint(
+                        "the escapes are \\\" \\\\ \\n \\t \\{ \\} and \\u{hex}; write \\\\ for a backslash",
+                    ),
+                );
+                out.push_str(raw);
+            }
+        }
+    }
+
+    fn raw(&self, pair: &P<'_>) -> Pattern {
+        let mut regex = String::new();
+        for part in pair.clone().into_inner() {
+            match part.as_rule() {
+                Rule::raw_chars => regex.push_str(part.as_str()),
+                Rule::raw_quote => regex.push('"'),
+                _ => {}
+            }
+        }
+        Pattern {
+            regex,
+            span: self.span(pair),
+        }
+    }
+
+    // ------------------------------------------------------------ expressions
+
+    fn expr(&mut self, pair: &P<'_>) -> Option<Expr> {
+        let span = self.span(pair);
+        match pair.as_rule() {
+            Rule::expr => self.expr(&pair.clone().into_inner().next()?),
+            Rule::or_expr | Rule::and_expr | Rule::compare | Rule::sum | Rule::product => {
+                let mut parts = pair.clone().into_inner();
+                let mut lhs = self.expr(&parts.next()?)?;
+                while let Some(op) = parts.next() {
+                    let op = BinaryOp::from_token(op.as_str())?;
+                    let rhs = self.expr(&parts.next()?)?;
+                    let span = lhs.span.cover(rhs.span);
+                    lhs = Expr {
+                        kind: ExprKind::Binary {
+                            op,
+                            lhs: Box::new(lhs),
+                            rhs: Box::new(rhs),
+                        },
+                        span,
+                    };
+                }
+                Some(lhs)
+            }
+            Rule::not_expr | Rule::unary => {
+                let k = kids(pair);
+                match k.as_slice() {
+                    [single] => self.expr(single),
+                    [op, operand] => {
+                        let operand = Box::new(self.expr(operand)?);
+                        let kind = if op.as_rule() == Rule::op_not {
+                            ExprKind::Not(operand)
+                        } else {
+                            ExprKind::Neg(operand)
+                        };
+                        Some(Expr { kind, span })
+                    }
+                    _ => None,
+                }
+            }
+            Rule::number => Some(Expr {
+                kind: ExprKind::Number(self.number(pair)),
+                span,
+            }),
+            Rule::plain => Some(Expr {
+                kind: ExprKind::Text(self.plain(pair)),
+                span,
+            }),
+            Rule::yes_no => Some(Expr {
+                kind: ExprKind::Bool(BoolWord::from_word(pair.as_str())?),
+                span,
+            }),
+            Rule::name_ref => Some(Expr {
+                kind: ExprKind::Name(self.ident(pair)),
+                span,
+            }),
+            Rule::paren => Some(Expr {
+                kind: ExprKind::Paren(Box::new(self.expr(&find(&kids(pair), Rule::expr)?)?)),
+                span,
+            }),
+            Rule::call_expr => {
+                let k = kids(pair);
+                let func = self.ident(&find(&k, Rule::func_name)?);
+                let mut args = Vec::new();
+                for arg in find_all(&k, Rule::expr) {
+                    args.push(self.expr(arg)?);
+                }
+                Some(Expr {
+                    kind: ExprKind::Call { func, args },
+                    span,
+                })
+            }
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,33 @@
+//! The calltree language: grammar, spanned syntax tree, formatter and diagnostics.
+//!
+//! This crate is a pure function from text to tree. It does no I/O and knows nothing of
+//! graphs, sessions or user interfaces: [`parse`] turns the text of one `.tree` file into a
+//! [`SourceFile`] plus a list of [`Diagnostic`]s, never failing and never panicking, and
+//! [`format()`] turns a tree back into its one canonical layout.
+
+mod ast;
+pub mod codes;
+mod convert;
+mod diagnostic;
+mod expected;
+mod format;
+mod grammar;
+mod parser;
+mod span;
+
+pub use ast::*;
+pub use diagnostic::{Code, Diagnostic, Related, Severity};
+pub use format::format;
+pub use parser::parse;
+pub use span::{LineCol, LineIndex, Span};
+
+/// Formats source text directly. Returns `None` when the text has syntax errors, because
+/// rewriting a file its author has not finished is rarely what they want.
+pub fn format_source(text: &str) -> Option<String> {
+    let (file, diagnostics) = parse(text);
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        None
+    } else {
+        Some(format(&file))
+    }
+}

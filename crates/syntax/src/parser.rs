@@ -1,0 +1,552 @@
+//! Splits a file into lines and blocks, parses each line with the pest grammar, and recovers.
+//!
+//! The language is line-oriented, so recovery is exact: a line that does not parse becomes an
+//! error line (kept verbatim) with one diagnostic, and parsing goes on with the next line. A
+//! block whose first line is broken keeps its statements, so references to a node are not
+//! reported as missing because its `node` line had a typo elsewhere on it.
+
+use pest::Parser;
+
+use crate::ast::{
+    Comment, ErrorLine, Item, ItemKind, NodeKind, SourceFile, Stmt, StmtKind, Trivia,
+};
+use crate::convert::Convert;
+use crate::diagnostic::Diagnostic;
+use crate::expected;
+use crate::grammar::{Grammar, Rule};
+use crate::{Span, codes};
+
+/// Deeper nesting than this is refused before pest sees it, so no input can exhaust the stack.
+const MAX_PAREN_DEPTH: usize = 32;
+/// More operators than this on one line is refused for the same reason (left-deep trees).
+const MAX_OPERATORS: usize = 200;
+
+/// Parses a whole `.tree` file. Never fails and never panics: problems come back as diagnostics
+/// and the tree holds everything that could be read.
+pub fn parse(text: &str) -> (SourceFile, Vec<Diagnostic>) {
+    let mut builder = FileBuilder::default();
+    for line in split_lines(text) {
+        builder.push_line(line);
+    }
+    builder.finish()
+}
+
+/// One line of the source, without its line break.
+#[derive(Debug, Clone, Copy)]
+struct Line<'a> {
+    /// Byte offset of the line's first character in the file.
+    start: usize,
+    /// Bytes of leading spaces and tabs.
+    indent: usize,
+    text: &'a str,
+}
+
+impl<'a> Line<'a> {
+    fn content(&self) -> &'a str {
+        &self.text[self.indent..]
+    }
+
+    fn content_start(&self) -> usize {
+        self.start + self.indent
+    }
+}
+
+fn split_lines(text: &str) -> impl Iterator<Item = Line<'_>> {
+    // A byte-order mark is an editor artefact, not content. One that turns up at the start of a
+    // later line (files pasted together) is invisible too, so it counts as indentation.
+    let body = text.trim_start_matches('\u{feff}');
+    let mut offset = text.len() - body.len();
+    body.split('\n').map(move |raw| {
+        let start = offset;
+        offset += raw.len() + 1;
+        let text = raw.strip_suffix('\r').unwrap_or(raw);
+        let indent = text.len() - text.trim_start_matches([' ', '\t', '\u{feff}']).len();
+        Line {
+            start,
+            indent,
+            text,
+        }
+    })
+}
+
+/// Trivia seen since the last statement, not yet given to a statement or a block.
+#[derive(Debug)]
+struct Pending {
+    trivia: Trivia,
+    /// Indented comments after a block's last statement still belong to that block.
+    indented: bool,
+}
+
+#[derive(Default)]
+struct FileBuilder {
+    items: Vec<Item>,
+    current: Option<Item>,
+    pending: Vec<Pending>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl FileBuilder {
+    fn push_line(&mut self, line: Line<'_>) {
+        let content = line.content();
+        if content.is_empty() {
+            if !matches!(
+                self.pending.last(),
+                Some(Pending {
+                    trivia: Trivia::Blank,
+                    ..
+                })
+            ) {
+                self.pending.push(Pending {
+                    trivia: Trivia::Blank,
+                    indented: true,
+                });
+            }
+            return;
+        }
+        if let Some(text) = content.strip_prefix('#') {
+            let comment = Comment {
+                text: text.trim_end().to_owned(),
+                span: Span::new(line.content_start(), line.start + line.text.len()),
+            };
+            self.pending.push(Pending {
+                trivia: Trivia::Comment(comment),
+                indented: line.indent > 0,
+            });
+            return;
+        }
+        if line.indent == 0 {
+            self.start_item(line);
+        } else {
+            self.push_statement(line);
+        }
+    }
+
+    /// Ends the open block: indented comments that follow it stay with it (with the blank
+    /// lines between them); everything from the first column-0 comment or the last blank line
+    /// on goes to whatever comes next.
+    fn close_item(&mut self) -> Vec<Trivia> {
+        let is_comment = |p: &Pending, indented: bool| {
+            matches!(p.trivia, Trivia::Comment(_)) && p.indented == indented
+        };
+        let first_top_comment = self
+            .pending
+            .iter()
+            .position(|p| is_comment(p, false))
+            .unwrap_or(self.pending.len());
+        let split = self.pending[..first_top_comment]
+            .iter()
+            .rposition(|p| is_comment(p, true))
+            .map_or(0, |last| last + 1);
+        let mut rest: Vec<Trivia> = self.pending.drain(..).map(|p| p.trivia).collect();
+        let leading = rest.split_off(split);
+        if let Some(mut item) = self.current.take() {
+            item.trailing = rest;
+            self.items.push(item);
+            leading
+        } else {
+            rest.extend(leading);
+            rest
+        }
+    }
+
+    fn start_item(&mut self, line: Line<'_>) {
+        let leading = self.close_item();
+        let (kind, span, comment) = self.parse_top(line);
+        self.current = Some(Item {
+            leading,
+            kind,
+            comment,
+            body: Vec::new(),
+            trailing: Vec::new(),
+            span,
+        });
+    }
+
+    fn parse_top(&mut self, line: Line<'_>) -> (ItemKind, Span, Option<Comment>) {
+        let content = line.content();
+        let base = line.content_start();
+        let line_span = Span::new(base, base + content.len());
+        if let Some(diagnostic) = refuse_deep_line(content, base) {
+            self.diagnostics.push(diagnostic);
+            return error_item(content, line_span);
+        }
+        match Grammar::parse(Rule::top_line, content) {
+            Ok(mut pairs) => {
+                let mut convert = Convert::new(base, &mut self.diagnostics);
+                match pairs.next().and_then(|pair| convert.top_line(pair)) {
+                    Some(parsed) => parsed,
+                    None => {
+                        self.diagnostics.push(expected::internal(line_span));
+                        error_item(content, line_span)
+                    }
+                }
+            }
+            Err(error) => {
+                self.diagnostics.push(expected::describe(
+                    &error,
+                    content,
+                    base,
+                    expected::LineKind::Top,
+                ));
+                error_item(content, line_span)
+            }
+        }
+    }
+
+    fn push_statement(&mut self, line: Line<'_>) {
+        let content = line.content();
+        let base = line.content_start();
+        let line_span = Span::new(base, base + content.len());
+
+        // A block keyword that is indented by mistake (a pasted block, say) still starts a
+        // block: that keeps the statements under it where the author meant them.
+        if expected::starts_with_block_keyword(content)
+            && refuse_deep_line(content, base).is_none()
+            && Grammar::parse(Rule::top_line, content).is_ok()
+        {
+            let word = content.split_whitespace().next().unwrap_or_default();
+            self.diagnostics.push(
+                Diagnostic::new(
+                    codes::INDENTED_BLOCK,
+                    Span::new(base, base + word.len()),
+                    format!("`{word}` starts a new block, so it must not be indented"),
+                )
+                .with_hint(format!("remove the spaces before `{word}`")),
+            );
+            self.start_item(line);
+            return;
+        }
+
+        let leading: Vec<Trivia> = self.pending.drain(..).map(|p| p.trivia).collect();
+        // Under a one-line declaration the line's own grammar is beside the point: the report
+        // is that it should not be there at all (see `misplaced`).
+        let under_one_liner = self.current.as_ref().is_some_and(|item| {
+            matches!(
+                item.kind,
+                ItemKind::TestsFor(_) | ItemKind::Use(_) | ItemKind::Field(_) | ItemKind::Flag(_)
+            )
+        });
+        let reported = self.diagnostics.len();
+        let (kind, span, comment) = self.parse_body(content, base, line_span);
+        if under_one_liner {
+            self.diagnostics.truncate(reported);
+        }
+        let stmt = Stmt {
+            leading,
+            kind,
+            comment,
+            span,
+        };
+
+        let Some(item) = self.current.as_mut() else {
+            self.diagnostics.push(
+                Diagnostic::new(
+                    codes::ORPHAN_LINE,
+                    line_span,
+                    "this indented line is not under any block",
+                )
+                .with_hint("put it under the `node`, `tree` or `test` line it belongs to"),
+            );
+            // Keep the text as a block of its own so formatting loses nothing.
+            self.current = Some(Item {
+                leading: stmt.leading,
+                kind: ItemKind::Error(ErrorLine {
+                    raw: content.trim_end().to_owned(),
+                }),
+                comment: None,
+                body: Vec::new(),
+                trailing: Vec::new(),
+                span: line_span,
+            });
+            return;
+        };
+        if let Some(diagnostic) = misplaced(&item.kind, &stmt) {
+            self.diagnostics.push(diagnostic);
+        }
+        item.body.push(stmt);
+    }
+
+    fn parse_body(
+        &mut self,
+        content: &str,
+        base: usize,
+        line_span: Span,
+    ) -> (StmtKind, Span, Option<Comment>) {
+        let error_stmt = || {
+            (
+                StmtKind::Error(ErrorLine {
+                    raw: content.trim_end().to_owned(),
+                }),
+                line_span,
+                None,
+            )
+        };
+        if let Some(diagnostic) = refuse_deep_line(content, base) {
+            self.diagnostics.push(diagnostic);
+            return error_stmt();
+        }
+        match Grammar::parse(Rule::body_line, content) {
+            Ok(mut pairs) => {
+                let mut convert = Convert::new(base, &mut self.diagnostics);
+                match pairs.next().and_then(|pair| convert.body_line(pair)) {
+                    Some(parsed) => parsed,
+                    None => {
+                        self.diagnostics.push(expected::internal(line_span));
+                        error_stmt()
+                    }
+                }
+            }
+            Err(error) => {
+                self.diagnostics.push(expected::describe(
+                    &error,
+                    content,
+                    base,
+                    expected::LineKind::Body,
+                ));
+                error_stmt()
+            }
+        }
+    }
+
+    fn finish(mut self) -> (SourceFile, Vec<Diagnostic>) {
+        let trailing = self.close_item();
+        let file = SourceFile {
+            items: self.items,
+            trailing,
+        };
+        check_file_shape(&file, &mut self.diagnostics);
+        // File-level checks run last; authors read diagnostics top to bottom.
+        self.diagnostics.sort_by_key(|d| d.span.start);
+        (file, self.diagnostics)
+    }
+}
+
+fn error_item(content: &str, span: Span) -> (ItemKind, Span, Option<Comment>) {
+    (
+        ItemKind::Error(ErrorLine {
+            raw: content.trim_end().to_owned(),
+        }),
+        span,
+        None,
+    )
+}
+
+/// Which statements each kind of block takes. Returns a diagnostic for a statement that does
+/// not belong; the statement is kept so that formatting loses nothing.
+fn misplaced(kind: &ItemKind, stmt: &Stmt) -> Option<Diagnostic> {
+    use StmtKind as S;
+    let allowed = match kind {
+        ItemKind::Error(_) => return None,
+        ItemKind::Node(_) | ItemKind::Tree(_) | ItemKind::Test(_)
+            if matches!(stmt.kind, S::Error(_)) =>
+        {
+            return None;
+        }
+        ItemKind::Tree(_) => matches!(
+            stmt.kind,
+            S::Tags(_)
+                | S::Audience(_)
+                | S::Start(_)
+                | S::Version(_)
+                | S::Description(_)
+                | S::Escalation(_)
+        ),
+        ItemKind::Node(head) => {
+            let common = matches!(
+                stmt.kind,
+                S::Say(_)
+                    | S::Agent(_)
+                    | S::Customer(_)
+                    | S::Note(_)
+                    | S::Ask(_)
+                    | S::Set { .. }
+                    | S::Option(_)
+                    | S::Goto(_)
+                    | S::If { .. }
+                    | S::Else(_)
+                    | S::End(_)
+                    | S::Call { .. }
+                    | S::Return
+            );
+            common
+                || (head.kind == NodeKind::Feedback
+                    && matches!(stmt.kind, S::Rating { .. } | S::FeedbackComment { .. }))
+        }
+        ItemKind::Test(_) => matches!(
+            stmt.kind,
+            S::As(_)
+                | S::Answer { .. }
+                | S::Choose(_)
+                | S::Back
+                | S::Skip(_)
+                | S::Escalate(_)
+                | S::Note(_)
+                | S::Expect(_)
+        ),
+        ItemKind::TestsFor(_) | ItemKind::Use(_) | ItemKind::Field(_) | ItemKind::Flag(_) => {
+            let keyword = kind.keyword();
+            return Some(
+                Diagnostic::new(
+                    codes::ORPHAN_LINE,
+                    stmt.span,
+                    format!("a `{keyword}` line takes no indented lines under it"),
+                )
+                .with_hint(format!(
+                    "everything about a `{keyword}` goes on its one line; \
+                     if this line belongs to a node, move it under that node"
+                )),
+            );
+        }
+    };
+    if allowed {
+        return None;
+    }
+    let keyword = stmt.kind.keyword();
+    let block = kind.keyword();
+    let home = match stmt.kind {
+        S::Tags(_)
+        | S::Audience(_)
+        | S::Start(_)
+        | S::Version(_)
+        | S::Description(_)
+        | S::Escalation(_) => "it belongs under the `tree` line",
+        S::As(_)
+        | S::Answer { .. }
+        | S::Choose(_)
+        | S::Back
+        | S::Skip(_)
+        | S::Escalate(_)
+        | S::Expect(_) => "it is a test step and belongs in a `test` block",
+        S::Rating { .. } | S::FeedbackComment { .. } => {
+            "it collects feedback and belongs in a `feedback` block"
+        }
+        _ => "it belongs in a `node` block",
+    };
+    Some(
+        Diagnostic::new(
+            codes::MISPLACED_STATEMENT,
+            stmt.span,
+            format!("`{keyword}` is not allowed in a `{block}` block"),
+        )
+        .with_hint(home),
+    )
+}
+
+/// File-level rules: one tree per file, and nothing tree-like without a `tree` line.
+fn check_file_shape(file: &SourceFile, diagnostics: &mut Vec<Diagnostic>) {
+    let mut header: Option<&Item> = None;
+    for item in &file.items {
+        match &item.kind {
+            ItemKind::Tree(_) | ItemKind::TestsFor(_) => {
+                if let Some(first) = header {
+                    diagnostics.push(
+                        Diagnostic::new(
+                            codes::SECOND_TREE,
+                            item.span,
+                            format!(
+                                "a file holds one tree, but this is a second `{}` line",
+                                item.kind.keyword()
+                            ),
+                        )
+                        .with_hint("move this tree and its nodes into a file of their own")
+                        .with_related(first.span, "the file's tree starts here"),
+                    );
+                } else {
+                    header = Some(item);
+                }
+            }
+            ItemKind::Node(_) | ItemKind::Field(_) | ItemKind::Flag(_) | ItemKind::Test(_)
+                if header.is_none() =>
+            {
+                diagnostics.push(
+                    Diagnostic::new(
+                        codes::MISSING_TREE_HEADER,
+                        item.span,
+                        format!(
+                            "this `{}` comes before any `tree` line",
+                            item.kind.keyword()
+                        ),
+                    )
+                    .with_hint("start the file with `tree <id> \"<title>\"` (or `tests for <id>` for a file of tests)"),
+                );
+                // One report is enough: every later block has the same cause.
+                header = Some(item);
+            }
+            _ => {}
+        }
+        if let ItemKind::Tree(_) = item.kind {
+            check_duplicate_properties(item, diagnostics);
+        }
+    }
+}
+
+fn check_duplicate_properties(item: &Item, diagnostics: &mut Vec<Diagnostic>) {
+    let mut seen: Vec<(&'static str, Span)> = Vec::new();
+    for stmt in &item.body {
+        let keyword = stmt.kind.keyword();
+        if !keyword.ends_with(':') {
+            continue;
+        }
+        if let Some((_, first)) = seen.iter().find(|(k, _)| *k == keyword) {
+            diagnostics.push(
+                Diagnostic::new(
+                    codes::DUPLICATE_PROPERTY,
+                    stmt.span,
+                    format!("`{keyword}` is given twice"),
+                )
+                .with_hint("keep one; a tree has one value for each property")
+                .with_related(*first, "first given here"),
+            );
+        } else {
+            seen.push((keyword, stmt.span));
+        }
+    }
+}
+
+/// Lines that would nest too deeply are refused with a diagnostic instead of being parsed.
+fn refuse_deep_line(content: &str, base: usize) -> Option<Diagnostic> {
+    let mut depth = 0usize;
+    let mut max_depth = 0usize;
+    let mut operators = 0usize;
+    let mut in_text = false;
+    let mut escaped = false;
+    for byte in content.trim_end().bytes() {
+        if in_text {
+            match (escaped, byte) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_text = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_text = true,
+            b'#' => break,
+            b'(' => {
+                depth += 1;
+                max_depth = max_depth.max(depth);
+                operators += 1;
+            }
+            b')' => depth = depth.saturating_sub(1),
+            b'+' | b'-' | b'*' | b'/' | b'<' | b'>' | b'=' | b'!' | b' ' => operators += 1,
+            _ => {}
+        }
+    }
+    // Every word-operator (`and`, `or`, `not`) stands between spaces, so counting spaces
+    // bounds them too; legitimate lines stay far below the limit.
+    if max_depth > MAX_PAREN_DEPTH || operators > MAX_OPERATORS * 2 {
+        let span = Span::new(base, base + content.len());
+        return Some(
+            Diagnostic::new(
+                codes::SYNTAX_ERROR,
+                span,
+                format!(
+                    "this line is too deeply nested or too long to read (at most {MAX_PAREN_DEPTH} levels of parentheses and {MAX_OPERATORS} operators)"
+                ),
+            )
+            .with_hint("split the condition over several nodes or `set` statements"),
+        );
+    }
+    None
+}

@@ -1,0 +1,513 @@
+//! Property tests: the parser never panics, its spans stay inside the text, and the formatter
+//! is a fixed point that keeps meaning, on generated trees and on mutated real files.
+
+use std::path::Path;
+
+use calltree_syntax::{Diagnostic, format, parse};
+use proptest::prelude::*;
+use proptest::test_runner::Config;
+
+// ------------------------------------------------------------------ generated valid trees
+
+const RESERVED: &[&str] = &["and", "or", "not", "yes", "no", "true", "false"];
+
+fn name() -> impl Strategy<Value = String> {
+    "[a-z][a-z0-9_]{0,7}".prop_filter("not reserved", |n| !RESERVED.contains(&n.as_str()))
+}
+
+/// Decoded text content, including every character that needs escaping.
+fn content() -> impl Strategy<Value = String> {
+    prop::collection::vec(
+        prop_oneof![
+            6 => prop::char::range('a', 'z'),
+            1 => Just(' '),
+            1 => prop::sample::select(vec!['"', '\\', '{', '}', '\t', '\n', 'é', '日', '#', '\u{1F600}', '\u{7}']),
+        ],
+        0..14,
+    )
+    .prop_map(|chars| chars.into_iter().collect())
+}
+
+/// Encodes content as a quoted string, choosing among the escapes the language allows, so the
+/// formatter has real work to do.
+fn quoted(content: &str, template: bool, alternate: bool) -> String {
+    let mut out = String::from("\"");
+    for c in content.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str(if alternate { "\\u{a}" } else { "\\n" }),
+            '\t' if alternate => out.push_str("\\t"),
+            '{' if template => out.push_str(if alternate { "\\u{7b}" } else { "\\{" }),
+            '}' if alternate => out.push_str("\\}"),
+            c if c.is_control() && c != '\t' => out.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn template() -> impl Strategy<Value = String> {
+    (content(), any::<bool>(), prop::option::of(name())).prop_map(|(text, alternate, field)| {
+        let mut quoted = quoted(&text, true, alternate);
+        if let Some(field) = field {
+            quoted.insert_str(quoted.len() - 1, &format!("{{{field}}}"));
+        }
+        quoted
+    })
+}
+
+fn plain() -> impl Strategy<Value = String> {
+    (content(), any::<bool>()).prop_map(|(text, alternate)| quoted(&text, false, alternate))
+}
+
+fn number() -> impl Strategy<Value = String> {
+    prop_oneof!["[0-9]{1,4}", "[0-9]{1,3}\\.[0-9]{1,2}"]
+}
+
+/// Expressions with every binary operation parenthesised, so any shape is valid text.
+fn expr() -> impl Strategy<Value = String> {
+    let leaf = prop_oneof![
+        number(),
+        name(),
+        plain(),
+        prop::sample::select(vec!["yes", "no", "true", "false"]).prop_map(str::to_owned),
+        name().prop_map(|n| format!("visited({n})")),
+    ];
+    leaf.prop_recursive(3, 16, 2, |inner| {
+        prop_oneof![
+            (
+                inner.clone(),
+                prop::sample::select(vec![
+                    "and", "or", "==", "!=", "<", "<=", ">", ">=", "+", "-", "*", "/"
+                ]),
+                inner.clone()
+            )
+                .prop_map(|(l, op, r)| format!("({l} {op} {r})")),
+            // `not` binds looser than comparisons, so as an operand it needs parentheses.
+            inner.clone().prop_map(|e| format!("(not {e})")),
+            inner.clone().prop_map(|e| format!("-{e}")),
+            (name(), prop::collection::vec(inner, 0..3))
+                .prop_map(|(f, args)| format!("{f}({})", args.join(", "))),
+        ]
+    })
+}
+
+fn outcome() -> impl Strategy<Value = String> {
+    (
+        prop_oneof![
+            Just("resolved".to_owned()),
+            plain().prop_map(|t| format!("escalated {t}")),
+            Just("callback".to_owned()),
+            plain().prop_map(|t| format!("transferred {t}")),
+            Just("abandoned".to_owned()),
+        ],
+        prop::option::of(plain()),
+    )
+        .prop_map(|(kind, code)| match code {
+            Some(code) => format!("{kind} code {code}"),
+            None => kind,
+        })
+}
+
+fn literal() -> impl Strategy<Value = String> {
+    prop_oneof![
+        number(),
+        number().prop_map(|n| format!("-{n}")),
+        plain(),
+        Just("yes".to_owned()),
+        name(),
+    ]
+}
+
+fn node_statement() -> impl Strategy<Value = String> {
+    prop_oneof![
+        template().prop_map(|t| format!("say {t}")),
+        template().prop_map(|t| format!("agent {t}")),
+        template().prop_map(|t| format!("customer {t}")),
+        template().prop_map(|t| format!("note {t}")),
+        prop::collection::vec(name(), 1..3).prop_map(|v| format!("ask {}", v.join(", "))),
+        (name(), prop::option::of(expr())).prop_map(|(n, e)| match e {
+            Some(e) => format!("set {n} = {e}"),
+            None => format!("set {n}"),
+        }),
+        (
+            template(),
+            name(),
+            prop::sample::select(vec!["", " agent-only", " customer-only"]),
+            prop::option::of(expr())
+        )
+            .prop_map(|(label, target, only, guard)| {
+                let guard = guard.map(|g| format!(" when {g}")).unwrap_or_default();
+                format!("option {label} -> {target}{only}{guard}")
+            }),
+        name().prop_map(|t| format!("-> {t}")),
+        (expr(), name()).prop_map(|(e, t)| format!("if {e} -> {t}")),
+        name().prop_map(|t| format!("else -> {t}")),
+        outcome().prop_map(|o| format!("end {o}")),
+        (name(), name()).prop_map(|(tree, then)| format!("call {tree} -> {then}")),
+        Just("return".to_owned()),
+    ]
+}
+
+fn test_statement() -> impl Strategy<Value = String> {
+    prop_oneof![
+        prop::sample::select(vec!["as agent", "as customer", "back"]).prop_map(str::to_owned),
+        (name(), literal()).prop_map(|(n, l)| format!("answer {n} {l}")),
+        template().prop_map(|t| format!("choose {t}")),
+        plain().prop_map(|t| format!("skip {t}")),
+        plain().prop_map(|t| format!("escalate {t}")),
+        template().prop_map(|t| format!("note {t}")),
+        outcome().prop_map(|o| format!("expect end {o}")),
+        name().prop_map(|n| format!("expect node {n}")),
+        (name(), literal()).prop_map(|(n, l)| format!("expect field {n} = {l}")),
+        plain().prop_map(|t| format!("expect text contains {t}")),
+    ]
+}
+
+/// A statement line with optional trivia before it (never before the first statement, where
+/// the canonical layout has none) and an optional comment after it.
+fn body(statement: BoxedStrategy<String>) -> impl Strategy<Value = Vec<String>> {
+    prop::collection::vec(
+        (
+            statement,
+            any::<bool>(),
+            prop::option::of("[ a-z!#\"]{0,10}"),
+            prop::option::of("[ a-z]{0,10}"),
+        ),
+        1..6,
+    )
+    .prop_map(|lines| {
+        let mut out = Vec::new();
+        for (index, (statement, blank, before, after)) in lines.into_iter().enumerate() {
+            if index > 0 {
+                if blank {
+                    out.push(String::new());
+                }
+                if let Some(comment) = before {
+                    out.push(format!("  #{}", comment.trim_end()));
+                }
+            }
+            let comment = after
+                .map(|c| format!("  #{}", c.trim_end()))
+                .unwrap_or_default();
+            out.push(format!("  {statement}{comment}"));
+        }
+        out
+    })
+}
+
+fn field_line() -> impl Strategy<Value = String> {
+    (
+        name(),
+        prop_oneof![
+            Just("text".to_owned()),
+            Just("number".to_owned()),
+            Just("yesno".to_owned()),
+            Just("date".to_owned()),
+            prop::collection::vec((name(), prop::option::of(template())), 1..4).prop_map(|items| {
+                let items: Vec<String> = items
+                    .into_iter()
+                    .map(|(v, l)| l.map_or(v.clone(), |l| format!("{v} {l}")))
+                    .collect();
+                format!("choice({})", items.join(", "))
+            }),
+        ],
+        prop::option::of(template()),
+        any::<bool>(),
+        // A pattern cannot end in a backslash: it would escape the closing quote.
+        prop::option::of("[a-z0-9\\[\\]{}\\\\.*+?]{0,9}[a-z0-9.*+?]"),
+        prop::option::of((0u32..50, 50u32..100)),
+        prop::option::of(literal()),
+    )
+        .prop_map(|(name, ty, label, required, pattern, range, default)| {
+            let mut line = format!("field {name}: {ty}");
+            if let Some(label) = label {
+                line.push_str(&format!(" {label}"));
+            }
+            if required {
+                line.push_str(" required");
+            }
+            if let Some(pattern) = pattern {
+                line.push_str(&format!(" pattern \"{pattern}\""));
+            }
+            if let Some((min, max)) = range {
+                line.push_str(&format!(" range {min}..{max}"));
+            }
+            if let Some(default) = default {
+                line.push_str(&format!(" = {default}"));
+            }
+            line
+        })
+}
+
+fn item() -> impl Strategy<Value = Vec<String>> {
+    prop_oneof![
+        field_line().prop_map(|l| vec![l]),
+        (name(), prop::option::of(template())).prop_map(|(n, l)| vec![match l {
+            Some(l) => format!("flag {n} {l}"),
+            None => format!("flag {n}"),
+        }]),
+        plain().prop_map(|p| vec![format!("use {p}")]),
+        (
+            name(),
+            prop::option::of(template()),
+            body(node_statement().boxed())
+        )
+            .prop_map(|(n, title, body)| {
+                let title = title.map(|t| format!(" {t}")).unwrap_or_default();
+                let mut lines = vec![format!("node {n}{title}")];
+                lines.extend(body);
+                lines
+            }),
+        (
+            name(),
+            template(),
+            0u32..3,
+            3u32..10,
+            name(),
+            template(),
+            name()
+        )
+            .prop_map(|(n, question, min, max, remark, remark_q, next)| vec![
+                format!("feedback {n}"),
+                format!("  rating {n}_score {question} {min}..{max}"),
+                format!("  comment {remark} {remark_q}"),
+                format!("  -> {next}"),
+            ]),
+        (plain(), body(test_statement().boxed())).prop_map(|(name, body)| {
+            let mut lines = vec![format!("test {name}")];
+            lines.extend(body);
+            lines
+        }),
+    ]
+}
+
+fn tree_source() -> impl Strategy<Value = String> {
+    (
+        name(),
+        template(),
+        prop::collection::vec(name(), 1..3),
+        name(),
+        prop::collection::vec((item(), prop::option::of("[ a-z]{0,12}")), 0..8),
+    )
+        .prop_map(|(id, title, tags, start, items)| {
+            let mut text = format!(
+                "tree {id} {title}\n  tags: {}\n  audience: agent, customer\n  start: {start}\n",
+                tags.join(", ")
+            );
+            for (lines, comment) in items {
+                text.push('\n');
+                if let Some(comment) = comment {
+                    text.push_str(&format!("#{}\n", comment.trim_end()));
+                }
+                for line in lines {
+                    text.push_str(&line);
+                    text.push('\n');
+                }
+            }
+            text
+        })
+}
+
+/// The tree's `Debug` form without byte offsets: two trees that mean the same thing and keep
+/// the same comments compare equal, wherever their text sits in the file.
+fn without_spans(debug: &str) -> String {
+    let mut out = String::with_capacity(debug.len());
+    let mut rest = debug;
+    while let Some(start) = rest.find("Span { start: ") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start..];
+        let end = after.find('}').map_or(after.len(), |i| i + 1);
+        out.push_str("Span");
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn render(diagnostics: &[Diagnostic]) -> String {
+    diagnostics
+        .iter()
+        .map(|d| format!("{} {} at {:?}", d.code, d.message, d.span))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+proptest! {
+    #![proptest_config(Config { cases: 384, ..Config::default() })]
+
+    #[test]
+    fn generated_trees_parse_cleanly_and_format_is_a_fixed_point(source in tree_source()) {
+        let (tree, diagnostics) = parse(&source);
+        prop_assert!(diagnostics.is_empty(), "{}\n---\n{source}", render(&diagnostics));
+
+        let formatted = format(&tree);
+        let (reparsed, diagnostics) = parse(&formatted);
+        prop_assert!(diagnostics.is_empty(), "{}\n---\n{formatted}", render(&diagnostics));
+        prop_assert_eq!(&format(&reparsed), &formatted);
+        prop_assert_eq!(
+            without_spans(&format!("{tree:?}")),
+            without_spans(&format!("{reparsed:?}")),
+            "formatting changed the meaning of\n{}\n---\n{}", source, formatted
+        );
+    }
+}
+
+// ------------------------------------------------------------------ mutated real files
+
+fn corpus() -> Vec<String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut texts = Vec::new();
+    for dir in ["trees", "tests/fixtures/syntax"] {
+        let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
+            continue;
+        };
+        let mut paths: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        paths.sort();
+        for path in paths {
+            if path.extension().is_some_and(|e| e == "tree")
+                && let Ok(text) = std::fs::read_to_string(&path)
+            {
+                texts.push(text);
+            }
+        }
+    }
+    texts.push(
+        "\u{feff}tree bom \"Byte order mark\"\r\n  start: a\r\n\r\nnode a\r\n  end resolved\r\n"
+            .to_owned(),
+    );
+    texts
+}
+
+#[derive(Debug, Clone)]
+enum Mutation {
+    Delete { at: f64, len: usize },
+    Insert { at: f64, text: String },
+    DuplicateLine { at: f64 },
+}
+
+fn mutation() -> impl Strategy<Value = Mutation> {
+    let snippet = prop_oneof![
+        prop::sample::select(vec![
+            "\"",
+            "{",
+            "}",
+            "\\",
+            "#",
+            "\n",
+            "  ",
+            "\t",
+            "\r",
+            "->",
+            "(",
+            ")",
+            "é",
+            "-",
+            ":",
+            "..",
+            "node ",
+            "option \"",
+            " when ",
+            " and ",
+            "\u{feff}",
+            "\u{0}",
+            "((((",
+            "not not ",
+            "=",
+        ])
+        .prop_map(str::to_owned),
+        "[ -~]{1,6}",
+    ];
+    prop_oneof![
+        (0.0..1.0f64, 1usize..20).prop_map(|(at, len)| Mutation::Delete { at, len }),
+        (0.0..1.0f64, snippet).prop_map(|(at, text)| Mutation::Insert { at, text }),
+        (0.0..1.0f64).prop_map(|at| Mutation::DuplicateLine { at }),
+    ]
+}
+
+fn boundary(text: &str, at: f64) -> usize {
+    let mut index = ((text.len() as f64) * at) as usize;
+    index = index.min(text.len());
+    while !text.is_char_boundary(index) {
+        index -= 1;
+    }
+    index
+}
+
+fn apply(text: &str, mutation: &Mutation) -> String {
+    let mut text = text.to_owned();
+    match mutation {
+        Mutation::Delete { at, len } => {
+            let start = boundary(&text, *at);
+            let mut end = (start + len).min(text.len());
+            while !text.is_char_boundary(end) {
+                end += 1;
+            }
+            text.replace_range(start..end, "");
+        }
+        Mutation::Insert { at, text: snippet } => {
+            let at = boundary(&text, *at);
+            text.insert_str(at, snippet);
+        }
+        Mutation::DuplicateLine { at } => {
+            let at = boundary(&text, *at);
+            let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+            let end = text[at..].find('\n').map_or(text.len(), |i| at + i + 1);
+            let line = text[start..end].to_owned();
+            text.insert_str(start, &line);
+        }
+    }
+    text
+}
+
+proptest! {
+    #![proptest_config(Config { cases: 512, ..Config::default() })]
+
+    #[test]
+    fn mutated_files_never_panic_and_format_stays_a_fixed_point(
+        pick in any::<prop::sample::Index>(),
+        mutations in prop::collection::vec(mutation(), 1..6),
+    ) {
+        let corpus = corpus();
+        let original = &corpus[pick.index(corpus.len())];
+        let mut text = original.clone();
+        for mutation in &mutations {
+            text = apply(&text, mutation);
+        }
+
+        let (tree, diagnostics) = parse(&text);
+        for diagnostic in &diagnostics {
+            let range = diagnostic.span.range();
+            prop_assert!(range.end <= text.len(), "span past the end: {:?}", diagnostic);
+            prop_assert!(text.is_char_boundary(range.start) && text.is_char_boundary(range.end));
+            prop_assert!(!diagnostic.message.is_empty());
+            prop_assert!(!diagnostic.message.ends_with('.'), "messages have no final period: {}", diagnostic.message);
+        }
+
+        let once = format(&tree);
+        let (reparsed, _) = parse(&once);
+        let twice = format(&reparsed);
+        prop_assert_eq!(&twice, &once, "formatting is not a fixed point for\n{}", text);
+    }
+}
+
+#[test]
+fn formatting_a_clean_file_keeps_its_comments() {
+    let source = "# about the tree\ntree t \"T\"  # header comment\n  start: a\n\n# about a\nnode a\n  # before say\n  say \"hi\"  # after say\n  end resolved\n  # end of a\n\n# end of file\n";
+    let (tree, diagnostics) = parse(source);
+    assert!(diagnostics.is_empty(), "{}", render(&diagnostics));
+    assert_eq!(format(&tree), source);
+}
+
+#[test]
+fn formatting_canonicalises_spacing_and_escapes() {
+    let source = "tree  t   \"T\"\n\tstart:a\n\n\n\nnode a\n\n     say   \"a\\u{7b}b\\}\"\n  option \"x\"->a when(1<2)customer-only\n  end   resolved   code\"X\"\n";
+    let (tree, diagnostics) = parse(source);
+    assert!(diagnostics.is_empty(), "{}", render(&diagnostics));
+    assert_eq!(
+        format(&tree),
+        "tree t \"T\"\n  start: a\n\nnode a\n  say \"a\\{b}\"\n  option \"x\" -> a customer-only when (1 < 2)\n  end resolved code \"X\"\n"
+    );
+}
