@@ -1,0 +1,69 @@
+//! `calltree fmt`: rewrite trees in the canonical layout.
+
+use std::io::{Read as _, Write as _};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context as _, Result, bail};
+use calltree_syntax::format_source;
+
+use crate::files;
+
+pub fn run(paths: &[PathBuf], check: bool) -> Result<ExitCode> {
+    if paths.iter().any(|p| p == Path::new("-")) {
+        if paths.len() > 1 {
+            bail!("`-` (standard input) cannot be combined with other paths");
+        }
+        return format_stdin();
+    }
+
+    let files = files::collect(paths)?;
+    let mut unformatted = 0usize;
+    let mut broken = 0usize;
+    for path in &files {
+        let source = files::read_text(path)?;
+        let Some(formatted) = format_source(&source) else {
+            eprintln!(
+                "{}: has syntax errors, left unchanged (run `calltree check` to see them)",
+                path.display()
+            );
+            broken += 1;
+            continue;
+        };
+        if formatted == source {
+            continue;
+        }
+        unformatted += 1;
+        if check {
+            println!("{}", path.display());
+        } else {
+            files::write_atomically(path, &formatted)?;
+            eprintln!("formatted {}", path.display());
+        }
+    }
+    let failed = broken > 0 || (check && unformatted > 0);
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn format_stdin() -> Result<ExitCode> {
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .read_to_end(&mut bytes)
+        .context("cannot read standard input")?;
+    let source = String::from_utf8(bytes).context("standard input is not UTF-8 text")?;
+    match format_source(&source) {
+        Some(formatted) => {
+            std::io::stdout().write_all(formatted.as_bytes())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        None => {
+            eprintln!("<stdin>: has syntax errors; run `calltree check` on the file to see them");
+            std::io::stdout().write_all(source.as_bytes())?;
+            Ok(ExitCode::from(1))
+        }
+    }
+}

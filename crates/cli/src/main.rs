@@ -1,0 +1,92 @@
+//! The `calltree` command line: the tool authors and CI run on `.tree` files.
+
+#![allow(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "a command-line tool's job is to print"
+)]
+
+mod check;
+mod files;
+mod fmt;
+mod render;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Interactive decision trees for phone calls and self-service: check and format `.tree` files.
+#[derive(Parser)]
+#[command(name = "calltree", version, about, long_about = None)]
+#[command(
+    after_help = "Examples:\n  calltree check trees/\n  calltree fmt --check trees/\n\nThe language is described in docs/language.md."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Report every problem in trees, with the line, a caret under it, and a hint.
+    ///
+    /// Exit status: 0 when no errors were found, 1 when there were errors (or warnings with
+    /// --deny-warnings), 2 when a file could not be read or the command line was wrong.
+    #[command(
+        after_help = "Examples:\n  calltree check trees/\n  calltree check trees/internet_down.tree --format json\n  calltree check --deny-warnings trees/   # for CI"
+    )]
+    Check {
+        /// Files or folders; folders are searched for `.tree` files.
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// How to print the diagnostics.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+        format: OutputFormat,
+        /// Treat warnings as errors (exit 1 when there are any).
+        #[arg(long)]
+        deny_warnings: bool,
+    },
+    /// Rewrite trees in the one canonical layout.
+    ///
+    /// Files are replaced atomically (written beside the original, then renamed over it), so
+    /// an interrupted run never leaves half a file. Files with syntax errors are left alone.
+    #[command(
+        after_help = "Examples:\n  calltree fmt trees/\n  calltree fmt --check trees/      # list files that differ; exit 1 if any\n  calltree fmt - < in.tree > out.tree"
+    )]
+    Fmt {
+        /// Files or folders, or `-` to read standard input and write standard output.
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// Change nothing: list the files whose layout differs and exit 1 if there are any.
+        #[arg(long)]
+        check: bool,
+    },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum OutputFormat {
+    /// Source lines with carets, for people.
+    Human,
+    /// One JSON document, for tools and editors.
+    Json,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Check {
+            paths,
+            format,
+            deny_warnings,
+        } => check::run(&paths, format, deny_warnings),
+        Command::Fmt { paths, check } => fmt::run(&paths, check),
+    };
+    match outcome {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,206 @@
+//! End-to-end tests: the real `calltree` binary, run in a temporary folder, compared with
+//! golden output files in `tests/golden`. After a deliberate change to the output, refresh
+//! them with `CALLTREE_BLESS=1 cargo test -p calltree-cli` and review the diff.
+
+#![allow(
+    clippy::unwrap_used,
+    reason = "a test helper that cannot run its command should fail the test loudly"
+)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use std::io::Write as _;
+
+const BROKEN: &str = "tree broken \"Broken\"\n  start: welcome\n\nnod welcome\n  say \"hello\n  option \"Yes\" ->\n  option \"No\" -> done when restarts =\n";
+const CLEAN: &str =
+    "tree clean \"Clean\"\n  start: done\n\nnode done\n  say \"Bye\"\n  end resolved\n";
+const MESSY: &str =
+    "tree   clean \"Clean\"\n\tstart:done\n\n\n\nnode done\n     say  \"Bye\"\n  end   resolved\n";
+
+fn calltree(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_calltree"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+fn with_stdin(dir: &Path, args: &[&str], input: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_calltree"))
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn golden(name: &str, actual: &str) {
+    let path: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(name);
+    if std::env::var_os("CALLTREE_BLESS").is_some() {
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+        panic!(
+            "missing golden file {}; run with CALLTREE_BLESS=1",
+            path.display()
+        )
+    });
+    assert_eq!(actual, expected, "output differs from {}", path.display());
+}
+
+fn folder(files: &[(&str, &[u8])]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, contents) in files {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, contents).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn check_points_at_each_problem_and_exits_1() {
+    let dir = folder(&[("broken.tree", BROKEN.as_bytes())]);
+    let output = calltree(dir.path(), &["check", "broken.tree"]);
+    assert_eq!(output.status.code(), Some(1));
+    golden("check_broken.txt", &text(&output.stdout));
+}
+
+#[test]
+fn check_of_a_clean_folder_exits_0() {
+    let dir = folder(&[
+        ("a/clean.tree", CLEAN.as_bytes()),
+        ("b/notes.txt", b"not a tree"),
+    ]);
+    let output = calltree(dir.path(), &["check", "."]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stdout));
+    assert_eq!(text(&output.stdout), "checked 1 file: no problems\n");
+}
+
+#[test]
+fn check_json_is_one_document_with_positions() {
+    let dir = folder(&[("broken.tree", BROKEN.as_bytes())]);
+    let output = calltree(dir.path(), &["check", "--format", "json", "broken.tree"]);
+    assert_eq!(output.status.code(), Some(1));
+    golden("check_broken.json", &text(&output.stdout));
+    let document: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(document["errors"], 4);
+    assert_eq!(document["files"][0]["diagnostics"][0]["start"]["line"], 4);
+}
+
+#[test]
+fn missing_files_and_bad_bytes_are_usage_errors_with_exit_2() {
+    let dir = folder(&[
+        (
+            "binary.tree",
+            &[0x74, 0x72, 0x65, 0x65, 0x0a, 0xff, 0xfe, 0x00],
+        ),
+        ("empty/.keep", b""),
+    ]);
+
+    let missing = calltree(dir.path(), &["check", "nowhere.tree"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(
+        text(&missing.stderr).starts_with("error: cannot read `nowhere.tree`"),
+        "{}",
+        text(&missing.stderr)
+    );
+
+    let binary = calltree(dir.path(), &["check", "binary.tree"]);
+    assert_eq!(binary.status.code(), Some(2));
+    assert!(
+        text(&binary.stderr).contains("`binary.tree` is not UTF-8 text (first bad byte on line 2)"),
+        "{}",
+        text(&binary.stderr)
+    );
+
+    let empty = calltree(dir.path(), &["check", "empty"]);
+    assert_eq!(empty.status.code(), Some(2));
+    assert!(text(&empty.stderr).contains("no .tree files in the folder `empty`"));
+
+    let unknown_flag = calltree(dir.path(), &["check", "--frobnicate", "x.tree"]);
+    assert_eq!(unknown_flag.status.code(), Some(2));
+    assert!(text(&unknown_flag.stderr).contains("unexpected argument '--frobnicate'"));
+}
+
+#[test]
+fn fmt_check_lists_files_that_differ_then_fmt_fixes_them_in_place() {
+    let dir = folder(&[
+        ("messy.tree", MESSY.as_bytes()),
+        ("clean.tree", CLEAN.as_bytes()),
+    ]);
+
+    let check = calltree(dir.path(), &["fmt", "--check", "."]);
+    assert_eq!(check.status.code(), Some(1));
+    assert_eq!(text(&check.stdout), "./messy.tree\n");
+
+    let fix = calltree(dir.path(), &["fmt", "."]);
+    assert_eq!(fix.status.code(), Some(0), "{}", text(&fix.stderr));
+    let fixed = std::fs::read_to_string(dir.path().join("messy.tree")).unwrap();
+    assert_eq!(fixed, CLEAN);
+
+    let again = calltree(dir.path(), &["fmt", "--check", "."]);
+    assert_eq!(again.status.code(), Some(0));
+    // No temporary files are left behind by the atomic write.
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty());
+}
+
+#[test]
+fn fmt_leaves_files_with_syntax_errors_unchanged() {
+    let dir = folder(&[("broken.tree", BROKEN.as_bytes())]);
+    let output = calltree(dir.path(), &["fmt", "broken.tree"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(text(&output.stderr).contains("broken.tree: has syntax errors, left unchanged"));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("broken.tree")).unwrap(),
+        BROKEN
+    );
+}
+
+#[test]
+fn fmt_dash_formats_standard_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = with_stdin(dir.path(), &["fmt", "-"], MESSY.as_bytes());
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(text(&output.stdout), CLEAN);
+}
+
+#[test]
+fn help_teaches_with_examples() {
+    let dir = tempfile::tempdir().unwrap();
+    for command in ["check", "fmt"] {
+        let output = calltree(dir.path(), &[command, "--help"]);
+        assert_eq!(output.status.code(), Some(0));
+        let help = text(&output.stdout);
+        assert!(
+            help.contains("Examples:"),
+            "{command} --help has no examples:\n{help}"
+        );
+        assert!(help.contains(&format!("calltree {command}")), "{help}");
+    }
+}
+
+#[test]
+fn every_bundled_tree_checks_clean() {
+    let trees = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../trees");
+    let output = calltree(&trees, &["check", "--deny-warnings", "."]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stdout));
+}
