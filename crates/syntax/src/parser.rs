@@ -6,6 +6,7 @@
 //! reported as missing because its `node` line had a typo elsewhere on it.
 
 use pest::Parser;
+use pest::iterators::Pair;
 
 use crate::ast::{
     Comment, ErrorLine, Item, ItemKind, NodeKind, SourceFile, Stmt, StmtKind, Trivia,
@@ -163,32 +164,56 @@ impl FileBuilder {
     }
 
     fn parse_top(&mut self, line: Line<'_>) -> (ItemKind, Span, Option<Comment>) {
-        let content = line.content();
-        let base = line.content_start();
+        self.parse_line(
+            line.content(),
+            line.content_start(),
+            expected::LineKind::Top,
+            |convert, pair| convert.top_line(pair),
+            ItemKind::Error,
+        )
+    }
+
+    /// Parses one line with the entry rule for its kind. A line that does not parse, or that
+    /// is refused for nesting too deeply, comes back as `error` holding the text verbatim.
+    fn parse_line<T>(
+        &mut self,
+        content: &str,
+        base: usize,
+        kind: expected::LineKind,
+        convert: impl for<'i> FnOnce(
+            &mut Convert<'_>,
+            Pair<'i, Rule>,
+        ) -> Option<(T, Span, Option<Comment>)>,
+        error: fn(ErrorLine) -> T,
+    ) -> (T, Span, Option<Comment>) {
         let line_span = Span::new(base, base + content.len());
+        let unreadable = || {
+            let raw = content.trim_end().to_owned();
+            (error(ErrorLine { raw }), line_span, None)
+        };
         if let Some(diagnostic) = refuse_deep_line(content, base) {
             self.diagnostics.push(diagnostic);
-            return error_item(content, line_span);
+            return unreadable();
         }
-        match Grammar::parse(Rule::top_line, content) {
+        let rule = match kind {
+            expected::LineKind::Top => Rule::top_line,
+            expected::LineKind::Body => Rule::body_line,
+        };
+        match Grammar::parse(rule, content) {
             Ok(mut pairs) => {
-                let mut convert = Convert::new(base, &mut self.diagnostics);
-                match pairs.next().and_then(|pair| convert.top_line(pair)) {
+                let mut converter = Convert::new(base, &mut self.diagnostics);
+                match pairs.next().and_then(|pair| convert(&mut converter, pair)) {
                     Some(parsed) => parsed,
                     None => {
                         self.diagnostics.push(expected::internal(line_span));
-                        error_item(content, line_span)
+                        unreadable()
                     }
                 }
             }
-            Err(error) => {
-                self.diagnostics.push(expected::describe(
-                    &error,
-                    content,
-                    base,
-                    expected::LineKind::Top,
-                ));
-                error_item(content, line_span)
+            Err(failure) => {
+                self.diagnostics
+                    .push(expected::describe(&failure, content, base, kind));
+                unreadable()
             }
         }
     }
@@ -227,7 +252,13 @@ impl FileBuilder {
             )
         });
         let reported = self.diagnostics.len();
-        let (kind, span, comment) = self.parse_body(content, base, line_span);
+        let (kind, span, comment) = self.parse_line(
+            content,
+            base,
+            expected::LineKind::Body,
+            |convert, pair| convert.body_line(pair),
+            StmtKind::Error,
+        );
         if under_one_liner {
             self.diagnostics.truncate(reported);
         }
@@ -266,48 +297,6 @@ impl FileBuilder {
         item.body.push(stmt);
     }
 
-    fn parse_body(
-        &mut self,
-        content: &str,
-        base: usize,
-        line_span: Span,
-    ) -> (StmtKind, Span, Option<Comment>) {
-        let error_stmt = || {
-            (
-                StmtKind::Error(ErrorLine {
-                    raw: content.trim_end().to_owned(),
-                }),
-                line_span,
-                None,
-            )
-        };
-        if let Some(diagnostic) = refuse_deep_line(content, base) {
-            self.diagnostics.push(diagnostic);
-            return error_stmt();
-        }
-        match Grammar::parse(Rule::body_line, content) {
-            Ok(mut pairs) => {
-                let mut convert = Convert::new(base, &mut self.diagnostics);
-                match pairs.next().and_then(|pair| convert.body_line(pair)) {
-                    Some(parsed) => parsed,
-                    None => {
-                        self.diagnostics.push(expected::internal(line_span));
-                        error_stmt()
-                    }
-                }
-            }
-            Err(error) => {
-                self.diagnostics.push(expected::describe(
-                    &error,
-                    content,
-                    base,
-                    expected::LineKind::Body,
-                ));
-                error_stmt()
-            }
-        }
-    }
-
     fn finish(mut self) -> (SourceFile, Vec<Diagnostic>) {
         let trailing = self.close_item();
         let file = SourceFile {
@@ -319,16 +308,6 @@ impl FileBuilder {
         self.diagnostics.sort_by_key(|d| d.span.start);
         (file, self.diagnostics)
     }
-}
-
-fn error_item(content: &str, span: Span) -> (ItemKind, Span, Option<Comment>) {
-    (
-        ItemKind::Error(ErrorLine {
-            raw: content.trim_end().to_owned(),
-        }),
-        span,
-        None,
-    )
 }
 
 /// Which statements each kind of block takes. Returns a diagnostic for a statement that does
