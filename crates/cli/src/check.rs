@@ -1,10 +1,12 @@
-//! `calltree check`: report every problem in a set of trees.
+//! `calltree check`: report every problem in a set of trees, checked together as one project
+//! so that sub-tree calls between files resolve.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use calltree_syntax::{LineIndex, Severity, parse};
+use calltree_engine::{Project, SourceInput};
+use calltree_syntax::{LineIndex, Severity};
 
 use crate::OutputFormat;
 use crate::files;
@@ -12,17 +14,40 @@ use crate::render::{self, Style};
 
 pub fn run(paths: &[PathBuf], format: OutputFormat, deny_warnings: bool) -> Result<ExitCode> {
     let files = files::collect(paths)?;
+    let mut inputs = Vec::with_capacity(files.len());
+    for path in &files {
+        inputs.push(SourceInput::new(
+            path.display().to_string(),
+            files::read_text(path)?,
+        ));
+    }
+    let project = Project::load(inputs);
+    // Tests are part of a tree: a test that fails is a problem in the tree, reported the same way.
+    let mut test_failures: Vec<Vec<calltree_syntax::Diagnostic>> = vec![Vec::new(); files.len()];
+    for report in project.run_tests() {
+        if let Some(failure) = report.failure {
+            // A step already reported by the static test checks needs no second report.
+            let known = project
+                .diagnostics(report.file)
+                .iter()
+                .any(|d| d.span == failure.span);
+            if !known {
+                test_failures[report.file.index()].push(failure);
+            }
+        }
+    }
+
     let style = Style::for_stdout();
     let (mut errors, mut warnings) = (0usize, 0usize);
     let mut report = Vec::new();
     let mut human = String::new();
-
-    for path in &files {
-        let source = files::read_text(path)?;
-        let (_, diagnostics) = parse(&source);
-        let index = LineIndex::new(&source);
-        let shown = path.display().to_string();
-        for diagnostic in &diagnostics {
+    for (id, file) in project.files() {
+        let mut diagnostics = project.diagnostics(id).to_vec();
+        diagnostics.append(&mut test_failures[id.index()]);
+        diagnostics.sort_by_key(|d| d.span.start);
+        let diagnostics = &diagnostics;
+        let index = LineIndex::new(&file.text);
+        for diagnostic in diagnostics {
             match diagnostic.severity {
                 Severity::Error => errors += 1,
                 Severity::Warning => warnings += 1,
@@ -30,13 +55,13 @@ pub fn run(paths: &[PathBuf], format: OutputFormat, deny_warnings: bool) -> Resu
         }
         match format {
             OutputFormat::Human => {
-                for diagnostic in &diagnostics {
-                    human.push_str(&render::human(&shown, &source, &index, diagnostic, style));
+                for diagnostic in diagnostics {
+                    human.push_str(&render::human(&file.name, &file.text, &index, diagnostic, style));
                     human.push('\n');
                 }
             }
             OutputFormat::Json => report.push(serde_json::json!({
-                "path": shown,
+                "path": file.name,
                 "diagnostics": diagnostics.iter().map(|d| render::json(&index, d)).collect::<Vec<_>>(),
             })),
         }

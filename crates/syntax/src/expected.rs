@@ -510,8 +510,9 @@ fn join_or(phrases: &[String]) -> String {
     }
 }
 
-/// The closest candidate within a small edit distance, for "did you mean" hints.
-pub(crate) fn nearest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+/// The closest candidate within a small edit distance, for "did you mean" hints. Every stage
+/// that suggests a name uses this one, so suggestions behave the same everywhere.
+pub fn nearest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
     let word = word.to_lowercase();
     let limit = match word.chars().count() {
         0..=2 => 0,

@@ -17,6 +17,7 @@ mod span;
 
 pub use ast::*;
 pub use diagnostic::{Code, Diagnostic, Related, Severity};
+pub use expected::nearest;
 pub use format::format;
 pub use parser::parse;
 pub use span::{LineCol, LineIndex, Span};

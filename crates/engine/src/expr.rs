@@ -1,0 +1,555 @@
+//! Conditions and arithmetic: type checking at load time, fast evaluation at run time.
+//!
+//! Expressions are compiled once: names become slots or node ids, choice words become value
+//! indexes, date literals become dates. Evaluation then never looks anything up by name, which
+//! keeps stepping fast however many fields a tree has.
+
+use std::collections::HashMap;
+
+use calltree_syntax::{self as syntax, BinaryOp, Diagnostic, ExprKind, Span};
+
+use crate::codes;
+use crate::model::{NodeId, Slot, Variable};
+use crate::value::{Date, Type, Value};
+
+/// A compiled, type-checked expression.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Expr {
+    Const(Value),
+    Var(Slot),
+    Visited(NodeId),
+    Count(NodeId),
+    Answered(Slot),
+    Not(Box<Expr>),
+    Neg(Box<Expr>),
+    Binary(BinaryOp, Box<Expr>, Box<Expr>),
+}
+
+/// What evaluation reads: the session's values and visit counts.
+pub(crate) trait Env {
+    fn value(&self, slot: Slot) -> &Value;
+    fn visits(&self, node: NodeId) -> u32;
+}
+
+impl Expr {
+    pub(crate) fn eval(&self, env: &impl Env) -> Value {
+        match self {
+            Expr::Const(value) => value.clone(),
+            Expr::Var(slot) => env.value(*slot).clone(),
+            Expr::Visited(node) => Value::Bool(env.visits(*node) > 0),
+            Expr::Count(node) => Value::Number(f64::from(env.visits(*node))),
+            Expr::Answered(slot) => Value::Bool(env.value(*slot).is_set()),
+            Expr::Not(operand) => match operand.eval(env) {
+                Value::Bool(b) => Value::Bool(!b),
+                _ => Value::Unset,
+            },
+            Expr::Neg(operand) => match operand.eval(env) {
+                Value::Number(n) => Value::Number(-n),
+                _ => Value::Unset,
+            },
+            Expr::Binary(op, lhs, rhs) => binary(*op, lhs, rhs, env),
+        }
+    }
+
+    /// A condition holds only when it evaluates to yes; an unanswered field makes it not hold.
+    pub(crate) fn holds(&self, env: &impl Env) -> bool {
+        matches!(self.eval(env), Value::Bool(true))
+    }
+
+    /// Every slot the expression reads. `answered(x)` asks whether a value exists rather than
+    /// reading it, and in `answered(x) and ...` the right-hand side only runs when `x` has a
+    /// value, so its reads of `x` are safe and not listed.
+    pub(crate) fn reads(&self, out: &mut Vec<Slot>) {
+        self.reads_unless(&[], out);
+    }
+
+    fn reads_unless(&self, guarded: &[Slot], out: &mut Vec<Slot>) {
+        match self {
+            Expr::Var(slot) if !guarded.contains(slot) => out.push(*slot),
+            Expr::Not(e) | Expr::Neg(e) => e.reads_unless(guarded, out),
+            Expr::Binary(BinaryOp::And, l, r) => {
+                l.reads_unless(guarded, out);
+                let mut guarded = guarded.to_vec();
+                l.answered_slots(&mut guarded);
+                r.reads_unless(&guarded, out);
+            }
+            Expr::Binary(_, l, r) => {
+                l.reads_unless(guarded, out);
+                r.reads_unless(guarded, out);
+            }
+            _ => {}
+        }
+    }
+
+    /// Slots that `answered(...)` checks in a chain of `and`s.
+    fn answered_slots(&self, out: &mut Vec<Slot>) {
+        match self {
+            Expr::Answered(slot) => out.push(*slot),
+            Expr::Binary(BinaryOp::And, l, r) => {
+                l.answered_slots(out);
+                r.answered_slots(out);
+            }
+            _ => {}
+        }
+    }
+
+    /// Every slot named anywhere, `answered(...)` included: what counts as "used".
+    pub(crate) fn mentions(&self, out: &mut Vec<Slot>) {
+        if let Expr::Answered(slot) = self {
+            out.push(*slot);
+        }
+        match self {
+            Expr::Not(e) | Expr::Neg(e) => e.mentions(out),
+            Expr::Binary(_, l, r) => {
+                l.mentions(out);
+                r.mentions(out);
+            }
+            _ => self.reads(out),
+        }
+    }
+}
+
+fn binary(op: BinaryOp, lhs: &Expr, rhs: &Expr, env: &impl Env) -> Value {
+    // `and`/`or` short-circuit: a guard like `answered(x) and x > 2` never reads an unset x.
+    match op {
+        BinaryOp::And => {
+            return Value::Bool(lhs.holds(env) && rhs.holds(env));
+        }
+        BinaryOp::Or => {
+            return Value::Bool(lhs.holds(env) || rhs.holds(env));
+        }
+        _ => {}
+    }
+    let (l, r) = (lhs.eval(env), rhs.eval(env));
+    match op {
+        BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div => match (l, r) {
+            (Value::Number(a), Value::Number(b)) => {
+                let result = match op {
+                    BinaryOp::Add => a + b,
+                    BinaryOp::Sub => a - b,
+                    BinaryOp::Mul => a * b,
+                    _ => a / b,
+                };
+                // Division by zero gives no value rather than infinity in a call summary.
+                if result.is_finite() {
+                    Value::Number(result)
+                } else {
+                    Value::Unset
+                }
+            }
+            _ => Value::Unset,
+        },
+        BinaryOp::Eq | BinaryOp::Ne => {
+            if !l.is_set() || !r.is_set() {
+                // An unanswered field equals nothing and differs from everything.
+                return Value::Bool(op == BinaryOp::Ne);
+            }
+            Value::Bool((l == r) == (op == BinaryOp::Eq))
+        }
+        BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
+            let ordering = match (&l, &r) {
+                (Value::Number(a), Value::Number(b)) => a.partial_cmp(b),
+                (Value::Date(a), Value::Date(b)) => Some(a.cmp(b)),
+                _ => None,
+            };
+            let Some(ordering) = ordering else {
+                return Value::Bool(false);
+            };
+            Value::Bool(match op {
+                BinaryOp::Lt => ordering.is_lt(),
+                BinaryOp::Le => ordering.is_le(),
+                BinaryOp::Gt => ordering.is_gt(),
+                _ => ordering.is_ge(),
+            })
+        }
+        BinaryOp::And | BinaryOp::Or => Value::Unset,
+    }
+}
+
+/// What the compiler needs to know to resolve names in one tree.
+pub(crate) struct Scope<'a> {
+    /// The tree's own declarations: a tree reads only what it declares.
+    pub variables: &'a [Variable],
+    /// Name to position in `variables`.
+    pub variable_names: &'a HashMap<String, usize>,
+    pub node_names: &'a HashMap<String, NodeId>,
+    /// The file's text, to quote operands in messages.
+    pub source: &'a str,
+    pub diagnostics: &'a mut Vec<Diagnostic>,
+}
+
+/// An operand before its type is known: a bare word may be a value of a choice field.
+enum Operand {
+    Typed(Expr, Type),
+    Word(String, Span),
+}
+
+const FUNCTIONS: &str = "`visited(node)`, `count(node)` and `answered(field)`";
+
+impl Scope<'_> {
+    fn quote(&self, span: Span) -> String {
+        let text = self.source.get(span.range()).unwrap_or("this value").trim();
+        if text.chars().count() > 40 {
+            "this value".to_owned()
+        } else {
+            format!("`{text}`")
+        }
+    }
+
+    fn error(
+        &mut self,
+        code: calltree_syntax::Code,
+        span: Span,
+        message: String,
+    ) -> &mut Diagnostic {
+        self.diagnostics.push(Diagnostic::new(code, span, message));
+        let last = self.diagnostics.len() - 1;
+        &mut self.diagnostics[last]
+    }
+
+    fn unknown_variable(&mut self, name: &str, span: Span) {
+        let names: Vec<&str> = self.variable_names.keys().map(String::as_str).collect();
+        let suggestion = syntax::nearest(name, &names);
+        let diagnostic = self.error(
+            codes::UNKNOWN_VARIABLE,
+            span,
+            format!("there is no field or flag called `{name}`"),
+        );
+        diagnostic.hints.push(match suggestion {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => format!("declare it with `field {name}: text` or `flag {name}`"),
+        });
+    }
+
+    /// Compiles a condition: it must be yes/no.
+    pub(crate) fn condition(&mut self, expr: &syntax::Expr) -> Option<Expr> {
+        let (compiled, ty) = self.typed(expr)?;
+        if ty != Type::Bool {
+            let what = self.quote(expr.span);
+            self.error(
+                codes::TYPE_ERROR,
+                expr.span,
+                format!(
+                    "a condition must be yes or no, but {what} is {}",
+                    ty.describe()
+                ),
+            )
+            .hints
+            .push("compare it with something, like `restarts < 2` or `plan == pro`".into());
+            return None;
+        }
+        Some(compiled)
+    }
+
+    /// Compiles the value `set` stores into the tree's variable at position `index`.
+    pub(crate) fn value_for(&mut self, index: usize, expr: &syntax::Expr) -> Option<Expr> {
+        let want = self.variables[index].ty;
+        let operand = self.operand(expr)?;
+        self.coerce(operand, want, expr.span).or_else(|| {
+            let name = self.variables[index].name.clone();
+            let what = self.quote(expr.span);
+            self.error(
+                codes::TYPE_ERROR,
+                expr.span,
+                format!(
+                    "`{name}` holds {}, so it cannot be set to {what}",
+                    want.describe()
+                ),
+            );
+            None
+        })
+    }
+
+    fn typed(&mut self, expr: &syntax::Expr) -> Option<(Expr, Type)> {
+        match self.operand(expr)? {
+            Operand::Typed(e, t) => Some((e, t)),
+            Operand::Word(name, span) => {
+                self.unknown_variable(&name, span);
+                None
+            }
+        }
+    }
+
+    /// Turns an operand into an expression of type `want`, or `None` if it cannot be one.
+    /// Choice words and text naming a choice value become that value; text in `YYYY-MM-DD`
+    /// form becomes a date when a date is wanted.
+    fn coerce(&mut self, operand: Operand, want: Type, span: Span) -> Option<Expr> {
+        match (operand, want) {
+            (Operand::Typed(e, t), want) if t == want => Some(e),
+            (Operand::Word(word, _), Type::Choice(field))
+            | (Operand::Typed(Expr::Const(Value::Text(word)), Type::Text), Type::Choice(field)) => {
+                let variable = self.variables.iter().find(|v| v.slot == field)?;
+                if let Some(index) = variable.choices.iter().position(|c| c.value == word) {
+                    return Some(Expr::Const(Value::Choice(
+                        u16::try_from(index).unwrap_or(u16::MAX),
+                    )));
+                }
+                let values: Vec<&str> = variable.choices.iter().map(|c| c.value.as_str()).collect();
+                let listed = values.join(", ");
+                let name = variable.name.clone();
+                let suggestion = syntax::nearest(&word, &values);
+                let diagnostic = self.error(
+                    codes::TYPE_ERROR,
+                    span,
+                    format!("`{word}` is not one of the values of `{name}` ({listed})"),
+                );
+                if let Some(s) = suggestion {
+                    diagnostic.hints.push(format!("did you mean `{s}`?"));
+                }
+                // Reported here; the caller must not report it again.
+                Some(Expr::Const(Value::Unset))
+            }
+            (Operand::Typed(Expr::Const(Value::Text(text)), Type::Text), Type::Date) => {
+                match Date::parse(&text) {
+                    Some(date) => Some(Expr::Const(Value::Date(date))),
+                    None => {
+                        self.error(codes::TYPE_ERROR, span, format!("\"{text}\" is not a date"))
+                            .hints
+                            .push("write dates as \"YYYY-MM-DD\", like \"2026-11-23\"".into());
+                        Some(Expr::Const(Value::Unset))
+                    }
+                }
+            }
+            (Operand::Word(word, span), _) => {
+                self.unknown_variable(&word, span);
+                Some(Expr::Const(Value::Unset))
+            }
+            _ => None,
+        }
+    }
+
+    fn operand(&mut self, expr: &syntax::Expr) -> Option<Operand> {
+        let span = expr.span;
+        let typed = |e, t| Some(Operand::Typed(e, t));
+        match &expr.kind {
+            ExprKind::Number(n) => typed(Expr::Const(Value::Number(n.value)), Type::Number),
+            ExprKind::Text(text) => typed(Expr::Const(Value::Text(text.to_plain())), Type::Text),
+            ExprKind::Bool(word) => typed(Expr::Const(Value::Bool(word.value())), Type::Bool),
+            ExprKind::Name(ident) => match self.variable_names.get(&ident.text) {
+                Some(&index) => {
+                    let variable = &self.variables[index];
+                    typed(Expr::Var(variable.slot), variable.ty)
+                }
+                None => Some(Operand::Word(ident.text.clone(), ident.span)),
+            },
+            ExprKind::Paren(inner) => self.operand(inner),
+            ExprKind::Not(inner) => {
+                let (e, t) = self.typed(inner)?;
+                self.expect(t, Type::Bool, inner.span, "`not` needs a yes/no value")?;
+                typed(Expr::Not(Box::new(e)), Type::Bool)
+            }
+            ExprKind::Neg(inner) => {
+                let (e, t) = self.typed(inner)?;
+                self.expect(t, Type::Number, inner.span, "`-` needs a number")?;
+                typed(Expr::Neg(Box::new(e)), Type::Number)
+            }
+            ExprKind::Call { func, args } => self.call(func, args, span),
+            ExprKind::Binary { op, lhs, rhs } => self.binary(*op, lhs, rhs, span),
+        }
+    }
+
+    fn expect(&mut self, got: Type, want: Type, span: Span, why: &str) -> Option<()> {
+        if got == want {
+            return Some(());
+        }
+        let what = self.quote(span);
+        self.error(
+            codes::TYPE_ERROR,
+            span,
+            format!("{why}, but {what} is {}", got.describe()),
+        );
+        None
+    }
+
+    fn call(&mut self, func: &syntax::Ident, args: &[syntax::Expr], span: Span) -> Option<Operand> {
+        let name = func.text.as_str();
+        if !matches!(name, "visited" | "count" | "answered") {
+            let suggestion = syntax::nearest(name, &["visited", "count", "answered"]);
+            let diagnostic = self.error(
+                codes::UNKNOWN_FUNCTION,
+                func.span,
+                format!("there is no function called `{name}`"),
+            );
+            diagnostic.hints.push(match suggestion {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => format!("the functions are {FUNCTIONS}"),
+            });
+            return None;
+        }
+        let arg = match args {
+            [
+                syntax::Expr {
+                    kind: ExprKind::Name(ident),
+                    ..
+                },
+            ] => ident,
+            _ => {
+                let what = if name == "answered" { "field" } else { "node" };
+                self.error(
+                    codes::UNKNOWN_FUNCTION,
+                    span,
+                    format!("`{name}` takes one {what} name, like `{name}(x)`"),
+                );
+                return None;
+            }
+        };
+        if name == "answered" {
+            let Some(&index) = self.variable_names.get(&arg.text) else {
+                self.unknown_variable(&arg.text, arg.span);
+                return None;
+            };
+            return Some(Operand::Typed(
+                Expr::Answered(self.variables[index].slot),
+                Type::Bool,
+            ));
+        }
+        let Some(&node) = self.node_names.get(&arg.text) else {
+            let names: Vec<&str> = self.node_names.keys().map(String::as_str).collect();
+            let suggestion = syntax::nearest(&arg.text, &names);
+            let diagnostic = self.error(
+                codes::UNKNOWN_TARGET,
+                arg.span,
+                format!("there is no node called `{}` in this tree", arg.text),
+            );
+            if let Some(s) = suggestion {
+                diagnostic.hints.push(format!("did you mean `{s}`?"));
+            }
+            return None;
+        };
+        Some(if name == "visited" {
+            Operand::Typed(Expr::Visited(node), Type::Bool)
+        } else {
+            Operand::Typed(Expr::Count(node), Type::Number)
+        })
+    }
+
+    fn binary(
+        &mut self,
+        op: BinaryOp,
+        lhs: &syntax::Expr,
+        rhs: &syntax::Expr,
+        span: Span,
+    ) -> Option<Operand> {
+        let build = |l: Expr, r: Expr| Expr::Binary(op, Box::new(l), Box::new(r));
+        match op {
+            BinaryOp::And | BinaryOp::Or => {
+                let l = self.typed(lhs);
+                let r = self.typed(rhs);
+                let ((le, lt), (re, rt)) = (l?, r?);
+                let why = format!("`{}` joins yes/no values", op.as_str());
+                self.expect(lt, Type::Bool, lhs.span, &why)?;
+                self.expect(rt, Type::Bool, rhs.span, &why)?;
+                Some(Operand::Typed(build(le, re), Type::Bool))
+            }
+            BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div => {
+                let l = self.typed(lhs);
+                let r = self.typed(rhs);
+                let ((le, lt), (re, rt)) = (l?, r?);
+                let why = format!("`{}` works on numbers", op.as_str());
+                self.expect(lt, Type::Number, lhs.span, &why)?;
+                self.expect(rt, Type::Number, rhs.span, &why)?;
+                Some(Operand::Typed(build(le, re), Type::Number))
+            }
+            _ => {
+                let l = self.operand(lhs);
+                let r = self.operand(rhs);
+                let (mut l, mut r) = (l?, r?);
+                // Beside a choice field, a bare word that is one of its values means that
+                // value, even when a field has the same name: `reminder == email`.
+                if let Some(word) = self.choice_word(&l, rhs) {
+                    r = word;
+                } else if let Some(word) = self.choice_word(&r, lhs) {
+                    l = word;
+                }
+                let (le, re, ty) = self.unify(l, r, lhs.span, rhs.span)?;
+                let ordering = matches!(
+                    op,
+                    BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge
+                );
+                if ordering && !matches!(ty, Type::Number | Type::Date) {
+                    self.error(
+                        codes::TYPE_ERROR,
+                        span,
+                        format!(
+                            "`{}` compares numbers or dates, not {}",
+                            op.as_str(),
+                            ty.describe()
+                        ),
+                    )
+                    .hints
+                    .push("use `==` or `!=` to compare other values".into());
+                    return None;
+                }
+                Some(Operand::Typed(build(le, re), Type::Bool))
+            }
+        }
+    }
+
+    fn choice_word(&self, typed: &Operand, other: &syntax::Expr) -> Option<Operand> {
+        let (Operand::Typed(_, Type::Choice(field)), ExprKind::Name(ident)) = (typed, &other.kind)
+        else {
+            return None;
+        };
+        let variable = self.variables.iter().find(|v| v.slot == *field)?;
+        variable
+            .choices
+            .iter()
+            .any(|c| c.value == ident.text)
+            .then(|| Operand::Word(ident.text.clone(), ident.span))
+    }
+
+    /// Brings both sides of a comparison to one type, converting a literal side to the other
+    /// side's type where that makes sense (`plan == pro`, `bought < "2026-01-01"`).
+    fn unify(&mut self, l: Operand, r: Operand, ls: Span, rs: Span) -> Option<(Expr, Expr, Type)> {
+        let type_of = |o: &Operand| match o {
+            Operand::Typed(Expr::Const(Value::Text(_)), _) | Operand::Word(..) => None,
+            Operand::Typed(_, t) => Some(*t),
+        };
+        match (type_of(&l), type_of(&r)) {
+            (Some(lt), _) => {
+                let le = self.coerce(l, lt, ls)?;
+                let re = self.coerce_or_report(r, lt, rs, ls)?;
+                Some((le, re, lt))
+            }
+            (None, Some(rt)) => {
+                let re = self.coerce(r, rt, rs)?;
+                let le = self.coerce_or_report(l, rt, ls, rs)?;
+                Some((le, re, rt))
+            }
+            (None, None) => match (l, r) {
+                (Operand::Word(word, span), _) | (_, Operand::Word(word, span)) => {
+                    self.unknown_variable(&word, span);
+                    None
+                }
+                (Operand::Typed(le, lt), Operand::Typed(re, _)) => Some((le, re, lt)),
+            },
+        }
+    }
+
+    fn coerce_or_report(
+        &mut self,
+        operand: Operand,
+        want: Type,
+        span: Span,
+        other: Span,
+    ) -> Option<Expr> {
+        let got = match &operand {
+            Operand::Typed(_, t) => Some(*t),
+            Operand::Word(..) => None,
+        };
+        if let Some(expr) = self.coerce(operand, want, span) {
+            return Some(expr);
+        }
+        let (this, that) = (self.quote(other), self.quote(span));
+        let got = got.map_or("a word", Type::describe);
+        self.error(
+            codes::TYPE_ERROR,
+            other.cover(span),
+            format!(
+                "{this} is {} and {that} is {got}, so they cannot be compared",
+                want.describe()
+            ),
+        );
+        None
+    }
+}

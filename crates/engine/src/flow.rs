@@ -1,0 +1,329 @@
+//! Read-before-set: which fields definitely have a value when each node is reached.
+//!
+//! A forward dataflow over each tree's graph: a node's "has a value" set is the intersection of
+//! what every path into it guarantees. Asking a field counts as giving it a value (an optional
+//! field left blank is an answer of "nothing", which conditions and text handle), and so does
+//! `set`, a default, or a sub-tree that asks it on every path to its `return`. A read that is
+//! not covered is reported with an example path on which nothing gives the field a value.
+
+use std::collections::HashMap;
+
+use calltree_syntax::{Diagnostic, Span};
+
+use crate::codes;
+use crate::expr::Expr;
+use crate::model::{Exit, FileId, NodeId, Slot, Template, TemplatePart, TreeId};
+use crate::project::Project;
+
+/// A fixed-width set of slots.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Bits(Vec<u64>);
+
+impl Bits {
+    fn empty(width: usize) -> Self {
+        Bits(vec![0; width.div_ceil(64)])
+    }
+
+    fn full(width: usize) -> Self {
+        let mut bits = Bits(vec![u64::MAX; width.div_ceil(64)]);
+        if !width.is_multiple_of(64)
+            && let Some(last) = bits.0.last_mut()
+        {
+            *last = (1u64 << (width % 64)) - 1;
+        }
+        bits
+    }
+
+    fn insert(&mut self, slot: Slot) {
+        self.0[slot.index() / 64] |= 1 << (slot.index() % 64);
+    }
+
+    fn contains(&self, slot: Slot) -> bool {
+        self.0[slot.index() / 64] & (1 << (slot.index() % 64)) != 0
+    }
+
+    fn union(&mut self, other: &Bits) {
+        for (a, b) in self.0.iter_mut().zip(&other.0) {
+            *a |= b;
+        }
+    }
+
+    fn intersect(&mut self, other: &Bits) {
+        for (a, b) in self.0.iter_mut().zip(&other.0) {
+            *a &= b;
+        }
+    }
+}
+
+type Found = Vec<(FileId, Diagnostic)>;
+
+pub(crate) fn check(project: &Project, out: &mut Found) {
+    let mut analysis = Analysis {
+        project,
+        width: project.slot_count(),
+        summaries: HashMap::new(),
+        in_progress: Vec::new(),
+    };
+    for (tree, _) in project.trees() {
+        let states = analysis.analyse(tree);
+        analysis.report_reads(tree, &states, out);
+    }
+}
+
+struct Analysis<'p> {
+    project: &'p Project,
+    width: usize,
+    /// What each sub-tree guarantees on return.
+    summaries: HashMap<TreeId, Bits>,
+    in_progress: Vec<TreeId>,
+}
+
+impl Analysis<'_> {
+    /// What has a value when a tree starts: its defaults and flags.
+    fn entry(&self, tree: TreeId) -> Bits {
+        let mut bits = Bits::empty(self.width);
+        for variable in &self.project.tree(tree).variables {
+            if variable.default.is_set() {
+                bits.insert(variable.slot);
+            }
+        }
+        bits
+    }
+
+    /// What a sub-tree guarantees when it returns. A tree that never returns (or is being
+    /// analysed already, through a recursive call that is reported elsewhere) guarantees
+    /// everything, because nothing after the call can run without a return.
+    fn summary(&mut self, tree: TreeId) -> Bits {
+        if let Some(bits) = self.summaries.get(&tree) {
+            return bits.clone();
+        }
+        if self.in_progress.contains(&tree) {
+            return Bits::full(self.width);
+        }
+        let states = self.analyse(tree);
+        let mut result: Option<Bits> = None;
+        for (position, &node) in self.project.tree(tree).nodes.iter().enumerate() {
+            if let (Exit::Return, Some(state)) = (&self.project.node(node).exit, &states[position])
+            {
+                let mut leaving = state.clone();
+                leaving.union(&self.gen_without_call(node));
+                match &mut result {
+                    Some(bits) => bits.intersect(&leaving),
+                    None => result = Some(leaving),
+                }
+            }
+        }
+        let bits = result.unwrap_or_else(|| Bits::full(self.width));
+        self.summaries.insert(tree, bits.clone());
+        bits
+    }
+
+    fn gen_without_call(&self, node: NodeId) -> Bits {
+        let node = self.project.node(node);
+        let mut bits = Bits::empty(self.width);
+        for assignment in &node.sets {
+            bits.insert(assignment.slot);
+        }
+        for (slot, _) in &node.asks {
+            bits.insert(*slot);
+        }
+        bits
+    }
+
+    fn generated(&mut self, node: NodeId) -> Bits {
+        let mut bits = self.gen_without_call(node);
+        if let Exit::Call {
+            tree: Some(callee), ..
+        } = self.project.node(node).exit
+        {
+            bits.union(&self.summary(callee));
+        }
+        bits
+    }
+
+    /// The "has a value" set on arrival at each node of the tree (by position in the tree);
+    /// `None` for nodes no path reaches.
+    fn analyse(&mut self, tree: TreeId) -> Vec<Option<Bits>> {
+        let project = self.project;
+        let nodes = &project.tree(tree).nodes;
+        let mut states: Vec<Option<Bits>> = vec![None; nodes.len()];
+        let Some(start) = project.tree(tree).start else {
+            return states;
+        };
+        self.in_progress.push(tree);
+        let first = nodes.first().map_or(0, |n| n.index());
+        let generated: Vec<Bits> = nodes.iter().map(|&n| self.generated(n)).collect();
+        states[start.index() - first] = Some(self.entry(tree));
+        let mut work = vec![start];
+        while let Some(node) = work.pop() {
+            let Some(mut leaving) = states[node.index() - first].clone() else {
+                continue;
+            };
+            leaving.union(&generated[node.index() - first]);
+            for next in project.successors(node) {
+                let slot = &mut states[next.index() - first];
+                let merged = match slot {
+                    None => leaving.clone(),
+                    Some(existing) => {
+                        let mut merged = existing.clone();
+                        merged.intersect(&leaving);
+                        merged
+                    }
+                };
+                if slot.as_ref() != Some(&merged) {
+                    *slot = Some(merged);
+                    work.push(next);
+                }
+            }
+        }
+        self.in_progress.retain(|t| *t != tree);
+        states
+    }
+
+    fn report_reads(&mut self, tree: TreeId, states: &[Option<Bits>], out: &mut Found) {
+        let project = self.project;
+        let nodes = &project.tree(tree).nodes;
+        let mut reported: Vec<(Slot, Span)> = Vec::new();
+        for (position, &id) in nodes.iter().enumerate() {
+            let Some(state) = &states[position] else {
+                continue;
+            };
+            let node = project.node(id);
+            let mut have = state.clone();
+            let mut missing: Vec<(Slot, Span)> = Vec::new();
+            let check_expr =
+                |expr: &Expr, span: Span, have: &Bits, missing: &mut Vec<(Slot, Span)>| {
+                    let mut slots = Vec::new();
+                    expr.reads(&mut slots);
+                    missing.extend(
+                        slots
+                            .into_iter()
+                            .filter(|s| !have.contains(*s))
+                            .map(|s| (s, span)),
+                    );
+                };
+            let check_template =
+                |template: &Template, have: &Bits, missing: &mut Vec<(Slot, Span)>| {
+                    for part in &template.parts {
+                        if let TemplatePart::Var(slot, span) = part
+                            && !have.contains(*slot)
+                        {
+                            missing.push((*slot, *span));
+                        }
+                    }
+                };
+
+            // On arrival: `set` runs in order, then the node's text is shown.
+            for assignment in &node.sets {
+                if let Some(value) = &assignment.value {
+                    check_expr(value, assignment.span, &have, &mut missing);
+                }
+                have.insert(assignment.slot);
+            }
+            for template in node
+                .title
+                .iter()
+                .chain(&node.say)
+                .chain(&node.agent)
+                .chain(&node.customer)
+            {
+                check_template(template, &have, &mut missing);
+            }
+            match &node.exit {
+                Exit::Options(options) => {
+                    for option in options {
+                        check_template(&option.label, &have, &mut missing);
+                    }
+                }
+                Exit::Route { routes, .. } => {
+                    for route in routes {
+                        check_expr(&route.condition, route.span, &have, &mut missing);
+                    }
+                }
+                _ => {}
+            }
+            // When leaving: the node's questions have been answered.
+            for (slot, _) in &node.asks {
+                have.insert(*slot);
+            }
+            for template in &node.notes {
+                check_template(template, &have, &mut missing);
+            }
+            if let Exit::Options(options) = &node.exit {
+                for option in options {
+                    if let Some(guard) = &option.guard {
+                        check_expr(guard, option.span, &have, &mut missing);
+                    }
+                }
+            }
+
+            for (slot, span) in missing {
+                if reported.contains(&(slot, span)) {
+                    continue;
+                }
+                reported.push((slot, span));
+                let name = project.slot_name(slot);
+                let path = self.example_path(tree, id, slot);
+                let message = match path {
+                    Some(path) => format!(
+                        "`{name}` may not have a value here: on the path {path}, nothing asks or sets it"
+                    ),
+                    None => format!("`{name}` may not have a value here"),
+                };
+                out.push((
+                    node.file,
+                    Diagnostic::new(codes::READ_BEFORE_SET, span, message).with_hint(format!(
+                        "ask `{name}` on every path before this point, give it a default (`= ...`), or check `answered({name}) and ...` first"
+                    )),
+                ));
+            }
+        }
+    }
+
+    /// A shortest path from the start to `target` on which no node gives `slot` a value.
+    fn example_path(&mut self, tree: TreeId, target: NodeId, slot: Slot) -> Option<String> {
+        let project = self.project;
+        let start = project.tree(tree).start?;
+        let mut parent: HashMap<NodeId, NodeId> = HashMap::new();
+        let mut queue = std::collections::VecDeque::from([start]);
+        let mut seen = std::collections::HashSet::from([start]);
+        while let Some(node) = queue.pop_front() {
+            if node == target {
+                let mut path = vec![node];
+                let mut current = node;
+                while let Some(&previous) = parent.get(&current) {
+                    path.push(previous);
+                    current = previous;
+                }
+                path.reverse();
+                return Some(describe_path(project, &path));
+            }
+            if self.generated(node).contains(slot) {
+                continue;
+            }
+            for next in project.successors(node) {
+                if seen.insert(next) {
+                    parent.insert(next, node);
+                    queue.push_back(next);
+                }
+            }
+        }
+        None
+    }
+}
+
+fn describe_path(project: &Project, path: &[NodeId]) -> String {
+    let names: Vec<&str> = path
+        .iter()
+        .map(|&n| project.node(n).name.as_str())
+        .collect();
+    if names.len() <= 6 {
+        names.join(" → ")
+    } else {
+        format!(
+            "{} → … → {}",
+            names[..3].join(" → "),
+            names[names.len() - 2..].join(" → ")
+        )
+    }
+}

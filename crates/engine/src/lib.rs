@@ -1,0 +1,35 @@
+//! The calltree engine: a project's trees lowered into a graph, proven sound, and run.
+//!
+//! `Project::load` takes the text of a set of `.tree` files (hosts do the reading) and returns
+//! the checked model with its diagnostics. Nothing here does I/O, reads a clock or draws an
+//! unseeded random number: hosts pass text and timestamps in and store events out.
+
+pub mod codes;
+mod error;
+mod expr;
+mod flow;
+mod lower;
+mod model;
+mod project;
+mod session;
+mod testing;
+mod validate;
+mod value;
+mod view;
+
+pub use error::EngineError;
+pub use lower::ProjectFile;
+pub use model::{
+    Assignment, ChoiceValue, Exit, FileId, Node, NodeId, NodeKind, NodeOption, OptionId, Outcome,
+    OutcomeKind, Route, Slot, Template, TestCase, Tree, TreeId, Variable, VariableKind,
+};
+pub use project::{Project, SourceInput};
+pub use session::{
+    Ending, Event, Frame, LogError, Millis, Note, Session, Skip, State, Visit, parse_log,
+};
+pub use testing::TestReport;
+pub use value::{Date, Type, Value, format_number};
+pub use view::{
+    Actions, ChoiceView, Crumb, EndView, FieldView, InputKind, OptionView, ShownText, Summary,
+    TextRole, View,
+};

@@ -1,0 +1,1012 @@
+//! Lowering: from the syntax trees of a project's files to the model, resolving every name.
+//!
+//! Each problem found on the way is a diagnostic on the file it is in; lowering never stops at
+//! the first one. What cannot be resolved (an unknown target, say) is left as `None` in the
+//! model so that later checks and sessions can still work with the rest.
+
+use std::collections::HashMap;
+
+use calltree_syntax::{
+    self as syntax, Audience, Diagnostic, FieldTypeKind, ItemKind, LiteralKind, Span, StmtKind,
+};
+
+use crate::codes;
+use crate::expr::Scope;
+use crate::model::{
+    Assignment, ChoiceValue, Exit, FileId, Node, NodeId, NodeOption, Outcome, OutcomeKind, Route,
+    Slot, Template, TemplatePart, TestCase, Tree, TreeId, Variable, VariableKind,
+};
+use crate::value::{Date, Type, Value, format_number};
+
+/// A file as the project keeps it.
+#[derive(Debug, Clone)]
+pub struct ProjectFile {
+    pub name: String,
+    pub text: String,
+    pub syntax: syntax::SourceFile,
+}
+
+/// The model under construction, with one list of diagnostics per file.
+#[derive(Default)]
+pub(crate) struct Lowered {
+    pub files: Vec<ProjectFile>,
+    pub trees: Vec<Tree>,
+    pub nodes: Vec<Node>,
+    pub tree_names: HashMap<String, TreeId>,
+    /// Every field and flag name in the project, by slot.
+    pub slot_names: Vec<String>,
+    pub slots: HashMap<String, Slot>,
+    /// Node names per tree.
+    pub node_names: Vec<HashMap<String, NodeId>>,
+    /// Per tree, the names on block lines that did not parse (`nod welcome` gives `welcome`):
+    /// references to them are not reported, because the broken line already is.
+    pub unreadable_names: Vec<Vec<String>>,
+    pub diagnostics: Vec<Vec<Diagnostic>>,
+}
+
+pub(crate) fn lower(inputs: Vec<(String, String)>) -> Lowered {
+    let mut lowered = Lowered::default();
+    for (name, text) in inputs {
+        let (syntax, diagnostics) = syntax::parse(&text);
+        lowered.files.push(ProjectFile { name, text, syntax });
+        lowered.diagnostics.push(diagnostics);
+    }
+    lowered.collect_trees();
+    lowered.collect_variables();
+    lowered.collect_nodes();
+    for tree in 0..lowered.trees.len() {
+        lowered.lower_tree(TreeId::from_index(tree));
+    }
+    lowered.collect_tests();
+    lowered
+}
+
+fn plain(text: &syntax::Text) -> String {
+    text.to_plain()
+}
+
+impl Lowered {
+    fn report(&mut self, file: FileId, diagnostic: Diagnostic) {
+        self.diagnostics[file.index()].push(diagnostic);
+    }
+
+    fn collect_trees(&mut self) {
+        for file_index in 0..self.files.len() {
+            let file = FileId::from_index(file_index);
+            let Some((head, item)) = self.files[file_index].syntax.tree() else {
+                continue;
+            };
+            let name = head.name.as_str().to_owned();
+            let span = item.span;
+            if let Some(&existing) = self.tree_names.get(&name) {
+                let other = &self.files[self.trees[existing.index()].file.index()].name;
+                let message =
+                    format!("another file already defines a tree called `{name}` ({other})");
+                self.report(
+                    file,
+                    Diagnostic::new(codes::DUPLICATE_TREE, head.name.span(), message)
+                        .with_hint("tree ids are unique in a project; rename one of them"),
+                );
+                continue;
+            }
+            let mut tree = Tree {
+                name: name.clone(),
+                title: head.title.as_ref().map_or_else(|| name.clone(), plain),
+                file,
+                span,
+                description: None,
+                version: None,
+                tags: Vec::new(),
+                audiences: Vec::new(),
+                escalation: None,
+                start: None,
+                nodes: Vec::new(),
+                variables: Vec::new(),
+                tests: Vec::new(),
+                hash: String::new(),
+            };
+            for stmt in &item.body {
+                match &stmt.kind {
+                    StmtKind::Tags(tags) => {
+                        tree.tags = tags.iter().map(|t| t.text.clone()).collect()
+                    }
+                    StmtKind::Audience(list) => {
+                        tree.audiences = list.iter().filter_map(|a| a.audience).collect();
+                    }
+                    StmtKind::Version(text) => tree.version = Some(plain(text)),
+                    StmtKind::Description(text) => tree.description = Some(plain(text)),
+                    StmtKind::Escalation(text) => tree.escalation = Some(plain(text)),
+                    _ => {}
+                }
+            }
+            let id = TreeId::from_index(self.trees.len());
+            self.tree_names.insert(name, id);
+            self.trees.push(tree);
+            self.node_names.push(HashMap::new());
+            let unreadable = self.files[file_index]
+                .syntax
+                .items
+                .iter()
+                .filter_map(|item| match &item.kind {
+                    ItemKind::Error(line) => line.raw.split_whitespace().nth(1).map(str::to_owned),
+                    _ => None,
+                })
+                .collect();
+            self.unreadable_names.push(unreadable);
+        }
+    }
+
+    // ---------------------------------------------------------------- variables
+
+    fn collect_variables(&mut self) {
+        for tree_index in 0..self.trees.len() {
+            let tree = TreeId::from_index(tree_index);
+            let file = self.trees[tree_index].file;
+            let items = self.files[file.index()].syntax.items.clone();
+            for item in &items {
+                match &item.kind {
+                    ItemKind::Field(decl) => self.declare_field(tree, file, decl),
+                    ItemKind::Flag(decl) => {
+                        let label = decl.label.as_ref().map(plain);
+                        self.declare(
+                            tree,
+                            file,
+                            &decl.name,
+                            VariableKind::Flag,
+                            Type::Bool,
+                            label,
+                            Vec::new(),
+                        );
+                    }
+                    ItemKind::Node(_) => {
+                        for stmt in &item.body {
+                            match &stmt.kind {
+                                StmtKind::Rating {
+                                    var,
+                                    question,
+                                    range,
+                                } => {
+                                    if let Some(index) = self.declare(
+                                        tree,
+                                        file,
+                                        var,
+                                        VariableKind::Rating,
+                                        Type::Number,
+                                        Some(plain(question)),
+                                        Vec::new(),
+                                    ) {
+                                        self.trees[tree.index()].variables[index].range =
+                                            Some((range.min.value, range.max.value));
+                                    }
+                                }
+                                StmtKind::FeedbackComment { var, question } => {
+                                    self.declare(
+                                        tree,
+                                        file,
+                                        var,
+                                        VariableKind::Comment,
+                                        Type::Text,
+                                        Some(plain(question)),
+                                        Vec::new(),
+                                    );
+                                }
+                                _ => {}
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    fn declare_field(&mut self, tree: TreeId, file: FileId, decl: &syntax::FieldDecl) {
+        let (ty_kind, choices) = match &decl.ty.kind {
+            FieldTypeKind::Text => (Type::Text, Vec::new()),
+            FieldTypeKind::Number => (Type::Number, Vec::new()),
+            FieldTypeKind::YesNo => (Type::Bool, Vec::new()),
+            FieldTypeKind::Date => (Type::Date, Vec::new()),
+            FieldTypeKind::Choice(items) => (
+                // The real slot is filled in by `declare`.
+                Type::Choice(Slot(u32::MAX)),
+                items
+                    .iter()
+                    .map(|c| ChoiceValue {
+                        value: c.value.text.clone(),
+                        label: c.label.as_ref().map(plain),
+                    })
+                    .collect(),
+            ),
+        };
+        let label = decl.label.as_ref().map(plain);
+        let Some(index) = self.declare(
+            tree,
+            file,
+            &decl.name,
+            VariableKind::Field,
+            ty_kind,
+            label,
+            choices,
+        ) else {
+            return;
+        };
+        let mut variable = self.trees[tree.index()].variables[index].clone();
+        let mut problems = Vec::new();
+        let ty = variable.ty;
+        let name = decl.name.as_str().to_owned();
+        variable.required = decl.required.is_some();
+        if let Some(pattern) = &decl.pattern {
+            if ty != Type::Text {
+                problems.push(Diagnostic::new(
+                    codes::TYPE_ERROR,
+                    pattern.span,
+                    format!(
+                        "`{name}` is {}, and only text fields take a `pattern`",
+                        ty.describe()
+                    ),
+                ));
+            }
+            match regex::Regex::new(&format!("^(?:{})$", pattern.regex)) {
+                Ok(regex) => variable.pattern = Some(regex),
+                Err(error) => {
+                    let reason = error.to_string();
+                    let last = reason.lines().last().unwrap_or("invalid").trim().to_owned();
+                    problems.push(
+                        Diagnostic::new(
+                            codes::BAD_PATTERN,
+                            pattern.span,
+                            format!(
+                                "this pattern is not a valid regular expression: {}",
+                                last.trim_start_matches("error: ")
+                            ),
+                        )
+                        .with_hint(
+                            "patterns use the usual regular-expression syntax, like \"[0-9]{8}\"",
+                        ),
+                    );
+                }
+            }
+        }
+        if let Some(range) = &decl.range {
+            if ty == Type::Number {
+                variable.range = Some((range.min.value, range.max.value));
+            } else {
+                problems.push(Diagnostic::new(
+                    codes::TYPE_ERROR,
+                    range.span,
+                    format!(
+                        "`{name}` is {}, and only number fields take a `range`",
+                        ty.describe()
+                    ),
+                ));
+            }
+        }
+        if let Some(default) = &decl.default {
+            match literal_value(&variable, &default.kind).and_then(|value| {
+                check_answer(&variable, &value)?;
+                Ok(value)
+            }) {
+                Ok(value) => variable.default = value,
+                Err(problem) => problems.push(Diagnostic::new(
+                    codes::BAD_DEFAULT,
+                    default.span,
+                    format!("the default of `{name}` is not a valid value: {problem}"),
+                )),
+            }
+        }
+        self.trees[tree.index()].variables[index] = variable;
+        for problem in problems {
+            self.report(file, problem);
+        }
+    }
+
+    /// Declares a variable in a tree and returns its position in the tree's list; `None`
+    /// when the tree declares the name already.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one call per kind of declaration, all different"
+    )]
+    fn declare(
+        &mut self,
+        tree: TreeId,
+        file: FileId,
+        name: &syntax::VarName,
+        kind: VariableKind,
+        ty: Type,
+        label: Option<String>,
+        choices: Vec<ChoiceValue>,
+    ) -> Option<usize> {
+        let text = name.as_str();
+        if let Some(first) = self.trees[tree.index()]
+            .variables
+            .iter()
+            .find(|v| v.name == text)
+        {
+            let first = first.span;
+            self.report(
+                file,
+                Diagnostic::new(
+                    codes::DUPLICATE_VARIABLE,
+                    name.span(),
+                    format!("`{text}` is declared twice in this tree"),
+                )
+                .with_hint("keep one declaration; fields and flags share one set of names")
+                .with_related(first, "first declared here"),
+            );
+            return None;
+        }
+        let slot = match self.slots.get(text) {
+            Some(&slot) => slot,
+            None => {
+                let slot = Slot::from_index(self.slot_names.len());
+                self.slot_names.push(text.to_owned());
+                self.slots.insert(text.to_owned(), slot);
+                slot
+            }
+        };
+        let ty = match ty {
+            Type::Choice(_) => Type::Choice(slot),
+            other => other,
+        };
+        let variables = &mut self.trees[tree.index()].variables;
+        variables.push(Variable {
+            name: text.to_owned(),
+            slot,
+            kind,
+            ty,
+            label,
+            required: false,
+            pattern: None,
+            range: None,
+            choices,
+            default: if kind == VariableKind::Flag {
+                Value::Bool(false)
+            } else {
+                Value::Unset
+            },
+            span: name.span(),
+        });
+        Some(variables.len() - 1)
+    }
+
+    // ---------------------------------------------------------------- nodes
+
+    fn collect_nodes(&mut self) {
+        for tree_index in 0..self.trees.len() {
+            let tree = TreeId::from_index(tree_index);
+            let file = self.trees[tree_index].file;
+            let mut reports = Vec::new();
+            for (head, item) in self.files[file.index()].syntax.nodes() {
+                let name = head.name.as_str();
+                if let Some(&first) = self.node_names[tree_index].get(name) {
+                    reports.push(
+                        Diagnostic::new(
+                            codes::DUPLICATE_NODE,
+                            head.name.span(),
+                            format!("there is already a node called `{name}` in this tree"),
+                        )
+                        .with_hint("node ids are unique within a tree; rename one of them")
+                        .with_related(self.nodes[first.index()].span, "first defined here"),
+                    );
+                    continue;
+                }
+                let id = NodeId::from_index(self.nodes.len());
+                self.node_names[tree_index].insert(name.to_owned(), id);
+                self.trees[tree_index].nodes.push(id);
+                self.nodes.push(Node {
+                    tree,
+                    name: name.to_owned(),
+                    title: None,
+                    kind: head.kind,
+                    file,
+                    span: item.span,
+                    say: Vec::new(),
+                    agent: Vec::new(),
+                    customer: Vec::new(),
+                    notes: Vec::new(),
+                    asks: Vec::new(),
+                    sets: Vec::new(),
+                    exit: Exit::None,
+                });
+            }
+            for diagnostic in reports {
+                self.report(file, diagnostic);
+            }
+        }
+    }
+
+    fn lower_tree(&mut self, tree: TreeId) {
+        let file = self.trees[tree.index()].file;
+        let syntax_file = self.files[file.index()].syntax.clone();
+        let mut diagnostics = std::mem::take(&mut self.diagnostics[file.index()]);
+
+        // The start node.
+        let start = syntax_file.tree().and_then(|(_, item)| {
+            item.body.iter().find_map(|stmt| match &stmt.kind {
+                StmtKind::Start(name) => Some(name.clone()),
+                _ => None,
+            })
+        });
+        match start {
+            Some(name) => {
+                self.trees[tree.index()].start = self.resolve_target(tree, &name, &mut diagnostics);
+            }
+            None => {
+                let span = self.trees[tree.index()].span;
+                diagnostics.push(
+                    Diagnostic::new(
+                        codes::MISSING_START,
+                        span,
+                        format!("tree `{}` has no `start:`", self.trees[tree.index()].name),
+                    )
+                    .with_hint(
+                        "add `start: <node>` under the `tree` line to say where a call begins",
+                    ),
+                );
+            }
+        }
+
+        for (head, item) in syntax_file.nodes() {
+            let Some(&id) = self.node_names[tree.index()].get(head.name.as_str()) else {
+                continue;
+            };
+            if self.nodes[id.index()].span != item.span {
+                // A duplicate: reported already, and its body belongs to nobody.
+                continue;
+            }
+            self.lower_node(tree, id, head, item, &mut diagnostics);
+        }
+        self.diagnostics[file.index()] = diagnostics;
+    }
+
+    fn resolve_target(
+        &self,
+        tree: TreeId,
+        name: &syntax::NodeName,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> Option<NodeId> {
+        if let Some(&id) = self.node_names[tree.index()].get(name.as_str()) {
+            return Some(id);
+        }
+        if self.unreadable_names[tree.index()]
+            .iter()
+            .any(|n| n == name.as_str())
+        {
+            return None;
+        }
+        let names: Vec<&str> = self.node_names[tree.index()]
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let mut diagnostic = Diagnostic::new(
+            codes::UNKNOWN_TARGET,
+            name.span(),
+            format!("there is no node called `{}` in this tree", name.as_str()),
+        );
+        diagnostic = match syntax::nearest(name.as_str(), &names) {
+            Some(suggestion) => diagnostic.with_hint(format!("did you mean `{suggestion}`?")),
+            None => diagnostic.with_hint(format!("add a block `node {}`", name.as_str())),
+        };
+        diagnostics.push(diagnostic);
+        None
+    }
+
+    fn lower_node(
+        &mut self,
+        tree: TreeId,
+        id: NodeId,
+        head: &syntax::NodeHead,
+        item: &syntax::Item,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) {
+        let file = self.trees[tree.index()].file;
+        let source = self.files[file.index()].text.clone();
+        let node_names = self.node_names[tree.index()].clone();
+        let mut node = self.nodes[id.index()].clone();
+        let variables = self.trees[tree.index()].variables.clone();
+        let variable_names: HashMap<String, usize> = variables
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (v.name.clone(), i))
+            .collect();
+
+        let mut scope = Scope {
+            variables: &variables,
+            variable_names: &variable_names,
+            node_names: &node_names,
+            source: &source,
+            diagnostics,
+        };
+        node.title = head.title.as_ref().map(|t| template(&mut scope, t));
+
+        let mut exits = ExitBuilder::default();
+        for stmt in &item.body {
+            match &stmt.kind {
+                StmtKind::Say(text) => node.say.push(template(&mut scope, text)),
+                StmtKind::Agent(text) => node.agent.push(template(&mut scope, text)),
+                StmtKind::Customer(text) => node.customer.push(template(&mut scope, text)),
+                StmtKind::Note(text) => node.notes.push(template(&mut scope, text)),
+                StmtKind::Ask(names) => {
+                    for name in names {
+                        if let Some(slot) = askable(&mut scope, name) {
+                            node.asks.push((slot, name.span()));
+                        }
+                    }
+                }
+                StmtKind::Rating { var, .. } | StmtKind::FeedbackComment { var, .. } => {
+                    if let Some(&index) = scope.variable_names.get(var.as_str()) {
+                        node.asks.push((scope.variables[index].slot, var.span()));
+                    }
+                }
+                StmtKind::Set { var, value } => {
+                    let Some(&index) = scope.variable_names.get(var.as_str()) else {
+                        unknown_variable(&mut scope, var);
+                        continue;
+                    };
+                    let (slot, ty) = (scope.variables[index].slot, scope.variables[index].ty);
+                    let value = match value {
+                        Some(expr) => scope.value_for(index, expr),
+                        None if ty == Type::Bool => None,
+                        None => {
+                            let name = var.as_str();
+                            scope.diagnostics.push(
+                                Diagnostic::new(
+                                    codes::TYPE_ERROR,
+                                    stmt.span,
+                                    format!(
+                                        "`set {name}` on its own means yes, but `{name}` is {}",
+                                        ty.describe()
+                                    ),
+                                )
+                                .with_hint(format!("give it a value: `set {name} = ...`")),
+                            );
+                            continue;
+                        }
+                    };
+                    node.sets.push(Assignment {
+                        slot,
+                        value,
+                        span: stmt.span,
+                    });
+                }
+                StmtKind::Option(option) => {
+                    let label = template(&mut scope, &option.label);
+                    let guard = option.guard.as_ref().and_then(|g| scope.condition(g));
+                    let duplicate = exits
+                        .options
+                        .iter()
+                        .find(|o| o.label.source == label.source)
+                        .map(|o| o.span);
+                    if let Some(first) = duplicate {
+                        scope.diagnostics.push(
+                            Diagnostic::new(
+                                codes::DUPLICATE_OPTION,
+                                option.label.span,
+                                format!("this node already has an option labelled \"{}\"", label.source),
+                            )
+                            .with_hint("give each option its own label, so the person (and a test) can tell them apart")
+                            .with_related(first, "first option with this label"),
+                        );
+                    }
+                    exits.record(ExitKind::Options, stmt.span, scope.diagnostics);
+                    let guard_text = option
+                        .guard
+                        .as_ref()
+                        .and_then(|g| source.get(g.span.range()))
+                        .map(str::to_owned);
+                    exits.options.push(NodeOption {
+                        label,
+                        target: None,
+                        only: option.only.map(|(audience, _)| audience),
+                        guard,
+                        guard_text,
+                        span: stmt.span,
+                    });
+                    exits.option_targets.push(option.target.clone());
+                }
+                StmtKind::Goto(target) => {
+                    exits.record(ExitKind::Continue, stmt.span, scope.diagnostics);
+                    exits.single_target = Some(target.clone());
+                }
+                StmtKind::If { condition, target } => {
+                    exits.record(ExitKind::Route, stmt.span, scope.diagnostics);
+                    if let Some(else_span) = exits.else_span {
+                        scope.diagnostics.push(
+                            Diagnostic::new(
+                                codes::CONFLICTING_EXITS,
+                                stmt.span,
+                                "this `if` comes after `else`, so it can never be chosen",
+                            )
+                            .with_hint("move `else` to the end of the routing")
+                            .with_related(else_span, "the `else` is here"),
+                        );
+                    }
+                    let compiled = scope.condition(condition);
+                    exits.routes.push((compiled, target.clone(), stmt.span));
+                }
+                StmtKind::Else(target) => {
+                    exits.record(ExitKind::Route, stmt.span, scope.diagnostics);
+                    if exits.else_span.is_some() {
+                        scope.diagnostics.push(Diagnostic::new(
+                            codes::CONFLICTING_EXITS,
+                            stmt.span,
+                            "this routing already has an `else`",
+                        ));
+                    }
+                    exits.else_span = Some(stmt.span);
+                    exits.otherwise = Some(target.clone());
+                }
+                StmtKind::End(outcome) => {
+                    exits.record(ExitKind::End, stmt.span, scope.diagnostics);
+                    exits.outcome = Some(Outcome {
+                        kind: match outcome.kind {
+                            syntax::OutcomeKind::Resolved => OutcomeKind::Resolved,
+                            syntax::OutcomeKind::Escalated(_) => OutcomeKind::Escalated,
+                            syntax::OutcomeKind::Callback => OutcomeKind::Callback,
+                            syntax::OutcomeKind::Transferred(_) => OutcomeKind::Transferred,
+                            syntax::OutcomeKind::Abandoned => OutcomeKind::Abandoned,
+                        },
+                        to: match &outcome.kind {
+                            syntax::OutcomeKind::Escalated(to)
+                            | syntax::OutcomeKind::Transferred(to) => Some(plain(to)),
+                            _ => None,
+                        },
+                        code: outcome.code.as_ref().map(plain),
+                    });
+                }
+                StmtKind::Call { tree: callee, then } => {
+                    exits.record(ExitKind::Call, stmt.span, scope.diagnostics);
+                    exits.call = Some((callee.clone(), then.clone()));
+                }
+                StmtKind::Return => exits.record(ExitKind::Return, stmt.span, scope.diagnostics),
+                _ => {}
+            }
+        }
+
+        node.exit = self.finish_exit(tree, &node, exits, diagnostics);
+        if node.is_routing()
+            && (!node.say.is_empty()
+                || !node.agent.is_empty()
+                || !node.customer.is_empty()
+                || !node.asks.is_empty())
+        {
+            diagnostics.push(
+                Diagnostic::new(
+                    codes::ROUTING_WITH_CONTENT,
+                    item.span,
+                    format!("node `{}` routes automatically, so nobody would see its text or questions", node.name),
+                )
+                .with_hint("move the text and questions to the node before it, or replace the routing with options"),
+            );
+        }
+        self.nodes[id.index()] = node;
+    }
+
+    fn finish_exit(
+        &self,
+        tree: TreeId,
+        node: &Node,
+        exits: ExitBuilder,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> Exit {
+        let Some(kind) = exits.kind else {
+            return Exit::None;
+        };
+        let mut resolve = |name: &syntax::NodeName| self.resolve_target(tree, name, diagnostics);
+        match kind {
+            ExitKind::Options => {
+                let mut options = exits.options;
+                for (option, target) in options.iter_mut().zip(&exits.option_targets) {
+                    option.target = resolve(target);
+                }
+                Exit::Options(options)
+            }
+            ExitKind::Continue => {
+                Exit::Continue(exits.single_target.as_ref().and_then(&mut resolve))
+            }
+            ExitKind::Route => {
+                let routes = exits
+                    .routes
+                    .into_iter()
+                    .filter_map(|(condition, target, span)| {
+                        let target = resolve(&target);
+                        condition.map(|condition| Route {
+                            condition,
+                            target,
+                            span,
+                        })
+                    })
+                    .collect();
+                let otherwise = exits.otherwise.as_ref().map(&mut resolve);
+                if otherwise.is_none() {
+                    diagnostics.push(
+                        Diagnostic::new(
+                            codes::ROUTING_WITHOUT_ELSE,
+                            node.span,
+                            format!("node `{}` routes with `if` but has no `else`: when no condition holds, the call is stuck", node.name),
+                        )
+                        .with_hint("end the routing with `else -> <node>`"),
+                    );
+                }
+                Exit::Route { routes, otherwise }
+            }
+            ExitKind::End => match exits.outcome {
+                Some(outcome) => Exit::End(outcome),
+                None => Exit::None,
+            },
+            ExitKind::Call => {
+                let Some((callee, then)) = exits.call else {
+                    return Exit::None;
+                };
+                let then = resolve(&then);
+                let tree_id = self.tree_names.get(callee.as_str()).copied();
+                if tree_id.is_none() {
+                    let names: Vec<&str> = self.tree_names.keys().map(String::as_str).collect();
+                    let mut diagnostic = Diagnostic::new(
+                        codes::UNKNOWN_TREE,
+                        callee.span(),
+                        format!(
+                            "there is no tree called `{}` in this project",
+                            callee.as_str()
+                        ),
+                    );
+                    diagnostic = match syntax::nearest(callee.as_str(), &names) {
+                        Some(s) => diagnostic.with_hint(format!("did you mean `{s}`?")),
+                        None => diagnostic.with_hint(
+                            "put the sub-tree's file in the same folder, or bring it in with `use \"path/to/file.tree\"`",
+                        ),
+                    };
+                    diagnostics.push(diagnostic);
+                }
+                Exit::Call {
+                    tree: tree_id,
+                    then,
+                }
+            }
+            ExitKind::Return => Exit::Return,
+        }
+    }
+
+    // ---------------------------------------------------------------- tests
+
+    fn collect_tests(&mut self) {
+        for file_index in 0..self.files.len() {
+            let file = FileId::from_index(file_index);
+            let syntax_file = &self.files[file_index].syntax;
+            let Some(owner) = syntax_file.tree_name() else {
+                continue;
+            };
+            let tests: Vec<TestCase> = syntax_file
+                .tests()
+                .map(|(head, item)| TestCase {
+                    name: plain(&head.name),
+                    file,
+                    span: item.span,
+                    steps: item.body.clone(),
+                })
+                .collect();
+            let owner_name = owner.as_str().to_owned();
+            let owner_span = owner.span();
+            let is_tests_for = syntax_file.tree().is_none();
+            match self.tree_names.get(&owner_name) {
+                Some(&tree) if is_tests_for || self.trees[tree.index()].file == file => {
+                    self.trees[tree.index()].tests.extend(tests);
+                }
+                Some(_) => {}
+                None => {
+                    let names: Vec<&str> = self.tree_names.keys().map(String::as_str).collect();
+                    let mut diagnostic = Diagnostic::new(
+                        codes::UNKNOWN_TREE,
+                        owner_span,
+                        format!("there is no tree called `{owner_name}` in this project"),
+                    );
+                    if let Some(s) = syntax::nearest(&owner_name, &names) {
+                        diagnostic = diagnostic.with_hint(format!("did you mean `{s}`?"));
+                    }
+                    self.report(file, diagnostic);
+                }
+            }
+        }
+    }
+}
+
+/// Which kind of way out a statement gives a node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ExitKind {
+    Options,
+    Continue,
+    Route,
+    End,
+    Call,
+    Return,
+}
+
+impl ExitKind {
+    fn describe(self) -> &'static str {
+        match self {
+            ExitKind::Options => "options",
+            ExitKind::Continue => "a `->` continue",
+            ExitKind::Route => "`if`/`else` routing",
+            ExitKind::End => "an `end`",
+            ExitKind::Call => "a `call`",
+            ExitKind::Return => "a `return`",
+        }
+    }
+
+    /// Kinds that may appear on several lines of one node.
+    fn repeats(self) -> bool {
+        matches!(self, ExitKind::Options | ExitKind::Route)
+    }
+}
+
+/// Collects a node's exit statements and reports a second, conflicting kind of exit.
+#[derive(Default)]
+struct ExitBuilder {
+    kind: Option<ExitKind>,
+    first_span: Option<Span>,
+    options: Vec<NodeOption>,
+    option_targets: Vec<syntax::NodeName>,
+    single_target: Option<syntax::NodeName>,
+    routes: Vec<(Option<crate::expr::Expr>, syntax::NodeName, Span)>,
+    otherwise: Option<syntax::NodeName>,
+    else_span: Option<Span>,
+    outcome: Option<Outcome>,
+    call: Option<(syntax::TreeName, syntax::NodeName)>,
+}
+
+impl ExitBuilder {
+    fn record(&mut self, kind: ExitKind, span: Span, diagnostics: &mut Vec<Diagnostic>) {
+        match (self.kind, self.first_span) {
+            (None, _) => {
+                self.kind = Some(kind);
+                self.first_span = Some(span);
+            }
+            (Some(existing), Some(first)) if existing != kind || !kind.repeats() => {
+                let message = if existing == kind {
+                    format!(
+                        "this node already has {}; a node has one way out",
+                        kind.describe()
+                    )
+                } else {
+                    format!(
+                        "this node already has {}, so it cannot also have {}",
+                        existing.describe(),
+                        kind.describe()
+                    )
+                };
+                diagnostics.push(
+                    Diagnostic::new(codes::CONFLICTING_EXITS, span, message)
+                        .with_hint("a node has one kind of way out: options, `->`, routing, `call`, `end` or `return`; split it into two nodes")
+                        .with_related(first, "the node's way out starts here"),
+                );
+            }
+            _ => {}
+        }
+    }
+}
+
+fn unknown_variable(scope: &mut Scope<'_>, var: &syntax::VarName) {
+    let names: Vec<&str> = scope.variable_names.keys().map(String::as_str).collect();
+    let mut diagnostic = Diagnostic::new(
+        codes::UNKNOWN_VARIABLE,
+        var.span(),
+        format!("there is no field or flag called `{}`", var.as_str()),
+    );
+    diagnostic = match syntax::nearest(var.as_str(), &names) {
+        Some(s) => diagnostic.with_hint(format!("did you mean `{s}`?")),
+        None => diagnostic.with_hint(format!(
+            "declare it with `field {}: text` or `flag {}`",
+            var.as_str(),
+            var.as_str()
+        )),
+    };
+    scope.diagnostics.push(diagnostic);
+}
+
+fn askable(scope: &mut Scope<'_>, name: &syntax::VarName) -> Option<Slot> {
+    let Some(&index) = scope.variable_names.get(name.as_str()) else {
+        unknown_variable(scope, name);
+        return None;
+    };
+    let slot = scope.variables[index].slot;
+    if scope.variables[index].kind == VariableKind::Flag {
+        scope.diagnostics.push(
+            Diagnostic::new(
+                codes::NOT_ASKABLE,
+                name.span(),
+                format!(
+                    "`{}` is a flag: flags are set by the tree, not asked",
+                    name.as_str()
+                ),
+            )
+            .with_hint(format!(
+                "use `set {}` where it becomes true, or declare a `yesno` field to ask",
+                name.as_str()
+            )),
+        );
+        return None;
+    }
+    Some(slot)
+}
+
+fn template(scope: &mut Scope<'_>, text: &syntax::Text) -> Template {
+    let mut parts = Vec::with_capacity(text.segments.len());
+    for segment in &text.segments {
+        match segment {
+            syntax::Segment::Literal(literal) => parts.push(TemplatePart::Text(literal.clone())),
+            syntax::Segment::Field(name) => match scope.variable_names.get(name.as_str()) {
+                Some(&index) => {
+                    parts.push(TemplatePart::Var(scope.variables[index].slot, name.span()))
+                }
+                None => {
+                    unknown_variable(scope, name);
+                    parts.push(TemplatePart::Text(format!("{{{}}}", name.as_str())));
+                }
+            },
+        }
+    }
+    Template {
+        parts,
+        source: text.to_plain(),
+    }
+}
+
+/// The value a literal denotes for a variable, or what is wrong with it.
+pub(crate) fn literal_value(variable: &Variable, literal: &LiteralKind) -> Result<Value, String> {
+    match (variable.ty, literal) {
+        (Type::Number, LiteralKind::Number(n)) => Ok(Value::Number(n.value)),
+        (Type::Bool, LiteralKind::Bool(word)) => Ok(Value::Bool(word.value())),
+        (Type::Text, LiteralKind::Text(text)) => Ok(Value::Text(text.to_plain())),
+        (Type::Date, LiteralKind::Text(text)) => Date::parse(&text.to_plain())
+            .map(Value::Date)
+            .ok_or_else(|| "write dates as \"YYYY-MM-DD\"".to_owned()),
+        (Type::Choice(_), LiteralKind::Choice(word)) => choice_index(variable, &word.text),
+        (Type::Choice(_), LiteralKind::Text(text)) => choice_index(variable, &text.to_plain()),
+        (ty, _) => Err(format!("`{}` holds {}", variable.name, ty.describe())),
+    }
+}
+
+fn choice_index(variable: &Variable, word: &str) -> Result<Value, String> {
+    variable
+        .choices
+        .iter()
+        .position(|c| c.value == word)
+        .map(|i| Value::Choice(u16::try_from(i).unwrap_or(u16::MAX)))
+        .ok_or_else(|| {
+            let values: Vec<&str> = variable.choices.iter().map(|c| c.value.as_str()).collect();
+            format!("`{word}` is not one of {}", values.join(", "))
+        })
+}
+
+/// Checks a value against a variable's rules (pattern, range). The same rules apply to a
+/// default in the file and to an answer typed during a call.
+pub(crate) fn check_answer(variable: &Variable, value: &Value) -> Result<(), String> {
+    match value {
+        Value::Text(text) => {
+            if let Some(pattern) = &variable.pattern
+                && !pattern.is_match(text)
+            {
+                return Err(format!("\"{text}\" does not have the expected form"));
+            }
+        }
+        Value::Number(number) => {
+            if let Some((min, max)) = variable.range
+                && !(min..=max).contains(number)
+            {
+                return Err(format!(
+                    "{} is outside {}..{}",
+                    format_number(*number),
+                    format_number(min),
+                    format_number(max)
+                ));
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Whether a tree's audience list covers customers.
+pub(crate) fn serves_customers(tree: &Tree) -> bool {
+    tree.audiences.contains(&Audience::Customer)
+}

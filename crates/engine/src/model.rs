@@ -1,0 +1,308 @@
+//! The lowered model of a project: trees, nodes and variables, referred to by ids, not names.
+//!
+//! Everything a session needs is resolved here once: targets are `NodeId`s, fields are
+//! `Slot`s, conditions are compiled and typed. The graph itself lives in `Project` and never
+//! appears in the public API.
+
+use calltree_syntax::{Audience, Span};
+use serde::Serialize;
+
+use crate::expr::Expr;
+use crate::value::{Type, Value};
+
+macro_rules! id_newtype {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+        pub struct $name(pub(crate) u32);
+
+        impl $name {
+            pub fn index(self) -> usize {
+                self.0 as usize
+            }
+
+            pub(crate) fn from_index(index: usize) -> Self {
+                $name(u32::try_from(index).unwrap_or(u32::MAX))
+            }
+        }
+    };
+}
+
+id_newtype!(
+    /// A node anywhere in the project.
+    NodeId
+);
+id_newtype!(
+    /// A tree of the project.
+    TreeId
+);
+id_newtype!(
+    /// A field or flag: one value store per session, shared by every tree that names it.
+    Slot
+);
+id_newtype!(
+    /// A source file given to the project.
+    FileId
+);
+
+/// One option of one node: the node and the option's position (0-based) in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct OptionId {
+    pub node: NodeId,
+    pub index: u16,
+}
+
+/// What kind of thing a variable is, which decides how it gets a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum VariableKind {
+    /// A `field`, filled in where a node `ask`s it.
+    Field,
+    /// A `flag`: yes/no, starts as no, changed only by `set`.
+    Flag,
+    /// A `rating` in a feedback node.
+    Rating,
+    /// A `comment` in a feedback node.
+    Comment,
+}
+
+/// One value of a choice field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChoiceValue {
+    pub value: String,
+    pub label: Option<String>,
+}
+
+impl ChoiceValue {
+    /// What people see: the label when there is one.
+    pub fn shown(&self) -> &str {
+        self.label.as_deref().unwrap_or(&self.value)
+    }
+}
+
+/// A field or flag as one tree declares it. Trees that share a name share the value (the
+/// slot); each keeps its own label and rules, and trees joined by a `call` must agree on type.
+#[derive(Debug, Clone)]
+pub struct Variable {
+    pub name: String,
+    pub slot: Slot,
+    pub kind: VariableKind,
+    pub ty: Type,
+    pub label: Option<String>,
+    pub required: bool,
+    pub pattern: Option<regex::Regex>,
+    pub range: Option<(f64, f64)>,
+    pub choices: Vec<ChoiceValue>,
+    /// The value before anyone answers: the declared default, `no` for flags, else unset.
+    pub default: Value,
+    /// Where the tree declares it.
+    pub span: Span,
+}
+
+impl Variable {
+    /// The label, or the name when there is none.
+    pub fn shown_label(&self) -> &str {
+        self.label.as_deref().unwrap_or(&self.name)
+    }
+}
+
+/// Display text with `{field}` placeholders resolved to slots.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Template {
+    pub(crate) parts: Vec<TemplatePart>,
+    /// The text as the author wrote it, placeholders included; labels are matched on this.
+    pub source: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum TemplatePart {
+    Text(String),
+    /// A placeholder and where it is written, for diagnostics.
+    Var(Slot, Span),
+}
+
+impl Template {
+    pub(crate) fn slots(&self) -> impl Iterator<Item = Slot> + '_ {
+        self.parts.iter().filter_map(|part| match part {
+            TemplatePart::Var(slot, _) => Some(*slot),
+            TemplatePart::Text(_) => None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OutcomeKind {
+    Resolved,
+    Escalated,
+    Callback,
+    Transferred,
+    Abandoned,
+}
+
+impl OutcomeKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            OutcomeKind::Resolved => "resolved",
+            OutcomeKind::Escalated => "escalated",
+            OutcomeKind::Callback => "callback",
+            OutcomeKind::Transferred => "transferred",
+            OutcomeKind::Abandoned => "abandoned",
+        }
+    }
+}
+
+/// How a call ends, as declared by an `end` statement (or by an escalation from a step).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Outcome {
+    pub kind: OutcomeKind,
+    /// The team (escalated) or queue (transferred).
+    pub to: Option<String>,
+    /// The wrap-up code for the CRM.
+    pub code: Option<String>,
+}
+
+/// One option of a node.
+#[derive(Debug, Clone)]
+pub struct NodeOption {
+    pub label: Template,
+    pub target: Option<NodeId>,
+    pub only: Option<Audience>,
+    pub(crate) guard: Option<Expr>,
+    /// The condition as written, to tell an agent why an option is not available.
+    pub guard_text: Option<String>,
+    pub span: Span,
+}
+
+impl NodeOption {
+    pub fn has_guard(&self) -> bool {
+        self.guard.is_some()
+    }
+
+    pub fn visible_to(&self, audience: Audience) -> bool {
+        self.only.is_none_or(|only| only == audience)
+    }
+}
+
+/// One `if condition -> target` of a routing node.
+#[derive(Debug, Clone)]
+pub struct Route {
+    pub(crate) condition: Expr,
+    pub target: Option<NodeId>,
+    pub span: Span,
+}
+
+/// The way out of a node. A node has exactly one kind.
+#[derive(Debug, Clone)]
+pub enum Exit {
+    /// Nothing leads out: reported as a dead end.
+    None,
+    Options(Vec<NodeOption>),
+    /// `-> target`: a Continue button.
+    Continue(Option<NodeId>),
+    /// `if ... -> / else ->`: decided on arrival without asking anyone.
+    Route {
+        routes: Vec<Route>,
+        otherwise: Option<Option<NodeId>>,
+    },
+    /// `call tree -> then`.
+    Call {
+        tree: Option<TreeId>,
+        then: Option<NodeId>,
+    },
+    End(Outcome),
+    Return,
+}
+
+/// `set slot = value` (a bare `set flag` stores yes).
+#[derive(Debug, Clone)]
+pub struct Assignment {
+    pub slot: Slot,
+    pub(crate) value: Option<Expr>,
+    pub span: Span,
+}
+
+pub use calltree_syntax::NodeKind;
+
+/// One step of a tree.
+#[derive(Debug, Clone)]
+pub struct Node {
+    pub tree: TreeId,
+    pub name: String,
+    pub title: Option<Template>,
+    pub kind: NodeKind,
+    pub file: FileId,
+    /// The node's first line.
+    pub span: Span,
+    pub say: Vec<Template>,
+    pub agent: Vec<Template>,
+    pub customer: Vec<Template>,
+    pub notes: Vec<Template>,
+    /// Fields asked here, in order (a feedback node's ratings and comments included).
+    pub asks: Vec<(Slot, Span)>,
+    pub sets: Vec<Assignment>,
+    pub exit: Exit,
+}
+
+impl Node {
+    /// The title, or the id when there is none; what breadcrumbs and reports show.
+    pub fn shown_title(&self) -> &str {
+        self.title.as_ref().map_or(&self.name, |t| &t.source)
+    }
+
+    pub fn is_routing(&self) -> bool {
+        matches!(self.exit, Exit::Route { .. })
+    }
+
+    pub fn is_ending(&self) -> bool {
+        matches!(self.exit, Exit::End(_) | Exit::Return)
+    }
+}
+
+/// A `test` block, kept as statements: the test runner plays them against a session.
+#[derive(Debug, Clone)]
+pub struct TestCase {
+    pub name: String,
+    pub file: FileId,
+    pub span: Span,
+    pub steps: Vec<calltree_syntax::Stmt>,
+}
+
+/// One tree of the project.
+#[derive(Debug, Clone)]
+pub struct Tree {
+    pub name: String,
+    pub title: String,
+    pub file: FileId,
+    pub span: Span,
+    pub description: Option<String>,
+    pub version: Option<String>,
+    pub tags: Vec<String>,
+    pub audiences: Vec<Audience>,
+    /// Where an escalation from a step goes.
+    pub escalation: Option<String>,
+    pub start: Option<NodeId>,
+    pub nodes: Vec<NodeId>,
+    /// The fields and flags the tree declares, in declaration order.
+    pub variables: Vec<Variable>,
+    pub tests: Vec<TestCase>,
+    /// Fingerprint of what the tree does (comments, layout and tests excluded).
+    pub hash: String,
+}
+
+impl Tree {
+    /// The tree's declaration of a slot, if it declares it.
+    pub fn variable(&self, slot: Slot) -> Option<&Variable> {
+        self.variables.iter().find(|v| v.slot == slot)
+    }
+
+    pub fn variable_named(&self, name: &str) -> Option<&Variable> {
+        self.variables.iter().find(|v| v.name == name)
+    }
+
+    pub fn serves(&self, audience: Audience) -> bool {
+        // A tree that names no audience is an agent script.
+        (self.audiences.is_empty() && audience == Audience::Agent)
+            || self.audiences.contains(&audience)
+    }
+}

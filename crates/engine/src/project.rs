@@ -1,0 +1,268 @@
+//! A project: the trees of a set of files, lowered, checked and fingerprinted.
+
+use std::collections::HashMap;
+
+use calltree_syntax::{Diagnostic, ItemKind, SourceFile};
+use petgraph::graph::{DiGraph, NodeIndex};
+use sha2::{Digest, Sha256};
+
+use crate::lower::{self, ProjectFile};
+use crate::model::{Exit, FileId, Node, NodeId, Slot, Tree, TreeId, Variable};
+use crate::{flow, validate};
+
+/// The text of one `.tree` file and the name to report it under (usually its path).
+#[derive(Debug, Clone)]
+pub struct SourceInput {
+    pub name: String,
+    pub text: String,
+}
+
+impl SourceInput {
+    pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
+        SourceInput {
+            name: name.into(),
+            text: text.into(),
+        }
+    }
+}
+
+/// The trees of a folder of `.tree` files, lowered into one graph and checked.
+///
+/// Loading never fails: every problem is a diagnostic on the file it is in, and everything
+/// that could be understood is usable.
+#[derive(Debug)]
+pub struct Project {
+    files: Vec<ProjectFile>,
+    pub(crate) trees: Vec<Tree>,
+    pub(crate) nodes: Vec<Node>,
+    tree_names: HashMap<String, TreeId>,
+    slot_names: Vec<String>,
+    slots: HashMap<String, Slot>,
+    pub(crate) node_names: Vec<HashMap<String, NodeId>>,
+    /// One graph for the whole project; node index `i` is `NodeId(i)`.
+    pub(crate) graph: DiGraph<(), ()>,
+    diagnostics: Vec<Vec<Diagnostic>>,
+    hash: String,
+}
+
+impl Project {
+    /// Loads and checks a set of files. The order of `inputs` is the order of `FileId`s.
+    pub fn load(inputs: Vec<SourceInput>) -> Project {
+        let lowered = lower::lower(inputs.into_iter().map(|i| (i.name, i.text)).collect());
+        let graph = build_graph(&lowered.nodes);
+        let mut project = Project {
+            files: lowered.files,
+            trees: lowered.trees,
+            nodes: lowered.nodes,
+            tree_names: lowered.tree_names,
+            slot_names: lowered.slot_names,
+            slots: lowered.slots,
+            node_names: lowered.node_names,
+            graph,
+            diagnostics: lowered.diagnostics,
+            hash: String::new(),
+        };
+        let mut found = Vec::new();
+        validate::check(&project, &mut found);
+        flow::check(&project, &mut found);
+        for (file, diagnostic) in found {
+            project.diagnostics[file.index()].push(diagnostic);
+        }
+        for list in &mut project.diagnostics {
+            list.sort_by_key(|d| (d.span.start, d.code.id));
+            list.dedup();
+        }
+        project.fingerprint();
+        project
+    }
+
+    /// A project of one file, for tools that work on a single tree.
+    pub fn single(name: impl Into<String>, text: impl Into<String>) -> Project {
+        Project::load(vec![SourceInput::new(name, text)])
+    }
+
+    pub fn files(&self) -> impl Iterator<Item = (FileId, &ProjectFile)> {
+        self.files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (FileId::from_index(i), f))
+    }
+
+    pub fn file(&self, id: FileId) -> &ProjectFile {
+        &self.files[id.index()]
+    }
+
+    /// The diagnostics of one file, in source order.
+    pub fn diagnostics(&self, file: FileId) -> &[Diagnostic] {
+        &self.diagnostics[file.index()]
+    }
+
+    /// Every diagnostic of the project with the file it belongs to.
+    pub fn all_diagnostics(&self) -> impl Iterator<Item = (FileId, &Diagnostic)> {
+        self.diagnostics
+            .iter()
+            .enumerate()
+            .flat_map(|(i, list)| list.iter().map(move |d| (FileId::from_index(i), d)))
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.all_diagnostics().any(|(_, d)| d.is_error())
+    }
+
+    pub fn trees(&self) -> impl Iterator<Item = (TreeId, &Tree)> {
+        self.trees
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (TreeId::from_index(i), t))
+    }
+
+    pub fn tree(&self, id: TreeId) -> &Tree {
+        &self.trees[id.index()]
+    }
+
+    pub fn tree_by_name(&self, name: &str) -> Option<TreeId> {
+        self.tree_names.get(name).copied()
+    }
+
+    pub fn node(&self, id: NodeId) -> &Node {
+        &self.nodes[id.index()]
+    }
+
+    pub fn node_by_name(&self, tree: TreeId, name: &str) -> Option<NodeId> {
+        self.node_names[tree.index()].get(name).copied()
+    }
+
+    pub fn node_count(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// The name of a field or flag slot.
+    pub fn slot_name(&self, slot: Slot) -> &str {
+        &self.slot_names[slot.index()]
+    }
+
+    pub fn slot_by_name(&self, name: &str) -> Option<Slot> {
+        self.slots.get(name).copied()
+    }
+
+    /// How many distinct field and flag names the project has: the size of a session's store.
+    pub fn slot_count(&self) -> usize {
+        self.slot_names.len()
+    }
+
+    /// How a tree, or failing that the first sub-tree it calls that declares it, declares a
+    /// slot. A session inside a sub-tree reads the sub-tree's own declaration.
+    pub fn declaration(&self, tree: TreeId, slot: Slot) -> Option<&Variable> {
+        self.call_closure(tree)
+            .into_iter()
+            .find_map(|t| self.trees[t.index()].variable(slot))
+    }
+
+    /// The nodes a node leads to directly (options, continue, routing, the node after a call).
+    pub fn successors(&self, node: NodeId) -> impl Iterator<Item = NodeId> + '_ {
+        self.graph
+            .neighbors(NodeIndex::new(node.index()))
+            .map(|n| NodeId::from_index(n.index()))
+    }
+
+    /// Fingerprint of every tree's behaviour, for reports and caches.
+    pub fn hash(&self) -> &str {
+        &self.hash
+    }
+
+    /// The trees a tree calls, directly or through other sub-trees, itself included.
+    pub fn call_closure(&self, tree: TreeId) -> Vec<TreeId> {
+        let mut seen = vec![tree];
+        let mut index = 0;
+        while let Some(&current) = seen.get(index) {
+            index += 1;
+            for &node in &self.trees[current.index()].nodes {
+                if let Exit::Call {
+                    tree: Some(callee), ..
+                } = self.nodes[node.index()].exit
+                    && !seen.contains(&callee)
+                {
+                    seen.push(callee);
+                }
+            }
+        }
+        seen
+    }
+
+    /// The version a session pins: the tree and every sub-tree it may call.
+    pub fn session_hash(&self, tree: TreeId) -> String {
+        let mut hashes: Vec<&str> = self
+            .call_closure(tree)
+            .iter()
+            .map(|t| self.trees[t.index()].hash.as_str())
+            .collect();
+        // The root first, then the sub-trees in a stable order.
+        hashes[1..].sort_unstable();
+        hex(&Sha256::digest(hashes.join("\n").as_bytes()))
+    }
+
+    fn fingerprint(&mut self) {
+        for tree in &mut self.trees {
+            let file = &self.files[tree.file.index()];
+            tree.hash = hex(&Sha256::digest(behaviour_text(&file.syntax).as_bytes()));
+        }
+        let mut all: Vec<&str> = self.trees.iter().map(|t| t.hash.as_str()).collect();
+        all.sort_unstable();
+        self.hash = hex(&Sha256::digest(all.join("\n").as_bytes()));
+    }
+}
+
+/// What a tree does, in canonical form: comments, blank lines and tests do not change a call,
+/// so they do not change the fingerprint either.
+fn behaviour_text(file: &SourceFile) -> String {
+    let mut stripped = file.clone();
+    stripped.trailing.clear();
+    stripped
+        .items
+        .retain(|item| !matches!(item.kind, ItemKind::Test(_) | ItemKind::TestsFor(_)));
+    for item in &mut stripped.items {
+        item.leading.clear();
+        item.trailing.clear();
+        item.comment = None;
+        for stmt in &mut item.body {
+            stmt.leading.clear();
+            stmt.comment = None;
+        }
+    }
+    calltree_syntax::format(&stripped)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        let _ = write!(out, "{byte:02x}");
+    }
+    out
+}
+
+fn build_graph(nodes: &[Node]) -> DiGraph<(), ()> {
+    let mut graph = DiGraph::with_capacity(nodes.len(), nodes.len() * 2);
+    for _ in nodes {
+        graph.add_node(());
+    }
+    for (index, node) in nodes.iter().enumerate() {
+        let from = NodeIndex::new(index);
+        let mut link = |target: Option<NodeId>| {
+            if let Some(target) = target {
+                graph.add_edge(from, NodeIndex::new(target.index()), ());
+            }
+        };
+        match &node.exit {
+            Exit::Options(options) => options.iter().for_each(|o| link(o.target)),
+            Exit::Continue(target) => link(*target),
+            Exit::Route { routes, otherwise } => {
+                routes.iter().for_each(|r| link(r.target));
+                link(otherwise.flatten());
+            }
+            Exit::Call { then, .. } => link(*then),
+            Exit::None | Exit::End(_) | Exit::Return => {}
+        }
+    }
+    graph
+}

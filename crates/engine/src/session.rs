@@ -1,0 +1,781 @@
+//! Event-sourced sessions: a call is its log of events, and its state is a fold over them.
+//!
+//! Hosts supply every event with its timestamp and store the log; the engine only folds.
+//! Replaying a stored log therefore rebuilds exactly the state the call had, `Back` is exact
+//! (the fold simply leaves the undone step out), and a log started on another version of a
+//! tree is refused instead of being mixed with the new one.
+
+use calltree_syntax::Audience;
+use serde::{Deserialize, Serialize};
+
+use crate::error::EngineError;
+use crate::expr::Env;
+use crate::model::{
+    Exit, NodeId, Outcome, OutcomeKind, Slot, Template, TemplatePart, TreeId, Variable,
+    VariableKind,
+};
+use crate::project::Project;
+use crate::value::{Date, Type, Value, format_number};
+
+/// Milliseconds since the Unix epoch, as the host's clock said when the event happened.
+pub type Millis = i64;
+
+/// Routing that hops more often than this without stopping is refused as a loop.
+const MAX_AUTOMATIC_HOPS: usize = 10_000;
+
+/// One thing that happened during a call. Serialised as one JSON object per line.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    /// The call began on this tree, at this version, for this audience.
+    Started {
+        tree: String,
+        version: String,
+        audience: Audience,
+        at: Millis,
+    },
+    /// A field asked at the current step was filled in (an empty value clears it).
+    Answered {
+        field: String,
+        value: String,
+        at: Millis,
+    },
+    /// An option of the current step was chosen: its position and its label.
+    Chose {
+        option: u16,
+        label: String,
+        at: Millis,
+    },
+    /// The single way forward was taken (Continue, entering a sub-tree, returning from one).
+    Continued { at: Millis },
+    /// The agent wrote a note.
+    Noted { text: String, at: Millis },
+    /// The current step was passed over without its answers, for a reason.
+    Skipped { reason: String, at: Millis },
+    /// The call was escalated from the current step, for a reason.
+    Escalated { reason: String, at: Millis },
+    /// The last step was undone.
+    Back { at: Millis },
+    /// The host ended the call before the tree did (the line dropped, the page closed).
+    Ended { reason: String, at: Millis },
+}
+
+impl Event {
+    pub fn at(&self) -> Millis {
+        match self {
+            Event::Started { at, .. }
+            | Event::Answered { at, .. }
+            | Event::Chose { at, .. }
+            | Event::Continued { at }
+            | Event::Noted { at, .. }
+            | Event::Skipped { at, .. }
+            | Event::Escalated { at, .. }
+            | Event::Back { at }
+            | Event::Ended { at, .. } => *at,
+        }
+    }
+
+    /// Steps that `Back` undoes: the ones that moved the call.
+    fn moves(&self) -> bool {
+        matches!(
+            self,
+            Event::Chose { .. }
+                | Event::Continued { .. }
+                | Event::Skipped { .. }
+                | Event::Escalated { .. }
+                | Event::Ended { .. }
+        )
+    }
+
+    /// The event as one line of a JSON-lines log, without the line break.
+    pub fn to_json_line(&self) -> String {
+        // Serialising this enum cannot fail: it has no maps with non-string keys.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+/// A line of a stored log that could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogError {
+    /// 1-based line number.
+    pub line: usize,
+    pub message: String,
+}
+
+impl std::fmt::Display for LogError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "line {}: {}", self.line, self.message)
+    }
+}
+
+/// Reads a JSON-lines log. Everything before the first bad line is returned with the error,
+/// so a log cut short by a crash keeps every event that was written completely.
+pub fn parse_log(text: &str) -> (Vec<Event>, Option<LogError>) {
+    let mut events = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<Event>(line) {
+            Ok(event) => events.push(event),
+            Err(error) => {
+                let message = if error.is_eof() {
+                    "the line is cut short (the program probably stopped while writing it)"
+                        .to_owned()
+                } else {
+                    format!("not a call event: {error}")
+                };
+                return (
+                    events,
+                    Some(LogError {
+                        line: index + 1,
+                        message,
+                    }),
+                );
+            }
+        }
+    }
+    (events, None)
+}
+
+/// A tree being run: the root tree, or a sub-tree and the node to come back to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Frame {
+    pub tree: TreeId,
+    pub then: Option<NodeId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Visit {
+    pub node: NodeId,
+    pub at: Millis,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Note {
+    pub text: String,
+    pub node: NodeId,
+    pub at: Millis,
+    /// Written by the agent, rather than by a node's note template.
+    pub by_agent: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Skip {
+    pub node: NodeId,
+    pub reason: String,
+    pub at: Millis,
+}
+
+/// How the call finished.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Ending {
+    /// `None` when a sub-tree run on its own returned.
+    pub outcome: Option<Outcome>,
+    /// The reason given for an escalation from a step, or for ending early.
+    pub reason: Option<String>,
+    pub node: NodeId,
+    pub at: Millis,
+}
+
+/// Everything known about a call at one moment. A pure function of the events so far.
+#[derive(Debug, Clone, PartialEq)]
+pub struct State {
+    pub tree: TreeId,
+    pub audience: Audience,
+    /// The trees being run, the root first.
+    pub frames: Vec<Frame>,
+    /// Where the call is now.
+    pub node: NodeId,
+    /// Field and flag values by slot.
+    pub values: Vec<Value>,
+    /// How many times each node of the project was reached.
+    pub visits: Vec<u32>,
+    pub path: Vec<Visit>,
+    pub notes: Vec<Note>,
+    pub skips: Vec<Skip>,
+    /// Fields in the order they were first answered, for the summary.
+    pub answered: Vec<Slot>,
+    pub ending: Option<Ending>,
+    /// Set when the tree itself is broken at this point (a route to nowhere).
+    pub stuck: Option<String>,
+    pub started_at: Millis,
+    pub last_at: Millis,
+}
+
+impl Env for State {
+    fn value(&self, slot: Slot) -> &Value {
+        &self.values[slot.index()]
+    }
+
+    fn visits(&self, node: NodeId) -> u32 {
+        self.visits[node.index()]
+    }
+}
+
+/// A call in progress (or finished): its log and the state the log folds to.
+#[derive(Debug, Clone)]
+pub struct Session<'p> {
+    project: &'p Project,
+    log: Vec<Event>,
+    state: State,
+}
+
+impl<'p> Session<'p> {
+    /// Starts a call on a tree. The returned session's log holds the `Started` event.
+    pub fn start(
+        project: &'p Project,
+        tree: TreeId,
+        audience: Audience,
+        at: Millis,
+    ) -> Result<Self, EngineError> {
+        let started = Event::Started {
+            tree: project.tree(tree).name.clone(),
+            version: project.session_hash(tree),
+            audience,
+            at,
+        };
+        Session::resume(project, vec![started])
+    }
+
+    /// Rebuilds a call from its stored log, refusing a log from another version of the tree.
+    pub fn resume(project: &'p Project, log: Vec<Event>) -> Result<Self, EngineError> {
+        let state = fold(project, &log)?;
+        Ok(Session {
+            project,
+            log,
+            state,
+        })
+    }
+
+    /// Applies one event. On error the session is exactly as it was.
+    pub fn apply(&mut self, event: Event) -> Result<(), EngineError> {
+        match event {
+            Event::Started { .. } => Err(EngineError::AlreadyStarted),
+            Event::Back { .. } => {
+                let mut log = self.log.clone();
+                log.push(event);
+                self.state = fold(self.project, &log)?;
+                self.log = log;
+                Ok(())
+            }
+            event => {
+                self.state.apply(self.project, &event)?;
+                self.log.push(event);
+                Ok(())
+            }
+        }
+    }
+
+    pub fn log(&self) -> &[Event] {
+        &self.log
+    }
+
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    pub fn project(&self) -> &'p Project {
+        self.project
+    }
+
+    pub fn is_finished(&self) -> bool {
+        self.state.ending.is_some()
+    }
+
+    /// Whether `Back` would do anything.
+    pub fn can_go_back(&self) -> bool {
+        self.log.iter().any(Event::moves)
+            && effective(&self.log).is_ok_and(|kept| kept.iter().any(|e| e.moves()))
+    }
+}
+
+/// The events that count after resolving every `Back`: each removes the last step that moved
+/// the call and the answers given after it. Notes are never removed.
+fn effective(log: &[Event]) -> Result<Vec<&Event>, EngineError> {
+    let mut kept: Vec<&Event> = Vec::with_capacity(log.len());
+    for event in log {
+        if let Event::Back { .. } = event {
+            let last = kept
+                .iter()
+                .rposition(|e| e.moves())
+                .ok_or(EngineError::NothingToUndo)?;
+            let after: Vec<&Event> = kept
+                .drain(last..)
+                .skip(1)
+                .filter(|e| !matches!(e, Event::Answered { .. }))
+                .collect();
+            kept.extend(after);
+        } else {
+            kept.push(event);
+        }
+    }
+    Ok(kept)
+}
+
+/// Folds a log into the state it describes.
+fn fold(project: &Project, log: &[Event]) -> Result<State, EngineError> {
+    let Some(Event::Started {
+        tree,
+        version,
+        audience,
+        at,
+    }) = log.first()
+    else {
+        return Err(EngineError::NotStarted);
+    };
+    let tree_id = project
+        .tree_by_name(tree)
+        .ok_or_else(|| EngineError::UnknownTree(tree.clone()))?;
+    let current = project.session_hash(tree_id);
+    if *version != current {
+        return Err(EngineError::VersionMismatch {
+            tree: tree.clone(),
+            logged: short(version),
+            current: short(&current),
+        });
+    }
+    let mut state = State::begin(project, tree_id, *audience, *at)?;
+    for event in effective(&log[1..])? {
+        if matches!(event, Event::Started { .. }) {
+            return Err(EngineError::AlreadyStarted);
+        }
+        state.apply(project, event)?;
+    }
+    Ok(state)
+}
+
+fn short(version: &str) -> String {
+    version.chars().take(12).collect()
+}
+
+impl State {
+    fn begin(
+        project: &Project,
+        tree: TreeId,
+        audience: Audience,
+        at: Millis,
+    ) -> Result<State, EngineError> {
+        let root = project.tree(tree);
+        if !root.serves(audience) {
+            return Err(EngineError::WrongAudience {
+                tree: root.name.clone(),
+                audience: audience.name().to_owned(),
+            });
+        }
+        let start = root.start.ok_or_else(|| EngineError::NoStart {
+            tree: root.name.clone(),
+        })?;
+        let mut state = State {
+            tree,
+            audience,
+            frames: vec![Frame { tree, then: None }],
+            node: start,
+            values: vec![Value::Unset; project.slot_count()],
+            visits: vec![0; project.node_count()],
+            path: Vec::new(),
+            notes: Vec::new(),
+            skips: Vec::new(),
+            answered: Vec::new(),
+            ending: None,
+            stuck: None,
+            started_at: at,
+            last_at: at,
+        };
+        state.apply_defaults(project, tree);
+        state.arrive(project, start, at);
+        Ok(state)
+    }
+
+    /// A tree's defaults fill the slots that have no value yet: a sub-tree never overwrites
+    /// what its caller already knows.
+    fn apply_defaults(&mut self, project: &Project, tree: TreeId) {
+        for variable in &project.tree(tree).variables {
+            let slot = &mut self.values[variable.slot.index()];
+            if !slot.is_set() {
+                *slot = variable.default.clone();
+            }
+        }
+    }
+
+    /// The tree the call is in now.
+    pub fn current_tree(&self) -> TreeId {
+        self.frames.last().map_or(self.tree, |f| f.tree)
+    }
+
+    fn apply(&mut self, project: &Project, event: &Event) -> Result<(), EngineError> {
+        if self.ending.is_some() && !matches!(event, Event::Noted { .. }) {
+            return Err(EngineError::Ended);
+        }
+        let at = event.at();
+        match event {
+            Event::Answered { field, value, .. } => self.answer(project, field, value)?,
+            Event::Chose { option, label, .. } => self.choose(project, *option, label, at)?,
+            Event::Continued { .. } => self.go_on(project, at, true)?,
+            Event::Skipped { reason, .. } => {
+                let skipped = self.node;
+                self.go_on(project, at, false)?;
+                self.skips.push(Skip {
+                    node: skipped,
+                    reason: reason.clone(),
+                    at,
+                });
+            }
+            Event::Noted { text, .. } => self.notes.push(Note {
+                text: text.clone(),
+                node: self.node,
+                at,
+                by_agent: true,
+            }),
+            Event::Escalated { reason, .. } => {
+                let team = project
+                    .tree(self.current_tree())
+                    .escalation
+                    .clone()
+                    .or_else(|| project.tree(self.tree).escalation.clone());
+                self.finish(
+                    Some(Outcome {
+                        kind: OutcomeKind::Escalated,
+                        to: team,
+                        code: None,
+                    }),
+                    Some(reason.clone()),
+                    at,
+                );
+            }
+            Event::Ended { reason, .. } => self.finish(
+                Some(Outcome {
+                    kind: OutcomeKind::Abandoned,
+                    to: None,
+                    code: None,
+                }),
+                Some(reason.clone()),
+                at,
+            ),
+            Event::Started { .. } => return Err(EngineError::AlreadyStarted),
+            Event::Back { .. } => return Err(EngineError::WrongStep("cannot be undone this way")),
+        }
+        self.last_at = at;
+        Ok(())
+    }
+
+    fn finish(&mut self, outcome: Option<Outcome>, reason: Option<String>, at: Millis) {
+        self.ending = Some(Ending {
+            outcome,
+            reason,
+            node: self.node,
+            at,
+        });
+    }
+
+    fn declaration<'p>(&self, project: &'p Project, slot: Slot) -> Option<&'p Variable> {
+        let tree = project.node(self.node).tree;
+        project
+            .tree(tree)
+            .variable(slot)
+            .or_else(|| project.declaration(self.tree, slot))
+    }
+
+    fn answer(&mut self, project: &Project, field: &str, raw: &str) -> Result<(), EngineError> {
+        let node = project.node(self.node);
+        let slot = project
+            .slot_by_name(field)
+            .filter(|slot| node.asks.iter().any(|(s, _)| s == slot))
+            .ok_or_else(|| EngineError::NotAsked {
+                field: field.to_owned(),
+            })?;
+        let variable = self
+            .declaration(project, slot)
+            .ok_or_else(|| EngineError::NotAsked {
+                field: field.to_owned(),
+            })?;
+        let value = parse_answer(variable, raw).map_err(|reason| EngineError::InvalidAnswer {
+            label: variable.shown_label().to_owned(),
+            reason,
+        })?;
+        self.values[slot.index()] = value;
+        if !self.answered.contains(&slot) {
+            self.answered.push(slot);
+        }
+        Ok(())
+    }
+
+    /// The first required field of the current step that has no answer yet.
+    fn missing_required(&self, project: &Project) -> Option<String> {
+        let node = project.node(self.node);
+        node.asks.iter().find_map(|(slot, _)| {
+            let variable = self.declaration(project, *slot)?;
+            (variable.required && !self.values[slot.index()].is_set())
+                .then(|| variable.shown_label().to_owned())
+        })
+    }
+
+    fn choose(
+        &mut self,
+        project: &Project,
+        index: u16,
+        label: &str,
+        at: Millis,
+    ) -> Result<(), EngineError> {
+        let node = project.node(self.node);
+        let Exit::Options(options) = &node.exit else {
+            return Err(EngineError::WrongStep("has no options to choose from"));
+        };
+        let option = options
+            .get(usize::from(index))
+            .filter(|o| o.label.source == label)
+            .ok_or_else(|| EngineError::NoSuchOption(format!("\"{label}\"")))?;
+        if !option.visible_to(self.audience) {
+            return Err(EngineError::OptionUnavailable {
+                label: label.to_owned(),
+                reason: format!(
+                    "it is for {}s only",
+                    option.only.map_or("agent", |a| a.name())
+                ),
+            });
+        }
+        if let Some(guard) = &option.guard
+            && !guard.holds(self)
+        {
+            return Err(EngineError::OptionUnavailable {
+                label: label.to_owned(),
+                reason: format!(
+                    "it needs {}",
+                    option
+                        .guard_text
+                        .as_deref()
+                        .unwrap_or("a condition that does not hold")
+                ),
+            });
+        }
+        if let Some(label) = self.missing_required(project) {
+            return Err(EngineError::Required { label });
+        }
+        let target = option.target.ok_or_else(|| {
+            EngineError::Stuck("the option leads to a node that does not exist".into())
+        })?;
+        self.leave(project, at);
+        self.arrive(project, target, at);
+        Ok(())
+    }
+
+    /// Takes the single way forward. `checked` is false for a skip, which leaves required
+    /// questions unanswered on purpose.
+    fn go_on(&mut self, project: &Project, at: Millis, checked: bool) -> Result<(), EngineError> {
+        let node = project.node(self.node);
+        let forward = match &node.exit {
+            Exit::Continue(target) => Forward::To(*target),
+            Exit::Call { tree, then } => Forward::Call(*tree, *then),
+            Exit::Return => Forward::Return,
+            Exit::Options(_) => {
+                return Err(EngineError::WrongStep(if checked {
+                    "asks to choose an option"
+                } else {
+                    "asks to choose an option; it cannot be skipped, but the call can be escalated"
+                }));
+            }
+            Exit::Route { .. } | Exit::End(_) | Exit::None => {
+                return Err(EngineError::Stuck(
+                    self.stuck
+                        .clone()
+                        .unwrap_or_else(|| "this step has no way forward".into()),
+                ));
+            }
+        };
+        if checked && let Some(label) = self.missing_required(project) {
+            return Err(EngineError::Required { label });
+        }
+        match forward {
+            Forward::To(target) => {
+                let target = target.ok_or_else(|| {
+                    EngineError::Stuck("it leads to a node that does not exist".into())
+                })?;
+                self.leave(project, at);
+                self.arrive(project, target, at);
+            }
+            Forward::Call(tree, then) => {
+                let tree = tree.ok_or_else(|| {
+                    EngineError::Stuck("it calls a tree that does not exist".into())
+                })?;
+                let start = project.tree(tree).start.ok_or_else(|| {
+                    EngineError::Stuck(format!(
+                        "the sub-tree `{}` has no start",
+                        project.tree(tree).name
+                    ))
+                })?;
+                self.leave(project, at);
+                self.frames.push(Frame { tree, then });
+                self.apply_defaults(project, tree);
+                self.arrive(project, start, at);
+            }
+            Forward::Return => {
+                self.leave(project, at);
+                if self.frames.len() > 1
+                    && let Some(frame) = self.frames.pop()
+                {
+                    match frame.then {
+                        Some(then) => self.arrive(project, then, at),
+                        None => self.stuck = Some("the call has nowhere to return to".into()),
+                    }
+                } else {
+                    // A sub-tree run on its own has finished.
+                    self.finish(None, None, at);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Leaving a node writes its note templates with what is known by then.
+    fn leave(&mut self, project: &Project, at: Millis) {
+        let node = project.node(self.node);
+        for template in &node.notes {
+            let text = render(project, self, template);
+            self.notes.push(Note {
+                text,
+                node: self.node,
+                at,
+                by_agent: false,
+            });
+        }
+    }
+
+    /// Arriving runs `set`, follows routing, and finishes the call at an `end`.
+    fn arrive(&mut self, project: &Project, mut node: NodeId, at: Millis) {
+        self.stuck = None;
+        for _ in 0..MAX_AUTOMATIC_HOPS {
+            self.node = node;
+            self.visits[node.index()] += 1;
+            self.path.push(Visit { node, at });
+            let current = project.node(node);
+            for assignment in &current.sets {
+                let value = match &assignment.value {
+                    Some(expr) => expr.eval(self),
+                    None => Value::Bool(true),
+                };
+                self.values[assignment.slot.index()] = value;
+            }
+            match &current.exit {
+                Exit::Route { routes, otherwise } => {
+                    let chosen = routes
+                        .iter()
+                        .find(|r| r.condition.holds(self))
+                        .map(|r| r.target)
+                        .or(*otherwise);
+                    match chosen.flatten() {
+                        Some(next) => node = next,
+                        None => {
+                            self.stuck = Some(format!("no route of `{}` applies", current.name));
+                            return;
+                        }
+                    }
+                }
+                Exit::End(outcome) => {
+                    self.leave(project, at);
+                    self.finish(Some(outcome.clone()), None, at);
+                    return;
+                }
+                Exit::None => {
+                    self.stuck = Some(format!("`{}` has no way out", current.name));
+                    return;
+                }
+                Exit::Options(_) | Exit::Continue(_) | Exit::Call { .. } | Exit::Return => return,
+            }
+        }
+        self.stuck = Some("routing goes round in a loop without stopping".into());
+    }
+}
+
+enum Forward {
+    To(Option<NodeId>),
+    Call(Option<TreeId>, Option<NodeId>),
+    Return,
+}
+
+/// Turns what a person typed into a value of the field's type, or says what is wrong.
+pub(crate) fn parse_answer(variable: &Variable, raw: &str) -> Result<Value, String> {
+    let text = raw.trim();
+    if text.is_empty() {
+        return if variable.required {
+            Err("an answer is required".into())
+        } else {
+            Ok(Value::Unset)
+        };
+    }
+    let value = match variable.ty {
+        Type::Text => Value::Text(text.to_owned()),
+        Type::Number => Value::Number(
+            text.parse::<f64>()
+                .ok()
+                .filter(|n| n.is_finite())
+                .ok_or_else(|| format!("\"{text}\" is not a number"))?,
+        ),
+        Type::Bool => match text.to_lowercase().as_str() {
+            "yes" | "y" | "true" => Value::Bool(true),
+            "no" | "n" | "false" => Value::Bool(false),
+            _ => return Err(format!("\"{text}\" is not yes or no")),
+        },
+        Type::Date => Value::Date(
+            Date::parse(text).ok_or_else(|| format!("\"{text}\" is not a date like 2026-11-23"))?,
+        ),
+        Type::Choice(_) => {
+            let lower = text.to_lowercase();
+            let index = variable
+                .choices
+                .iter()
+                .position(|c| {
+                    c.value.to_lowercase() == lower
+                        || c.label.as_ref().is_some_and(|l| l.to_lowercase() == lower)
+                })
+                .ok_or_else(|| {
+                    let shown: Vec<&str> = variable.choices.iter().map(|c| c.shown()).collect();
+                    format!("\"{text}\" is not one of: {}", shown.join(", "))
+                })?;
+            Value::Choice(u16::try_from(index).unwrap_or(u16::MAX))
+        }
+    };
+    if variable.kind == VariableKind::Flag {
+        return Err("flags are set by the tree, not answered".into());
+    }
+    crate::lower::check_answer(variable, &value)?;
+    Ok(value)
+}
+
+/// How a value reads in text: numbers without trailing zeros, choices by their label.
+pub(crate) fn display(variable: Option<&Variable>, value: &Value) -> String {
+    match value {
+        Value::Unset => "—".to_owned(),
+        Value::Number(n) => format_number(*n),
+        Value::Text(text) => text.clone(),
+        Value::Bool(b) => if *b { "yes" } else { "no" }.to_owned(),
+        Value::Date(date) => date.to_string(),
+        Value::Choice(index) => variable
+            .and_then(|v| v.choices.get(usize::from(*index)))
+            .map_or_else(|| index.to_string(), |c| c.shown().to_owned()),
+    }
+}
+
+/// A template with the current values filled in.
+pub(crate) fn render(project: &Project, state: &State, template: &Template) -> String {
+    let mut out = String::new();
+    render_into(project, state, template, &mut out);
+    out
+}
+
+pub(crate) fn render_into(project: &Project, state: &State, template: &Template, out: &mut String) {
+    for part in &template.parts {
+        match part {
+            TemplatePart::Text(text) => out.push_str(text),
+            TemplatePart::Var(slot, _) => {
+                let value = &state.values[slot.index()];
+                match value {
+                    Value::Text(text) => out.push_str(text),
+                    Value::Choice(_) => {
+                        out.push_str(&display(state.declaration(project, *slot), value))
+                    }
+                    other => out.push_str(&display(None, other)),
+                }
+            }
+        }
+    }
+}

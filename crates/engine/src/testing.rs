@@ -1,0 +1,443 @@
+//! Running `test` blocks: each plays its steps against a real session and checks where the
+//! call ends up. A step that cannot be played and an expectation that does not hold are both
+//! diagnostics at the test's line.
+//!
+//! Continue is pressed for the test whenever it is the single way forward and the step at hand
+//! cannot be played where the call is: the test lists answers and choices, not button presses.
+
+use calltree_syntax::{
+    Audience, Diagnostic, Expectation, OutcomeKind as SyntaxOutcome, Span, StmtKind,
+};
+
+use crate::codes;
+use crate::error::EngineError;
+use crate::lower::literal_value;
+use crate::model::{Exit, FileId, NodeId, OptionId, TestCase, TreeId};
+use crate::project::Project;
+use crate::session::{Event, Millis, Session, display, render};
+
+/// The result of one test.
+#[derive(Debug, Clone)]
+pub struct TestReport {
+    pub tree: TreeId,
+    pub name: String,
+    pub file: FileId,
+    pub span: Span,
+    /// `None` when the test passed.
+    pub failure: Option<Diagnostic>,
+    /// Nodes the test's call reached.
+    pub nodes: Vec<NodeId>,
+    /// Options the test chose.
+    pub options: Vec<OptionId>,
+}
+
+impl TestReport {
+    pub fn passed(&self) -> bool {
+        self.failure.is_none()
+    }
+}
+
+impl Project {
+    /// Runs every test of every tree.
+    pub fn run_tests(&self) -> Vec<TestReport> {
+        let mut reports = Vec::new();
+        for (id, tree) in self.trees() {
+            for test in &tree.tests {
+                reports.push(run_test(self, id, test));
+            }
+        }
+        reports
+    }
+
+    /// Runs the tests of one tree.
+    pub fn run_tree_tests(&self, tree: TreeId) -> Vec<TestReport> {
+        self.tree(tree)
+            .tests
+            .iter()
+            .map(|t| run_test(self, tree, t))
+            .collect()
+    }
+}
+
+/// Steps are a second apart on the test's clock, so durations in reports stay readable.
+const STEP: Millis = 1_000;
+
+struct Runner<'p> {
+    session: Session<'p>,
+    clock: Millis,
+    /// Length of the path at the previous step, for `expect text contains`.
+    path_mark: usize,
+    options: Vec<OptionId>,
+}
+
+fn run_test(project: &Project, tree: TreeId, test: &TestCase) -> TestReport {
+    let mut report = TestReport {
+        tree,
+        name: test.name.clone(),
+        file: test.file,
+        span: test.span,
+        failure: None,
+        nodes: Vec::new(),
+        options: Vec::new(),
+    };
+    let audience = test
+        .steps
+        .iter()
+        .find_map(|s| match &s.kind {
+            StmtKind::As(a) => a.audience,
+            _ => None,
+        })
+        .unwrap_or(if project.tree(tree).serves(Audience::Agent) {
+            Audience::Agent
+        } else {
+            Audience::Customer
+        });
+    let session = match Session::start(project, tree, audience, 0) {
+        Ok(session) => session,
+        Err(error) => {
+            report.failure = Some(Diagnostic::new(
+                codes::TEST_STEP_REJECTED,
+                test.span,
+                format!("this test cannot start: {error}"),
+            ));
+            return report;
+        }
+    };
+    let mut runner = Runner {
+        session,
+        clock: 0,
+        path_mark: 0,
+        options: Vec::new(),
+    };
+    for step in &test.steps {
+        if let Err(diagnostic) = runner.step(project, &step.kind, step.span) {
+            report.failure = Some(*diagnostic);
+            break;
+        }
+    }
+    let state = runner.session.state();
+    let mut nodes: Vec<NodeId> = state.path.iter().map(|v| v.node).collect();
+    nodes.sort_unstable();
+    nodes.dedup();
+    report.nodes = nodes;
+    report.options = runner.options;
+    report
+}
+
+impl Runner<'_> {
+    fn tick(&mut self) -> Millis {
+        self.clock += STEP;
+        self.clock
+    }
+
+    fn where_now(&self, project: &Project) -> String {
+        let state = self.session.state();
+        let node = project.node(state.node);
+        match &state.ending {
+            Some(_) => format!("after the call ended at `{}`", node.name),
+            None => format!("at `{}`", node.name),
+        }
+    }
+
+    /// Presses Continue if that is the only way forward. Returns whether it moved.
+    fn press_continue(&mut self, project: &Project) -> bool {
+        let state = self.session.state();
+        if state.ending.is_some() || state.stuck.is_some() {
+            return false;
+        }
+        let node = project.node(state.node);
+        if !matches!(
+            node.exit,
+            Exit::Continue(_) | Exit::Call { .. } | Exit::Return
+        ) {
+            return false;
+        }
+        let at = self.tick();
+        self.session.apply(Event::Continued { at }).is_ok()
+    }
+
+    fn rejected(
+        &self,
+        project: &Project,
+        span: Span,
+        what: &str,
+        error: &EngineError,
+    ) -> Box<Diagnostic> {
+        Box::new(Diagnostic::new(
+            codes::TEST_STEP_REJECTED,
+            span,
+            format!(
+                "{what} cannot be played {}: {error}",
+                self.where_now(project)
+            ),
+        ))
+    }
+
+    fn failed(&self, span: Span, message: String) -> Box<Diagnostic> {
+        Box::new(Diagnostic::new(codes::TEST_FAILED, span, message))
+    }
+
+    /// Tries `attempt` where the call is; while it fails and Continue is the only way on,
+    /// presses Continue and tries again.
+    fn with_continue<T>(
+        &mut self,
+        project: &Project,
+        mut attempt: impl FnMut(&mut Self) -> Result<T, EngineError>,
+    ) -> Result<T, EngineError> {
+        loop {
+            match attempt(self) {
+                Ok(value) => return Ok(value),
+                Err(error) => {
+                    if !self.press_continue(project) {
+                        return Err(error);
+                    }
+                }
+            }
+        }
+    }
+
+    fn step(
+        &mut self,
+        project: &Project,
+        kind: &StmtKind,
+        span: Span,
+    ) -> Result<(), Box<Diagnostic>> {
+        let mark = self.session.state().path.len();
+        let result = match kind {
+            StmtKind::As(_) => Ok(()),
+            StmtKind::Answer { var, .. } => {
+                let value = match kind {
+                    StmtKind::Answer { value, .. } => literal_text(value),
+                    _ => String::new(),
+                };
+                let field = var.as_str().to_owned();
+                self.with_continue(project, |runner| {
+                    let at = runner.tick();
+                    runner.session.apply(Event::Answered {
+                        field: field.clone(),
+                        value: value.clone(),
+                        at,
+                    })
+                })
+                .map_err(|e| self.rejected(project, span, &format!("`answer {field}`"), &e))
+            }
+            StmtKind::Choose(label) => {
+                let label = label.to_plain();
+                self.with_continue(project, |runner| runner.choose(project, &label))
+                    .map_err(|e| self.rejected(project, span, &format!("`choose \"{label}\"`"), &e))
+            }
+            StmtKind::Back => {
+                let at = self.tick();
+                self.session
+                    .apply(Event::Back { at })
+                    .map_err(|e| self.rejected(project, span, "`back`", &e))
+            }
+            StmtKind::Note(text) => {
+                let at = self.tick();
+                self.session
+                    .apply(Event::Noted {
+                        text: text.to_plain(),
+                        at,
+                    })
+                    .map_err(|e| self.rejected(project, span, "`note`", &e))
+            }
+            StmtKind::Skip(reason) => {
+                let at = self.tick();
+                self.session
+                    .apply(Event::Skipped {
+                        reason: reason.to_plain(),
+                        at,
+                    })
+                    .map_err(|e| self.rejected(project, span, "`skip`", &e))
+            }
+            StmtKind::Escalate(reason) => {
+                let at = self.tick();
+                self.session
+                    .apply(Event::Escalated {
+                        reason: reason.to_plain(),
+                        at,
+                    })
+                    .map_err(|e| self.rejected(project, span, "`escalate`", &e))
+            }
+            StmtKind::Expect(expectation) => return self.expect(project, expectation, span),
+            _ => Ok(()),
+        };
+        result?;
+        if !matches!(kind, StmtKind::Expect(_)) {
+            self.path_mark = mark;
+        }
+        Ok(())
+    }
+
+    fn choose(&mut self, project: &Project, label: &str) -> Result<(), EngineError> {
+        let state = self.session.state();
+        let node = state.node;
+        let Exit::Options(options) = &project.node(node).exit else {
+            return Err(EngineError::WrongStep("has no options to choose from"));
+        };
+        let index = options
+            .iter()
+            .position(|o| o.label.source == label)
+            .ok_or_else(|| EngineError::NoSuchOption(format!("\"{label}\"")))?;
+        let index = u16::try_from(index).unwrap_or(u16::MAX);
+        let at = self.tick();
+        self.session.apply(Event::Chose {
+            option: index,
+            label: label.to_owned(),
+            at,
+        })?;
+        self.options.push(OptionId { node, index });
+        Ok(())
+    }
+
+    /// Checks an expectation where the call is, pressing Continue while it does not hold yet
+    /// and Continue is the only way on.
+    fn expect(
+        &mut self,
+        project: &Project,
+        expectation: &Expectation,
+        span: Span,
+    ) -> Result<(), Box<Diagnostic>> {
+        loop {
+            let problem = match self.check(project, expectation) {
+                Ok(()) => return Ok(()),
+                Err(problem) => problem,
+            };
+            if !self.press_continue(project) {
+                return Err(self.failed(span, problem));
+            }
+        }
+    }
+
+    fn check(&self, project: &Project, expectation: &Expectation) -> Result<(), String> {
+        let state = self.session.state();
+        let here = self.where_now(project);
+        match expectation {
+            Expectation::Node(name) => {
+                let node = project.node(state.node);
+                if node.name == name.as_str() && state.ending.is_none() {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "expected the call to wait at `{}`, but it is {here}",
+                        name.as_str()
+                    ))
+                }
+            }
+            Expectation::Field { var, value } => {
+                let slot = project
+                    .slot_by_name(var.as_str())
+                    .ok_or_else(|| format!("there is no field `{}`", var.as_str()))?;
+                let declaration = project
+                    .declaration(state.current_tree(), slot)
+                    .or_else(|| project.declaration(state.tree, slot))
+                    .ok_or_else(|| format!("no tree of this call declares `{}`", var.as_str()))?;
+                let expected = literal_value(declaration, &value.kind)?;
+                let actual = &state.values[slot.index()];
+                if *actual == expected {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "expected `{}` to be {}, but it is {} ({here})",
+                        var.as_str(),
+                        display(Some(declaration), &expected),
+                        display(Some(declaration), actual)
+                    ))
+                }
+            }
+            Expectation::TextContains(text) => {
+                let wanted = text.to_plain();
+                let shown = self.texts_since_mark(project);
+                if shown.iter().any(|t| t.contains(&wanted)) {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "no text shown since the previous step contains \"{wanted}\" ({here})"
+                    ))
+                }
+            }
+            Expectation::End(outcome) => {
+                let Some(ending) = &state.ending else {
+                    return Err(format!(
+                        "expected the call to end {}, but it is still waiting {here}",
+                        outcome.kind.keyword()
+                    ));
+                };
+                let Some(actual) = &ending.outcome else {
+                    return Err(format!(
+                        "expected the call to end {}, but the sub-tree returned to its caller",
+                        outcome.kind.keyword()
+                    ));
+                };
+                let (kind, to) = match &outcome.kind {
+                    SyntaxOutcome::Resolved => ("resolved", None),
+                    SyntaxOutcome::Escalated(team) => ("escalated", Some(team.to_plain())),
+                    SyntaxOutcome::Callback => ("callback", None),
+                    SyntaxOutcome::Transferred(queue) => ("transferred", Some(queue.to_plain())),
+                    SyntaxOutcome::Abandoned => ("abandoned", None),
+                };
+                let code = outcome.code.as_ref().map(calltree_syntax::Text::to_plain);
+                let describe = |kind: &str, to: Option<&str>, code: Option<&str>| {
+                    let mut text = kind.to_owned();
+                    if let Some(to) = to {
+                        text.push_str(&format!(" \"{to}\""));
+                    }
+                    if let Some(code) = code {
+                        text.push_str(&format!(" code \"{code}\""));
+                    }
+                    text
+                };
+                let matches = actual.kind.name() == kind
+                    && (to.is_none() || to == actual.to)
+                    && (code.is_none() || code == actual.code);
+                if matches {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "expected the call to end {}, but it ended {} at `{}`",
+                        describe(kind, to.as_deref(), code.as_deref()),
+                        describe(
+                            actual.kind.name(),
+                            actual.to.as_deref(),
+                            actual.code.as_deref()
+                        ),
+                        project.node(ending.node).name
+                    ))
+                }
+            }
+        }
+    }
+
+    /// Every text of every node reached since the previous step, as the audience sees it.
+    fn texts_since_mark(&self, project: &Project) -> Vec<String> {
+        let state = self.session.state();
+        let mut texts = Vec::new();
+        for visit in &state.path[self.path_mark.min(state.path.len())..] {
+            let node = project.node(visit.node);
+            let say = if state.audience == Audience::Customer && !node.customer.is_empty() {
+                &node.customer
+            } else {
+                &node.say
+            };
+            let agent = if state.audience == Audience::Agent {
+                &node.agent[..]
+            } else {
+                &[]
+            };
+            for template in say.iter().chain(agent).chain(&node.title) {
+                texts.push(render(project, state, template));
+            }
+        }
+        texts
+    }
+}
+
+/// The text a person would type for a literal answer.
+fn literal_text(literal: &calltree_syntax::Literal) -> String {
+    match &literal.kind {
+        calltree_syntax::LiteralKind::Number(n) => n.text.clone(),
+        calltree_syntax::LiteralKind::Text(t) => t.to_plain(),
+        calltree_syntax::LiteralKind::Bool(word) => word.as_str().to_owned(),
+        calltree_syntax::LiteralKind::Choice(ident) => ident.text.clone(),
+    }
+}

@@ -1,0 +1,100 @@
+//! Values a session holds, their types, and how answers typed by people become values.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::Slot;
+
+/// The static type of a field, a flag or an expression.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Type {
+    Number,
+    Text,
+    Bool,
+    Date,
+    /// The values of the choice field declared in this slot.
+    Choice(Slot),
+}
+
+impl Type {
+    /// How the type is named in messages.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Type::Number => "a number",
+            Type::Text => "text",
+            Type::Bool => "yes/no",
+            Type::Date => "a date",
+            Type::Choice(_) => "a choice",
+        }
+    }
+}
+
+/// A calendar date, kept as year, month and day so it sorts and prints without a clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Date {
+    pub year: i32,
+    pub month: u8,
+    pub day: u8,
+}
+
+impl Date {
+    /// Reads `YYYY-MM-DD`, checking that the day exists in that month.
+    pub fn parse(text: &str) -> Option<Date> {
+        let mut parts = text.trim().splitn(3, '-');
+        let year: i32 = parts.next()?.parse().ok()?;
+        let month_text = parts.next()?;
+        let day_text = parts.next()?;
+        if month_text.len() != 2 || day_text.len() != 2 || !(1000..=9999).contains(&year) {
+            return None;
+        }
+        let month: u8 = month_text.parse().ok()?;
+        let day: u8 = day_text.parse().ok()?;
+        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+        let days_in_month = match month {
+            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+            4 | 6 | 9 | 11 => 30,
+            2 if leap => 29,
+            2 => 28,
+            _ => return None,
+        };
+        (1..=days_in_month)
+            .contains(&day)
+            .then_some(Date { year, month, day })
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+/// A value held by a session. `Unset` is a field nobody has answered (yet).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Value {
+    #[default]
+    Unset,
+    Number(f64),
+    Text(String),
+    Bool(bool),
+    Date(Date),
+    /// The index of a value in its choice field's list.
+    Choice(u16),
+}
+
+impl Value {
+    pub fn is_set(&self) -> bool {
+        !matches!(self, Value::Unset)
+    }
+}
+
+/// Numbers show as people write them: `3`, not `3.0`; `12.5`, not `12.500000001`.
+pub fn format_number(value: f64) -> String {
+    if value.fract() == 0.0 && value.abs() < 1e15 {
+        format!("{}", value as i64)
+    } else {
+        let text = format!("{value:.6}");
+        text.trim_end_matches('0').trim_end_matches('.').to_owned()
+    }
+}

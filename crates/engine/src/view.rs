@@ -1,0 +1,381 @@
+//! What a screen shows now, and the call summary: plain data every host renders the same way.
+
+use calltree_syntax::Audience;
+use serde::Serialize;
+
+use crate::model::{Exit, NodeKind, OutcomeKind, Slot, VariableKind};
+use crate::session::{Session, display, render};
+use crate::value::Type;
+
+/// Which kind of text a line is, so hosts can set agent guidance apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TextRole {
+    /// The line to say (agents) or to read (customers).
+    Say,
+    /// Guidance only agents see.
+    Agent,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ShownText {
+    pub role: TextRole,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OptionView {
+    /// The option's position in the node, for the `Chose` event.
+    pub index: u16,
+    pub label: String,
+    pub enabled: bool,
+    /// Why a disabled option cannot be chosen.
+    pub reason: Option<String>,
+    /// The number key (1 to 9) that chooses it, counted among the options shown.
+    pub key: Option<u8>,
+}
+
+/// The kind of input a field needs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum InputKind {
+    Text,
+    Number { min: Option<f64>, max: Option<f64> },
+    YesNo,
+    Date,
+    Choice { values: Vec<ChoiceView> },
+    Rating { min: f64, max: f64 },
+    Comment,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChoiceView {
+    pub value: String,
+    pub label: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FieldView {
+    pub name: String,
+    pub label: String,
+    pub input: InputKind,
+    pub required: bool,
+    /// The current value as text, ready to put back in an input box.
+    pub value: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Actions {
+    pub back: bool,
+    /// A Continue button: the single way forward.
+    #[serde(rename = "continue")]
+    pub go_on: bool,
+    pub skip: bool,
+    pub escalate: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Crumb {
+    pub node: String,
+    pub title: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EndView {
+    pub outcome: Option<OutcomeKind>,
+    pub to: Option<String>,
+    pub code: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// Everything one screen of a call shows, for one audience.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct View {
+    pub tree: String,
+    pub node: String,
+    pub title: String,
+    pub feedback: bool,
+    pub texts: Vec<ShownText>,
+    pub options: Vec<OptionView>,
+    pub fields: Vec<FieldView>,
+    pub actions: Actions,
+    pub breadcrumb: Vec<Crumb>,
+    pub ended: Option<EndView>,
+    /// Set when the tree is broken at this step; hosts show it instead of a way forward.
+    pub stuck: Option<String>,
+}
+
+/// The call summary: ready for the CRM, the handoff to a specialist, and the reports.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Summary {
+    pub tree: String,
+    pub title: String,
+    pub audience: Audience,
+    pub path: Vec<Crumb>,
+    /// Label and value of every answered field, in the order they were first answered.
+    pub answers: Vec<(String, String)>,
+    pub notes: Vec<String>,
+    pub skipped: Vec<(String, String)>,
+    pub outcome: Option<EndView>,
+    pub started_at: i64,
+    pub last_at: i64,
+}
+
+impl Summary {
+    /// Plain text for pasting into a CRM.
+    pub fn to_plain_text(&self) -> String {
+        use std::fmt::Write as _;
+        let mut out = String::new();
+        let _ = writeln!(out, "Call summary: {}", self.title);
+        match &self.outcome {
+            Some(end) => {
+                let mut line = end
+                    .outcome
+                    .map_or("finished".to_owned(), |o| o.name().to_owned());
+                if let Some(to) = &end.to {
+                    let _ = write!(line, " to {to}");
+                }
+                if let Some(code) = &end.code {
+                    let _ = write!(line, " (code {code})");
+                }
+                let _ = writeln!(out, "Outcome: {line}");
+                if let Some(reason) = &end.reason {
+                    let _ = writeln!(out, "Reason: {reason}");
+                }
+            }
+            None => {
+                let _ = writeln!(out, "Outcome: still in progress");
+            }
+        }
+        let minutes = (self.last_at - self.started_at).max(0) / 60_000;
+        let _ = writeln!(out, "Duration: {minutes} min");
+        if !self.answers.is_empty() {
+            let _ = writeln!(out, "\nDetails:");
+            for (label, value) in &self.answers {
+                let _ = writeln!(out, "- {label}: {value}");
+            }
+        }
+        if !self.notes.is_empty() {
+            let _ = writeln!(out, "\nNotes:");
+            for note in &self.notes {
+                let _ = writeln!(out, "- {note}");
+            }
+        }
+        if !self.skipped.is_empty() {
+            let _ = writeln!(out, "\nSkipped:");
+            for (step, reason) in &self.skipped {
+                let _ = writeln!(out, "- {step}: {reason}");
+            }
+        }
+        let steps: Vec<&str> = self.path.iter().map(|c| c.title.as_str()).collect();
+        let _ = writeln!(out, "\nPath: {}", steps.join(" > "));
+        out
+    }
+}
+
+impl Session<'_> {
+    /// What the screen shows now.
+    pub fn view(&self) -> View {
+        let project = self.project();
+        let state = self.state();
+        let node = project.node(state.node);
+        let audience = state.audience;
+        let finished = state.ending.is_some();
+
+        let mut texts = Vec::new();
+        let say = if audience == Audience::Customer && !node.customer.is_empty() {
+            &node.customer
+        } else {
+            &node.say
+        };
+        for template in say {
+            texts.push(ShownText {
+                role: TextRole::Say,
+                text: render(project, state, template),
+            });
+        }
+        if audience == Audience::Agent {
+            for template in &node.agent {
+                texts.push(ShownText {
+                    role: TextRole::Agent,
+                    text: render(project, state, template),
+                });
+            }
+        }
+
+        let mut options = Vec::new();
+        if let Exit::Options(list) = &node.exit
+            && !finished
+        {
+            let mut key = 0u8;
+            for (index, option) in list.iter().enumerate() {
+                if !option.visible_to(audience) {
+                    continue;
+                }
+                let enabled = option.guard.as_ref().is_none_or(|g| g.holds(state));
+                // Customers are not shown what they cannot choose; agents see why.
+                if !enabled && audience == Audience::Customer {
+                    continue;
+                }
+                key += 1;
+                options.push(OptionView {
+                    index: u16::try_from(index).unwrap_or(u16::MAX),
+                    label: render(project, state, &option.label),
+                    enabled,
+                    reason: (!enabled).then(|| {
+                        format!(
+                            "needs {}",
+                            option.guard_text.as_deref().unwrap_or("a condition")
+                        )
+                    }),
+                    key: (key <= 9).then_some(key),
+                });
+            }
+        }
+
+        let fields = if finished {
+            Vec::new()
+        } else {
+            node.asks
+                .iter()
+                .filter_map(|(slot, _)| self.field_view(*slot))
+                .collect()
+        };
+
+        let single_way = matches!(
+            node.exit,
+            Exit::Continue(_) | Exit::Call { .. } | Exit::Return
+        );
+        View {
+            tree: project.tree(state.current_tree()).name.clone(),
+            node: node.name.clone(),
+            title: node
+                .title
+                .as_ref()
+                .map_or_else(|| node.name.clone(), |t| render(project, state, t)),
+            feedback: node.kind == NodeKind::Feedback,
+            texts,
+            options,
+            fields,
+            actions: Actions {
+                back: self.can_go_back(),
+                go_on: !finished && single_way && state.stuck.is_none(),
+                skip: !finished && single_way && state.stuck.is_none(),
+                escalate: !finished,
+            },
+            breadcrumb: self.breadcrumb(),
+            ended: state.ending.as_ref().map(|ending| EndView {
+                outcome: ending.outcome.as_ref().map(|o| o.kind),
+                to: ending.outcome.as_ref().and_then(|o| o.to.clone()),
+                code: ending.outcome.as_ref().and_then(|o| o.code.clone()),
+                reason: ending.reason.clone(),
+            }),
+            stuck: state.stuck.clone(),
+        }
+    }
+
+    fn field_view(&self, slot: Slot) -> Option<FieldView> {
+        let project = self.project();
+        let state = self.state();
+        let tree = project.node(state.node).tree;
+        let variable = project.tree(tree).variable(slot)?;
+        let input = match (variable.kind, variable.ty) {
+            (VariableKind::Rating, _) => {
+                let (min, max) = variable.range.unwrap_or((1.0, 5.0));
+                InputKind::Rating { min, max }
+            }
+            (VariableKind::Comment, _) => InputKind::Comment,
+            (_, Type::Text) => InputKind::Text,
+            (_, Type::Number) => InputKind::Number {
+                min: variable.range.map(|r| r.0),
+                max: variable.range.map(|r| r.1),
+            },
+            (_, Type::Bool) => InputKind::YesNo,
+            (_, Type::Date) => InputKind::Date,
+            (_, Type::Choice(_)) => InputKind::Choice {
+                values: variable
+                    .choices
+                    .iter()
+                    .map(|c| ChoiceView {
+                        value: c.value.clone(),
+                        label: c.shown().to_owned(),
+                    })
+                    .collect(),
+            },
+        };
+        let value = &state.values[slot.index()];
+        let shown = match value {
+            v if !v.is_set() => None,
+            crate::value::Value::Choice(i) => variable
+                .choices
+                .get(usize::from(*i))
+                .map(|c| c.value.clone()),
+            other => Some(display(Some(variable), other)),
+        };
+        Some(FieldView {
+            name: variable.name.clone(),
+            label: variable.shown_label().to_owned(),
+            input,
+            required: variable.required,
+            value: shown,
+        })
+    }
+
+    fn breadcrumb(&self) -> Vec<Crumb> {
+        let project = self.project();
+        self.state()
+            .path
+            .iter()
+            .filter(|visit| !project.node(visit.node).is_routing())
+            .map(|visit| {
+                let node = project.node(visit.node);
+                Crumb {
+                    node: node.name.clone(),
+                    title: node.shown_title().to_owned(),
+                }
+            })
+            .collect()
+    }
+
+    /// The call summary as it stands.
+    pub fn summary(&self) -> Summary {
+        let project = self.project();
+        let state = self.state();
+        let root = project.tree(state.tree);
+        let answers = state
+            .answered
+            .iter()
+            .filter_map(|slot| {
+                let variable = project.declaration(state.tree, *slot)?;
+                let value = &state.values[slot.index()];
+                value.is_set().then(|| {
+                    (
+                        variable.shown_label().to_owned(),
+                        display(Some(variable), value),
+                    )
+                })
+            })
+            .collect();
+        Summary {
+            tree: root.name.clone(),
+            title: root.title.clone(),
+            audience: state.audience,
+            path: self.breadcrumb(),
+            answers,
+            notes: state.notes.iter().map(|n| n.text.clone()).collect(),
+            skipped: state
+                .skips
+                .iter()
+                .map(|s| {
+                    (
+                        project.node(s.node).shown_title().to_owned(),
+                        s.reason.clone(),
+                    )
+                })
+                .collect(),
+            outcome: self.view().ended,
+            started_at: state.started_at,
+            last_at: state.last_at,
+        }
+    }
+}
