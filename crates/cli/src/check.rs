@@ -23,29 +23,14 @@ pub fn run(paths: &[PathBuf], format: OutputFormat, deny_warnings: bool) -> Resu
     }
     let project = Project::load(inputs);
     // Tests are part of a tree: a test that fails is a problem in the tree, reported the same way.
-    let mut test_failures: Vec<Vec<calltree_syntax::Diagnostic>> = vec![Vec::new(); files.len()];
-    for report in project.run_tests() {
-        if let Some(failure) = report.failure {
-            // A step already reported by the static test checks needs no second report.
-            let known = project
-                .diagnostics(report.file)
-                .iter()
-                .any(|d| d.span == failure.span);
-            if !known {
-                test_failures[report.file.index()].push(failure);
-            }
-        }
-    }
+    let all = project.diagnostics_with_tests();
 
     let style = Style::for_stdout();
     let (mut errors, mut warnings) = (0usize, 0usize);
     let mut report = Vec::new();
     let mut human = String::new();
     for (id, file) in project.files() {
-        let mut diagnostics = project.diagnostics(id).to_vec();
-        diagnostics.append(&mut test_failures[id.index()]);
-        diagnostics.sort_by_key(|d| d.span.start);
-        let diagnostics = &diagnostics;
+        let diagnostics = &all[id.index()];
         let index = LineIndex::new(&file.text);
         for diagnostic in diagnostics {
             match diagnostic.severity {

@@ -93,6 +93,30 @@ impl Expr {
         }
     }
 
+    /// Numbers a slot is compared with anywhere in the expression (`amount > 50` gives 50):
+    /// the boundaries where a call's path changes.
+    pub(crate) fn compared_numbers(&self, slot: Slot, out: &mut Vec<f64>) {
+        match self {
+            Expr::Binary(op, l, r) => {
+                if !matches!(op, BinaryOp::And | BinaryOp::Or) {
+                    match (&**l, &**r) {
+                        (Expr::Var(s), Expr::Const(Value::Number(n)))
+                        | (Expr::Const(Value::Number(n)), Expr::Var(s))
+                            if *s == slot =>
+                        {
+                            out.push(*n);
+                        }
+                        _ => {}
+                    }
+                }
+                l.compared_numbers(slot, out);
+                r.compared_numbers(slot, out);
+            }
+            Expr::Not(e) | Expr::Neg(e) => e.compared_numbers(slot, out),
+            _ => {}
+        }
+    }
+
     /// Every slot named anywhere, `answered(...)` included: what counts as "used".
     pub(crate) fn mentions(&self, out: &mut Vec<Slot>) {
         if let Expr::Answered(slot) = self {

@@ -16,6 +16,7 @@ mod testing;
 mod validate;
 mod value;
 mod view;
+mod walk;
 
 pub use error::EngineError;
 pub use lower::ProjectFile;
@@ -33,3 +34,4 @@ pub use view::{
     Actions, ChoiceView, Crumb, EndView, FieldView, InputKind, OptionView, ShownText, Summary,
     TextRole, View,
 };
+pub use walk::{Coverage, Rng, StuckWalk, WalkLimits, WalkReport, walk_all, walk_random};

@@ -49,6 +49,28 @@ impl Project {
         reports
     }
 
+    /// Every problem in every file: the load-time diagnostics and the failures of the trees'
+    /// own tests, in source order. A test step the static checks already reported is not
+    /// reported a second time when it fails to run.
+    pub fn diagnostics_with_tests(&self) -> Vec<Vec<Diagnostic>> {
+        let mut all: Vec<Vec<Diagnostic>> = self
+            .files()
+            .map(|(id, _)| self.diagnostics(id).to_vec())
+            .collect();
+        for report in self.run_tests() {
+            if let Some(failure) = report.failure {
+                let list = &mut all[report.file.index()];
+                if !list.iter().any(|d| d.span == failure.span) {
+                    list.push(failure);
+                }
+            }
+        }
+        for list in &mut all {
+            list.sort_by_key(|d| (d.span.start, d.code.id));
+        }
+        all
+    }
+
     /// Runs the tests of one tree.
     pub fn run_tree_tests(&self, tree: TreeId) -> Vec<TestReport> {
         self.tree(tree)

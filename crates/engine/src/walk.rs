@@ -1,0 +1,504 @@
+//! Walks: playing a tree without a script, every way (bounded) or at random (seeded), to find
+//! where a call can get stuck and which nodes and options nothing ever reaches.
+//!
+//! A walk answers questions with invented values that the fields accept: every value of a
+//! choice, yes and no, the ends of a number's range, text that fits the field's pattern.
+//! Optional fields are left blank. Loops are cut after a node has been reached a set number of
+//! times, so an exhaustive walk of a tree with loops still ends.
+
+use std::collections::BTreeSet;
+
+use calltree_syntax::Audience;
+
+use crate::model::{Exit, NodeId, OptionId, TreeId, Variable, VariableKind};
+use crate::project::Project;
+use crate::session::{Event, Millis, Session, parse_answer};
+use crate::value::{Type, format_number};
+
+/// Limits that keep walks finite.
+#[derive(Debug, Clone, Copy)]
+pub struct WalkLimits {
+    /// Stop exploring a branch once any node has been reached this many times in it.
+    pub visits_per_node: u32,
+    /// Stop a walk after this many steps.
+    pub steps_per_walk: usize,
+    /// Stop an exhaustive walk after this many complete walks.
+    pub walks: usize,
+}
+
+impl Default for WalkLimits {
+    fn default() -> Self {
+        WalkLimits {
+            visits_per_node: 3,
+            steps_per_walk: 500,
+            walks: 20_000,
+        }
+    }
+}
+
+/// A walk that could not go on although the call had not finished.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StuckWalk {
+    /// The nodes the walk went through, the stuck one last.
+    pub path: Vec<NodeId>,
+    pub reason: String,
+}
+
+/// Which nodes and options were reached, out of all a tree (and its sub-trees) has.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Coverage {
+    pub nodes: BTreeSet<NodeId>,
+    pub reached_nodes: BTreeSet<NodeId>,
+    pub options: BTreeSet<OptionId>,
+    pub chosen_options: BTreeSet<OptionId>,
+}
+
+impl Coverage {
+    /// Everything a tree and the sub-trees it calls could reach; nothing reached yet.
+    pub fn of(project: &Project, tree: TreeId) -> Coverage {
+        let mut coverage = Coverage::default();
+        for t in project.call_closure(tree) {
+            for &node in &project.tree(t).nodes {
+                coverage.nodes.insert(node);
+                if let Exit::Options(options) = &project.node(node).exit {
+                    for index in 0..options.len() {
+                        coverage.options.insert(OptionId {
+                            node,
+                            index: u16::try_from(index).unwrap_or(u16::MAX),
+                        });
+                    }
+                }
+            }
+        }
+        coverage
+    }
+
+    pub fn add_nodes(&mut self, nodes: impl IntoIterator<Item = NodeId>) {
+        for node in nodes {
+            if self.nodes.contains(&node) {
+                self.reached_nodes.insert(node);
+            }
+        }
+    }
+
+    pub fn add_options(&mut self, options: impl IntoIterator<Item = OptionId>) {
+        for option in options {
+            if self.options.contains(&option) {
+                self.chosen_options.insert(option);
+            }
+        }
+    }
+
+    /// Adds what another coverage reached (of the same tree).
+    pub fn merge(&mut self, other: &Coverage) {
+        self.add_nodes(other.reached_nodes.iter().copied());
+        self.add_options(other.chosen_options.iter().copied());
+    }
+
+    pub fn unreached_nodes(&self) -> Vec<NodeId> {
+        self.nodes
+            .difference(&self.reached_nodes)
+            .copied()
+            .collect()
+    }
+
+    pub fn unchosen_options(&self) -> Vec<OptionId> {
+        self.options
+            .difference(&self.chosen_options)
+            .copied()
+            .collect()
+    }
+
+    /// Percentages of nodes and options covered (100 when there are none).
+    pub fn percentages(&self) -> (f64, f64) {
+        let percent = |part: usize, whole: usize| {
+            if whole == 0 {
+                100.0
+            } else {
+                100.0 * part as f64 / whole as f64
+            }
+        };
+        (
+            percent(self.reached_nodes.len(), self.nodes.len()),
+            percent(self.chosen_options.len(), self.options.len()),
+        )
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct WalkReport {
+    pub walks: usize,
+    /// Walks that reached an ending.
+    pub finished: usize,
+    /// Walks cut short by a limit (loops, length); not a problem in the tree.
+    pub cut: usize,
+    pub stuck: Vec<StuckWalk>,
+    /// Whether the exhaustive walk stopped at `WalkLimits::walks` before trying everything.
+    pub incomplete: bool,
+    pub coverage: Coverage,
+}
+
+/// What can be done next in a session, as events; or why nothing can.
+fn moves(project: &Project, session: &Session<'_>, at: Millis) -> Result<Vec<Event>, String> {
+    let state = session.state();
+    if let Some(reason) = &state.stuck {
+        return Err(reason.clone());
+    }
+    let node = project.node(state.node);
+    let tree = project.tree(node.tree);
+    for (slot, _) in &node.asks {
+        if state.values[slot.index()].is_set() {
+            continue;
+        }
+        let Some(variable) = tree.variable(*slot) else {
+            continue;
+        };
+        let answers = invented_answers(project, node.tree, variable);
+        if answers.is_empty() {
+            if variable.required {
+                return Err(format!(
+                    "no answer could be invented for \"{}\"",
+                    variable.shown_label()
+                ));
+            }
+            continue;
+        }
+        return Ok(answers
+            .into_iter()
+            .map(|value| Event::Answered {
+                field: variable.name.clone(),
+                value,
+                at,
+            })
+            .collect());
+    }
+    match &node.exit {
+        Exit::Options(options) => {
+            let view = session.view();
+            let events: Vec<Event> = view
+                .options
+                .iter()
+                .filter(|o| o.enabled)
+                .map(|o| Event::Chose {
+                    option: o.index,
+                    label: options[usize::from(o.index)].label.source.clone(),
+                    at,
+                })
+                .collect();
+            if events.is_empty() {
+                Err(format!(
+                    "every option of `{}` is disabled or hidden here",
+                    node.name
+                ))
+            } else {
+                Ok(events)
+            }
+        }
+        Exit::Continue(_) | Exit::Call { .. } | Exit::Return => Ok(vec![Event::Continued { at }]),
+        Exit::Route { .. } | Exit::End(_) | Exit::None => {
+            Err(format!("`{}` has no way forward", node.name))
+        }
+    }
+}
+
+/// Numbers on both sides of every constant the tree compares the field with, and the ends of
+/// its range: enough to send a call down each branch that depends on the number.
+fn boundary_numbers(project: &Project, tree: TreeId, variable: &Variable) -> Vec<f64> {
+    const MOST: usize = 8;
+    let mut constants = Vec::new();
+    for &id in &project.tree(tree).nodes {
+        match &project.node(id).exit {
+            Exit::Route { routes, .. } => {
+                for route in routes {
+                    route
+                        .condition
+                        .compared_numbers(variable.slot, &mut constants);
+                }
+            }
+            Exit::Options(options) => {
+                for guard in options.iter().filter_map(|o| o.guard.as_ref()) {
+                    guard.compared_numbers(variable.slot, &mut constants);
+                }
+            }
+            _ => {}
+        }
+    }
+    let (min, max) = variable.range.unwrap_or((0.0, 1000.0));
+    let mut numbers = vec![min, max];
+    for c in constants {
+        numbers.extend([c - 1.0, c, c + 1.0]);
+    }
+    numbers.retain(|n| (min..=max).contains(n));
+    numbers.sort_by(f64::total_cmp);
+    numbers.dedup();
+    numbers.truncate(MOST);
+    numbers
+}
+
+/// Text a walk types into a text field: anything for a free field, and for a field with a
+/// pattern, the simplest string the pattern matches.
+fn invented_text(variable: &Variable) -> Option<String> {
+    let Some(pattern) = &variable.pattern else {
+        return Some("Sample answer".to_owned());
+    };
+    let hir = regex_syntax::Parser::new().parse(pattern.as_str()).ok()?;
+    let mut text = String::new();
+    simplest_match(&hir, &mut text);
+    pattern.is_match(&text).then_some(text)
+}
+
+/// A member of a character class that reads well in a form: a digit or letter if the class
+/// has one (a space or a `+` first would make a poor phone number), else its first character.
+fn readable_member(ranges: &[(char, char)]) -> Option<char> {
+    ['1', 'a', 'A', '0']
+        .into_iter()
+        .find(|c| {
+            ranges
+                .iter()
+                .any(|(start, end)| (*start..=*end).contains(c))
+        })
+        .or_else(|| {
+            ranges
+                .iter()
+                .flat_map(|(start, end)| (*start..=*end).take(128))
+                .find(|c| !c.is_whitespace())
+        })
+        .or_else(|| ranges.first().map(|(start, _)| *start))
+}
+
+/// Appends the simplest string matching `hir`: the first alternative, the first character of
+/// each class, each repetition its minimum number of times.
+fn simplest_match(hir: &regex_syntax::hir::Hir, out: &mut String) {
+    use regex_syntax::hir::{Class, HirKind};
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => {}
+        HirKind::Literal(literal) => out.push_str(&String::from_utf8_lossy(&literal.0)),
+        HirKind::Class(Class::Unicode(class)) => {
+            let ranges: Vec<(char, char)> = class
+                .ranges()
+                .iter()
+                .map(|r| (r.start(), r.end()))
+                .collect();
+            out.extend(readable_member(&ranges));
+        }
+        HirKind::Class(Class::Bytes(class)) => {
+            let ranges: Vec<(char, char)> = class
+                .ranges()
+                .iter()
+                .map(|r| (char::from(r.start()), char::from(r.end())))
+                .collect();
+            out.extend(readable_member(&ranges));
+        }
+        HirKind::Repetition(repetition) => {
+            for _ in 0..repetition.min.min(64) {
+                simplest_match(&repetition.sub, out);
+            }
+        }
+        HirKind::Capture(capture) => simplest_match(&capture.sub, out),
+        HirKind::Concat(parts) => parts.iter().for_each(|part| simplest_match(part, out)),
+        HirKind::Alternation(branches) => {
+            if let Some(first) = branches.first() {
+                simplest_match(first, out);
+            }
+        }
+    }
+}
+
+/// Values a walk tries for a field: a branch for each value that can change the way a call
+/// goes, one plausible value for the rest.
+fn invented_answers(project: &Project, tree: TreeId, variable: &Variable) -> Vec<String> {
+    let candidates: Vec<String> = match (variable.kind, variable.ty) {
+        (VariableKind::Flag, _) => Vec::new(),
+        (_, Type::Choice(_)) => variable.choices.iter().map(|c| c.value.clone()).collect(),
+        (_, Type::Bool) => vec!["yes".into(), "no".into()],
+        (_, Type::Number) => boundary_numbers(project, tree, variable)
+            .into_iter()
+            .map(format_number)
+            .collect(),
+        (_, Type::Date) => vec!["2026-01-15".into()],
+        (_, Type::Text) => invented_text(variable).into_iter().collect(),
+    };
+    candidates
+        .into_iter()
+        .filter(|raw| parse_answer(variable, raw).is_ok())
+        .collect()
+}
+
+fn exceeded(session: &Session<'_>, limits: &WalkLimits) -> bool {
+    let state = session.state();
+    state.visits[state.node.index()] > limits.visits_per_node
+        || state.path.len() > limits.steps_per_walk
+}
+
+fn record(coverage: &mut Coverage, session: &Session<'_>) {
+    coverage.add_nodes(session.state().path.iter().map(|v| v.node));
+}
+
+/// Walks every way through a tree, within the limits.
+pub fn walk_all(
+    project: &Project,
+    tree: TreeId,
+    audience: Audience,
+    limits: WalkLimits,
+) -> WalkReport {
+    let mut report = WalkReport {
+        walks: 0,
+        finished: 0,
+        cut: 0,
+        stuck: Vec::new(),
+        incomplete: false,
+        coverage: Coverage::of(project, tree),
+    };
+    let Ok(session) = Session::start(project, tree, audience, 0) else {
+        return report;
+    };
+    let mut stack = vec![(session, Vec::<OptionId>::new())];
+    while let Some((session, chosen)) = stack.pop() {
+        if report.walks >= limits.walks {
+            report.incomplete = true;
+            break;
+        }
+        let at = session.state().last_at + 1_000;
+        let ended = session.state().ending.is_some();
+        if ended || exceeded(&session, &limits) {
+            report.walks += 1;
+            if ended {
+                report.finished += 1;
+            } else {
+                report.cut += 1;
+            }
+            record(&mut report.coverage, &session);
+            report.coverage.add_options(chosen);
+            continue;
+        }
+        match moves(project, &session, at) {
+            Err(reason) => {
+                report.walks += 1;
+                record(&mut report.coverage, &session);
+                report.coverage.add_options(chosen);
+                push_stuck(&mut report.stuck, &session, reason);
+            }
+            Ok(events) => {
+                // Pushed in reverse so that the first option is explored first.
+                for event in events.into_iter().rev() {
+                    let mut next = session.clone();
+                    let node = next.state().node;
+                    let option = match &event {
+                        Event::Chose { option, .. } => Some(OptionId {
+                            node,
+                            index: *option,
+                        }),
+                        _ => None,
+                    };
+                    if next.apply(event).is_ok() {
+                        let mut chosen = chosen.clone();
+                        chosen.extend(option);
+                        stack.push((next, chosen));
+                    }
+                }
+            }
+        }
+    }
+    report
+}
+
+fn push_stuck(stuck: &mut Vec<StuckWalk>, session: &Session<'_>, reason: String) {
+    let path: Vec<NodeId> = session.state().path.iter().map(|v| v.node).collect();
+    // One report per place and reason is enough; the shortest path to it is the clearest.
+    if let Some(existing) = stuck
+        .iter_mut()
+        .find(|s| s.reason == reason && s.path.last() == path.last())
+    {
+        if path.len() < existing.path.len() {
+            existing.path = path;
+        }
+        return;
+    }
+    stuck.push(StuckWalk { path, reason });
+}
+
+/// A small, seedable generator (SplitMix64): the same seed gives the same walks everywhere.
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Rng(seed)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A number below `bound` (which must not be 0).
+    pub fn below(&mut self, bound: usize) -> usize {
+        (self.next_u64() % bound.max(1) as u64) as usize
+    }
+}
+
+/// `count` random walks from a seed.
+pub fn walk_random(
+    project: &Project,
+    tree: TreeId,
+    audience: Audience,
+    count: usize,
+    seed: u64,
+    limits: WalkLimits,
+) -> WalkReport {
+    let mut report = WalkReport {
+        walks: 0,
+        finished: 0,
+        cut: 0,
+        stuck: Vec::new(),
+        incomplete: false,
+        coverage: Coverage::of(project, tree),
+    };
+    let mut rng = Rng::new(seed);
+    for _ in 0..count {
+        let Ok(mut session) = Session::start(project, tree, audience, 0) else {
+            return report;
+        };
+        let mut chosen = Vec::new();
+        report.walks += 1;
+        loop {
+            if session.state().ending.is_some() {
+                report.finished += 1;
+                break;
+            }
+            if exceeded(&session, &limits) {
+                report.cut += 1;
+                break;
+            }
+            let at = session.state().last_at + 1_000;
+            match moves(project, &session, at) {
+                Err(reason) => {
+                    push_stuck(&mut report.stuck, &session, reason);
+                    break;
+                }
+                Ok(mut events) => {
+                    let event = events.swap_remove(rng.below(events.len()));
+                    let node = session.state().node;
+                    if let Event::Chose { option, .. } = &event {
+                        chosen.push(OptionId {
+                            node,
+                            index: *option,
+                        });
+                    }
+                    if session.apply(event).is_err() {
+                        // An invented move the session refused (a required field elsewhere):
+                        // the walk ends here without blaming the tree.
+                        report.cut += 1;
+                        break;
+                    }
+                }
+            }
+        }
+        record(&mut report.coverage, &session);
+        report.coverage.add_options(chosen);
+    }
+    report
+}
