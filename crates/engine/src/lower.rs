@@ -142,8 +142,9 @@ impl Lowered {
         for tree_index in 0..self.trees.len() {
             let tree = TreeId::from_index(tree_index);
             let file = self.trees[tree_index].file;
-            let items = self.files[file.index()].syntax.items.clone();
-            for item in &items {
+            // Taken out while declarations are added (they need `&mut self`), then put back.
+            let syntax = std::mem::take(&mut self.files[file.index()].syntax);
+            for item in &syntax.items {
                 match &item.kind {
                     ItemKind::Field(decl) => self.declare_field(tree, file, decl),
                     ItemKind::Flag(decl) => {
@@ -197,6 +198,7 @@ impl Lowered {
                     _ => {}
                 }
             }
+            self.files[file.index()].syntax = syntax;
         }
     }
 
@@ -394,19 +396,11 @@ impl Lowered {
                 self.node_names[tree_index].insert(name.to_owned(), id);
                 self.trees[tree_index].nodes.push(id);
                 self.nodes.push(Node {
-                    tree,
                     name: name.to_owned(),
-                    title: None,
                     kind: head.kind,
                     file,
                     span: item.span,
-                    say: Vec::new(),
-                    agent: Vec::new(),
-                    customer: Vec::new(),
-                    notes: Vec::new(),
-                    asks: Vec::new(),
-                    sets: Vec::new(),
-                    exit: Exit::None,
+                    ..empty_node(tree)
                 });
             }
             for diagnostic in reports {
@@ -417,7 +411,8 @@ impl Lowered {
 
     fn lower_tree(&mut self, tree: TreeId) {
         let file = self.trees[tree.index()].file;
-        let syntax_file = self.files[file.index()].syntax.clone();
+        // Taken out while the tree's nodes are built (that needs `&mut self`), then put back.
+        let syntax_file = std::mem::take(&mut self.files[file.index()].syntax);
         let mut diagnostics = std::mem::take(&mut self.diagnostics[file.index()]);
 
         // The start node.
@@ -446,16 +441,30 @@ impl Lowered {
             }
         }
 
+        // What every node of the tree resolves names against, built once per tree.
+        let variables = self.trees[tree.index()].variables.clone();
+        let context = TreeContext {
+            tree,
+            source: self.files[file.index()].text.clone(),
+            node_names: self.node_names[tree.index()].clone(),
+            variable_names: variables
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (v.name.clone(), i))
+                .collect(),
+            variables,
+        };
         for (head, item) in syntax_file.nodes() {
-            let Some(&id) = self.node_names[tree.index()].get(head.name.as_str()) else {
+            let Some(&id) = context.node_names.get(head.name.as_str()) else {
                 continue;
             };
             if self.nodes[id.index()].span != item.span {
                 // A duplicate: reported already, and its body belongs to nobody.
                 continue;
             }
-            self.lower_node(tree, id, head, item, &mut diagnostics);
+            self.lower_node(&context, id, head, item, &mut diagnostics);
         }
+        self.files[file.index()].syntax = syntax_file;
         self.diagnostics[file.index()] = diagnostics;
     }
 
@@ -493,34 +502,40 @@ impl Lowered {
 
     fn lower_node(
         &mut self,
-        tree: TreeId,
+        context: &TreeContext,
         id: NodeId,
         head: &syntax::NodeHead,
         item: &syntax::Item,
         diagnostics: &mut Vec<Diagnostic>,
     ) {
-        let file = self.trees[tree.index()].file;
-        let source = self.files[file.index()].text.clone();
-        let node_names = self.node_names[tree.index()].clone();
-        let mut node = self.nodes[id.index()].clone();
-        let variables = self.trees[tree.index()].variables.clone();
-        let variable_names: HashMap<String, usize> = variables
-            .iter()
-            .enumerate()
-            .map(|(i, v)| (v.name.clone(), i))
-            .collect();
+        let tree = context.tree;
+        let source = &context.source;
+        let mut node = std::mem::replace(&mut self.nodes[id.index()], empty_node(tree));
 
         let mut scope = Scope {
-            variables: &variables,
-            variable_names: &variable_names,
-            node_names: &node_names,
-            source: &source,
+            variables: &context.variables,
+            variable_names: &context.variable_names,
+            node_names: &context.node_names,
+            source,
             diagnostics,
         };
         node.title = head.title.as_ref().map(|t| template(&mut scope, t));
 
         let mut exits = ExitBuilder::default();
+        let mut written = Vec::new();
         for stmt in &item.body {
+            match &stmt.kind {
+                StmtKind::Option(syntax::OptionStmt {
+                    guard: Some(expr), ..
+                })
+                | StmtKind::If {
+                    condition: expr, ..
+                }
+                | StmtKind::Set {
+                    value: Some(expr), ..
+                } => written_names(expr, &mut written),
+                _ => {}
+            }
             match &stmt.kind {
                 StmtKind::Say(text) => node.say.push(template(&mut scope, text)),
                 StmtKind::Agent(text) => node.agent.push(template(&mut scope, text)),
@@ -615,7 +630,7 @@ impl Lowered {
                             Diagnostic::new(
                                 codes::CONFLICTING_EXITS,
                                 stmt.span,
-                                "this `if` comes after `else`, so it can never be chosen",
+                                "this `if` comes after `else`, which catches what the conditions above it do not",
                             )
                             .with_hint("move `else` to the end of the routing")
                             .with_related(else_span, "the `else` is here"),
@@ -633,8 +648,11 @@ impl Lowered {
                             "this routing already has an `else`",
                         ));
                     }
-                    exits.else_span = Some(stmt.span);
-                    exits.otherwise = Some(target.clone());
+                    if exits.else_span.is_none() {
+                        // The first `else` counts, as the first of anything given twice does.
+                        exits.else_span = Some(stmt.span);
+                        exits.otherwise = Some(target.clone());
+                    }
                 }
                 StmtKind::End(outcome) => {
                     exits.record(ExitKind::End, stmt.span, scope.diagnostics);
@@ -663,6 +681,11 @@ impl Lowered {
             }
         }
 
+        node.mentions = written
+            .iter()
+            .filter_map(|name| context.variable_names.get(*name))
+            .map(|&index| context.variables[index].slot)
+            .collect();
         node.exit = self.finish_exit(tree, &node, exits, diagnostics);
         if node.is_routing()
             && (!node.say.is_empty()
@@ -708,13 +731,12 @@ impl Lowered {
                 let routes = exits
                     .routes
                     .into_iter()
-                    .filter_map(|(condition, target, span)| {
-                        let target = resolve(&target);
-                        condition.map(|condition| Route {
-                            condition,
-                            target,
-                            span,
-                        })
+                    .map(|(condition, target, span)| Route {
+                        // A condition that did not compile is reported already; the route
+                        // stays (never taken) so its target is not also reported unreachable.
+                        condition: condition.unwrap_or(crate::expr::Expr::Const(Value::Unset)),
+                        target: resolve(&target),
+                        span,
                     })
                     .collect();
                 let otherwise = exits.otherwise.as_ref().map(&mut resolve);
@@ -807,6 +829,52 @@ impl Lowered {
                 }
             }
         }
+    }
+}
+
+/// A tree's names, resolved once for all of its nodes.
+struct TreeContext {
+    tree: TreeId,
+    source: String,
+    node_names: HashMap<String, NodeId>,
+    variables: Vec<Variable>,
+    variable_names: HashMap<String, usize>,
+}
+
+/// A node with nothing in it yet: filled in as its lines are lowered.
+fn empty_node(tree: TreeId) -> Node {
+    Node {
+        tree,
+        name: String::new(),
+        title: None,
+        kind: syntax::NodeKind::Step,
+        file: FileId(0),
+        span: Span::default(),
+        say: Vec::new(),
+        agent: Vec::new(),
+        customer: Vec::new(),
+        notes: Vec::new(),
+        asks: Vec::new(),
+        sets: Vec::new(),
+        exit: Exit::None,
+        mentions: Vec::new(),
+    }
+}
+
+/// Names written in an expression (field, flag or choice words), for usage checks that must
+/// not depend on the expression type-checking.
+fn written_names<'e>(expr: &'e syntax::Expr, out: &mut Vec<&'e str>) {
+    match &expr.kind {
+        syntax::ExprKind::Name(ident) => out.push(&ident.text),
+        syntax::ExprKind::Call { args, .. } => args.iter().for_each(|a| written_names(a, out)),
+        syntax::ExprKind::Not(e) | syntax::ExprKind::Neg(e) | syntax::ExprKind::Paren(e) => {
+            written_names(e, out)
+        }
+        syntax::ExprKind::Binary { lhs, rhs, .. } => {
+            written_names(lhs, out);
+            written_names(rhs, out);
+        }
+        syntax::ExprKind::Number(_) | syntax::ExprKind::Text(_) | syntax::ExprKind::Bool(_) => {}
     }
 }
 

@@ -242,6 +242,9 @@ pub struct Node {
     pub asks: Vec<(Slot, Span)>,
     pub sets: Vec<Assignment>,
     pub exit: Exit,
+    /// Fields and flags named in the node's conditions and `set` values as written, whether
+    /// or not those compiled: what counts as using a declaration.
+    pub(crate) mentions: Vec<Slot>,
 }
 
 impl Node {

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use calltree_syntax::{Diagnostic, ItemKind, SourceFile};
+use calltree_syntax::Diagnostic;
 use petgraph::graph::{DiGraph, NodeIndex};
 use sha2::{Digest, Sha256};
 
@@ -204,32 +204,15 @@ impl Project {
     fn fingerprint(&mut self) {
         for tree in &mut self.trees {
             let file = &self.files[tree.file.index()];
-            tree.hash = hex(&Sha256::digest(behaviour_text(&file.syntax).as_bytes()));
+            // Comments, blank lines and tests do not change a call, so they do not change
+            // the fingerprint either.
+            let behaviour = calltree_syntax::format_behaviour(&file.syntax);
+            tree.hash = hex(&Sha256::digest(behaviour.as_bytes()));
         }
         let mut all: Vec<&str> = self.trees.iter().map(|t| t.hash.as_str()).collect();
         all.sort_unstable();
         self.hash = hex(&Sha256::digest(all.join("\n").as_bytes()));
     }
-}
-
-/// What a tree does, in canonical form: comments, blank lines and tests do not change a call,
-/// so they do not change the fingerprint either.
-fn behaviour_text(file: &SourceFile) -> String {
-    let mut stripped = file.clone();
-    stripped.trailing.clear();
-    stripped
-        .items
-        .retain(|item| !matches!(item.kind, ItemKind::Test(_) | ItemKind::TestsFor(_)));
-    for item in &mut stripped.items {
-        item.leading.clear();
-        item.trailing.clear();
-        item.comment = None;
-        for stmt in &mut item.body {
-            stmt.leading.clear();
-            stmt.comment = None;
-        }
-    }
-    calltree_syntax::format(&stripped)
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -59,8 +59,13 @@ impl Project {
             .collect();
         for report in self.run_tests() {
             if let Some(failure) = report.failure {
+                // The static checks point inside the step (at a name or a value); the run
+                // points at the whole step. Either way it is one problem, reported once.
                 let list = &mut all[report.file.index()];
-                if !list.iter().any(|d| d.span == failure.span) {
+                let inside = |d: &Diagnostic| {
+                    d.span.start >= failure.span.start && d.span.end <= failure.span.end
+                };
+                if !list.iter().any(inside) {
                     list.push(failure);
                 }
             }
@@ -185,14 +190,7 @@ impl Runner<'_> {
         what: &str,
         error: &EngineError,
     ) -> Box<Diagnostic> {
-        Box::new(Diagnostic::new(
-            codes::TEST_STEP_REJECTED,
-            span,
-            format!(
-                "{what} cannot be played {}: {error}",
-                self.where_now(project)
-            ),
-        ))
+        rejected_at(span, what, error, &self.where_now(project))
     }
 
     fn failed(&self, span: Span, message: String) -> Box<Diagnostic> {
@@ -200,18 +198,22 @@ impl Runner<'_> {
     }
 
     /// Tries `attempt` where the call is; while it fails and Continue is the only way on,
-    /// presses Continue and tries again.
+    /// presses Continue and tries again. On failure, returns the first error and where it
+    /// happened: a later one (after pressing Continue to the end of the call, say) would hide
+    /// the cause.
     fn with_continue<T>(
         &mut self,
         project: &Project,
         mut attempt: impl FnMut(&mut Self) -> Result<T, EngineError>,
-    ) -> Result<T, EngineError> {
+    ) -> Result<T, (EngineError, String)> {
+        let mut first: Option<(EngineError, String)> = None;
         loop {
             match attempt(self) {
                 Ok(value) => return Ok(value),
                 Err(error) => {
+                    let first = first.get_or_insert_with(|| (error, self.where_now(project)));
                     if !self.press_continue(project) {
-                        return Err(error);
+                        return Err(first.clone());
                     }
                 }
             }
@@ -241,12 +243,12 @@ impl Runner<'_> {
                         at,
                     })
                 })
-                .map_err(|e| self.rejected(project, span, &format!("`answer {field}`"), &e))
+                .map_err(|(e, at)| rejected_at(span, &format!("`answer {field}`"), &e, &at))
             }
             StmtKind::Choose(label) => {
                 let label = label.to_plain();
                 self.with_continue(project, |runner| runner.choose(project, &label))
-                    .map_err(|e| self.rejected(project, span, &format!("`choose \"{label}\"`"), &e))
+                    .map_err(|(e, at)| rejected_at(span, &format!("`choose \"{label}\"`"), &e, &at))
             }
             StmtKind::Back => {
                 let at = self.tick();
@@ -452,6 +454,14 @@ impl Runner<'_> {
         }
         texts
     }
+}
+
+fn rejected_at(span: Span, what: &str, error: &EngineError, at: &str) -> Box<Diagnostic> {
+    Box::new(Diagnostic::new(
+        codes::TEST_STEP_REJECTED,
+        span,
+        format!("{what} cannot be played {at}: {error}"),
+    ))
 }
 
 /// The text a person would type for a literal answer.

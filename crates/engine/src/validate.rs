@@ -371,6 +371,7 @@ fn check_unused(project: &Project, tree_id: TreeId, out: &mut Found) {
             slots.extend(template.slots());
         }
         slots.extend(node.asks.iter().map(|(s, _)| *s));
+        slots.extend(node.mentions.iter().copied());
         for set in &node.sets {
             slots.push(set.slot);
             if let Some(value) = &set.value {

@@ -4,7 +4,7 @@ use calltree_syntax::Audience;
 use serde::Serialize;
 
 use crate::model::{Exit, NodeKind, OutcomeKind, Slot, VariableKind};
-use crate::session::{Session, display, render};
+use crate::session::{Session, display, render, render_into};
 use crate::value::Type;
 
 /// Which kind of text a line is, so hosts can set agent guidance apart.
@@ -174,6 +174,43 @@ impl Summary {
 }
 
 impl Session<'_> {
+    /// Appends the current step's text for the session's audience to `out`, paragraphs
+    /// separated by line breaks. Allocation-free when `out` has room: for hosts that redraw
+    /// often, and for measuring.
+    pub fn render_text(&self, out: &mut String) {
+        let project = self.project();
+        let state = self.state();
+        let node = project.node(state.node);
+        let texts = if state.audience == Audience::Customer && !node.customer.is_empty() {
+            &node.customer
+        } else {
+            &node.say
+        };
+        for (index, template) in texts.iter().enumerate() {
+            if index > 0 {
+                out.push('\n');
+            }
+            render_into(project, state, template, out);
+        }
+    }
+
+    /// Positions of the options that can be chosen now by the session's audience.
+    pub fn enabled_options(&self) -> impl Iterator<Item = u16> + '_ {
+        let state = self.state();
+        let options = match &self.project().node(state.node).exit {
+            Exit::Options(options) if state.ending.is_none() => options.as_slice(),
+            _ => &[],
+        };
+        options
+            .iter()
+            .enumerate()
+            .filter_map(move |(index, option)| {
+                let enabled = option.visible_to(state.audience)
+                    && option.guard.as_ref().is_none_or(|g| g.holds(state));
+                enabled.then(|| u16::try_from(index).unwrap_or(u16::MAX))
+            })
+    }
+
     /// What the screen shows now.
     pub fn view(&self) -> View {
         let project = self.project();

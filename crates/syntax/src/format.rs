@@ -18,9 +18,26 @@ const INDENT: &str = "  ";
 
 /// Formats a parsed file in the canonical layout.
 pub fn format(file: &SourceFile) -> String {
-    let mut out = String::new();
+    format_with(file, true)
+}
+
+/// The canonical text of what a file does: its layout without comments, blank lines or
+/// tests. Two files that behave alike give the same text, which is what version
+/// fingerprints are made from.
+pub fn format_behaviour(file: &SourceFile) -> String {
+    format_with(file, false)
+}
+
+fn format_with(file: &SourceFile, everything: bool) -> String {
+    let mut out = String::with_capacity(file.items.len() * 64);
     let mut previous: Option<&Item> = None;
     for item in &file.items {
+        if !everything {
+            if !matches!(item.kind, ItemKind::Test(_) | ItemKind::TestsFor(_)) {
+                write_item(&mut out, item, false);
+            }
+            continue;
+        }
         if let Some(previous) = previous
             && !(is_one_liner(previous)
                 && is_one_liner(item)
@@ -30,7 +47,7 @@ pub fn format(file: &SourceFile) -> String {
         }
         previous = Some(item);
         write_trivia(&mut out, &item.leading, "", Edges::TrimStart);
-        write_item(&mut out, item);
+        write_item(&mut out, item, true);
     }
     if !file.items.is_empty()
         && file
@@ -88,15 +105,15 @@ fn write_trivia(out: &mut String, trivia: &[Trivia], indent: &str, edges: Edges)
     }
 }
 
-fn end_line(out: &mut String, comment: Option<&Comment>) {
-    if let Some(comment) = comment {
+fn end_line(out: &mut String, comment: Option<&Comment>, comments: bool) {
+    if let Some(comment) = comment.filter(|_| comments) {
         out.push_str("  #");
         out.push_str(&comment.text);
     }
     out.push('\n');
 }
 
-fn write_item(out: &mut String, item: &Item) {
+fn write_item(out: &mut String, item: &Item, comments: bool) {
     match &item.kind {
         ItemKind::Tree(head) => {
             out.push_str("tree ");
@@ -131,22 +148,26 @@ fn write_item(out: &mut String, item: &Item) {
         }
         ItemKind::Error(line) => out.push_str(&line.raw),
     }
-    end_line(out, item.comment.as_ref());
+    end_line(out, item.comment.as_ref(), comments);
     for (index, stmt) in item.body.iter().enumerate() {
-        let edges = if index == 0 {
-            Edges::TrimStart
-        } else {
-            Edges::Keep
-        };
-        write_trivia(out, &stmt.leading, INDENT, edges);
-        write_stmt(out, stmt);
+        if comments {
+            let edges = if index == 0 {
+                Edges::TrimStart
+            } else {
+                Edges::Keep
+            };
+            write_trivia(out, &stmt.leading, INDENT, edges);
+        }
+        write_stmt(out, stmt, comments);
     }
-    let edges = if item.body.is_empty() {
-        Edges::TrimBoth
-    } else {
-        Edges::TrimEnd
-    };
-    write_trivia(out, &item.trailing, INDENT, edges);
+    if comments {
+        let edges = if item.body.is_empty() {
+            Edges::TrimBoth
+        } else {
+            Edges::TrimEnd
+        };
+        write_trivia(out, &item.trailing, INDENT, edges);
+    }
 }
 
 fn optional_template(out: &mut String, text: Option<&Text>) {
@@ -195,7 +216,7 @@ fn write_field(out: &mut String, decl: &FieldDecl) {
     }
 }
 
-fn write_stmt(out: &mut String, stmt: &Stmt) {
+fn write_stmt(out: &mut String, stmt: &Stmt, comments: bool) {
     out.push_str(INDENT);
     match &stmt.kind {
         StmtKind::Tags(tags) => {
@@ -283,7 +304,7 @@ fn write_stmt(out: &mut String, stmt: &Stmt) {
         }
         StmtKind::Error(line) => out.push_str(&line.raw),
     }
-    end_line(out, stmt.comment.as_ref());
+    end_line(out, stmt.comment.as_ref(), comments);
 }
 
 fn join<'a>(out: &mut String, words: impl Iterator<Item = &'a str>) {

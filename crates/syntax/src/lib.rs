@@ -18,7 +18,7 @@ mod span;
 pub use ast::*;
 pub use diagnostic::{Code, Diagnostic, Related, Severity};
 pub use expected::nearest;
-pub use format::format;
+pub use format::{format, format_behaviour};
 pub use parser::parse;
 pub use span::{LineCol, LineIndex, Span};
 

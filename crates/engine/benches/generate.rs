@@ -1,0 +1,49 @@
+//! Synthetic trees of a given size for benchmarks: every node says a line with two
+//! placeholders, has two to four options (one with a guard), and every seventh node counts
+//! its visits in a field, so stepping exercises guards, `set` and interpolation.
+
+use std::fmt::Write as _;
+
+/// A valid tree of `nodes` steps (plus a final one) and `fields` number fields.
+pub fn tree_text(nodes: usize, fields: usize) -> String {
+    let nodes = nodes.max(2);
+    let fields = fields.max(1);
+    let mut text = String::with_capacity(nodes * 220);
+    text.push_str("tree generated \"Generated tree\"\n  audience: agent, customer\n  escalation: \"Tier 2\"\n  start: n0\n\n");
+    for f in 0..fields {
+        let _ = writeln!(
+            text,
+            "field f{f}: number \"Measure {f}\" range 0..1000000000 = {f}"
+        );
+    }
+    for i in 0..nodes {
+        let (a, b) = (i % fields, (i + 1) % fields);
+        let _ = write!(
+            text,
+            "\nnode n{i} \"Step {i}\"\n  say \"Step {i}: reading {{f{a}}} and {{f{b}}}.\"\n  agent \"Check item {i} in the tool.\"\n"
+        );
+        if i % 7 == 0 {
+            let _ = writeln!(text, "  set f{a} = f{a} + 1");
+        }
+        let width = 2 + i % 3;
+        for k in 1..=width {
+            let target = (i + k) % nodes;
+            let guard = if k == 2 {
+                format!(" when f{a} < 1000000000")
+            } else {
+                String::new()
+            };
+            let _ = writeln!(text, "  option \"Path {k} from {i}\" -> n{target}{guard}");
+        }
+        if i % 10 == 0 {
+            text.push_str("  option \"Solved\" -> done\n");
+        }
+    }
+    text.push_str("\nnode done \"Done\"\n  say \"All done.\"\n  end resolved code \"GEN-OK\"\n");
+    text
+}
+
+/// The same tree with one line changed, as an author's edit would.
+pub fn edited(text: &str) -> String {
+    text.replacen("Step 1: reading", "Step 1: now reading", 1)
+}
