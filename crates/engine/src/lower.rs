@@ -18,18 +18,20 @@ use crate::model::{
 };
 use crate::value::{Date, Type, Value, format_number};
 
-/// A file as the project keeps it.
+/// A file as the project keeps it: its name and text. Its syntax tree is only needed while
+/// lowering and is dropped afterwards (on a 100,000-node tree it is hundreds of megabytes).
 #[derive(Debug, Clone)]
 pub struct ProjectFile {
     pub name: String,
     pub text: String,
-    pub syntax: syntax::SourceFile,
 }
 
 /// The model under construction, with one list of diagnostics per file.
 #[derive(Default)]
 pub(crate) struct Lowered {
     pub files: Vec<ProjectFile>,
+    /// The syntax tree of each file, by `FileId`.
+    pub syntax: Vec<syntax::SourceFile>,
     pub trees: Vec<Tree>,
     pub nodes: Vec<Node>,
     pub tree_names: HashMap<String, TreeId>,
@@ -48,7 +50,8 @@ pub(crate) fn lower(inputs: Vec<(String, String)>) -> Lowered {
     let mut lowered = Lowered::default();
     for (name, text) in inputs {
         let (syntax, diagnostics) = syntax::parse(&text);
-        lowered.files.push(ProjectFile { name, text, syntax });
+        lowered.files.push(ProjectFile { name, text });
+        lowered.syntax.push(syntax);
         lowered.diagnostics.push(diagnostics);
     }
     lowered.collect_trees();
@@ -73,7 +76,7 @@ impl Lowered {
     fn collect_trees(&mut self) {
         for file_index in 0..self.files.len() {
             let file = FileId::from_index(file_index);
-            let Some((head, item)) = self.files[file_index].syntax.tree() else {
+            let Some((head, item)) = self.syntax[file_index].tree() else {
                 continue;
             };
             let name = head.name.as_str().to_owned();
@@ -123,8 +126,7 @@ impl Lowered {
             self.tree_names.insert(name, id);
             self.trees.push(tree);
             self.node_names.push(HashMap::new());
-            let unreadable = self.files[file_index]
-                .syntax
+            let unreadable = self.syntax[file_index]
                 .items
                 .iter()
                 .filter_map(|item| match &item.kind {
@@ -143,7 +145,7 @@ impl Lowered {
             let tree = TreeId::from_index(tree_index);
             let file = self.trees[tree_index].file;
             // Taken out while declarations are added (they need `&mut self`), then put back.
-            let syntax = std::mem::take(&mut self.files[file.index()].syntax);
+            let syntax = std::mem::take(&mut self.syntax[file.index()]);
             for item in &syntax.items {
                 match &item.kind {
                     ItemKind::Field(decl) => self.declare_field(tree, file, decl),
@@ -198,7 +200,7 @@ impl Lowered {
                     _ => {}
                 }
             }
-            self.files[file.index()].syntax = syntax;
+            self.syntax[file.index()] = syntax;
         }
     }
 
@@ -378,7 +380,7 @@ impl Lowered {
             let tree = TreeId::from_index(tree_index);
             let file = self.trees[tree_index].file;
             let mut reports = Vec::new();
-            for (head, item) in self.files[file.index()].syntax.nodes() {
+            for (head, item) in self.syntax[file.index()].nodes() {
                 let name = head.name.as_str();
                 if let Some(&first) = self.node_names[tree_index].get(name) {
                     reports.push(
@@ -412,7 +414,7 @@ impl Lowered {
     fn lower_tree(&mut self, tree: TreeId) {
         let file = self.trees[tree.index()].file;
         // Taken out while the tree's nodes are built (that needs `&mut self`), then put back.
-        let syntax_file = std::mem::take(&mut self.files[file.index()].syntax);
+        let syntax_file = std::mem::take(&mut self.syntax[file.index()]);
         let mut diagnostics = std::mem::take(&mut self.diagnostics[file.index()]);
 
         // The start node.
@@ -464,7 +466,7 @@ impl Lowered {
             }
             self.lower_node(&context, id, head, item, &mut diagnostics);
         }
-        self.files[file.index()].syntax = syntax_file;
+        self.syntax[file.index()] = syntax_file;
         self.diagnostics[file.index()] = diagnostics;
     }
 
@@ -681,6 +683,17 @@ impl Lowered {
             }
         }
 
+        node.required = node
+            .asks
+            .iter()
+            .filter(|(slot, _)| {
+                context
+                    .variables
+                    .iter()
+                    .any(|v| v.slot == *slot && v.required)
+            })
+            .map(|(slot, _)| *slot)
+            .collect();
         node.mentions = written
             .iter()
             .filter_map(|name| context.variable_names.get(*name))
@@ -794,7 +807,7 @@ impl Lowered {
     fn collect_tests(&mut self) {
         for file_index in 0..self.files.len() {
             let file = FileId::from_index(file_index);
-            let syntax_file = &self.files[file_index].syntax;
+            let syntax_file = &self.syntax[file_index];
             let Some(owner) = syntax_file.tree_name() else {
                 continue;
             };
@@ -858,6 +871,7 @@ fn empty_node(tree: TreeId) -> Node {
         sets: Vec::new(),
         exit: Exit::None,
         mentions: Vec::new(),
+        required: Vec::new(),
     }
 }
 

@@ -242,6 +242,9 @@ pub struct Node {
     pub asks: Vec<(Slot, Span)>,
     pub sets: Vec<Assignment>,
     pub exit: Exit,
+    /// The asked fields that must have an answer before the node can be left, resolved at
+    /// load time so that stepping never searches declarations.
+    pub(crate) required: Vec<Slot>,
     /// Fields and flags named in the node's conditions and `set` values as written, whether
     /// or not those compiled: what counts as using a declaration.
     pub(crate) mentions: Vec<Slot>,

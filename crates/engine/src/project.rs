@@ -48,7 +48,14 @@ pub struct Project {
 impl Project {
     /// Loads and checks a set of files. The order of `inputs` is the order of `FileId`s.
     pub fn load(inputs: Vec<SourceInput>) -> Project {
-        let lowered = lower::lower(inputs.into_iter().map(|i| (i.name, i.text)).collect());
+        let mut lowered = lower::lower(inputs.into_iter().map(|i| (i.name, i.text)).collect());
+        // Comments, blank lines and tests do not change a call, so they do not change the
+        // fingerprint either.
+        for tree in &mut lowered.trees {
+            let behaviour = calltree_syntax::format_behaviour(&lowered.syntax[tree.file.index()]);
+            tree.hash = hex(&Sha256::digest(behaviour.as_bytes()));
+        }
+        drop(std::mem::take(&mut lowered.syntax));
         let graph = build_graph(&lowered.nodes);
         let mut project = Project {
             files: lowered.files,
@@ -202,13 +209,6 @@ impl Project {
     }
 
     fn fingerprint(&mut self) {
-        for tree in &mut self.trees {
-            let file = &self.files[tree.file.index()];
-            // Comments, blank lines and tests do not change a call, so they do not change
-            // the fingerprint either.
-            let behaviour = calltree_syntax::format_behaviour(&file.syntax);
-            tree.hash = hex(&Sha256::digest(behaviour.as_bytes()));
-        }
         let mut all: Vec<&str> = self.trees.iter().map(|t| t.hash.as_str()).collect();
         all.sort_unstable();
         self.hash = hex(&Sha256::digest(all.join("\n").as_bytes()));

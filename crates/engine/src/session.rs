@@ -500,14 +500,17 @@ impl State {
         Ok(())
     }
 
-    /// The first required field of the current step that has no answer yet.
+    /// The label of the first required field of the current step that has no answer yet.
     fn missing_required(&self, project: &Project) -> Option<String> {
         let node = project.node(self.node);
-        node.asks.iter().find_map(|(slot, _)| {
-            let variable = self.declaration(project, *slot)?;
-            (variable.required && !self.values[slot.index()].is_set())
-                .then(|| variable.shown_label().to_owned())
-        })
+        let slot = node
+            .required
+            .iter()
+            .find(|slot| !self.values[slot.index()].is_set())?;
+        Some(self.declaration(project, *slot).map_or_else(
+            || project.slot_name(*slot).to_owned(),
+            |v| v.shown_label().to_owned(),
+        ))
     }
 
     fn choose(
@@ -770,6 +773,11 @@ pub(crate) fn render_into(project: &Project, state: &State, template: &Template,
                 let value = &state.values[slot.index()];
                 match value {
                     Value::Text(text) => out.push_str(text),
+                    // Whole numbers, the common case, are written without a temporary string.
+                    Value::Number(n) if n.fract() == 0.0 && n.abs() < 1e15 => {
+                        use std::fmt::Write as _;
+                        let _ = write!(out, "{}", *n as i64);
+                    }
                     Value::Choice(_) => {
                         out.push_str(&display(state.declaration(project, *slot), value))
                     }

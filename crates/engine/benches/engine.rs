@@ -1,0 +1,104 @@
+//! Engine benchmarks on generated trees: loading (parse + every check), re-checking after an
+//! edit, stepping a call, and rebuilding a call from its log. Run with
+//! `cargo bench -p calltree-engine`; the method and figures are in docs/performance.md.
+
+#![allow(
+    clippy::unwrap_used,
+    reason = "a benchmark that cannot set up should stop loudly"
+)]
+
+mod generate;
+
+use std::hint::black_box;
+
+use calltree_engine::{Event, Exit, Project, Session};
+use calltree_syntax::Audience;
+use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+
+fn load(c: &mut Criterion) {
+    let mut group = c.benchmark_group("parse_and_validate");
+    group.sample_size(10);
+    for nodes in [1_000, 10_000, 100_000] {
+        let text = generate::tree_text(nodes, 10);
+        group.throughput(Throughput::Bytes(text.len() as u64));
+        group.bench_function(format!("{nodes}_nodes"), |b| {
+            b.iter(|| black_box(Project::single("generated.tree", text.as_str())))
+        });
+    }
+    group.finish();
+}
+
+fn recheck(c: &mut Criterion) {
+    let text = generate::tree_text(1_000, 10);
+    let edited = generate::edited(&text);
+    c.bench_function("recheck_1000_nodes_after_one_line_edit", |b| {
+        b.iter(|| black_box(Project::single("generated.tree", edited.as_str())))
+    });
+}
+
+/// One step: choose an option, then what a screen needs next (the text with its
+/// placeholders filled in, and which options the guards leave enabled).
+fn step(session: &mut Session<'_>, step: u64, text: &mut String) {
+    let project = session.project();
+    let node = project.node(session.state().node);
+    let Exit::Options(options) = &node.exit else {
+        return;
+    };
+    let option = (step % 2) as u16;
+    let label = options[usize::from(option)].label.source.clone();
+    session
+        .apply(Event::Chose {
+            option,
+            label,
+            at: step as i64,
+        })
+        .unwrap();
+    text.clear();
+    session.render_text(text);
+    black_box(session.enabled_options().count());
+}
+
+fn stepping(c: &mut Criterion) {
+    const STEPS: u64 = 1_000;
+    let mut group = c.benchmark_group("steps");
+    group.throughput(Throughput::Elements(STEPS));
+    for fields in [10, 100, 256] {
+        let project = Project::single("generated.tree", generate::tree_text(1_000, fields));
+        let tree = project.tree_by_name("generated").unwrap();
+        group.bench_function(format!("1000_nodes_{fields}_fields"), |b| {
+            b.iter_batched_ref(
+                || Session::start(&project, tree, Audience::Agent, 0).unwrap(),
+                |session| {
+                    let mut text = String::with_capacity(256);
+                    for i in 0..STEPS {
+                        step(session, i, &mut text);
+                    }
+                },
+                BatchSize::SmallInput,
+            )
+        });
+    }
+    group.finish();
+}
+
+fn replay(c: &mut Criterion) {
+    let project = Project::single("generated.tree", generate::tree_text(1_000, 10));
+    let tree = project.tree_by_name("generated").unwrap();
+    let mut session = Session::start(&project, tree, Audience::Agent, 0).unwrap();
+    let mut text = String::new();
+    for i in 0..999 {
+        step(&mut session, i, &mut text);
+    }
+    let log = session.log().to_vec();
+    assert_eq!(log.len(), 1_000);
+    c.bench_function("replay_1000_events", |b| {
+        b.iter_batched(
+            || log.clone(),
+            |log| black_box(Session::resume(&project, log).unwrap()),
+            BatchSize::SmallInput,
+        )
+    });
+}
+
+criterion_group!(benches, load, recheck, stepping, replay);
+criterion_main!(benches);
