@@ -10,6 +10,7 @@ mod check;
 mod files;
 mod fmt;
 mod render;
+mod testing;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -47,6 +48,32 @@ enum Command {
         #[arg(long)]
         deny_warnings: bool,
     },
+    /// Run every tree's tests and walk every tree, looking for calls that get stuck.
+    ///
+    /// Each `test` block is played against a real session; a failing step is shown like any
+    /// other problem. Then every tree is walked every way (bounded by loop and walk limits),
+    /// or at random with --random, as each audience it serves. Exit status: 0 when every test
+    /// passed and no walk got stuck, 1 otherwise, 2 when a file could not be read.
+    #[command(
+        after_help = "Examples:\n  calltree test trees/\n  calltree test --coverage trees/internet_down.tree trees/identity_check.tree\n  calltree test --random 500 --seed 42 trees/"
+    )]
+    Test {
+        /// Files or folders; folders are searched for `.tree` files.
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// Walk at random this many times per tree and audience, instead of every way.
+        #[arg(long, value_name = "N")]
+        random: Option<usize>,
+        /// The seed for --random; the same seed replays the same walks.
+        #[arg(long, default_value_t = 1, value_name = "S")]
+        seed: u64,
+        /// List the nodes and options that no test and no walk reached.
+        #[arg(long)]
+        coverage: bool,
+        /// Stop walking a tree every way after this many complete walks.
+        #[arg(long, default_value_t = 5_000, value_name = "N")]
+        walk_limit: usize,
+    },
     /// Rewrite trees in the one canonical layout.
     ///
     /// Files are replaced atomically (written beside the original, then renamed over it), so
@@ -81,6 +108,21 @@ fn main() -> ExitCode {
             deny_warnings,
         } => check::run(&paths, format, deny_warnings),
         Command::Fmt { paths, check } => fmt::run(&paths, check),
+        Command::Test {
+            paths,
+            random,
+            seed,
+            coverage,
+            walk_limit,
+        } => testing::run(
+            &paths,
+            &testing::Options {
+                random,
+                seed,
+                coverage,
+                walk_limit,
+            },
+        ),
     };
     match outcome {
         Ok(code) => code,

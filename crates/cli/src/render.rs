@@ -22,7 +22,8 @@ impl Style {
         }
     }
 
-    fn paint(self, code: &str, text: &str) -> String {
+    /// Wraps `text` in an ANSI style (`"1"` bold, `"31"` red...) when colour is on.
+    pub fn paint(self, code: &str, text: &str) -> String {
         if self.color {
             format!("\x1b[{code}m{text}\x1b[0m")
         } else {

@@ -186,7 +186,7 @@ fn fmt_dash_formats_standard_input() {
 #[test]
 fn help_teaches_with_examples() {
     let dir = tempfile::tempdir().unwrap();
-    for command in ["check", "fmt"] {
+    for command in ["check", "fmt", "test"] {
         let output = calltree(dir.path(), &[command, "--help"]);
         assert_eq!(output.status.code(), Some(0));
         let help = text(&output.stdout);
@@ -203,4 +203,52 @@ fn every_bundled_tree_checks_clean() {
     let trees = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../trees");
     let output = calltree(&trees, &["check", "--deny-warnings", "."]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stdout));
+}
+
+const TESTED: &str = r#"tree warranty "Warranty check"
+  start: ask_age
+
+field age: number "Age in months" required range 0..120
+
+node ask_age
+  say "How old is the device?"
+  ask age
+  option "Under warranty" -> covered when age < 12
+  option "Out of warranty" -> paid when age > 24
+
+node covered
+  say "It's covered."
+  end resolved code "W-OK"
+
+node paid
+  say "It's a paid repair."
+  end callback
+
+test "a new device is covered"
+  answer age 3
+  choose "Under warranty"
+  expect end resolved code "W-OK"
+
+test "an old device is a paid repair"
+  answer age 30
+  choose "Out of warranty"
+  expect end resolved
+"#;
+
+#[test]
+fn test_reports_each_test_the_walks_and_coverage_and_exits_1_on_failure() {
+    let dir = folder(&[("warranty.tree", TESTED.as_bytes())]);
+    let output = calltree(dir.path(), &["test", "--coverage", "warranty.tree"]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    golden("test_warranty.txt", &text(&output.stdout));
+}
+
+#[test]
+fn test_of_the_bundled_trees_passes_with_no_stuck_walks() {
+    let trees = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../trees");
+    let output = calltree(&trees, &["test", "--walk-limit", "1000", "."]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stdout));
+    assert!(
+        text(&output.stdout).ends_with("11 trees: 82 tests (82 passed, 0 failed); 0 stuck walks\n")
+    );
 }

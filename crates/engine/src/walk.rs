@@ -6,7 +6,8 @@
 //! Optional fields are left blank. Loops are cut after a node has been reached a set number of
 //! times, so an exhaustive walk of a tree with loops still ends.
 
-use std::collections::BTreeSet;
+use std::cmp::Reverse;
+use std::collections::{BTreeSet, BinaryHeap};
 
 use calltree_syntax::Audience;
 
@@ -352,8 +353,16 @@ pub fn walk_all(
     let Ok(session) = Session::start(project, tree, audience, 0) else {
         return report;
     };
-    let mut stack = vec![(session, Vec::<OptionId>::new())];
-    while let Some((session, chosen)) = stack.pop() {
+    // Best-first rather than depth-first: the next state expanded is the one whose node has
+    // been expanded least often (the newest on ties). A walk stopped by its limit has then
+    // spread over the whole tree instead of exhausting the first branch's combinations.
+    let mut expansions = vec![0u32; project.node_count()];
+    let mut pending: Vec<Option<(Session<'_>, Vec<OptionId>)>> = vec![Some((session, Vec::new()))];
+    let mut queue = BinaryHeap::from([(Reverse(0u32), 0usize)]);
+    while let Some((_, slot)) = queue.pop() {
+        let Some((session, chosen)) = pending[slot].take() else {
+            continue;
+        };
         if report.walks >= limits.walks {
             report.incomplete = true;
             break;
@@ -371,6 +380,7 @@ pub fn walk_all(
             report.coverage.add_options(chosen);
             continue;
         }
+        expansions[session.state().node.index()] += 1;
         match moves(project, &session, at) {
             Err(reason) => {
                 report.walks += 1;
@@ -379,7 +389,6 @@ pub fn walk_all(
                 push_stuck(&mut report.stuck, &session, reason);
             }
             Ok(events) => {
-                // Pushed in reverse so that the first option is explored first.
                 for event in events.into_iter().rev() {
                     let mut next = session.clone();
                     let node = next.state().node;
@@ -393,7 +402,9 @@ pub fn walk_all(
                     if next.apply(event).is_ok() {
                         let mut chosen = chosen.clone();
                         chosen.extend(option);
-                        stack.push((next, chosen));
+                        let priority = expansions[next.state().node.index()];
+                        queue.push((Reverse(priority), pending.len()));
+                        pending.push(Some((next, chosen)));
                     }
                 }
             }
