@@ -10,6 +10,7 @@ mod check;
 mod files;
 mod fmt;
 mod render;
+mod run;
 mod testing;
 
 use std::path::PathBuf;
@@ -74,6 +75,36 @@ enum Command {
         #[arg(long, default_value_t = 5_000, value_name = "N")]
         walk_limit: usize,
     },
+    /// Play a tree in the terminal, as an agent on a call or as a customer.
+    ///
+    /// Each step shows its text, asks its fields (with validation messages), and offers its
+    /// options by number. At the prompt: 1-9 choose, Enter continue, b back, n note,
+    /// s skip (with a reason), e escalate (with a reason), q quit. At a field prompt, type the
+    /// answer, or :back, :skip REASON, :escalate REASON, :note TEXT, :quit. The call summary is
+    /// printed at the end. Trees in the same folder are loaded too, so sub-tree calls work.
+    #[command(
+        after_help = "Examples:\n  calltree run trees/internet_down.tree\n  calltree run trees/password_reset.tree --as customer\n  calltree run trees/billing_dispute.tree --log call.jsonl\n  calltree run trees/billing_dispute.tree --resume call.jsonl\n  calltree run trees/internet_down.tree --answers answers.txt   # one input per line"
+    )]
+    Run {
+        /// The `.tree` file to play.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Who is using the tree.
+        #[arg(long = "as", value_enum, default_value_t = Who::Agent)]
+        audience: Who,
+        /// Play another tree of the folder by its id.
+        #[arg(long, value_name = "ID")]
+        tree: Option<String>,
+        /// Write every event to this file (JSON lines), flushed to disk as it happens.
+        #[arg(long, value_name = "FILE")]
+        log: Option<PathBuf>,
+        /// Continue the call recorded in this log (and keep logging to it).
+        #[arg(long, value_name = "FILE", conflicts_with = "tree")]
+        resume: Option<PathBuf>,
+        /// Read the inputs from this file, one per line, instead of the keyboard.
+        #[arg(long, value_name = "FILE")]
+        answers: Option<PathBuf>,
+    },
     /// Rewrite trees in the one canonical layout.
     ///
     /// Files are replaced atomically (written beside the original, then renamed over it), so
@@ -89,6 +120,12 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Who {
+    Agent,
+    Customer,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -108,6 +145,24 @@ fn main() -> ExitCode {
             deny_warnings,
         } => check::run(&paths, format, deny_warnings),
         Command::Fmt { paths, check } => fmt::run(&paths, check),
+        Command::Run {
+            file,
+            audience,
+            tree,
+            log,
+            resume,
+            answers,
+        } => run::run(&run::Options {
+            file,
+            audience: match audience {
+                Who::Agent => calltree_syntax::Audience::Agent,
+                Who::Customer => calltree_syntax::Audience::Customer,
+            },
+            tree,
+            log,
+            resume,
+            answers,
+        }),
         Command::Test {
             paths,
             random,

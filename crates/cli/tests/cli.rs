@@ -186,7 +186,7 @@ fn fmt_dash_formats_standard_input() {
 #[test]
 fn help_teaches_with_examples() {
     let dir = tempfile::tempdir().unwrap();
-    for command in ["check", "fmt", "test"] {
+    for command in ["check", "fmt", "test", "run"] {
         let output = calltree(dir.path(), &[command, "--help"]);
         assert_eq!(output.status.code(), Some(0));
         let help = text(&output.stdout);
@@ -250,5 +250,166 @@ fn test_of_the_bundled_trees_passes_with_no_stuck_walks() {
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stdout));
     assert!(
         text(&output.stdout).ends_with("11 trees: 82 tests (82 passed, 0 failed); 0 stuck walks\n")
+    );
+}
+
+fn events(log: &Path) -> Vec<String> {
+    std::fs::read_to_string(log)
+        .unwrap()
+        .lines()
+        .map(|line| {
+            serde_json::from_str::<serde_json::Value>(line).unwrap()["event"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect()
+}
+
+#[test]
+fn run_plays_a_tree_to_its_summary_and_logs_every_event() {
+    let dir = folder(&[
+        ("warranty.tree", TESTED.as_bytes()),
+        (
+            "answers.txt",
+            b"abc\n3\n\nn\nCustomer has the receipt.\n1\n",
+        ),
+    ]);
+    let output = calltree(
+        dir.path(),
+        &[
+            "run",
+            "warranty.tree",
+            "--answers",
+            "answers.txt",
+            "--log",
+            "call.jsonl",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    golden("run_warranty.txt", &text(&output.stdout));
+    assert_eq!(
+        events(&dir.path().join("call.jsonl")),
+        ["started", "answered", "noted", "chose"]
+    );
+}
+
+#[test]
+fn run_resumes_a_paused_call_and_refuses_a_changed_tree() {
+    let dir = folder(&[
+        ("warranty.tree", TESTED.as_bytes()),
+        ("first.txt", b"30\n"),
+        ("second.txt", b"\n2\n"),
+    ]);
+    let first = calltree(
+        dir.path(),
+        &[
+            "run",
+            "warranty.tree",
+            "--answers",
+            "first.txt",
+            "--log",
+            "call.jsonl",
+        ],
+    );
+    assert_eq!(
+        first.status.code(),
+        Some(1),
+        "input ran out before the call ended"
+    );
+    assert!(text(&first.stdout).contains(
+        "The call is paused. Continue it with: calltree run warranty.tree --resume call.jsonl"
+    ));
+
+    let second = calltree(
+        dir.path(),
+        &[
+            "run",
+            "warranty.tree",
+            "--resume",
+            "call.jsonl",
+            "--answers",
+            "second.txt",
+        ],
+    );
+    assert_eq!(second.status.code(), Some(0), "{}", text(&second.stderr));
+    assert!(
+        text(&second.stdout).contains("Outcome: callback"),
+        "{}",
+        text(&second.stdout)
+    );
+    assert_eq!(
+        events(&dir.path().join("call.jsonl")),
+        ["started", "answered", "chose"]
+    );
+
+    std::fs::write(
+        dir.path().join("warranty.tree"),
+        TESTED.replace("It's covered.", "It is covered."),
+    )
+    .unwrap();
+    let changed = calltree(
+        dir.path(),
+        &[
+            "run",
+            "warranty.tree",
+            "--resume",
+            "call.jsonl",
+            "--answers",
+            "second.txt",
+        ],
+    );
+    assert_eq!(changed.status.code(), Some(2));
+    assert!(
+        text(&changed.stderr).contains("this call was started on another version of `warranty`"),
+        "{}",
+        text(&changed.stderr)
+    );
+}
+
+#[test]
+fn run_keeps_the_complete_events_of_a_log_cut_short() {
+    let dir = folder(&[
+        ("warranty.tree", TESTED.as_bytes()),
+        ("first.txt", b"30\n"),
+        ("second.txt", b"\n2\n"),
+    ]);
+    calltree(
+        dir.path(),
+        &[
+            "run",
+            "warranty.tree",
+            "--answers",
+            "first.txt",
+            "--log",
+            "call.jsonl",
+        ],
+    );
+    let log = dir.path().join("call.jsonl");
+    let mut broken = std::fs::read_to_string(&log).unwrap();
+    broken.push_str("{\"event\":\"chose\",\"opt");
+    std::fs::write(&log, broken).unwrap();
+
+    let resumed = calltree(
+        dir.path(),
+        &[
+            "run",
+            "warranty.tree",
+            "--resume",
+            "call.jsonl",
+            "--answers",
+            "second.txt",
+        ],
+    );
+    assert_eq!(resumed.status.code(), Some(0), "{}", text(&resumed.stderr));
+    assert!(
+        text(&resumed.stderr).contains("line 3: the line is cut short"),
+        "{}",
+        text(&resumed.stderr)
+    );
+    assert_eq!(
+        events(&log),
+        ["started", "answered", "chose"],
+        "the broken tail was replaced, not kept"
     );
 }

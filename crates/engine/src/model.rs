@@ -45,6 +45,13 @@ id_newtype!(
     FileId
 );
 
+impl FileId {
+    /// The first file given to `Project::load`.
+    pub fn first() -> FileId {
+        FileId(0)
+    }
+}
+
 /// One option of one node: the node and the option's position (0-based) in it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct OptionId {
