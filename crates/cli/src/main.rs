@@ -11,6 +11,7 @@ mod files;
 mod fmt;
 mod render;
 mod run;
+mod stats;
 mod testing;
 
 use std::path::PathBuf;
@@ -20,7 +21,12 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 /// Interactive decision trees for phone calls and self-service: check and format `.tree` files.
 #[derive(Parser)]
-#[command(name = "calltree", version, about, long_about = None)]
+#[command(
+    name = "calltree",
+    version,
+    about = "Interactive decision trees for phone calls: check, play, test and format .tree files",
+    long_about = None
+)]
 #[command(
     after_help = "Examples:\n  calltree check trees/\n  calltree fmt --check trees/\n\nThe language is described in docs/language.md."
 )]
@@ -105,6 +111,33 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         answers: Option<PathBuf>,
     },
+    /// Count what a tree is made of: nodes, options, endings, fields, path lengths, branching.
+    ///
+    /// Path lengths count every step a call passes through, each node by its shortest way
+    /// from the start: "longest" is the farthest resolved ending by that measure.
+    #[command(
+        after_help = "Examples:\n  calltree stats trees/\n  calltree stats trees/internet_down.tree --format json"
+    )]
+    Stats {
+        /// Files or folders; folders are searched for `.tree` files.
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// How to print the figures.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+        format: OutputFormat,
+    },
+    /// Print a shell completion script for calltree.
+    #[command(
+        after_help = "Examples:\n  calltree completions bash > ~/.local/share/bash-completion/completions/calltree\n  calltree completions zsh > ~/.zfunc/_calltree\n  calltree completions fish > ~/.config/fish/completions/calltree.fish"
+    )]
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print calltree's manual page (roff), generated from the same definitions as --help.
+    #[command(after_help = "Examples:\n  calltree man > calltree.1 && man ./calltree.1")]
+    Man,
     /// Rewrite trees in the one canonical layout.
     ///
     /// Files are replaced atomically (written beside the original, then renamed over it), so
@@ -145,6 +178,28 @@ fn main() -> ExitCode {
             deny_warnings,
         } => check::run(&paths, format, deny_warnings),
         Command::Fmt { paths, check } => fmt::run(&paths, check),
+        Command::Stats { paths, format } => stats::run(&paths, format),
+        Command::Completions { shell } => {
+            use clap::CommandFactory as _;
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "calltree",
+                &mut std::io::stdout(),
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man => {
+            use clap::CommandFactory as _;
+            let mut page = Vec::new();
+            match clap_mangen::Man::new(Cli::command()).render(&mut page) {
+                Ok(()) => {
+                    print!("{}", String::from_utf8_lossy(&page));
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(error) => Err(anyhow::anyhow!("cannot write the manual page: {error}")),
+            }
+        }
         Command::Run {
             file,
             audience,

@@ -186,7 +186,7 @@ fn fmt_dash_formats_standard_input() {
 #[test]
 fn help_teaches_with_examples() {
     let dir = tempfile::tempdir().unwrap();
-    for command in ["check", "fmt", "test", "run"] {
+    for command in ["check", "fmt", "test", "run", "stats", "completions", "man"] {
         let output = calltree(dir.path(), &[command, "--help"]);
         assert_eq!(output.status.code(), Some(0));
         let help = text(&output.stdout);
@@ -412,4 +412,35 @@ fn run_keeps_the_complete_events_of_a_log_cut_short() {
         ["started", "answered", "chose"],
         "the broken tail was replaced, not kept"
     );
+}
+
+#[test]
+fn stats_counts_what_a_tree_is_made_of() {
+    let dir = folder(&[("warranty.tree", TESTED.as_bytes())]);
+    let output = calltree(dir.path(), &["stats", "warranty.tree"]);
+    assert_eq!(output.status.code(), Some(0));
+    golden("stats_warranty.txt", &text(&output.stdout));
+    let json = calltree(dir.path(), &["stats", "--format", "json", "warranty.tree"]);
+    let document: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(document[0]["nodes"], 3);
+    assert_eq!(document[0]["shortest_resolution"], 1);
+}
+
+#[test]
+fn completions_and_the_manual_page_come_from_the_same_definitions() {
+    let dir = tempfile::tempdir().unwrap();
+    for shell in ["bash", "zsh", "fish"] {
+        let output = calltree(dir.path(), &["completions", shell]);
+        assert_eq!(output.status.code(), Some(0));
+        let script = text(&output.stdout);
+        assert!(
+            script.contains("calltree") && script.contains("deny-warnings"),
+            "{shell}: {script}"
+        );
+    }
+    let man = calltree(dir.path(), &["man"]);
+    assert_eq!(man.status.code(), Some(0));
+    let page = text(&man.stdout);
+    assert!(page.contains(".TH calltree 1"));
+    assert!(page.contains("Interactive decision trees for phone calls"));
 }
