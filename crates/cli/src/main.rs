@@ -7,6 +7,7 @@
 )]
 
 mod check;
+mod export;
 mod files;
 mod fmt;
 mod render;
@@ -126,6 +127,37 @@ enum Command {
         #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
         format: OutputFormat,
     },
+    /// Draw a tree (Graphviz DOT, Mermaid) or write it as data (JSON, YAML).
+    ///
+    /// JSON and YAML follow the versioned interchange form described in docs/interchange.md:
+    /// everything the tree says, without comments; `calltree import` turns it back into a
+    /// `.tree` file.
+    #[command(
+        after_help = "Examples:\n  calltree export trees/internet_down.tree --format dot | dot -Tsvg > internet_down.svg\n  calltree export trees/internet_down.tree --format mermaid > internet_down.mmd\n  calltree export trees/internet_down.tree --format yaml > internet_down.yaml"
+    )]
+    Export {
+        /// The `.tree` file.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        #[arg(long, value_enum)]
+        format: export::ExportFormat,
+        /// Which tree to draw, when the file is not a single tree.
+        #[arg(long, value_name = "ID")]
+        tree: Option<String>,
+    },
+    /// Turn an interchange document (YAML or JSON, from `calltree export`) into a formatted
+    /// `.tree` file.
+    #[command(
+        after_help = "Examples:\n  calltree import internet_down.yaml > internet_down.tree\n  calltree import internet_down.yaml --output trees/internet_down.tree"
+    )]
+    Import {
+        /// The YAML or JSON document.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Write the tree to this file (atomically) instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
     /// Print a shell completion script for calltree.
     #[command(
         after_help = "Examples:\n  calltree completions bash > ~/.local/share/bash-completion/completions/calltree\n  calltree completions zsh > ~/.zfunc/_calltree\n  calltree completions fish > ~/.config/fish/completions/calltree.fish"
@@ -179,6 +211,8 @@ fn main() -> ExitCode {
         } => check::run(&paths, format, deny_warnings),
         Command::Fmt { paths, check } => fmt::run(&paths, check),
         Command::Stats { paths, format } => stats::run(&paths, format),
+        Command::Export { file, format, tree } => export::export(&file, format, tree.as_deref()),
+        Command::Import { file, output } => export::import(&file, output.as_ref()),
         Command::Completions { shell } => {
             use clap::CommandFactory as _;
             clap_complete::generate(

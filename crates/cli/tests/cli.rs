@@ -186,7 +186,17 @@ fn fmt_dash_formats_standard_input() {
 #[test]
 fn help_teaches_with_examples() {
     let dir = tempfile::tempdir().unwrap();
-    for command in ["check", "fmt", "test", "run", "stats", "completions", "man"] {
+    for command in [
+        "check",
+        "fmt",
+        "test",
+        "run",
+        "stats",
+        "export",
+        "import",
+        "completions",
+        "man",
+    ] {
         let output = calltree(dir.path(), &[command, "--help"]);
         assert_eq!(output.status.code(), Some(0));
         let help = text(&output.stdout);
@@ -443,4 +453,116 @@ fn completions_and_the_manual_page_come_from_the_same_definitions() {
     let page = text(&man.stdout);
     assert!(page.contains(".TH calltree 1"));
     assert!(page.contains("Interactive decision trees for phone calls"));
+}
+
+#[test]
+fn every_bundled_tree_survives_export_to_yaml_and_import_unchanged() {
+    let trees = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../trees");
+    let dir = tempfile::tempdir().unwrap();
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&trees).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "tree") {
+            continue;
+        }
+        let original = path.to_string_lossy().into_owned();
+        let yaml = calltree(dir.path(), &["export", &original, "--format", "yaml"]);
+        assert_eq!(yaml.status.code(), Some(0), "{}", text(&yaml.stderr));
+        std::fs::write(dir.path().join("tree.yaml"), &yaml.stdout).unwrap();
+        let imported = calltree(
+            dir.path(),
+            &["import", "tree.yaml", "--output", "back.tree"],
+        );
+        assert_eq!(
+            imported.status.code(),
+            Some(0),
+            "{original}: {}",
+            text(&imported.stderr)
+        );
+
+        // The same model: the interchange form of both is identical, tests included.
+        let before = calltree(dir.path(), &["export", &original, "--format", "json"]);
+        let after = calltree(dir.path(), &["export", "back.tree", "--format", "json"]);
+        assert_eq!(
+            text(&before.stdout),
+            text(&after.stdout),
+            "{original} changed on the way through YAML"
+        );
+        checked += 1;
+    }
+    assert!(checked >= 11);
+}
+
+#[test]
+fn the_dot_export_renders_with_graphviz_and_mermaid_names_every_node() {
+    let trees = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../trees");
+    let dir = tempfile::tempdir().unwrap();
+    let file = trees
+        .join("internet_down.tree")
+        .to_string_lossy()
+        .into_owned();
+    let dot = calltree(dir.path(), &["export", &file, "--format", "dot"]);
+    assert_eq!(dot.status.code(), Some(0));
+    let mut graphviz = Command::new("dot")
+        .arg("-Tsvg")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("Graphviz `dot` is needed for this test (CI installs it)");
+    graphviz
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(&dot.stdout)
+        .unwrap();
+    let svg = graphviz.wait_with_output().unwrap();
+    assert!(
+        svg.status.success(),
+        "dot refused the export: {}",
+        text(&svg.stderr)
+    );
+    assert!(text(&svg.stdout).contains("Modem lights"));
+
+    let mermaid = calltree(dir.path(), &["export", &file, "--format", "mermaid"]);
+    let chart = text(&mermaid.stdout);
+    assert!(chart.starts_with("flowchart TD\n"));
+    assert_eq!(
+        chart
+            .lines()
+            .filter(|l| l.starts_with("  n") && !l.contains("-->"))
+            .count(),
+        52,
+        "one line per node"
+    );
+}
+
+#[test]
+fn import_refuses_documents_that_are_not_trees() {
+    let dir = folder(&[
+        ("other.yaml", b"format: something.else\nversion: 1\ntree:\n  id: x\n  nodes: []\n"),
+        ("future.yaml", b"format: calltree.tree\nversion: 99\ntree:\n  id: x\n  nodes: []\n"),
+        ("garbage.yaml", b"- just\n- a list\n"),
+        ("broken.yaml", b"format: calltree.tree\nversion: 1\ntree:\n  id: x\n  nodes:\n  - id: a\n    steps:\n    - do: continue\n      to: \"b c\"\n"),
+    ]);
+    let other = calltree(dir.path(), &["import", "other.yaml"]);
+    assert_eq!(other.status.code(), Some(2));
+    assert!(
+        text(&other.stderr).contains("says its format is `something.else`, not `calltree.tree`")
+    );
+    let future = calltree(dir.path(), &["import", "future.yaml"]);
+    assert!(
+        text(&future.stderr)
+            .contains("is version 99 of the interchange form; this calltree reads version 1")
+    );
+    let garbage = calltree(dir.path(), &["import", "garbage.yaml"]);
+    assert_eq!(garbage.status.code(), Some(2));
+    assert!(text(&garbage.stderr).contains("is not a calltree interchange document"));
+    let broken = calltree(dir.path(), &["import", "broken.yaml"]);
+    assert_eq!(broken.status.code(), Some(1));
+    assert!(
+        text(&broken.stderr).contains("does not describe a valid tree"),
+        "{}",
+        text(&broken.stderr)
+    );
 }

@@ -494,3 +494,29 @@ fn write_operand(out: &mut String, expr: &Expr, parenthesise: bool) {
         write_expr(out, expr);
     }
 }
+
+/// Pieces of the canonical layout for other renderings of a tree (the interchange form): a
+/// text as written between its quotes, an expression, a literal.
+pub(crate) mod pieces {
+    use super::{Expr, Literal, Text};
+
+    /// What goes between the quotes: escapes written out, `{field}` placeholders kept (in a
+    /// template), a literal brace as `\{`.
+    pub(crate) fn quoted_inner(text: &Text, template: bool) -> String {
+        let mut out = String::new();
+        super::write_quoted(&mut out, text, template);
+        out[1..out.len() - 1].to_owned()
+    }
+
+    pub(crate) fn expr(expr: &Expr) -> String {
+        let mut out = String::new();
+        super::write_expr(&mut out, expr);
+        out
+    }
+
+    pub(crate) fn literal(literal: &Literal) -> String {
+        let mut out = String::new();
+        super::write_literal(&mut out, literal);
+        out
+    }
+}

@@ -12,6 +12,7 @@ mod diagnostic;
 mod expected;
 mod format;
 mod grammar;
+pub mod interchange;
 mod parser;
 mod span;
 

@@ -1,0 +1,583 @@
+//! The interchange form of a tree: a documented, versioned data model for other tools, read
+//! and written as JSON or YAML by the hosts (this crate only defines it and converts).
+//!
+//! Everything a tree says is kept: texts exactly as written between their quotes (escapes and
+//! `{field}` placeholders included), conditions and values as written, statements in order.
+//! Comments and layout are not kept: importing gives the canonical layout. The form is
+//! documented in `docs/interchange.md`; `version` changes when it changes incompatibly.
+
+use serde::{Deserialize, Serialize};
+
+use crate::ast::{
+    Expectation, FieldTypeKind, ItemKind, NodeKind, Outcome, OutcomeKind, SourceFile, StmtKind,
+    Text,
+};
+use crate::format::pieces;
+
+/// What `format` holds in every interchange document.
+pub const FORMAT: &str = "calltree.tree";
+/// The version of the interchange form this crate reads and writes.
+pub const VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Document {
+    pub format: String,
+    pub version: u32,
+    pub tree: TreeDoc,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct TreeDoc {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub audience: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub escalation: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub uses: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldDoc>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub flags: Vec<FlagDoc>,
+    #[serde(default)]
+    pub nodes: Vec<NodeDoc>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tests: Vec<TestDoc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FieldDoc {
+    pub name: String,
+    /// `text`, `number`, `yesno`, `date` or `choice`.
+    #[serde(rename = "type")]
+    pub ty: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub choices: Vec<ChoiceDoc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub required: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<String>,
+    /// `[min, max]` as written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub range: Option<[String; 2]>,
+    /// The default value as written (`0`, `basic`, `"text"`, `yes`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChoiceDoc {
+    pub value: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FlagDoc {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NodeDoc {
+    pub id: String,
+    /// `node` or `feedback`.
+    #[serde(default = "node_kind")]
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    pub steps: Vec<StepDoc>,
+}
+
+fn node_kind() -> String {
+    "node".to_owned()
+}
+
+/// One statement of a node, in order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "do", rename_all = "snake_case")]
+pub enum StepDoc {
+    Say {
+        text: String,
+    },
+    Agent {
+        text: String,
+    },
+    Customer {
+        text: String,
+    },
+    Note {
+        text: String,
+    },
+    Ask {
+        fields: Vec<String>,
+    },
+    Set {
+        name: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        value: Option<String>,
+    },
+    Option {
+        label: String,
+        to: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        only: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        when: Option<String>,
+    },
+    Continue {
+        to: String,
+    },
+    If {
+        when: String,
+        to: String,
+    },
+    Else {
+        to: String,
+    },
+    End(OutcomeDoc),
+    Call {
+        tree: String,
+        then: String,
+    },
+    Return,
+    Rating {
+        name: String,
+        question: String,
+        min: String,
+        max: String,
+    },
+    Comment {
+        name: String,
+        question: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutcomeDoc {
+    /// `resolved`, `escalated`, `callback`, `transferred` or `abandoned`.
+    pub outcome: String,
+    /// The team or queue, for `escalated` and `transferred`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TestDoc {
+    pub name: String,
+    pub steps: Vec<TestStepDoc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "do", rename_all = "snake_case")]
+pub enum TestStepDoc {
+    As { audience: String },
+    Answer { field: String, value: String },
+    Choose { label: String },
+    Back,
+    Note { text: String },
+    Skip { reason: String },
+    Escalate { reason: String },
+    ExpectEnd(OutcomeDoc),
+    ExpectNode { node: String },
+    ExpectField { field: String, value: String },
+    ExpectText { contains: String },
+}
+
+fn template(text: &Text) -> String {
+    pieces::quoted_inner(text, true)
+}
+
+fn plain(text: &Text) -> String {
+    pieces::quoted_inner(text, false)
+}
+
+fn outcome_doc(outcome: &Outcome) -> OutcomeDoc {
+    let to = match &outcome.kind {
+        OutcomeKind::Escalated(to) | OutcomeKind::Transferred(to) => Some(plain(to)),
+        _ => None,
+    };
+    OutcomeDoc {
+        outcome: outcome.kind.keyword().to_owned(),
+        to,
+        code: outcome.code.as_ref().map(plain),
+    }
+}
+
+impl Document {
+    /// The interchange form of a parsed file; `None` when the file has no `tree` line.
+    pub fn from_file(file: &SourceFile) -> Option<Document> {
+        let (head, header) = file.tree()?;
+        let mut tree = TreeDoc {
+            id: head.name.as_str().to_owned(),
+            title: head.title.as_ref().map(template),
+            ..TreeDoc::default()
+        };
+        for stmt in &header.body {
+            match &stmt.kind {
+                StmtKind::Tags(tags) => tree.tags = tags.iter().map(|t| t.text.clone()).collect(),
+                StmtKind::Audience(list) => {
+                    tree.audience = list.iter().map(|a| a.name.text.clone()).collect()
+                }
+                StmtKind::Start(node) => tree.start = Some(node.as_str().to_owned()),
+                StmtKind::Version(text) => tree.version = Some(plain(text)),
+                StmtKind::Description(text) => tree.description = Some(template(text)),
+                StmtKind::Escalation(text) => tree.escalation = Some(plain(text)),
+                _ => {}
+            }
+        }
+        for item in &file.items {
+            match &item.kind {
+                ItemKind::Use(decl) => tree.uses.push(plain(&decl.path)),
+                ItemKind::Field(decl) => {
+                    let (ty, choices) = match &decl.ty.kind {
+                        FieldTypeKind::Text => ("text", Vec::new()),
+                        FieldTypeKind::Number => ("number", Vec::new()),
+                        FieldTypeKind::YesNo => ("yesno", Vec::new()),
+                        FieldTypeKind::Date => ("date", Vec::new()),
+                        FieldTypeKind::Choice(items) => (
+                            "choice",
+                            items
+                                .iter()
+                                .map(|c| ChoiceDoc {
+                                    value: c.value.text.clone(),
+                                    label: c.label.as_ref().map(template),
+                                })
+                                .collect(),
+                        ),
+                    };
+                    tree.fields.push(FieldDoc {
+                        name: decl.name.as_str().to_owned(),
+                        ty: ty.to_owned(),
+                        choices,
+                        label: decl.label.as_ref().map(template),
+                        required: decl.required.is_some(),
+                        pattern: decl.pattern.as_ref().map(|p| p.regex.replace('"', "\\\"")),
+                        range: decl
+                            .range
+                            .as_ref()
+                            .map(|r| [r.min.text.clone(), r.max.text.clone()]),
+                        default: decl.default.as_ref().map(pieces::literal),
+                    });
+                }
+                ItemKind::Flag(decl) => tree.flags.push(FlagDoc {
+                    name: decl.name.as_str().to_owned(),
+                    label: decl.label.as_ref().map(template),
+                }),
+                ItemKind::Node(head) => tree.nodes.push(NodeDoc {
+                    id: head.name.as_str().to_owned(),
+                    kind: match head.kind {
+                        NodeKind::Step => "node",
+                        NodeKind::Feedback => "feedback",
+                    }
+                    .to_owned(),
+                    title: head.title.as_ref().map(template),
+                    steps: item.body.iter().filter_map(|s| step_doc(&s.kind)).collect(),
+                }),
+                ItemKind::Test(head) => tree.tests.push(TestDoc {
+                    name: plain(&head.name),
+                    steps: item
+                        .body
+                        .iter()
+                        .filter_map(|s| test_step_doc(&s.kind))
+                        .collect(),
+                }),
+                _ => {}
+            }
+        }
+        Some(Document {
+            format: FORMAT.to_owned(),
+            version: VERSION,
+            tree,
+        })
+    }
+
+    /// `.tree` source for the document, in the canonical layout once parsed and formatted.
+    /// Texts are written back between quotes exactly as the document holds them.
+    pub fn to_source(&self) -> String {
+        let tree = &self.tree;
+        let mut out = String::new();
+        let quoted = q;
+        let mut line = format!("tree {}", tree.id);
+        if let Some(title) = &tree.title {
+            line.push_str(&format!(" {}", quoted(title)));
+        }
+        out.push_str(&line);
+        out.push('\n');
+        if let Some(description) = &tree.description {
+            out.push_str(&format!("  description: {}\n", quoted(description)));
+        }
+        if let Some(version) = &tree.version {
+            out.push_str(&format!("  version: {}\n", quoted(version)));
+        }
+        if !tree.tags.is_empty() {
+            out.push_str(&format!("  tags: {}\n", tree.tags.join(", ")));
+        }
+        if !tree.audience.is_empty() {
+            out.push_str(&format!("  audience: {}\n", tree.audience.join(", ")));
+        }
+        if let Some(escalation) = &tree.escalation {
+            out.push_str(&format!("  escalation: {}\n", quoted(escalation)));
+        }
+        if let Some(start) = &tree.start {
+            out.push_str(&format!("  start: {start}\n"));
+        }
+        for path in &tree.uses {
+            out.push_str(&format!("\nuse {}\n", quoted(path)));
+        }
+        for field in &tree.fields {
+            let mut line = format!("\nfield {}: ", field.name);
+            if field.ty == "choice" {
+                let items: Vec<String> = field
+                    .choices
+                    .iter()
+                    .map(|c| match &c.label {
+                        Some(label) => format!("{} {}", c.value, quoted(label)),
+                        None => c.value.clone(),
+                    })
+                    .collect();
+                line.push_str(&format!("choice({})", items.join(", ")));
+            } else {
+                line.push_str(&field.ty);
+            }
+            if let Some(label) = &field.label {
+                line.push_str(&format!(" {}", quoted(label)));
+            }
+            if field.required {
+                line.push_str(" required");
+            }
+            if let Some(pattern) = &field.pattern {
+                line.push_str(&format!(" pattern {}", quoted(pattern)));
+            }
+            if let Some([min, max]) = &field.range {
+                line.push_str(&format!(" range {min}..{max}"));
+            }
+            if let Some(default) = &field.default {
+                line.push_str(&format!(" = {default}"));
+            }
+            out.push_str(&line);
+            out.push('\n');
+        }
+        for flag in &tree.flags {
+            match &flag.label {
+                Some(label) => out.push_str(&format!("\nflag {} {}\n", flag.name, quoted(label))),
+                None => out.push_str(&format!("\nflag {}\n", flag.name)),
+            }
+        }
+        for node in &tree.nodes {
+            out.push_str(&format!("\n{} {}", node.kind, node.id));
+            if let Some(title) = &node.title {
+                out.push_str(&format!(" {}", quoted(title)));
+            }
+            out.push('\n');
+            for step in &node.steps {
+                out.push_str("  ");
+                out.push_str(&step_source(step));
+                out.push('\n');
+            }
+        }
+        for test in &tree.tests {
+            out.push_str(&format!("\ntest {}\n", quoted(&test.name)));
+            for step in &test.steps {
+                out.push_str("  ");
+                out.push_str(&test_step_source(step));
+                out.push('\n');
+            }
+        }
+        out
+    }
+}
+
+fn step_doc(kind: &StmtKind) -> Option<StepDoc> {
+    Some(match kind {
+        StmtKind::Say(text) => StepDoc::Say {
+            text: template(text),
+        },
+        StmtKind::Agent(text) => StepDoc::Agent {
+            text: template(text),
+        },
+        StmtKind::Customer(text) => StepDoc::Customer {
+            text: template(text),
+        },
+        StmtKind::Note(text) => StepDoc::Note {
+            text: template(text),
+        },
+        StmtKind::Ask(vars) => StepDoc::Ask {
+            fields: vars.iter().map(|v| v.as_str().to_owned()).collect(),
+        },
+        StmtKind::Set { var, value } => StepDoc::Set {
+            name: var.as_str().to_owned(),
+            value: value.as_ref().map(pieces::expr),
+        },
+        StmtKind::Option(option) => StepDoc::Option {
+            label: template(&option.label),
+            to: option.target.as_str().to_owned(),
+            only: option.only.map(|(audience, _)| audience.name().to_owned()),
+            when: option.guard.as_ref().map(pieces::expr),
+        },
+        StmtKind::Goto(target) => StepDoc::Continue {
+            to: target.as_str().to_owned(),
+        },
+        StmtKind::If { condition, target } => StepDoc::If {
+            when: pieces::expr(condition),
+            to: target.as_str().to_owned(),
+        },
+        StmtKind::Else(target) => StepDoc::Else {
+            to: target.as_str().to_owned(),
+        },
+        StmtKind::End(outcome) => StepDoc::End(outcome_doc(outcome)),
+        StmtKind::Call { tree, then } => StepDoc::Call {
+            tree: tree.as_str().to_owned(),
+            then: then.as_str().to_owned(),
+        },
+        StmtKind::Return => StepDoc::Return,
+        StmtKind::Rating {
+            var,
+            question,
+            range,
+        } => StepDoc::Rating {
+            name: var.as_str().to_owned(),
+            question: template(question),
+            min: range.min.text.clone(),
+            max: range.max.text.clone(),
+        },
+        StmtKind::FeedbackComment { var, question } => StepDoc::Comment {
+            name: var.as_str().to_owned(),
+            question: template(question),
+        },
+        _ => return None,
+    })
+}
+
+fn test_step_doc(kind: &StmtKind) -> Option<TestStepDoc> {
+    Some(match kind {
+        StmtKind::As(audience) => TestStepDoc::As {
+            audience: audience.name.text.clone(),
+        },
+        StmtKind::Answer { var, value } => TestStepDoc::Answer {
+            field: var.as_str().to_owned(),
+            value: pieces::literal(value),
+        },
+        StmtKind::Choose(label) => TestStepDoc::Choose {
+            label: template(label),
+        },
+        StmtKind::Back => TestStepDoc::Back,
+        StmtKind::Note(text) => TestStepDoc::Note {
+            text: template(text),
+        },
+        StmtKind::Skip(reason) => TestStepDoc::Skip {
+            reason: plain(reason),
+        },
+        StmtKind::Escalate(reason) => TestStepDoc::Escalate {
+            reason: plain(reason),
+        },
+        StmtKind::Expect(Expectation::End(outcome)) => TestStepDoc::ExpectEnd(outcome_doc(outcome)),
+        StmtKind::Expect(Expectation::Node(node)) => TestStepDoc::ExpectNode {
+            node: node.as_str().to_owned(),
+        },
+        StmtKind::Expect(Expectation::Field { var, value }) => TestStepDoc::ExpectField {
+            field: var.as_str().to_owned(),
+            value: pieces::literal(value),
+        },
+        StmtKind::Expect(Expectation::TextContains(text)) => TestStepDoc::ExpectText {
+            contains: plain(text),
+        },
+        _ => return None,
+    })
+}
+
+/// A text from a document kept on one line: a line break written into a JSON or YAML string
+/// becomes the `\n` escape rather than breaking the statement in two.
+fn one_line(text: &str) -> String {
+    text.replace('\r', "").replace('\n', "\\n")
+}
+
+/// A text between quotes, kept on one line.
+fn q(text: &str) -> String {
+    format!("\"{}\"", one_line(text))
+}
+
+fn outcome_source(outcome: &OutcomeDoc) -> String {
+    let mut text = outcome.outcome.clone();
+    if let Some(to) = &outcome.to {
+        text.push_str(&format!(" {}", q(to)));
+    }
+    if let Some(code) = &outcome.code {
+        text.push_str(&format!(" code {}", q(code)));
+    }
+    text
+}
+
+fn step_source(step: &StepDoc) -> String {
+    match step {
+        StepDoc::Say { text } => format!("say {}", q(text)),
+        StepDoc::Agent { text } => format!("agent {}", q(text)),
+        StepDoc::Customer { text } => format!("customer {}", q(text)),
+        StepDoc::Note { text } => format!("note {}", q(text)),
+        StepDoc::Ask { fields } => format!("ask {}", fields.join(", ")),
+        StepDoc::Set {
+            name,
+            value: Some(value),
+        } => format!("set {name} = {value}"),
+        StepDoc::Set { name, value: None } => format!("set {name}"),
+        StepDoc::Option {
+            label,
+            to,
+            only,
+            when,
+        } => {
+            let mut text = format!("option {} -> {to}", q(label));
+            if let Some(only) = only {
+                text.push_str(&format!(" {only}-only"));
+            }
+            if let Some(when) = when {
+                text.push_str(&format!(" when {when}"));
+            }
+            text
+        }
+        StepDoc::Continue { to } => format!("-> {to}"),
+        StepDoc::If { when, to } => format!("if {when} -> {to}"),
+        StepDoc::Else { to } => format!("else -> {to}"),
+        StepDoc::End(outcome) => format!("end {}", outcome_source(outcome)),
+        StepDoc::Call { tree, then } => format!("call {tree} -> {then}"),
+        StepDoc::Return => "return".to_owned(),
+        StepDoc::Rating {
+            name,
+            question,
+            min,
+            max,
+        } => format!("rating {name} {} {min}..{max}", q(question)),
+        StepDoc::Comment { name, question } => format!("comment {name} {}", q(question)),
+    }
+}
+
+fn test_step_source(step: &TestStepDoc) -> String {
+    match step {
+        TestStepDoc::As { audience } => format!("as {audience}"),
+        TestStepDoc::Answer { field, value } => format!("answer {field} {value}"),
+        TestStepDoc::Choose { label } => format!("choose {}", q(label)),
+        TestStepDoc::Back => "back".to_owned(),
+        TestStepDoc::Note { text } => format!("note {}", q(text)),
+        TestStepDoc::Skip { reason } => format!("skip {}", q(reason)),
+        TestStepDoc::Escalate { reason } => format!("escalate {}", q(reason)),
+        TestStepDoc::ExpectEnd(outcome) => format!("expect end {}", outcome_source(outcome)),
+        TestStepDoc::ExpectNode { node } => format!("expect node {node}"),
+        TestStepDoc::ExpectField { field, value } => format!("expect field {field} = {value}"),
+        TestStepDoc::ExpectText { contains } => format!("expect text contains {}", q(contains)),
+    }
+}
