@@ -181,6 +181,18 @@ fn resume<'p>(
         .with_context(|| format!("cannot read the call log `{}`", path.display()))?;
     let (events, problem) = parse_log(&text);
     if let Some(problem) = &problem {
+        // Only a damaged last line is what a crash leaves; anything after a bad line in the
+        // middle would be lost by continuing, so the log is left untouched for a person.
+        let later = text
+            .lines()
+            .skip(problem.line)
+            .any(|l| !l.trim().is_empty());
+        if later {
+            bail!(
+                "`{}` is damaged in the middle ({problem}); the events after it cannot be trusted or dropped, so the log was left as it is — repair or remove that line and resume again",
+                path.display()
+            );
+        }
         eprintln!(
             "warning: `{}` {problem}; continuing from the {} complete events before it",
             path.display(),

@@ -566,3 +566,54 @@ fn import_refuses_documents_that_are_not_trees() {
         text(&broken.stderr)
     );
 }
+
+#[test]
+fn run_refuses_a_log_damaged_in_the_middle_and_leaves_it_untouched() {
+    let dir = folder(&[
+        ("warranty.tree", TESTED.as_bytes()),
+        ("first.txt", b"30\n"),
+        ("second.txt", b"\n2\n"),
+    ]);
+    calltree(
+        dir.path(),
+        &[
+            "run",
+            "warranty.tree",
+            "--answers",
+            "first.txt",
+            "--log",
+            "call.jsonl",
+        ],
+    );
+    let log = dir.path().join("call.jsonl");
+    let lines: Vec<String> = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    let damaged = format!("{}\nnot json at all\n{}\n", lines[0], lines[1]);
+    std::fs::write(&log, &damaged).unwrap();
+
+    let resumed = calltree(
+        dir.path(),
+        &[
+            "run",
+            "warranty.tree",
+            "--resume",
+            "call.jsonl",
+            "--answers",
+            "second.txt",
+        ],
+    );
+    assert_eq!(resumed.status.code(), Some(2));
+    assert!(
+        text(&resumed.stderr).contains("is damaged in the middle (line 2: not a call event"),
+        "{}",
+        text(&resumed.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&log).unwrap(),
+        damaged,
+        "nothing was lost"
+    );
+}

@@ -43,6 +43,8 @@ pub struct Project {
     pub(crate) graph: DiGraph<(), ()>,
     diagnostics: Vec<Vec<Diagnostic>>,
     hash: String,
+    /// The version each tree's sessions pin: the tree and every sub-tree it may call.
+    session_hashes: Vec<String>,
 }
 
 impl Project {
@@ -68,6 +70,7 @@ impl Project {
             graph,
             diagnostics: lowered.diagnostics,
             hash: String::new(),
+            session_hashes: Vec::new(),
         };
         let mut found = Vec::new();
         validate::check(&project, &mut found);
@@ -198,17 +201,24 @@ impl Project {
 
     /// The version a session pins: the tree and every sub-tree it may call.
     pub fn session_hash(&self, tree: TreeId) -> String {
-        let mut hashes: Vec<&str> = self
-            .call_closure(tree)
-            .iter()
-            .map(|t| self.trees[t.index()].hash.as_str())
-            .collect();
-        // The root first, then the sub-trees in a stable order.
-        hashes[1..].sort_unstable();
-        hex(&Sha256::digest(hashes.join("\n").as_bytes()))
+        self.session_hashes[tree.index()].clone()
     }
 
     fn fingerprint(&mut self) {
+        // Computed once: every session start and every resume compares against it.
+        self.session_hashes = (0..self.trees.len())
+            .map(|index| {
+                let tree = TreeId::from_index(index);
+                let mut hashes: Vec<&str> = self
+                    .call_closure(tree)
+                    .iter()
+                    .map(|t| self.trees[t.index()].hash.as_str())
+                    .collect();
+                // The root first, then the sub-trees in a stable order.
+                hashes[1..].sort_unstable();
+                hex(&Sha256::digest(hashes.join("\n").as_bytes()))
+            })
+            .collect();
         let mut all: Vec<&str> = self.trees.iter().map(|t| t.hash.as_str()).collect();
         all.sort_unstable();
         self.hash = hex(&Sha256::digest(all.join("\n").as_bytes()));

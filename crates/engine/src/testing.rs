@@ -57,16 +57,27 @@ impl Project {
             .files()
             .map(|(id, _)| self.diagnostics(id).to_vec())
             .collect();
+        // Where the static diagnostics start, per file, sorted: a run failure is dropped when
+        // one lies inside its step (the static check points at a name or a value in it).
+        let starts: Vec<Vec<(u32, u32)>> = all
+            .iter()
+            .map(|list| {
+                let mut spans: Vec<(u32, u32)> =
+                    list.iter().map(|d| (d.span.start, d.span.end)).collect();
+                spans.sort_unstable();
+                spans
+            })
+            .collect();
         for report in self.run_tests() {
             if let Some(failure) = report.failure {
-                // The static checks point inside the step (at a name or a value); the run
-                // points at the whole step. Either way it is one problem, reported once.
-                let list = &mut all[report.file.index()];
-                let inside = |d: &Diagnostic| {
-                    d.span.start >= failure.span.start && d.span.end <= failure.span.end
-                };
-                if !list.iter().any(inside) {
-                    list.push(failure);
+                let spans = &starts[report.file.index()];
+                let first = spans.partition_point(|(start, _)| *start < failure.span.start);
+                let inside = spans[first..]
+                    .iter()
+                    .take_while(|(start, _)| *start <= failure.span.end)
+                    .any(|(_, end)| *end <= failure.span.end);
+                if !inside {
+                    all[report.file.index()].push(failure);
                 }
             }
         }

@@ -519,8 +519,12 @@ pub fn nearest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
         3..=5 => 1,
         _ => 2,
     };
+    let length = word.chars().count();
     candidates
         .iter()
+        // Lengths further apart than the limit cannot be within it: skip the full comparison,
+        // which matters when a big tree offers thousands of names.
+        .filter(|candidate| candidate.chars().count().abs_diff(length) <= limit)
         .map(|candidate| (edit_distance(&word, candidate), *candidate))
         .filter(|(distance, candidate)| *distance <= limit && *candidate != word)
         .min_by_key(|(distance, _)| *distance)
