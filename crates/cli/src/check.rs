@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use calltree_engine::{Project, SourceInput};
+
 use calltree_syntax::{LineIndex, Severity};
 
 use crate::OutputFormat;
@@ -13,15 +13,7 @@ use crate::files;
 use crate::render::{self, Style};
 
 pub fn run(paths: &[PathBuf], format: OutputFormat, deny_warnings: bool) -> Result<ExitCode> {
-    let files = files::collect(paths)?;
-    let mut inputs = Vec::with_capacity(files.len());
-    for path in &files {
-        inputs.push(SourceInput::new(
-            path.display().to_string(),
-            files::read_text(path)?,
-        ));
-    }
-    let project = Project::load(inputs);
+    let (project, files) = files::load_project(paths)?;
     // Tests are part of a tree: a test that fails is a problem in the tree, reported the same way.
     let all = project.diagnostics_with_tests();
 

@@ -46,6 +46,20 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> Result<()> {
     Ok(())
 }
 
+/// Reads every `.tree` file under `paths` into one project, so calls between trees resolve.
+/// Returns the project and the files it was made from.
+pub fn load_project(paths: &[PathBuf]) -> Result<(calltree_engine::Project, Vec<PathBuf>)> {
+    let files = collect(paths)?;
+    let mut inputs = Vec::with_capacity(files.len());
+    for path in &files {
+        inputs.push(calltree_engine::SourceInput::new(
+            path.display().to_string(),
+            read_text(path)?,
+        ));
+    }
+    Ok((calltree_engine::Project::load(inputs), files))
+}
+
 /// Reads a file as UTF-8 text, with a message that says what is wrong when it is not.
 pub fn read_text(path: &Path) -> Result<String> {
     let bytes = fs::read(path).with_context(|| format!("cannot read `{}`", path.display()))?;

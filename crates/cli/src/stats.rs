@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use calltree_engine::{Exit, NodeId, OutcomeKind, Project, SourceInput, TreeId, VariableKind};
+use calltree_engine::{Exit, NodeId, OutcomeKind, Project, TreeId, VariableKind};
 use serde::Serialize;
 
 use crate::OutputFormat;
@@ -119,15 +119,7 @@ pub fn of_tree(project: &Project, id: TreeId) -> TreeStats {
 }
 
 pub fn run(paths: &[PathBuf], format: OutputFormat) -> Result<ExitCode> {
-    let files = files::collect(paths)?;
-    let mut inputs = Vec::with_capacity(files.len());
-    for path in &files {
-        inputs.push(SourceInput::new(
-            path.display().to_string(),
-            files::read_text(path)?,
-        ));
-    }
-    let project = Project::load(inputs);
+    let (project, _) = files::load_project(paths)?;
     let all: Vec<TreeStats> = project
         .trees()
         .map(|(id, _)| of_tree(&project, id))

@@ -5,9 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use calltree_engine::{
-    Coverage, Exit, Project, SourceInput, WalkLimits, WalkReport, walk_all, walk_random,
-};
+use calltree_engine::{Coverage, Exit, Project, WalkLimits, WalkReport, walk_all, walk_random};
 use calltree_syntax::{Audience, LineIndex};
 
 use crate::files;
@@ -22,15 +20,7 @@ pub struct Options {
 }
 
 pub fn run(paths: &[PathBuf], options: &Options) -> Result<ExitCode> {
-    let files = files::collect(paths)?;
-    let mut inputs = Vec::with_capacity(files.len());
-    for path in &files {
-        inputs.push(SourceInput::new(
-            path.display().to_string(),
-            files::read_text(path)?,
-        ));
-    }
-    let project = Project::load(inputs);
+    let (project, _) = files::load_project(paths)?;
     let style = Style::for_stdout();
     let indexes: Vec<LineIndex> = project
         .files()

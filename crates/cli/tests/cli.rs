@@ -304,8 +304,9 @@ fn run_plays_a_tree_to_its_summary_and_logs_every_event() {
     );
 }
 
-#[test]
-fn run_resumes_a_paused_call_and_refuses_a_changed_tree() {
+/// A folder with the warranty tree and a call paused after its first answer (30 months):
+/// `second.txt` holds the inputs that finish it.
+fn paused_call() -> (tempfile::TempDir, PathBuf) {
     let dir = folder(&[
         ("warranty.tree", TESTED.as_bytes()),
         ("first.txt", b"30\n"),
@@ -330,7 +331,13 @@ fn run_resumes_a_paused_call_and_refuses_a_changed_tree() {
     assert!(text(&first.stdout).contains(
         "The call is paused. Continue it with: calltree run warranty.tree --resume call.jsonl"
     ));
+    let log = dir.path().join("call.jsonl");
+    (dir, log)
+}
 
+#[test]
+fn run_resumes_a_paused_call_and_refuses_a_changed_tree() {
+    let (dir, log) = paused_call();
     let second = calltree(
         dir.path(),
         &[
@@ -348,10 +355,7 @@ fn run_resumes_a_paused_call_and_refuses_a_changed_tree() {
         "{}",
         text(&second.stdout)
     );
-    assert_eq!(
-        events(&dir.path().join("call.jsonl")),
-        ["started", "answered", "chose"]
-    );
+    assert_eq!(events(&log), ["started", "answered", "chose"]);
 
     std::fs::write(
         dir.path().join("warranty.tree"),
@@ -379,23 +383,7 @@ fn run_resumes_a_paused_call_and_refuses_a_changed_tree() {
 
 #[test]
 fn run_keeps_the_complete_events_of_a_log_cut_short() {
-    let dir = folder(&[
-        ("warranty.tree", TESTED.as_bytes()),
-        ("first.txt", b"30\n"),
-        ("second.txt", b"\n2\n"),
-    ]);
-    calltree(
-        dir.path(),
-        &[
-            "run",
-            "warranty.tree",
-            "--answers",
-            "first.txt",
-            "--log",
-            "call.jsonl",
-        ],
-    );
-    let log = dir.path().join("call.jsonl");
+    let (dir, log) = paused_call();
     let mut broken = std::fs::read_to_string(&log).unwrap();
     broken.push_str("{\"event\":\"chose\",\"opt");
     std::fs::write(&log, broken).unwrap();
@@ -569,23 +557,7 @@ fn import_refuses_documents_that_are_not_trees() {
 
 #[test]
 fn run_refuses_a_log_damaged_in_the_middle_and_leaves_it_untouched() {
-    let dir = folder(&[
-        ("warranty.tree", TESTED.as_bytes()),
-        ("first.txt", b"30\n"),
-        ("second.txt", b"\n2\n"),
-    ]);
-    calltree(
-        dir.path(),
-        &[
-            "run",
-            "warranty.tree",
-            "--answers",
-            "first.txt",
-            "--log",
-            "call.jsonl",
-        ],
-    );
-    let log = dir.path().join("call.jsonl");
+    let (dir, log) = paused_call();
     let lines: Vec<String> = std::fs::read_to_string(&log)
         .unwrap()
         .lines()

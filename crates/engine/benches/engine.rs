@@ -11,7 +11,7 @@ mod generate;
 
 use std::hint::black_box;
 
-use calltree_engine::{Event, Exit, Project, Session};
+use calltree_engine::{Project, Session};
 use calltree_syntax::Audience;
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 
@@ -36,28 +36,6 @@ fn recheck(c: &mut Criterion) {
     });
 }
 
-/// One step: choose an option, then what a screen needs next (the text with its
-/// placeholders filled in, and which options the guards leave enabled).
-fn step(session: &mut Session<'_>, step: u64, text: &mut String) {
-    let project = session.project();
-    let node = project.node(session.state().node);
-    let Exit::Options(options) = &node.exit else {
-        return;
-    };
-    let option = (step % 2) as u16;
-    let label = options[usize::from(option)].label.source.clone();
-    session
-        .apply(Event::Chose {
-            option,
-            label,
-            at: step as i64,
-        })
-        .unwrap();
-    text.clear();
-    session.render_text(text);
-    black_box(session.enabled_options().count());
-}
-
 fn stepping(c: &mut Criterion) {
     const STEPS: u64 = 1_000;
     let mut group = c.benchmark_group("steps");
@@ -71,7 +49,7 @@ fn stepping(c: &mut Criterion) {
                 |session| {
                     let mut text = String::with_capacity(256);
                     for i in 0..STEPS {
-                        step(session, i, &mut text);
+                        generate::step(session, i, &mut text);
                     }
                 },
                 BatchSize::SmallInput,
@@ -87,7 +65,7 @@ fn replay(c: &mut Criterion) {
     let mut session = Session::start(&project, tree, Audience::Agent, 0).unwrap();
     let mut text = String::new();
     for i in 0..999 {
-        step(&mut session, i, &mut text);
+        generate::step(&mut session, i, &mut text);
     }
     let log = session.log().to_vec();
     assert_eq!(log.len(), 1_000);

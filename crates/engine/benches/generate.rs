@@ -1,8 +1,32 @@
 //! Synthetic trees of a given size for benchmarks: every node says a line with two
 //! placeholders, has two to four options (one with a guard), and every seventh node counts
-//! its visits in a field, so stepping exercises guards, `set` and interpolation.
+//! its visits in a field, so stepping exercises guards, `set` and interpolation. Also the one
+//! definition of "a step" that the benchmarks and `examples/perf.rs` both measure.
 
 use std::fmt::Write as _;
+
+use calltree_engine::{Event, Exit, Session};
+
+/// One step: choose an option (alternating between the first two), then what a screen needs
+/// next: the text with its placeholders filled in, and which options the guards leave enabled.
+/// Returns `false` when the call has no options to choose from.
+pub fn step(session: &mut Session<'_>, step: u64, text: &mut String) -> bool {
+    let project = session.project();
+    let node = project.node(session.state().node);
+    let Exit::Options(options) = &node.exit else {
+        return false;
+    };
+    let option = (step % 2) as u16;
+    let label = options[usize::from(option)].label.source.clone();
+    let at = i64::try_from(step).unwrap_or(i64::MAX);
+    if session.apply(Event::Chose { option, label, at }).is_err() {
+        return false;
+    }
+    text.clear();
+    session.render_text(text);
+    std::hint::black_box(session.enabled_options().count());
+    true
+}
 
 /// A valid tree of `nodes` steps (plus a final one) and `fields` number fields.
 pub fn tree_text(nodes: usize, fields: usize) -> String {

@@ -17,7 +17,7 @@ mod generate;
 
 use std::time::Instant;
 
-use calltree_engine::{Event, Exit, Project, Session};
+use calltree_engine::{Project, Session};
 use calltree_syntax::Audience;
 
 /// Peak resident memory of this process so far, from the kernel's own count.
@@ -60,22 +60,9 @@ fn main() {
     let mut text_buffer = String::new();
     let started = Instant::now();
     for step in 0..steps {
-        let node = project.node(session.state().node);
-        let Exit::Options(options) = &node.exit else {
+        if !generate::step(&mut session, step as u64, &mut text_buffer) {
             break;
-        };
-        let option = (step % 2) as u16;
-        let label = options[usize::from(option)].label.source.clone();
-        session
-            .apply(Event::Chose {
-                option,
-                label,
-                at: step as i64,
-            })
-            .unwrap();
-        text_buffer.clear();
-        session.render_text(&mut text_buffer);
-        std::hint::black_box(session.enabled_options().count());
+        }
     }
     let elapsed = started.elapsed();
     println!(

@@ -148,23 +148,34 @@ fn names(project: &Project, nodes: &[NodeId]) -> String {
     listed.join(", ")
 }
 
+/// Whether a strongly connected component is a loop: several nodes, or one that leads to
+/// itself.
+fn is_loop(project: &Project, component: &[NodeIndex]) -> bool {
+    component.len() > 1 || project.graph.contains_edge(component[0], component[0])
+}
+
+/// A loop's nodes in source order, so reports name them as the author reads them.
+fn loop_members(project: &Project, component: &[NodeIndex]) -> Vec<NodeId> {
+    let mut members: Vec<NodeId> = component
+        .iter()
+        .map(|n| NodeId::from_index(n.index()))
+        .collect();
+    members.sort_by_key(|&n| project.node(n).span.start);
+    members
+}
+
 /// Cycles whose nodes can be reached but from which no ending can: a call that enters one
 /// goes round for ever.
 fn check_traps(project: &Project, reachable: &[bool], finishes: &[bool], out: &mut Found) {
     for component in tarjan_scc(&project.graph) {
-        let cyclic = component.len() > 1 || project.graph.contains_edge(component[0], component[0]);
-        if !cyclic
+        if !is_loop(project, &component)
             || component
                 .iter()
                 .any(|n| !reachable[n.index()] || finishes[n.index()])
         {
             continue;
         }
-        let mut members: Vec<NodeId> = component
-            .iter()
-            .map(|n| NodeId::from_index(n.index()))
-            .collect();
-        members.sort_by_key(|&n| project.node(n).span.start);
+        let members = loop_members(project, &component);
         let first = project.node(members[0]);
         out.push((
             first.file,
@@ -188,15 +199,10 @@ fn check_routing_loops(project: &Project, out: &mut Found) {
         project.node(NodeId::from_index(n.index())).is_routing()
     });
     for component in tarjan_scc(&routing) {
-        let cyclic = component.len() > 1 || project.graph.contains_edge(component[0], component[0]);
-        if !cyclic {
+        if !is_loop(project, &component) {
             continue;
         }
-        let mut members: Vec<NodeId> = component
-            .iter()
-            .map(|n| NodeId::from_index(n.index()))
-            .collect();
-        members.sort_by_key(|&n| project.node(n).span.start);
+        let members = loop_members(project, &component);
         let first = project.node(members[0]);
         out.push((
             first.file,

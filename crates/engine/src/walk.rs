@@ -139,6 +139,20 @@ pub struct WalkReport {
     pub coverage: Coverage,
 }
 
+impl WalkReport {
+    /// No walks yet, and nothing of the tree covered.
+    fn empty(project: &Project, tree: TreeId) -> WalkReport {
+        WalkReport {
+            walks: 0,
+            finished: 0,
+            cut: 0,
+            stuck: Vec::new(),
+            incomplete: false,
+            coverage: Coverage::of(project, tree),
+        }
+    }
+}
+
 /// What can be done next in a session, as events; or why nothing can.
 fn moves(project: &Project, session: &Session<'_>, at: Millis) -> Result<Vec<Event>, String> {
     let state = session.state();
@@ -342,14 +356,7 @@ pub fn walk_all(
     audience: Audience,
     limits: WalkLimits,
 ) -> WalkReport {
-    let mut report = WalkReport {
-        walks: 0,
-        finished: 0,
-        cut: 0,
-        stuck: Vec::new(),
-        incomplete: false,
-        coverage: Coverage::of(project, tree),
-    };
+    let mut report = WalkReport::empty(project, tree);
     let Ok(session) = Session::start(project, tree, audience, 0) else {
         return report;
     };
@@ -460,14 +467,7 @@ pub fn walk_random(
     seed: u64,
     limits: WalkLimits,
 ) -> WalkReport {
-    let mut report = WalkReport {
-        walks: 0,
-        finished: 0,
-        cut: 0,
-        stuck: Vec::new(),
-        incomplete: false,
-        coverage: Coverage::of(project, tree),
-    };
+    let mut report = WalkReport::empty(project, tree);
     let mut rng = Rng::new(seed);
     for _ in 0..count {
         let Ok(mut session) = Session::start(project, tree, audience, 0) else {

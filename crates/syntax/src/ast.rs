@@ -154,6 +154,14 @@ pub enum ItemKind {
 }
 
 impl ItemKind {
+    /// Declarations that are one line and take nothing indented under them.
+    pub fn is_one_line(&self) -> bool {
+        matches!(
+            self,
+            ItemKind::TestsFor(_) | ItemKind::Use(_) | ItemKind::Field(_) | ItemKind::Flag(_)
+        )
+    }
+
     /// The keyword that starts this kind of block, for messages.
     pub fn keyword(&self) -> &'static str {
         match self {
@@ -331,6 +339,62 @@ pub enum StmtKind {
 }
 
 impl StmtKind {
+    /// `tags:`, `audience:`, `start:`...: what goes under a `tree` line.
+    pub fn is_tree_property(&self) -> bool {
+        matches!(
+            self,
+            StmtKind::Tags(_)
+                | StmtKind::Audience(_)
+                | StmtKind::Start(_)
+                | StmtKind::Version(_)
+                | StmtKind::Description(_)
+                | StmtKind::Escalation(_)
+        )
+    }
+
+    /// What any `node` or `feedback` block takes.
+    pub fn is_node_statement(&self) -> bool {
+        matches!(
+            self,
+            StmtKind::Say(_)
+                | StmtKind::Agent(_)
+                | StmtKind::Customer(_)
+                | StmtKind::Note(_)
+                | StmtKind::Ask(_)
+                | StmtKind::Set { .. }
+                | StmtKind::Option(_)
+                | StmtKind::Goto(_)
+                | StmtKind::If { .. }
+                | StmtKind::Else(_)
+                | StmtKind::End(_)
+                | StmtKind::Call { .. }
+                | StmtKind::Return
+        )
+    }
+
+    /// `rating` and `comment`: only in a `feedback` block.
+    pub fn is_feedback_question(&self) -> bool {
+        matches!(
+            self,
+            StmtKind::Rating { .. } | StmtKind::FeedbackComment { .. }
+        )
+    }
+
+    /// What a `test` block takes (`note` is also a node statement).
+    pub fn is_test_step(&self) -> bool {
+        matches!(
+            self,
+            StmtKind::As(_)
+                | StmtKind::Answer { .. }
+                | StmtKind::Choose(_)
+                | StmtKind::Back
+                | StmtKind::Skip(_)
+                | StmtKind::Escalate(_)
+                | StmtKind::Note(_)
+                | StmtKind::Expect(_)
+        )
+    }
+
     /// The keyword that starts this statement, for messages.
     pub fn keyword(&self) -> &'static str {
         match self {

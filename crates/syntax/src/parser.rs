@@ -245,12 +245,10 @@ impl FileBuilder {
         let leading: Vec<Trivia> = self.pending.drain(..).map(|p| p.trivia).collect();
         // Under a one-line declaration the line's own grammar is beside the point: the report
         // is that it should not be there at all (see `misplaced`).
-        let under_one_liner = self.current.as_ref().is_some_and(|item| {
-            matches!(
-                item.kind,
-                ItemKind::TestsFor(_) | ItemKind::Use(_) | ItemKind::Field(_) | ItemKind::Flag(_)
-            )
-        });
+        let under_one_liner = self
+            .current
+            .as_ref()
+            .is_some_and(|item| item.kind.is_one_line());
         let reported = self.diagnostics.len();
         let (kind, span, comment) = self.parse_line(
             content,
@@ -313,55 +311,17 @@ impl FileBuilder {
 /// Which statements each kind of block takes. Returns a diagnostic for a statement that does
 /// not belong; the statement is kept so that formatting loses nothing.
 fn misplaced(kind: &ItemKind, stmt: &Stmt) -> Option<Diagnostic> {
-    use StmtKind as S;
+    if matches!(stmt.kind, StmtKind::Error(_)) && !kind.is_one_line() {
+        return None;
+    }
     let allowed = match kind {
         ItemKind::Error(_) => return None,
-        ItemKind::Node(_) | ItemKind::Tree(_) | ItemKind::Test(_)
-            if matches!(stmt.kind, S::Error(_)) =>
-        {
-            return None;
-        }
-        ItemKind::Tree(_) => matches!(
-            stmt.kind,
-            S::Tags(_)
-                | S::Audience(_)
-                | S::Start(_)
-                | S::Version(_)
-                | S::Description(_)
-                | S::Escalation(_)
-        ),
+        ItemKind::Tree(_) => stmt.kind.is_tree_property(),
         ItemKind::Node(head) => {
-            let common = matches!(
-                stmt.kind,
-                S::Say(_)
-                    | S::Agent(_)
-                    | S::Customer(_)
-                    | S::Note(_)
-                    | S::Ask(_)
-                    | S::Set { .. }
-                    | S::Option(_)
-                    | S::Goto(_)
-                    | S::If { .. }
-                    | S::Else(_)
-                    | S::End(_)
-                    | S::Call { .. }
-                    | S::Return
-            );
-            common
-                || (head.kind == NodeKind::Feedback
-                    && matches!(stmt.kind, S::Rating { .. } | S::FeedbackComment { .. }))
+            stmt.kind.is_node_statement()
+                || (head.kind == NodeKind::Feedback && stmt.kind.is_feedback_question())
         }
-        ItemKind::Test(_) => matches!(
-            stmt.kind,
-            S::As(_)
-                | S::Answer { .. }
-                | S::Choose(_)
-                | S::Back
-                | S::Skip(_)
-                | S::Escalate(_)
-                | S::Note(_)
-                | S::Expect(_)
-        ),
+        ItemKind::Test(_) => stmt.kind.is_test_step(),
         ItemKind::TestsFor(_) | ItemKind::Use(_) | ItemKind::Field(_) | ItemKind::Flag(_) => {
             let keyword = kind.keyword();
             return Some(
@@ -380,32 +340,24 @@ fn misplaced(kind: &ItemKind, stmt: &Stmt) -> Option<Diagnostic> {
     if allowed {
         return None;
     }
-    let keyword = stmt.kind.keyword();
-    let block = kind.keyword();
-    let home = match stmt.kind {
-        S::Tags(_)
-        | S::Audience(_)
-        | S::Start(_)
-        | S::Version(_)
-        | S::Description(_)
-        | S::Escalation(_) => "it belongs under the `tree` line",
-        S::As(_)
-        | S::Answer { .. }
-        | S::Choose(_)
-        | S::Back
-        | S::Skip(_)
-        | S::Escalate(_)
-        | S::Expect(_) => "it is a test step and belongs in a `test` block",
-        S::Rating { .. } | S::FeedbackComment { .. } => {
-            "it collects feedback and belongs in a `feedback` block"
-        }
-        _ => "it belongs in a `node` block",
+    let home = if stmt.kind.is_tree_property() {
+        "it belongs under the `tree` line"
+    } else if stmt.kind.is_test_step() {
+        "it is a test step and belongs in a `test` block"
+    } else if stmt.kind.is_feedback_question() {
+        "it collects feedback and belongs in a `feedback` block"
+    } else {
+        "it belongs in a `node` block"
     };
     Some(
         Diagnostic::new(
             codes::MISPLACED_STATEMENT,
             stmt.span,
-            format!("`{keyword}` is not allowed in a `{block}` block"),
+            format!(
+                "`{}` is not allowed in a `{}` block",
+                stmt.kind.keyword(),
+                kind.keyword()
+            ),
         )
         .with_hint(home),
     )
