@@ -360,20 +360,34 @@ pub fn walk_all(
     let Ok(session) = Session::start(project, tree, audience, 0) else {
         return report;
     };
-    // Best-first rather than depth-first: the next state expanded is the one whose node has
-    // been expanded least often (the newest on ties). A walk stopped by its limit has then
+    // Best-first rather than depth-first: the next walk continued is the one whose next node
+    // has been expanded least often (the newest on ties). A walk stopped by its limit has then
     // spread over the whole tree instead of exhausting the first branch's combinations.
+    //
+    // Waiting walks are not kept as sessions (each holds a counter for every node of the
+    // project; thousands waiting on a large tree took gigabytes) nor as whole logs (they
+    // repeat their shared beginnings). Every event played is stored once, with a link to the
+    // event before it; a waiting walk is its last event, and its log is rebuilt by following
+    // the links when it is continued.
+    let mut steps: Vec<WalkStep> = vec![WalkStep {
+        before: None,
+        event: session.log()[0].clone(),
+        chosen: None,
+    }];
     let mut expansions = vec![0u32; project.node_count()];
-    let mut pending: Vec<Option<(Session<'_>, Vec<OptionId>)>> = vec![Some((session, Vec::new()))];
     let mut queue = BinaryHeap::from([(Reverse(0u32), 0usize)]);
-    while let Some((_, slot)) = queue.pop() {
-        let Some((session, chosen)) = pending[slot].take() else {
-            continue;
-        };
+    while let Some((_, last)) = queue.pop() {
         if report.walks >= limits.walks {
             report.incomplete = true;
             break;
         }
+        let (log, chosen) = replay_path(&steps, last);
+        let Ok(session) = Session::resume(project, log) else {
+            // An invented step the session refused: the walk ends without blaming the tree.
+            report.walks += 1;
+            report.cut += 1;
+            continue;
+        };
         let at = session.state().last_at + 1_000;
         let ended = session.state().ending.is_some();
         if ended || exceeded(&session, &limits) {
@@ -387,7 +401,8 @@ pub fn walk_all(
             report.coverage.add_options(chosen);
             continue;
         }
-        expansions[session.state().node.index()] += 1;
+        let node = session.state().node;
+        expansions[node.index()] += 1;
         match moves(project, &session, at) {
             Err(reason) => {
                 report.walks += 1;
@@ -397,27 +412,68 @@ pub fn walk_all(
             }
             Ok(events) => {
                 for event in events.into_iter().rev() {
-                    let mut next = session.clone();
-                    let node = next.state().node;
-                    let option = match &event {
+                    let chosen = match &event {
                         Event::Chose { option, .. } => Some(OptionId {
                             node,
                             index: *option,
                         }),
                         _ => None,
                     };
-                    if next.apply(event).is_ok() {
-                        let mut chosen = chosen.clone();
-                        chosen.extend(option);
-                        let priority = expansions[next.state().node.index()];
-                        queue.push((Reverse(priority), pending.len()));
-                        pending.push(Some((next, chosen)));
-                    }
+                    let priority = expansions[leads_to(project, &session, &event).index()];
+                    queue.push((Reverse(priority), steps.len()));
+                    steps.push(WalkStep {
+                        before: Some(last),
+                        event,
+                        chosen,
+                    });
                 }
             }
         }
     }
     report
+}
+
+/// One event of an exhaustive walk, linked to the one before it; walks that share a
+/// beginning share its steps.
+struct WalkStep {
+    before: Option<usize>,
+    event: Event,
+    chosen: Option<OptionId>,
+}
+
+/// The log that leads to a step, and the options chosen on the way.
+fn replay_path(steps: &[WalkStep], last: usize) -> (Vec<Event>, Vec<OptionId>) {
+    let mut log = Vec::new();
+    let mut chosen = Vec::new();
+    let mut current = Some(last);
+    while let Some(index) = current {
+        let step = &steps[index];
+        log.push(step.event.clone());
+        chosen.extend(step.chosen);
+        current = step.before;
+    }
+    log.reverse();
+    (log, chosen)
+}
+
+/// Where an event would take the call next, without playing it: the option's or continue's
+/// target, a sub-tree's start, or the same node for an answer. Good enough to prioritise.
+fn leads_to(project: &Project, session: &Session<'_>, event: &Event) -> NodeId {
+    let node = session.state().node;
+    match (&project.node(node).exit, event) {
+        (Exit::Options(options), Event::Chose { option, .. }) => options
+            .get(usize::from(*option))
+            .and_then(|o| o.target)
+            .unwrap_or(node),
+        (Exit::Continue(Some(target)), Event::Continued { .. }) => *target,
+        (
+            Exit::Call {
+                tree: Some(callee), ..
+            },
+            Event::Continued { .. },
+        ) => project.tree(*callee).start.unwrap_or(node),
+        _ => node,
+    }
 }
 
 fn push_stuck(stuck: &mut Vec<StuckWalk>, session: &Session<'_>, reason: String) {
