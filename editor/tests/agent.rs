@@ -1,0 +1,249 @@
+//! Agent mode driven through real interactions, headless: search and start a script, answer,
+//! click options and press number keys, go back, escalate, and resume after a crash.
+
+#![allow(
+    clippy::unwrap_used,
+    reason = "a test whose setup fails should fail loudly"
+)]
+
+use std::cell::Cell;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use calltree_editor::{CallStore, DesktopApp, MemoryStore, Screen};
+use calltree_engine::{Event, Project, SourceInput};
+use egui::Key;
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT as _, Queryable};
+
+const WARRANTY: &str = r#"tree warranty "Warranty check"
+  tags: devices, repairs
+  escalation: "Repairs desk"
+  start: ask_age
+
+field age: number "Age in months" required range 0..120
+
+node ask_age "Device age"
+  say "How old is the device?"
+  agent "The purchase date is on the order in the CRM."
+  ask age
+  option "Under warranty" -> covered when age < 12
+  option "Out of warranty" -> paid when age >= 12
+
+node covered "Covered"
+  say "Good news: the repair is covered."
+  end resolved code "W-OK"
+
+node paid "Paid repair"
+  say "The repair will be charged."
+  -> quote
+
+node quote "Quote"
+  say "Shall I send a quote?"
+  option "Yes, send a quote" -> sent
+  option "No thanks" -> declined
+
+node sent "Quote sent"
+  say "The quote is on its way."
+  end resolved code "W-QUOTE"
+
+node declined "Declined"
+  say "No problem."
+  end abandoned
+"#;
+
+fn project() -> Arc<Project> {
+    let trees = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../trees");
+    let mut inputs = vec![SourceInput::new("warranty.tree", WARRANTY)];
+    for name in ["printer_troubleshooting", "internet_down"] {
+        let text = std::fs::read_to_string(trees.join(format!("{name}.tree"))).unwrap();
+        inputs.push(SourceInput::new(format!("{name}.tree"), text));
+    }
+    let project = Project::load(inputs);
+    assert!(!project.has_errors());
+    Arc::new(project)
+}
+
+/// A clock that ticks a second per reading, so event times are predictable.
+fn clock() -> Box<dyn Fn() -> i64> {
+    let now = Rc::new(Cell::new(1_000_000i64));
+    Box::new(move || {
+        now.set(now.get() + 1_000);
+        now.get()
+    })
+}
+
+fn app(store: &MemoryStore) -> Harness<'static, DesktopApp> {
+    let app = DesktopApp::new(project(), Box::new(store.clone()), clock());
+    Harness::builder()
+        .with_size(egui::vec2(900.0, 700.0))
+        .build_ui_state(|ui, app: &mut DesktopApp| app.ui(ui), app)
+}
+
+/// Focuses the text box with this label and types into it, as a person would.
+fn type_into(harness: &mut Harness<'static, DesktopApp>, label: &str, text: &str) {
+    harness.get_by_label(label).focus();
+    harness.run();
+    harness.get_by_label(label).type_text(text);
+    harness.run();
+}
+
+fn start_warranty(harness: &mut Harness<'static, DesktopApp>) {
+    harness.get_by_label("Warranty check").click();
+    harness.run();
+}
+
+fn events(store: &MemoryStore) -> Vec<String> {
+    let id = store.call_ids().pop().unwrap();
+    store
+        .events(&id)
+        .iter()
+        .map(|e| {
+            e.to_json_line()
+                .split('"')
+                .nth(3)
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect()
+}
+
+#[test]
+fn typing_a_search_and_pressing_enter_starts_the_script() {
+    let store = MemoryStore::new();
+    let mut harness = app(&store);
+    harness.run();
+    harness.get_by_label("Search").type_text("printer");
+    harness.run();
+    harness.key_press(Key::Enter);
+    harness.run();
+    assert!(matches!(harness.state().agent.screen, Screen::Call(_)));
+    let call = store.call_ids().pop().unwrap();
+    assert!(
+        matches!(&store.events(&call)[0], Event::Started { tree, .. } if tree == "printer_troubleshooting")
+    );
+    harness.snapshot("agent_call_printer");
+}
+
+#[test]
+fn answers_options_and_number_keys_lead_to_a_summary_with_every_event_stored() {
+    let store = MemoryStore::new();
+    let mut harness = app(&store);
+    harness.run();
+    harness.snapshot("agent_picker");
+    start_warranty(&mut harness);
+    type_into(&mut harness, "Age in months *", "30");
+    harness.get_by_label("2  Out of warranty").click();
+    harness.run();
+    harness.get_by_label("Continue (Enter)").click();
+    harness.run();
+    // Number keys choose when no text box has the keyboard.
+    harness.key_press(Key::Num1);
+    harness.run();
+    harness.get_by_label("Copy summary");
+    assert!(
+        harness
+            .query_by_label("Outcome: resolved (code W-QUOTE)")
+            .is_some()
+    );
+    assert_eq!(
+        events(&store),
+        ["started", "answered", "chose", "continued", "chose"]
+    );
+    assert!(
+        store.unfinished().is_empty(),
+        "a finished call is not offered for resuming"
+    );
+    harness.snapshot("agent_summary");
+}
+
+#[test]
+fn a_refused_answer_is_shown_beside_the_field_and_nothing_moves() {
+    let store = MemoryStore::new();
+    let mut harness = app(&store);
+    harness.run();
+    start_warranty(&mut harness);
+    type_into(&mut harness, "Age in months *", "old");
+    harness.snapshot("agent_field_error");
+    assert!(
+        harness
+            .query_by_label_contains("\"old\" is not a number")
+            .is_some()
+    );
+    // A refused answer enables nothing.
+    assert!(
+        harness
+            .get_by_label("1  Under warranty")
+            .accesskit_node()
+            .is_disabled()
+    );
+    assert_eq!(events(&store), ["started"]);
+}
+
+#[test]
+fn back_returns_to_the_step_before() {
+    let store = MemoryStore::new();
+    let mut harness = app(&store);
+    harness.run();
+    start_warranty(&mut harness);
+    type_into(&mut harness, "Age in months *", "30");
+    harness.get_by_label("2  Out of warranty").click();
+    harness.run();
+    assert!(
+        harness
+            .query_by_label("The repair will be charged.")
+            .is_some()
+    );
+    harness.get_by_label("Back").click();
+    harness.run();
+    assert!(harness.query_by_label("How old is the device?").is_some());
+    assert_eq!(events(&store), ["started", "answered", "chose", "back"]);
+}
+
+#[test]
+fn escalating_asks_for_a_reason_and_ends_the_call() {
+    let store = MemoryStore::new();
+    let mut harness = app(&store);
+    harness.run();
+    start_warranty(&mut harness);
+    harness.get_by_label("Escalate").click();
+    harness.run();
+    type_into(&mut harness, "Why escalate?", "Customer wants a supervisor");
+    harness.get_by_label("OK").click();
+    harness.run();
+    assert!(
+        harness
+            .query_by_label("Outcome: escalated to Repairs desk")
+            .is_some()
+    );
+    let call = store.call_ids().pop().unwrap();
+    assert!(
+        matches!(store.events(&call).last(), Some(Event::Escalated { reason, .. }) if reason == "Customer wants a supervisor")
+    );
+}
+
+#[test]
+fn a_call_survives_a_crash_and_resumes_where_it_was() {
+    let store = MemoryStore::new();
+    {
+        let mut harness = app(&store);
+        harness.run();
+        start_warranty(&mut harness);
+        type_into(&mut harness, "Age in months *", "30");
+        harness.get_by_label("2  Out of warranty").click();
+        harness.run();
+        // The app goes away here without any goodbye: a crash.
+    }
+    let mut harness = app(&store);
+    harness.run();
+    harness
+        .get_by_label_contains("Resume: Warranty check")
+        .click();
+    harness.run();
+    assert!(
+        harness
+            .query_by_label("The repair will be charged.")
+            .is_some()
+    );
+    assert_eq!(events(&store), ["started", "answered", "chose"]);
+}
