@@ -93,6 +93,14 @@ fn start_warranty(harness: &mut Harness<'static, DesktopApp>) {
     harness.run();
 }
 
+/// Starts the warranty script and answers it as for a 30-month-old device: the paid repair.
+fn to_paid_repair(harness: &mut Harness<'static, DesktopApp>) {
+    start_warranty(harness);
+    type_into(harness, "Age in months *", "30");
+    harness.get_by_label("2  Out of warranty").click();
+    harness.run();
+}
+
 fn events(store: &MemoryStore) -> Vec<String> {
     let id = store.call_ids().pop().unwrap();
     store
@@ -131,10 +139,7 @@ fn answers_options_and_number_keys_lead_to_a_summary_with_every_event_stored() {
     let mut harness = app(&store);
     harness.run();
     harness.snapshot("agent_picker");
-    start_warranty(&mut harness);
-    type_into(&mut harness, "Age in months *", "30");
-    harness.get_by_label("2  Out of warranty").click();
-    harness.run();
+    to_paid_repair(&mut harness);
     harness.get_by_label("Continue (Enter)").click();
     harness.run();
     // Number keys choose when no text box has the keyboard.
@@ -185,10 +190,7 @@ fn back_returns_to_the_step_before() {
     let store = MemoryStore::new();
     let mut harness = app(&store);
     harness.run();
-    start_warranty(&mut harness);
-    type_into(&mut harness, "Age in months *", "30");
-    harness.get_by_label("2  Out of warranty").click();
-    harness.run();
+    to_paid_repair(&mut harness);
     assert!(
         harness
             .query_by_label("The repair will be charged.")
@@ -228,10 +230,7 @@ fn a_call_survives_a_crash_and_resumes_where_it_was() {
     {
         let mut harness = app(&store);
         harness.run();
-        start_warranty(&mut harness);
-        type_into(&mut harness, "Age in months *", "30");
-        harness.get_by_label("2  Out of warranty").click();
-        harness.run();
+        to_paid_repair(&mut harness);
         // The app goes away here without any goodbye: a crash.
     }
     let mut harness = app(&store);
