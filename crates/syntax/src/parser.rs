@@ -89,7 +89,8 @@ struct FileBuilder {
 impl FileBuilder {
     fn push_line(&mut self, line: Line<'_>) {
         let content = line.content();
-        if content.is_empty() {
+        // Any whitespace at all, a stray carriage return included, makes a blank line.
+        if content.trim().is_empty() {
             if !matches!(
                 self.pending.last(),
                 Some(Pending {

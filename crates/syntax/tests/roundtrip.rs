@@ -511,3 +511,19 @@ fn formatting_canonicalises_spacing_and_escapes() {
         "tree t \"T\"\n  start: a\n\nnode a\n  say \"a\\{b}\"\n  option \"x\" -> a customer-only when (1 < 2)\n  end resolved code \"X\"\n"
     );
 }
+
+#[test]
+fn a_line_of_a_carriage_return_and_spaces_is_blank() {
+    // Found by the mutation property in CI: "\r  " was an unreadable line whose text trimmed
+    // to nothing, so formatting wrote an empty line and was no longer a fixed point.
+    let source =
+        "\u{feff}tree bom \"Byte order mark\"\r\n  start: a\r\n\r  \nnode a\r\n  end resolved\r\n";
+    let (tree, diagnostics) = parse(source);
+    assert!(diagnostics.is_empty(), "{}", render(&diagnostics));
+    let once = format(&tree);
+    assert_eq!(
+        once,
+        "tree bom \"Byte order mark\"\n  start: a\n\nnode a\n  end resolved\n"
+    );
+    assert_eq!(format(&parse(&once).0), once);
+}
