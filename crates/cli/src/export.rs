@@ -276,17 +276,19 @@ pub fn mermaid(project: &Project, tree: TreeId) -> String {
             }
         }
     }
+    // Class names carry a prefix: some plain words (`call`, `click`, `end`) are Mermaid
+    // keywords and break the chart.
     let looks = [
-        ("start", Look::Start),
-        ("routing", Look::Routing),
-        ("call", Look::Call),
-        ("feedback", Look::Feedback),
-        ("subreturn", Look::Return),
-        ("resolved", Look::End(OutcomeKind::Resolved)),
-        ("escalated", Look::End(OutcomeKind::Escalated)),
-        ("callback", Look::End(OutcomeKind::Callback)),
-        ("transferred", Look::End(OutcomeKind::Transferred)),
-        ("abandoned", Look::End(OutcomeKind::Abandoned)),
+        ("is_start", Look::Start),
+        ("is_routing", Look::Routing),
+        ("is_call", Look::Call),
+        ("is_feedback", Look::Feedback),
+        ("is_return", Look::Return),
+        ("is_resolved", Look::End(OutcomeKind::Resolved)),
+        ("is_escalated", Look::End(OutcomeKind::Escalated)),
+        ("is_callback", Look::End(OutcomeKind::Callback)),
+        ("is_transferred", Look::End(OutcomeKind::Transferred)),
+        ("is_abandoned", Look::End(OutcomeKind::Abandoned)),
     ];
     for (name, look) in looks {
         let members: Vec<&str> = classes

@@ -512,6 +512,14 @@ fn the_dot_export_renders_with_graphviz_and_mermaid_names_every_node() {
     );
     assert!(text(&svg.stdout).contains("Modem lights"));
 
+    // A sub-tree call once produced `classDef call`, a Mermaid keyword that broke the chart.
+    let billing = trees
+        .join("billing_dispute.tree")
+        .to_string_lossy()
+        .into_owned();
+    let calls = text(&calltree(dir.path(), &["export", &billing, "--format", "mermaid"]).stdout);
+    assert!(calls.contains("classDef is_call") && !calls.contains("classDef call "));
+
     let mermaid = calltree(dir.path(), &["export", &file, "--format", "mermaid"]);
     let chart = text(&mermaid.stdout);
     assert!(chart.starts_with("flowchart TD\n"));
