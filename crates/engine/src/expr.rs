@@ -190,6 +190,20 @@ fn binary(op: BinaryOp, lhs: &Expr, rhs: &Expr, env: &impl Env) -> Value {
     }
 }
 
+/// A name that should be a node of the tree but is not: in a `->`, a `start:`, or a
+/// `visited(...)`. One diagnostic for all of them.
+pub(crate) fn unknown_node(name: &str, span: Span, nodes: &[&str]) -> Diagnostic {
+    let diagnostic = Diagnostic::new(
+        codes::UNKNOWN_TARGET,
+        span,
+        format!("there is no node called `{name}` in this tree"),
+    );
+    match syntax::nearest(name, nodes) {
+        Some(suggestion) => diagnostic.with_hint(format!("did you mean `{suggestion}`?")),
+        None => diagnostic.with_hint(format!("add a block `node {name}`")),
+    }
+}
+
 /// What the compiler needs to know to resolve names in one tree.
 pub(crate) struct Scope<'a> {
     /// The tree's own declarations: a tree reads only what it declares.
@@ -231,7 +245,7 @@ impl Scope<'_> {
         &mut self.diagnostics[last]
     }
 
-    fn unknown_variable(&mut self, name: &str, span: Span) {
+    pub(crate) fn unknown_variable(&mut self, name: &str, span: Span) {
         let names: Vec<&str> = self.variable_names.keys().map(String::as_str).collect();
         let suggestion = syntax::nearest(name, &names);
         let diagnostic = self.error(
@@ -429,15 +443,8 @@ impl Scope<'_> {
         }
         let Some(&node) = self.node_names.get(&arg.text) else {
             let names: Vec<&str> = self.node_names.keys().map(String::as_str).collect();
-            let suggestion = syntax::nearest(&arg.text, &names);
-            let diagnostic = self.error(
-                codes::UNKNOWN_TARGET,
-                arg.span,
-                format!("there is no node called `{}` in this tree", arg.text),
-            );
-            if let Some(s) = suggestion {
-                diagnostic.hints.push(format!("did you mean `{s}`?"));
-            }
+            self.diagnostics
+                .push(unknown_node(&arg.text, arg.span, &names));
             return None;
         };
         Some(if name == "visited" {

@@ -11,7 +11,7 @@ use calltree_syntax::{
 };
 
 use crate::codes;
-use crate::expr::Scope;
+use crate::expr::{Scope, unknown_node};
 use crate::model::{
     Assignment, ChoiceValue, Exit, FileId, Node, NodeId, NodeOption, Outcome, OutcomeKind, Route,
     Slot, Template, TemplatePart, TestCase, Tree, TreeId, Variable, VariableKind,
@@ -489,16 +489,7 @@ impl Lowered {
             .keys()
             .map(String::as_str)
             .collect();
-        let mut diagnostic = Diagnostic::new(
-            codes::UNKNOWN_TARGET,
-            name.span(),
-            format!("there is no node called `{}` in this tree", name.as_str()),
-        );
-        diagnostic = match syntax::nearest(name.as_str(), &names) {
-            Some(suggestion) => diagnostic.with_hint(format!("did you mean `{suggestion}`?")),
-            None => diagnostic.with_hint(format!("add a block `node {}`", name.as_str())),
-        };
-        diagnostics.push(diagnostic);
+        diagnostics.push(unknown_node(name.as_str(), name.span(), &names));
         None
     }
 
@@ -557,7 +548,7 @@ impl Lowered {
                 }
                 StmtKind::Set { var, value } => {
                     let Some(&index) = scope.variable_names.get(var.as_str()) else {
-                        unknown_variable(&mut scope, var);
+                        scope.unknown_variable(var.as_str(), var.span());
                         continue;
                     };
                     let (slot, ty) = (scope.variables[index].slot, scope.variables[index].ty);
@@ -967,27 +958,9 @@ impl ExitBuilder {
     }
 }
 
-fn unknown_variable(scope: &mut Scope<'_>, var: &syntax::VarName) {
-    let names: Vec<&str> = scope.variable_names.keys().map(String::as_str).collect();
-    let mut diagnostic = Diagnostic::new(
-        codes::UNKNOWN_VARIABLE,
-        var.span(),
-        format!("there is no field or flag called `{}`", var.as_str()),
-    );
-    diagnostic = match syntax::nearest(var.as_str(), &names) {
-        Some(s) => diagnostic.with_hint(format!("did you mean `{s}`?")),
-        None => diagnostic.with_hint(format!(
-            "declare it with `field {}: text` or `flag {}`",
-            var.as_str(),
-            var.as_str()
-        )),
-    };
-    scope.diagnostics.push(diagnostic);
-}
-
 fn askable(scope: &mut Scope<'_>, name: &syntax::VarName) -> Option<Slot> {
     let Some(&index) = scope.variable_names.get(name.as_str()) else {
-        unknown_variable(scope, name);
+        scope.unknown_variable(name.as_str(), name.span());
         return None;
     };
     let slot = scope.variables[index].slot;
@@ -1021,7 +994,7 @@ fn template(scope: &mut Scope<'_>, text: &syntax::Text) -> Template {
                     parts.push(TemplatePart::Var(scope.variables[index].slot, name.span()))
                 }
                 None => {
-                    unknown_variable(scope, name);
+                    scope.unknown_variable(name.as_str(), name.span());
                     parts.push(TemplatePart::Text(format!("{{{}}}", name.as_str())));
                 }
             },
