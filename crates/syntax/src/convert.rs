@@ -573,6 +573,9 @@ impl<'d> Convert<'d> {
                     [single] => self.expr(single),
                     [op, operand] => {
                         let operand = Box::new(self.expr(operand)?);
+                        // From the operator to the end of its operand: pest's span for the
+                        // rule also takes in the spaces before whatever follows.
+                        let span = self.span(op).cover(operand.span);
                         let kind = if op.as_rule() == Rule::op_not {
                             ExprKind::Not(operand)
                         } else {

@@ -527,3 +527,17 @@ fn a_line_of_a_carriage_return_and_spaces_is_blank() {
     );
     assert_eq!(format(&parse(&once).0), once);
 }
+
+#[test]
+fn a_not_expression_spans_exactly_its_text() {
+    // Found when drawing routes from their condition text: the span of `not checked` took in
+    // the space before `->`, so a caret under it was one column too long.
+    let source = "tree t \"T\"\n  start: a\n\nnode a\n  if not checked -> a\n  else -> a\n";
+    let (tree, diagnostics) = parse(source);
+    assert!(diagnostics.is_empty(), "{}", render(&diagnostics));
+    let (_, item) = tree.nodes().next().unwrap();
+    let calltree_syntax::StmtKind::If { condition, .. } = &item.body[0].kind else {
+        panic!("not a routing line");
+    };
+    assert_eq!(&source[condition.span.range()], "not checked");
+}
