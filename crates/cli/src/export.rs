@@ -133,13 +133,9 @@ fn edges(project: &Project, node: NodeId) -> Vec<(NodeId, String)> {
         }
         Exit::Continue(Some(target)) => out.push((*target, String::new())),
         Exit::Route { routes, otherwise } => {
-            let source = &project.file(project.node(node).file).text;
             for route in routes {
                 if let Some(target) = route.target {
-                    let condition = source.get(route.span.range()).unwrap_or("if").trim();
-                    let condition = condition.strip_prefix("if ").unwrap_or(condition);
-                    let condition = condition.split(" -> ").next().unwrap_or(condition);
-                    out.push((target, format!("if {condition}")));
+                    out.push((target, format!("if {}", route.condition_text)));
                 }
             }
             if let Some(Some(target)) = otherwise {

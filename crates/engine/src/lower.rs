@@ -629,8 +629,15 @@ impl Lowered {
                             .with_related(else_span, "the `else` is here"),
                         );
                     }
-                    let compiled = scope.condition(condition);
-                    exits.routes.push((compiled, target.clone(), stmt.span));
+                    exits.routes.push(PendingRoute {
+                        condition: scope.condition(condition),
+                        text: source
+                            .get(condition.span.range())
+                            .unwrap_or_default()
+                            .to_owned(),
+                        target: target.clone(),
+                        span: stmt.span,
+                    });
                 }
                 StmtKind::Else(target) => {
                     exits.record(ExitKind::Route, stmt.span, scope.diagnostics);
@@ -735,12 +742,15 @@ impl Lowered {
                 let routes = exits
                     .routes
                     .into_iter()
-                    .map(|(condition, target, span)| Route {
+                    .map(|route| Route {
                         // A condition that did not compile is reported already; the route
                         // stays (never taken) so its target is not also reported unreachable.
-                        condition: condition.unwrap_or(crate::expr::Expr::Const(Value::Unset)),
-                        target: resolve(&target),
-                        span,
+                        condition: route
+                            .condition
+                            .unwrap_or(crate::expr::Expr::Const(Value::Unset)),
+                        condition_text: route.text,
+                        target: resolve(&route.target),
+                        span: route.span,
                     })
                     .collect();
                 let otherwise = exits.otherwise.as_ref().map(&mut resolve);
@@ -912,6 +922,14 @@ impl ExitKind {
     }
 }
 
+/// An `if` line read, its target not yet resolved.
+struct PendingRoute {
+    condition: Option<crate::expr::Expr>,
+    text: String,
+    target: syntax::NodeName,
+    span: Span,
+}
+
 /// Collects a node's exit statements and reports a second, conflicting kind of exit.
 #[derive(Default)]
 struct ExitBuilder {
@@ -920,7 +938,7 @@ struct ExitBuilder {
     options: Vec<NodeOption>,
     option_targets: Vec<syntax::NodeName>,
     single_target: Option<syntax::NodeName>,
-    routes: Vec<(Option<crate::expr::Expr>, syntax::NodeName, Span)>,
+    routes: Vec<PendingRoute>,
     otherwise: Option<syntax::NodeName>,
     else_span: Option<Span>,
     outcome: Option<Outcome>,

@@ -195,6 +195,8 @@ impl NodeOption {
 #[derive(Debug, Clone)]
 pub struct Route {
     pub(crate) condition: Expr,
+    /// The condition as written, for drawings and reports.
+    pub condition_text: String,
     pub target: Option<NodeId>,
     pub span: Span,
 }
