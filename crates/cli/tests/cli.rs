@@ -335,10 +335,9 @@ fn paused_call() -> (tempfile::TempDir, PathBuf) {
     (dir, log)
 }
 
-#[test]
-fn run_resumes_a_paused_call_and_refuses_a_changed_tree() {
-    let (dir, log) = paused_call();
-    let second = calltree(
+/// Resumes the paused call with `second.txt`'s inputs.
+fn resume(dir: &tempfile::TempDir) -> Output {
+    calltree(
         dir.path(),
         &[
             "run",
@@ -348,7 +347,13 @@ fn run_resumes_a_paused_call_and_refuses_a_changed_tree() {
             "--answers",
             "second.txt",
         ],
-    );
+    )
+}
+
+#[test]
+fn run_resumes_a_paused_call_and_refuses_a_changed_tree() {
+    let (dir, log) = paused_call();
+    let second = resume(&dir);
     assert_eq!(second.status.code(), Some(0), "{}", text(&second.stderr));
     assert!(
         text(&second.stdout).contains("Outcome: callback"),
@@ -362,17 +367,7 @@ fn run_resumes_a_paused_call_and_refuses_a_changed_tree() {
         TESTED.replace("It's covered.", "It is covered."),
     )
     .unwrap();
-    let changed = calltree(
-        dir.path(),
-        &[
-            "run",
-            "warranty.tree",
-            "--resume",
-            "call.jsonl",
-            "--answers",
-            "second.txt",
-        ],
-    );
+    let changed = resume(&dir);
     assert_eq!(changed.status.code(), Some(2));
     assert!(
         text(&changed.stderr).contains("this call was started on another version of `warranty`"),
@@ -388,17 +383,7 @@ fn run_keeps_the_complete_events_of_a_log_cut_short() {
     broken.push_str("{\"event\":\"chose\",\"opt");
     std::fs::write(&log, broken).unwrap();
 
-    let resumed = calltree(
-        dir.path(),
-        &[
-            "run",
-            "warranty.tree",
-            "--resume",
-            "call.jsonl",
-            "--answers",
-            "second.txt",
-        ],
-    );
+    let resumed = resume(&dir);
     assert_eq!(resumed.status.code(), Some(0), "{}", text(&resumed.stderr));
     assert!(
         text(&resumed.stderr).contains("line 3: the line is cut short"),
@@ -574,17 +559,7 @@ fn run_refuses_a_log_damaged_in_the_middle_and_leaves_it_untouched() {
     let damaged = format!("{}\nnot json at all\n{}\n", lines[0], lines[1]);
     std::fs::write(&log, &damaged).unwrap();
 
-    let resumed = calltree(
-        dir.path(),
-        &[
-            "run",
-            "warranty.tree",
-            "--resume",
-            "call.jsonl",
-            "--answers",
-            "second.txt",
-        ],
-    );
+    let resumed = resume(&dir);
     assert_eq!(resumed.status.code(), Some(2));
     assert!(
         text(&resumed.stderr).contains("is damaged in the middle (line 2: not a call event"),
