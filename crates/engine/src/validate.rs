@@ -182,11 +182,18 @@ fn check_traps(project: &Project, reachable: &[bool], finishes: &[bool], out: &m
             Diagnostic::new(
                 codes::TRAP,
                 first.span,
-                format!(
-                    "a call that reaches `{}` can never finish: {} only lead to each other",
-                    first.name,
-                    names(project, &members)
-                ),
+                if members.len() == 1 {
+                    format!(
+                        "a call that reaches `{}` can never finish: it only leads back to itself",
+                        first.name
+                    )
+                } else {
+                    format!(
+                        "a call that reaches `{}` can never finish: {} only lead to each other",
+                        first.name,
+                        names(project, &members)
+                    )
+                },
             )
             .with_hint("add an option or route from this loop to a node that ends the call"),
         ));
@@ -209,10 +216,14 @@ fn check_routing_loops(project: &Project, out: &mut Found) {
             Diagnostic::new(
                 codes::ROUTING_LOOP,
                 first.span,
-                format!(
-                    "{} route to each other without asking anything, so a call could go round for ever",
-                    names(project, &members)
-                ),
+                if members.len() == 1 {
+                    format!("`{}` routes to itself without asking anything, so a call could go round for ever", first.name)
+                } else {
+                    format!(
+                        "{} route to each other without asking anything, so a call could go round for ever",
+                        names(project, &members)
+                    )
+                },
             )
             .with_hint("put a node with a question or a continue inside the loop"),
         ));

@@ -73,3 +73,27 @@ fn the_first_else_of_a_routing_counts() {
             .unwrap();
     assert_eq!(session.view().node, "first");
 }
+
+#[test]
+fn a_node_that_loops_to_itself_is_described_as_one_node() {
+    // Read "`a` only lead to each other" and "`a` route to each other" before.
+    let project = Project::single(
+        "t.tree",
+        "tree t \"T\"\n  start: a\n\nflag checked\n\nnode a\n  if checked -> a\n  else -> a\n",
+    );
+    let reported = codes(&project);
+    assert!(
+        reported.contains(
+            &"E206 a call that reaches `a` can never finish: it only leads back to itself"
+                .to_owned()
+        ),
+        "{reported:?}"
+    );
+    assert!(
+        reported.contains(
+            &"E224 `a` routes to itself without asking anything, so a call could go round for ever"
+                .to_owned()
+        ),
+        "{reported:?}"
+    );
+}
