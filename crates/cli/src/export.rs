@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context as _, Result, bail};
-use calltree_engine::{Exit, NodeId, NodeKind, OutcomeKind, Project, SourceInput, TreeId};
+use calltree_engine::{Look, NodeId, Project, SourceInput, TreeId};
 use calltree_syntax::interchange::{self, Document};
 use calltree_syntax::{LineIndex, format, parse};
 use clap::ValueEnum;
@@ -72,108 +72,6 @@ pub fn export(file: &Path, format_: ExportFormat, tree: Option<&str>) -> Result<
     Ok(ExitCode::SUCCESS)
 }
 
-/// How a node is drawn: its kind, and for endings the outcome.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Look {
-    Step,
-    Start,
-    Routing,
-    Call,
-    Feedback,
-    Return,
-    End(OutcomeKind),
-}
-
-fn look(project: &Project, tree: TreeId, node: NodeId) -> Look {
-    let data = project.node(node);
-    match &data.exit {
-        Exit::End(outcome) => Look::End(outcome.kind),
-        Exit::Return => Look::Return,
-        Exit::Route { .. } => Look::Routing,
-        Exit::Call { .. } => Look::Call,
-        _ if project.tree(tree).start == Some(node) => Look::Start,
-        _ if data.kind == NodeKind::Feedback => Look::Feedback,
-        _ => Look::Step,
-    }
-}
-
-/// Fill colours by kind and outcome, chosen to be told apart in print and on screen.
-fn colour(look: Look) -> &'static str {
-    match look {
-        Look::Step => "#ffffff",
-        Look::Start => "#dbe8fb",
-        Look::Routing => "#fff4cc",
-        Look::Call | Look::Return => "#ece3f7",
-        Look::Feedback => "#e3f4f4",
-        Look::End(OutcomeKind::Resolved) => "#d3f0d9",
-        Look::End(OutcomeKind::Escalated) => "#ffe0c2",
-        Look::End(OutcomeKind::Callback) => "#d6e9ff",
-        Look::End(OutcomeKind::Transferred) => "#eadcf5",
-        Look::End(OutcomeKind::Abandoned) => "#e2e2e2",
-    }
-}
-
-/// Every edge of a node: where it goes and what it is labelled with.
-fn edges(project: &Project, node: NodeId) -> Vec<(NodeId, String)> {
-    let mut out = Vec::new();
-    match &project.node(node).exit {
-        Exit::Options(options) => {
-            for option in options {
-                if let Some(target) = option.target {
-                    let mut label = option.label.source.clone();
-                    if let Some(only) = option.only {
-                        let _ = write!(label, " ({}-only)", only.name());
-                    }
-                    if let Some(guard) = &option.guard_text {
-                        let _ = write!(label, "\nwhen {guard}");
-                    }
-                    out.push((target, label));
-                }
-            }
-        }
-        Exit::Continue(Some(target)) => out.push((*target, String::new())),
-        Exit::Route { routes, otherwise } => {
-            for route in routes {
-                if let Some(target) = route.target {
-                    out.push((target, format!("if {}", route.condition_text)));
-                }
-            }
-            if let Some(Some(target)) = otherwise {
-                out.push((*target, "else".to_owned()));
-            }
-        }
-        Exit::Call {
-            then: Some(target), ..
-        } => out.push((*target, "after the call".to_owned())),
-        _ => {}
-    }
-    out
-}
-
-fn node_label(project: &Project, node: NodeId) -> String {
-    let data = project.node(node);
-    let mut label = data.shown_title().to_owned();
-    match &data.exit {
-        Exit::End(outcome) => {
-            let _ = write!(label, "\nend {}", outcome.kind.name());
-            if let Some(to) = &outcome.to {
-                let _ = write!(label, " to {to}");
-            }
-            if let Some(code) = &outcome.code {
-                let _ = write!(label, " [{code}]");
-            }
-        }
-        Exit::Call {
-            tree: Some(callee), ..
-        } => {
-            let _ = write!(label, "\ncall {}", project.tree(*callee).name);
-        }
-        Exit::Return => label.push_str("\nreturn"),
-        _ => {}
-    }
-    label
-}
-
 fn dot_escape(text: &str) -> String {
     text.replace('\\', "\\\\")
         .replace('"', "\\\"")
@@ -195,7 +93,7 @@ pub fn dot(project: &Project, tree: TreeId) -> String {
     );
     out.push_str("  edge [fontname=\"Helvetica\", fontsize=9];\n");
     for &node in &data.nodes {
-        let look = look(project, tree, node);
+        let look = project.look(tree, node);
         let shape = match look {
             Look::Routing => ", shape=diamond, style=filled",
             Look::End(_) | Look::Return => ", shape=box, style=\"filled,bold\"",
@@ -206,12 +104,12 @@ pub fn dot(project: &Project, tree: TreeId) -> String {
             out,
             "  \"{}\" [label=\"{}\", fillcolor=\"{}\"{shape}];",
             dot_escape(&project.node(node).name),
-            dot_escape(&node_label(project, node)),
-            colour(look)
+            dot_escape(&project.caption(node)),
+            look.fill_hex()
         );
     }
     for &node in &data.nodes {
-        for (target, label) in edges(project, node) {
+        for (target, label) in project.labelled_edges(node) {
             let _ = write!(
                 out,
                 "  \"{}\" -> \"{}\"",
@@ -247,8 +145,8 @@ pub fn mermaid(project: &Project, tree: TreeId) -> String {
     let _ = writeln!(out, "  %% {} ({})", data.title, data.name);
     let mut classes: Vec<(String, Look)> = Vec::new();
     for &node in &data.nodes {
-        let look = look(project, tree, node);
-        let label = mermaid_escape(&node_label(project, node));
+        let look = project.look(tree, node);
+        let label = mermaid_escape(&project.caption(node));
         let shape = match look {
             Look::Routing => format!("{{\"{label}\"}}"),
             Look::End(_) | Look::Return => format!("([\"{label}\"])"),
@@ -258,7 +156,7 @@ pub fn mermaid(project: &Project, tree: TreeId) -> String {
         classes.push((id(node), look));
     }
     for &node in &data.nodes {
-        for (target, label) in edges(project, node) {
+        for (target, label) in project.labelled_edges(node) {
             if label.is_empty() {
                 let _ = writeln!(out, "  {} --> {}", id(node), id(target));
             } else {
@@ -274,27 +172,18 @@ pub fn mermaid(project: &Project, tree: TreeId) -> String {
     }
     // Class names carry a prefix: some plain words (`call`, `click`, `end`) are Mermaid
     // keywords and break the chart.
-    let looks = [
-        ("is_start", Look::Start),
-        ("is_routing", Look::Routing),
-        ("is_call", Look::Call),
-        ("is_feedback", Look::Feedback),
-        ("is_return", Look::Return),
-        ("is_resolved", Look::End(OutcomeKind::Resolved)),
-        ("is_escalated", Look::End(OutcomeKind::Escalated)),
-        ("is_callback", Look::End(OutcomeKind::Callback)),
-        ("is_transferred", Look::End(OutcomeKind::Transferred)),
-        ("is_abandoned", Look::End(OutcomeKind::Abandoned)),
-    ];
-    for (name, look) in looks {
+    for (look, name) in Look::ALL {
+        if look == Look::Step {
+            continue;
+        }
         let members: Vec<&str> = classes
             .iter()
             .filter(|(_, l)| *l == look)
             .map(|(id, _)| id.as_str())
             .collect();
         if !members.is_empty() {
-            let _ = writeln!(out, "  classDef {name} fill:{}", colour(look));
-            let _ = writeln!(out, "  class {} {name}", members.join(","));
+            let _ = writeln!(out, "  classDef is_{name} fill:{}", look.fill_hex());
+            let _ = writeln!(out, "  class {} is_{name}", members.join(","));
         }
     }
     out

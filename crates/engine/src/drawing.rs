@@ -1,0 +1,147 @@
+//! What a tree looks like drawn: each node's look (kind and outcome), its caption and its
+//! labelled edges. The exports (DOT, Mermaid) and the desktop graph view draw from here, so a
+//! tree looks the same on paper as on screen.
+
+use std::fmt::Write as _;
+
+use crate::model::{Exit, NodeId, NodeKind, OutcomeKind, TreeId};
+use crate::project::Project;
+
+/// How a node is drawn: its kind, and for endings the outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Look {
+    Step,
+    Start,
+    Routing,
+    Call,
+    Feedback,
+    Return,
+    End(OutcomeKind),
+}
+
+impl Look {
+    /// Every look, with a short name for legends and style classes.
+    pub const ALL: [(Look, &'static str); 11] = [
+        (Look::Step, "step"),
+        (Look::Start, "start"),
+        (Look::Routing, "routing"),
+        (Look::Call, "call"),
+        (Look::Feedback, "feedback"),
+        (Look::Return, "return"),
+        (Look::End(OutcomeKind::Resolved), "resolved"),
+        (Look::End(OutcomeKind::Escalated), "escalated"),
+        (Look::End(OutcomeKind::Callback), "callback"),
+        (Look::End(OutcomeKind::Transferred), "transferred"),
+        (Look::End(OutcomeKind::Abandoned), "abandoned"),
+    ];
+
+    pub fn name(self) -> &'static str {
+        Look::ALL
+            .iter()
+            .find(|(look, _)| *look == self)
+            .map_or("step", |(_, name)| name)
+    }
+
+    /// The fill colour (red, green, blue), light enough for dark text, chosen so that the
+    /// kinds and outcomes can be told apart in print and on screen.
+    pub fn fill(self) -> [u8; 3] {
+        match self {
+            Look::Step => [0xff, 0xff, 0xff],
+            Look::Start => [0xdb, 0xe8, 0xfb],
+            Look::Routing => [0xff, 0xf4, 0xcc],
+            Look::Call | Look::Return => [0xec, 0xe3, 0xf7],
+            Look::Feedback => [0xe3, 0xf4, 0xf4],
+            Look::End(OutcomeKind::Resolved) => [0xd3, 0xf0, 0xd9],
+            Look::End(OutcomeKind::Escalated) => [0xff, 0xe0, 0xc2],
+            Look::End(OutcomeKind::Callback) => [0xd6, 0xe9, 0xff],
+            Look::End(OutcomeKind::Transferred) => [0xea, 0xdc, 0xf5],
+            Look::End(OutcomeKind::Abandoned) => [0xe2, 0xe2, 0xe2],
+        }
+    }
+
+    /// The fill as `#rrggbb`.
+    pub fn fill_hex(self) -> String {
+        let [r, g, b] = self.fill();
+        format!("#{r:02x}{g:02x}{b:02x}")
+    }
+}
+
+impl Project {
+    /// How a node of a tree is drawn.
+    pub fn look(&self, tree: TreeId, node: NodeId) -> Look {
+        let data = self.node(node);
+        match &data.exit {
+            Exit::End(outcome) => Look::End(outcome.kind),
+            Exit::Return => Look::Return,
+            Exit::Route { .. } => Look::Routing,
+            Exit::Call { .. } => Look::Call,
+            _ if self.tree(tree).start == Some(node) => Look::Start,
+            _ if data.kind == NodeKind::Feedback => Look::Feedback,
+            _ => Look::Step,
+        }
+    }
+
+    /// Every edge out of a node: where it goes and its label (the option's text with its
+    /// audience and condition, a route's condition, `else`...). A plain continue has none.
+    pub fn labelled_edges(&self, node: NodeId) -> Vec<(NodeId, String)> {
+        let mut out = Vec::new();
+        match &self.node(node).exit {
+            Exit::Options(options) => {
+                for option in options {
+                    if let Some(target) = option.target {
+                        let mut label = option.label.source.clone();
+                        if let Some(only) = option.only {
+                            let _ = write!(label, " ({}-only)", only.name());
+                        }
+                        if let Some(guard) = &option.guard_text {
+                            let _ = write!(label, "\nwhen {guard}");
+                        }
+                        out.push((target, label));
+                    }
+                }
+            }
+            Exit::Continue(Some(target)) => out.push((*target, String::new())),
+            Exit::Route { routes, otherwise } => {
+                for route in routes {
+                    if let Some(target) = route.target {
+                        out.push((target, format!("if {}", route.condition_text)));
+                    }
+                }
+                if let Some(Some(target)) = otherwise {
+                    out.push((*target, "else".to_owned()));
+                }
+            }
+            Exit::Call {
+                then: Some(target), ..
+            } => out.push((*target, "after the call".to_owned())),
+            _ => {}
+        }
+        out
+    }
+
+    /// A node's caption: its title, then for endings the outcome, team and code, for calls
+    /// the tree called, each on its own line.
+    pub fn caption(&self, node: NodeId) -> String {
+        let data = self.node(node);
+        let mut label = data.shown_title().to_owned();
+        match &data.exit {
+            Exit::End(outcome) => {
+                let _ = write!(label, "\nend {}", outcome.kind.name());
+                if let Some(to) = &outcome.to {
+                    let _ = write!(label, " to {to}");
+                }
+                if let Some(code) = &outcome.code {
+                    let _ = write!(label, " [{code}]");
+                }
+            }
+            Exit::Call {
+                tree: Some(callee), ..
+            } => {
+                let _ = write!(label, "\ncall {}", self.tree(*callee).name);
+            }
+            Exit::Return => label.push_str("\nreturn"),
+            _ => {}
+        }
+        label
+    }
+}
