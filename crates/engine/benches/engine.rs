@@ -1,5 +1,6 @@
 //! Engine benchmarks on generated trees: loading (parse + every check), re-checking after an
-//! edit, stepping a call, and rebuilding a call from its log. Run with
+//! edit, colouring the text for the editor, stepping a call, and rebuilding a call from its
+//! log. Run with
 //! `cargo bench -p calltree-engine`; the method and figures are in docs/performance.md.
 
 #![allow(
@@ -33,6 +34,14 @@ fn recheck(c: &mut Criterion) {
     let edited = generate::edited(&text);
     c.bench_function("recheck_1000_nodes_after_one_line_edit", |b| {
         b.iter(|| black_box(Project::single("generated.tree", edited.as_str())))
+    });
+}
+
+/// Colouring a 1,000-node file, which the desktop editor does on every edit.
+fn highlight(c: &mut Criterion) {
+    let text = generate::tree_text(1_000, 10);
+    c.bench_function("highlight_1000_nodes", |b| {
+        b.iter(|| black_box(calltree_syntax::highlight(text.as_str())))
     });
 }
 
@@ -78,5 +87,5 @@ fn replay(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, load, recheck, stepping, replay);
+criterion_group!(benches, load, recheck, highlight, stepping, replay);
 criterion_main!(benches);

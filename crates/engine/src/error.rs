@@ -1,7 +1,8 @@
-//! Operational errors: a step a session cannot take, or a log that cannot be resumed.
+//! Operational errors: a step a session cannot take, a log that cannot be resumed, or a rename
+//! that cannot be done safely.
 //!
-//! Problems in a tree are diagnostics, never these. These say why one event was refused; the
-//! session is unchanged when one is returned.
+//! Problems in a tree are diagnostics, never these. These say why one event or one edit was
+//! refused; the session, or the files, are unchanged when one is returned.
 
 use thiserror::Error;
 
@@ -44,4 +45,26 @@ pub enum EngineError {
     NothingToUndo,
     #[error("this step cannot be left: {0}")]
     Stuck(String),
+
+    // Renaming a node (see `rename_node`). `file` is a position in the list of files given.
+    #[error(
+        "`{name}` cannot be a node name: use letters, digits and underscores, start with a \
+         letter, and avoid `and`, `or`, `not`, `yes`, `no`, `true` and `false`"
+    )]
+    InvalidNodeName { name: String },
+    #[error("tree `{tree}` has no node called `{name}`")]
+    UnknownNode { tree: String, name: String },
+    #[error("tree `{tree}` already has a node called `{name}`; choose another name")]
+    NodeExists { tree: String, name: String },
+    #[error(
+        "line {line} of a file of tree `{tree}` cannot be read, and it might mention the node; \
+         fix the errors in that file before renaming"
+    )]
+    RenameBlockedBySyntax {
+        tree: String,
+        file: usize,
+        line: u32,
+    },
+    #[error("renaming would leave line {line} of a file unreadable, so nothing was changed")]
+    RenameWouldBreak { file: usize, line: u32 },
 }

@@ -224,6 +224,12 @@ enum Operand {
 
 const FUNCTIONS: &str = "`visited(node)`, `count(node)` and `answered(field)`";
 
+/// Whether a function of conditions takes a node name (`visited(x)`, `count(x)`) rather than a
+/// field name (`answered(x)`). Renaming a node relies on this to find every reference.
+pub(crate) fn takes_node(func: &str) -> bool {
+    matches!(func, "visited" | "count")
+}
+
 impl Scope<'_> {
     fn quote(&self, span: Span) -> String {
         let text = self.source.get(span.range()).unwrap_or("this value").trim();
@@ -422,7 +428,7 @@ impl Scope<'_> {
                 },
             ] => ident,
             _ => {
-                let what = if name == "answered" { "field" } else { "node" };
+                let what = if takes_node(name) { "node" } else { "field" };
                 self.error(
                     codes::UNKNOWN_FUNCTION,
                     span,
@@ -431,7 +437,7 @@ impl Scope<'_> {
                 return None;
             }
         };
-        if name == "answered" {
+        if !takes_node(name) {
             let Some(&index) = self.variable_names.get(&arg.text) else {
                 self.unknown_variable(&arg.text, arg.span);
                 return None;

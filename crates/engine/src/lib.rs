@@ -5,12 +5,14 @@
 //! unseeded random number: hosts pass text and timestamps in and store events out.
 
 pub mod codes;
+mod drawing;
 mod error;
 mod expr;
 mod flow;
 mod lower;
 mod model;
 mod project;
+mod rename;
 mod session;
 mod testing;
 mod validate;
@@ -18,6 +20,7 @@ mod value;
 mod view;
 mod walk;
 
+pub use drawing::Look;
 pub use error::EngineError;
 pub use lower::ProjectFile;
 pub use model::{
@@ -25,6 +28,7 @@ pub use model::{
     OutcomeKind, Route, Slot, Template, TestCase, Tree, TreeId, Variable, VariableKind,
 };
 pub use project::{Project, SourceInput};
+pub use rename::rename_node;
 pub use session::{
     Ending, Event, Frame, LogError, Millis, Note, Session, Skip, State, Visit, parse_log,
 };

@@ -12,6 +12,7 @@ mod diagnostic;
 mod expected;
 mod format;
 mod grammar;
+mod highlight;
 pub mod interchange;
 mod parser;
 mod span;
@@ -20,6 +21,7 @@ pub use ast::*;
 pub use diagnostic::{Code, Diagnostic, Related, Severity};
 pub use expected::nearest;
 pub use format::{format, format_behaviour};
+pub use highlight::{Token, TokenKind, highlight};
 pub use parser::parse;
 pub use span::{LineCol, LineIndex, Span};
 
