@@ -6,6 +6,7 @@
 //! the log. What the screen shows has always been saved first.
 
 use std::collections::HashMap;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use calltree_engine::{Event, Exit, InputKind, Project, Session, TextRole, TreeId, View};
@@ -49,7 +50,7 @@ pub struct Call {
 }
 
 /// Milliseconds since the Unix epoch; the host's clock, passed into every event.
-pub type Clock = Box<dyn Fn() -> i64>;
+pub type Clock = Rc<dyn Fn() -> i64>;
 
 pub struct Agent {
     pub project: Arc<Project>,
@@ -135,6 +136,7 @@ impl Agent {
         };
         let mut start: Option<TreeId> = None;
         let mut resume: Option<(CallId, Vec<Event>)> = None;
+        let mut set_aside: Option<CallId> = None;
 
         ui.heading("Start a call");
         if let Some(notice) = &self.notice {
@@ -186,12 +188,23 @@ impl Agent {
                         .map_or_else(|| tree.clone(), |t| project.tree(t).title.clone()),
                     _ => id.clone(),
                 };
-                if ui
-                    .button(format!("Resume: {title} ({} steps)", log.len()))
-                    .clicked()
-                {
-                    resume = Some((id.clone(), log.clone()));
-                }
+                ui.horizontal(|ui| {
+                    if ui
+                        .button(format!("Resume: {title} ({} steps)", log.len()))
+                        .clicked()
+                    {
+                        resume = Some((id.clone(), log.clone()));
+                    }
+                    if ui
+                        .small_button(format!("Set aside: {title}"))
+                        .on_hover_text(
+                            "stop offering this call; its log is kept with the finished calls",
+                        )
+                        .clicked()
+                    {
+                        set_aside = Some(id.clone());
+                    }
+                });
             }
         }
 
@@ -222,11 +235,14 @@ impl Agent {
         if let Some((id, log)) = resume {
             self.notice = self.resume(id, log).err();
         }
+        if let Some(id) = set_aside {
+            self.notice = store.finish(&id).err().map(|e| e.to_string());
+        }
     }
 }
 
 impl Call {
-    fn new(id: CallId, log: Vec<Event>) -> Self {
+    pub(crate) fn new(id: CallId, log: Vec<Event>) -> Self {
         Call {
             id,
             log,
@@ -239,7 +255,7 @@ impl Call {
 }
 
 #[derive(PartialEq, Eq)]
-enum CallOutcome {
+pub(crate) enum CallOutcome {
     Stay,
     Close,
 }
@@ -298,7 +314,7 @@ fn save_answers(
     ok
 }
 
-fn call_ui(
+pub(crate) fn call_ui(
     ui: &mut egui::Ui,
     project: &Project,
     call: &mut Call,

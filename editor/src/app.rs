@@ -1,44 +1,154 @@
 //! The whole app as one view: what the binary shows in its window and tests drive headless.
+//! A bar at the top switches between author mode and agent mode and holds the settings.
 
 use std::sync::Arc;
 
 use calltree_engine::Project;
+use egui::{Key, KeyboardShortcut, Modifiers, RichText};
 
-use crate::agent::{Agent, Clock};
+use crate::agent::{Agent, Clock, Screen};
+use crate::author::{Author, TreeFolder};
+use crate::error::EditorError;
+use crate::settings::{Mode, Settings, TEXT_SCALES, Theme};
 use crate::store::CallStore;
 
 pub struct DesktopApp {
+    pub author: Author,
     pub agent: Agent,
     pub store: Box<dyn CallStore>,
-    /// Problems loading the trees, shown once at the top.
-    pub load_problems: usize,
+    pub settings: Settings,
+    /// Set when a setting changed, for the binary to store them.
+    pub settings_changed: bool,
+}
+
+/// Agents run what is saved, never a half-typed edit.
+fn saved_project(author: &Author) -> Project {
+    Project::load(author.documents.saved_inputs())
 }
 
 impl DesktopApp {
-    pub fn new(project: Arc<Project>, store: Box<dyn CallStore>, clock: Clock) -> Self {
-        let load_problems = project
-            .all_diagnostics()
-            .filter(|(_, d)| d.is_error())
-            .count();
-        DesktopApp {
-            agent: Agent::new(project, clock),
+    pub fn new(
+        folder: Box<dyn TreeFolder>,
+        store: Box<dyn CallStore>,
+        clock: Clock,
+        settings: Settings,
+    ) -> Result<Self, EditorError> {
+        let author = Author::new(folder, Clock::clone(&clock))?;
+        let agent = Agent::new(Arc::new(saved_project(&author)), clock);
+        Ok(DesktopApp {
+            author,
+            agent,
             store,
-            load_problems,
+            settings,
+            settings_changed: false,
+        })
+    }
+
+    /// Switches mode; agents get the newest saved trees when no call is on screen.
+    pub fn set_mode(&mut self, mode: Mode) {
+        if self.settings.mode != mode {
+            self.settings.mode = mode;
+            self.settings_changed = true;
+        }
+        if mode == Mode::Agent && matches!(self.agent.screen, Screen::Picker(_)) {
+            let saved = self.author.documents.saved_inputs();
+            let project = &self.agent.project;
+            let same = saved.len() == project.files().count()
+                && saved
+                    .iter()
+                    .zip(project.files())
+                    .all(|(input, (_, file))| input.name == file.name && input.text == file.text);
+            if !same {
+                self.agent.project = Arc::new(saved_project(&self.author));
+            }
         }
     }
 
     pub fn ui(&mut self, ui: &mut egui::Ui) {
-        if self.load_problems > 0 {
-            let problems = self.load_problems;
-            egui::Panel::top("load_problems").show(ui, |ui| {
-                ui.colored_label(
-                    ui.visuals().warn_fg_color,
-                    format!(
-                        "{problems} problem(s) in the trees: run `calltree check` on the folder; scripts with errors may not run"
-                    ),
-                );
-            });
+        self.settings.apply(ui.ctx());
+        if ui.input_mut(|i| i.consume_shortcut(&KeyboardShortcut::new(Modifiers::COMMAND, Key::M)))
+        {
+            let other = match self.settings.mode {
+                Mode::Author => Mode::Agent,
+                Mode::Agent => Mode::Author,
+            };
+            self.set_mode(other);
         }
-        self.agent.ui(ui, self.store.as_mut());
+        let zoom = ui.ctx().zoom_factor();
+        if (zoom - self.settings.text_scale).abs() > 0.001 {
+            // Ctrl+plus and Ctrl+minus change egui's zoom directly; remember what they chose.
+            self.settings.text_scale = zoom.clamp(TEXT_SCALES.0, TEXT_SCALES.1);
+            self.settings_changed = true;
+        }
+        egui::Panel::top("app_bar").show(ui, |ui| {
+            ui.horizontal(|ui| {
+                ui.label(RichText::new("calltree").strong());
+                ui.separator();
+                for (mode, label, hint) in [
+                    (
+                        Mode::Author,
+                        "Author",
+                        "write and test trees (Ctrl+M switches)",
+                    ),
+                    (Mode::Agent, "Agent", "take calls (Ctrl+M switches)"),
+                ] {
+                    if ui
+                        .selectable_label(self.settings.mode == mode, label)
+                        .on_hover_text(hint)
+                        .clicked()
+                    {
+                        self.set_mode(mode);
+                    }
+                }
+                ui.separator();
+                ui.menu_button("View", |ui| {
+                    ui.label("Theme");
+                    for (theme, label) in [
+                        (Theme::System, "Like the system"),
+                        (Theme::Light, "Light"),
+                        (Theme::Dark, "Dark"),
+                    ] {
+                        if ui.radio(self.settings.theme == theme, label).clicked() {
+                            self.settings.theme = theme;
+                            self.settings_changed = true;
+                        }
+                    }
+                    ui.separator();
+                    ui.label("Text size (Ctrl+plus, Ctrl+minus)");
+                    let mut scale = self.settings.text_scale;
+                    let slider = ui.add(
+                        egui::Slider::new(&mut scale, TEXT_SCALES.0..=TEXT_SCALES.1)
+                            .step_by(0.1)
+                            .custom_formatter(|v, _| format!("{:.0}%", v * 100.0)),
+                    );
+                    if slider.drag_stopped() || (slider.changed() && !slider.dragged()) {
+                        self.settings.text_scale = scale;
+                        self.settings_changed = true;
+                    }
+                });
+            });
+        });
+        match self.settings.mode {
+            Mode::Author => self.author.ui(ui),
+            Mode::Agent => {
+                let problems = self
+                    .agent
+                    .project
+                    .all_diagnostics()
+                    .filter(|(_, d)| d.is_error())
+                    .count();
+                if problems > 0 {
+                    egui::Panel::top("load_problems").show(ui, |ui| {
+                        ui.colored_label(
+                            ui.visuals().warn_fg_color,
+                            format!(
+                                "{problems} problem(s) in the saved trees: see author mode; scripts with errors may not run"
+                            ),
+                        );
+                    });
+                }
+                self.agent.ui(ui, self.store.as_mut());
+            }
+        }
     }
 }

@@ -1,41 +1,154 @@
-//! The desktop app's files: reading a folder of trees, and storing calls one file per call,
-//! each event appended and synced to disk before the screen moves on.
+//! The desktop app's files: the folder of trees (atomic saves, recovery copies), the
+//! settings, and calls stored one file per call, each event appended and synced to disk
+//! before the screen moves on.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use calltree_editor::{CallId, CallStore, StoreError};
-use calltree_engine::{Event, Project, SourceInput, parse_log};
+use std::time::UNIX_EPOCH;
 
-/// Reads every `.tree` file in a folder (and its sub-folders) into one project.
-pub fn load_folder(folder: &Path) -> Result<Project, String> {
-    let mut paths = Vec::new();
-    collect(folder, &mut paths)
-        .map_err(|e| format!("cannot read the folder `{}`: {e}", folder.display()))?;
-    if paths.is_empty() {
-        return Err(format!("no .tree files in `{}`", folder.display()));
-    }
-    paths.sort();
-    let mut inputs = Vec::new();
-    for path in paths {
-        let text = fs::read_to_string(&path)
-            .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
-        inputs.push(SourceInput::new(path.display().to_string(), text));
-    }
-    Ok(Project::load(inputs))
+use calltree_editor::author::Stamp;
+use calltree_editor::{CallId, CallStore, EditorError, Settings, TreeFolder};
+use calltree_engine::{Event, parse_log};
+
+/// A folder of trees on disk. Saves replace files atomically; recovery copies are hidden
+/// files beside them (`.name.tree.calltree-recovery`), which the folder's listing skips.
+pub struct DiskFolder {
+    root: PathBuf,
 }
 
-fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    for entry in fs::read_dir(dir)? {
-        let path = entry?.path();
-        if path.is_dir() {
-            collect(&path, out)?;
-        } else if path.extension().is_some_and(|e| e == "tree") {
-            out.push(path);
+impl DiskFolder {
+    pub fn open(root: PathBuf) -> Result<Self, String> {
+        if !root.is_dir() {
+            return Err(format!("`{}` is not a folder", root.display()));
         }
+        Ok(DiskFolder { root })
     }
-    Ok(())
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.root.join(name)
+    }
+
+    fn recovery_path(&self, name: &str) -> PathBuf {
+        let path = self.path(name);
+        let file = path
+            .file_name()
+            .map_or_else(String::new, |f| f.to_string_lossy().into_owned());
+        path.with_file_name(format!(".{file}.calltree-recovery"))
+    }
+}
+
+fn stamp_of(path: &Path) -> Option<Stamp> {
+    let metadata = fs::metadata(path).ok()?;
+    let modified = metadata
+        .modified()
+        .ok()
+        .and_then(|m| m.duration_since(UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos());
+    Some(Stamp(format!("{modified}:{}", metadata.len())))
+}
+
+fn write_error(name: &str, error: &dyn std::error::Error) -> EditorError {
+    let mut reason = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        reason.push_str(": ");
+        reason.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    EditorError::FileWrite {
+        name: name.to_owned(),
+        reason,
+    }
+}
+
+impl TreeFolder for DiskFolder {
+    fn label(&self) -> String {
+        self.root.display().to_string()
+    }
+
+    fn list(&self) -> Result<Vec<String>, EditorError> {
+        let files = calltree_files::tree_files(&self.root).map_err(|e| EditorError::FileRead {
+            name: self.root.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        Ok(files
+            .iter()
+            .filter_map(|p| p.strip_prefix(&self.root).ok())
+            .map(|p| p.to_string_lossy().replace('\\', "/"))
+            .collect())
+    }
+
+    fn read(&self, name: &str) -> Result<(String, Stamp), EditorError> {
+        let path = self.path(name);
+        let stamp = stamp_of(&path);
+        let text = calltree_files::read_text(&path).map_err(|e| EditorError::FileRead {
+            name: name.to_owned(),
+            reason: e.to_string(),
+        })?;
+        let stamp = stamp.ok_or_else(|| EditorError::FileRead {
+            name: name.to_owned(),
+            reason: "it vanished while being read".to_owned(),
+        })?;
+        Ok((text, stamp))
+    }
+
+    fn stamp(&self, name: &str) -> Option<Stamp> {
+        stamp_of(&self.path(name))
+    }
+
+    fn write(&mut self, name: &str, text: &str) -> Result<Stamp, EditorError> {
+        let path = self.path(name);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).map_err(|e| write_error(name, &e))?;
+        }
+        calltree_files::write_atomically(&path, text).map_err(|e| write_error(name, &e))?;
+        stamp_of(&path).ok_or_else(|| EditorError::FileWrite {
+            name: name.to_owned(),
+            reason: "it vanished right after being saved".to_owned(),
+        })
+    }
+
+    fn read_recovery(&self, name: &str) -> Option<String> {
+        calltree_files::read_text(&self.recovery_path(name)).ok()
+    }
+
+    fn write_recovery(&mut self, name: &str, text: &str) -> Result<(), EditorError> {
+        calltree_files::write_atomically(&self.recovery_path(name), text)
+            .map_err(|e| write_error(name, &e))
+    }
+
+    fn remove_recovery(&mut self, name: &str) {
+        let _ = fs::remove_file(self.recovery_path(name));
+    }
+}
+
+/// Where settings are kept: `$XDG_CONFIG_HOME/calltree/desktop.json`, else under `~/.config`.
+pub fn settings_path() -> PathBuf {
+    if let Some(path) = std::env::var_os("CALLTREE_SETTINGS") {
+        return PathBuf::from(path);
+    }
+    let base = std::env::var_os("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))
+        .unwrap_or_else(|| PathBuf::from("."));
+    base.join("calltree").join("desktop.json")
+}
+
+pub fn load_settings() -> Settings {
+    fs::read_to_string(settings_path())
+        .map_or_else(|_| Settings::default(), |t| Settings::from_json(&t))
+}
+
+/// Stores settings; failing to only means they are not remembered, so the error is returned
+/// for a message, never fatal.
+pub fn save_settings(settings: &Settings) -> Result<(), String> {
+    let path = settings_path();
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent).map_err(|e| e.to_string())?;
+    }
+    calltree_files::write_atomically(&path, &settings.to_json()).map_err(|e| e.to_string())
 }
 
 /// Where calls are kept: `CALLTREE_CALLS`, else the user's data folder.
@@ -67,29 +180,30 @@ impl FileStore {
         self.dir.join(format!("{call}.jsonl"))
     }
 
-    fn file(&mut self, call: &CallId) -> Result<&mut File, StoreError> {
+    fn file(&mut self, call: &CallId) -> Result<&mut File, EditorError> {
         if self.open.as_ref().is_none_or(|(id, _)| id != call) {
             let file = OpenOptions::new()
                 .append(true)
                 .open(self.path(call))
-                .map_err(|e| StoreError::Write(e.to_string()))?;
+                .map_err(|e| EditorError::CallWrite(e.to_string()))?;
             self.open = Some((call.clone(), file));
         }
         self.open
             .as_mut()
             .map(|(_, file)| file)
-            .ok_or_else(|| StoreError::Write("no open call".into()))
+            .ok_or_else(|| EditorError::CallWrite("no open call".into()))
     }
 }
 
-fn write_line(file: &mut File, event: &Event) -> Result<(), StoreError> {
-    writeln!(file, "{}", event.to_json_line()).map_err(|e| StoreError::Write(e.to_string()))?;
+fn write_line(file: &mut File, event: &Event) -> Result<(), EditorError> {
+    writeln!(file, "{}", event.to_json_line())
+        .map_err(|e| EditorError::CallWrite(e.to_string()))?;
     file.sync_data()
-        .map_err(|e| StoreError::Write(e.to_string()))
+        .map_err(|e| EditorError::CallWrite(e.to_string()))
 }
 
 impl CallStore for FileStore {
-    fn begin(&mut self, first: &Event) -> Result<CallId, StoreError> {
+    fn begin(&mut self, first: &Event) -> Result<CallId, EditorError> {
         let tree = match first {
             Event::Started { tree, .. } => tree.clone(),
             _ => "call".to_owned(),
@@ -99,24 +213,24 @@ impl CallStore for FileStore {
             .create_new(true)
             .append(true)
             .open(self.path(&id))
-            .map_err(|e| StoreError::Write(e.to_string()))?;
+            .map_err(|e| EditorError::CallWrite(e.to_string()))?;
         write_line(&mut file, first)?;
         self.open = Some((id.clone(), file));
         Ok(id)
     }
 
-    fn append(&mut self, call: &CallId, event: &Event) -> Result<(), StoreError> {
+    fn append(&mut self, call: &CallId, event: &Event) -> Result<(), EditorError> {
         let file = self.file(call)?;
         write_line(file, event)
     }
 
-    fn finish(&mut self, call: &CallId) -> Result<(), StoreError> {
+    fn finish(&mut self, call: &CallId) -> Result<(), EditorError> {
         self.open = None;
         fs::rename(
             self.path(call),
             self.dir.join("done").join(format!("{call}.jsonl")),
         )
-        .map_err(|e| StoreError::Write(e.to_string()))
+        .map_err(|e| EditorError::CallWrite(e.to_string()))
     }
 
     fn unfinished(&self) -> Vec<(CallId, Vec<Event>)> {

@@ -1,5 +1,5 @@
-//! The calltree desktop app: opens a folder of trees and lets an agent run calls, keeping
-//! every event on disk as it happens.
+//! The calltree desktop app: opens a folder of trees for authors to edit and agents to run
+//! calls on, keeping every edit and every call event safe on disk.
 
 #![allow(
     clippy::print_stderr,
@@ -10,15 +10,54 @@ mod files;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
+use std::rc::Rc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use calltree_editor::DesktopApp;
+use calltree_editor::{DesktopApp, Settings};
 
 fn usage() -> &'static str {
-    "usage: calltree-desktop [FOLDER]   (a folder of .tree files; default: ./trees)\n\
-     Calls are saved as they happen under $XDG_DATA_HOME/calltree/calls (or ~/.local/share/calltree/calls);\n\
-     set CALLTREE_CALLS to use another folder."
+    "usage: calltree-desktop [FOLDER]\n\
+     Opens a folder of .tree files (default: the folder used last time, else ./trees).\n\
+     Author mode edits, checks, previews and tests the trees; agent mode (Ctrl+M) runs calls.\n\
+     Calls are saved as they happen under $XDG_DATA_HOME/calltree/calls (or\n\
+     ~/.local/share/calltree/calls); set CALLTREE_CALLS to use another folder.\n\
+     Settings live in $XDG_CONFIG_HOME/calltree/desktop.json (CALLTREE_SETTINGS overrides)."
+}
+
+/// The window: the app, plus remembering settings and saving files when it closes.
+struct Window {
+    app: DesktopApp,
+}
+
+impl eframe::App for Window {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.app.ui(ui);
+        let size = ui
+            .ctx()
+            .input(|i| i.viewport().inner_rect.map(|r| r.size()));
+        if let Some(size) = size {
+            let size = [size.x.round(), size.y.round()];
+            if self.app.settings.window_size != Some(size) {
+                self.app.settings.window_size = Some(size);
+                // Resizing is not worth a disk write per frame; it is stored on close.
+            }
+        }
+        if self.app.settings_changed {
+            self.app.settings_changed = false;
+            if let Err(error) = files::save_settings(&self.app.settings) {
+                eprintln!("warning: settings not saved: {error}");
+            }
+        }
+    }
+
+    fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
+        for failure in self.app.author.save_all() {
+            eprintln!("error: {failure}");
+        }
+        if let Err(error) = files::save_settings(&self.app.settings) {
+            eprintln!("warning: settings not saved: {error}");
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -27,11 +66,21 @@ fn main() -> ExitCode {
         eprintln!("{}", usage());
         return ExitCode::SUCCESS;
     }
+    let mut settings: Settings = files::load_settings();
     let folder = args
         .first()
-        .map_or_else(|| PathBuf::from("trees"), PathBuf::from);
-    let project = match files::load_folder(&folder) {
-        Ok(project) => project,
+        .map(PathBuf::from)
+        .or_else(|| {
+            settings
+                .last_folder
+                .as_ref()
+                .map(PathBuf::from)
+                .filter(|f| f.is_dir())
+        })
+        .unwrap_or_else(|| PathBuf::from("trees"));
+    let folder = std::fs::canonicalize(&folder).unwrap_or(folder);
+    let tree_folder = match files::DiskFolder::open(folder.clone()) {
+        Ok(tree_folder) => tree_folder,
         Err(message) => {
             eprintln!("error: {message}\n{}", usage());
             return ExitCode::from(2);
@@ -54,19 +103,35 @@ fn main() -> ExitCode {
         );
         return ExitCode::from(2);
     }
-    let clock = Box::new(|| {
+    settings.last_folder = Some(folder.display().to_string());
+    let clock = Rc::new(|| {
         SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
     });
-    let mut app = DesktopApp::new(Arc::new(project), Box::new(store), clock);
+    let size = settings.window_size.unwrap_or([1280.0, 800.0]);
+    let app = match DesktopApp::new(Box::new(tree_folder), Box::new(store), clock, settings) {
+        Ok(mut app) => {
+            app.settings_changed = true;
+            app
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(2);
+        }
+    };
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
-            .with_title("calltree")
-            .with_inner_size([960.0, 720.0]),
+            .with_title(format!("calltree: {}", folder.display()))
+            .with_inner_size(size)
+            .with_min_inner_size([640.0, 420.0]),
         ..eframe::NativeOptions::default()
     };
-    match eframe::run_ui_native("calltree", options, move |ui, _frame| app.ui(ui)) {
+    match eframe::run_native(
+        "calltree",
+        options,
+        Box::new(move |_| Ok(Box::new(Window { app }))),
+    ) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: the window could not be opened: {error}");

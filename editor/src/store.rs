@@ -6,28 +6,20 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
+use crate::error::EditorError;
 use calltree_engine::Event;
-use thiserror::Error;
 
 /// A call's key in its store.
 pub type CallId = String;
 
-#[derive(Debug, Error)]
-pub enum StoreError {
-    #[error("the call could not be saved: {0}")]
-    Write(String),
-    #[error("a stored call could not be read: {0}")]
-    Read(String),
-}
-
 /// Durable storage for calls in progress and finished.
 pub trait CallStore {
     /// Stores a new call's first event and returns its key.
-    fn begin(&mut self, first: &Event) -> Result<CallId, StoreError>;
+    fn begin(&mut self, first: &Event) -> Result<CallId, EditorError>;
     /// Appends one event; returns only once the event is safe.
-    fn append(&mut self, call: &CallId, event: &Event) -> Result<(), StoreError>;
+    fn append(&mut self, call: &CallId, event: &Event) -> Result<(), EditorError>;
     /// Marks a call as finished, so it is not offered for resuming.
-    fn finish(&mut self, call: &CallId) -> Result<(), StoreError>;
+    fn finish(&mut self, call: &CallId) -> Result<(), EditorError>;
     /// Calls started but not finished, with their events, oldest first.
     fn unfinished(&self) -> Vec<(CallId, Vec<Event>)>;
 }
@@ -65,7 +57,7 @@ impl MemoryStore {
 }
 
 impl CallStore for MemoryStore {
-    fn begin(&mut self, first: &Event) -> Result<CallId, StoreError> {
+    fn begin(&mut self, first: &Event) -> Result<CallId, EditorError> {
         let mut calls = self.calls.borrow_mut();
         let id = format!("call-{:04}", calls.len() + 1);
         calls.insert(
@@ -78,16 +70,16 @@ impl CallStore for MemoryStore {
         Ok(id)
     }
 
-    fn append(&mut self, call: &CallId, event: &Event) -> Result<(), StoreError> {
+    fn append(&mut self, call: &CallId, event: &Event) -> Result<(), EditorError> {
         let mut calls = self.calls.borrow_mut();
         let stored = calls
             .get_mut(call)
-            .ok_or_else(|| StoreError::Write(format!("there is no call `{call}`")))?;
+            .ok_or_else(|| EditorError::CallWrite(format!("there is no call `{call}`")))?;
         stored.events.push(event.clone());
         Ok(())
     }
 
-    fn finish(&mut self, call: &CallId) -> Result<(), StoreError> {
+    fn finish(&mut self, call: &CallId) -> Result<(), EditorError> {
         if let Some(stored) = self.calls.borrow_mut().get_mut(call) {
             stored.finished = true;
         }

@@ -8,10 +8,11 @@
 
 use std::cell::Cell;
 use std::rc::Rc;
-use std::sync::Arc;
 
-use calltree_editor::{CallStore, DesktopApp, MemoryStore, Screen};
-use calltree_engine::{Event, Project, SourceInput};
+use calltree_editor::{
+    CallStore, Clock, DesktopApp, MemoryFolder, MemoryStore, Mode, Screen, Settings, Theme,
+};
+use calltree_engine::Event;
 use egui::Key;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable};
@@ -52,32 +53,52 @@ node declined "Declined"
   end abandoned
 "#;
 
-fn project() -> Arc<Project> {
+/// The trees on "disk": the warranty script and two bundled trees.
+fn folder() -> MemoryFolder {
     let trees = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../trees");
-    let mut inputs = vec![SourceInput::new("warranty.tree", WARRANTY)];
+    let folder = MemoryFolder::new([("warranty.tree", WARRANTY)]);
     for name in ["printer_troubleshooting", "internet_down"] {
         let text = std::fs::read_to_string(trees.join(format!("{name}.tree"))).unwrap();
-        inputs.push(SourceInput::new(format!("{name}.tree"), text));
+        folder.put(&format!("{name}.tree"), &text);
     }
-    let project = Project::load(inputs);
-    assert!(!project.has_errors());
-    Arc::new(project)
+    folder
 }
 
 /// A clock that ticks a second per reading, so event times are predictable.
-fn clock() -> Box<dyn Fn() -> i64> {
+fn clock() -> Clock {
     let now = Rc::new(Cell::new(1_000_000i64));
-    Box::new(move || {
+    Rc::new(move || {
         now.set(now.get() + 1_000);
         now.get()
     })
 }
 
-fn app(store: &MemoryStore) -> Harness<'static, DesktopApp> {
-    let app = DesktopApp::new(project(), Box::new(store.clone()), clock());
-    Harness::builder()
+fn app_on(folder: &MemoryFolder, store: &MemoryStore) -> Harness<'static, DesktopApp> {
+    let settings = Settings {
+        mode: Mode::Agent,
+        theme: Theme::Light,
+        ..Settings::default()
+    };
+    let app = DesktopApp::new(
+        Box::new(folder.clone()),
+        Box::new(store.clone()),
+        clock(),
+        settings,
+    )
+    .unwrap();
+    assert!(!app.agent.project.has_errors());
+    let harness = Harness::builder()
         .with_size(egui::vec2(900.0, 700.0))
-        .build_ui_state(|ui, app: &mut DesktopApp| app.ui(ui), app)
+        .build_ui_state(|ui, app: &mut DesktopApp| app.ui(ui), app);
+    // A blinking cursor would make snapshots depend on how many frames a test took.
+    harness
+        .ctx
+        .all_styles_mut(|style| style.visuals.text_cursor.blink = false);
+    harness
+}
+
+fn app(store: &MemoryStore) -> Harness<'static, DesktopApp> {
+    app_on(&folder(), store)
 }
 
 /// Focuses the text box with this label and types into it, as a person would.
@@ -245,4 +266,30 @@ fn a_call_survives_a_crash_and_resumes_where_it_was() {
             .is_some()
     );
     assert_eq!(events(&store), ["started", "answered", "chose"]);
+}
+
+#[test]
+fn a_call_started_on_an_older_version_of_the_tree_is_refused_clearly() {
+    let store = MemoryStore::new();
+    let folder = folder();
+    {
+        let mut harness = app_on(&folder, &store);
+        harness.run();
+        to_paid_repair(&mut harness);
+    }
+    // While the app was down, an author changed the script.
+    let changed = WARRANTY.replace("The repair will be charged.", "Repairs are charged.");
+    folder.put("warranty.tree", &changed);
+    let mut harness = app_on(&folder, &store);
+    harness.run();
+    harness
+        .get_by_label_contains("Resume: Warranty check")
+        .click();
+    harness.run();
+    assert!(matches!(harness.state().agent.screen, Screen::Picker(_)));
+    assert!(
+        harness
+            .query_by_label_contains("this call was started on another version of `warranty`")
+            .is_some()
+    );
 }

@@ -9,10 +9,16 @@ use std::process::Command;
 
 fn desktop(args: &[&str], display: bool) -> std::process::Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_calltree-desktop"));
-    command.args(args).env(
-        "CALLTREE_CALLS",
-        std::env::temp_dir().join("calltree-desktop-test-calls"),
-    );
+    command
+        .args(args)
+        .env(
+            "CALLTREE_CALLS",
+            std::env::temp_dir().join("calltree-desktop-test-calls"),
+        )
+        .env(
+            "CALLTREE_SETTINGS",
+            std::env::temp_dir().join("calltree-desktop-test-settings.json"),
+        );
     if !display {
         command.env_remove("DISPLAY").env_remove("WAYLAND_DISPLAY");
     }
@@ -33,10 +39,12 @@ fn without_a_display_it_explains_instead_of_panicking() {
 }
 
 #[test]
-fn a_folder_without_trees_is_a_clear_error() {
+fn a_folder_that_does_not_exist_is_a_clear_error() {
     let empty = tempfile::tempdir().expect("a temporary folder");
-    let output = desktop(&[empty.path().to_str().expect("a UTF-8 path")], true);
+    let missing = empty.path().join("no-such-folder");
+    let output = desktop(&[missing.to_str().expect("a UTF-8 path")], true);
     assert_eq!(output.status.code(), Some(2));
     let message = String::from_utf8_lossy(&output.stderr);
-    assert!(message.contains("no .tree files in"), "{message}");
+    assert!(message.contains("is not a folder"), "{message}");
+    assert!(message.contains("usage: calltree-desktop"), "{message}");
 }

@@ -1,0 +1,173 @@
+//! Checking off the UI thread: each edit sends the folder's texts to a worker, which loads and
+//! checks them (and runs the tests when asked) while the editor keeps taking keystrokes. Only
+//! the newest request matters: requests that queued up while a check ran are skipped.
+
+use std::sync::Arc;
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use calltree_engine::{Project, SourceInput, TestReport};
+
+/// What to check.
+pub struct CheckRequest {
+    /// The documents' revision the texts belong to.
+    pub revision: u64,
+    pub inputs: Vec<SourceInput>,
+    pub run_tests: bool,
+}
+
+/// A finished check.
+pub struct Checked {
+    pub revision: u64,
+    pub project: Arc<Project>,
+    /// The tests' results, when they were asked for.
+    pub tests: Option<Vec<TestReport>>,
+    /// How long loading and checking took (without the tests).
+    pub check_time: Duration,
+}
+
+/// The worker and the two ends of its queue.
+pub struct Checker {
+    /// `None` when no thread could be started: then each check runs where it is asked for.
+    requests: Option<Sender<(CheckRequest, Option<egui::Context>)>>,
+    results_tx: Sender<Checked>,
+    results: Receiver<Checked>,
+    /// The newest revision sent, and the newest whose result came back.
+    sent: Option<u64>,
+    received: Option<u64>,
+}
+
+impl Default for Checker {
+    fn default() -> Self {
+        Checker::new()
+    }
+}
+
+impl Checker {
+    pub fn new() -> Self {
+        let (request_tx, request_rx) = mpsc::channel::<(CheckRequest, Option<egui::Context>)>();
+        let (results_tx, results) = mpsc::channel();
+        let worker_results = results_tx.clone();
+        let spawned = thread::Builder::new()
+            .name("calltree-check".into())
+            .spawn(move || work(&request_rx, &worker_results));
+        Checker {
+            requests: spawned.ok().map(|_| request_tx),
+            results_tx,
+            results,
+            sent: None,
+            received: None,
+        }
+    }
+
+    /// Queues a check; `repaint` is woken when the result is ready.
+    pub fn request(&mut self, request: CheckRequest, repaint: Option<egui::Context>) {
+        self.sent = Some(request.revision);
+        let request = match &self.requests {
+            Some(queue) => match queue.send((request, repaint)) {
+                Ok(()) => return,
+                // The worker is gone (it panicked): check here from now on.
+                Err(mpsc::SendError((request, _))) => request,
+            },
+            None => request,
+        };
+        self.requests = None;
+        // The receiver lives in `self`, so this send cannot fail.
+        let _ = self.results_tx.send(check(request));
+    }
+
+    /// The newest result that has arrived, if any arrived since the last call.
+    pub fn poll(&mut self) -> Option<Checked> {
+        let mut newest = None;
+        while let Ok(result) = self.results.try_recv() {
+            self.received = Some(result.revision);
+            newest = Some(result);
+        }
+        newest
+    }
+
+    /// Waits (up to `limit`) for the result of the newest request; for tests and for closing.
+    pub fn wait(&mut self, limit: Duration) -> Option<Checked> {
+        let deadline = Instant::now() + limit;
+        let mut newest = self.poll();
+        while self.is_busy() {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.results.recv_timeout(left) {
+                Ok(result) => {
+                    self.received = Some(result.revision);
+                    newest = Some(result);
+                }
+                Err(_) => break,
+            }
+        }
+        newest
+    }
+
+    /// Whether a request is still being worked on.
+    pub fn is_busy(&self) -> bool {
+        self.sent.is_some() && self.sent != self.received
+    }
+}
+
+/// Checks one set of texts.
+pub fn check(request: CheckRequest) -> Checked {
+    let started = Instant::now();
+    let project = Project::load(request.inputs);
+    let check_time = started.elapsed();
+    let tests = request.run_tests.then(|| project.run_tests());
+    Checked {
+        revision: request.revision,
+        project: Arc::new(project),
+        tests,
+        check_time,
+    }
+}
+
+fn work(requests: &Receiver<(CheckRequest, Option<egui::Context>)>, results: &Sender<Checked>) {
+    while let Ok(mut next) = requests.recv() {
+        // Keystrokes that arrived during the last check: only the newest text matters, but
+        // tests asked for are still run, on that newest text.
+        let mut run_tests = next.0.run_tests;
+        while let Ok(newer) = requests.try_recv() {
+            run_tests |= newer.0.run_tests;
+            next = newer;
+        }
+        next.0.run_tests = run_tests;
+        let (request, repaint) = next;
+        if results.send(check(request)).is_err() {
+            return;
+        }
+        if let Some(ctx) = repaint {
+            ctx.request_repaint();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_that_queued_up_are_skipped_for_the_newest() {
+        let mut checker = Checker::new();
+        for revision in 1..=5 {
+            let text =
+                format!("tree t \"T\"\n  start: a\n\nnode a \"A\"\n  end resolved\n# {revision}\n");
+            checker.request(
+                CheckRequest {
+                    revision,
+                    inputs: vec![SourceInput::new("t.tree", text)],
+                    run_tests: revision == 2,
+                },
+                None,
+            );
+        }
+        let result = checker
+            .wait(Duration::from_secs(30))
+            .expect("a result arrives");
+        assert_eq!(result.revision, 5);
+        assert!(!checker.is_busy());
+        assert!(!result.project.has_errors());
+    }
+}

@@ -1,0 +1,330 @@
+//! The code editor: a `.tree` file with syntax colours, line numbers, and the spans of
+//! problems underlined. Colouring is lexical (it works on half-typed lines) and is cached by
+//! text, so a frame without an edit costs a hash, not a re-colouring.
+
+use std::hash::{Hash as _, Hasher as _};
+
+use calltree_syntax::{Severity, TokenKind, highlight};
+use egui::text::{CCursor, CCursorRange, LayoutJob, TextFormat};
+use egui::{Color32, FontId, Stroke};
+
+/// A span to underline.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Mark {
+    pub start: usize,
+    pub end: usize,
+    pub error: bool,
+}
+
+impl Mark {
+    pub fn new(start: usize, end: usize, severity: Severity) -> Self {
+        Mark {
+            start,
+            end,
+            error: matches!(severity, Severity::Error),
+        }
+    }
+}
+
+/// What happened in the editor this frame.
+pub struct CodeOutput {
+    pub changed: bool,
+    /// Where the text cursor is, as a byte offset.
+    pub cursor: Option<usize>,
+}
+
+/// The cached colouring of the text last shown.
+#[derive(Default)]
+pub struct CodeView {
+    cache: Option<(u64, LayoutJob)>,
+}
+
+struct Palette {
+    plain: Color32,
+    keyword: Color32,
+    name: Color32,
+    text: Color32,
+    placeholder: Color32,
+    number: Color32,
+    operator: Color32,
+    comment: Color32,
+    property: Color32,
+    outcome: Color32,
+    error: Color32,
+    warning: Color32,
+}
+
+impl Palette {
+    fn for_visuals(visuals: &egui::Visuals) -> Self {
+        if visuals.dark_mode {
+            Palette {
+                plain: visuals.text_color(),
+                keyword: Color32::from_rgb(0x7a, 0xa2, 0xf7),
+                name: Color32::from_rgb(0x7d, 0xcf, 0xff),
+                text: Color32::from_rgb(0x9e, 0xce, 0x6a),
+                placeholder: Color32::from_rgb(0xbb, 0x9a, 0xf7),
+                number: Color32::from_rgb(0xff, 0x9e, 0x64),
+                operator: Color32::from_rgb(0xa9, 0xb1, 0xd6),
+                comment: Color32::from_rgb(0x8a, 0x8f, 0xa8),
+                property: Color32::from_rgb(0xe0, 0xaf, 0x68),
+                outcome: Color32::from_rgb(0xf7, 0x76, 0x8e),
+                error: Color32::from_rgb(0xff, 0x5f, 0x5f),
+                warning: Color32::from_rgb(0xe0, 0xaf, 0x68),
+            }
+        } else {
+            Palette {
+                plain: visuals.text_color(),
+                keyword: Color32::from_rgb(0x0b, 0x57, 0xd0),
+                name: Color32::from_rgb(0x00, 0x6d, 0x75),
+                text: Color32::from_rgb(0x1a, 0x7f, 0x37),
+                placeholder: Color32::from_rgb(0x82, 0x50, 0xdf),
+                number: Color32::from_rgb(0xb0, 0x58, 0x00),
+                operator: Color32::from_rgb(0x57, 0x60, 0x6a),
+                comment: Color32::from_rgb(0x6e, 0x77, 0x81),
+                property: Color32::from_rgb(0x95, 0x38, 0x00),
+                outcome: Color32::from_rgb(0xcf, 0x22, 0x2e),
+                error: Color32::from_rgb(0xd0, 0x00, 0x00),
+                warning: Color32::from_rgb(0xb0, 0x70, 0x00),
+            }
+        }
+    }
+
+    fn colour(&self, kind: Option<TokenKind>) -> Color32 {
+        match kind {
+            Some(TokenKind::Keyword) => self.keyword,
+            Some(TokenKind::Name) => self.name,
+            Some(TokenKind::Text) => self.text,
+            Some(TokenKind::Placeholder) => self.placeholder,
+            Some(TokenKind::Number) => self.number,
+            Some(TokenKind::Operator) => self.operator,
+            Some(TokenKind::Comment) => self.comment,
+            Some(TokenKind::Property) => self.property,
+            Some(TokenKind::Outcome) => self.outcome,
+            Some(TokenKind::Plain) | None => self.plain,
+        }
+    }
+}
+
+/// Snaps a byte offset down to a character boundary.
+fn floor_boundary(text: &str, mut offset: usize) -> usize {
+    offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+/// Marks made safe for this text: inside it, on character boundaries, and at least one
+/// character wide so that a problem at a point (a missing word at the end of a line) shows.
+fn fit_marks(text: &str, marks: &[Mark]) -> Vec<Mark> {
+    let mut fitted: Vec<Mark> = marks
+        .iter()
+        .filter_map(|mark| {
+            let mut start = floor_boundary(text, mark.start);
+            let mut end = floor_boundary(text, mark.end.max(start));
+            if start == end {
+                match text[start..].chars().next() {
+                    Some(c) if c != '\n' && c != '\r' => end = start + c.len_utf8(),
+                    _ => {
+                        let before = text[..start].chars().next_back()?;
+                        if before == '\n' {
+                            return None;
+                        }
+                        start -= before.len_utf8();
+                    }
+                }
+            }
+            Some(Mark {
+                start,
+                end,
+                error: mark.error,
+            })
+        })
+        .collect();
+    fitted.sort_by_key(|m| (m.start, m.end));
+    fitted
+}
+
+/// Builds the coloured, underlined layout of a text.
+pub fn layout_job(text: &str, marks: &[Mark], visuals: &egui::Visuals, font: &FontId) -> LayoutJob {
+    let palette = Palette::for_visuals(visuals);
+    let tokens = highlight(text);
+    let marks = fit_marks(text, marks);
+    let mut cuts: Vec<usize> = Vec::with_capacity(tokens.len() * 2 + marks.len() * 2 + 2);
+    cuts.push(0);
+    for token in &tokens {
+        cuts.push(token.span.start as usize);
+        cuts.push(token.span.end as usize);
+    }
+    for mark in &marks {
+        cuts.push(mark.start);
+        cuts.push(mark.end);
+    }
+    cuts.push(text.len());
+    cuts.retain(|&c| c <= text.len() && text.is_char_boundary(c));
+    cuts.sort_unstable();
+    cuts.dedup();
+
+    let mut job = LayoutJob {
+        text: text.to_owned(),
+        ..LayoutJob::default()
+    };
+    job.wrap.max_width = f32::INFINITY;
+    let mut token_index = 0;
+    for pair in cuts.windows(2) {
+        let (start, end) = (pair[0], pair[1]);
+        if start == end {
+            continue;
+        }
+        while token_index < tokens.len() && (tokens[token_index].span.end as usize) <= start {
+            token_index += 1;
+        }
+        let kind = tokens
+            .get(token_index)
+            .filter(|t| (t.span.start as usize) <= start)
+            .map(|t| t.kind);
+        // Marks are few; a linear look is cheaper than keeping an interval structure.
+        let covering = marks.iter().filter(|m| m.start <= start && end <= m.end);
+        let underline = match covering.map(|m| m.error).max() {
+            Some(true) => Stroke::new(2.0, palette.error),
+            Some(false) => Stroke::new(2.0, palette.warning),
+            None => Stroke::NONE,
+        };
+        let mut format = TextFormat::simple(font.clone(), palette.colour(kind));
+        format.italics = kind == Some(TokenKind::Comment);
+        format.underline = underline;
+        job.sections.push(egui::text::LayoutSection {
+            leading_space: 0.0,
+            byte_range: egui::text::ByteIndex(start)..egui::text::ByteIndex(end),
+            format,
+        });
+    }
+    job
+}
+
+fn text_hash(text: &str, marks: &[Mark], dark: bool, size: f32) -> u64 {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    text.hash(&mut hasher);
+    marks.hash(&mut hasher);
+    dark.hash(&mut hasher);
+    size.to_bits().hash(&mut hasher);
+    hasher.finish()
+}
+
+impl CodeView {
+    /// Shows the editor. `jump` puts the cursor at a byte offset and scrolls to it.
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        id: egui::Id,
+        label: egui::Id,
+        text: &mut String,
+        marks: &[Mark],
+        jump: Option<usize>,
+    ) -> CodeOutput {
+        let font = egui::TextStyle::Monospace.resolve(ui.style());
+        if let Some(offset) = jump {
+            let offset = floor_boundary(text, offset);
+            let chars = text[..offset].chars().count();
+            let mut state = egui::text_edit::TextEditState::load(ui.ctx(), id).unwrap_or_default();
+            state
+                .cursor
+                .set_char_range(Some(CCursorRange::one(CCursor::new(chars))));
+            state.store(ui.ctx(), id);
+            ui.memory_mut(|m| m.request_focus(id));
+        }
+        let gutter_digits = text.lines().count().max(1).to_string().len().max(3);
+        let gutter = ui.fonts_mut(|f| f.glyph_width(&font, '0')) * gutter_digits as f32 + 12.0;
+        let cache = &mut self.cache;
+        let visuals = ui.visuals().clone();
+        let mut layouter = |ui: &egui::Ui, buffer: &dyn egui::TextBuffer, _wrap: f32| {
+            let source = buffer.as_str();
+            let key = text_hash(source, marks, visuals.dark_mode, font.size);
+            let job = match cache {
+                Some((cached, job)) if *cached == key => job.clone(),
+                _ => {
+                    let job = layout_job(source, marks, &visuals, &font);
+                    *cache = Some((key, job.clone()));
+                    job
+                }
+            };
+            ui.fonts_mut(|f| f.layout_job(job))
+        };
+        let output = egui::ScrollArea::both()
+            .id_salt(id.with("scroll"))
+            .auto_shrink([false, false])
+            .show(ui, |ui| {
+                ui.horizontal_top(|ui| {
+                    ui.add_space(gutter);
+                    let output = egui::TextEdit::multiline(text)
+                        .id(id)
+                        .code_editor()
+                        .desired_width(f32::INFINITY)
+                        .desired_rows(30)
+                        .lock_focus(true)
+                        .layouter(&mut layouter)
+                        .show(ui);
+                    // Named by the heading above it, for screen readers and tests.
+                    let _ = output.response.response.clone().labelled_by(label);
+                    paint_line_numbers(ui, &output, gutter, &font);
+                    if jump.is_some()
+                        && let Some(range) = output.cursor_range
+                    {
+                        let at = output.galley.pos_from_cursor(range.primary);
+                        let rect = at.translate(output.galley_pos.to_vec2()).expand(40.0);
+                        ui.scroll_to_rect(rect, Some(egui::Align::Center));
+                    }
+                    output
+                })
+                .inner
+            })
+            .inner;
+        // The stored cursor outlives focus: after a click elsewhere it is still where it was.
+        let cursor = output.state.cursor.char_range().map(|range| {
+            let chars = range.primary.index.0;
+            text.char_indices()
+                .nth(chars)
+                .map_or(text.len(), |(byte, _)| byte)
+        });
+        CodeOutput {
+            changed: output.response.response.changed(),
+            cursor,
+        }
+    }
+}
+
+fn paint_line_numbers(
+    ui: &egui::Ui,
+    output: &egui::text_edit::TextEditOutput,
+    gutter: f32,
+    font: &FontId,
+) {
+    let painter = ui.painter();
+    let clip = ui.clip_rect();
+    let colour = ui.visuals().weak_text_color();
+    let right = output.galley_pos.x - 8.0;
+    let mut line = 1;
+    let mut starts_line = true;
+    for row in &output.galley.rows {
+        let top = output.galley_pos.y + row.pos.y;
+        let rect = egui::Rect::from_min_size(
+            egui::pos2(right - gutter, top),
+            egui::vec2(gutter, row.rect().height()),
+        );
+        if starts_line && rect.intersects(clip) {
+            painter.text(
+                egui::pos2(right, top),
+                egui::Align2::RIGHT_TOP,
+                line.to_string(),
+                font.clone(),
+                colour,
+            );
+        }
+        if row.ends_with_newline {
+            line += 1;
+            starts_line = true;
+        } else {
+            starts_line = false;
+        }
+    }
+}

@@ -1,0 +1,308 @@
+//! The open folder's files as the author edits them, and the rules that keep every edit safe:
+//! a recovery copy shortly after each change, an atomic save shortly after typing stops, and a
+//! look at the disk every second so a change made by another program is never overwritten
+//! unseen.
+
+use calltree_engine::SourceInput;
+
+use super::folder::{Stamp, TreeFolder};
+use crate::error::EditorError;
+
+/// How long typing must pause before the text is saved.
+pub const AUTOSAVE_AFTER_MS: i64 = 1_500;
+/// How long typing must pause before the recovery copy is refreshed.
+pub const RECOVERY_AFTER_MS: i64 = 300;
+/// How often the disk is looked at for changes made elsewhere.
+pub const POLL_EVERY_MS: i64 = 1_000;
+
+/// Why a file is not being saved automatically until the author decides.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Hold {
+    /// Unsaved text from a session that ended without saving was restored.
+    Recovered,
+    /// Another program changed the file while it had unsaved edits here; this is its text.
+    ChangedOnDisk(String),
+    /// Another program deleted the file while it was open.
+    Deleted,
+}
+
+/// One `.tree` file.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// The path inside the folder.
+    pub name: String,
+    pub text: String,
+    /// The text as last read from or written to disk.
+    saved: String,
+    stamp: Option<Stamp>,
+    /// When the text last changed without being saved (milliseconds).
+    edited_at: i64,
+    /// The text in the recovery copy, if one was written since the last save.
+    recovery: Option<String>,
+    pub hold: Option<Hold>,
+}
+
+impl Document {
+    pub fn is_dirty(&self) -> bool {
+        self.text != self.saved
+    }
+
+    /// The text as it is on disk.
+    pub fn saved_text(&self) -> &str {
+        &self.saved
+    }
+}
+
+/// The files of one folder.
+pub struct Documents {
+    folder: Box<dyn TreeFolder>,
+    pub docs: Vec<Document>,
+    /// Bumped whenever any text changes, so views know to re-check.
+    pub revision: u64,
+    last_poll: i64,
+    /// What happened that the author should hear about (a reload, a failed save...).
+    pub messages: Vec<String>,
+}
+
+impl Documents {
+    /// Reads every file of the folder, restoring unsaved text a crash left behind.
+    pub fn open(folder: Box<dyn TreeFolder>, now: i64) -> Result<Self, EditorError> {
+        let mut documents = Documents {
+            folder,
+            docs: Vec::new(),
+            revision: 1,
+            last_poll: now,
+            messages: Vec::new(),
+        };
+        for name in documents.folder.list()? {
+            documents.add(&name, now)?;
+        }
+        Ok(documents)
+    }
+
+    pub fn folder_label(&self) -> String {
+        self.folder.label()
+    }
+
+    fn add(&mut self, name: &str, now: i64) -> Result<usize, EditorError> {
+        let (text, stamp) = self.folder.read(name)?;
+        let mut doc = Document {
+            name: name.to_owned(),
+            text: text.clone(),
+            saved: text,
+            stamp: Some(stamp),
+            edited_at: now,
+            recovery: None,
+            hold: None,
+        };
+        if let Some(recovered) = self.folder.read_recovery(name) {
+            if recovered == doc.saved {
+                self.folder.remove_recovery(name);
+            } else {
+                doc.text = recovered.clone();
+                doc.recovery = Some(recovered);
+                doc.hold = Some(Hold::Recovered);
+            }
+        }
+        self.docs.push(doc);
+        self.revision += 1;
+        Ok(self.docs.len() - 1)
+    }
+
+    pub fn index_of(&self, name: &str) -> Option<usize> {
+        self.docs.iter().position(|d| d.name == name)
+    }
+
+    /// Records that the author changed a file's text (the text itself is already in place).
+    pub fn edited(&mut self, index: usize, now: i64) {
+        if let Some(doc) = self.docs.get_mut(index) {
+            doc.edited_at = now;
+            self.revision += 1;
+        }
+    }
+
+    /// Replaces a file's text on the author's behalf (a rename, a format).
+    pub fn replace(&mut self, index: usize, text: String, now: i64) {
+        if let Some(doc) = self.docs.get_mut(index)
+            && doc.text != text
+        {
+            doc.text = text;
+            self.edited(index, now);
+        }
+    }
+
+    /// Creates a new file and returns its index; refuses to overwrite one.
+    pub fn create(&mut self, name: &str, text: &str, now: i64) -> Result<usize, EditorError> {
+        if self.index_of(name).is_some() || self.folder.stamp(name).is_some() {
+            return Err(EditorError::FileWrite {
+                name: name.to_owned(),
+                reason: "a file of that name already exists".to_owned(),
+            });
+        }
+        self.folder.write(name, text)?;
+        let index = self.add(name, now)?;
+        self.docs.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(self.index_of(name).unwrap_or(index))
+    }
+
+    /// Saves one file now, whatever holds it.
+    pub fn save(&mut self, index: usize) -> Result<(), EditorError> {
+        let Some(doc) = self.docs.get_mut(index) else {
+            return Ok(());
+        };
+        let stamp = self.folder.write(&doc.name, &doc.text)?;
+        doc.saved = doc.text.clone();
+        doc.stamp = Some(stamp);
+        doc.hold = None;
+        if doc.recovery.take().is_some() {
+            self.folder.remove_recovery(&doc.name);
+        }
+        Ok(())
+    }
+
+    /// Saves every file with unsaved edits that nothing holds; used before the app closes.
+    pub fn save_all(&mut self) -> Vec<EditorError> {
+        let mut failures = Vec::new();
+        for index in 0..self.docs.len() {
+            if self.docs[index].is_dirty()
+                && self.docs[index].hold.is_none()
+                && let Err(error) = self.save(index)
+            {
+                failures.push(error);
+            }
+        }
+        failures
+    }
+
+    /// Gives up the unsaved edits of a file for its text on disk.
+    pub fn revert(&mut self, index: usize) {
+        let Some(doc) = self.docs.get_mut(index) else {
+            return;
+        };
+        let disk = match &doc.hold {
+            Some(Hold::ChangedOnDisk(text)) => Some(text.clone()),
+            _ => None,
+        };
+        if let Some(text) = disk {
+            doc.saved = text;
+            doc.stamp = self.folder.stamp(&doc.name);
+        }
+        doc.text = doc.saved.clone();
+        doc.hold = None;
+        if doc.recovery.take().is_some() {
+            self.folder.remove_recovery(&doc.name);
+        }
+        self.revision += 1;
+    }
+
+    /// Keeps the text on screen: it is saved over whatever is on disk.
+    pub fn keep(&mut self, index: usize) -> Result<(), EditorError> {
+        self.save(index)
+    }
+
+    /// Does what time asks for: recovery copies, autosaves and a look at the disk.
+    pub fn tick(&mut self, now: i64) {
+        for index in 0..self.docs.len() {
+            let doc = &mut self.docs[index];
+            if !doc.is_dirty() {
+                continue;
+            }
+            let quiet = now - doc.edited_at;
+            if quiet >= RECOVERY_AFTER_MS && doc.recovery.as_ref() != Some(&doc.text) {
+                match self.folder.write_recovery(&doc.name, &doc.text) {
+                    Ok(()) => doc.recovery = Some(doc.text.clone()),
+                    Err(error) => {
+                        self.messages.push(error.to_string());
+                        // Try again after another pause rather than on every frame.
+                        doc.edited_at = now;
+                    }
+                }
+            }
+            let doc = &mut self.docs[index];
+            if quiet >= AUTOSAVE_AFTER_MS
+                && doc.hold.is_none()
+                && let Err(error) = self.save(index)
+            {
+                self.messages.push(format!(
+                    "{error}; your edits are kept on screen and will be saved again shortly"
+                ));
+                self.docs[index].edited_at = now;
+            }
+        }
+        if now - self.last_poll >= POLL_EVERY_MS {
+            self.last_poll = now;
+            self.look_at_disk(now);
+        }
+    }
+
+    /// Notices files another program changed, deleted or added.
+    pub fn look_at_disk(&mut self, now: i64) {
+        for index in 0..self.docs.len() {
+            let stamp = self.folder.stamp(&self.docs[index].name);
+            let doc = &self.docs[index];
+            if stamp == doc.stamp {
+                continue;
+            }
+            let name = doc.name.clone();
+            if stamp.is_none() {
+                if doc.hold != Some(Hold::Deleted) {
+                    self.messages.push(format!(
+                        "{name} was deleted by another program; its text is still open here"
+                    ));
+                    self.docs[index].hold = Some(Hold::Deleted);
+                }
+                continue;
+            }
+            let Ok((disk, stamp)) = self.folder.read(&name) else {
+                continue;
+            };
+            let doc = &mut self.docs[index];
+            if disk == doc.text {
+                doc.saved = disk;
+                doc.stamp = Some(stamp);
+                doc.hold = None;
+            } else if !doc.is_dirty() {
+                doc.text = disk.clone();
+                doc.saved = disk;
+                doc.stamp = Some(stamp);
+                doc.hold = None;
+                self.revision += 1;
+                self.messages.push(format!(
+                    "{name} was changed by another program and reloaded"
+                ));
+            } else if doc.hold != Some(Hold::ChangedOnDisk(disk.clone())) {
+                doc.hold = Some(Hold::ChangedOnDisk(disk));
+                doc.stamp = Some(stamp);
+            }
+        }
+        if let Ok(names) = self.folder.list() {
+            for name in names {
+                if self.index_of(&name).is_none() && self.add(&name, now).is_ok() {
+                    self.messages
+                        .push(format!("{name} appeared in the folder and was opened"));
+                }
+            }
+            self.docs.sort_by(|a, b| a.name.cmp(&b.name));
+        }
+    }
+
+    /// The texts to check, as the engine takes them.
+    pub fn inputs(&self) -> Vec<SourceInput> {
+        self.docs
+            .iter()
+            .map(|doc| SourceInput::new(doc.name.clone(), doc.text.clone()))
+            .collect()
+    }
+
+    /// The texts as saved on disk, for agents, who never run half-edited scripts.
+    pub fn saved_inputs(&self) -> Vec<SourceInput> {
+        self.docs
+            .iter()
+            .map(|doc| SourceInput::new(doc.name.clone(), doc.saved.clone()))
+            .collect()
+    }
+
+    pub fn any_dirty(&self) -> bool {
+        self.docs.iter().any(Document::is_dirty)
+    }
+}

@@ -1,0 +1,420 @@
+//! Author mode driven through real interactions, headless: typing a mistake and seeing it
+//! listed, jumping from problems and graph nodes to the text, the preview replaying after an
+//! edit, tests and coverage, a new tree, renaming, and files that survive crashes and
+//! changes made by other programs.
+
+#![allow(
+    clippy::unwrap_used,
+    reason = "a test whose setup fails should fail loudly"
+)]
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use calltree_editor::author::SideTab;
+use calltree_editor::{
+    Clock, DesktopApp, MemoryFolder, MemoryStore, Mode, Settings, Theme, TreeFolder as _,
+};
+use egui::{Key, Modifiers};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+
+const WARRANTY: &str = r#"tree warranty "Warranty check"
+  audience: agent, customer
+  start: ask_age
+
+field age: number "Age in months" required range 0..120
+
+node ask_age "Device age"
+  say "How old is the device?"
+  ask age
+  option "Under warranty" -> covered when age < 12
+  option "Out of warranty" -> paid
+
+node covered "Covered"
+  say "Good news: the repair is covered."
+  end resolved code "W-OK"
+
+node paid "Paid repair"
+  say "The repair will be charged."
+  -> quote
+
+node quote "Quote"
+  say "Shall I send a quote?"
+  option "Yes, send a quote" -> sent
+  option "No thanks" -> declined
+
+node sent "Quote sent"
+  say "The quote is on its way."
+  end resolved code "W-QUOTE"
+
+node declined "Declined"
+  say "No problem."
+  end abandoned
+
+test "an old device gets a quote"
+  answer age 30
+  choose "Out of warranty"
+  choose "Yes, send a quote"
+  expect end resolved
+"#;
+
+/// A clock the test moves by hand, so autosave and the disk check happen when it says.
+struct TestClock(Rc<Cell<i64>>);
+
+impl TestClock {
+    fn new() -> Self {
+        TestClock(Rc::new(Cell::new(1_000_000)))
+    }
+
+    fn clock(&self) -> Clock {
+        let now = Rc::clone(&self.0);
+        Rc::new(move || now.get())
+    }
+
+    fn advance(&self, millis: i64) {
+        self.0.set(self.0.get() + millis);
+    }
+}
+
+fn app(folder: &MemoryFolder, clock: &TestClock) -> Harness<'static, DesktopApp> {
+    let settings = Settings {
+        mode: Mode::Author,
+        theme: Theme::Light,
+        ..Settings::default()
+    };
+    let app = DesktopApp::new(
+        Box::new(folder.clone()),
+        Box::new(MemoryStore::new()),
+        clock.clock(),
+        settings,
+    )
+    .unwrap();
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .build_ui_state(|ui, app: &mut DesktopApp| app.ui(ui), app);
+    // A blinking cursor would make snapshots depend on how many frames a test took.
+    harness
+        .ctx
+        .all_styles_mut(|style| style.visuals.text_cursor.blink = false);
+    // A blinking cursor would make snapshots depend on how many frames a test took.
+    harness
+        .ctx
+        .all_styles_mut(|style| style.visuals.text_cursor.blink = false);
+    settle(&mut harness);
+    harness
+}
+
+/// Lets the checker catch up with the text, then draws what it found.
+fn settle(harness: &mut Harness<'static, DesktopApp>) {
+    harness.run();
+    harness.state_mut().author.settle();
+    harness.run();
+}
+
+fn warranty() -> MemoryFolder {
+    MemoryFolder::new([("warranty.tree", WARRANTY)])
+}
+
+/// Puts the editor's cursor before `needle`, as clicking in the text would.
+fn cursor_before(harness: &mut Harness<'static, DesktopApp>, needle: &str) {
+    let text = harness.state().author.documents.docs[0].text.clone();
+    let offset = text.find(needle).unwrap();
+    harness.state_mut().author.jump_to("warranty.tree", offset);
+    harness.run();
+}
+
+fn text(harness: &Harness<'static, DesktopApp>) -> String {
+    harness.state().author.documents.docs[0].text.clone()
+}
+
+#[test]
+fn a_typed_mistake_is_listed_at_once_and_fixing_it_clears_it() {
+    let clock = TestClock::new();
+    let mut harness = app(&warranty(), &clock);
+    assert!(harness.query_by_label("No problems.").is_some());
+    harness.snapshot("author_clean");
+
+    cursor_before(&mut harness, "node covered");
+    harness
+        .get_by_label("Editing warranty.tree")
+        .type_text("nod broken\n");
+    settle(&mut harness);
+    let line = WARRANTY[..WARRANTY.find("node covered").unwrap()]
+        .lines()
+        .count()
+        + 1;
+    let listed = format!("warranty.tree:{line}:1  E102");
+    assert!(
+        harness.query_by_label_contains(&listed).is_some(),
+        "the problems list shows {listed}"
+    );
+    // The graph and preview keep the last text that parsed.
+    assert!(
+        harness
+            .query_by_label_contains("Showing the last version that parsed")
+            .is_some()
+    );
+    harness.snapshot("author_problem");
+
+    for _ in 0.."nod broken\n".len() {
+        harness.key_press(Key::Backspace);
+    }
+    settle(&mut harness);
+    assert_eq!(text(&harness), WARRANTY);
+    assert!(harness.query_by_label("No problems.").is_some());
+}
+
+#[test]
+fn clicking_a_problem_puts_the_cursor_on_its_line() {
+    let clock = TestClock::new();
+    let broken = WARRANTY.replace("-> quote", "-> qoute");
+    let folder = MemoryFolder::new([("warranty.tree", broken.as_str())]);
+    let mut harness = app(&folder, &clock);
+    harness.get_by_label_contains("E2").click();
+    harness.run();
+    let offset = broken.find("qoute").unwrap();
+    assert_eq!(harness.state().author.cursor(), Some(offset));
+}
+
+#[test]
+fn the_preview_plays_the_tree_and_replays_it_after_an_edit() {
+    let clock = TestClock::new();
+    let mut harness = app(&warranty(), &clock);
+    harness.get_by_label("Age in months *").focus();
+    harness.run();
+    harness.get_by_label("Age in months *").type_text("30");
+    harness.run();
+    harness.get_by_label("2  Out of warranty").click();
+    harness.run();
+    assert!(
+        harness
+            .query_by_label("The repair will be charged.")
+            .is_some()
+    );
+
+    // The author rewords the step the preview is on; the preview stays on it.
+    cursor_before(&mut harness, "The repair will be charged.");
+    harness
+        .get_by_label("Editing warranty.tree")
+        .type_text("Sorry: ");
+    settle(&mut harness);
+    assert!(
+        harness
+            .query_by_label("Sorry: The repair will be charged.")
+            .is_some()
+    );
+    harness.snapshot("author_preview");
+}
+
+#[test]
+fn a_graph_node_click_jumps_to_its_text() {
+    let clock = TestClock::new();
+    let mut harness = app(&warranty(), &clock);
+    harness.get_by_label("Graph").click();
+    harness.run();
+    assert_eq!(harness.state().author.side, SideTab::Graph);
+    harness.snapshot("author_graph");
+    harness.get_by_label("Quote (quote)").click();
+    harness.run();
+    let offset = WARRANTY.find("node quote").unwrap();
+    assert_eq!(harness.state().author.cursor(), Some(offset));
+}
+
+#[test]
+fn tests_run_and_report_pass_fail_and_coverage() {
+    let clock = TestClock::new();
+    let mut harness = app(&warranty(), &clock);
+    harness.get_by_label("Run tests").click();
+    settle(&mut harness);
+    harness.snapshot("author_tests");
+    assert!(harness.query_by_label("1 of 1 tests pass").is_some());
+    // The test walks ask_age, paid, quote and sent: 4 of 6 steps, 2 of 4 options.
+    assert!(
+        harness
+            .query_by_label("Coverage of warranty: 67% of steps, 50% of options")
+            .is_some()
+    );
+    harness.get_by_label("covered").click();
+    harness.run();
+    let offset = WARRANTY.find("node covered").unwrap();
+    assert_eq!(harness.state().author.cursor(), Some(offset));
+}
+
+#[test]
+fn a_new_tree_comes_from_the_template_and_opens() {
+    let clock = TestClock::new();
+    let folder = warranty();
+    let mut harness = app(&folder, &clock);
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::N);
+    harness.run();
+    harness
+        .get_by_label_contains("Id (letters")
+        .type_text("wifi_help");
+    harness.run();
+    harness.get_by_label("Title").focus();
+    harness.run();
+    harness.get_by_label("Title").type_text("Wi-Fi help");
+    harness.run();
+    harness.get_by_label("Create").click();
+    settle(&mut harness);
+    let created = folder.text("wifi_help.tree").unwrap();
+    assert!(created.contains("tree wifi_help \"Wi-Fi help\""));
+    assert_eq!(
+        harness.state().author.current.as_deref(),
+        Some("wifi_help.tree")
+    );
+    assert!(harness.query_by_label("No problems.").is_some());
+}
+
+#[test]
+fn renaming_a_node_changes_every_reference() {
+    let clock = TestClock::new();
+    let mut harness = app(&warranty(), &clock);
+    cursor_before(&mut harness, "quote\n\nnode quote");
+    harness.key_press(Key::F2);
+    harness.run();
+    let field = "New name for `quote` (every reference changes)";
+    harness.get_by_label(field).focus();
+    harness.run();
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    harness.get_by_label(field).type_text("estimate");
+    harness.run();
+    harness.get_by_label("Rename").click();
+    settle(&mut harness);
+    let renamed = text(&harness);
+    assert!(renamed.contains("-> estimate\n"), "{renamed}");
+    assert!(renamed.contains("node estimate \"Quote\""), "{renamed}");
+    assert!(!renamed.contains("quote\n"));
+    assert!(harness.query_by_label("No problems.").is_some());
+}
+
+#[test]
+fn edits_are_saved_after_a_pause_and_a_crash_leaves_a_recovery_copy() {
+    let clock = TestClock::new();
+    let folder = warranty();
+    {
+        let mut harness = app(&folder, &clock);
+        cursor_before(&mut harness, "node covered");
+        harness
+            .get_by_label("Editing warranty.tree")
+            .type_text("# checked by legal\n");
+        harness.run();
+        clock.advance(400);
+        harness.run();
+        assert_eq!(folder.text("warranty.tree").unwrap(), WARRANTY);
+        assert!(
+            folder
+                .recovery("warranty.tree")
+                .unwrap()
+                .contains("# checked by legal")
+        );
+        // The app goes away without saving: a crash.
+    }
+    let mut harness = app(&folder, &clock);
+    assert!(
+        harness
+            .query_by_label_contains("had unsaved changes when calltree last closed")
+            .is_some()
+    );
+    assert!(text(&harness).contains("# checked by legal"));
+    harness.get_by_label("Keep restored text").click();
+    harness.run();
+    assert!(
+        folder
+            .text("warranty.tree")
+            .unwrap()
+            .contains("# checked by legal")
+    );
+    assert!(folder.recovery("warranty.tree").is_none());
+
+    // A plain edit is saved on its own once typing pauses.
+    cursor_before(&mut harness, "node paid");
+    harness
+        .get_by_label("Editing warranty.tree")
+        .type_text("# paid repairs\n");
+    harness.run();
+    clock.advance(2_000);
+    harness.run();
+    assert!(
+        folder
+            .text("warranty.tree")
+            .unwrap()
+            .contains("# paid repairs")
+    );
+    assert!(harness.query_by_label("All changes saved").is_some());
+}
+
+#[test]
+fn a_change_made_by_another_program_is_reloaded_or_never_overwritten() {
+    let clock = TestClock::new();
+    let folder = warranty();
+    let mut harness = app(&folder, &clock);
+    let theirs = WARRANTY.replace("No problem.", "No problem at all.");
+    folder.put("warranty.tree", &theirs);
+    clock.advance(1_100);
+    settle(&mut harness);
+    assert_eq!(
+        text(&harness),
+        theirs,
+        "no edits here: their text is loaded"
+    );
+    assert!(
+        harness
+            .query_by_label_contains("was changed by another program and reloaded")
+            .is_some()
+    );
+
+    // Now with an edit here that is not saved yet.
+    cursor_before(&mut harness, "node sent");
+    harness
+        .get_by_label("Editing warranty.tree")
+        .type_text("# mine\n");
+    harness.run();
+    let newer = theirs.replace("On its way", "on its way");
+    folder.put("warranty.tree", &format!("{newer}\n# theirs\n"));
+    clock.advance(1_100);
+    harness.run();
+    assert!(
+        harness
+            .query_by_label_contains("was changed by another program while you were editing")
+            .is_some()
+    );
+    clock.advance(5_000);
+    harness.run();
+    assert!(
+        folder.text("warranty.tree").unwrap().contains("# theirs"),
+        "saving pauses until the author decides"
+    );
+    harness.get_by_label("Keep my version").click();
+    harness.run();
+    let saved = folder.text("warranty.tree").unwrap();
+    assert!(saved.contains("# mine") && !saved.contains("# theirs"));
+}
+
+#[test]
+fn ctrl_m_switches_to_agent_mode_with_the_saved_trees() {
+    let clock = TestClock::new();
+    let mut harness = app(&warranty(), &clock);
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::M);
+    harness.run();
+    assert_eq!(harness.state().settings.mode, Mode::Agent);
+    assert!(harness.query_by_label("Start a call").is_some());
+    assert!(harness.query_by_label("Warranty check").is_some());
+}
+
+#[test]
+fn the_dark_theme_applies_everywhere() {
+    let clock = TestClock::new();
+    let mut harness = app(&warranty(), &clock);
+    harness.state_mut().settings.theme = Theme::Dark;
+    harness.run();
+    assert_eq!(harness.ctx.theme(), egui::Theme::Dark);
+    harness.snapshot("author_dark");
+}
+
+#[test]
+fn memory_folder_reports_what_it_holds() {
+    let folder = warranty();
+    assert_eq!(folder.list().unwrap(), ["warranty.tree"]);
+}
