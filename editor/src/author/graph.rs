@@ -11,6 +11,8 @@ use super::layout;
 
 const NODE_SIZE: Vec2 = vec2(190.0, 58.0);
 const GAP: Vec2 = vec2(50.0, 80.0);
+/// Below this zoom node text is too small to read, so "Fit" does not go further.
+const READABLE_ZOOM: f32 = 0.45;
 
 /// A node as drawn.
 pub struct DrawnNode {
@@ -36,6 +38,8 @@ pub struct Drawing {
     pub nodes: Vec<DrawnNode>,
     edges: Vec<DrawnEdge>,
     bounds: Rect,
+    /// Where the start node is, for views of trees too big to show whole.
+    start: Pos2,
 }
 
 /// What the author asked for in the graph.
@@ -130,11 +134,16 @@ pub fn draw_tree(
             }
         })
         .collect();
+    let start = roots
+        .first()
+        .and_then(|&root| drawn.get(root))
+        .map_or(bounds.center_top(), |node| node.centre);
     Drawing {
         key: (revision, tree),
         nodes: drawn,
         edges,
         bounds,
+        start,
     }
 }
 
@@ -229,10 +238,17 @@ impl GraphView {
         painter.rect_filled(area, 0.0, ui.visuals().extreme_bg_color);
         if self.fit && drawing.bounds.is_positive() {
             let size = drawing.bounds.size() + vec2(40.0, 40.0);
-            self.zoom = (area.width() / size.x)
-                .min(area.height() / size.y)
-                .clamp(0.05, 1.0);
+            let whole = (area.width() / size.x).min(area.height() / size.y);
+            // A big tree is not shrunk past reading: it is shown from its start, at the
+            // smallest size whose text is still legible, and panned from there.
+            self.zoom = whole.clamp(READABLE_ZOOM, 1.0);
             self.pan = -drawing.bounds.center().to_vec2() * self.zoom;
+            if whole < READABLE_ZOOM {
+                self.pan = vec2(
+                    -drawing.start.x * self.zoom,
+                    -(drawing.bounds.top() * self.zoom) - area.height() / 2.0 + 20.0,
+                );
+            }
             self.fit = false;
         }
         if background.dragged() {
@@ -263,6 +279,7 @@ impl GraphView {
         let text_colour = Color32::from_gray(20);
         let edge_colour = ui.visuals().weak_text_color();
         let show_text = zoom >= 0.3;
+        // Zoomed out further, boxes only: the shape of a big tree is still worth seeing.
 
         for edge in &drawing.edges {
             let from = &drawing.nodes[edge.from];

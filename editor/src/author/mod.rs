@@ -70,6 +70,8 @@ pub struct Problem {
     pub severity: Severity,
     pub code: &'static str,
     pub message: String,
+    /// What to do about it.
+    pub hints: Vec<String>,
 }
 
 /// The last test run.
@@ -117,6 +119,9 @@ pub struct Author {
     /// The revision last sent to the checker.
     requested: u64,
     tests_wanted: bool,
+    /// Whether the open dialog has been drawn before: on its first frame its first field
+    /// takes the keyboard, so it can be answered without the mouse.
+    dialog_drawn: bool,
 }
 
 fn is_syntax(code: &str) -> bool {
@@ -176,6 +181,7 @@ fn arrange(checked: &Checked) -> Findings {
                 severity: diagnostic.code.severity,
                 code: diagnostic.code.id,
                 message: diagnostic.message.clone(),
+                hints: diagnostic.hints.clone(),
             });
             let start = diagnostic.span.start as usize;
             let block = blocks.partition_point(|(s, _, _)| *s <= start);
@@ -216,6 +222,7 @@ impl Author {
             clock,
             requested: 0,
             tests_wanted: false,
+            dialog_drawn: false,
         })
     }
 
@@ -622,9 +629,14 @@ impl Author {
                                 problem.message
                             ))
                             .color(colour);
+                            let mut tip = problem.hints.join("\n");
+                            if !tip.is_empty() {
+                                tip.push_str("\n\n");
+                            }
+                            tip.push_str("Click to show this line.");
                             if ui
                                 .add(egui::Button::selectable(false, text))
-                                .on_hover_text("show this line")
+                                .on_hover_text(tip)
                                 .clicked()
                             {
                                 go = Some((problem.file.clone(), problem.start));
@@ -872,8 +884,10 @@ impl Author {
 
     fn dialog_ui(&mut self, ui: &mut egui::Ui) {
         let Some(dialog) = self.dialog.clone() else {
+            self.dialog_drawn = false;
             return;
         };
+        let first_frame = !std::mem::replace(&mut self.dialog_drawn, true);
         let mut close = false;
         let mut next = dialog.clone();
         let escape = ui.input(|i| i.key_pressed(Key::Escape));
@@ -888,7 +902,7 @@ impl Author {
                         let id_edit = ui
                             .add(egui::TextEdit::singleline(id).id_salt("new_tree_id"))
                             .labelled_by(label.id);
-                        if !ui.ctx().memory(|m| m.focused().is_some()) {
+                        if first_frame {
                             id_edit.request_focus();
                         }
                         let label = ui.label("Title");
@@ -935,10 +949,17 @@ impl Author {
                     .show(ui.ctx(), |ui| {
                         let label =
                             ui.label(format!("New name for `{old}` (every reference changes)"));
-                        let edit = ui
-                            .add(egui::TextEdit::singleline(new).id_salt("rename_node"))
-                            .labelled_by(label.id);
-                        if !ui.ctx().memory(|m| m.focused().is_some()) {
+                        let output = egui::TextEdit::singleline(new)
+                            .id_salt("rename_node")
+                            .show(ui);
+                        let edit = output.response.response.labelled_by(label.id);
+                        if first_frame {
+                            // The old name, selected: typing replaces it.
+                            let mut state = output.state;
+                            state.cursor.set_char_range(Some(
+                                egui::text::CCursorRange::select_all_str(new.as_str()),
+                            ));
+                            state.store(ui.ctx(), edit.id);
                             edit.request_focus();
                         }
                         if edit.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter)) {
