@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::Arc;
 
-use calltree_engine::{Event, Exit, InputKind, Project, Session, TextRole, TreeId, View};
+use calltree_engine::{Event, InputKind, Project, Session, TextRole, TreeId, View};
 use calltree_syntax::Audience;
 use egui::{Key, RichText};
 
@@ -368,7 +368,6 @@ pub(crate) fn call_ui(
     let view = session.view();
     let summary = session.summary();
     let can_go_back = saved.actions.back;
-    let current = session.state().node;
     drop(session);
 
     let mut action: Option<Event> = None;
@@ -662,20 +661,16 @@ pub(crate) fn call_ui(
         call.message = None;
         if save_answers(project, &saved, call, store, at) {
             let event = match choose {
-                Some(index) => {
-                    let label = match &project.node(current).exit {
-                        Exit::Options(options) => options
-                            .get(usize::from(index))
-                            .map(|o| o.label.source.clone())
-                            .unwrap_or_default(),
-                        _ => String::new(),
-                    };
-                    Event::Chose {
-                        option: index,
-                        label,
-                        at,
+                Some(index) => match Session::resume(project, call.log.clone())
+                    .ok()
+                    .and_then(|session| session.choice(index, at))
+                {
+                    Some(event) => event,
+                    None => {
+                        call.message = Some("that option is no longer there".to_owned());
+                        return CallOutcome::Stay;
                     }
-                }
+                },
                 None => Event::Continued { at },
             };
             action = Some(event);

@@ -58,6 +58,11 @@ pub enum Event {
     Back { at: Millis },
     /// The host ended the call before the tree did (the line dropped, the page closed).
     Ended { reason: String, at: Millis },
+    /// An agent took over a customer's session (by its handoff code). From here the session
+    /// is played as an agent. If it had finished (an escalation, the customer asking for a
+    /// person, an ending of the tree), its last step is undone first, so the agent picks up
+    /// where the customer last was, with every answer already there.
+    TakenOver { at: Millis },
 }
 
 impl Event {
@@ -71,7 +76,8 @@ impl Event {
             | Event::Skipped { at, .. }
             | Event::Escalated { at, .. }
             | Event::Back { at }
-            | Event::Ended { at, .. } => *at,
+            | Event::Ended { at, .. }
+            | Event::TakenOver { at } => *at,
         }
     }
 
@@ -252,7 +258,7 @@ impl<'p> Session<'p> {
     pub fn apply(&mut self, event: Event) -> Result<(), EngineError> {
         match event {
             Event::Started { .. } => Err(EngineError::AlreadyStarted),
-            Event::Back { .. } => {
+            Event::Back { .. } | Event::TakenOver { .. } => {
                 let mut log = self.log.clone();
                 log.push(event);
                 self.state = fold(self.project, &log)?;
@@ -269,6 +275,21 @@ impl<'p> Session<'p> {
 
     pub fn log(&self) -> &[Event] {
         &self.log
+    }
+
+    /// The event for choosing option `index` of the current step, labelled as the tree
+    /// words it (the label in the log lets a reader follow it without the tree). `None`
+    /// when the step has no such option.
+    pub fn choice(&self, index: u16, at: Millis) -> Option<Event> {
+        let Exit::Options(options) = &self.project.node(self.state.node).exit else {
+            return None;
+        };
+        let option = options.get(usize::from(index))?;
+        Some(Event::Chose {
+            option: index,
+            label: option.label.source.clone(),
+            at,
+        })
     }
 
     pub fn state(&self) -> &State {
@@ -296,16 +317,7 @@ fn effective(log: &[Event]) -> Result<Vec<&Event>, EngineError> {
     let mut kept: Vec<&Event> = Vec::with_capacity(log.len());
     for event in log {
         if let Event::Back { .. } = event {
-            let last = kept
-                .iter()
-                .rposition(|e| e.moves())
-                .ok_or(EngineError::NothingToUndo)?;
-            let after: Vec<&Event> = kept
-                .drain(last..)
-                .skip(1)
-                .filter(|e| !matches!(e, Event::Answered { .. }))
-                .collect();
-            kept.extend(after);
+            undo(&mut kept)?;
         } else {
             kept.push(event);
         }
@@ -335,12 +347,57 @@ fn fold(project: &Project, log: &[Event]) -> Result<State, EngineError> {
             current: short(&current),
         });
     }
-    let mut state = State::begin(project, tree_id, *audience, *at)?;
-    for event in effective(&log[1..])? {
-        if matches!(event, Event::Started { .. }) {
-            return Err(EngineError::AlreadyStarted);
+    let begin = || State::begin(project, tree_id, *audience, *at);
+    // The events still in force, `Back` resolved as the log is read: a take-over needs the
+    // state at its point in the log to know whether there is an ending to undo.
+    let mut kept: Vec<&Event> = Vec::new();
+    let mut state = begin()?;
+    for event in &log[1..] {
+        match event {
+            Event::Started { .. } => return Err(EngineError::AlreadyStarted),
+            Event::Back { .. } => {
+                undo(&mut kept)?;
+                state = replay(project, begin()?, &kept)?;
+            }
+            Event::TakenOver { .. } => {
+                if state.ending.is_some() {
+                    undo(&mut kept)?;
+                    state = replay(project, begin()?, &kept)?;
+                }
+                kept.push(event);
+                state.take_over(project, event.at())?;
+            }
+            event => {
+                state.apply(project, event)?;
+                kept.push(event);
+            }
         }
-        state.apply(project, event)?;
+    }
+    Ok(state)
+}
+
+/// Removes the last step that moved the call, and the answers given after it, as `Back` does.
+fn undo(kept: &mut Vec<&Event>) -> Result<(), EngineError> {
+    let last = kept
+        .iter()
+        .rposition(|e| e.moves())
+        .ok_or(EngineError::NothingToUndo)?;
+    let after: Vec<&Event> = kept
+        .drain(last..)
+        .skip(1)
+        .filter(|e| !matches!(e, Event::Answered { .. }))
+        .collect();
+    kept.extend(after);
+    Ok(())
+}
+
+/// Plays events that are already known to be in force onto a fresh state.
+fn replay(project: &Project, mut state: State, kept: &[&Event]) -> Result<State, EngineError> {
+    for event in kept {
+        match event {
+            Event::TakenOver { at } => state.take_over(project, *at)?,
+            event => state.apply(project, event)?,
+        }
     }
     Ok(state)
 }
@@ -453,8 +510,24 @@ impl State {
                 at,
             ),
             Event::Started { .. } => return Err(EngineError::AlreadyStarted),
-            Event::Back { .. } => return Err(EngineError::WrongStep("cannot be undone this way")),
+            Event::Back { .. } | Event::TakenOver { .. } => {
+                return Err(EngineError::WrongStep("cannot be applied this way"));
+            }
         }
+        self.last_at = at;
+        Ok(())
+    }
+
+    /// From here on the session is an agent's.
+    fn take_over(&mut self, project: &Project, at: Millis) -> Result<(), EngineError> {
+        let root = project.tree(self.tree);
+        if !root.serves(Audience::Agent) {
+            return Err(EngineError::WrongAudience {
+                tree: root.name.clone(),
+                audience: Audience::Agent.name().to_owned(),
+            });
+        }
+        self.audience = Audience::Agent;
         self.last_at = at;
         Ok(())
     }

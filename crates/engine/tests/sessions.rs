@@ -519,3 +519,59 @@ fn a_session_cannot_start_for_an_audience_the_tree_does_not_serve() {
     let error = Session::start(&project, tree, Audience::Customer, 0).unwrap_err();
     assert_eq!(error.to_string(), "tree `billing` does not serve customers");
 }
+
+#[test]
+fn an_agent_takes_over_a_customer_session_where_the_customer_left_it() {
+    let project = modem();
+    let mut session = start(&project, Audience::Customer);
+    session.apply(answer("account", "12345678", 2_000)).unwrap();
+    session.apply(Event::Continued { at: 3_000 }).unwrap();
+    // The customer gives up and asks for a person: the session ends as an escalation.
+    session
+        .apply(Event::Escalated {
+            reason: "customer asked for a person".into(),
+            at: 4_000,
+        })
+        .unwrap();
+    assert!(session.is_finished());
+
+    session.apply(Event::TakenOver { at: 5_000 }).unwrap();
+    assert!(!session.is_finished(), "the escalation is undone");
+    assert_eq!(session.state().audience, Audience::Agent);
+    assert_eq!(
+        session.project().node(session.state().node).name,
+        "lights",
+        "the agent is on the step the customer was on"
+    );
+    let view = session.view();
+    assert_eq!(view.texts[0].text, "Which lights are on, 12345678?");
+    assert!(
+        view.options.iter().any(|o| o.label == "Book a visit"),
+        "agent-only options are there for the agent"
+    );
+    let visit = choose(&session, "Book a visit", 6_000);
+    session.apply(visit).unwrap();
+    let ended = session.view().ended.unwrap();
+    assert_eq!(ended.outcome, Some(OutcomeKind::Transferred));
+
+    // The log, read back, says the same: the take-over is part of the session's history.
+    let again = Session::resume(&project, session.log().to_vec()).unwrap();
+    assert_eq!(again.state(), session.state());
+    let line = Event::TakenOver { at: 5_000 }.to_json_line();
+    assert_eq!(line, r#"{"event":"taken_over","at":5000}"#);
+}
+
+#[test]
+fn a_take_over_of_an_unfinished_session_only_changes_who_plays_it() {
+    let project = modem();
+    let mut session = start(&project, Audience::Customer);
+    session.apply(Event::TakenOver { at: 2_000 }).unwrap();
+    assert_eq!(session.state().audience, Audience::Agent);
+    assert_eq!(session.project().node(session.state().node).name, "welcome");
+    // Back after the take-over undoes the agent's steps, then the customer's.
+    session.apply(answer("account", "12345678", 3_000)).unwrap();
+    session.apply(Event::Continued { at: 4_000 }).unwrap();
+    session.apply(Event::Back { at: 5_000 }).unwrap();
+    assert_eq!(session.project().node(session.state().node).name, "welcome");
+    assert_eq!(session.state().audience, Audience::Agent);
+}
