@@ -94,8 +94,8 @@ enum Command {
     )]
     Run {
         /// The `.tree` file to play.
-        #[arg(value_name = "FILE")]
-        file: PathBuf,
+        #[arg(value_name = "FILE", required_unless_present = "handoff")]
+        file: Option<PathBuf>,
         /// Who is using the tree.
         #[arg(long = "as", value_enum, default_value_t = Who::Agent)]
         audience: Who,
@@ -111,6 +111,35 @@ enum Command {
         /// Read the inputs from this file, one per line, instead of the keyboard.
         #[arg(long, value_name = "FILE")]
         answers: Option<PathBuf>,
+        /// Take over a customer's self-service session by the code they were given; the call
+        /// continues where they left it, with their answers (needs --db).
+        #[arg(long, value_name = "CODE", requires = "db", conflicts_with_all = ["resume", "tree", "log"])]
+        handoff: Option<String>,
+        /// The self-service session database (see `calltree serve`).
+        #[arg(long, value_name = "FILE", requires = "handoff")]
+        db: Option<PathBuf>,
+    },
+    /// Serve the trees that customers use as self-service web pages.
+    ///
+    /// Each customer tree gets a page per step in customer wording, with a search on the home
+    /// page. Sessions and every event are stored in an SQLite database (created on first
+    /// start), so a reload, the back button or a restart continue where the customer was.
+    /// "Talk to a person" and escalations give the customer a handoff code for
+    /// `calltree run --handoff CODE --db FILE` or the desktop app. Set CALLTREE_API_TOKEN to
+    /// enable the JSON API (/api/sessions) for reporting.
+    #[command(
+        after_help = "Examples:\n  calltree serve\n  calltree serve --trees trees/ --db sessions.db --addr 0.0.0.0:8080"
+    )]
+    Serve {
+        /// The folder of trees.
+        #[arg(long, value_name = "DIR", default_value = "trees")]
+        trees: PathBuf,
+        /// The SQLite database of sessions; created if missing.
+        #[arg(long, value_name = "FILE", default_value = "calltree-sessions.db")]
+        db: PathBuf,
+        /// The address to listen on.
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+        addr: std::net::SocketAddr,
     },
     /// Count what a tree is made of: nodes, options, endings, fields, path lengths, branching.
     ///
@@ -201,6 +230,25 @@ enum OutputFormat {
     Json,
 }
 
+/// Runs the self-service server until it is stopped (Ctrl+C) or fails to start.
+fn serve(
+    trees: &std::path::Path,
+    db: &std::path::Path,
+    addr: std::net::SocketAddr,
+) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| anyhow::anyhow!("cannot start the server's runtime: {e}"))?;
+    runtime.block_on(async {
+        tokio::select! {
+            served = calltree_server::serve(addr, trees, db) => served.map_err(anyhow::Error::from),
+            _ = tokio::signal::ctrl_c() => Ok(()),
+        }
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
@@ -241,6 +289,8 @@ fn main() -> ExitCode {
             log,
             resume,
             answers,
+            handoff,
+            db,
         } => run::run(&run::Options {
             file,
             audience: match audience {
@@ -251,7 +301,9 @@ fn main() -> ExitCode {
             log,
             resume,
             answers,
+            handoff: handoff.zip(db),
         }),
+        Command::Serve { trees, db, addr } => serve(&trees, &db, addr),
         Command::Test {
             paths,
             random,

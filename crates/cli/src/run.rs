@@ -12,21 +12,24 @@ use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context as _, Result, bail};
-use calltree_engine::{
-    Event, Exit, InputKind, Project, Session, SourceInput, TextRole, View, parse_log,
-};
+use calltree_engine::{Event, InputKind, Project, Session, SourceInput, TextRole, View, parse_log};
+use calltree_store::Store;
 use calltree_syntax::Audience;
 
 use crate::files;
 use crate::render::Style;
 
 pub struct Options {
-    pub file: PathBuf,
+    /// The tree file; `None` when taking over a handed-off session, whose tree version
+    /// comes from the database.
+    pub file: Option<PathBuf>,
     pub audience: Audience,
     pub tree: Option<String>,
     pub log: Option<PathBuf>,
     pub resume: Option<PathBuf>,
     pub answers: Option<PathBuf>,
+    /// A customer's handoff code and the self-service database it is in.
+    pub handoff: Option<(String, PathBuf)>,
 }
 
 const FIELD_HELP: &str =
@@ -85,9 +88,18 @@ impl Input {
     }
 }
 
-/// Appends events to the log file, each flushed to disk before the call goes on.
+/// Where events go as they happen: a log file (each event flushed to disk before the call
+/// goes on), or a self-service session's database (each event committed first).
 struct Log {
     file: Option<File>,
+    session: Option<StoredSession>,
+}
+
+/// A handed-off session in the self-service database, and how many events it has.
+struct StoredSession {
+    store: Store,
+    id: String,
+    seq: usize,
 }
 
 impl Log {
@@ -97,12 +109,67 @@ impl Log {
             file.sync_data()
                 .context("cannot flush the call log to disk")?;
         }
+        if let Some(stored) = &mut self.session {
+            stored
+                .store
+                .append(&stored.id, stored.seq, event)
+                .context("cannot store the event in the session database")?;
+            stored.seq += 1;
+        }
         Ok(())
     }
 }
 
+/// Takes over a customer's session by its handoff code: the session continues as an
+/// agent's, from where the customer left it, on the version of the tree it started on.
+fn take_over(code: &str, db: &Path) -> Result<(Project, StoredSession)> {
+    if !db.exists() {
+        bail!("there is no session database at `{}`", db.display());
+    }
+    let store = Store::open(db)
+        .with_context(|| format!("cannot open the session database `{}`", db.display()))?;
+    let id = store.find_handoff(code)?.with_context(|| {
+        format!("no session has the handoff code `{code}`; check the code with the customer")
+    })?;
+    let events = store.events(&id)?;
+    let Some(Event::Started { tree, version, .. }) = events.first() else {
+        bail!("the session for `{code}` has no start");
+    };
+    let files = store.load_version(version)?.with_context(|| {
+        format!("the version of `{tree}` this session ran on is not in the database")
+    })?;
+    let project = Project::load(
+        files
+            .into_iter()
+            .map(|(name, text)| SourceInput::new(name, text))
+            .collect(),
+    );
+    let seq = events.len();
+    Ok((project, StoredSession { store, id, seq }))
+}
+
 pub fn run(options: &Options) -> Result<ExitCode> {
-    let project = load_project(&options.file)?;
+    if let Some((code, db)) = &options.handoff {
+        let (project, stored) = take_over(code, db)?;
+        let events = stored.store.events(&stored.id)?;
+        let mut session = Session::resume(&project, events)?;
+        let mut log = Log {
+            file: None,
+            session: Some(stored),
+        };
+        let taken = Event::TakenOver { at: now() };
+        session.apply(taken.clone())?;
+        log.append(&taken)?;
+        println!("Taking over the customer's session: every answer they gave is below.");
+        println!("{}", session.summary().to_plain_text());
+        let code = play_with_input(&mut session, &mut log, options)?;
+        record_outcome(&session, &log)?;
+        return Ok(code);
+    }
+    let Some(file) = &options.file else {
+        bail!("give the tree file to play, or --handoff CODE --db FILE");
+    };
+    let project = load_project(file)?;
     let own = calltree_engine::FileId::first();
     let errors: Vec<String> = project
         .diagnostics(own)
@@ -113,9 +180,9 @@ pub fn run(options: &Options) -> Result<ExitCode> {
     if !errors.is_empty() {
         bail!(
             "`{}` has {} error(s); run `calltree check {}` first (the first: {})",
-            options.file.display(),
+            file.display(),
             errors.len(),
-            options.file.display(),
+            file.display(),
             errors[0]
         );
     }
@@ -131,7 +198,7 @@ pub fn run(options: &Options) -> Result<ExitCode> {
                     .trees()
                     .find(|(_, t)| t.file == own)
                     .map(|(id, _)| id)
-                    .with_context(|| format!("`{}` has no tree", options.file.display()))?,
+                    .with_context(|| format!("`{}` has no tree", file.display()))?,
             };
             let session = Session::start(&project, tree, options.audience, now())?;
             let mut log = Log {
@@ -148,12 +215,33 @@ pub fn run(options: &Options) -> Result<ExitCode> {
                     ),
                     None => None,
                 },
+                session: None,
             };
             log.append(&session.log()[0])?;
             (session, log)
         }
     };
+    play_with_input(&mut session, &mut log, options)
+}
 
+/// Records how a handed-off session ended, for the self-service reports.
+fn record_outcome(session: &Session<'_>, log: &Log) -> Result<()> {
+    if let (true, Some(stored)) = (session.is_finished(), &log.session) {
+        let outcome = session
+            .view()
+            .ended
+            .and_then(|end| end.outcome)
+            .map(|o| o.name());
+        stored.store.finish(&stored.id, outcome)?;
+    }
+    Ok(())
+}
+
+fn play_with_input(
+    session: &mut Session<'_>,
+    log: &mut Log,
+    options: &Options,
+) -> Result<ExitCode> {
     let mut input = match &options.answers {
         Some(path) => Input {
             lines: Box::new(BufReader::new(File::open(path).with_context(|| {
@@ -167,7 +255,7 @@ pub fn run(options: &Options) -> Result<ExitCode> {
         },
     };
     let style = Style::for_stdout();
-    play(&mut session, &mut log, &mut input, style, options)
+    play(session, log, &mut input, style, options)
 }
 
 /// Reads a stored log and continues it. A log cut short by a crash keeps its complete events;
@@ -215,7 +303,13 @@ fn resume<'p>(
         .open(target)
         .with_context(|| format!("cannot open the call log `{}`", target.display()))?;
     println!("Resuming the call from {} events.", session.log().len());
-    Ok((session, Log { file: Some(file) }))
+    Ok((
+        session,
+        Log {
+            file: Some(file),
+            session: None,
+        },
+    ))
 }
 
 /// What the person asked for at a prompt.
@@ -430,13 +524,17 @@ fn play(
 
 fn paused(options: &Options, input_ended: bool) -> ExitCode {
     let log = options.log.as_ref().or(options.resume.as_ref());
-    match log {
-        Some(path) => println!(
+    match (&options.handoff, &options.file, log) {
+        (Some((code, db)), _, _) => println!(
+            "The call is paused and saved. Continue it with: calltree run --handoff {code} --db {}",
+            db.display()
+        ),
+        (None, Some(file), Some(path)) => println!(
             "The call is paused. Continue it with: calltree run {} --resume {}",
-            options.file.display(),
+            file.display(),
             path.display()
         ),
-        None => println!("The call is paused (run with --log FILE to be able to resume it)."),
+        _ => println!("The call is paused (run with --log FILE to be able to resume it)."),
     }
     if input_ended && !std::io::stdin().is_terminal() {
         // A script that ran out of answers before the call ended is a failure to report.
@@ -478,15 +576,10 @@ fn act(
                 println!("  ! there is no option {number} here");
                 return Ok(false);
             };
-            let node = session.project().node(session.state().node);
-            let Exit::Options(options) = &node.exit else {
+            let Some(event) = session.choice(option.index, now()) else {
                 return Ok(false);
             };
-            Event::Chose {
-                option: option.index,
-                label: options[usize::from(option.index)].label.source.clone(),
-                at: now(),
-            }
+            event
         }
         Command::Continue => Event::Continued { at: now() },
         Command::Back => Event::Back { at: now() },

@@ -1,0 +1,240 @@
+//! `calltree serve` and `calltree run --handoff`, end to end with the real binary: a customer
+//! walks a tree over real HTTP, asks for a person, and an agent takes the session over in the
+//! terminal with the customer's answers already there; the outcome lands on the same session.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test whose setup fails should fail loudly"
+)]
+
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+
+use calltree_engine::Event;
+use calltree_store::Store;
+
+const WIFI: &str = r#"tree wifi "Wi-Fi not working"
+  audience: agent, customer
+  escalation: "Broadband desk"
+  start: router_lights
+
+field postcode: text "Postcode" required
+
+node router_lights "Router lights"
+  say "Are the lights on your router green?"
+  ask postcode
+  option "All green" -> fixed
+  option "Red light" -> engineer
+  option "Line test shows a fault" -> engineer agent-only
+
+node fixed "Working again"
+  say "Great, you're back online."
+  end resolved
+
+node engineer "Engineer needed"
+  say "We'll send an engineer."
+  end escalated "Field engineers"
+"#;
+
+/// The server, stopped when the test ends however it ends.
+struct Server {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(dir: &std::path::Path) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_calltree"))
+        .args([
+            "serve",
+            "--trees",
+            "trees",
+            "--db",
+            "sessions.db",
+            "--addr",
+            "127.0.0.1:0",
+        ])
+        .current_dir(dir)
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let line = lines.next().unwrap().unwrap();
+    let port = line
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.trim().parse().ok())
+        .unwrap_or_else(|| panic!("the server said: {line}"));
+    Server { child, port }
+}
+
+struct Reply {
+    status: u16,
+    headers: String,
+    body: String,
+}
+
+fn http(port: u16, request: &str) -> Reply {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut raw = String::new();
+    stream.read_to_string(&mut raw).unwrap();
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap();
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    Reply {
+        status,
+        headers: head.to_owned(),
+        body: body.to_owned(),
+    }
+}
+
+fn header<'r>(reply: &'r Reply, name: &str) -> &'r str {
+    reply
+        .headers
+        .lines()
+        .find_map(|l| {
+            l.split_once(": ")
+                .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+        })
+        .map(|(_, v)| v)
+        .unwrap_or_else(|| panic!("no {name} in {}", reply.headers))
+}
+
+fn post(port: u16, path: &str, cookie: &str, body: &str) -> Reply {
+    http(
+        port,
+        &format!(
+            "POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nOrigin: http://127.0.0.1:{port}\r\nCookie: {cookie}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        ),
+    )
+}
+
+fn get(port: u16, path: &str, cookie: &str) -> Reply {
+    http(
+        port,
+        &format!(
+            "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n"
+        ),
+    )
+}
+
+fn hidden(page: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = page.find(&marker).unwrap() + marker.len();
+    page[start..].split('"').next().unwrap().to_owned()
+}
+
+#[test]
+fn a_customer_hands_over_to_an_agent_who_finishes_the_same_session() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("trees")).unwrap();
+    std::fs::write(dir.path().join("trees/wifi.tree"), WIFI).unwrap();
+
+    let code = {
+        let server = serve(dir.path());
+        let started = post(server.port, "/start/wifi", "", "");
+        assert_eq!(started.status, 303);
+        let path = header(&started, "location").to_owned();
+        let cookie = header(&started, "set-cookie")
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned();
+        let page = get(server.port, &path, &cookie);
+        assert_eq!(page.status, 200);
+        let (csrf, seq) = (hidden(&page.body, "csrf"), hidden(&page.body, "seq"));
+        // The customer answers, then asks for a person instead of choosing.
+        let asked = post(
+            server.port,
+            &path,
+            &cookie,
+            &format!("csrf={csrf}&seq={seq}&postcode=SW1A+1AA&go=continue"),
+        );
+        assert_eq!(asked.status, 422, "no option chosen yet: {}", asked.body);
+        let person = post(
+            server.port,
+            &path,
+            &cookie,
+            &format!("csrf={csrf}&seq={seq}&postcode=SW1A+1AA&go=person"),
+        );
+        assert_eq!(person.status, 303, "{}", person.body);
+        let end = get(server.port, &path, &cookie);
+        let code = end.body.split("class=\"code\"").nth(1).unwrap();
+        code.split('>')
+            .nth(1)
+            .unwrap()
+            .split('<')
+            .next()
+            .unwrap()
+            .trim()
+            .to_owned()
+    };
+
+    // The agent sees the step as the customer left it, postcode included (Enter keeps it),
+    // and finishes with an option only agents have.
+    std::fs::write(dir.path().join("answers.txt"), "\n3\n").unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_calltree"))
+        .args([
+            "run",
+            "--handoff",
+            &code.to_lowercase(),
+            "--db",
+            "sessions.db",
+            "--answers",
+            "answers.txt",
+        ])
+        .current_dir(dir.path())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let shown = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{shown}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        shown.contains("Taking over the customer's session"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("Line test shows a fault"),
+        "agent-only options are offered: {shown}"
+    );
+    assert!(shown.contains("escalated"), "{shown}");
+
+    let store = Store::open(dir.path().join("sessions.db")).unwrap();
+    let id = store.find_handoff(&code).unwrap().unwrap();
+    let info = store.session(&id).unwrap().unwrap();
+    assert!(info.finished);
+    assert_eq!(info.outcome.as_deref(), Some("escalated"));
+    let events = store.events(&id).unwrap();
+    assert!(events.iter().any(|e| matches!(e, Event::TakenOver { .. })));
+}
+
+#[test]
+fn a_wrong_handoff_code_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    Store::open(dir.path().join("sessions.db")).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_calltree"))
+        .args(["run", "--handoff", "ZZZZ-ZZZZ", "--db", "sessions.db"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let message = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        message.contains("no session has the handoff code"),
+        "{message}"
+    );
+}

@@ -1,0 +1,71 @@
+//! The server's one error type, and how each error is shown: a plain page with a status
+//! that says whose problem it is (4xx for the request, 5xx only for the server's own),
+//! never a panic and never internal detail.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use thiserror::Error;
+
+use crate::pages;
+
+#[derive(Debug, Error)]
+pub enum ServerError {
+    #[error("the trees could not be loaded: {0}")]
+    Trees(String),
+    #[error("the database failed: {0}")]
+    Store(#[from] calltree_store::StoreError),
+    #[error("the address could not be used: {0}")]
+    Bind(std::io::Error),
+    #[error("the server stopped: {0}")]
+    Serve(std::io::Error),
+    /// A page or session that does not exist (or that this browser may not see: the two
+    /// look the same, so nobody can probe for other people's sessions).
+    #[error("not found")]
+    NotFound,
+    /// A form that did not come from our own page, or whose token is wrong.
+    #[error("this form did not come from this site")]
+    Forbidden,
+    /// A form posted from a page that was out of date (another tab moved the session on).
+    #[error("the page was out of date")]
+    Stale(String),
+    #[error("{0}")]
+    BadRequest(String),
+    /// The session cannot go on (its tree version is gone, say); the message says why.
+    #[error("{0}")]
+    Gone(String),
+}
+
+impl IntoResponse for ServerError {
+    fn into_response(self) -> Response {
+        let (status, title, message) = match &self {
+            ServerError::NotFound => (
+                StatusCode::NOT_FOUND,
+                "Page not found",
+                "There is nothing here. The link may be mistyped, or the session may belong to another browser.".to_owned(),
+            ),
+            ServerError::Forbidden => (
+                StatusCode::FORBIDDEN,
+                "Form refused",
+                "That form did not come from this site, so nothing was changed. Reload the page and try again.".to_owned(),
+            ),
+            ServerError::Stale(session) => {
+                // Another tab moved on: show where the session is now.
+                return axum::response::Redirect::to(&format!("/s/{session}?stale=1"))
+                    .into_response();
+            }
+            ServerError::BadRequest(message) => {
+                (StatusCode::BAD_REQUEST, "Request refused", message.clone())
+            }
+            ServerError::Gone(message) => (StatusCode::GONE, "This session cannot go on", message.clone()),
+            ServerError::Trees(_) | ServerError::Store(_) | ServerError::Bind(_) | ServerError::Serve(_) => {
+                crate::log(&self.to_string());
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Something went wrong on our side",
+                    "Your answers so far are saved. Please try again in a moment.".to_owned(),
+                )
+            }
+        };
+        (status, pages::message_page(title, &message)).into_response()
+    }
+}

@@ -1,0 +1,510 @@
+//! The customers' self-service web pages: the same trees the agents use, played in customer
+//! wording, one server-rendered page per step, with every event stored in SQLite before the
+//! page moves on. No JavaScript: every action is a plain form post followed by a redirect,
+//! so reloading, the browser's back button and a server restart all land on the session as
+//! it is stored.
+//!
+//! Who may do what: a session's URL holds an unguessable id, and a cookie scoped to that URL
+//! holds its owner token (only a hash is stored), so a leaked link alone reads nothing.
+//! Every form carries the session's CSRF token and is refused when posted from another
+//! site. Agents take a session over by its handoff code, with the database, not the web.
+
+mod error;
+mod pages;
+mod trees;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Form, Path as UrlPath, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use calltree_engine::{Event, OutcomeKind, Project, Session};
+use calltree_store::Store;
+
+pub use error::ServerError;
+pub use trees::Trees;
+
+/// Forms are small: a step has a few fields of at most a few hundred characters.
+pub const BODY_LIMIT: usize = 32 * 1024;
+/// The longest answer kept; longer ones are refused with a message.
+pub const ANSWER_LIMIT: usize = 2_000;
+/// What a customer's "Talk to a person" records as the escalation's reason.
+pub const PERSON_REASON: &str = "customer asked for a person";
+
+/// What every request shares.
+pub struct AppState {
+    pub trees: Trees,
+    pub store: Store,
+    /// The bearer token the JSON API wants; without one the API is off.
+    pub api_token: Option<String>,
+}
+
+/// Milliseconds since the Unix epoch, for event times.
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// Operational messages go to standard error; they never include answers or tokens.
+pub fn log(message: &str) {
+    #[allow(
+        clippy::print_stderr,
+        reason = "the server's log is its standard error"
+    )]
+    {
+        eprintln!("calltree serve: {message}");
+    }
+}
+
+/// Every route of the server.
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/", get(home))
+        .route("/start/{tree}", axum::routing::post(start))
+        .route("/s/{id}", get(show).post(act))
+        .route("/api/sessions", get(api_sessions))
+        .route("/api/sessions/{id}/events", get(api_events))
+        .fallback(|| async { ServerError::NotFound })
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(state)
+}
+
+/// Opens the database and the trees and serves until the process is stopped.
+pub async fn serve(addr: SocketAddr, trees: &Path, db: &Path) -> Result<(), ServerError> {
+    let store = Store::open(db)?;
+    let trees = Trees::open(trees, store.clone())?;
+    let api_token = std::env::var("CALLTREE_API_TOKEN")
+        .ok()
+        .filter(|t| !t.is_empty());
+    let state = Arc::new(AppState {
+        trees,
+        store,
+        api_token,
+    });
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(ServerError::Bind)?;
+    let bound = listener.local_addr().map_err(ServerError::Bind)?;
+    log(&format!("serving on http://{bound}"));
+    axum::serve(listener, router(state))
+        .await
+        .map_err(ServerError::Serve)
+}
+
+/// Runs blocking work (SQLite, the engine) off the async threads.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, ServerError> + Send + 'static,
+) -> Result<T, ServerError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| ServerError::BadRequest(format!("the request could not be finished: {e}")))?
+}
+
+fn cookie_name(session: &str) -> String {
+    format!("calltree_{session}")
+}
+
+fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value)
+}
+
+/// A form must come from this site: a browser sends `Origin` on posts, and it must name the
+/// host the request was sent to.
+fn same_origin(headers: &HeaderMap) -> Result<(), ServerError> {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        // Old browsers and non-browser clients send none; the CSRF token still protects.
+        return Ok(());
+    };
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let origin_host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
+    if origin_host == host {
+        Ok(())
+    } else {
+        Err(ServerError::Forbidden)
+    }
+}
+
+/// The session, if this browser owns it. Other people's sessions look like missing ones.
+fn owned(state: &AppState, id: &str, headers: &HeaderMap) -> Result<(), ServerError> {
+    if id.len() > 64 || !id.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Err(ServerError::NotFound);
+    }
+    let token = cookie(headers, &cookie_name(id)).ok_or(ServerError::NotFound)?;
+    if state.store.check_owner(id, token)? {
+        Ok(())
+    } else {
+        Err(ServerError::NotFound)
+    }
+}
+
+/// The stored session, rebuilt on the version of the tree it started on.
+fn load(state: &AppState, id: &str) -> Result<(Arc<Project>, Vec<Event>), ServerError> {
+    let events = state.store.events(id)?;
+    let Some(Event::Started { tree, version, .. }) = events.first() else {
+        return Err(ServerError::NotFound);
+    };
+    let project = state.trees.version(version.as_str())?.ok_or_else(|| {
+        ServerError::Gone(format!(
+            "The help topic “{tree}” has changed since this session started, and the version it started on is no longer available. Please start again from the help topics."
+        ))
+    })?;
+    Ok((project, events))
+}
+
+#[derive(serde::Deserialize)]
+struct Search {
+    #[serde(default)]
+    q: String,
+}
+
+async fn home(State(state): State<Arc<AppState>>, Query(search): Query<Search>) -> Response {
+    let query: String = search.q.chars().take(200).collect();
+    let result = blocking(move || {
+        let project = state.trees.current();
+        let words = query.trim().to_lowercase();
+        let topics: Vec<pages::Topic> = trees::customer_trees(&project)
+            .into_iter()
+            .map(|id| project.tree(id))
+            .filter(|tree| {
+                words.is_empty()
+                    || tree.title.to_lowercase().contains(&words)
+                    || tree.tags.iter().any(|t| t.to_lowercase().contains(&words))
+                    || tree
+                        .description
+                        .as_deref()
+                        .is_some_and(|d| d.to_lowercase().contains(&words))
+            })
+            .map(|tree| pages::Topic {
+                name: tree.name.clone(),
+                title: tree.title.clone(),
+                description: tree.description.clone(),
+                tags: tree.tags.clone(),
+            })
+            .collect();
+        Ok(pages::home(&topics, query.trim()))
+    })
+    .await;
+    result.into_response()
+}
+
+async fn start(
+    State(state): State<Arc<AppState>>,
+    UrlPath(tree): UrlPath<String>,
+    headers: HeaderMap,
+) -> Response {
+    let result = blocking(move || {
+        same_origin(&headers)?;
+        let project = state.trees.current();
+        let id = project
+            .tree_by_name(&tree)
+            .filter(|id| trees::customer_trees(&project).contains(id))
+            .ok_or(ServerError::NotFound)?;
+        let session = Session::start(&project, id, calltree_syntax::Audience::Customer, now())
+            .map_err(|e| ServerError::Gone(e.to_string()))?;
+        let first = session.log()[0].clone();
+        let created = state.store.create_session(&first)?;
+        let cookie = format!(
+            "{}={}; Path=/s/{}; HttpOnly; SameSite=Lax; Max-Age=2592000",
+            cookie_name(&created.id),
+            created.owner_token,
+            created.id
+        );
+        let mut response = Redirect::to(&format!("/s/{}", created.id)).into_response();
+        if let Ok(value) = HeaderValue::from_str(&cookie) {
+            response.headers_mut().insert(header::SET_COOKIE, value);
+        }
+        Ok(response)
+    })
+    .await;
+    result.into_response()
+}
+
+#[derive(serde::Deserialize)]
+struct ShowQuery {
+    #[serde(default)]
+    stale: Option<u8>,
+}
+
+async fn show(
+    State(state): State<Arc<AppState>>,
+    UrlPath(id): UrlPath<String>,
+    Query(query): Query<ShowQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let result = blocking(move || {
+        owned(&state, &id, &headers)?;
+        let message = query.stale.map(|_| {
+            "That page was out of date (the session moved on in another tab), so nothing was changed. This is where it is now."
+        });
+        render(&state, &id, &HashMap::new(), &HashMap::new(), message)
+    })
+    .await;
+    no_store(result.into_response())
+}
+
+/// Pages hold a customer's answers: browsers and proxies must not keep copies.
+fn no_store(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+fn render(
+    state: &AppState,
+    id: &str,
+    typed: &HashMap<String, String>,
+    errors: &HashMap<String, String>,
+    message: Option<&str>,
+) -> Result<Response, ServerError> {
+    let (project, events) = load(state, id)?;
+    let seq = events.len();
+    let session =
+        Session::resume(&project, events).map_err(|e| ServerError::Gone(e.to_string()))?;
+    let view = session.view();
+    if session.is_finished() {
+        let handoff = state.store.session(id)?.and_then(|info| info.handoff);
+        return Ok(pages::end(&view, handoff.as_deref()).into_response());
+    }
+    let csrf = state.store.csrf(id)?.ok_or(ServerError::NotFound)?;
+    let tree_title = project.tree(session.state().tree).title.clone();
+    let status = if errors.is_empty() && message.is_none() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = pages::step(
+        &view,
+        &pages::StepForm {
+            session: id,
+            tree_title: &tree_title,
+            csrf: &csrf,
+            seq,
+            typed,
+            errors,
+            message,
+        },
+    );
+    Ok((status, page).into_response())
+}
+
+async fn act(
+    State(state): State<Arc<AppState>>,
+    UrlPath(id): UrlPath<String>,
+    headers: HeaderMap,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let result = blocking(move || {
+        same_origin(&headers)?;
+        owned(&state, &id, &headers)?;
+        step(&state, &id, form)
+    })
+    .await;
+    no_store(result.into_response())
+}
+
+/// Plays one posted form: answers, then the action. Nothing is stored unless all of it
+/// applies; then every event is stored, in order, before the redirect.
+fn step(state: &AppState, id: &str, form: Vec<(String, String)>) -> Result<Response, ServerError> {
+    let value = |name: &str| {
+        form.iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    };
+    let csrf = state.store.csrf(id)?.ok_or(ServerError::NotFound)?;
+    if !constant_time_eq(value("csrf").unwrap_or_default(), &csrf) {
+        return Err(ServerError::Forbidden);
+    }
+    let (project, events) = load(state, id)?;
+    let seq: usize = value("seq")
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| ServerError::BadRequest("the form is missing its step number".into()))?;
+    if seq != events.len() {
+        return Err(ServerError::Stale(id.to_owned()));
+    }
+    let mut session =
+        Session::resume(&project, events).map_err(|e| ServerError::Gone(e.to_string()))?;
+    if session.is_finished() {
+        return Err(ServerError::Stale(id.to_owned()));
+    }
+    let at = now();
+    let mut new_events = Vec::new();
+    let mut typed = HashMap::new();
+    let mut errors = HashMap::new();
+    let go = value("go");
+    if go == Some("back") {
+        let event = Event::Back { at };
+        session
+            .apply(event.clone())
+            .map_err(|e| ServerError::BadRequest(e.to_string()))?;
+        new_events.push(event);
+    } else {
+        for field in session.view().fields {
+            let Some(given) = value(&field.name) else {
+                continue;
+            };
+            if given.chars().count() > ANSWER_LIMIT {
+                errors.insert(
+                    field.name.clone(),
+                    format!("please keep this under {ANSWER_LIMIT} characters"),
+                );
+                continue;
+            }
+            typed.insert(field.name.clone(), given.to_owned());
+            if Some(given) == field.value.as_deref() || (given.is_empty() && field.value.is_none())
+            {
+                continue;
+            }
+            let event = Event::Answered {
+                field: field.name.clone(),
+                value: given.to_owned(),
+                at,
+            };
+            match session.apply(event.clone()) {
+                Ok(()) => new_events.push(event),
+                Err(error) => {
+                    errors.insert(field.name.clone(), error.to_string());
+                }
+            }
+        }
+        if go == Some("person") {
+            // Whatever was answered well is kept, so the customer need not say it again;
+            // what was refused does not hold up the handover.
+            errors.clear();
+            let event = Event::Escalated {
+                reason: PERSON_REASON.to_owned(),
+                at,
+            };
+            session
+                .apply(event.clone())
+                .map_err(|e| ServerError::BadRequest(e.to_string()))?;
+            new_events.push(event);
+        } else if errors.is_empty() {
+            let action = match (value("choose"), go) {
+                (Some(index), _) => {
+                    let index: u16 = index.parse().map_err(|_| {
+                        ServerError::BadRequest("that is not one of the choices".into())
+                    })?;
+                    session.choice(index, at).ok_or_else(|| {
+                        ServerError::BadRequest("that is not one of the choices".into())
+                    })?
+                }
+                (None, Some("continue")) => Event::Continued { at },
+                _ => return Err(ServerError::BadRequest("choose one of the buttons".into())),
+            };
+            match session.apply(action.clone()) {
+                Ok(()) => new_events.push(action),
+                Err(error) => {
+                    return render(state, id, &typed, &errors, Some(&error.to_string()));
+                }
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return render(state, id, &typed, &errors, None);
+    }
+    let mut seq = seq;
+    for event in new_events {
+        match state.store.append(id, seq, &event) {
+            Ok(()) => seq += 1,
+            Err(calltree_store::StoreError::Conflict { .. }) => {
+                return Err(ServerError::Stale(id.to_owned()));
+            }
+            Err(error) => return Err(error.into()),
+        }
+    }
+    if session.is_finished() {
+        let view = session.view();
+        let outcome = view.ended.as_ref().and_then(|end| end.outcome);
+        state.store.finish(id, outcome.map(OutcomeKind::name))?;
+        let handed = matches!(
+            outcome,
+            Some(OutcomeKind::Escalated | OutcomeKind::Transferred | OutcomeKind::Callback)
+        );
+        if handed {
+            state.store.handoff(id)?;
+        }
+    }
+    Ok(Redirect::to(&format!("/s/{id}")).into_response())
+}
+
+fn constant_time_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+fn bearer(state: &AppState, headers: &HeaderMap) -> Result<(), ServerError> {
+    let Some(expected) = &state.api_token else {
+        return Err(ServerError::NotFound);
+    };
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    if constant_time_eq(given, expected) {
+        Ok(())
+    } else {
+        Err(ServerError::Forbidden)
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct SessionsQuery {
+    tree: Option<String>,
+    since: Option<i64>,
+    limit: Option<usize>,
+}
+
+async fn api_sessions(
+    State(state): State<Arc<AppState>>,
+    Query(query): Query<SessionsQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let result = blocking(move || {
+        bearer(&state, &headers)?;
+        let sessions = state.store.sessions(
+            query.tree.as_deref(),
+            query.since,
+            query.limit.unwrap_or(1_000).min(10_000),
+        )?;
+        Ok(axum::Json(sessions))
+    })
+    .await;
+    result.into_response()
+}
+
+async fn api_events(
+    State(state): State<Arc<AppState>>,
+    UrlPath(id): UrlPath<String>,
+    headers: HeaderMap,
+) -> Response {
+    let result = blocking(move || {
+        bearer(&state, &headers)?;
+        if state.store.session(&id)?.is_none() {
+            return Err(ServerError::NotFound);
+        }
+        Ok(axum::Json(state.store.events(&id)?))
+    })
+    .await;
+    result.into_response()
+}

@@ -1,0 +1,488 @@
+//! Every route over HTTP, in process: what a customer's browser sends and gets back, and
+//! what a stranger, another site or a broken request gets instead.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test whose setup fails should fail loudly"
+)]
+
+use std::path::Path;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use calltree_engine::Event;
+use calltree_server::{AppState, Trees, router};
+use calltree_store::Store;
+use http_body_util::BodyExt as _;
+use tower::ServiceExt as _;
+
+const WIFI: &str = r#"tree wifi "Wi-Fi not working"
+  description: "Get your home Wi-Fi back"
+  tags: internet, wifi
+  audience: agent, customer
+  escalation: "Broadband desk"
+  start: hello
+
+field postcode: text "Postcode" required pattern "[A-Z0-9 ]{5,8}"
+
+node hello "Hello"
+  say "Let's get you back online."
+  option "My Wi-Fi is down" -> router_lights
+
+node router_lights "Router lights"
+  say "Are the lights on your router green? <b>Look closely</b>."
+  ask postcode
+  option "All green" -> fixed
+  option "Red light" -> engineer
+  option "Agent check" -> fixed agent-only
+
+node fixed "Working again"
+  say "Great, you're back online."
+  end resolved
+
+node engineer "Engineer needed"
+  say "We'll send an engineer."
+  end escalated "Field engineers"
+"#;
+
+const PHONE: &str = r#"tree phone_setup "Phone set-up"
+  audience: agent
+  start: hello
+
+node hello "Hello"
+  say "Agents only."
+  end resolved
+"#;
+
+struct Site {
+    _dir: tempfile::TempDir,
+    trees: std::path::PathBuf,
+    db: std::path::PathBuf,
+    app: axum::Router,
+    api_token: Option<String>,
+}
+
+fn state(trees: &Path, db: &Path, api_token: Option<String>) -> Arc<AppState> {
+    let store = Store::open(db).unwrap();
+    Arc::new(AppState {
+        trees: Trees::open(trees, store.clone()).unwrap(),
+        store,
+        api_token,
+    })
+}
+
+impl Site {
+    fn new() -> Site {
+        let dir = tempfile::tempdir().unwrap();
+        let trees = dir.path().join("trees");
+        std::fs::create_dir(&trees).unwrap();
+        std::fs::write(trees.join("wifi.tree"), WIFI).unwrap();
+        std::fs::write(trees.join("phone.tree"), PHONE).unwrap();
+        let db = dir.path().join("sessions.db");
+        let api_token = Some("reports-token".to_owned());
+        let app = router(state(&trees, &db, api_token.clone()));
+        Site {
+            _dir: dir,
+            trees,
+            db,
+            app,
+            api_token,
+        }
+    }
+
+    /// The same database and trees behind a fresh server: a restart.
+    fn restart(&mut self) {
+        self.app = router(state(&self.trees, &self.db, self.api_token.clone()));
+    }
+
+    async fn send(&self, request: Request<Body>) -> Reply {
+        let response = self.app.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        Reply {
+            status,
+            location: headers
+                .get(header::LOCATION)
+                .map(|v| v.to_str().unwrap().to_owned()),
+            cookie: headers
+                .get(header::SET_COOKIE)
+                .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned()),
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    async fn get(&self, path: &str, cookie: Option<&str>) -> Reply {
+        let mut request = Request::get(path).header(header::HOST, "help.example");
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        self.send(request.body(Body::empty()).unwrap()).await
+    }
+
+    async fn post(&self, path: &str, cookie: Option<&str>, form: &[(&str, &str)]) -> Reply {
+        let body: String = form
+            .iter()
+            .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let mut request = Request::post(path)
+            .header(header::HOST, "help.example")
+            .header(header::ORIGIN, "http://help.example")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        self.send(request.body(Body::from(body)).unwrap()).await
+    }
+
+    /// Starts the Wi-Fi tree as a customer and passes the greeting: the session's path and
+    /// its owner cookie.
+    async fn start(&self) -> (String, String) {
+        let reply = self.post("/start/wifi", None, &[]).await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER);
+        let (path, cookie) = (reply.location.unwrap(), reply.cookie.unwrap());
+        let (csrf, seq) = self.form(&path, &cookie).await;
+        let moved = self
+            .post(
+                &path,
+                Some(&cookie),
+                &[("csrf", &csrf), ("seq", &seq), ("choose", "0")],
+            )
+            .await;
+        assert_eq!(moved.status, StatusCode::SEE_OTHER);
+        (path, cookie)
+    }
+
+    /// The hidden form values of a step page.
+    async fn form(&self, path: &str, cookie: &str) -> (String, String) {
+        let page = self.get(path, Some(cookie)).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        (hidden(&page.body, "csrf"), hidden(&page.body, "seq"))
+    }
+}
+
+struct Reply {
+    status: StatusCode,
+    location: Option<String>,
+    cookie: Option<String>,
+    body: String,
+}
+
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            b' ' => "+".to_owned(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn hidden(page: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = page.find(&marker).expect("the hidden field is on the page") + marker.len();
+    page[start..].split('"').next().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn the_home_page_lists_customer_trees_and_searches_them() {
+    let site = Site::new();
+    let home = site.get("/", None).await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(home.body.contains("Wi-Fi not working"));
+    assert!(
+        !home.body.contains("Phone set-up"),
+        "agent-only trees are not offered"
+    );
+    let found = site.get("/?q=wifi", None).await;
+    assert!(found.body.contains("Wi-Fi not working"));
+    let none = site.get("/?q=printer", None).await;
+    assert!(none.body.contains("No help topic matches"));
+}
+
+#[tokio::test]
+async fn a_customer_walks_to_a_resolution_with_validation_and_back() {
+    let site = Site::new();
+    let (path, cookie) = site.start().await;
+    assert_eq!(path.len(), "/s/".len() + 32);
+    let page = site.get(&path, Some(&cookie)).await;
+    assert!(page.body.contains("Router lights"));
+    assert!(
+        page.body.contains("&lt;b&gt;Look closely&lt;/b&gt;"),
+        "tree text is escaped"
+    );
+    assert!(
+        !page.body.contains("Agent check"),
+        "agent-only options are hidden"
+    );
+
+    // A refused answer: the page says why, and nothing is stored.
+    let (csrf, seq) = site.form(&path, &cookie).await;
+    let refused = site
+        .post(
+            &path,
+            Some(&cookie),
+            &[
+                ("csrf", &csrf),
+                ("seq", &seq),
+                ("postcode", "?!"),
+                ("choose", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("Postcode"), "{}", refused.body);
+    assert!(
+        refused.body.contains("value=\"?!\""),
+        "what was typed stays in the box"
+    );
+
+    let moved = site
+        .post(
+            &path,
+            Some(&cookie),
+            &[
+                ("csrf", &csrf),
+                ("seq", &seq),
+                ("postcode", "SW1A 1AA"),
+                ("choose", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(moved.status, StatusCode::SEE_OTHER);
+    let end = site.get(&path, Some(&cookie)).await;
+    assert!(end.body.contains("Solved"), "{}", end.body);
+    assert!(end.body.contains("back online"));
+}
+
+#[tokio::test]
+async fn back_reopens_the_previous_step_and_a_stale_page_changes_nothing() {
+    let site = Site::new();
+    let (path, cookie) = site.start().await;
+    let (csrf, seq) = site.form(&path, &cookie).await;
+    let back = site
+        .post(
+            &path,
+            Some(&cookie),
+            &[("csrf", &csrf), ("seq", &seq), ("go", "back")],
+        )
+        .await;
+    assert_eq!(back.status, StatusCode::SEE_OTHER);
+    let page = site.get(&path, Some(&cookie)).await;
+    assert!(page.body.contains("<h1>Hello</h1>"), "{}", page.body);
+    let (csrf, seq) = site.form(&path, &cookie).await;
+    site.post(
+        &path,
+        Some(&cookie),
+        &[("csrf", &csrf), ("seq", &seq), ("choose", "0")],
+    )
+    .await;
+    let (csrf, seq) = site.form(&path, &cookie).await;
+    site.post(
+        &path,
+        Some(&cookie),
+        &[
+            ("csrf", &csrf),
+            ("seq", &seq),
+            ("postcode", "SW1A 1AA"),
+            ("choose", "1"),
+        ],
+    )
+    .await;
+    // The same (now old) page posted again, as from a second tab or the back button.
+    let stale = site
+        .post(
+            &path,
+            Some(&cookie),
+            &[
+                ("csrf", &csrf),
+                ("seq", &seq),
+                ("postcode", "SW1A 1AA"),
+                ("choose", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(stale.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        stale.location.as_deref(),
+        Some(format!("{path}?stale=1").as_str())
+    );
+    let end = site.get(&path, Some(&cookie)).await;
+    assert!(
+        end.body.contains("Field engineers"),
+        "the first post stands: {}",
+        end.body
+    );
+}
+
+#[tokio::test]
+async fn an_escalation_gives_a_handoff_code_that_finds_the_session() {
+    let site = Site::new();
+    let (path, cookie) = site.start().await;
+    let (csrf, seq) = site.form(&path, &cookie).await;
+    site.post(
+        &path,
+        Some(&cookie),
+        &[("csrf", &csrf), ("seq", &seq), ("go", "person")],
+    )
+    .await;
+    let end = site.get(&path, Some(&cookie)).await;
+    assert!(end.body.contains("Your reference code is"), "{}", end.body);
+    let code = end.body.split("class=\"code\"").nth(1).unwrap();
+    let code = code
+        .split('>')
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .trim();
+    let store = Store::open(&site.db).unwrap();
+    let id = path.trim_start_matches("/s/");
+    assert_eq!(store.find_handoff(code).unwrap().as_deref(), Some(id));
+    let events = store.events(id).unwrap();
+    assert!(
+        matches!(events.last(), Some(Event::Escalated { reason, .. }) if reason == "customer asked for a person")
+    );
+}
+
+#[tokio::test]
+async fn a_session_continues_after_a_restart_and_after_the_tree_is_edited() {
+    let mut site = Site::new();
+    let (path, cookie) = site.start().await;
+    std::fs::write(
+        site.trees.join("wifi.tree"),
+        WIFI.replace("Router lights", "Your router's lights"),
+    )
+    .unwrap();
+    site.restart();
+    let page = site.get(&path, Some(&cookie)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("Router lights</h1>"),
+        "the session stays on the version it started on: {}",
+        page.body
+    );
+    let (fresh, fresh_cookie) = site.start().await;
+    let page = site.get(&fresh, Some(&fresh_cookie)).await;
+    assert!(
+        page.body.contains("Your router&#39;s lights")
+            || page.body.contains("Your router's lights")
+    );
+}
+
+#[tokio::test]
+async fn strangers_other_sites_and_broken_requests_are_refused_with_4xx() {
+    let site = Site::new();
+    let (path, cookie) = site.start().await;
+    // Without the owner's cookie the session does not exist.
+    assert_eq!(site.get(&path, None).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        site.get(&path, Some("calltree_x=y")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let id = path.trim_start_matches("/s/");
+    let wrong = format!("calltree_{id}=00000000000000000000000000000000");
+    assert_eq!(
+        site.get(&path, Some(&wrong)).await.status,
+        StatusCode::NOT_FOUND
+    );
+    // A form with the wrong token, or from another site, changes nothing.
+    let (csrf, seq) = site.form(&path, &cookie).await;
+    let forged = site
+        .post(
+            &path,
+            Some(&cookie),
+            &[("csrf", "forged"), ("seq", &seq), ("go", "person")],
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    let request = Request::post(&path)
+        .header(header::HOST, "help.example")
+        .header(header::ORIGIN, "https://evil.example")
+        .header(header::COOKIE, &cookie)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(format!("csrf={csrf}&seq={seq}&go=person")))
+        .unwrap();
+    assert_eq!(site.send(request).await.status, StatusCode::FORBIDDEN);
+    // Broken forms and bodies.
+    let missing = site.post(&path, Some(&cookie), &[("csrf", &csrf)]).await;
+    assert_eq!(missing.status, StatusCode::BAD_REQUEST);
+    let bad_choice = site
+        .post(
+            &path,
+            Some(&cookie),
+            &[
+                ("csrf", &csrf),
+                ("seq", &seq),
+                ("postcode", "SW1A 1AA"),
+                ("choose", "99"),
+            ],
+        )
+        .await;
+    assert_eq!(bad_choice.status, StatusCode::BAD_REQUEST);
+    let huge = "x".repeat(64 * 1024);
+    let too_big = site
+        .post(
+            &path,
+            Some(&cookie),
+            &[("csrf", &csrf), ("seq", &seq), ("postcode", &huge)],
+        )
+        .await;
+    assert_eq!(too_big.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(
+        site.get("/s/..%2F..", None).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        site.get("/nowhere", None).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        site.post("/start/phone_setup", None, &[]).await.status,
+        StatusCode::NOT_FOUND
+    );
+    // The session is untouched by all of that: its start and the greeting's choice.
+    let store = Store::open(&site.db).unwrap();
+    assert_eq!(store.events(id).unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn the_json_api_wants_its_token() {
+    let site = Site::new();
+    let (path, _) = site.start().await;
+    let id = path.trim_start_matches("/s/");
+    assert_eq!(
+        site.get("/api/sessions", None).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let request = |token: &str| {
+        Request::get(format!("/api/sessions/{id}/events"))
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .body(Body::empty())
+            .unwrap()
+    };
+    assert_eq!(
+        site.send(request("wrong")).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let events = site.send(request("reports-token")).await;
+    assert_eq!(events.status, StatusCode::OK);
+    assert!(
+        events.body.contains("\"event\":\"started\""),
+        "{}",
+        events.body
+    );
+    let list = site
+        .send(
+            Request::get("/api/sessions?tree=wifi")
+                .header(header::AUTHORIZATION, "Bearer reports-token")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert!(list.body.contains(id), "{}", list.body);
+}

@@ -1,0 +1,484 @@
+//! `Store`, the handle hosts share: writes go to the writer thread, reads to a small pool of
+//! read-only connections that WAL lets run beside the writer.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, Sender};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::thread::JoinHandle;
+
+use calltree_engine::{Event, Millis, parse_log};
+use calltree_syntax::Audience;
+use rusqlite::{Connection, OptionalExtension as _, ToSql};
+use serde::{Deserialize, Serialize};
+
+use crate::error::StoreError;
+use crate::schema;
+use crate::token::{hash_token, normalise_handoff, random_hex, same_secret, show_handoff};
+use crate::writer::{self, Job, Reply, Work};
+
+/// Idle read connections kept for reuse. More readers than this may run at once (each opens
+/// its own connection); the extra ones are closed when done.
+const IDLE_READERS: usize = 4;
+
+/// The store of sessions. Cheap to clone; clones share one writer thread and one reader pool,
+/// and the database is closed when the last clone is dropped.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    /// `Option` only so that `Drop` can close the channel before waiting for the writer.
+    jobs: Option<Sender<Job>>,
+    writer: Option<JoinHandle<()>>,
+    readers: Mutex<Vec<Connection>>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // Closing the channel lets the writer finish the jobs it has and stop; waiting for it
+        // means the file is closed (and the WAL checkpointed) when the last handle is gone,
+        // so a store can be reopened at once.
+        drop(self.jobs.take());
+        if let Some(writer) = self.writer.take() {
+            let _ = writer.join();
+        }
+    }
+}
+
+impl fmt::Debug for Store {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Store")
+            .field("path", &self.inner.path)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A session just created. The owner token is returned here once and never again: only its
+/// hash is stored, so it must go to the customer (a cookie) straight away.
+#[derive(Clone, PartialEq, Eq)]
+pub struct NewSession {
+    /// 32 lowercase hex digits (128 random bits).
+    pub id: String,
+    /// 32 lowercase hex digits (128 random bits); proves to `check_owner` that a request
+    /// comes from whoever started the session.
+    pub owner_token: String,
+    /// 32 lowercase hex digits; also available later from `csrf`.
+    pub csrf_token: String,
+}
+
+impl fmt::Debug for NewSession {
+    /// Secrets stay out of logs.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NewSession")
+            .field("id", &self.id)
+            .field("owner_token", &"<secret>")
+            .field("csrf_token", &"<secret>")
+            .finish()
+    }
+}
+
+/// What is known about a stored session without reading its events. Holds no secret, so it
+/// can be sent as JSON as it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    pub id: String,
+    pub tree: String,
+    /// The fingerprint the session is pinned to.
+    pub version: String,
+    /// The audience the session started for (a take-over later makes it an agent's).
+    pub audience: Audience,
+    /// The handoff code as shown (`XXXX-XXXX`), once one was asked for.
+    pub handoff: Option<String>,
+    /// The `at` of the first event.
+    pub created_at: Millis,
+    /// The `at` of the last event.
+    pub updated_at: Millis,
+    /// How many events are stored: the `expected_seq` of the next `append`.
+    pub events: usize,
+    pub finished: bool,
+    pub outcome: Option<String>,
+}
+
+/// The columns every `SessionInfo` query selects, in the order `session_row` reads them.
+const SESSION_COLUMNS: &str = "s.id, s.tree, s.version, s.audience, s.handoff, s.created_at, \
+     s.updated_at, s.finished, s.outcome, \
+     (SELECT coalesce(max(e.seq) + 1, 0) FROM events e WHERE e.session_id = s.id)";
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    ///
+    /// There is deliberately no in-memory variant: WAL needs a file, and the store's point
+    /// is several connections (writer and readers) on one database, which an in-memory
+    /// database cannot give without a different locking model. Tests use a temporary file,
+    /// and so exercise exactly what runs in production.
+    pub fn open(path: impl AsRef<Path>) -> Result<Store, StoreError> {
+        let path = path.as_ref().to_path_buf();
+        let conn = schema::open_writer(&path)?;
+        let (jobs, queue) = mpsc::channel();
+        let writer = std::thread::Builder::new()
+            .name("calltree-store-writer".into())
+            .spawn(move || writer::run(conn, &queue))
+            .map_err(StoreError::Thread)?;
+        Ok(Store {
+            inner: Arc::new(Inner {
+                path,
+                jobs: Some(jobs),
+                writer: Some(writer),
+                readers: Mutex::new(Vec::new()),
+            }),
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// Stores a new session whose first event is `first` (which must be `Started`), with a
+    /// fresh id, owner token and CSRF token. Returns once it is on disk.
+    pub fn create_session(&self, first: &Event) -> Result<NewSession, StoreError> {
+        let Event::Started {
+            tree,
+            version,
+            audience,
+            at,
+        } = first
+        else {
+            return Err(StoreError::NotStarted);
+        };
+        let body = serialise(first)?;
+        let session = NewSession {
+            id: random_hex()?,
+            owner_token: random_hex()?,
+            csrf_token: random_hex()?,
+        };
+        self.submit(Work::Create {
+            id: session.id.clone(),
+            owner_hash: hash_token(&session.owner_token),
+            csrf: session.csrf_token.clone(),
+            tree: tree.clone(),
+            version: version.clone(),
+            audience: audience.name(),
+            at: *at,
+            body,
+        })?;
+        Ok(session)
+    }
+
+    /// Appends `event` as event number `expected_seq` of session `id` (the `Started` event is
+    /// number 0, so `expected_seq` is how many events the caller has seen, `log().len()`).
+    /// Fails with `StoreError::Conflict`, storing nothing, if the session has another number
+    /// of events: someone else appended meanwhile, and the caller should reload. Returns once
+    /// the event is on disk.
+    ///
+    /// A `Back` or a `TakenOver` also marks the session open again: by the engine's rules
+    /// either one undoes an ending, and the host cannot append anything else that would.
+    pub fn append(&self, id: &str, expected_seq: usize, event: &Event) -> Result<(), StoreError> {
+        if matches!(event, Event::Started { .. }) {
+            return Err(StoreError::AlreadyStarted(id.to_owned()));
+        }
+        let body = serialise(event)?;
+        let kind = kind(&body)?;
+        self.submit(Work::Append {
+            id: id.to_owned(),
+            expected: expected_seq,
+            reopens: matches!(kind.as_str(), "back" | "taken_over"),
+            kind,
+            at: event.at(),
+            body,
+        })?;
+        Ok(())
+    }
+
+    /// Marks the session finished, with the kind of outcome reports group by (`resolved`,
+    /// `escalated`, ... — `OutcomeKind::name`), or none (a sub-tree run on its own). Hosts
+    /// call it after the append that ended the session; doing it again is harmless. The log
+    /// stays the truth: these two columns are a summary for lists and reports.
+    pub fn finish(&self, id: &str, outcome: Option<&str>) -> Result<(), StoreError> {
+        self.submit(Work::Finish {
+            id: id.to_owned(),
+            outcome: outcome.map(str::to_owned),
+        })?;
+        Ok(())
+    }
+
+    /// Keeps the texts of the `.tree` files (name, text) a tree version was loaded from, so
+    /// a session pinned to that version can be resumed after the files change. The first
+    /// save of a version wins: a version is a fingerprint, so a later save has the same trees.
+    pub fn save_version(
+        &self,
+        version: &str,
+        files: &[(String, String)],
+    ) -> Result<(), StoreError> {
+        self.submit(Work::SaveVersion {
+            version: version.to_owned(),
+            files: files.to_vec(),
+        })?;
+        Ok(())
+    }
+
+    /// The files saved for a tree version, in name order, or `None` if it was never saved.
+    pub fn load_version(&self, version: &str) -> Result<Option<Vec<(String, String)>>, StoreError> {
+        let files: Vec<(String, String)> = self.read(|conn| {
+            conn.prepare_cached("SELECT file, text FROM versions WHERE version = ?1 ORDER BY file")
+                .and_then(|mut select| {
+                    select
+                        .query_map([version], |row| Ok((row.get(0)?, row.get(1)?)))?
+                        .collect()
+                })
+                .map_err(StoreError::db("reading a tree version"))
+        })?;
+        Ok((!files.is_empty()).then_some(files))
+    }
+
+    /// The session's handoff code, shown as `XXXX-XXXX`: a new one the first time, the same
+    /// one after that. Codes are unique among all sessions.
+    pub fn handoff(&self, id: &str) -> Result<String, StoreError> {
+        match self.submit(Work::Handoff { id: id.to_owned() })? {
+            Reply::Handoff(code) => Ok(code),
+            // The writer answers a handoff job with a code; anything else means it is broken.
+            Reply::Done => Err(StoreError::WriterGone),
+        }
+    }
+
+    /// The session a handoff code belongs to. Case, dashes and spaces do not matter; text
+    /// that cannot be a code finds nothing.
+    pub fn find_handoff(&self, code: &str) -> Result<Option<String>, StoreError> {
+        let Some(code) = normalise_handoff(code) else {
+            return Ok(None);
+        };
+        self.read(|conn| {
+            conn.prepare_cached("SELECT id FROM sessions WHERE handoff = ?1")
+                .and_then(|mut select| select.query_row([code], |row| row.get(0)).optional())
+                .map_err(StoreError::db("finding a handoff code"))
+        })
+    }
+
+    /// What is known about a session, or `None` if there is no such session.
+    pub fn session(&self, id: &str) -> Result<Option<SessionInfo>, StoreError> {
+        self.read(|conn| {
+            let raw = conn
+                .prepare_cached(&format!(
+                    "SELECT {SESSION_COLUMNS} FROM sessions s WHERE s.id = ?1"
+                ))
+                .and_then(|mut select| select.query_row([id], session_row).optional())
+                .map_err(StoreError::db("reading a session"))?;
+            raw.map(RawSession::check).transpose()
+        })
+    }
+
+    /// Every event of a session, in order. A stored event that no longer reads as an event
+    /// is an error naming the session and the event's number.
+    pub fn events(&self, id: &str) -> Result<Vec<Event>, StoreError> {
+        let rows: Vec<(i64, String)> = self.read(|conn| {
+            conn.prepare_cached("SELECT seq, body FROM events WHERE session_id = ?1 ORDER BY seq")
+                .and_then(|mut select| {
+                    select
+                        .query_map([id], |row| Ok((row.get(0)?, row.get(1)?)))?
+                        .collect()
+                })
+                .map_err(StoreError::db("reading events"))
+        })?;
+        // Every session has its `Started` event, so no events means no session.
+        if rows.is_empty() {
+            return Err(StoreError::NotFound(id.to_owned()));
+        }
+        rows.into_iter()
+            .enumerate()
+            .map(|(index, (seq, body))| read_event(id, index, seq, &body))
+            .collect()
+    }
+
+    /// Whether `token` is the session's owner token. Compares hashes in constant time; a
+    /// session that does not exist has no owner.
+    pub fn check_owner(&self, id: &str, token: &str) -> Result<bool, StoreError> {
+        let stored: Option<String> = self.read(|conn| {
+            conn.prepare_cached("SELECT owner_hash FROM sessions WHERE id = ?1")
+                .and_then(|mut select| select.query_row([id], |row| row.get(0)).optional())
+                .map_err(StoreError::db("checking an owner"))
+        })?;
+        Ok(stored.is_some_and(|stored| same_secret(&stored, &hash_token(token))))
+    }
+
+    /// The session's CSRF token, or `None` if there is no such session.
+    pub fn csrf(&self, id: &str) -> Result<Option<String>, StoreError> {
+        self.read(|conn| {
+            conn.prepare_cached("SELECT csrf FROM sessions WHERE id = ?1")
+                .and_then(|mut select| select.query_row([id], |row| row.get(0)).optional())
+                .map_err(StoreError::db("reading a CSRF token"))
+        })
+    }
+
+    /// Sessions newest first, optionally only those of one tree and those created at or after
+    /// `since` (milliseconds since the epoch), at most `limit` of them.
+    pub fn sessions(
+        &self,
+        tree: Option<&str>,
+        since: Option<Millis>,
+        limit: usize,
+    ) -> Result<Vec<SessionInfo>, StoreError> {
+        // SQLite counts in i64; no list is longer than that anyway.
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut sql = format!("SELECT {SESSION_COLUMNS} FROM sessions s");
+        let mut conditions = Vec::new();
+        let mut values: Vec<&dyn ToSql> = Vec::new();
+        // Conditions are only written when present, so SQLite can use the matching index.
+        if let Some(tree) = &tree {
+            values.push(tree);
+            conditions.push(format!("s.tree = ?{}", values.len()));
+        }
+        if let Some(since) = &since {
+            values.push(since);
+            conditions.push(format!("s.created_at >= ?{}", values.len()));
+        }
+        if !conditions.is_empty() {
+            sql.push_str(" WHERE ");
+            sql.push_str(&conditions.join(" AND "));
+        }
+        values.push(&limit);
+        sql.push_str(&format!(
+            " ORDER BY s.created_at DESC, s.id LIMIT ?{}",
+            values.len()
+        ));
+        let raws: Vec<RawSession> = self.read(|conn| {
+            conn.prepare_cached(&sql)
+                .and_then(|mut select| select.query_map(&*values, session_row)?.collect())
+                .map_err(StoreError::db("listing sessions"))
+        })?;
+        raws.into_iter().map(RawSession::check).collect()
+    }
+
+    /// Hands work to the writer thread and waits until it is committed (or refused).
+    fn submit(&self, work: Work) -> Result<Reply, StoreError> {
+        let jobs = self.inner.jobs.as_ref().ok_or(StoreError::WriterGone)?;
+        let (reply, answer) = mpsc::channel();
+        jobs.send(Job { work, reply })
+            .map_err(|_| StoreError::WriterGone)?;
+        answer.recv().map_err(|_| StoreError::WriterGone)?
+    }
+
+    /// Runs `f` on an idle read connection, opening one if none is idle.
+    fn read<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let idle = self.idle_readers().pop();
+        let conn = match idle {
+            Some(conn) => conn,
+            None => schema::open_reader(&self.inner.path)?,
+        };
+        let result = f(&conn);
+        let mut idle = self.idle_readers();
+        if idle.len() < IDLE_READERS {
+            idle.push(conn);
+        }
+        result
+    }
+
+    fn idle_readers(&self) -> MutexGuard<'_, Vec<Connection>> {
+        // A panic elsewhere while holding the lock cannot leave a list of connections
+        // half-changed, so a poisoned lock is still good to use.
+        self.inner
+            .readers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+fn serialise(event: &Event) -> Result<String, StoreError> {
+    let body = event.to_json_line();
+    if body.is_empty() {
+        return Err(StoreError::Unserialisable);
+    }
+    Ok(body)
+}
+
+/// The event's name as its JSON line spells it (`"event": "chose"`), for the `kind` column.
+/// Read from the JSON rather than matched on the enum, so that a new kind of event needs no
+/// change here and the column always agrees with the body.
+fn kind(body: &str) -> Result<String, StoreError> {
+    #[derive(Deserialize)]
+    struct Tag {
+        event: String,
+    }
+    serde_json::from_str::<Tag>(body)
+        .map(|tag| tag.event)
+        .map_err(|_| StoreError::Unserialisable)
+}
+
+fn read_event(id: &str, index: usize, seq: i64, body: &str) -> Result<Event, StoreError> {
+    let bad = |message: String| StoreError::BadEvent {
+        session: id.to_owned(),
+        seq: usize::try_from(seq).unwrap_or(0),
+        message,
+    };
+    if usize::try_from(seq).ok() != Some(index) {
+        return Err(bad(format!("expected event number {index} here")));
+    }
+    let (mut events, error) = parse_log(body);
+    if let Some(error) = error {
+        return Err(bad(error.message));
+    }
+    match (events.pop(), events.is_empty()) {
+        (Some(event), true) => Ok(event),
+        (None, _) => Err(bad("the stored event is empty".into())),
+        (Some(_), false) => Err(bad("more than one event is stored as one".into())),
+    }
+}
+
+/// A `sessions` row as SQLite gives it, before the checks that need our error type.
+struct RawSession {
+    id: String,
+    tree: String,
+    version: String,
+    audience: String,
+    handoff: Option<String>,
+    created_at: i64,
+    updated_at: i64,
+    finished: bool,
+    outcome: Option<String>,
+    events: i64,
+}
+
+fn session_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawSession> {
+    Ok(RawSession {
+        id: row.get(0)?,
+        tree: row.get(1)?,
+        version: row.get(2)?,
+        audience: row.get(3)?,
+        handoff: row.get(4)?,
+        created_at: row.get(5)?,
+        updated_at: row.get(6)?,
+        finished: row.get(7)?,
+        outcome: row.get(8)?,
+        events: row.get(9)?,
+    })
+}
+
+impl RawSession {
+    fn check(self) -> Result<SessionInfo, StoreError> {
+        let bad = |message: String| StoreError::BadSession {
+            session: self.id.clone(),
+            message,
+        };
+        let audience = Audience::from_name(&self.audience)
+            .ok_or_else(|| bad(format!("unknown audience `{}`", self.audience)))?;
+        let events = usize::try_from(self.events)
+            .map_err(|_| bad(format!("a negative event count ({})", self.events)))?;
+        Ok(SessionInfo {
+            audience,
+            events,
+            handoff: self.handoff.as_deref().map(show_handoff),
+            id: self.id,
+            tree: self.tree,
+            version: self.version,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            finished: self.finished,
+            outcome: self.outcome,
+        })
+    }
+}

@@ -1,0 +1,347 @@
+//! The writer thread: the one connection of this process that writes, and group commit.
+//!
+//! Callers queue jobs on a channel and block on their own reply channel. The thread takes
+//! every job that is waiting, applies them in one transaction (each in its own savepoint, so
+//! one caller's conflict does not undo another's event), commits once — one fsync of the WAL
+//! for the whole batch — and only then answers. A reply of `Ok` therefore always means "on
+//! disk"; if the commit fails, every caller of the batch gets the error.
+
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, Sender};
+
+use rusqlite::{Connection, ErrorCode, OptionalExtension as _, TransactionBehavior, params};
+
+use crate::error::StoreError;
+use crate::token::{random_handoff, show_handoff};
+
+/// The most jobs in one transaction, so that a flood of appends still gets answers in bounded
+/// time while the batch is large enough to make the fsync cheap per event.
+const MAX_BATCH: usize = 256;
+
+/// Attempts at a handoff code before giving up; with 2^40 codes a second attempt is already
+/// a rarity, so running out means something else is wrong.
+const HANDOFF_ATTEMPTS: usize = 16;
+
+pub(crate) struct Job {
+    pub(crate) work: Work,
+    pub(crate) reply: Sender<Result<Reply, StoreError>>,
+}
+
+pub(crate) enum Work {
+    Create {
+        id: String,
+        owner_hash: String,
+        csrf: String,
+        tree: String,
+        version: String,
+        audience: &'static str,
+        at: i64,
+        body: String,
+    },
+    Append {
+        id: String,
+        expected: usize,
+        kind: String,
+        at: i64,
+        body: String,
+        /// The event undoes an ending, so the session is open again.
+        reopens: bool,
+    },
+    Finish {
+        id: String,
+        outcome: Option<String>,
+    },
+    SaveVersion {
+        version: String,
+        files: Vec<(String, String)>,
+    },
+    Handoff {
+        id: String,
+    },
+}
+
+pub(crate) enum Reply {
+    Done,
+    /// A handoff code, as shown to people.
+    Handoff(String),
+}
+
+/// Serves jobs until every sender is gone (the last clone of the store was dropped).
+pub(crate) fn run(mut conn: Connection, jobs: &Receiver<Job>) {
+    while let Ok(first) = jobs.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH
+            && let Ok(job) = jobs.try_recv()
+        {
+            batch.push(job);
+        }
+        let results = commit_batch(&mut conn, &batch);
+        for (job, result) in batch.into_iter().zip(results) {
+            // A caller that stopped waiting is no reason to stop answering the others.
+            let _ = job.reply.send(result);
+        }
+    }
+}
+
+fn commit_batch(conn: &mut Connection, batch: &[Job]) -> Vec<Result<Reply, StoreError>> {
+    let fail_all = |during: &'static str, error: rusqlite::Error| {
+        let source = Arc::new(error);
+        batch
+            .iter()
+            .map(|_| {
+                Err(StoreError::Database {
+                    during,
+                    source: Arc::clone(&source),
+                })
+            })
+            .collect()
+    };
+    // IMMEDIATE takes the write lock at once: another program writing the same file makes us
+    // wait (busy timeout) here rather than fail halfway through the batch.
+    let mut tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
+        Ok(tx) => tx,
+        Err(error) => return fail_all("starting a write", error),
+    };
+    let mut results = Vec::with_capacity(batch.len());
+    for job in batch {
+        let savepoint = match tx.savepoint() {
+            Ok(savepoint) => savepoint,
+            Err(error) => return fail_all("starting a write", error),
+        };
+        let result = apply(&savepoint, &job.work);
+        // `finish` rolls a failed job back to the savepoint. Either statement fails only if
+        // SQLite itself abandoned the transaction (disk full, I/O error): then every job of
+        // the batch is lost, and every caller must hear so.
+        let settled = if result.is_ok() {
+            savepoint.commit()
+        } else {
+            savepoint.finish()
+        };
+        if let Err(error) = settled {
+            return fail_all("writing", error);
+        }
+        results.push(result);
+    }
+    match tx.commit() {
+        Ok(()) => results,
+        Err(error) => fail_all("committing", error),
+    }
+}
+
+fn apply(conn: &Connection, work: &Work) -> Result<Reply, StoreError> {
+    match work {
+        Work::Create {
+            id,
+            owner_hash,
+            csrf,
+            tree,
+            version,
+            audience,
+            at,
+            body,
+        } => {
+            conn.prepare_cached(
+                "INSERT INTO sessions (id, tree, version, audience, owner_hash, csrf, \
+                 created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+            )
+            .and_then(|mut insert| {
+                insert.execute(params![id, tree, version, audience, owner_hash, csrf, at])
+            })
+            .map_err(StoreError::db("creating a session"))?;
+            insert_event(conn, id, 0, *at, "started", body)?;
+            Ok(Reply::Done)
+        }
+        Work::Append {
+            id,
+            expected,
+            kind,
+            at,
+            body,
+            reopens,
+        } => {
+            let actual = event_count(conn, id)?.ok_or_else(|| StoreError::NotFound(id.clone()))?;
+            if actual != *expected {
+                return Err(StoreError::Conflict {
+                    session: id.clone(),
+                    expected: *expected,
+                    actual,
+                });
+            }
+            insert_event(conn, id, actual, *at, kind, body)?;
+            let sql = if *reopens {
+                "UPDATE sessions SET updated_at = ?2, finished = 0, outcome = NULL WHERE id = ?1"
+            } else {
+                "UPDATE sessions SET updated_at = ?2 WHERE id = ?1"
+            };
+            conn.prepare_cached(sql)
+                .and_then(|mut update| update.execute(params![id, at]))
+                .map_err(StoreError::db("updating a session"))?;
+            Ok(Reply::Done)
+        }
+        Work::Finish { id, outcome } => {
+            let changed = conn
+                .prepare_cached("UPDATE sessions SET finished = 1, outcome = ?2 WHERE id = ?1")
+                .and_then(|mut update| update.execute(params![id, outcome]))
+                .map_err(StoreError::db("finishing a session"))?;
+            if changed == 0 {
+                return Err(StoreError::NotFound(id.clone()));
+            }
+            Ok(Reply::Done)
+        }
+        Work::SaveVersion { version, files } => {
+            // Only the first save counts: adding a later save's files to it could put one
+            // tree in the version twice (moved to another file meanwhile).
+            let saved: bool = conn
+                .prepare_cached("SELECT EXISTS (SELECT 1 FROM versions WHERE version = ?1)")
+                .and_then(|mut select| select.query_row([version], |row| row.get(0)))
+                .map_err(StoreError::db("saving a tree version"))?;
+            if !saved {
+                for (file, text) in files {
+                    conn.prepare_cached(
+                        "INSERT INTO versions (version, file, text) VALUES (?1, ?2, ?3)",
+                    )
+                    .and_then(|mut insert| insert.execute(params![version, file, text]))
+                    .map_err(StoreError::db("saving a tree version"))?;
+                }
+            }
+            Ok(Reply::Done)
+        }
+        Work::Handoff { id } => handoff(conn, id).map(Reply::Handoff),
+    }
+}
+
+/// How many events a session has (the seq its next event takes), or `None` if there is no
+/// such session. `max + 1` rather than `count` reads one entry of the primary key.
+fn event_count(conn: &Connection, id: &str) -> Result<Option<usize>, StoreError> {
+    let count: Option<i64> = conn
+        .prepare_cached(
+            "SELECT (SELECT coalesce(max(seq) + 1, 0) FROM events WHERE session_id = s.id) \
+             FROM sessions s WHERE s.id = ?1",
+        )
+        .and_then(|mut select| select.query_row([id], |row| row.get(0)).optional())
+        .map_err(StoreError::db("counting a session's events"))?;
+    count
+        .map(|count| {
+            usize::try_from(count).map_err(|_| StoreError::BadSession {
+                session: id.to_owned(),
+                message: format!("a negative event number ({count})"),
+            })
+        })
+        .transpose()
+}
+
+fn insert_event(
+    conn: &Connection,
+    id: &str,
+    seq: usize,
+    at: i64,
+    kind: &str,
+    body: &str,
+) -> Result<(), StoreError> {
+    let seq = i64::try_from(seq).map_err(|_| StoreError::BadEvent {
+        session: id.to_owned(),
+        seq,
+        message: "too many events for one session".into(),
+    })?;
+    conn.prepare_cached(
+        "INSERT INTO events (session_id, seq, at, kind, body) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )
+    .and_then(|mut insert| insert.execute(params![id, seq, at, kind, body]))
+    .map_err(StoreError::db("storing an event"))?;
+    Ok(())
+}
+
+fn handoff(conn: &Connection, id: &str) -> Result<String, StoreError> {
+    let existing: Option<Option<String>> = conn
+        .prepare_cached("SELECT handoff FROM sessions WHERE id = ?1")
+        .and_then(|mut select| select.query_row([id], |row| row.get(0)).optional())
+        .map_err(StoreError::db("reading a handoff code"))?;
+    match existing {
+        None => return Err(StoreError::NotFound(id.to_owned())),
+        Some(Some(code)) => return Ok(show_handoff(&code)),
+        Some(None) => {}
+    }
+    for _ in 0..HANDOFF_ATTEMPTS {
+        let code = random_handoff()?;
+        let result = conn
+            .prepare_cached("UPDATE sessions SET handoff = ?2 WHERE id = ?1")
+            .and_then(|mut update| update.execute(params![id, code]));
+        match result {
+            Ok(_) => return Ok(show_handoff(&code)),
+            // Another session has this code: the UNIQUE constraint undid only this statement.
+            Err(error) if error.sqlite_error_code() == Some(ErrorCode::ConstraintViolation) => {}
+            Err(error) => return Err(StoreError::db("giving a handoff code")(error)),
+        }
+    }
+    Err(StoreError::NoFreeHandoff)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::mpsc;
+
+    use super::*;
+    use crate::schema::open_writer;
+
+    fn job(work: Work) -> (Job, Receiver<Result<Reply, StoreError>>) {
+        let (reply, answer) = mpsc::channel();
+        (Job { work, reply }, answer)
+    }
+
+    fn append(id: &str, expected: usize, text: &str) -> Work {
+        Work::Append {
+            id: id.into(),
+            expected,
+            kind: "noted".into(),
+            at: 1,
+            body: format!(r#"{{"event":"noted","text":"{text}","at":1}}"#),
+            reopens: false,
+        }
+    }
+
+    /// One batch, one transaction: a job that fails is undone alone, and the jobs around it
+    /// (including one that depends on an earlier job of the same batch) are committed.
+    #[test]
+    fn a_failed_job_does_not_spoil_its_batch() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = open_writer(&dir.path().join("s.db")).unwrap();
+        let create = Work::Create {
+            id: "s1".into(),
+            owner_hash: "h".into(),
+            csrf: "c".into(),
+            tree: "t".into(),
+            version: "v".into(),
+            audience: "customer",
+            at: 0,
+            body: r#"{"event":"started","tree":"t","version":"v","audience":"customer","at":0}"#
+                .into(),
+        };
+        let batch = vec![
+            job(create).0,
+            job(append("s1", 1, "first")).0,
+            job(append("s1", 1, "stale")).0,
+            job(append("missing", 1, "nowhere")).0,
+            job(append("s1", 2, "second")).0,
+            job(Work::Handoff { id: "s1".into() }).0,
+        ];
+        let results = commit_batch(&mut conn, &batch);
+        assert!(results[0].is_ok() && results[1].is_ok() && results[4].is_ok());
+        assert!(matches!(
+            results[2],
+            Err(StoreError::Conflict { actual: 2, .. })
+        ));
+        assert!(matches!(results[3], Err(StoreError::NotFound(_))));
+        assert!(matches!(results[5], Ok(Reply::Handoff(_))));
+
+        let texts: Vec<String> = conn
+            .prepare("SELECT body FROM events WHERE session_id = 's1' ORDER BY seq")
+            .unwrap()
+            .query_map([], |row| row.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(texts.len(), 3);
+        assert!(texts[1].contains("first") && texts[2].contains("second"));
+        assert!(conn.is_autocommit(), "the batch's transaction is closed");
+    }
+}
