@@ -26,6 +26,8 @@ pub enum Screen {
 pub struct Picker {
     pub query: String,
     pub selected: usize,
+    /// A customer's handoff code being typed.
+    pub handoff: String,
 }
 
 /// A reason or a note being written before it becomes an event.
@@ -47,6 +49,22 @@ pub struct Call {
     pub dialog: Option<Dialog>,
     /// A message about the last action (a refused step, a save that failed).
     pub message: Option<String>,
+    /// A customer's session taken over by its handoff code runs on the version of the tree
+    /// it started on, and is stored where the customer's events are.
+    pub handed_off: Option<HandedOff>,
+}
+
+/// A customer's self-service session, found by its handoff code.
+pub struct HandedOff {
+    pub project: Arc<Project>,
+    pub store: Box<dyn CallStore>,
+}
+
+/// Where customers' self-service sessions are found by their handoff codes.
+pub trait Handoffs {
+    /// The session with this code: its key, its events so far, the project of its version
+    /// and the store its events go to.
+    fn find(&mut self, code: &str) -> Result<(CallId, Vec<Event>, HandedOff), String>;
 }
 
 /// Milliseconds since the Unix epoch; the host's clock, passed into every event.
@@ -114,14 +132,27 @@ impl Agent {
     }
 
     /// Draws agent mode and handles its input.
-    pub fn ui(&mut self, ui: &mut egui::Ui, store: &mut dyn CallStore) {
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        store: &mut dyn CallStore,
+        handoffs: Option<&mut dyn Handoffs>,
+    ) {
         let clock = &self.clock;
         match &mut self.screen {
             Screen::Picker(_) => {
-                egui::CentralPanel::default().show(ui, |ui| self.picker_ui(ui, store));
+                egui::CentralPanel::default().show(ui, |ui| self.picker_ui(ui, store, handoffs));
             }
             Screen::Call(call) => {
-                let next = call_ui(ui, &self.project, call, store, clock);
+                let next = match call.handed_off.take() {
+                    Some(mut handed) => {
+                        let project = Arc::clone(&handed.project);
+                        let next = call_ui(ui, &project, call, handed.store.as_mut(), clock);
+                        call.handed_off = Some(handed);
+                        next
+                    }
+                    None => call_ui(ui, &self.project, call, store, clock),
+                };
                 if next == CallOutcome::Close {
                     self.screen = Screen::Picker(Picker::default());
                 }
@@ -129,7 +160,29 @@ impl Agent {
         }
     }
 
-    fn picker_ui(&mut self, ui: &mut egui::Ui, store: &mut dyn CallStore) {
+    /// Takes over a customer's session: from here it is this agent's call, where the
+    /// customer left it, with their answers.
+    pub fn take_over(&mut self, code: &str, handoffs: &mut dyn Handoffs) -> Result<(), String> {
+        let (id, log, mut handed) = handoffs.find(code.trim())?;
+        let mut session = Session::resume(&handed.project, log).map_err(|e| e.to_string())?;
+        let taken = Event::TakenOver { at: (self.clock)() };
+        session.apply(taken.clone()).map_err(|e| e.to_string())?;
+        handed
+            .store
+            .append(&id, &taken)
+            .map_err(|e| e.to_string())?;
+        let mut call = Call::new(id, session.log().to_vec());
+        call.handed_off = Some(handed);
+        self.screen = Screen::Call(call);
+        Ok(())
+    }
+
+    fn picker_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        store: &mut dyn CallStore,
+        handoffs: Option<&mut dyn Handoffs>,
+    ) {
         let unfinished = store.unfinished();
         let Screen::Picker(picker) = &mut self.screen else {
             return;
@@ -142,6 +195,37 @@ impl Agent {
         if let Some(notice) = &self.notice {
             ui.colored_label(ui.visuals().error_fg_color, notice);
         }
+        if let Some(handoffs) = handoffs {
+            let mut take = false;
+            ui.horizontal(|ui| {
+                let label = ui.label("Customer's handoff code");
+                let code = ui
+                    .add(
+                        egui::TextEdit::singleline(&mut picker.handoff)
+                            .hint_text("XXXX-XXXX")
+                            .desired_width(120.0),
+                    )
+                    .labelled_by(label.id);
+                if code.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter)) {
+                    take = true;
+                }
+                if ui
+                    .add_enabled(
+                        !picker.handoff.trim().is_empty(),
+                        egui::Button::new("Take over"),
+                    )
+                    .on_hover_text("continue a customer's self-service session, with their answers")
+                    .clicked()
+                {
+                    take = true;
+                }
+            });
+            if take {
+                let code = std::mem::take(&mut picker.handoff);
+                self.notice = self.take_over(&code, handoffs).err();
+                return;
+            }
+        }
         let label = ui.label("Search");
         let search = ui
             .add(
@@ -150,7 +234,8 @@ impl Agent {
                     .desired_width(f32::INFINITY),
             )
             .labelled_by(label.id);
-        if !search.has_focus() && picker.query.is_empty() {
+        // The search has the keyboard unless the agent put it elsewhere (the handoff code).
+        if picker.query.is_empty() && ui.ctx().memory(|m| m.focused().is_none()) {
             search.request_focus();
         }
         let query = picker.query.clone();
@@ -250,6 +335,7 @@ impl Call {
             errors: HashMap::new(),
             dialog: None,
             message: None,
+            handed_off: None,
         }
     }
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use calltree_engine::Project;
 use egui::{Key, KeyboardShortcut, Modifiers, RichText};
 
-use crate::agent::{Agent, Clock, Screen};
+use crate::agent::{Agent, Clock, Handoffs, Screen};
 use crate::author::{Author, TreeFolder};
 use crate::error::EditorError;
 use crate::settings::{Mode, Settings, TEXT_SCALES, Theme};
@@ -16,6 +16,8 @@ pub struct DesktopApp {
     pub author: Author,
     pub agent: Agent,
     pub store: Box<dyn CallStore>,
+    /// Customers' self-service sessions, when a session database is configured.
+    pub handoffs: Option<Box<dyn Handoffs>>,
     pub settings: Settings,
     /// Set when a setting changed, for the binary to store them.
     pub settings_changed: bool,
@@ -39,6 +41,7 @@ impl DesktopApp {
             author,
             agent,
             store,
+            handoffs: None,
             settings,
             settings_changed: false,
         })
@@ -147,7 +150,11 @@ impl DesktopApp {
                         );
                     });
                 }
-                self.agent.ui(ui, self.store.as_mut());
+                let handoffs = self
+                    .handoffs
+                    .as_mut()
+                    .map(|h| -> &mut dyn Handoffs { h.as_mut() });
+                self.agent.ui(ui, self.store.as_mut(), handoffs);
             }
         }
     }

@@ -8,9 +8,12 @@ use std::path::{Path, PathBuf};
 
 use std::time::UNIX_EPOCH;
 
+use std::sync::Arc;
+
 use calltree_editor::author::Stamp;
-use calltree_editor::{CallId, CallStore, EditorError, Settings, TreeFolder};
-use calltree_engine::{Event, parse_log};
+use calltree_editor::{CallId, CallStore, EditorError, HandedOff, Handoffs, Settings, TreeFolder};
+use calltree_engine::{Event, Project, Session, parse_log};
+use calltree_store::Store;
 
 /// A folder of trees on disk. Saves replace files atomically; recovery copies are hidden
 /// files beside them (`.name.tree.calltree-recovery`), which the folder's listing skips.
@@ -149,6 +152,99 @@ pub fn save_settings(settings: &Settings) -> Result<(), String> {
         fs::create_dir_all(parent).map_err(|e| e.to_string())?;
     }
     calltree_files::write_atomically(&path, &settings.to_json()).map_err(|e| e.to_string())
+}
+
+/// The self-service session database agents take customers' sessions over from:
+/// `CALLTREE_DB`, else `calltree-sessions.db` in the current folder (where `calltree serve`
+/// keeps it by default).
+pub fn session_database_path() -> PathBuf {
+    std::env::var_os("CALLTREE_DB")
+        .map_or_else(|| PathBuf::from("calltree-sessions.db"), PathBuf::from)
+}
+
+/// Customers' self-service sessions, found by their handoff codes.
+pub struct SessionDatabase {
+    path: PathBuf,
+}
+
+impl SessionDatabase {
+    pub fn new(path: PathBuf) -> Self {
+        SessionDatabase { path }
+    }
+}
+
+impl Handoffs for SessionDatabase {
+    fn find(&mut self, code: &str) -> Result<(CallId, Vec<Event>, HandedOff), String> {
+        if !self.path.exists() {
+            return Err(format!(
+                "there is no self-service session database at `{}` (set CALLTREE_DB to where `calltree serve` keeps it)",
+                self.path.display()
+            ));
+        }
+        let store = Store::open(&self.path).map_err(|e| e.to_string())?;
+        let (id, events, project) = store
+            .handed_off(code)
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| {
+                format!("no session has the handoff code `{code}`; check it with the customer")
+            })?;
+        let project = Arc::new(project);
+        let calls = SessionCalls {
+            store,
+            project: Arc::clone(&project),
+            seq: events.len(),
+        };
+        Ok((
+            id,
+            events,
+            HandedOff {
+                project,
+                store: Box::new(calls),
+            },
+        ))
+    }
+}
+
+/// A taken-over session's events go back into the self-service database, after the
+/// customer's, each committed before the screen moves on.
+struct SessionCalls {
+    store: Store,
+    project: Arc<Project>,
+    seq: usize,
+}
+
+impl CallStore for SessionCalls {
+    fn begin(&mut self, _first: &Event) -> Result<CallId, EditorError> {
+        Err(EditorError::CallWrite(
+            "a taken-over session already exists; it cannot begin again".to_owned(),
+        ))
+    }
+
+    fn append(&mut self, call: &CallId, event: &Event) -> Result<(), EditorError> {
+        self.store
+            .append(call, self.seq, event)
+            .map_err(|e| EditorError::CallWrite(e.to_string()))?;
+        self.seq += 1;
+        Ok(())
+    }
+
+    fn finish(&mut self, call: &CallId) -> Result<(), EditorError> {
+        let events = self
+            .store
+            .events(call)
+            .map_err(|e| EditorError::CallRead(e.to_string()))?;
+        let outcome = Session::resume(&self.project, events)
+            .ok()
+            .and_then(|session| session.view().ended)
+            .and_then(|end| end.outcome);
+        self.store
+            .finish(call, outcome.map(|o| o.name()))
+            .map_err(|e| EditorError::CallWrite(e.to_string()))
+    }
+
+    fn unfinished(&self) -> Vec<(CallId, Vec<Event>)> {
+        Vec::new()
+    }
 }
 
 /// Where calls are kept: `CALLTREE_CALLS`, else the user's data folder.
@@ -295,5 +391,52 @@ mod tests {
         fs::write(&path, text).unwrap();
         let calls = store.unfinished();
         assert_eq!(calls[0].1, vec![started(1)]);
+    }
+
+    #[test]
+    fn a_handed_off_session_is_found_by_code_and_continued_in_the_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let tree = "tree wifi \"Wi-Fi\"\n  audience: agent, customer\n  start: ask\n\nnode ask \"Ask\"\n  option \"Fixed\" -> done\n\nnode done \"Done\"\n  end resolved\n";
+        let project = Project::single("wifi.tree", tree);
+        let wifi = project.tree_by_name("wifi").unwrap();
+        let store = Store::open(dir.path().join("s.db")).unwrap();
+        store
+            .save_version(
+                &project.session_hash(wifi),
+                &[("wifi.tree".to_owned(), tree.to_owned())],
+            )
+            .unwrap();
+        let customer = Session::start(&project, wifi, Audience::Customer, 1).unwrap();
+        let created = store.create_session(&customer.log()[0]).unwrap();
+        let code = store.handoff(&created.id).unwrap();
+
+        let mut database = SessionDatabase::new(dir.path().join("s.db"));
+        let (id, events, mut handed) = database.find(&code.to_lowercase()).unwrap();
+        assert_eq!(id, created.id);
+        assert_eq!(events.len(), 1);
+        handed
+            .store
+            .append(&id, &Event::TakenOver { at: 2 })
+            .unwrap();
+        handed
+            .store
+            .append(
+                &id,
+                &Event::Chose {
+                    option: 0,
+                    label: "Fixed".into(),
+                    at: 3,
+                },
+            )
+            .unwrap();
+        handed.store.finish(&id).unwrap();
+        let info = store.session(&id).unwrap().unwrap();
+        assert_eq!(info.outcome.as_deref(), Some("resolved"));
+        assert!(database.find("ZZZZ-ZZZZ").is_err());
+        let mut missing = SessionDatabase::new(dir.path().join("none.db"));
+        let Err(message) = missing.find(&code) else {
+            panic!("a missing database is an error");
+        };
+        assert!(message.contains("CALLTREE_DB"), "{message}");
     }
 }

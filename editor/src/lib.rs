@@ -10,7 +10,7 @@ mod error;
 pub mod settings;
 pub mod store;
 
-pub use agent::{Agent, Call, Clock, Dialog, Picker, Screen};
+pub use agent::{Agent, Call, Clock, Dialog, HandedOff, Handoffs, Picker, Screen};
 pub use app::DesktopApp;
 pub use author::{Author, MemoryFolder, TreeFolder};
 pub use error::EditorError;

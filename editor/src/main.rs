@@ -21,7 +21,9 @@ fn usage() -> &'static str {
      Author mode edits, checks, previews and tests the trees; agent mode (Ctrl+M) runs calls.\n\
      Calls are saved as they happen under $XDG_DATA_HOME/calltree/calls (or\n\
      ~/.local/share/calltree/calls); set CALLTREE_CALLS to use another folder.\n\
-     Settings live in $XDG_CONFIG_HOME/calltree/desktop.json (CALLTREE_SETTINGS overrides)."
+     Settings live in $XDG_CONFIG_HOME/calltree/desktop.json (CALLTREE_SETTINGS overrides).\n\
+     Customers' self-service sessions are taken over by handoff code from the database of\n\
+     `calltree serve`: CALLTREE_DB, else ./calltree-sessions.db."
 }
 
 /// The window: the app, plus remembering settings and saving files when it closes.
@@ -113,6 +115,9 @@ fn main() -> ExitCode {
     let app = match DesktopApp::new(Box::new(tree_folder), Box::new(store), clock, settings) {
         Ok(mut app) => {
             app.settings_changed = true;
+            app.handoffs = Some(Box::new(files::SessionDatabase::new(
+                files::session_database_path(),
+            )));
             app
         }
         Err(error) => {

@@ -293,3 +293,117 @@ fn a_call_started_on_an_older_version_of_the_tree_is_refused_clearly() {
             .is_some()
     );
 }
+
+/// A customer's self-service session waiting for an agent, held in memory.
+struct WaitingCustomer {
+    project: std::sync::Arc<calltree_engine::Project>,
+    log: Vec<Event>,
+    store: MemoryStore,
+}
+
+impl calltree_editor::Handoffs for WaitingCustomer {
+    fn find(
+        &mut self,
+        code: &str,
+    ) -> Result<(String, Vec<Event>, calltree_editor::HandedOff), String> {
+        if code != "K7QM-4ZXA" {
+            return Err(format!("no session has the handoff code `{code}`"));
+        }
+        Ok((
+            "call-0001".to_owned(),
+            self.log.clone(),
+            calltree_editor::HandedOff {
+                project: std::sync::Arc::clone(&self.project),
+                store: Box::new(self.store.clone()),
+            },
+        ))
+    }
+}
+
+#[test]
+fn an_agent_takes_over_a_customer_session_by_its_handoff_code() {
+    let tree = WARRANTY
+        .replace(
+            "  tags: devices, repairs",
+            "  tags: devices, repairs\n  audience: agent, customer",
+        )
+        .replace(
+            "option \"Out of warranty\" -> paid when age >= 12",
+            "option \"Out of warranty\" -> paid when age >= 12\n  option \"Goodwill repair\" -> covered agent-only",
+        );
+    let project = std::sync::Arc::new(calltree_engine::Project::single("warranty.tree", tree));
+    let id = project.tree_by_name("warranty").unwrap();
+    let mut customer =
+        calltree_engine::Session::start(&project, id, calltree_syntax::Audience::Customer, 1)
+            .unwrap();
+    for event in [
+        Event::Answered {
+            field: "age".into(),
+            value: "14".into(),
+            at: 2,
+        },
+        Event::Escalated {
+            reason: "customer asked for a person".into(),
+            at: 3,
+        },
+    ] {
+        customer.apply(event).unwrap();
+    }
+    let log = customer.log().to_vec();
+    drop(customer);
+    let mut sessions = MemoryStore::new();
+    sessions.begin(&log[0]).unwrap();
+    let mut harness = app(&MemoryStore::new());
+    harness.state_mut().handoffs = Some(Box::new(WaitingCustomer {
+        project,
+        log,
+        store: sessions.clone(),
+    }));
+    harness.run();
+    type_into(&mut harness, "Customer's handoff code", "K7QM-4ZXA");
+    harness.key_press(Key::Enter);
+    harness.run();
+    // The agent is on the customer's step, the customer's answer in place, with the
+    // option only agents have.
+    assert!(harness.query_by_label("How old is the device?").is_some());
+    assert!(harness.query_by_label("3  Goodwill repair").is_some());
+    harness.get_by_label("3  Goodwill repair").click();
+    harness.run();
+    assert!(
+        harness
+            .query_by_label("Outcome: resolved (code W-OK)")
+            .is_some()
+    );
+    let kinds: Vec<String> = sessions
+        .events("call-0001")
+        .iter()
+        .map(|e| {
+            e.to_json_line()
+                .split('"')
+                .nth(3)
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(kinds, ["started", "taken_over", "chose"]);
+    assert!(sessions.unfinished().is_empty(), "the outcome is recorded");
+}
+
+#[test]
+fn a_wrong_handoff_code_is_explained() {
+    let mut harness = app(&MemoryStore::new());
+    harness.state_mut().handoffs = Some(Box::new(WaitingCustomer {
+        project: std::sync::Arc::new(calltree_engine::Project::single("w.tree", WARRANTY)),
+        log: Vec::new(),
+        store: MemoryStore::new(),
+    }));
+    harness.run();
+    type_into(&mut harness, "Customer's handoff code", "nope");
+    harness.get_by_label("Take over").click();
+    harness.run();
+    assert!(
+        harness
+            .query_by_label_contains("no session has the handoff code `nope`")
+            .is_some()
+    );
+}

@@ -122,36 +122,22 @@ impl Log {
 
 /// Takes over a customer's session by its handoff code: the session continues as an
 /// agent's, from where the customer left it, on the version of the tree it started on.
-fn take_over(code: &str, db: &Path) -> Result<(Project, StoredSession)> {
+fn take_over(code: &str, db: &Path) -> Result<(Project, Vec<Event>, StoredSession)> {
     if !db.exists() {
         bail!("there is no session database at `{}`", db.display());
     }
     let store = Store::open(db)
         .with_context(|| format!("cannot open the session database `{}`", db.display()))?;
-    let id = store.find_handoff(code)?.with_context(|| {
+    let (id, events, project) = store.handed_off(code)?.with_context(|| {
         format!("no session has the handoff code `{code}`; check the code with the customer")
     })?;
-    let events = store.events(&id)?;
-    let Some(Event::Started { tree, version, .. }) = events.first() else {
-        bail!("the session for `{code}` has no start");
-    };
-    let files = store.load_version(version)?.with_context(|| {
-        format!("the version of `{tree}` this session ran on is not in the database")
-    })?;
-    let project = Project::load(
-        files
-            .into_iter()
-            .map(|(name, text)| SourceInput::new(name, text))
-            .collect(),
-    );
     let seq = events.len();
-    Ok((project, StoredSession { store, id, seq }))
+    Ok((project, events, StoredSession { store, id, seq }))
 }
 
 pub fn run(options: &Options) -> Result<ExitCode> {
     if let Some((code, db)) = &options.handoff {
-        let (project, stored) = take_over(code, db)?;
-        let events = stored.store.events(&stored.id)?;
+        let (project, events, stored) = take_over(code, db)?;
         let mut session = Session::resume(&project, events)?;
         let mut log = Log {
             file: None,

@@ -148,14 +148,10 @@ impl Trees {
         {
             return Ok(Some(Arc::clone(project)));
         }
-        let Some(texts) = self.store.load_version(version)? else {
+        let Some(project) = self.store.project(version)? else {
             return Ok(None);
         };
-        let inputs = texts
-            .into_iter()
-            .map(|(name, text)| SourceInput::new(name, text))
-            .collect();
-        let project = Arc::new(Project::load(inputs));
+        let project = Arc::new(project);
         if let Ok(mut map) = self.by_version.write() {
             map.insert(version.to_owned(), Arc::clone(&project));
         }

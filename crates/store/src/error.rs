@@ -56,6 +56,8 @@ pub enum StoreError {
     NotFound(String),
     #[error("a session must begin with a `started` event")]
     NotStarted,
+    #[error("the tree version session `{session}` ran on is not in the database")]
+    VersionMissing { session: String },
     #[error("session `{0}` has started already: `started` can only be its first event")]
     AlreadyStarted(String),
     #[error("the event could not be written as JSON")]
