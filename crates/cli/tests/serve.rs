@@ -42,6 +42,18 @@ node engineer "Engineer needed"
 struct Server {
     child: Child,
     port: u16,
+    log: BufReader<std::process::ChildStderr>,
+}
+
+impl Server {
+    /// Stops the server and returns everything it logged.
+    fn stop(mut self) -> String {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let mut rest = String::new();
+        let _ = self.log.read_to_string(&mut rest);
+        rest
+    }
 }
 
 impl Drop for Server {
@@ -67,14 +79,15 @@ fn serve(dir: &std::path::Path) -> Server {
         .stdout(Stdio::null())
         .spawn()
         .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let line = lines.next().unwrap().unwrap();
+    let mut log = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    log.read_line(&mut line).unwrap();
     let port = line
         .rsplit(':')
         .next()
         .and_then(|p| p.trim().parse().ok())
         .unwrap_or_else(|| panic!("the server said: {line}"));
-    Server { child, port }
+    Server { child, port, log }
 }
 
 struct Reply {
@@ -170,14 +183,22 @@ fn a_customer_hands_over_to_an_agent_who_finishes_the_same_session() {
         assert_eq!(person.status, 303, "{}", person.body);
         let end = get(server.port, &path, &cookie);
         let code = end.body.split("class=\"code\"").nth(1).unwrap();
-        code.split('>')
+        let code = code
+            .split('>')
             .nth(1)
             .unwrap()
             .split('<')
             .next()
             .unwrap()
             .trim()
-            .to_owned()
+            .to_owned();
+        // The log holds no secrets and no answers.
+        let log = server.stop();
+        let token = cookie.split('=').nth(1).unwrap();
+        assert!(!log.contains(token), "{log}");
+        assert!(!log.contains(&csrf), "{log}");
+        assert!(!log.contains("SW1A"), "{log}");
+        code
     };
 
     // The agent sees the step as the customer left it, postcode included (Enter keeps it),

@@ -53,13 +53,9 @@ fn now() -> i64 {
 
 /// Operational messages go to standard error; they never include answers or tokens.
 pub fn log(message: &str) {
-    #[allow(
-        clippy::print_stderr,
-        reason = "the server's log is its standard error"
-    )]
-    {
-        eprintln!("calltree serve: {message}");
-    }
+    use std::io::Write as _;
+    // A closed or full standard error must not take a request down with it.
+    let _ = writeln!(std::io::stderr(), "calltree serve: {message}");
 }
 
 /// Every route of the server.

@@ -486,3 +486,67 @@ async fn the_json_api_wants_its_token() {
         .await;
     assert!(list.body.contains(id), "{}", list.body);
 }
+
+#[tokio::test]
+async fn feedback_ratings_and_comments_are_stored_with_the_session() {
+    let site = Site::new();
+    let survey = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../trees/csat_survey.tree"),
+    )
+    .unwrap();
+    std::fs::write(site.trees.join("csat_survey.tree"), survey).unwrap();
+    // The server notices new trees at most once a second.
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    let started = site.post("/start/csat_survey", None, &[]).await;
+    assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", started.body);
+    let (path, cookie) = (started.location.unwrap(), started.cookie.unwrap());
+    let (csrf, seq) = site.form(&path, &cookie).await;
+    site.post(
+        &path,
+        Some(&cookie),
+        &[("csrf", &csrf), ("seq", &seq), ("choose", "0")],
+    )
+    .await;
+    let page = site.get(&path, Some(&cookie)).await;
+    assert!(
+        page.body
+            .contains("type=\"radio\" name=\"score\" value=\"5\""),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("<textarea"), "{}", page.body);
+    let (csrf, seq) = site.form(&path, &cookie).await;
+    let sent = site
+        .post(
+            &path,
+            Some(&cookie),
+            &[
+                ("csrf", &csrf),
+                ("seq", &seq),
+                ("score", "4"),
+                ("reason_comment", "Quick & friendly <3"),
+                ("choose", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+    let store = Store::open(&site.db).unwrap();
+    let events = store.events(path.trim_start_matches("/s/")).unwrap();
+    let answers: Vec<(String, String)> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Answered { field, value, .. } => Some((field.clone(), value.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        answers,
+        [
+            ("score".to_owned(), "4".to_owned()),
+            (
+                "reason_comment".to_owned(),
+                "Quick & friendly <3".to_owned()
+            )
+        ]
+    );
+}
