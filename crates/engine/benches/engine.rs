@@ -1,6 +1,6 @@
 //! Engine benchmarks on generated trees: loading (parse + every check), re-checking after an
-//! edit, colouring the text for the editor, stepping a call, and rebuilding a call from its
-//! log. Run with
+//! edit (afresh, and with the editor's parse cache), colouring the text for the editor,
+//! stepping a call, and rebuilding a call from its log. Run with
 //! `cargo bench -p calltree-engine`; the method and figures are in docs/performance.md.
 
 #![allow(
@@ -12,7 +12,7 @@ mod generate;
 
 use std::hint::black_box;
 
-use calltree_engine::{Project, Session};
+use calltree_engine::{ParseCache, Project, Session, SourceInput};
 use calltree_syntax::Audience;
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 
@@ -34,6 +34,32 @@ fn recheck(c: &mut Criterion) {
     let edited = generate::edited(&text);
     c.bench_function("recheck_1000_nodes_after_one_line_edit", |b| {
         b.iter(|| black_box(Project::single("generated.tree", edited.as_str())))
+    });
+
+    // What the editor does: keep a parse cache across edits. The iterations alternate between
+    // two versions that differ from each other (and from the original the cache was warmed
+    // on) in one line, so every load finds exactly one line it has not seen and re-parses it;
+    // everything after parsing (lowering, every check, fingerprints) runs in full each time.
+    let variants = [
+        edited.clone(),
+        edited.replacen("now reading", "then reading", 1),
+    ];
+    assert_ne!(variants[0], variants[1]);
+    let mut cache = ParseCache::default();
+    black_box(Project::load_cached(
+        vec![SourceInput::new("generated.tree", text.as_str())],
+        &mut cache,
+    ));
+    let mut turn = 0usize;
+    c.bench_function("recheck_1000_nodes_after_one_line_edit_cached", |b| {
+        b.iter(|| {
+            turn += 1;
+            let text = variants[turn % 2].as_str();
+            black_box(Project::load_cached(
+                vec![SourceInput::new("generated.tree", text)],
+                &mut cache,
+            ))
+        })
     });
 }
 

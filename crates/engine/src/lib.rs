@@ -1,8 +1,10 @@
 //! The calltree engine: a project's trees lowered into a graph, proven sound, and run.
 //!
 //! `Project::load` takes the text of a set of `.tree` files (hosts do the reading) and returns
-//! the checked model with its diagnostics. Nothing here does I/O, reads a clock or draws an
-//! unseeded random number: hosts pass text and timestamps in and store events out.
+//! the checked model with its diagnostics; `Project::load_cached` does the same with a
+//! `ParseCache`, re-parsing only the lines that changed since the last load. Nothing here does
+//! I/O, reads a clock or draws an unseeded random number: hosts pass text and timestamps in and
+//! store events out.
 
 pub mod codes;
 mod drawing;
@@ -27,7 +29,7 @@ pub use model::{
     Assignment, ChoiceValue, Exit, FileId, Node, NodeId, NodeKind, NodeOption, OptionId, Outcome,
     OutcomeKind, Route, Slot, Template, TestCase, Tree, TreeId, Variable, VariableKind,
 };
-pub use project::{Project, SourceInput};
+pub use project::{ParseCache, Project, SourceInput};
 pub use rename::rename_node;
 pub use session::{
     Ending, Event, Frame, LogError, Millis, Note, Session, Skip, State, Visit, parse_log,

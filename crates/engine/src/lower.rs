@@ -46,10 +46,15 @@ pub(crate) struct Lowered {
     pub diagnostics: Vec<Vec<Diagnostic>>,
 }
 
-pub(crate) fn lower(inputs: Vec<(String, String)>) -> Lowered {
+/// Parses and lowers a project's files; `parse` turns one file's name and text into its syntax
+/// tree (the caller decides whether a cache is used).
+pub(crate) fn lower(
+    inputs: Vec<(String, String)>,
+    mut parse: impl FnMut(&str, &str) -> (syntax::SourceFile, Vec<Diagnostic>),
+) -> Lowered {
     let mut lowered = Lowered::default();
     for (name, text) in inputs {
-        let (syntax, diagnostics) = syntax::parse(&text);
+        let (syntax, diagnostics) = parse(&name, &text);
         lowered.files.push(ProjectFile { name, text });
         lowered.syntax.push(syntax);
         lowered.diagnostics.push(diagnostics);
@@ -610,11 +615,11 @@ impl Lowered {
                         guard_text,
                         span: stmt.span,
                     });
-                    exits.option_targets.push(option.target.clone());
+                    exits.option_targets.push(&option.target);
                 }
                 StmtKind::Goto(target) => {
                     exits.record(ExitKind::Continue, stmt.span, scope.diagnostics);
-                    exits.single_target = Some(target.clone());
+                    exits.single_target = Some(target);
                 }
                 StmtKind::If { condition, target } => {
                     exits.record(ExitKind::Route, stmt.span, scope.diagnostics);
@@ -635,7 +640,7 @@ impl Lowered {
                             .get(condition.span.range())
                             .unwrap_or_default()
                             .to_owned(),
-                        target: target.clone(),
+                        target,
                         span: stmt.span,
                     });
                 }
@@ -651,7 +656,7 @@ impl Lowered {
                     if exits.else_span.is_none() {
                         // The first `else` counts, as the first of anything given twice does.
                         exits.else_span = Some(stmt.span);
-                        exits.otherwise = Some(target.clone());
+                        exits.otherwise = Some(target);
                     }
                 }
                 StmtKind::End(outcome) => {
@@ -674,7 +679,7 @@ impl Lowered {
                 }
                 StmtKind::Call { tree: callee, then } => {
                     exits.record(ExitKind::Call, stmt.span, scope.diagnostics);
-                    exits.call = Some((callee.clone(), then.clone()));
+                    exits.call = Some((callee, then));
                 }
                 StmtKind::Return => exits.record(ExitKind::Return, stmt.span, scope.diagnostics),
                 _ => {}
@@ -720,7 +725,7 @@ impl Lowered {
         &self,
         tree: TreeId,
         node: &Node,
-        exits: ExitBuilder,
+        exits: ExitBuilder<'_>,
         diagnostics: &mut Vec<Diagnostic>,
     ) -> Exit {
         let Some(kind) = exits.kind else {
@@ -730,14 +735,12 @@ impl Lowered {
         match kind {
             ExitKind::Options => {
                 let mut options = exits.options;
-                for (option, target) in options.iter_mut().zip(&exits.option_targets) {
+                for (option, target) in options.iter_mut().zip(exits.option_targets) {
                     option.target = resolve(target);
                 }
                 Exit::Options(options)
             }
-            ExitKind::Continue => {
-                Exit::Continue(exits.single_target.as_ref().and_then(&mut resolve))
-            }
+            ExitKind::Continue => Exit::Continue(exits.single_target.and_then(&mut resolve)),
             ExitKind::Route => {
                 let routes = exits
                     .routes
@@ -749,11 +752,11 @@ impl Lowered {
                             .condition
                             .unwrap_or(crate::expr::Expr::Const(Value::Unset)),
                         condition_text: route.text,
-                        target: resolve(&route.target),
+                        target: resolve(route.target),
                         span: route.span,
                     })
                     .collect();
-                let otherwise = exits.otherwise.as_ref().map(&mut resolve);
+                let otherwise = exits.otherwise.map(&mut resolve);
                 if otherwise.is_none() {
                     diagnostics.push(
                         Diagnostic::new(
@@ -774,7 +777,7 @@ impl Lowered {
                 let Some((callee, then)) = exits.call else {
                     return Exit::None;
                 };
-                let then = resolve(&then);
+                let then = resolve(then);
                 let tree_id = self.tree_names.get(callee.as_str()).copied();
                 if tree_id.is_none() {
                     let names: Vec<&str> = self.tree_names.keys().map(String::as_str).collect();
@@ -923,29 +926,30 @@ impl ExitKind {
 }
 
 /// An `if` line read, its target not yet resolved.
-struct PendingRoute {
+struct PendingRoute<'s> {
     condition: Option<crate::expr::Expr>,
     text: String,
-    target: syntax::NodeName,
+    target: &'s syntax::NodeName,
     span: Span,
 }
 
 /// Collects a node's exit statements and reports a second, conflicting kind of exit.
+/// Targets are borrowed from the syntax tree: they are only needed until the exit is resolved.
 #[derive(Default)]
-struct ExitBuilder {
+struct ExitBuilder<'s> {
     kind: Option<ExitKind>,
     first_span: Option<Span>,
     options: Vec<NodeOption>,
-    option_targets: Vec<syntax::NodeName>,
-    single_target: Option<syntax::NodeName>,
-    routes: Vec<PendingRoute>,
-    otherwise: Option<syntax::NodeName>,
+    option_targets: Vec<&'s syntax::NodeName>,
+    single_target: Option<&'s syntax::NodeName>,
+    routes: Vec<PendingRoute<'s>>,
+    otherwise: Option<&'s syntax::NodeName>,
     else_span: Option<Span>,
     outcome: Option<Outcome>,
-    call: Option<(syntax::TreeName, syntax::NodeName)>,
+    call: Option<(&'s syntax::TreeName, &'s syntax::NodeName)>,
 }
 
-impl ExitBuilder {
+impl ExitBuilder<'_> {
     fn record(&mut self, kind: ExitKind, span: Span, diagnostics: &mut Vec<Diagnostic>) {
         match (self.kind, self.first_span) {
             (None, _) => {

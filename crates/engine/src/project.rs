@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use calltree_syntax::Diagnostic;
+use calltree_syntax::{Diagnostic, LineCache};
 use petgraph::graph::{DiGraph, NodeIndex};
 use sha2::{Digest, Sha256};
 
@@ -24,6 +24,15 @@ impl SourceInput {
             text: text.into(),
         }
     }
+}
+
+/// What [`Project::load_cached`] remembers between loads: one [`LineCache`] per file name.
+///
+/// It holds the parsed lines of the files in the last load and nothing else; a file that is
+/// no longer loaded is forgotten.
+#[derive(Debug, Clone, Default)]
+pub struct ParseCache {
+    files: HashMap<String, LineCache>,
 }
 
 /// The trees of a folder of `.tree` files, lowered into one graph and checked.
@@ -50,7 +59,30 @@ pub struct Project {
 impl Project {
     /// Loads and checks a set of files. The order of `inputs` is the order of `FileId`s.
     pub fn load(inputs: Vec<SourceInput>) -> Project {
-        let mut lowered = lower::lower(inputs.into_iter().map(|i| (i.name, i.text)).collect());
+        Project::load_with(inputs, |_, text| calltree_syntax::parse(text))
+    }
+
+    /// Loads and checks a set of files like [`Project::load`], with the same result, but
+    /// re-parses only the lines of each file that `cache` has not seen in the previous load
+    /// with it: for a host that re-checks on every edit. Files are told apart by name; the
+    /// cache forgets files that are no longer among `inputs`.
+    pub fn load_cached(inputs: Vec<SourceInput>, cache: &mut ParseCache) -> Project {
+        cache
+            .files
+            .retain(|name, _| inputs.iter().any(|input| input.name == *name));
+        Project::load_with(inputs, |name, text| {
+            calltree_syntax::parse_cached(text, cache.files.entry(name.to_owned()).or_default())
+        })
+    }
+
+    fn load_with(
+        inputs: Vec<SourceInput>,
+        parse: impl FnMut(&str, &str) -> (calltree_syntax::SourceFile, Vec<Diagnostic>),
+    ) -> Project {
+        let mut lowered = lower::lower(
+            inputs.into_iter().map(|i| (i.name, i.text)).collect(),
+            parse,
+        );
         // Comments, blank lines and tests do not change a call, so they do not change the
         // fingerprint either.
         for tree in &mut lowered.trees {
@@ -258,4 +290,69 @@ fn build_graph(nodes: &[Node]) -> DiGraph<(), ()> {
         }
     }
     graph
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+
+    fn bundled() -> Vec<SourceInput> {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../trees");
+        let mut files: Vec<SourceInput> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .filter(|path| path.extension().is_some_and(|e| e == "tree"))
+            .map(|path| {
+                let name = path.file_name().unwrap().to_string_lossy().into_owned();
+                SourceInput::new(name, std::fs::read_to_string(&path).unwrap())
+            })
+            .collect();
+        files.sort_by(|a, b| a.name.cmp(&b.name));
+        files
+    }
+
+    /// Everything a host reads off a project that a parse could change.
+    fn summary(project: &Project) -> (Vec<(FileId, Diagnostic)>, String, usize, Vec<String>) {
+        (
+            project
+                .all_diagnostics()
+                .map(|(file, d)| (file, d.clone()))
+                .collect(),
+            project.hash().to_owned(),
+            project.node_count(),
+            (0..project.trees.len())
+                .map(|t| project.session_hash(TreeId::from_index(t)))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn a_cached_load_is_a_fresh_load_and_forgets_removed_files() {
+        let original = bundled();
+        assert!(original.len() > 2);
+        let mut cache = ParseCache::default();
+        let cold = Project::load_cached(original.clone(), &mut cache);
+        assert_eq!(summary(&cold), summary(&Project::load(original.clone())));
+
+        // An edit that breaks a line in the middle of one file, and one file dropped.
+        let mut edited = original.clone();
+        let text = &mut edited[0].text;
+        let middle = text.len() / 2;
+        let middle = (middle..text.len())
+            .find(|&i| text.is_char_boundary(i))
+            .unwrap();
+        text.insert_str(middle, "\"(");
+        let dropped = edited.pop().unwrap();
+        let warm = Project::load_cached(edited.clone(), &mut cache);
+        assert_eq!(summary(&warm), summary(&Project::load(edited.clone())));
+        assert!(warm.has_errors());
+        assert_eq!(cache.files.len(), edited.len());
+        assert!(!cache.files.contains_key(&dropped.name));
+
+        let back = Project::load_cached(original.clone(), &mut cache);
+        assert_eq!(summary(&back), summary(&cold));
+        assert_eq!(cache.files.len(), original.len());
+    }
 }

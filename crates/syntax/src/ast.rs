@@ -527,7 +527,15 @@ pub struct Text {
 impl Text {
     /// The text with placeholders written back as `{name}`; for labels and messages.
     pub fn to_plain(&self) -> String {
-        let mut out = String::new();
+        let length = self
+            .segments
+            .iter()
+            .map(|segment| match segment {
+                Segment::Literal(text) => text.len(),
+                Segment::Field(name) => name.as_str().len() + 2,
+            })
+            .sum();
+        let mut out = String::with_capacity(length);
         for segment in &self.segments {
             match segment {
                 Segment::Literal(text) => out.push_str(text),

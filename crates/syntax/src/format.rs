@@ -401,19 +401,29 @@ fn write_quoted(out: &mut String, text: &Text, template: bool) {
     for segment in &text.segments {
         match segment {
             Segment::Literal(literal) => {
-                for c in literal.chars() {
-                    match c {
-                        '"' => out.push_str("\\\""),
-                        '\\' => out.push_str("\\\\"),
-                        '\n' => out.push_str("\\n"),
-                        '\t' => out.push_str("\\t"),
-                        '{' if template => out.push_str("\\{"),
-                        c if c.is_control() => {
+                // Most text needs no escapes: copy the runs between escapes whole.
+                let mut run = 0;
+                for (at, c) in literal.char_indices() {
+                    // `None`: a control character, written as its code point.
+                    let escape = match c {
+                        '"' => Some("\\\""),
+                        '\\' => Some("\\\\"),
+                        '\n' => Some("\\n"),
+                        '\t' => Some("\\t"),
+                        '{' if template => Some("\\{"),
+                        c if c.is_control() => None,
+                        _ => continue,
+                    };
+                    out.push_str(&literal[run..at]);
+                    run = at + c.len_utf8();
+                    match escape {
+                        Some(escape) => out.push_str(escape),
+                        None => {
                             let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
                         }
-                        c => out.push(c),
                     }
                 }
+                out.push_str(&literal[run..]);
             }
             Segment::Field(name) => {
                 out.push('{');

@@ -3,9 +3,11 @@
 //! This crate is a pure function from text to tree. It does no I/O and knows nothing of
 //! graphs, sessions or user interfaces: [`parse`] turns the text of one `.tree` file into a
 //! [`SourceFile`] plus a list of [`Diagnostic`]s, never failing and never panicking, and
-//! [`format()`] turns a tree back into its one canonical layout.
+//! [`format()`] turns a tree back into its one canonical layout. [`parse_cached`] gives the
+//! same result, re-parsing only the lines a [`LineCache`] has not seen in the previous parse.
 
 mod ast;
+mod cache;
 pub mod codes;
 mod convert;
 mod diagnostic;
@@ -15,14 +17,16 @@ mod grammar;
 mod highlight;
 pub mod interchange;
 mod parser;
+mod shift;
 mod span;
 
 pub use ast::*;
+pub use cache::LineCache;
 pub use diagnostic::{Code, Diagnostic, Related, Severity};
 pub use expected::nearest;
 pub use format::{format, format_behaviour};
 pub use highlight::{Token, TokenKind, highlight};
-pub use parser::parse;
+pub use parser::{parse, parse_cached};
 pub use span::{LineCol, LineIndex, Span};
 
 /// Formats source text directly. Returns `None` when the text has syntax errors, because

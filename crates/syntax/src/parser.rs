@@ -11,10 +11,12 @@ use pest::iterators::Pair;
 use crate::ast::{
     Comment, ErrorLine, Item, ItemKind, NodeKind, SourceFile, Stmt, StmtKind, Trivia,
 };
+use crate::cache::{Cached, LineCache};
 use crate::convert::Convert;
 use crate::diagnostic::Diagnostic;
 use crate::expected;
 use crate::grammar::{Grammar, Rule};
+use crate::shift::Shift;
 use crate::{Span, codes};
 
 /// Deeper nesting than this is refused before pest sees it, so no input can exhaust the stack.
@@ -25,7 +27,24 @@ const MAX_OPERATORS: usize = 200;
 /// Parses a whole `.tree` file. Never fails and never panics: problems come back as diagnostics
 /// and the tree holds everything that could be read.
 pub fn parse(text: &str) -> (SourceFile, Vec<Diagnostic>) {
-    let mut builder = FileBuilder::default();
+    // No cache here: a one-off parse would only pay for copying every line into it.
+    parse_with(text, None)
+}
+
+/// Parses a whole `.tree` file like [`parse`], reusing what `cache` remembers of lines seen in
+/// the previous parse with the same cache, so re-parsing after an edit costs only the changed
+/// lines. The result is always exactly what [`parse`] returns for `text`, spans included.
+pub fn parse_cached(text: &str, cache: &mut LineCache) -> (SourceFile, Vec<Diagnostic>) {
+    let parsed = parse_with(text, Some(&mut *cache));
+    cache.end_parse();
+    parsed
+}
+
+fn parse_with(text: &str, cache: Option<&mut LineCache>) -> (SourceFile, Vec<Diagnostic>) {
+    let mut builder = FileBuilder {
+        cache,
+        ..FileBuilder::default()
+    };
     for line in split_lines(text) {
         builder.push_line(line);
     }
@@ -79,14 +98,16 @@ struct Pending {
 }
 
 #[derive(Default)]
-struct FileBuilder {
+struct FileBuilder<'c> {
+    /// Lines parsed before, for `parse_cached`; `None` parses every line afresh.
+    cache: Option<&'c mut LineCache>,
     items: Vec<Item>,
     current: Option<Item>,
     pending: Vec<Pending>,
     diagnostics: Vec<Diagnostic>,
 }
 
-impl FileBuilder {
+impl FileBuilder<'_> {
     fn push_line(&mut self, line: Line<'_>) {
         let content = line.content();
         // Any whitespace at all, a stray carriage return included, makes a blank line.
@@ -152,8 +173,20 @@ impl FileBuilder {
     }
 
     fn start_item(&mut self, line: Line<'_>) {
+        let parsed = self.parse_line(line);
+        self.start_parsed_item(parsed);
+    }
+
+    fn start_parsed_item(&mut self, parsed: ParsedLine<ItemKind>) {
         let leading = self.close_item();
-        let (kind, span, comment) = self.parse_top(line);
+        let ParsedLine {
+            value: kind,
+            span,
+            comment,
+            diagnostics,
+            accepted: _,
+        } = parsed;
+        self.diagnostics.extend(diagnostics);
         self.current = Some(Item {
             leading,
             kind,
@@ -164,58 +197,17 @@ impl FileBuilder {
         });
     }
 
-    fn parse_top(&mut self, line: Line<'_>) -> (ItemKind, Span, Option<Comment>) {
-        self.parse_line(
-            line.content(),
-            line.content_start(),
-            expected::LineKind::Top,
-            |convert, pair| convert.top_line(pair),
-            ItemKind::Error,
-        )
-    }
-
-    /// Parses one line with the entry rule for its kind. A line that does not parse, or that
-    /// is refused for nesting too deeply, comes back as `error` holding the text verbatim.
-    fn parse_line<T>(
-        &mut self,
-        content: &str,
-        base: usize,
-        kind: expected::LineKind,
-        convert: impl for<'i> FnOnce(
-            &mut Convert<'_>,
-            Pair<'i, Rule>,
-        ) -> Option<(T, Span, Option<Comment>)>,
-        error: fn(ErrorLine) -> T,
-    ) -> (T, Span, Option<Comment>) {
-        let line_span = Span::new(base, base + content.len());
-        let unreadable = || {
-            let raw = content.trim_end().to_owned();
-            (error(ErrorLine { raw }), line_span, None)
-        };
-        if let Some(diagnostic) = refuse_deep_line(content, base) {
-            self.diagnostics.push(diagnostic);
-            return unreadable();
-        }
-        let rule = match kind {
-            expected::LineKind::Top => Rule::top_line,
-            expected::LineKind::Body => Rule::body_line,
-        };
-        match Grammar::parse(rule, content) {
-            Ok(mut pairs) => {
-                let mut converter = Convert::new(base, &mut self.diagnostics);
-                match pairs.next().and_then(|pair| convert(&mut converter, pair)) {
-                    Some(parsed) => parsed,
-                    None => {
-                        self.diagnostics.push(expected::internal(line_span));
-                        unreadable()
-                    }
-                }
+    /// Parses one line's content with the entry rule for `T`, from the cache when there is one.
+    fn parse_line<T: Cached>(&mut self, line: Line<'_>) -> ParsedLine<T> {
+        let content = line.content();
+        let base = line.content_start();
+        match self.cache.as_deref_mut() {
+            Some(cache) => {
+                let mut parsed = cache.lookup::<T>(content);
+                parsed.shift(base);
+                parsed
             }
-            Err(failure) => {
-                self.diagnostics
-                    .push(expected::describe(&failure, content, base, kind));
-                unreadable()
-            }
+            None => parse_line(content, base),
         }
     }
 
@@ -225,22 +217,23 @@ impl FileBuilder {
         let line_span = Span::new(base, base + content.len());
 
         // A block keyword that is indented by mistake (a pasted block, say) still starts a
-        // block: that keeps the statements under it where the author meant them.
-        if expected::starts_with_block_keyword(content)
-            && refuse_deep_line(content, base).is_none()
-            && Grammar::parse(Rule::top_line, content).is_ok()
-        {
-            let word = content.split_whitespace().next().unwrap_or_default();
-            self.diagnostics.push(
-                Diagnostic::new(
-                    codes::INDENTED_BLOCK,
-                    Span::new(base, base + word.len()),
-                    format!("`{word}` starts a new block, so it must not be indented"),
-                )
-                .with_hint(format!("remove the spaces before `{word}`")),
-            );
-            self.start_item(line);
-            return;
+        // block: that keeps the statements under it where the author meant them. The line is
+        // parsed as a block's first line once, and that parse becomes the block if it reads.
+        if expected::starts_with_block_keyword(content) {
+            let parsed = self.parse_line::<ItemKind>(line);
+            if parsed.accepted {
+                let word = content.split_whitespace().next().unwrap_or_default();
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        codes::INDENTED_BLOCK,
+                        Span::new(base, base + word.len()),
+                        format!("`{word}` starts a new block, so it must not be indented"),
+                    )
+                    .with_hint(format!("remove the spaces before `{word}`")),
+                );
+                self.start_parsed_item(parsed);
+                return;
+            }
         }
 
         let leading: Vec<Trivia> = self.pending.drain(..).map(|p| p.trivia).collect();
@@ -250,22 +243,15 @@ impl FileBuilder {
             .current
             .as_ref()
             .is_some_and(|item| item.kind.is_one_line());
-        let reported = self.diagnostics.len();
-        let (kind, span, comment) = self.parse_line(
-            content,
-            base,
-            expected::LineKind::Body,
-            |convert, pair| convert.body_line(pair),
-            StmtKind::Error,
-        );
-        if under_one_liner {
-            self.diagnostics.truncate(reported);
+        let parsed = self.parse_line::<StmtKind>(line);
+        if !under_one_liner {
+            self.diagnostics.extend(parsed.diagnostics);
         }
         let stmt = Stmt {
             leading,
-            kind,
-            comment,
-            span,
+            kind: parsed.value,
+            comment: parsed.comment,
+            span: parsed.span,
         };
 
         let Some(item) = self.current.as_mut() else {
@@ -306,6 +292,130 @@ impl FileBuilder {
         // File-level checks run last; authors read diagnostics top to bottom.
         self.diagnostics.sort_by_key(|d| d.span.start);
         (file, self.diagnostics)
+    }
+}
+
+/// What one line's content parses to, with the diagnostics it raised.
+#[derive(Debug, Clone)]
+pub(crate) struct ParsedLine<T> {
+    pub(crate) value: T,
+    /// The statement without its comment.
+    pub(crate) span: Span,
+    pub(crate) comment: Option<Comment>,
+    pub(crate) diagnostics: Vec<Diagnostic>,
+    /// The grammar matched the line (it was neither refused for depth nor rejected by pest),
+    /// even if the converter then could not read it.
+    pub(crate) accepted: bool,
+}
+
+impl<T: Shift> Shift for ParsedLine<T> {
+    fn shift(&mut self, by: usize) {
+        let ParsedLine {
+            value,
+            span,
+            comment,
+            diagnostics,
+            accepted: _,
+        } = self;
+        value.shift(by);
+        span.shift(by);
+        comment.shift(by);
+        diagnostics.shift(by);
+    }
+}
+
+/// The two kinds of line: a block's first line (`ItemKind`) and an indented one (`StmtKind`).
+pub(crate) trait LineValue: Clone + Shift + Sized {
+    const KIND: expected::LineKind;
+
+    fn convert(
+        convert: &mut Convert<'_>,
+        pair: Pair<'_, Rule>,
+    ) -> Option<(Self, Span, Option<Comment>)>;
+
+    /// The value of a line that could not be read.
+    fn unreadable(line: ErrorLine) -> Self;
+}
+
+impl LineValue for ItemKind {
+    const KIND: expected::LineKind = expected::LineKind::Top;
+
+    fn convert(
+        convert: &mut Convert<'_>,
+        pair: Pair<'_, Rule>,
+    ) -> Option<(Self, Span, Option<Comment>)> {
+        convert.top_line(pair)
+    }
+
+    fn unreadable(line: ErrorLine) -> Self {
+        ItemKind::Error(line)
+    }
+}
+
+impl LineValue for StmtKind {
+    const KIND: expected::LineKind = expected::LineKind::Body;
+
+    fn convert(
+        convert: &mut Convert<'_>,
+        pair: Pair<'_, Rule>,
+    ) -> Option<(Self, Span, Option<Comment>)> {
+        convert.body_line(pair)
+    }
+
+    fn unreadable(line: ErrorLine) -> Self {
+        StmtKind::Error(line)
+    }
+}
+
+/// Parses one line's content, which starts at byte `base` of the file, with the entry rule for
+/// its kind. A line that does not parse, or that is refused for nesting too deeply, comes back
+/// as an error line holding the text verbatim.
+///
+/// `base` only offsets spans: parsing at 0 and shifting by `base` gives exactly the same
+/// result, which is what lets the cache reuse a line wherever it moves.
+pub(crate) fn parse_line<T: LineValue>(content: &str, base: usize) -> ParsedLine<T> {
+    let line_span = Span::new(base, base + content.len());
+    let unreadable = |diagnostics: Vec<Diagnostic>, accepted: bool| ParsedLine {
+        value: T::unreadable(ErrorLine {
+            raw: content.trim_end().to_owned(),
+        }),
+        span: line_span,
+        comment: None,
+        diagnostics,
+        accepted,
+    };
+    if let Some(diagnostic) = refuse_deep_line(content, base) {
+        return unreadable(vec![diagnostic], false);
+    }
+    let rule = match T::KIND {
+        expected::LineKind::Top => Rule::top_line,
+        expected::LineKind::Body => Rule::body_line,
+    };
+    match Grammar::parse(rule, content) {
+        Ok(mut pairs) => {
+            let mut diagnostics = Vec::new();
+            let mut converter = Convert::new(base, &mut diagnostics);
+            match pairs
+                .next()
+                .and_then(|pair| T::convert(&mut converter, pair))
+            {
+                Some((value, span, comment)) => ParsedLine {
+                    value,
+                    span,
+                    comment,
+                    diagnostics,
+                    accepted: true,
+                },
+                None => {
+                    diagnostics.push(expected::internal(line_span));
+                    unreadable(diagnostics, true)
+                }
+            }
+        }
+        Err(failure) => unreadable(
+            vec![expected::describe(&failure, content, base, T::KIND)],
+            false,
+        ),
     }
 }
 

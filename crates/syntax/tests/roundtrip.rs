@@ -1,9 +1,10 @@
-//! Property tests: the parser never panics, its spans stay inside the text, and the formatter
-//! is a fixed point that keeps meaning, on generated trees and on mutated real files.
+//! Property tests: the parser never panics, its spans stay inside the text, the formatter is a
+//! fixed point that keeps meaning, and a parse with a warm line cache is exactly a fresh parse,
+//! on generated trees and on mutated real files.
 
 use std::path::Path;
 
-use calltree_syntax::{Diagnostic, format, parse};
+use calltree_syntax::{Diagnostic, LineCache, format, parse, parse_cached};
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 
@@ -491,6 +492,94 @@ proptest! {
         let twice = format(&reparsed);
         prop_assert_eq!(&twice, &once, "formatting is not a fixed point for\n{}", text);
     }
+}
+
+/// How many entries a cache may hold after parsing `text`: one per line, and a second one for
+/// an indented block keyword, which is tried as a block's first line before as a statement.
+fn cache_bound(text: &str) -> usize {
+    2 * text.split('\n').count()
+}
+
+proptest! {
+    #![proptest_config(Config { cases: 384, ..Config::default() })]
+
+    #[test]
+    fn a_warm_cache_parses_exactly_like_a_fresh_parse(
+        pick in any::<prop::sample::Index>(),
+        before in prop::collection::vec(mutation(), 0..4),
+        edits in prop::collection::vec(mutation(), 1..4),
+    ) {
+        let corpus = corpus();
+        let mut first = corpus[pick.index(corpus.len())].clone();
+        for mutation in &before {
+            first = apply(&first, mutation);
+        }
+        // The edit an author makes next: related to the text the cache has seen, not equal.
+        let mut second = first.clone();
+        for mutation in &edits {
+            second = apply(&second, mutation);
+        }
+
+        let mut cache = LineCache::default();
+        prop_assert_eq!(parse_cached(&first, &mut cache), parse(&first), "cold cache on\n{}", first);
+        prop_assert_eq!(parse_cached(&second, &mut cache), parse(&second), "warmed on\n{}\n---\nparsing\n{}", first, second);
+        prop_assert!(cache.len() <= cache_bound(&second));
+        // Undoing the edit: lines the cache let go of are parsed again, the rest reused.
+        prop_assert_eq!(parse_cached(&first, &mut cache), parse(&first), "warmed on\n{}\n---\nparsing\n{}", second, first);
+        prop_assert!(cache.len() <= cache_bound(&first));
+    }
+}
+
+#[test]
+fn every_bundled_tree_reparses_exactly_after_a_one_character_edit() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../trees");
+    let mut paths: Vec<_> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == "tree"))
+        .collect();
+    paths.sort();
+    assert!(!paths.is_empty(), "no bundled trees in {}", root.display());
+    for path in paths {
+        let original = std::fs::read_to_string(&path).unwrap();
+        let middle = boundary(&original, 0.5);
+        let next = original[middle..].chars().next().map_or(0, char::len_utf8);
+        let inserted = format!("{}x{}", &original[..middle], &original[middle..]);
+        let deleted = format!("{}{}", &original[..middle], &original[middle + next..]);
+        for edited in [inserted, deleted] {
+            let mut cache = LineCache::default();
+            parse_cached(&original, &mut cache);
+            assert_eq!(
+                parse_cached(&edited, &mut cache),
+                parse(&edited),
+                "{}",
+                path.display()
+            );
+            assert!(cache.len() <= cache_bound(&edited), "{}", path.display());
+            // And back again, with the edited line now the one the cache does not know.
+            assert_eq!(
+                parse_cached(&original, &mut cache),
+                parse(&original),
+                "{}",
+                path.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn a_line_that_moves_keeps_its_diagnostics_on_itself() {
+    // The cache keeps a line's diagnostics measured from the line; a copy that was not moved
+    // with the line would point at whatever now sits where it used to be.
+    let too_large = "9".repeat(400);
+    let source = format!(
+        "tree t \"T\"\n  start: a\n\nfield not: number range 9..1 = {too_large}\nnode a\n  say \"\\q\"\n  end resolved\n"
+    );
+    let moved = format!("# a comment above it all\n{source}");
+    let mut cache = LineCache::default();
+    let (_, before) = parse_cached(&source, &mut cache);
+    assert_eq!(before.len(), 4, "{}", render(&before));
+    assert_eq!(parse_cached(&moved, &mut cache), parse(&moved));
 }
 
 #[test]

@@ -7,7 +7,7 @@ use std::sync::mpsc::{self, Receiver, Sender};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use calltree_engine::{Project, SourceInput, TestReport};
+use calltree_engine::{ParseCache, Project, SourceInput, TestReport};
 
 /// What to check.
 pub struct CheckRequest {
@@ -36,6 +36,8 @@ pub struct Checker {
     /// The newest revision sent, and the newest whose result came back.
     sent: Option<u64>,
     received: Option<u64>,
+    /// The parse cache of checks run here, when there is no worker.
+    inline_cache: ParseCache,
 }
 
 impl Default for Checker {
@@ -58,6 +60,7 @@ impl Checker {
             results,
             sent: None,
             received: None,
+            inline_cache: ParseCache::default(),
         }
     }
 
@@ -74,7 +77,7 @@ impl Checker {
         };
         self.requests = None;
         // The receiver lives in `self`, so this send cannot fail.
-        let _ = self.results_tx.send(check(request));
+        let _ = self.results_tx.send(check(request, &mut self.inline_cache));
     }
 
     /// The newest result that has arrived, if any arrived since the last call.
@@ -110,10 +113,11 @@ impl Checker {
     }
 }
 
-/// Checks one set of texts.
-pub fn check(request: CheckRequest) -> Checked {
+/// Checks one set of texts. The cache remembers the lines of the previous check, so after a
+/// one-line edit only that line goes through the grammar again.
+pub fn check(request: CheckRequest, cache: &mut ParseCache) -> Checked {
     let started = Instant::now();
-    let project = Project::load(request.inputs);
+    let project = Project::load_cached(request.inputs, cache);
     let check_time = started.elapsed();
     let tests = request.run_tests.then(|| project.run_tests());
     Checked {
@@ -125,6 +129,7 @@ pub fn check(request: CheckRequest) -> Checked {
 }
 
 fn work(requests: &Receiver<(CheckRequest, Option<egui::Context>)>, results: &Sender<Checked>) {
+    let mut cache = ParseCache::default();
     while let Ok(mut next) = requests.recv() {
         // Keystrokes that arrived during the last check: only the newest text matters, but
         // tests asked for are still run, on that newest text.
@@ -135,7 +140,7 @@ fn work(requests: &Receiver<(CheckRequest, Option<egui::Context>)>, results: &Se
         }
         next.0.run_tests = run_tests;
         let (request, repaint) = next;
-        if results.send(check(request)).is_err() {
+        if results.send(check(request, &mut cache)).is_err() {
             return;
         }
         if let Some(ctx) = repaint {
