@@ -4,8 +4,8 @@
 //! headings and phone sizes on the way. This test runs the real `calltree serve`, restarts
 //! it when the walk asks, and then checks the database.
 //!
-//! It needs Node.js, npm and Chromium (`apt-get install chromium nodejs npm`); `.ci/run`
-//! installs them. `CALLTREE_SKIP_BROWSER=1` skips it on purpose, and says so.
+//! It needs Node.js, npm and Chromium (`apt-get install chromium`; Node.js and npm from your
+//! distribution or nodejs.org); `.ci/run` installs Chromium. `CALLTREE_SKIP_BROWSER=1` skips it on purpose, and says so.
 //! `CALLTREE_SHOT_DIR=docs/images` also saves the phone screenshots used in the docs.
 
 #![allow(
@@ -107,7 +107,7 @@ fn a_customer_walks_the_pages_in_a_real_browser() {
         .collect();
     assert!(
         missing.is_empty(),
-        "the browser test needs {missing:?}: install them with `apt-get install chromium nodejs npm`, \
+        "the browser test needs {missing:?}: install Chromium with `apt-get install chromium`, and Node.js with npm, \
          or set CALLTREE_SKIP_BROWSER=1 to skip it"
     );
     install_playwright();
