@@ -2,11 +2,15 @@
 //! bundled password-reset tree to a resolution and to two handoffs, with the page's Back,
 //! the browser's back, a second tab and a server restart in the middle, and checks labels,
 //! headings and phone sizes on the way. This test runs the real `calltree serve`, restarts
-//! it when the walk asks, and then checks the database.
+//! it (killed, like a crash) when the walk asks, and then checks the database for what the
+//! pages claimed.
 //!
-//! It needs Node.js, npm and Chromium (`apt-get install chromium`; Node.js and npm from your
-//! distribution or nodejs.org); `.ci/run` installs Chromium. `CALLTREE_SKIP_BROWSER=1` skips it on purpose, and says so.
-//! `CALLTREE_SHOT_DIR=docs/images` also saves the phone screenshots used in the docs.
+//! It needs Node.js, npm and Chromium (`apt-get install chromium`; Node.js with npm from the
+//! distribution or NodeSource); `.ci/run` installs Chromium, and the machines it runs on
+//! come with Node.js. Without them the test fails, so a machine that lacks them cannot pass by
+//! accident; `CALLTREE_SKIP_BROWSER=1` skips it on purpose, and says so.
+//! `CALLTREE_SHOT_DIR=docs/images` (relative to the workspace) also keeps the phone
+//! screenshots used in the docs.
 
 #![allow(
     clippy::unwrap_used,
@@ -15,61 +19,155 @@
     reason = "a test whose setup fails should fail loudly, and say why"
 )]
 
-use std::io::{BufRead as _, BufReader, Read as _, Write as _};
-use std::net::TcpListener;
+use std::io::{BufRead as _, BufReader, Read, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use calltree_engine::Event;
 use calltree_store::Store;
 
+/// Where the walk finds Chromium; `walk.mjs` names the same path.
 const CHROMIUM: &str = "/usr/bin/chromium";
+const INSTALL: &str = "`apt-get install chromium`, and Node.js with npm (Debian's or NodeSource's)";
+const SHOTS: [&str; 2] = ["self_service_step.png", "self_service_handoff.png"];
 
 fn browser_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser")
 }
 
-fn found(program: &str) -> bool {
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn runs(program: &str) -> bool {
     Command::new(program)
         .arg("--version")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
-        .is_ok_and(|s| s.success())
+        .is_ok_and(|status| status.success())
 }
 
-/// The server under test, killed however the test ends.
-struct Server(Child);
+/// What this machine lacks to run the walk.
+fn missing_tools() -> Vec<&'static str> {
+    let mut missing = Vec::new();
+    if !runs("node") {
+        missing.push("node");
+    }
+    if !runs("npm") {
+        missing.push("npm");
+    }
+    if !Path::new(CHROMIUM).exists() {
+        missing.push(CHROMIUM);
+    }
+    missing
+}
+
+/// Everything a pipe says, kept for a failure message; reading it also keeps a chatty
+/// process from blocking on a full pipe.
+fn collect(pipe: impl Read + Send + 'static) -> Arc<Mutex<String>> {
+    let text = Arc::new(Mutex::new(String::new()));
+    let sink = Arc::clone(&text);
+    std::thread::spawn(move || {
+        for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+            let mut sink = sink.lock().unwrap();
+            sink.push_str(&line);
+            sink.push('\n');
+        }
+    });
+    text
+}
+
+/// The server, killed (like a crash) when dropped, however the test ends.
+struct Server {
+    child: Child,
+    port: u16,
+    log: Arc<Mutex<String>>,
+}
 
 impl Drop for Server {
     fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
-fn serve(dir: &Path, port: u16) -> Server {
+/// Starts `calltree serve` in `dir` on `addr`; its first line says the port it got.
+fn try_serve(dir: &Path, addr: &str) -> Result<Server, String> {
     let mut child = Command::new(env!("CARGO_BIN_EXE_calltree"))
         .args(["serve", "--trees", "trees", "--db", "sessions.db"])
-        .args(["--addr", &format!("127.0.0.1:{port}")])
+        .args(["--addr", addr])
         .current_dir(dir)
+        .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut log = BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    log.read_line(&mut line).unwrap();
-    assert!(line.contains("serving on"), "the server said: {line}");
-    // Keep reading its log so that it never blocks on a full pipe.
-    std::thread::spawn(move || std::io::copy(&mut log, &mut std::io::sink()));
-    Server(child)
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut first = String::new();
+    let _ = stderr.read_line(&mut first);
+    let first = first.trim_end().to_owned();
+    let Some(port) = first
+        .strip_prefix("calltree serve: serving on http://")
+        .and_then(|bound| bound.rsplit(':').next())
+        .and_then(|port| port.parse().ok())
+    else {
+        let _ = child.kill();
+        let _ = child.wait();
+        let mut rest = String::new();
+        let _ = stderr.read_to_string(&mut rest);
+        return Err(format!("{first}\n{rest}"));
+    };
+    let log = collect(stderr);
+    Ok(Server { child, port, log })
+}
+
+/// The server on `addr`. Port 0 lets the system choose, so no other test can hold the port;
+/// the restart then asks for that same port, so the pages already open still reach it.
+fn serve(dir: &Path, addr: &str) -> Server {
+    // Binding the port a killed process had can be refused for a moment on some systems:
+    // a few tries rather than one, not a wait for any fixed time.
+    let mut failures = Vec::new();
+    for _ in 0..20 {
+        match try_serve(dir, addr) {
+            Ok(server) => return server,
+            Err(said) => failures.push(said),
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    panic!(
+        "`calltree serve --addr {addr}` did not start:\n{}",
+        failures.join("\n---\n")
+    );
+}
+
+/// `npm ci` from the committed lock file when the walk's packages are not installed yet.
+fn install_playwright(dir: &Path) {
+    if dir
+        .join("node_modules/playwright-core/package.json")
+        .exists()
+    {
+        return;
+    }
+    let output = Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund"])
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "`npm ci` in {} failed:\n{}\n{}",
+        dir.display(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 fn copy_trees(to: &Path) {
-    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../trees");
     std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
+    for entry in std::fs::read_dir(workspace_root().join("trees")).unwrap() {
         let path = entry.unwrap().path();
         if path.extension().is_some_and(|e| e == "tree") {
             std::fs::copy(&path, to.join(path.file_name().unwrap())).unwrap();
@@ -77,113 +175,182 @@ fn copy_trees(to: &Path) {
     }
 }
 
-fn install_playwright() {
-    if browser_dir().join("node_modules/playwright-core").is_dir() {
-        return;
-    }
-    let status = Command::new("npm")
-        .args(["ci", "--no-audit", "--no-fund"])
-        .current_dir(browser_dir())
-        .status()
-        .unwrap();
-    assert!(
-        status.success(),
-        "npm ci failed in {}",
-        browser_dir().display()
-    );
+fn send(stdin: &mut ChildStdin, line: &str) {
+    stdin.write_all(line.as_bytes()).unwrap();
+    stdin.write_all(b"\n").unwrap();
+    stdin.flush().unwrap();
 }
 
-#[test]
-fn a_customer_walks_the_pages_in_a_real_browser() {
-    if std::env::var_os("CALLTREE_SKIP_BROWSER").is_some() {
-        eprintln!("skipped: CALLTREE_SKIP_BROWSER is set");
-        return;
-    }
-    let missing: Vec<&str> = [("node", found("node")), ("npm", found("npm"))]
-        .into_iter()
-        .filter(|(_, ok)| !ok)
-        .map(|(name, _)| name)
-        .chain((!Path::new(CHROMIUM).exists()).then_some(CHROMIUM))
-        .collect();
-    assert!(
-        missing.is_empty(),
-        "the browser test needs {missing:?}: install Chromium with `apt-get install chromium`, and Node.js with npm, \
-         or set CALLTREE_SKIP_BROWSER=1 to skip it"
-    );
-    install_playwright();
-
-    let dir = tempfile::tempdir().unwrap();
-    copy_trees(&dir.path().join("trees"));
-    // A free port, kept across the restart so that open pages still reach the server.
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut server = Some(serve(dir.path(), port));
-
-    let mut walk = Command::new("node");
-    walk.arg("walk.mjs")
+/// Runs the walk against a server, restarting the server when the walk asks; returns the
+/// walk's RESULT.
+fn walk(dir: &Path, shots: &Path) -> serde_json::Value {
+    let mut server = Some(serve(dir, "127.0.0.1:0"));
+    let port = server.as_ref().unwrap().port;
+    let mut node = Command::new("node")
+        .arg("walk.mjs")
         .arg(format!("http://127.0.0.1:{port}"))
         .current_dir(browser_dir())
+        .env("CALLTREE_SHOT_DIR", shots)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    if let Some(shots) = std::env::var_os("CALLTREE_SHOT_DIR") {
-        let shots = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../..")
-            .join(shots);
-        walk.env("CALLTREE_SHOT_DIR", shots);
-    }
-    let mut walk = walk.spawn().unwrap();
-    let mut answer: ChildStdin = walk.stdin.take().unwrap();
-    let mut progress = walk.stderr.take().unwrap();
-    let progress = std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = progress.read_to_string(&mut text);
-        text
-    });
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = node.stdin.take().unwrap();
+    let progress = collect(node.stderr.take().unwrap());
     let mut result = None;
-    for line in BufReader::new(walk.stdout.take().unwrap()).lines() {
-        let line = line.unwrap();
+    let mut restarts = 0;
+    let mut server_logs = Vec::new();
+    for line in BufReader::new(node.stdout.take().unwrap())
+        .lines()
+        .map_while(Result::ok)
+    {
         if line == "RESTART" {
-            drop(server.take());
-            server = Some(serve(dir.path(), port));
-            writeln!(answer, "restarted").unwrap();
+            // Killed, not asked to stop: whatever the pages showed must already be stored.
+            let old = server.take().unwrap();
+            server_logs.push(old.log.lock().unwrap().clone());
+            drop(old);
+            let new = serve(dir, &format!("127.0.0.1:{port}"));
+            assert_eq!(new.port, port);
+            server = Some(new);
+            restarts += 1;
+            send(&mut stdin, "restarted");
         } else if let Some(json) = line.strip_prefix("RESULT ") {
             result = Some(serde_json::from_str::<serde_json::Value>(json).unwrap());
         }
     }
-    let status = walk.wait().unwrap();
-    let progress = progress.join().unwrap();
-    assert!(status.success(), "the walk failed:\n{progress}");
-    let result = result.expect("the walk reports its sessions");
-    drop(server);
+    drop(stdin);
+    let status = node.wait().unwrap();
+    if let Some(server) = server.take() {
+        server_logs.push(server.log.lock().unwrap().clone());
+    }
+    // The reader thread may still be taking the last lines; what it has is enough to read.
+    let said = progress.lock().unwrap().clone();
+    assert!(
+        status.success(),
+        "the browser walk failed ({status}):\n{said}\nthe server said:\n{}",
+        server_logs.join("--- restarted ---\n")
+    );
+    assert_eq!(restarts, 1, "the walk restarts the server once:\n{said}");
+    result.unwrap_or_else(|| panic!("the walk printed no RESULT:\n{said}"))
+}
+
+fn string(value: &serde_json::Value, path: &str) -> String {
+    value
+        .pointer(path)
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or_else(|| panic!("the walk's RESULT has no {path}: {value}"))
+        .to_owned()
+}
+
+fn answered(events: &[Event], name: &str) -> Vec<String> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Answered { field, value, .. } if field == name => Some(value.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn chosen(events: &[Event]) -> Vec<String> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Chose { label, .. } => Some(label.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A handed-over session: the code the page showed finds it, and it is its code.
+fn handed_over(store: &Store, result: &serde_json::Value, walk: &str) -> Vec<Event> {
+    let id = string(result, &format!("/{walk}/id"));
+    let code = string(result, &format!("/{walk}/code"));
+    assert_eq!(store.find_handoff(&code).unwrap().as_deref(), Some(&*id));
+    let info = store.session(&id).unwrap().unwrap();
+    assert_eq!(info.outcome.as_deref(), Some("escalated"), "{walk}");
+    assert_eq!(info.handoff.as_deref(), Some(&*code), "{walk}");
+    store.events(&id).unwrap()
+}
+
+#[test]
+fn a_customer_walks_the_pages_in_a_real_browser() {
+    if std::env::var("CALLTREE_SKIP_BROWSER").is_ok_and(|v| v == "1") {
+        eprintln!("skipped: CALLTREE_SKIP_BROWSER=1");
+        return;
+    }
+    let missing = missing_tools();
+    assert!(
+        missing.is_empty(),
+        "the browser test needs {}: install {INSTALL}, or set \
+         CALLTREE_SKIP_BROWSER=1 to skip it",
+        missing.join(", ")
+    );
+    install_playwright(&browser_dir());
+
+    let dir = tempfile::tempdir().unwrap();
+    copy_trees(&dir.path().join("trees"));
+    // Screenshots are always taken, so the phone pages are always rendered whole; they are
+    // kept only when asked.
+    let shots = dir.path().join("screenshots");
+    let result = walk(dir.path(), &shots);
 
     let store = Store::open(dir.path().join("sessions.db")).unwrap();
-    let resolved = store
-        .session(result["resolved"].as_str().unwrap())
-        .unwrap()
-        .unwrap();
-    assert!(resolved.finished);
-    assert_eq!(resolved.outcome.as_deref(), Some("resolved"));
-    assert_eq!(resolved.handoff, None);
-    for walked in ["handoff", "person"] {
-        let id = result[walked]["id"].as_str().unwrap();
-        let code = result[walked]["code"].as_str().unwrap();
-        assert_eq!(store.find_handoff(code).unwrap().as_deref(), Some(id));
-        assert_eq!(
-            store.session(id).unwrap().unwrap().outcome.as_deref(),
-            Some("escalated")
-        );
-    }
-    let person = store
-        .events(result["person"]["id"].as_str().unwrap())
-        .unwrap();
-    assert!(
-        person
-            .iter()
-            .any(|e| matches!(e, Event::Answered { field, .. } if field == "issue")),
-        "the answer on the page when the customer asked for a person is kept"
+    let sessions = store.sessions(None, None, 100).unwrap();
+    assert_eq!(
+        sessions.len(),
+        3,
+        "one session per walk, none from refused forms: {sessions:?}"
     );
+    for session in &sessions {
+        assert_eq!(session.tree, "password_reset");
+        assert_eq!(session.audience, calltree_syntax::Audience::Customer);
+        assert!(session.finished, "{session:?}");
+    }
+
+    // Solved: the refused address was never stored, the page's Back was, and the second
+    // tab's out-of-date post changed nothing (one "Code received", not two).
+    let id = string(&result, "/resolved");
+    let info = store.session(&id).unwrap().unwrap();
+    assert_eq!(info.outcome.as_deref(), Some("resolved"));
+    assert_eq!(info.handoff, None);
+    let events = store.events(&id).unwrap();
+    assert_eq!(answered(&events, "login_email"), ["jo.bloggs@example.com"]);
+    let backs = events
+        .iter()
+        .filter(|e| matches!(e, Event::Back { .. }))
+        .count();
+    assert_eq!(backs, 1, "{events:?}");
+    assert_eq!(
+        chosen(&events),
+        ["Code received", "The code worked", "Password changed"]
+    );
+
+    // Handed over by the tree.
+    let events = handed_over(&store, &result, "handoff");
+    assert_eq!(answered(&events, "issue"), ["twofa_lost"]);
+    assert_eq!(chosen(&events), ["No backup codes"]);
+
+    // "Talk to a person": the answer on the page when it was asked is kept for the agent.
+    let events = handed_over(&store, &result, "person");
+    assert_eq!(answered(&events, "account_type"), ["business"]);
+    assert_eq!(answered(&events, "issue"), ["locked"]);
+    assert!(
+        matches!(events.last(), Some(Event::Escalated { reason, .. })
+            if reason == calltree_server::PERSON_REASON),
+        "{events:?}"
+    );
+
+    let keep = std::env::var_os("CALLTREE_SHOT_DIR").map(|to| workspace_root().join(to));
+    for name in SHOTS {
+        let shot = shots.join(name);
+        let bytes = std::fs::read(&shot).unwrap();
+        assert!(bytes.starts_with(b"\x89PNG"), "{} is a PNG", shot.display());
+        if let Some(keep) = &keep {
+            std::fs::create_dir_all(keep).unwrap();
+            std::fs::copy(&shot, keep.join(name)).unwrap();
+            eprintln!("kept {name} in {}", keep.display());
+        }
+    }
 }
