@@ -248,7 +248,7 @@ async fn show(
         let message = query.stale.map(|_| {
             "That page was out of date (the session moved on in another tab), so nothing was changed. This is where it is now."
         });
-        render(&state, &id, &HashMap::new(), &HashMap::new(), message)
+        render(&state, &id, &HashMap::new(), &HashMap::new(), message, true)
     })
     .await;
     no_store(result.into_response())
@@ -268,6 +268,7 @@ fn render(
     typed: &HashMap<String, String>,
     errors: &HashMap<String, String>,
     message: Option<&str>,
+    notice_only: bool,
 ) -> Result<Response, ServerError> {
     let (project, events) = load(state, id)?;
     let seq = events.len();
@@ -280,7 +281,8 @@ fn render(
     }
     let csrf = state.store.csrf(id)?.ok_or(ServerError::NotFound)?;
     let tree_title = project.tree(session.state().tree).title.clone();
-    let status = if errors.is_empty() && message.is_none() {
+    // A refused answer is a refused request; a notice on an ordinary view is not.
+    let status = if errors.is_empty() && (message.is_none() || notice_only) {
         StatusCode::OK
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
@@ -407,13 +409,13 @@ fn step(state: &AppState, id: &str, form: Vec<(String, String)>) -> Result<Respo
             match session.apply(action.clone()) {
                 Ok(()) => new_events.push(action),
                 Err(error) => {
-                    return render(state, id, &typed, &errors, Some(&error.to_string()));
+                    return render(state, id, &typed, &errors, Some(&error.to_string()), false);
                 }
             }
         }
     }
     if !errors.is_empty() {
-        return render(state, id, &typed, &errors, None);
+        return render(state, id, &typed, &errors, None, false);
     }
     let mut seq = seq;
     for event in new_events {

@@ -262,7 +262,7 @@ pub fn end(view: &View, handoff: Option<&str>) -> Html<String> {
             @if let Some(code) = handoff {
                 div class="card" {
                     p { "Your reference code is" }
-                    p class="code" aria-label={ "Reference code " (code) } { (code) }
+                    p class="code" { (code) }
                     p { "Give this code to the agent who helps you: they will see everything you told us here, so you won't need to repeat yourself." }
                 }
             }
