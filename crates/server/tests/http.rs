@@ -424,6 +424,25 @@ async fn strangers_other_sites_and_broken_requests_are_refused_with_4xx() {
         )
         .await;
     assert_eq!(bad_choice.status, StatusCode::BAD_REQUEST);
+    let long = "A".repeat(2_500);
+    let too_long = site
+        .post(
+            &path,
+            Some(&cookie),
+            &[
+                ("csrf", &csrf),
+                ("seq", &seq),
+                ("postcode", &long),
+                ("choose", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(too_long.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        too_long
+            .body
+            .contains("please keep this under 2000 characters")
+    );
     let huge = "x".repeat(64 * 1024);
     let too_big = site
         .post(
