@@ -1,6 +1,7 @@
 //! Engine benchmarks on generated trees: loading (parse + every check), re-checking after an
 //! edit (afresh, and with the editor's parse cache), colouring the text for the editor,
-//! stepping a call, and rebuilding a call from its log. Run with
+//! stepping a call, rebuilding a call from its log, and reporting on a million events of
+//! synthetic calls on the bundled trees. Run with
 //! `cargo bench -p calltree-engine`; the method and figures are in docs/performance.md.
 
 #![allow(
@@ -12,9 +13,11 @@ mod generate;
 
 use std::hint::black_box;
 
-use calltree_engine::{ParseCache, Project, Session, SourceInput};
+use calltree_engine::{
+    Event, ParseCache, Project, Report, ReportFilter, Session, SourceInput, synthetic_sessions,
+};
 use calltree_syntax::Audience;
-use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{BatchSize, Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 
 fn load(c: &mut Criterion) {
     let mut group = c.benchmark_group("parse_and_validate");
@@ -113,5 +116,73 @@ fn replay(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, load, recheck, highlight, stepping, replay);
+/// The bundled trees in `trees/`, as one project.
+fn bundled() -> Project {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../trees");
+    let mut paths: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == "tree"))
+        .collect();
+    paths.sort();
+    let inputs = paths
+        .into_iter()
+        .map(|path| {
+            let text = std::fs::read_to_string(&path).unwrap();
+            SourceInput::new(path.display().to_string(), text)
+        })
+        .collect();
+    let project = Project::load(inputs);
+    assert!(!project.has_errors());
+    project
+}
+
+/// Synthetic sessions of every bundled tree in turn, 1,000 per tree and seed, until there
+/// are at least `events` events.
+fn synthetic_logs(project: &Project, events: usize) -> Vec<Vec<Event>> {
+    let trees: Vec<_> = project.trees().map(|(id, _)| id).collect();
+    let mut logs = Vec::new();
+    let mut total = 0;
+    for seed in 0.. {
+        let tree = trees[seed as usize % trees.len()];
+        for log in synthetic_sessions(project, tree, 1_000, seed, 1_700_000_000_000) {
+            total += log.len();
+            logs.push(log);
+        }
+        if total >= events {
+            break;
+        }
+    }
+    logs
+}
+
+/// A report (every figure, per tree and version) over about a million events, the logs
+/// generated once beforehand; and, apart, what generating them costs.
+fn report(c: &mut Criterion) {
+    const EVENTS: usize = 1_000_000;
+    let project = bundled();
+    let logs = synthetic_logs(&project, EVENTS);
+    let events: usize = logs.iter().map(Vec::len).sum();
+    let mut group = c.benchmark_group("report");
+    // Ten runs of about a second each: enough for a figure, quick enough to run often.
+    group.sample_size(10);
+    group.sampling_mode(SamplingMode::Flat);
+    group.measurement_time(std::time::Duration::from_secs(12));
+    group.throughput(Throughput::Elements(events as u64));
+    group.bench_function("report_1m_events", |b| {
+        b.iter(|| {
+            let mut report = Report::new(ReportFilter::default());
+            for log in &logs {
+                report.add_session(Some(&project), log);
+            }
+            black_box(report.finish())
+        })
+    });
+    group.bench_function("synthetic_1m_events", |b| {
+        b.iter(|| black_box(synthetic_logs(&project, EVENTS).len()))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, load, recheck, highlight, stepping, replay, report);
 criterion_main!(benches);

@@ -15,7 +15,9 @@ mod lower;
 mod model;
 mod project;
 mod rename;
+mod report;
 mod session;
+mod synthetic;
 mod testing;
 mod validate;
 mod value;
@@ -31,9 +33,14 @@ pub use model::{
 };
 pub use project::{ParseCache, Project, SourceInput};
 pub use rename::rename_node;
+pub use report::{
+    Comment, Counted, Figures, NodeFigures, OutcomeMix, Rate, RatingCount, Report, ReportData,
+    ReportFilter, SessionCounts, TimeSummary, TopList, TreeReport, VersionReport,
+};
 pub use session::{
     Ending, Event, Frame, LogError, Millis, Note, Session, Skip, State, Visit, parse_log,
 };
+pub use synthetic::synthetic_sessions;
 pub use testing::TestReport;
 pub use value::{Date, Type, Value, format_number};
 pub use view::{

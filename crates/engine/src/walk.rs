@@ -320,8 +320,13 @@ fn simplest_match(hir: &regex_syntax::hir::Hir, out: &mut String) {
 }
 
 /// Values a walk tries for a field: a branch for each value that can change the way a call
-/// goes, one plausible value for the rest.
-fn invented_answers(project: &Project, tree: TreeId, variable: &Variable) -> Vec<String> {
+/// goes, one plausible value for the rest. The synthetic log generator draws from the same
+/// values, so its answers are ones the field accepts.
+pub(crate) fn invented_answers(
+    project: &Project,
+    tree: TreeId,
+    variable: &Variable,
+) -> Vec<String> {
     let candidates: Vec<String> = match (variable.kind, variable.ty) {
         (VariableKind::Flag, _) => Vec::new(),
         (_, Type::Choice(_)) => variable.choices.iter().map(|c| c.value.clone()).collect(),

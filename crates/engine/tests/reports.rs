@@ -1,0 +1,642 @@
+//! Reports on small hand-written logs: every figure below was worked out by hand from the
+//! logs, and is asserted exactly.
+
+#![allow(
+    clippy::unwrap_used,
+    reason = "a test whose setup fails should fail loudly"
+)]
+
+use std::collections::BTreeMap;
+
+use calltree_engine::{
+    Counted, Event, Figures, Millis, OutcomeMix, Project, Rate, RatingCount, Report, ReportData,
+    ReportFilter, SessionCounts, TimeSummary, TopList,
+};
+use calltree_syntax::Audience;
+
+const HELP: &str = r#"
+tree help "Help desk"
+  audience: agent, customer
+  version: "1.0"
+  escalation: "Support L2"
+  start: ask
+
+field topic: choice(billing "Billing", tech "Technical") "Topic" required
+
+node ask "What is it about?"
+  say "What can I help you with?"
+  ask topic
+  -> route
+
+node route
+  if topic == billing -> billing
+  else -> tech
+
+node billing "Billing"
+  say "Let me look at your bill."
+  option "Explained" -> rate
+  option "Needs a refund" -> refund
+
+node refund "Refund"
+  say "I'll pass you to refunds."
+  end transferred "Refunds queue"
+
+node tech "Technical"
+  say "Let's fix it."
+  option "Fixed" -> rate
+  option "Call back later" -> later
+  option "Send to L3" -> l3
+
+node later "Callback"
+  say "We'll call you back."
+  end callback
+
+node l3 "Third line"
+  say "Passing you to third line."
+  end escalated "Tech L3"
+
+feedback rate "Rate us"
+  say "How did we do?"
+  rating stars "Stars" 1..5
+  comment remarks "Anything to add?"
+  -> done
+
+node done "Done"
+  say "Goodbye."
+  end resolved
+"#;
+
+const BASE: Millis = 1_700_000_000_000;
+
+fn help(text: &str) -> Project {
+    let project = Project::single("help.tree", text);
+    assert!(
+        !project.has_errors(),
+        "{:?}",
+        project.all_diagnostics().collect::<Vec<_>>()
+    );
+    project
+}
+
+/// A log under construction; times are seconds after the session's start.
+struct Log {
+    start: Millis,
+    events: Vec<Event>,
+}
+
+impl Log {
+    fn new(project: &Project, audience: Audience, start: Millis) -> Log {
+        let tree = project.tree_by_name("help").unwrap();
+        Log {
+            start,
+            events: vec![Event::Started {
+                tree: "help".into(),
+                version: project.session_hash(tree),
+                audience,
+                at: start,
+            }],
+        }
+    }
+
+    fn at(&self, seconds: i64) -> Millis {
+        self.start + seconds * 1_000
+    }
+
+    fn push(mut self, event: Event) -> Log {
+        self.events.push(event);
+        self
+    }
+
+    fn answer(self, field: &str, value: &str, s: i64) -> Log {
+        let at = self.at(s);
+        self.push(Event::Answered {
+            field: field.into(),
+            value: value.into(),
+            at,
+        })
+    }
+
+    fn go_on(self, s: i64) -> Log {
+        let at = self.at(s);
+        self.push(Event::Continued { at })
+    }
+
+    fn choose(self, option: u16, label: &str, s: i64) -> Log {
+        let at = self.at(s);
+        self.push(Event::Chose {
+            option,
+            label: label.into(),
+            at,
+        })
+    }
+
+    fn escalate(self, reason: &str, s: i64) -> Log {
+        let at = self.at(s);
+        self.push(Event::Escalated {
+            reason: reason.into(),
+            at,
+        })
+    }
+
+    fn skip(self, reason: &str, s: i64) -> Log {
+        let at = self.at(s);
+        self.push(Event::Skipped {
+            reason: reason.into(),
+            at,
+        })
+    }
+
+    fn back(self, s: i64) -> Log {
+        let at = self.at(s);
+        self.push(Event::Back { at })
+    }
+
+    fn end(self, reason: &str, s: i64) -> Log {
+        let at = self.at(s);
+        self.push(Event::Ended {
+            reason: reason.into(),
+            at,
+        })
+    }
+
+    fn take_over(self, s: i64) -> Log {
+        let at = self.at(s);
+        self.push(Event::TakenOver { at })
+    }
+
+    fn note(self, text: &str, s: i64) -> Log {
+        let at = self.at(s);
+        self.push(Event::Noted {
+            text: text.into(),
+            at,
+        })
+    }
+}
+
+/// Session `k` starts 1,000 seconds after session `k - 1`.
+fn start(k: i64) -> Millis {
+    BASE + k * 1_000_000
+}
+
+/// Ten sessions on one version; the comment on each says what it contributes.
+fn ten_sessions(project: &Project) -> Vec<(String, Vec<Event>)> {
+    use Audience::{Agent, Customer};
+    let logs = [
+        // 1. Agent, billing explained, rated 5 with a comment: resolved, first contact.
+        //    ask 10 s, billing 30 s, rate 20 s; call 60 s.
+        Log::new(project, Agent, start(1))
+            .answer("topic", "billing", 5)
+            .go_on(10)
+            .choose(0, "Explained", 40)
+            .answer("stars", "5", 50)
+            .answer("remarks", "Great", 55)
+            .go_on(60),
+        // 2. Customer asks for a person at tech, an agent takes over and fixes it: resolved,
+        //    but neither first contact nor contained. ask 20 s, tech 90 s (20 → 110, the
+        //    escalation undone), rate 10 s; call 120 s.
+        Log::new(project, Customer, start(2))
+            .answer("topic", "tech", 5)
+            .go_on(20)
+            .escalate("customer asked for a person", 50)
+            .take_over(80)
+            .choose(0, "Fixed", 110)
+            .answer("stars", "4", 115)
+            .go_on(120),
+        // 3. Customer fixes it alone, rates 2 with a comment: resolved, first contact,
+        //    contained. ask 10 s, tech 30 s, rate 10 s; call 50 s.
+        Log::new(project, Customer, start(3))
+            .answer("topic", "tech", 3)
+            .go_on(10)
+            .choose(0, "Fixed", 40)
+            .answer("stars", "2", 45)
+            .answer("remarks", "Slow", 48)
+            .go_on(50),
+        // 4. Agent, refund: transferred. ask 8 s, billing 12 s; call 20 s.
+        Log::new(project, Agent, start(4))
+            .answer("topic", "billing", 5)
+            .go_on(8)
+            .choose(1, "Needs a refund", 20),
+        // 5. Customer leaves the page at tech: abandoned by the host, a drop-off at tech.
+        //    ask 6 s, tech 24 s; call 30 s.
+        Log::new(project, Customer, start(5))
+            .answer("topic", "tech", 4)
+            .go_on(6)
+            .end("customer left the page", 30),
+        // 6. Agent, still at billing: unfinished, a drop-off at billing. ask 15 s.
+        Log::new(project, Agent, start(6))
+            .answer("topic", "billing", 5)
+            .go_on(15)
+            .note("Caller put on hold", 20),
+        // 7. Agent skips the topic step, books a callback, goes back, sends to L3:
+        //    escalated to Tech L3. ask 12 s, tech 18 s (12 → 30); call 30 s.
+        Log::new(project, Agent, start(7))
+            .answer("topic", "tech", 4)
+            .skip("caller did not know", 12)
+            .choose(1, "Call back later", 20)
+            .back(25)
+            .choose(2, "Send to L3", 30),
+        // 8. Agent starts a refund, goes back, explains instead: resolved, but not first
+        //    contact (it reached a transfer on the way). ask 10 s, billing 15 s (10 → 25),
+        //    rate 20 s; call 45 s.
+        Log::new(project, Agent, start(8))
+            .answer("topic", "billing", 5)
+            .go_on(10)
+            .choose(1, "Needs a refund", 15)
+            .back(17)
+            .choose(0, "Explained", 25)
+            .go_on(45),
+        // 9. Customer fixes it alone, no rating: resolved, first contact, contained.
+        //    ask 9 s, tech 40 s, rate 3 s; call 52 s.
+        Log::new(project, Customer, start(9))
+            .answer("topic", "tech", 7)
+            .go_on(9)
+            .choose(0, "Fixed", 49)
+            .go_on(52),
+        // 10. Agent escalates from billing: escalated to Support L2. ask 9 s, billing 12 s;
+        //     call 21 s.
+        Log::new(project, Agent, start(10))
+            .answer("topic", "billing", 5)
+            .go_on(9)
+            .escalate("caller asked for a supervisor", 21),
+    ];
+    logs.into_iter()
+        .enumerate()
+        .map(|(i, log)| (format!("s{}", i + 1), log.events))
+        .collect()
+}
+
+fn report(project: &Project, filter: ReportFilter) -> ReportData {
+    let mut report = Report::new(filter);
+    for (id, events) in ten_sessions(project) {
+        report.add_session_with_id(&id, Some(project), &events);
+    }
+    report.finish()
+}
+
+fn seconds(values: &[u64]) -> Vec<u64> {
+    values.iter().map(|s| s * 1_000).collect()
+}
+
+/// Exact quantiles of `values` (seconds), by nearest rank, as worked out by hand.
+fn time(count: u64, min: u64, median: u64, p90: u64, max: u64) -> Option<TimeSummary> {
+    let [min, median, p90, max] = seconds(&[min, median, p90, max])[..] else {
+        unreachable!()
+    };
+    Some(TimeSummary {
+        count,
+        min,
+        median,
+        p90,
+        max,
+        exact: true,
+    })
+}
+
+fn counted(value: &str, count: u64) -> Counted {
+    Counted {
+        value: value.into(),
+        count,
+        overcount: 0,
+    }
+}
+
+fn only_tree(data: &ReportData) -> &Figures {
+    assert_eq!(data.trees.len(), 1);
+    &data.trees["help"].total
+}
+
+#[test]
+fn sessions_and_outcomes() {
+    let project = help(HELP);
+    let data = report(&project, ReportFilter::default());
+    let figures = only_tree(&data);
+    assert_eq!(
+        figures.sessions,
+        SessionCounts {
+            started: 10,
+            finished: 9,
+            unfinished: 1,
+            unknown_version: 0,
+            unreadable: 0,
+        }
+    );
+    assert_eq!(
+        figures.outcomes,
+        OutcomeMix {
+            resolved: 5,
+            escalated: 2,
+            escalated_to: BTreeMap::from([("Support L2".into(), 1), ("Tech L3".into(), 1)]),
+            callback: 0,
+            transferred: 1,
+            transferred_to: BTreeMap::from([("Refunds queue".into(), 1)]),
+            abandoned: 1,
+            abandoned_by_host: 1,
+            returned: 0,
+        }
+    );
+    // Sessions 1, 3 and 9 of the 9 finished.
+    assert_eq!(
+        figures.first_contact_resolution,
+        Rate {
+            count: 3,
+            of: 9,
+            rate: Some(3.0 / 9.0)
+        }
+    );
+    // Customers: 2, 3, 5 and 9 finished; 3 and 9 resolved on their own.
+    assert_eq!(
+        figures.containment,
+        Rate {
+            count: 2,
+            of: 4,
+            rate: Some(0.5)
+        }
+    );
+    assert_eq!(figures.taken_over, 1);
+    assert_eq!(data.not_sessions, 0);
+    assert_eq!(data.left_out, 0);
+}
+
+#[test]
+fn times_per_node_and_per_call() {
+    let project = help(HELP);
+    let data = report(&project, ReportFilter::default());
+    let figures = only_tree(&data);
+    // Calls: 20 21 30 30 45 50 52 60 120 → median rank 5, p90 rank ⌈8.1⌉ = 9.
+    assert_eq!(figures.call_time, time(9, 20, 45, 120, 120));
+    let node = |name: &str| &figures.nodes[name];
+    // ask: 6 8 9 9 10 10 10 12 15 20 → median rank 5, p90 rank 9.
+    assert_eq!(node("ask").time, time(10, 6, 10, 15, 20));
+    // billing: 12 12 15 30 (session 6 never left it) → ranks 2 and 4.
+    assert_eq!(node("billing").time, time(4, 12, 12, 30, 30));
+    // tech: 18 24 30 40 90 → median rank 3, p90 rank ⌈4.5⌉ = 5.
+    assert_eq!(node("tech").time, time(5, 18, 30, 90, 90));
+    // rate: 3 10 10 20 20 → ranks 3 and 5.
+    assert_eq!(node("rate").time, time(5, 3, 10, 20, 20));
+    // Routing and end nodes take no time.
+    for name in ["route", "done", "refund", "l3"] {
+        assert_eq!(node(name).time, None, "{name}");
+    }
+}
+
+#[test]
+fn visits_and_drop_offs() {
+    let project = help(HELP);
+    let data = report(&project, ReportFilter::default());
+    let figures = only_tree(&data);
+    let visits: BTreeMap<&str, (u64, u64)> = figures
+        .nodes
+        .iter()
+        .map(|(name, node)| (name.as_str(), (node.visits, node.drop_offs)))
+        .collect();
+    // `later` and session 8's `refund` were undone with Back: not on any final path.
+    assert_eq!(
+        visits,
+        BTreeMap::from([
+            ("ask", (10, 0)),
+            ("route", (10, 0)),
+            ("billing", (5, 1)),
+            ("tech", (5, 1)),
+            ("rate", (5, 0)),
+            ("done", (5, 0)),
+            ("refund", (1, 0)),
+            ("l3", (1, 0)),
+        ])
+    );
+}
+
+#[test]
+fn paths_and_reasons() {
+    let project = help(HELP);
+    let data = report(&project, ReportFilter::default());
+    let figures = only_tree(&data);
+    assert_eq!(
+        figures.paths,
+        TopList {
+            top: vec![
+                counted("ask > tech > rate > done", 3),
+                counted("ask > billing", 2),
+                counted("ask > billing > rate > done", 2),
+                counted("ask > billing > refund", 1),
+                counted("ask > tech", 1),
+                counted("ask > tech > l3", 1),
+            ],
+            total: 10,
+            others: 0,
+            exact: true,
+        }
+    );
+    assert_eq!(
+        figures.escalation_reasons,
+        TopList {
+            top: vec![
+                counted("caller asked for a supervisor", 1),
+                counted("customer asked for a person", 1),
+            ],
+            total: 2,
+            others: 0,
+            exact: true,
+        }
+    );
+    assert_eq!(
+        figures.skip_reasons,
+        TopList {
+            top: vec![counted("caller did not know", 1)],
+            total: 1,
+            others: 0,
+            exact: true,
+        }
+    );
+}
+
+#[test]
+fn ratings_and_comments() {
+    let project = help(HELP);
+    let data = report(&project, ReportFilter::default());
+    let figures = only_tree(&data);
+    let rating = |value: f64, count: u64| RatingCount { value, count };
+    assert_eq!(
+        figures.ratings,
+        BTreeMap::from([(
+            "stars".to_owned(),
+            vec![rating(2.0, 1), rating(4.0, 1), rating(5.0, 1)]
+        )])
+    );
+    let comments = &figures.comments["remarks"];
+    let seen: Vec<(Option<&str>, Millis, &str)> = comments
+        .iter()
+        .map(|c| (c.session.as_deref(), c.at, c.text.as_str()))
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            (Some("s3"), start(3) + 48_000, "Slow"),
+            (Some("s1"), start(1) + 55_000, "Great"),
+        ]
+    );
+    assert_eq!(figures.comments.len(), 1);
+}
+
+#[test]
+fn one_version_reports_the_same_as_the_total() {
+    let project = help(HELP);
+    let data = report(&project, ReportFilter::default());
+    let tree = &data.trees["help"];
+    assert_eq!(tree.versions.len(), 1);
+    let version = &tree.versions[0];
+    assert_eq!(version.figures, tree.total);
+    assert_eq!(version.label.as_deref(), Some("1.0"));
+    assert!(version.known);
+    assert_eq!(
+        version.version,
+        project.session_hash(project.tree_by_name("help").unwrap())
+    );
+    assert_eq!(
+        (version.first_started, version.last_started),
+        (start(1), start(10))
+    );
+}
+
+#[test]
+fn versions_are_reported_separately() {
+    let old = help(HELP);
+    let new = help(
+        &HELP
+            .replace("version: \"1.0\"", "version: \"2.0\"")
+            .replace("What can I help you with?", "How can I help?"),
+    );
+    let tree = old.tree_by_name("help").unwrap();
+    assert_ne!(old.session_hash(tree), new.session_hash(tree));
+
+    let mut report = Report::new(ReportFilter::default());
+    // Version 1: one session folded, and one added without its project.
+    let resolved = Log::new(&old, Audience::Agent, start(1))
+        .answer("topic", "billing", 5)
+        .go_on(10)
+        .choose(0, "Explained", 40)
+        .go_on(60);
+    report.add_session(Some(&old), &resolved.events);
+    let unknown = Log::new(&old, Audience::Agent, start(2))
+        .answer("topic", "billing", 5)
+        .go_on(10)
+        .escalate("caller asked for a supervisor", 20);
+    report.add_session(None, &unknown.events);
+    // Version 2: a refund, and a version-1 log handed the version-2 project by mistake,
+    // which counts under version 1 as of unknown version.
+    let refund = Log::new(&new, Audience::Agent, start(3))
+        .answer("topic", "billing", 5)
+        .go_on(8)
+        .choose(1, "Needs a refund", 20);
+    report.add_session(Some(&new), &refund.events);
+    let mismatched = Log::new(&old, Audience::Agent, start(4)).answer("topic", "tech", 5);
+    report.add_session(Some(&new), &mismatched.events);
+    let data = report.finish();
+
+    let help = &data.trees["help"];
+    assert_eq!(help.versions.len(), 2);
+    let (v1, v2) = (&help.versions[0], &help.versions[1]);
+    assert_eq!(v1.version, old.session_hash(tree));
+    assert_eq!(v2.version, new.session_hash(tree));
+    assert_eq!(
+        (v1.label.as_deref(), v2.label.as_deref()),
+        (Some("1.0"), Some("2.0"))
+    );
+    assert_eq!((v1.first_started, v1.last_started), (start(1), start(4)));
+    assert_eq!(
+        v1.figures.sessions,
+        SessionCounts {
+            started: 3,
+            finished: 1,
+            unfinished: 0,
+            unknown_version: 2,
+            unreadable: 0,
+        }
+    );
+    assert_eq!(v1.figures.outcomes.resolved, 1);
+    assert_eq!(v1.figures.outcomes.transferred, 0);
+    // The raw events still tell the escalation's reason.
+    assert_eq!(
+        v1.figures.escalation_reasons.top,
+        vec![counted("caller asked for a supervisor", 1)]
+    );
+    assert_eq!(
+        v2.figures.sessions,
+        SessionCounts {
+            started: 1,
+            finished: 1,
+            ..SessionCounts::default()
+        }
+    );
+    assert_eq!(v2.figures.outcomes.transferred, 1);
+    assert_eq!(v2.figures.outcomes.resolved, 0);
+    assert_eq!(v2.figures.nodes["billing"].time, time(1, 12, 12, 12, 12));
+    // The total adds both up.
+    assert_eq!(help.total.sessions.started, 4);
+    assert_eq!(help.total.sessions.finished, 2);
+    assert_eq!(help.total.sessions.unknown_version, 2);
+    assert_eq!(
+        (
+            help.total.outcomes.resolved,
+            help.total.outcomes.transferred
+        ),
+        (1, 1)
+    );
+    assert_eq!(help.total.first_contact_resolution.rate, Some(0.5));
+    assert_eq!(help.total.nodes["billing"].time, time(2, 12, 12, 30, 30));
+}
+
+#[test]
+fn filters_leave_sessions_out() {
+    let project = help(HELP);
+    let by_tree = report(
+        &project,
+        ReportFilter {
+            tree: Some("other".into()),
+            since: None,
+        },
+    );
+    assert!(by_tree.trees.is_empty());
+    assert_eq!(by_tree.left_out, 10);
+
+    let since = report(
+        &project,
+        ReportFilter {
+            tree: Some("help".into()),
+            since: Some(start(9)),
+        },
+    );
+    assert_eq!(since.left_out, 8);
+    assert_eq!(only_tree(&since).sessions.started, 2);
+    assert_eq!(only_tree(&since).outcomes.resolved, 1);
+    assert_eq!(only_tree(&since).outcomes.escalated, 1);
+}
+
+#[test]
+fn logs_that_do_not_replay_are_counted_apart() {
+    let project = help(HELP);
+    let mut report = Report::new(ReportFilter::default());
+    report.add_session(Some(&project), &[]);
+    report.add_session(Some(&project), &[Event::Continued { at: BASE }]);
+    // A choice at a step with no such option.
+    let bad = Log::new(&project, Audience::Agent, start(1)).choose(5, "Nope", 3);
+    report.add_session(Some(&project), &bad.events);
+    let data = report.finish();
+    assert_eq!(data.not_sessions, 2);
+    let figures = only_tree(&data);
+    assert_eq!(figures.sessions.started, 1);
+    assert_eq!(figures.sessions.unreadable, 1);
+    assert_eq!(figures.call_time, None);
+    assert_eq!(figures.first_contact_resolution.rate, None);
+}
+
+#[test]
+fn the_report_serialises() {
+    let project = help(HELP);
+    let data = report(&project, ReportFilter::default());
+    let json = serde_json::to_value(&data).unwrap();
+    assert_eq!(json["trees"]["help"]["total"]["sessions"]["started"], 10);
+    assert_eq!(
+        json["trees"]["help"]["total"]["nodes"]["tech"]["time"]["median"],
+        30_000
+    );
+}
