@@ -11,6 +11,7 @@ mod export;
 mod files;
 mod fmt;
 mod render;
+mod report;
 mod run;
 mod stats;
 mod testing;
@@ -140,6 +141,68 @@ enum Command {
         /// The address to listen on.
         #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
         addr: std::net::SocketAddr,
+    },
+    /// Report what happened on calls and self-service sessions: outcomes, first-contact
+    /// resolution, containment, where sessions stop, time per step, paths, reasons, ratings.
+    ///
+    /// Reads call logs (one JSON-lines file per session, as `calltree run --log` and the
+    /// desktop app write them) or the self-service database, one session at a time. Every
+    /// figure is per tree and per tree version, so the effect of an edit can be compared.
+    /// Logs are matched to the trees in --trees by version; sessions of other versions are
+    /// counted as far as their raw events allow.
+    #[command(
+        after_help = "Examples:\n  calltree report --logs ~/.local/share/calltree/calls\n  calltree report --db calltree-sessions.db --tree password_reset --since 2026-11-01\n  calltree report --logs logs/ --format csv > figures.csv"
+    )]
+    Report {
+        /// A folder of call logs (`.jsonl`, searched recursively).
+        #[arg(
+            long,
+            value_name = "DIR",
+            required_unless_present = "db",
+            conflicts_with = "db"
+        )]
+        logs: Option<PathBuf>,
+        /// The self-service session database (see `calltree serve`).
+        #[arg(long, value_name = "FILE")]
+        db: Option<PathBuf>,
+        /// The trees the logs were made with (for outcomes and per-step figures).
+        #[arg(long, value_name = "DIR", default_value = "trees")]
+        trees: PathBuf,
+        /// Only this tree.
+        #[arg(long, value_name = "ID")]
+        tree: Option<String>,
+        /// Only sessions started on or after this day (YYYY-MM-DD, UTC).
+        #[arg(long, value_name = "DATE")]
+        since: Option<String>,
+        /// How to print the figures.
+        #[arg(long, value_enum, default_value_t = report::ReportFormat::Text)]
+        format: report::ReportFormat,
+    },
+    /// Write realistic synthetic call logs for trees, to try reports before real calls.
+    ///
+    /// Sessions are made by the engine's generator: agents and customers as the tree serves
+    /// them, invented answers, earlier options likelier, some Back, notes, skips, escalations,
+    /// hang-ups and take-overs, and realistic time between steps. The same seed writes the
+    /// same logs.
+    #[command(
+        after_help = "Examples:\n  calltree simulate --sessions 500 --out logs/\n  calltree report --logs logs/"
+    )]
+    Simulate {
+        /// The folder of trees.
+        #[arg(long, value_name = "DIR", default_value = "trees")]
+        trees: PathBuf,
+        /// Only this tree.
+        #[arg(long, value_name = "ID")]
+        tree: Option<String>,
+        /// Sessions per tree.
+        #[arg(long, value_name = "N", default_value_t = 200)]
+        sessions: usize,
+        /// The seed; the same seed writes the same logs.
+        #[arg(long, value_name = "S", default_value_t = 1)]
+        seed: u64,
+        /// Where to write the logs (one `.jsonl` file per session).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
     },
     /// Count what a tree is made of: nodes, options, endings, fields, path lengths, branching.
     ///
@@ -304,6 +367,28 @@ fn main() -> ExitCode {
             handoff: handoff.zip(db),
         }),
         Command::Serve { trees, db, addr } => serve(&trees, &db, addr),
+        Command::Report {
+            logs,
+            db,
+            trees,
+            tree,
+            since,
+            format,
+        } => report::run(&report::Options {
+            logs,
+            db,
+            trees,
+            tree,
+            since,
+            format,
+        }),
+        Command::Simulate {
+            trees,
+            tree,
+            sessions,
+            seed,
+            out,
+        } => report::simulate(&trees, tree.as_deref(), sessions, seed, &out),
         Command::Test {
             paths,
             random,

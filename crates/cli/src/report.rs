@@ -1,0 +1,466 @@
+//! `calltree report` and `calltree simulate`: what happened on real calls and self-service
+//! sessions, read from call logs or the self-service database and folded by the engine's
+//! `Report`; and realistic synthetic logs to report on before there are real ones.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context as _, Result, bail};
+use calltree_engine::{
+    Figures, Project, Report, ReportData, ReportFilter, TimeSummary, TopList, parse_log,
+    synthetic_sessions,
+};
+use calltree_store::Store;
+use clap::ValueEnum;
+
+use crate::files;
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// A summary for people.
+    Text,
+    /// Every figure, as one JSON document.
+    Json,
+    /// Every figure, one per row: tree, version, measure, item, value.
+    Csv,
+}
+
+pub struct Options {
+    pub logs: Option<PathBuf>,
+    pub db: Option<PathBuf>,
+    pub trees: PathBuf,
+    pub tree: Option<String>,
+    pub since: Option<String>,
+    pub format: ReportFormat,
+}
+
+/// Milliseconds since the epoch of a `YYYY-MM-DD` date (midnight UTC), or of a plain number.
+fn parse_since(text: &str) -> Result<i64> {
+    if let Ok(millis) = text.parse::<i64>() {
+        return Ok(millis);
+    }
+    let parts: Vec<&str> = text.split('-').collect();
+    let [year, month, day] = parts.as_slice() else {
+        bail!("`{text}` is not a date: write it as YYYY-MM-DD");
+    };
+    let (Ok(year), Ok(month), Ok(day)) = (
+        year.parse::<i64>(),
+        month.parse::<i64>(),
+        day.parse::<i64>(),
+    ) else {
+        bail!("`{text}` is not a date: write it as YYYY-MM-DD");
+    };
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+        bail!("`{text}` is not a date: write it as YYYY-MM-DD");
+    }
+    // Days from the civil calendar (proleptic Gregorian), after Howard Hinnant's method.
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Ok(days * 86_400_000)
+}
+
+/// The projects of the trees on disk, by the versions their sessions pin.
+fn projects_on_disk(trees: &Path) -> Result<HashMap<String, Arc<Project>>> {
+    let mut by_version = HashMap::new();
+    if !trees.exists() {
+        return Ok(by_version);
+    }
+    let (project, _) = files::load_project(&[trees.to_path_buf()])?;
+    let project = Arc::new(project);
+    for (id, _) in project.trees() {
+        by_version.insert(project.session_hash(id), Arc::clone(&project));
+    }
+    Ok(by_version)
+}
+
+fn log_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot read the folder `{}`", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            log_files(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "jsonl") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+fn version_of(events: &[calltree_engine::Event]) -> Option<&str> {
+    match events.first() {
+        Some(calltree_engine::Event::Started { version, .. }) => Some(version),
+        _ => None,
+    }
+}
+
+pub fn run(options: &Options) -> Result<ExitCode> {
+    let since = options.since.as_deref().map(parse_since).transpose()?;
+    let mut report = Report::new(ReportFilter {
+        tree: options.tree.clone(),
+        since,
+    });
+    match (&options.logs, &options.db) {
+        (Some(dir), None) => {
+            let projects = projects_on_disk(&options.trees)?;
+            let mut paths = Vec::new();
+            log_files(dir, &mut paths)?;
+            for path in paths {
+                let text = files::read_text(&path)?;
+                // A log cut short by a crash still counts with its complete events.
+                let (events, _) = parse_log(&text);
+                let project = version_of(&events).and_then(|v| projects.get(v));
+                let id = path
+                    .file_stem()
+                    .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
+                report.add_session_with_id(&id, project.map(|p| p.as_ref()), &events);
+            }
+        }
+        (None, Some(db)) => {
+            if !db.exists() {
+                bail!("there is no session database at `{}`", db.display());
+            }
+            let store = Store::open(db)
+                .with_context(|| format!("cannot open the session database `{}`", db.display()))?;
+            let mut projects: HashMap<String, Option<Project>> = HashMap::new();
+            for session in store.sessions(options.tree.as_deref(), since, usize::MAX)? {
+                let events = store.events(&session.id)?;
+                if !projects.contains_key(&session.version) {
+                    projects.insert(session.version.clone(), store.project(&session.version)?);
+                }
+                let project = projects.get(&session.version).and_then(Option::as_ref);
+                report.add_session_with_id(&session.id, project, &events);
+            }
+        }
+        _ => bail!("give either --logs DIR or --db FILE"),
+    }
+    let data = report.finish();
+    let shown = match options.format {
+        ReportFormat::Json => {
+            let mut json =
+                serde_json::to_string_pretty(&data).context("cannot write the report as JSON")?;
+            json.push('\n');
+            json
+        }
+        ReportFormat::Csv => csv(&data),
+        ReportFormat::Text => text(&data),
+    };
+    emit(&shown)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes the report; a reader that stops early (`| head`) is not an error.
+fn emit(text: &str) -> Result<()> {
+    use std::io::Write as _;
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.context("cannot write the report"),
+    }
+}
+
+fn percent(count: u64, of: u64) -> String {
+    if of == 0 {
+        "—".to_owned()
+    } else {
+        format!("{:.1}%", count as f64 * 100.0 / of as f64)
+    }
+}
+
+fn duration(millis: u64) -> String {
+    let seconds = millis / 1000;
+    if seconds >= 60 {
+        format!("{}m{:02}s", seconds / 60, seconds % 60)
+    } else {
+        format!("{:.1}s", millis as f64 / 1000.0)
+    }
+}
+
+fn top(out: &mut String, title: &str, list: &TopList, limit: usize) {
+    if list.top.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "  {title}:");
+    for item in list.top.iter().take(limit) {
+        let _ = writeln!(out, "    {:>6}  {}", item.count, item.value);
+    }
+}
+
+fn figures_text(out: &mut String, figures: &Figures) {
+    let s = &figures.sessions;
+    let _ = writeln!(
+        out,
+        "  sessions: {} started, {} finished, {} unfinished{}",
+        s.started,
+        s.finished,
+        s.unfinished,
+        if s.unknown_version + s.unreadable > 0 {
+            format!(
+                " ({} on versions not on disk, {} unreadable)",
+                s.unknown_version, s.unreadable
+            )
+        } else {
+            String::new()
+        }
+    );
+    let o = &figures.outcomes;
+    let of = s.finished;
+    let _ = writeln!(
+        out,
+        "  outcomes: resolved {} ({}), escalated {} ({}), callback {}, transferred {}, abandoned {}",
+        o.resolved,
+        percent(o.resolved, of),
+        o.escalated,
+        percent(o.escalated, of),
+        o.callback,
+        o.transferred,
+        o.abandoned
+    );
+    for (team, count) in &o.escalated_to {
+        let _ = writeln!(out, "    escalated to {team}: {count}");
+    }
+    let rate = |r: &calltree_engine::Rate| percent(r.count, r.of);
+    let _ = writeln!(
+        out,
+        "  first-contact resolution: {} ({} of {})",
+        rate(&figures.first_contact_resolution),
+        figures.first_contact_resolution.count,
+        figures.first_contact_resolution.of
+    );
+    let _ = writeln!(
+        out,
+        "  self-service containment: {} ({} of {} customer sessions)",
+        rate(&figures.containment),
+        figures.containment.count,
+        figures.containment.of
+    );
+    if let Some(TimeSummary { median, p90, .. }) = figures.call_time {
+        let _ = writeln!(
+            out,
+            "  time per call: median {}, p90 {}",
+            duration(median),
+            duration(p90)
+        );
+    }
+    let mut drops: Vec<(&String, u64)> = figures
+        .nodes
+        .iter()
+        .filter(|(_, n)| n.drop_offs > 0)
+        .map(|(name, n)| (name, n.drop_offs))
+        .collect();
+    drops.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    if !drops.is_empty() {
+        let _ = writeln!(out, "  where sessions stopped without an outcome:");
+        for (node, count) in drops.iter().take(5) {
+            let _ = writeln!(out, "    {count:>6}  {node}");
+        }
+    }
+    let mut slow: Vec<(&String, TimeSummary)> = figures
+        .nodes
+        .iter()
+        .filter_map(|(name, n)| n.time.map(|t| (name, t)))
+        .collect();
+    slow.sort_by(|a, b| b.1.median.cmp(&a.1.median).then(a.0.cmp(b.0)));
+    if !slow.is_empty() {
+        let _ = writeln!(out, "  slowest steps (median, p90):");
+        for (node, time) in slow.iter().take(5) {
+            let _ = writeln!(
+                out,
+                "    {:>7} {:>7}  {node}",
+                duration(time.median),
+                duration(time.p90)
+            );
+        }
+    }
+    top(out, "most common paths", &figures.paths, 3);
+    top(out, "escalation reasons", &figures.escalation_reasons, 5);
+    top(out, "skip reasons", &figures.skip_reasons, 5);
+    for (field, counts) in &figures.ratings {
+        let total: u64 = counts.iter().map(|c| c.count).sum();
+        let sum: f64 = counts.iter().map(|c| c.value * c.count as f64).sum();
+        let spread: Vec<String> = counts
+            .iter()
+            .map(|c| format!("{}: {}", c.value, c.count))
+            .collect();
+        let _ = writeln!(
+            out,
+            "  ratings of {field}: average {:.2} from {total} ({})",
+            if total > 0 { sum / total as f64 } else { 0.0 },
+            spread.join(", ")
+        );
+    }
+}
+
+fn text(data: &ReportData) -> String {
+    let mut out = String::new();
+    if data.trees.is_empty() {
+        out.push_str("no sessions matched\n");
+    }
+    for (name, tree) in &data.trees {
+        let _ = writeln!(out, "{name}");
+        figures_text(&mut out, &tree.total);
+        if tree.versions.len() > 1 {
+            let _ = writeln!(out, "  by version:");
+            for version in &tree.versions {
+                let f = &version.figures;
+                let label = version
+                    .label
+                    .clone()
+                    .unwrap_or_else(|| version.version.chars().take(12).collect());
+                let _ = writeln!(
+                    out,
+                    "    {label}: {} sessions, resolved {}, first-contact resolution {}",
+                    f.sessions.started,
+                    percent(f.outcomes.resolved, f.sessions.finished),
+                    percent(
+                        f.first_contact_resolution.count,
+                        f.first_contact_resolution.of
+                    )
+                );
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_owned()
+    }
+}
+
+fn csv_figures(out: &mut String, tree: &str, version: &str, f: &Figures) {
+    let mut row = |measure: &str, item: &str, value: String| {
+        let _ = writeln!(
+            out,
+            "{},{},{},{},{}",
+            csv_field(tree),
+            csv_field(version),
+            measure,
+            csv_field(item),
+            value
+        );
+    };
+    row("sessions", "started", f.sessions.started.to_string());
+    row("sessions", "finished", f.sessions.finished.to_string());
+    row("sessions", "unfinished", f.sessions.unfinished.to_string());
+    row("outcome", "resolved", f.outcomes.resolved.to_string());
+    row("outcome", "escalated", f.outcomes.escalated.to_string());
+    row("outcome", "callback", f.outcomes.callback.to_string());
+    row("outcome", "transferred", f.outcomes.transferred.to_string());
+    row("outcome", "abandoned", f.outcomes.abandoned.to_string());
+    for (team, count) in &f.outcomes.escalated_to {
+        row("escalated_to", team, count.to_string());
+    }
+    let rate = |r: &calltree_engine::Rate| r.rate.map_or_else(String::new, |v| format!("{v:.4}"));
+    row(
+        "rate",
+        "first_contact_resolution",
+        rate(&f.first_contact_resolution),
+    );
+    row("rate", "containment", rate(&f.containment));
+    if let Some(t) = f.call_time {
+        row("call_time_ms", "median", t.median.to_string());
+        row("call_time_ms", "p90", t.p90.to_string());
+    }
+    for (node, n) in &f.nodes {
+        row("node_visits", node, n.visits.to_string());
+        row("node_drop_offs", node, n.drop_offs.to_string());
+        if let Some(t) = n.time {
+            row("node_time_median_ms", node, t.median.to_string());
+            row("node_time_p90_ms", node, t.p90.to_string());
+        }
+    }
+    for item in &f.paths.top {
+        row("path", &item.value, item.count.to_string());
+    }
+    for item in &f.escalation_reasons.top {
+        row("escalation_reason", &item.value, item.count.to_string());
+    }
+    for item in &f.skip_reasons.top {
+        row("skip_reason", &item.value, item.count.to_string());
+    }
+    for (field, counts) in &f.ratings {
+        for c in counts {
+            row(
+                &format!("rating:{field}"),
+                &c.value.to_string(),
+                c.count.to_string(),
+            );
+        }
+    }
+}
+
+fn csv(data: &ReportData) -> String {
+    let mut out = String::from("tree,version,measure,item,value\n");
+    for (name, tree) in &data.trees {
+        csv_figures(&mut out, name, "all", &tree.total);
+        for version in &tree.versions {
+            csv_figures(&mut out, name, &version.version, &version.figures);
+        }
+    }
+    out
+}
+
+/// `calltree simulate`: realistic synthetic call logs for a folder's trees.
+pub fn simulate(
+    trees: &Path,
+    tree: Option<&str>,
+    sessions: usize,
+    seed: u64,
+    out: &Path,
+) -> Result<ExitCode> {
+    let (project, _) = files::load_project(&[trees.to_path_buf()])?;
+    if project.has_errors() {
+        bail!(
+            "the trees in `{}` have errors; run `calltree check` first",
+            trees.display()
+        );
+    }
+    let chosen: Vec<_> = project
+        .trees()
+        .filter(|(_, t)| tree.is_none_or(|name| t.name == name) && t.start.is_some())
+        .map(|(id, _)| id)
+        .collect();
+    if chosen.is_empty() {
+        bail!(
+            "no tree to simulate{}",
+            tree.map_or(String::new(), |t| format!(" called `{t}`"))
+        );
+    }
+    std::fs::create_dir_all(out)
+        .with_context(|| format!("cannot create the folder `{}`", out.display()))?;
+    // A fixed start time keeps the logs the same for the same seed.
+    let start_at = 1_767_225_600_000; // 2026-01-01
+    let mut written = 0;
+    for (index, id) in chosen.iter().enumerate() {
+        let name = &project.tree(*id).name;
+        let seed = seed.wrapping_add(index as u64);
+        for (number, events) in
+            synthetic_sessions(&project, *id, sessions, seed, start_at).enumerate()
+        {
+            let mut text = String::new();
+            for event in &events {
+                text.push_str(&event.to_json_line());
+                text.push('\n');
+            }
+            let path = out.join(format!("{name}-{number:06}.jsonl"));
+            files::write_atomically(&path, &text)?;
+            written += 1;
+        }
+    }
+    println!("wrote {written} session logs to {}", out.display());
+    Ok(ExitCode::SUCCESS)
+}
