@@ -9,6 +9,7 @@ use egui::{Key, KeyboardShortcut, Modifiers, RichText};
 use crate::agent::{Agent, Clock, Handoffs, Screen};
 use crate::author::{Author, TreeFolder};
 use crate::error::EditorError;
+use crate::insights::{Insights, SessionSource};
 use crate::settings::{Mode, Settings, TEXT_SCALES, Theme};
 use crate::store::CallStore;
 
@@ -18,6 +19,9 @@ pub struct DesktopApp {
     pub store: Box<dyn CallStore>,
     /// Customers' self-service sessions, when a session database is configured.
     pub handoffs: Option<Box<dyn Handoffs>>,
+    /// Stored sessions for the Insights view.
+    pub sessions: Option<Box<dyn SessionSource>>,
+    pub insights: Insights,
     pub settings: Settings,
     /// Set when a setting changed, for the binary to store them.
     pub settings_changed: bool,
@@ -42,6 +46,8 @@ impl DesktopApp {
             agent,
             store,
             handoffs: None,
+            sessions: None,
+            insights: Insights::default(),
             settings,
             settings_changed: false,
         })
@@ -53,7 +59,7 @@ impl DesktopApp {
             self.settings.mode = mode;
             self.settings_changed = true;
         }
-        if mode == Mode::Agent && matches!(self.agent.screen, Screen::Picker(_)) {
+        if mode != Mode::Author && matches!(self.agent.screen, Screen::Picker(_)) {
             let saved = self.author.documents.saved_inputs();
             let project = &self.agent.project;
             let same = saved.len() == project.files().count()
@@ -73,7 +79,8 @@ impl DesktopApp {
         {
             let other = match self.settings.mode {
                 Mode::Author => Mode::Agent,
-                Mode::Agent => Mode::Author,
+                Mode::Agent => Mode::Insights,
+                Mode::Insights => Mode::Author,
             };
             self.set_mode(other);
         }
@@ -94,6 +101,11 @@ impl DesktopApp {
                         "write and test trees (Ctrl+M switches)",
                     ),
                     (Mode::Agent, "Agent", "take calls (Ctrl+M switches)"),
+                    (
+                        Mode::Insights,
+                        "Insights",
+                        "what happened on calls and self-service (Ctrl+M switches)",
+                    ),
                 ] {
                     if ui
                         .selectable_label(self.settings.mode == mode, label)
@@ -133,6 +145,16 @@ impl DesktopApp {
         });
         match self.settings.mode {
             Mode::Author => self.author.ui(ui),
+            Mode::Insights => {
+                let project = Arc::clone(&self.agent.project);
+                let source = self
+                    .sessions
+                    .as_mut()
+                    .map(|s| -> &mut dyn SessionSource { s.as_mut() });
+                egui::CentralPanel::default().show(ui, |ui| {
+                    self.insights.ui(ui, &project, source);
+                });
+            }
             Mode::Agent => {
                 let problems = self
                     .agent

@@ -11,7 +11,9 @@ use std::time::UNIX_EPOCH;
 use std::sync::Arc;
 
 use calltree_editor::author::Stamp;
-use calltree_editor::{CallId, CallStore, EditorError, HandedOff, Handoffs, Settings, TreeFolder};
+use calltree_editor::{
+    CallId, CallStore, EditorError, HandedOff, Handoffs, SessionSource, Settings, TreeFolder,
+};
 use calltree_engine::{Event, Project, Session, parse_log};
 use calltree_store::Store;
 
@@ -244,6 +246,70 @@ impl CallStore for SessionCalls {
 
     fn unfinished(&self) -> Vec<(CallId, Vec<Event>)> {
         Vec::new()
+    }
+}
+
+/// Every stored session for the Insights view: the agents' call logs (finished and not) and,
+/// when it exists, the self-service database.
+pub struct StoredSessions {
+    calls: PathBuf,
+    database: PathBuf,
+}
+
+impl StoredSessions {
+    pub fn new(calls: PathBuf, database: PathBuf) -> Self {
+        StoredSessions { calls, database }
+    }
+
+    fn logs(&self) -> Vec<PathBuf> {
+        let mut logs = Vec::new();
+        for dir in [self.calls.clone(), self.calls.join("done")] {
+            if let Ok(entries) = fs::read_dir(&dir) {
+                logs.extend(
+                    entries
+                        .filter_map(|e| e.ok().map(|e| e.path()))
+                        .filter(|p| p.extension().is_some_and(|e| e == "jsonl")),
+                );
+            }
+        }
+        logs.sort();
+        logs
+    }
+}
+
+impl SessionSource for StoredSessions {
+    fn describe(&self) -> String {
+        let calls = self.logs().len();
+        if self.database.exists() {
+            format!("{calls} call logs and {}", self.database.display())
+        } else {
+            format!("{calls} call logs in {}", self.calls.display())
+        }
+    }
+
+    fn each_session(&mut self, add: &mut dyn FnMut(&str, &[Event])) -> Result<(), String> {
+        for path in self.logs() {
+            let Ok(text) = fs::read_to_string(&path) else {
+                continue;
+            };
+            // A log cut short by a crash still counts with its complete events.
+            let (events, _) = parse_log(&text);
+            let id = path
+                .file_stem()
+                .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
+            add(&id, &events);
+        }
+        if self.database.exists() {
+            let store = Store::open(&self.database).map_err(|e| e.to_string())?;
+            for session in store
+                .sessions(None, None, usize::MAX)
+                .map_err(|e| e.to_string())?
+            {
+                let events = store.events(&session.id).map_err(|e| e.to_string())?;
+                add(&session.id, &events);
+            }
+        }
+        Ok(())
     }
 }
 

@@ -7,6 +7,7 @@ pub mod agent;
 pub mod app;
 pub mod author;
 mod error;
+pub mod insights;
 pub mod settings;
 pub mod store;
 
@@ -14,5 +15,6 @@ pub use agent::{Agent, Call, Clock, Dialog, HandedOff, Handoffs, Picker, Screen}
 pub use app::DesktopApp;
 pub use author::{Author, MemoryFolder, TreeFolder};
 pub use error::EditorError;
+pub use insights::{Insights, SessionSource};
 pub use settings::{Mode, Settings, Theme};
 pub use store::{CallId, CallStore, MemoryStore};

@@ -118,6 +118,10 @@ fn main() -> ExitCode {
             app.handoffs = Some(Box::new(files::SessionDatabase::new(
                 files::session_database_path(),
             )));
+            app.sessions = Some(Box::new(files::StoredSessions::new(
+                files::calls_folder(),
+                files::session_database_path(),
+            )));
             app
         }
         Err(error) => {

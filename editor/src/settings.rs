@@ -21,6 +21,8 @@ pub enum Mode {
     Author,
     /// Taking calls.
     Agent,
+    /// What happened on calls: KPIs, charts and the traffic on each step.
+    Insights,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

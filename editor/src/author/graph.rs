@@ -57,6 +57,8 @@ pub struct GraphView {
     pub pan: Vec2,
     pub drawing: Option<Drawing>,
     fit: bool,
+    /// Fills by node name instead of by kind (the Insights view's traffic heat map).
+    pub heat: Option<std::collections::HashMap<String, Color32>>,
 }
 
 impl Default for GraphView {
@@ -66,6 +68,7 @@ impl Default for GraphView {
             pan: Vec2::ZERO,
             drawing: None,
             fit: true,
+            heat: None,
         }
     }
 }
@@ -206,6 +209,15 @@ impl GraphView {
                 self.zoom = (self.zoom * 1.25).min(3.0);
             }
             ui.separator();
+            if self.heat.is_some() {
+                ui.label(
+                    egui::RichText::new(
+                        "colour: traffic, pale = little, deep orange = the busiest step",
+                    )
+                    .small(),
+                );
+                return;
+            }
             for (look, name) in [
                 (Look::Start, "start"),
                 (Look::Step, "step"),
@@ -361,7 +373,14 @@ impl GraphView {
             } else {
                 6.0 * zoom
             };
-            painter.rect_filled(rect, rounding, fill(node.look));
+            let fill_colour = match &self.heat {
+                Some(heat) => heat
+                    .get(&node.name)
+                    .copied()
+                    .unwrap_or(Color32::from_gray(235)),
+                None => fill(node.look),
+            };
+            painter.rect_filled(rect, rounding, fill_colour);
             painter.rect_stroke(
                 rect,
                 rounding,

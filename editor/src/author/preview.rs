@@ -108,6 +108,7 @@ impl Preview {
             }
             if trees.len() > 1 {
                 let shown = self.tree.clone().unwrap_or_default();
+                let label = ui.label("Tree");
                 egui::ComboBox::from_id_salt("preview_tree")
                     .selected_text(shown)
                     .show_ui(ui, |ui| {
@@ -120,7 +121,9 @@ impl Preview {
                                 restart = true;
                             }
                         }
-                    });
+                    })
+                    .response
+                    .labelled_by(label.id);
             }
             if ui.button("Restart").clicked() {
                 restart = true;

@@ -1,0 +1,337 @@
+//! Insights: what happened on real calls and self-service sessions, for team leads who
+//! improve the scripts. The engine's `Report` folds the sessions the host hands over; this
+//! view shows the figures of one tree: its KPIs, charts of outcomes, time per step and
+//! ratings, and its graph heat-coloured by traffic, where clicking a step shows its figures.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use calltree_engine::{Event, Figures, Project, Report, ReportData, ReportFilter};
+use egui::{Color32, RichText};
+use egui_plot::{Bar, BarChart, Plot};
+
+use crate::author::{GraphAction, GraphView};
+
+/// Where stored sessions come from (call logs, the self-service database).
+pub trait SessionSource {
+    /// What is read, as shown to the team lead ("12 call logs and calltree-sessions.db").
+    fn describe(&self) -> String;
+    /// Hands every stored session to `add`, one at a time, with its id.
+    fn each_session(&mut self, add: &mut dyn FnMut(&str, &[Event])) -> Result<(), String>;
+}
+
+/// The Insights view's state.
+#[derive(Default)]
+pub struct Insights {
+    pub data: Option<ReportData>,
+    pub problem: Option<String>,
+    pub tree: Option<String>,
+    /// The step whose figures are shown, by name.
+    pub selected: Option<String>,
+    graph: GraphView,
+    /// Which project the report was made against, so a reload of the trees refreshes it.
+    made_for: Option<String>,
+}
+
+fn percent(count: u64, of: u64) -> String {
+    if of == 0 {
+        "—".to_owned()
+    } else {
+        format!("{:.0}%", count as f64 * 100.0 / of as f64)
+    }
+}
+
+fn seconds(millis: u64) -> String {
+    if millis >= 60_000 {
+        format!("{}m{:02}s", millis / 60_000, (millis / 1000) % 60)
+    } else {
+        format!("{:.1}s", millis as f64 / 1000.0)
+    }
+}
+
+/// Light yellow to deep orange: more traffic, warmer.
+fn heat(share: f32) -> Color32 {
+    let t = share.clamp(0.0, 1.0);
+    let lerp = |a: f32, b: f32| (a + (b - a) * t) as u8;
+    Color32::from_rgb(lerp(255.0, 235.0), lerp(247.0, 110.0), lerp(214.0, 40.0))
+}
+
+impl Insights {
+    /// Reads every session again and folds it into a fresh report.
+    pub fn refresh(&mut self, project: &Project, source: &mut dyn SessionSource) {
+        let mut by_version = HashMap::new();
+        for (id, _) in project.trees() {
+            by_version.insert(project.session_hash(id), ());
+        }
+        let mut report = Report::new(ReportFilter::default());
+        let result = source.each_session(&mut |id, events| {
+            // Sessions of versions no longer on disk count as far as their raw events allow.
+            let known = match events.first() {
+                Some(Event::Started { version, .. }) => by_version.contains_key(version),
+                _ => false,
+            };
+            report.add_session_with_id(id, known.then_some(project), events);
+        });
+        self.problem = result.err();
+        self.data = Some(report.finish());
+        self.made_for = Some(project.hash().to_owned());
+        if self
+            .tree
+            .as_ref()
+            .is_none_or(|t| !self.data.as_ref().is_some_and(|d| d.trees.contains_key(t)))
+        {
+            self.tree = self
+                .data
+                .as_ref()
+                .and_then(|d| d.trees.keys().next().cloned());
+        }
+    }
+
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        project: &Arc<Project>,
+        source: Option<&mut dyn SessionSource>,
+    ) {
+        let Some(source) = source else {
+            ui.label("No stored sessions are configured for this app.");
+            return;
+        };
+        if self.made_for.as_deref() != Some(project.hash()) {
+            self.refresh(project, source);
+        }
+        let mut refresh = false;
+        ui.horizontal(|ui| {
+            ui.heading("Insights");
+            ui.label(RichText::new(format!("from {}", source.describe())).weak());
+            if ui.button("Refresh").clicked() {
+                refresh = true;
+            }
+            let trees: Vec<String> = self
+                .data
+                .as_ref()
+                .map(|d| d.trees.keys().cloned().collect())
+                .unwrap_or_default();
+            let label = ui.label("Tree");
+            egui::ComboBox::from_id_salt("insights_tree")
+                .selected_text(self.tree.clone().unwrap_or_else(|| "no sessions".into()))
+                .show_ui(ui, |ui| {
+                    for tree in trees {
+                        if ui
+                            .selectable_label(self.tree.as_ref() == Some(&tree), &tree)
+                            .clicked()
+                        {
+                            self.tree = Some(tree);
+                            self.selected = None;
+                        }
+                    }
+                })
+                .response
+                .labelled_by(label.id);
+        });
+        if refresh {
+            self.refresh(project, source);
+        }
+        if let Some(problem) = &self.problem {
+            ui.colored_label(ui.visuals().warn_fg_color, problem);
+        }
+        let Some(figures) = self
+            .tree
+            .as_ref()
+            .and_then(|t| self.data.as_ref()?.trees.get(t))
+            .map(|t| t.total.clone())
+        else {
+            ui.label("There are no stored sessions yet. Calls taken in agent mode and self-service sessions appear here.");
+            return;
+        };
+        kpis(ui, &figures);
+        ui.separator();
+        let tree_id = self.tree.as_ref().and_then(|t| project.tree_by_name(t));
+        ui.columns(2, |columns| {
+            charts(&mut columns[0], &figures);
+            if let Some(tree) = tree_id {
+                self.heat_graph(&mut columns[1], project, tree, &figures);
+            }
+        });
+    }
+
+    fn heat_graph(
+        &mut self,
+        ui: &mut egui::Ui,
+        project: &Project,
+        tree: calltree_engine::TreeId,
+        figures: &Figures,
+    ) {
+        let busiest = figures
+            .nodes
+            .values()
+            .map(|n| n.visits)
+            .max()
+            .unwrap_or(0)
+            .max(1);
+        let shares: HashMap<String, f32> = figures
+            .nodes
+            .iter()
+            .map(|(name, n)| (name.clone(), n.visits as f32 / busiest as f32))
+            .collect();
+        if let Some(name) = &self.selected {
+            let node = figures.nodes.get(name);
+            egui::Frame::group(ui.style()).show(ui, |ui| {
+                ui.label(RichText::new(name).strong());
+                match node {
+                    Some(n) => {
+                        let mut line = format!("{} visits, {} stopped here", n.visits, n.drop_offs);
+                        if let Some(time) = n.time {
+                            line.push_str(&format!(
+                                ", median {}, p90 {}",
+                                seconds(time.median),
+                                seconds(time.p90)
+                            ));
+                        }
+                        ui.label(line);
+                    }
+                    None => {
+                        ui.label("No session reached this step.");
+                    }
+                }
+            });
+        } else {
+            ui.label(
+                RichText::new("Warmer steps had more traffic. Click a step for its figures.")
+                    .weak(),
+            );
+        }
+        self.graph.heat = Some(shares.into_iter().map(|(k, v)| (k, heat(v))).collect());
+        let revision = project
+            .hash()
+            .bytes()
+            .fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
+        if let Some(GraphAction::Jump(node) | GraphAction::Rename(node)) =
+            self.graph.ui(ui, project, tree, revision, &[], None)
+        {
+            self.selected = Some(project.node(node).name.clone());
+        }
+    }
+}
+
+fn kpis(ui: &mut egui::Ui, figures: &Figures) {
+    let s = &figures.sessions;
+    let o = &figures.outcomes;
+    ui.horizontal_wrapped(|ui| {
+        let mut kpi = |label: &str, value: String| {
+            egui::Frame::group(ui.style()).show(ui, |ui| {
+                ui.vertical(|ui| {
+                    ui.label(RichText::new(value).size(20.0).strong());
+                    ui.label(RichText::new(label).weak());
+                });
+            });
+        };
+        kpi("sessions", s.started.to_string());
+        kpi("resolved", percent(o.resolved, s.finished));
+        kpi(
+            "first-contact resolution",
+            percent(
+                figures.first_contact_resolution.count,
+                figures.first_contact_resolution.of,
+            ),
+        );
+        kpi(
+            "self-service containment",
+            percent(figures.containment.count, figures.containment.of),
+        );
+        kpi(
+            "median call",
+            figures
+                .call_time
+                .map_or("—".to_owned(), |t| seconds(t.median)),
+        );
+    });
+}
+
+fn charts(ui: &mut egui::Ui, figures: &Figures) {
+    let o = &figures.outcomes;
+    ui.label(RichText::new("Outcomes").strong());
+    let outcomes = [
+        ("resolved", o.resolved, Color32::from_rgb(0x4c, 0xaf, 0x50)),
+        (
+            "escalated",
+            o.escalated,
+            Color32::from_rgb(0xff, 0x98, 0x00),
+        ),
+        ("callback", o.callback, Color32::from_rgb(0x21, 0x96, 0xf3)),
+        (
+            "transferred",
+            o.transferred,
+            Color32::from_rgb(0x9c, 0x27, 0xb0),
+        ),
+        (
+            "abandoned",
+            o.abandoned,
+            Color32::from_rgb(0x9e, 0x9e, 0x9e),
+        ),
+    ];
+    let bars: Vec<Bar> = outcomes
+        .iter()
+        .enumerate()
+        .map(|(i, (name, count, colour))| {
+            Bar::new(i as f64, *count as f64).name(*name).fill(*colour)
+        })
+        .collect();
+    let names: Vec<&str> = outcomes.iter().map(|(n, _, _)| *n).collect();
+    Plot::new("insights_outcomes")
+        .height(150.0)
+        .allow_zoom(false)
+        .allow_drag(false)
+        .allow_scroll(false)
+        .x_axis_formatter(move |mark, _| {
+            names
+                .get(mark.value.round() as usize)
+                .filter(|_| (mark.value - mark.value.round()).abs() < 1e-6)
+                .map_or(String::new(), |n| (*n).to_owned())
+        })
+        .show(ui, |plot| plot.bar_chart(BarChart::new("sessions", bars)));
+
+    let mut slow: Vec<(String, u64)> = figures
+        .nodes
+        .iter()
+        .filter_map(|(name, n)| n.time.map(|t| (name.clone(), t.median)))
+        .collect();
+    slow.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    slow.truncate(8);
+    if !slow.is_empty() {
+        ui.label(RichText::new("Slowest steps (median seconds)").strong());
+        let labels: Vec<String> = slow.iter().map(|(n, _)| n.clone()).collect();
+        let bars: Vec<Bar> = slow
+            .iter()
+            .enumerate()
+            .map(|(i, (name, median))| {
+                Bar::new(i as f64, *median as f64 / 1000.0).name(name.as_str())
+            })
+            .collect();
+        Plot::new("insights_slow")
+            .height(170.0)
+            .allow_zoom(false)
+            .allow_drag(false)
+            .allow_scroll(false)
+            .x_axis_formatter(move |mark, _| {
+                labels
+                    .get(mark.value.round() as usize)
+                    .filter(|_| (mark.value - mark.value.round()).abs() < 1e-6)
+                    .map_or(String::new(), |n| n.chars().take(14).collect())
+            })
+            .show(ui, |plot| plot.bar_chart(BarChart::new("median", bars)));
+    }
+    for (field, counts) in &figures.ratings {
+        ui.label(RichText::new(format!("Ratings: {field}")).strong());
+        let bars: Vec<Bar> = counts
+            .iter()
+            .map(|c| Bar::new(c.value, c.count as f64).name(format!("{}", c.value)))
+            .collect();
+        Plot::new(("insights_rating", field.as_str()))
+            .height(120.0)
+            .allow_zoom(false)
+            .allow_drag(false)
+            .allow_scroll(false)
+            .show(ui, |plot| plot.bar_chart(BarChart::new("answers", bars)));
+    }
+}

@@ -1,0 +1,81 @@
+//! The Insights view driven headless: KPIs and charts from stored sessions, the graph
+//! heat-coloured by traffic, and a step's own figures on a click.
+
+#![allow(
+    clippy::unwrap_used,
+    reason = "a test whose setup fails should fail loudly"
+)]
+
+use std::rc::Rc;
+
+use calltree_editor::{
+    DesktopApp, MemoryFolder, MemoryStore, Mode, SessionSource, Settings, Theme,
+};
+use calltree_engine::{Event, Project, synthetic_sessions};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+
+/// Seeded synthetic sessions, as if they had been stored by real calls.
+struct Stored(Vec<Vec<Event>>);
+
+impl SessionSource for Stored {
+    fn describe(&self) -> String {
+        format!("{} test sessions", self.0.len())
+    }
+
+    fn each_session(&mut self, add: &mut dyn FnMut(&str, &[Event])) -> Result<(), String> {
+        for (number, events) in self.0.iter().enumerate() {
+            add(&format!("s{number}"), events);
+        }
+        Ok(())
+    }
+}
+
+#[test]
+fn insights_show_kpis_charts_and_a_steps_figures() {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../trees/password_reset.tree"),
+    )
+    .unwrap();
+    let project = Project::single("password_reset.tree", text.as_str());
+    let tree = project.tree_by_name("password_reset").unwrap();
+    let sessions: Vec<Vec<Event>> =
+        synthetic_sessions(&project, tree, 300, 11, 1_767_225_600_000).collect();
+    let folder = MemoryFolder::new([("password_reset.tree", text.as_str())]);
+    let settings = Settings {
+        mode: Mode::Insights,
+        theme: Theme::Light,
+        ..Settings::default()
+    };
+    let mut app = DesktopApp::new(
+        Box::new(folder),
+        Box::new(MemoryStore::new()),
+        Rc::new(|| 1_000),
+        settings,
+    )
+    .unwrap();
+    app.sessions = Some(Box::new(Stored(sessions)));
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1280.0, 860.0))
+        .build_ui_state(|ui, app: &mut DesktopApp| app.ui(ui), app);
+    harness.run();
+    assert!(harness.query_by_label("from 300 test sessions").is_some());
+    assert!(harness.query_by_label("300").is_some(), "the sessions KPI");
+    assert!(harness.query_by_label("first-contact resolution").is_some());
+    let data = harness.state().insights.data.clone().unwrap();
+    let figures = &data.trees["password_reset"].total;
+    assert_eq!(figures.sessions.started, 300);
+
+    harness.get_by_label_contains("(welcome)").click();
+    harness.run();
+    let welcome = &figures.nodes["welcome"];
+    let expected = format!(
+        "{} visits, {} stopped here",
+        welcome.visits, welcome.drop_offs
+    );
+    assert!(
+        harness.query_by_label_contains(&expected).is_some(),
+        "the step's figures: {expected}"
+    );
+    harness.snapshot("insights");
+}
