@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use calltree_engine::{Event, Figures, Project, Report, ReportData, ReportFilter};
 use egui::{Color32, RichText};
-use egui_plot::{Bar, BarChart, Plot};
+use egui_plot::{Bar, BarChart, Line, Plot};
 
 use crate::author::{GraphAction, GraphView};
 
@@ -28,6 +28,8 @@ pub struct Insights {
     pub tree: Option<String>,
     /// The step whose figures are shown, by name.
     pub selected: Option<String>,
+    /// Colour the graph by where sessions stop instead of by traffic.
+    pub by_drop_off: bool,
     graph: GraphView,
     /// Which project the report was made against, so a reload of the trees refreshes it.
     made_for: Option<String>,
@@ -162,17 +164,26 @@ impl Insights {
         tree: calltree_engine::TreeId,
         figures: &Figures,
     ) {
-        let busiest = figures
+        ui.horizontal(|ui| {
+            ui.label("Colour steps by");
+            ui.selectable_value(&mut self.by_drop_off, false, "traffic");
+            ui.selectable_value(&mut self.by_drop_off, true, "where sessions stop");
+        });
+        let by_drop_off = self.by_drop_off;
+        let measure = |n: &calltree_engine::NodeFigures| {
+            if by_drop_off { n.drop_offs } else { n.visits }
+        };
+        let most = figures
             .nodes
             .values()
-            .map(|n| n.visits)
+            .map(measure)
             .max()
             .unwrap_or(0)
             .max(1);
         let shares: HashMap<String, f32> = figures
             .nodes
             .iter()
-            .map(|(name, n)| (name.clone(), n.visits as f32 / busiest as f32))
+            .map(|(name, n)| (name.clone(), measure(n) as f32 / most as f32))
             .collect();
         if let Some(name) = &self.selected {
             let node = figures.nodes.get(name);
@@ -197,8 +208,10 @@ impl Insights {
             });
         } else {
             ui.label(
-                RichText::new("Warmer steps had more traffic. Click a step for its figures.")
-                    .weak(),
+                RichText::new(
+                    "The warmer a step, the more sessions. Click a step for its figures.",
+                )
+                .weak(),
             );
         }
         self.graph.heat = Some(shares.into_iter().map(|(k, v)| (k, heat(v))).collect());
@@ -320,6 +333,24 @@ fn charts(ui: &mut egui::Ui, figures: &Figures) {
                     .map_or(String::new(), |n| n.chars().take(14).collect())
             })
             .show(ui, |plot| plot.bar_chart(BarChart::new("median", bars)));
+    }
+    for (field, days) in &figures.ratings_by_day {
+        if days.len() < 2 {
+            continue;
+        }
+        ui.label(RichText::new(format!("Average {field} by day")).strong());
+        let first = days.first().map_or(0, |d| d.day);
+        let points: Vec<[f64; 2]> = days
+            .iter()
+            .map(|d| [(d.day - first) as f64, d.average])
+            .collect();
+        Plot::new(("insights_rating_days", field.as_str()))
+            .height(120.0)
+            .allow_zoom(false)
+            .allow_drag(false)
+            .allow_scroll(false)
+            .x_axis_formatter(|mark, _| format!("day {}", mark.value.round() as i64 + 1))
+            .show(ui, |plot| plot.line(Line::new("average", points)));
     }
     for (field, counts) in &figures.ratings {
         ui.label(RichText::new(format!("Ratings: {field}")).strong());

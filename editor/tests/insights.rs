@@ -78,4 +78,8 @@ fn insights_show_kpis_charts_and_a_steps_figures() {
         "the step's figures: {expected}"
     );
     harness.snapshot("insights");
+
+    harness.get_by_label("where sessions stop").click();
+    harness.run();
+    assert!(harness.state().insights.by_drop_off);
 }

@@ -34,8 +34,8 @@ pub use model::{
 pub use project::{ParseCache, Project, SourceInput};
 pub use rename::rename_node;
 pub use report::{
-    Comment, Counted, Figures, NodeFigures, OutcomeMix, Rate, RatingCount, Report, ReportData,
-    ReportFilter, SessionCounts, TimeSummary, TopList, TreeReport, VersionReport,
+    Comment, Counted, DailyRating, Figures, NodeFigures, OutcomeMix, Rate, RatingCount, Report,
+    ReportData, ReportFilter, SessionCounts, TimeSummary, TopList, TreeReport, VersionReport,
 };
 pub use session::{
     Ending, Event, Frame, LogError, Millis, Note, Session, Skip, State, Visit, parse_log,

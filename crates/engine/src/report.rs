@@ -269,7 +269,21 @@ pub struct Figures {
     pub ratings: BTreeMap<String, Vec<RatingCount>>,
     /// By comment field, the latest comments, newest first.
     pub comments: BTreeMap<String, Vec<Comment>>,
+    /// By rating field, the average rating of the sessions started on each day (UTC), to
+    /// see whether an edit moved satisfaction. One entry per day with ratings.
+    pub ratings_by_day: BTreeMap<String, Vec<DailyRating>>,
 }
+
+/// The ratings given in sessions started on one day.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct DailyRating {
+    /// Days since 1970-01-01 (UTC).
+    pub day: i64,
+    pub average: f64,
+    pub count: u64,
+}
+
+const DAY: Millis = 86_400_000;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct SessionCounts {
@@ -403,6 +417,8 @@ struct FigureTally {
     skip_reasons: TopCounter,
     ratings: BTreeMap<String, Vec<(f64, u64)>>,
     comments: BTreeMap<String, LatestComments>,
+    /// By rating field and day: the sum and the number of ratings.
+    rating_days: BTreeMap<String, BTreeMap<i64, (f64, u64)>>,
 }
 
 impl Default for FigureTally {
@@ -421,6 +437,7 @@ impl Default for FigureTally {
             skip_reasons: TopCounter::new(REASON_COUNTERS),
             ratings: BTreeMap::new(),
             comments: BTreeMap::new(),
+            rating_days: BTreeMap::new(),
         }
     }
 }
@@ -497,6 +514,14 @@ impl FigureTally {
                 Some((_, count)) => *count += 1,
                 None => counts.push((*value, 1)),
             }
+            let day = self
+                .rating_days
+                .entry(field.clone())
+                .or_default()
+                .entry(known.day)
+                .or_insert((0.0, 0));
+            day.0 += value;
+            day.1 += 1;
         }
         for (field, text, at) in &known.comments {
             self.comments
@@ -560,6 +585,21 @@ impl FigureTally {
             .into_iter()
             .map(|(field, latest)| (field, latest.newest_first()))
             .collect();
+        let ratings_by_day = self
+            .rating_days
+            .into_iter()
+            .map(|(field, days)| {
+                let days = days
+                    .into_iter()
+                    .map(|(day, (sum, count))| DailyRating {
+                        day,
+                        average: sum / count as f64,
+                        count,
+                    })
+                    .collect();
+                (field, days)
+            })
+            .collect();
         Figures {
             first_contact_resolution: Rate::new(self.first_contact, self.sessions.finished),
             containment: Rate::new(self.contained, self.customer_finished),
@@ -573,6 +613,7 @@ impl FigureTally {
             skip_reasons: self.skip_reasons.top(TOP),
             ratings,
             comments,
+            ratings_by_day,
         }
     }
 }
@@ -603,6 +644,8 @@ struct Known {
     ratings: Vec<(String, f64)>,
     /// Field, text, time.
     comments: Vec<(String, String, Millis)>,
+    /// The day (UTC) the session started, for ratings over time.
+    day: i64,
 }
 
 struct EndDigest {
@@ -748,7 +791,9 @@ fn known(
         }
     }
     let (ratings, comments) = feedback(project, state, events);
+    let day = state.started_at.div_euclid(DAY);
     Known {
+        day,
         ending,
         first_contact,
         contained,

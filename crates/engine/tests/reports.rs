@@ -475,6 +475,13 @@ fn ratings_and_comments() {
         ]
     );
     assert_eq!(figures.comments.len(), 1);
+    // Sessions 1 to 10 start 1,000 s apart: the three ratings fall on one day, averaging
+    // (5 + 4 + 2) / 3.
+    let days = &figures.ratings_by_day["stars"];
+    assert_eq!(days.len(), 1);
+    assert_eq!(days[0].day, start(1).div_euclid(86_400_000));
+    assert_eq!(days[0].count, 3);
+    assert!((days[0].average - 11.0 / 3.0).abs() < 1e-12);
 }
 
 #[test]

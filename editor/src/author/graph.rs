@@ -211,10 +211,7 @@ impl GraphView {
             ui.separator();
             if self.heat.is_some() {
                 ui.label(
-                    egui::RichText::new(
-                        "colour: traffic, pale = little, deep orange = the busiest step",
-                    )
-                    .small(),
+                    egui::RichText::new("pale = few sessions, deep orange = the most").small(),
                 );
                 return;
             }
