@@ -25,6 +25,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use calltree_engine::{Event, OutcomeKind, Project, Session};
 use calltree_store::Store;
+use calltree_syntax::Audience;
 
 pub use error::ServerError;
 pub use trees::Trees;
@@ -124,12 +125,17 @@ fn same_origin(headers: &HeaderMap) -> Result<(), ServerError> {
         // Old browsers and non-browser clients send none; the CSRF token still protects.
         return Ok(());
     };
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
     let origin_host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
-    if origin_host == host {
+    // Behind a reverse proxy the browser's host arrives as X-Forwarded-Host, and Host is the
+    // proxy's upstream address.
+    let hosts = [header::HOST.as_str(), "x-forwarded-host"];
+    let matches = hosts.iter().any(|name| {
+        headers
+            .get(*name)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|host| host.split(',').any(|h| h.trim() == origin_host))
+    });
+    if matches {
         Ok(())
     } else {
         Err(ServerError::Forbidden)
@@ -211,15 +217,21 @@ async fn start(
             .tree_by_name(&tree)
             .filter(|id| trees::customer_trees(&project).contains(id))
             .ok_or(ServerError::NotFound)?;
-        let session = Session::start(&project, id, calltree_syntax::Audience::Customer, now())
+        let session = Session::start(&project, id, Audience::Customer, now())
             .map_err(|e| ServerError::Gone(e.to_string()))?;
         let first = session.log()[0].clone();
         let created = state.store.create_session(&first)?;
+        // Behind a TLS proxy the cookie must not travel over plain HTTP.
+        let secure = headers
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|proto| proto.eq_ignore_ascii_case("https"));
         let cookie = format!(
-            "{}={}; Path=/s/{}; HttpOnly; SameSite=Lax; Max-Age=2592000",
+            "{}={}; Path=/s/{}; HttpOnly; SameSite=Lax; Max-Age=2592000{}",
             cookie_name(&created.id),
             created.owner_token,
-            created.id
+            created.id,
+            if secure { "; Secure" } else { "" }
         );
         let mut response = Redirect::to(&format!("/s/{}", created.id)).into_response();
         if let Ok(value) = HeaderValue::from_str(&cookie) {
@@ -274,9 +286,26 @@ fn render(
     let seq = events.len();
     let session =
         Session::resume(&project, events).map_err(|e| ServerError::Gone(e.to_string()))?;
+    if session.state().audience != Audience::Customer {
+        return Ok(pages::message_page(
+            "An agent has your case",
+            "An agent took this session over with your reference code and is handling it now, with everything you told us. There is nothing more to do here.",
+        )
+        .into_response());
+    }
     let view = session.view();
     if session.is_finished() {
-        let handoff = state.store.session(id)?.and_then(|info| info.handoff);
+        let handed = matches!(
+            view.ended.as_ref().and_then(|end| end.outcome),
+            Some(OutcomeKind::Escalated | OutcomeKind::Transferred | OutcomeKind::Callback)
+        );
+        // Asking again is harmless (a session keeps its code), and it repairs a session
+        // whose code was never written because the server stopped right after the ending.
+        let handoff = if handed {
+            Some(state.store.handoff(id)?)
+        } else {
+            None
+        };
         return Ok(pages::end(&view, handoff.as_deref()).into_response());
     }
     let csrf = state.store.csrf(id)?.ok_or(ServerError::NotFound)?;
@@ -338,7 +367,8 @@ fn step(state: &AppState, id: &str, form: Vec<(String, String)>) -> Result<Respo
     }
     let mut session =
         Session::resume(&project, events).map_err(|e| ServerError::Gone(e.to_string()))?;
-    if session.is_finished() {
+    // Once an agent has taken the session over, it is theirs: the customer's page says so.
+    if session.is_finished() || session.state().audience != Audience::Customer {
         return Err(ServerError::Stale(id.to_owned()));
     }
     let at = now();

@@ -569,3 +569,63 @@ async fn feedback_ratings_and_comments_are_stored_with_the_session() {
         ]
     );
 }
+
+#[tokio::test]
+async fn after_an_agent_takes_over_the_customer_page_says_so_and_changes_nothing() {
+    let site = Site::new();
+    let (path, cookie) = site.start().await;
+    let (csrf, seq) = site.form(&path, &cookie).await;
+    site.post(
+        &path,
+        Some(&cookie),
+        &[("csrf", &csrf), ("seq", &seq), ("go", "person")],
+    )
+    .await;
+    let id = path.trim_start_matches("/s/");
+    let store = Store::open(&site.db).unwrap();
+    let count = store.events(id).unwrap().len();
+    store
+        .append(id, count, &Event::TakenOver { at: 99 })
+        .unwrap();
+
+    let page = site.get(&path, Some(&cookie)).await;
+    assert!(
+        page.body.contains("An agent has your case"),
+        "{}",
+        page.body
+    );
+    assert!(
+        !page.body.contains("Agent check"),
+        "no agent-only option for the customer"
+    );
+    // An old form from before the take-over is refused, and the agent's session is intact.
+    let late = site
+        .post(
+            &path,
+            Some(&cookie),
+            &[
+                ("csrf", &csrf),
+                ("seq", &(count + 1).to_string()),
+                ("choose", "2"),
+            ],
+        )
+        .await;
+    assert_eq!(late.status, StatusCode::SEE_OTHER);
+    assert_eq!(store.events(id).unwrap().len(), count + 1);
+}
+
+#[tokio::test]
+async fn behind_a_tls_proxy_forms_are_accepted_and_the_cookie_is_secure() {
+    let site = Site::new();
+    let request = Request::post("/start/wifi")
+        .header(header::HOST, "127.0.0.1:8080")
+        .header("x-forwarded-host", "help.example")
+        .header("x-forwarded-proto", "https")
+        .header(header::ORIGIN, "https://help.example")
+        .body(Body::empty())
+        .unwrap();
+    let response = site.app.clone().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let cookie = response.headers()[header::SET_COOKIE].to_str().unwrap();
+    assert!(cookie.ends_with("; Secure"), "{cookie}");
+}
