@@ -143,6 +143,14 @@ impl DesktopApp {
                 });
             });
         });
+        if self.settings.mode != Mode::Author {
+            // Edits left in author mode are still autosaved, and the disk still watched.
+            self.author.tick();
+            if self.author.documents.any_dirty() {
+                ui.ctx()
+                    .request_repaint_after(std::time::Duration::from_millis(500));
+            }
+        }
         match self.settings.mode {
             Mode::Author => self.author.ui(ui),
             Mode::Insights => {

@@ -14,6 +14,8 @@ pub const AUTOSAVE_AFTER_MS: i64 = 1_500;
 pub const RECOVERY_AFTER_MS: i64 = 300;
 /// How often the disk is looked at for changes made elsewhere.
 pub const POLL_EVERY_MS: i64 = 1_000;
+/// How long to wait before trying a failed recovery copy again.
+pub const RECOVERY_RETRY_MS: i64 = 5_000;
 
 /// Why a file is not being saved automatically until the author decides.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,6 +41,9 @@ pub struct Document {
     edited_at: i64,
     /// The text in the recovery copy, if one was written since the last save.
     recovery: Option<String>,
+    /// When writing the recovery copy last failed; retried on its own timer, so a failing
+    /// recovery copy never holds up saving the file itself.
+    recovery_failed_at: Option<i64>,
     pub hold: Option<Hold>,
 }
 
@@ -75,7 +80,12 @@ impl Documents {
             messages: Vec::new(),
         };
         for name in documents.folder.list()? {
-            documents.add(&name, now)?;
+            // One unreadable file (not UTF-8, say) must not keep the others from opening.
+            if let Err(error) = documents.add(&name, now) {
+                documents
+                    .messages
+                    .push(format!("{error}; it was not opened"));
+            }
         }
         Ok(documents)
     }
@@ -93,6 +103,7 @@ impl Documents {
             stamp: Some(stamp),
             edited_at: now,
             recovery: None,
+            recovery_failed_at: None,
             hold: None,
         };
         if let Some(recovered) = self.folder.read_recovery(name) {
@@ -160,32 +171,41 @@ impl Documents {
         Ok(())
     }
 
-    /// Saves every file with unsaved edits that nothing holds; used before the app closes.
+    /// Saves every file with unsaved edits that nothing holds; used for Ctrl+S and before
+    /// the app closes. A file changed elsewhere since it was read is not overwritten: it is
+    /// held for the author to decide, and reported (its recovery copy keeps the edits).
     pub fn save_all(&mut self) -> Vec<EditorError> {
         let mut failures = Vec::new();
         for index in 0..self.docs.len() {
-            if self.docs[index].is_dirty()
-                && self.docs[index].hold.is_none()
-                && let Err(error) = self.save(index)
-            {
+            if !self.docs[index].is_dirty() {
+                continue;
+            }
+            self.check_disk(index);
+            let doc = &self.docs[index];
+            if doc.hold.is_some() {
+                if doc.is_dirty() {
+                    failures.push(EditorError::FileWrite {
+                        name: doc.name.clone(),
+                        reason: "it was changed elsewhere, or is waiting for your decision; your edits are in its recovery copy".to_owned(),
+                    });
+                }
+                continue;
+            }
+            if let Err(error) = self.save(index) {
                 failures.push(error);
             }
         }
         failures
     }
 
-    /// Gives up the unsaved edits of a file for its text on disk.
+    /// Gives up the unsaved edits of a file for its text on disk, as it is now.
     pub fn revert(&mut self, index: usize) {
         let Some(doc) = self.docs.get_mut(index) else {
             return;
         };
-        let disk = match &doc.hold {
-            Some(Hold::ChangedOnDisk(text)) => Some(text.clone()),
-            _ => None,
-        };
-        if let Some(text) = disk {
+        if let Ok((text, stamp)) = self.folder.read(&doc.name) {
             doc.saved = text;
-            doc.stamp = self.folder.stamp(&doc.name);
+            doc.stamp = Some(stamp);
         }
         doc.text = doc.saved.clone();
         doc.hold = None;
@@ -193,6 +213,15 @@ impl Documents {
             self.folder.remove_recovery(&doc.name);
         }
         self.revision += 1;
+    }
+
+    /// Closes a file that is gone from disk, with its recovery copy.
+    pub fn close(&mut self, index: usize) {
+        if index < self.docs.len() {
+            let doc = self.docs.remove(index);
+            self.folder.remove_recovery(&doc.name);
+            self.revision += 1;
+        }
     }
 
     /// Keeps the text on screen: it is saved over whatever is on disk.
@@ -208,25 +237,38 @@ impl Documents {
                 continue;
             }
             let quiet = now - doc.edited_at;
-            if quiet >= RECOVERY_AFTER_MS && doc.recovery.as_ref() != Some(&doc.text) {
+            let retry_due = doc
+                .recovery_failed_at
+                .is_none_or(|failed| now - failed >= RECOVERY_RETRY_MS);
+            if quiet >= RECOVERY_AFTER_MS && retry_due && doc.recovery.as_ref() != Some(&doc.text) {
                 match self.folder.write_recovery(&doc.name, &doc.text) {
-                    Ok(()) => doc.recovery = Some(doc.text.clone()),
+                    Ok(()) => {
+                        doc.recovery = Some(doc.text.clone());
+                        doc.recovery_failed_at = None;
+                    }
                     Err(error) => {
-                        self.messages.push(error.to_string());
-                        // Try again after another pause rather than on every frame.
-                        doc.edited_at = now;
+                        if doc.recovery_failed_at.is_none() {
+                            self.messages.push(error.to_string());
+                        }
+                        doc.recovery_failed_at = Some(now);
                     }
                 }
             }
-            let doc = &mut self.docs[index];
-            if quiet >= AUTOSAVE_AFTER_MS
-                && doc.hold.is_none()
-                && let Err(error) = self.save(index)
-            {
-                self.messages.push(format!(
-                    "{error}; your edits are kept on screen and will be saved again shortly"
-                ));
-                self.docs[index].edited_at = now;
+            if quiet >= AUTOSAVE_AFTER_MS {
+                // Never save over a change made elsewhere since the file was read.
+                self.check_disk(index);
+                if self.docs[index].hold.is_none()
+                    && self.docs[index].is_dirty()
+                    && let Err(error) = self.save(index)
+                {
+                    let message = format!(
+                        "{error}; your edits are kept on screen and will be saved again shortly"
+                    );
+                    if self.messages.last() != Some(&message) {
+                        self.messages.push(message);
+                    }
+                    self.docs[index].edited_at = now;
+                }
             }
         }
         if now - self.last_poll >= POLL_EVERY_MS {
@@ -235,45 +277,51 @@ impl Documents {
         }
     }
 
+    /// Notices whether another program changed or deleted one file: reloads it when it has
+    /// no unsaved edits here, and holds it for the author's decision when it has.
+    fn check_disk(&mut self, index: usize) {
+        let stamp = self.folder.stamp(&self.docs[index].name);
+        let doc = &self.docs[index];
+        if stamp == doc.stamp {
+            return;
+        }
+        let name = doc.name.clone();
+        if stamp.is_none() {
+            if doc.hold != Some(Hold::Deleted) {
+                self.messages.push(format!(
+                    "{name} was deleted by another program; its text is still open here"
+                ));
+                self.docs[index].hold = Some(Hold::Deleted);
+            }
+            return;
+        }
+        let Ok((disk, stamp)) = self.folder.read(&name) else {
+            return;
+        };
+        let doc = &mut self.docs[index];
+        if disk == doc.text {
+            doc.saved = disk;
+            doc.stamp = Some(stamp);
+            doc.hold = None;
+        } else if !doc.is_dirty() {
+            doc.text = disk.clone();
+            doc.saved = disk;
+            doc.stamp = Some(stamp);
+            doc.hold = None;
+            self.revision += 1;
+            self.messages.push(format!(
+                "{name} was changed by another program and reloaded"
+            ));
+        } else if doc.hold != Some(Hold::ChangedOnDisk(disk.clone())) {
+            doc.hold = Some(Hold::ChangedOnDisk(disk));
+            doc.stamp = Some(stamp);
+        }
+    }
+
     /// Notices files another program changed, deleted or added.
     pub fn look_at_disk(&mut self, now: i64) {
         for index in 0..self.docs.len() {
-            let stamp = self.folder.stamp(&self.docs[index].name);
-            let doc = &self.docs[index];
-            if stamp == doc.stamp {
-                continue;
-            }
-            let name = doc.name.clone();
-            if stamp.is_none() {
-                if doc.hold != Some(Hold::Deleted) {
-                    self.messages.push(format!(
-                        "{name} was deleted by another program; its text is still open here"
-                    ));
-                    self.docs[index].hold = Some(Hold::Deleted);
-                }
-                continue;
-            }
-            let Ok((disk, stamp)) = self.folder.read(&name) else {
-                continue;
-            };
-            let doc = &mut self.docs[index];
-            if disk == doc.text {
-                doc.saved = disk;
-                doc.stamp = Some(stamp);
-                doc.hold = None;
-            } else if !doc.is_dirty() {
-                doc.text = disk.clone();
-                doc.saved = disk;
-                doc.stamp = Some(stamp);
-                doc.hold = None;
-                self.revision += 1;
-                self.messages.push(format!(
-                    "{name} was changed by another program and reloaded"
-                ));
-            } else if doc.hold != Some(Hold::ChangedOnDisk(disk.clone())) {
-                doc.hold = Some(Hold::ChangedOnDisk(disk));
-                doc.stamp = Some(stamp);
-            }
+            self.check_disk(index);
         }
         if let Ok(names) = self.folder.list() {
             for name in names {
@@ -304,5 +352,56 @@ impl Documents {
 
     pub fn any_dirty(&self) -> bool {
         self.docs.iter().any(Document::is_dirty)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::author::MemoryFolder;
+
+    const TEXT: &str = "tree t \"T\"\n  start: a\n\nnode a \"A\"\n  end resolved\n";
+
+    #[test]
+    fn an_autosave_never_overwrites_a_change_made_elsewhere_since_the_last_look() {
+        let folder = MemoryFolder::new([("t.tree", TEXT)]);
+        let mut documents = Documents::open(Box::new(folder.clone()), 0).unwrap();
+        documents.tick(1_100);
+        documents.docs[0].text.push_str("# mine\n");
+        documents.edited(0, 1_150);
+        // Another program writes between two looks at the disk...
+        folder.put("t.tree", &format!("{TEXT}# theirs\n"));
+        // ...and typing has paused long enough for an autosave.
+        documents.tick(2_700);
+        assert!(folder.text("t.tree").unwrap().ends_with("# theirs\n"));
+        assert!(matches!(
+            documents.docs[0].hold,
+            Some(Hold::ChangedOnDisk(_))
+        ));
+        // Closing the app does not overwrite it either; the edits stay in the recovery copy.
+        assert_eq!(documents.save_all().len(), 1);
+        assert!(folder.text("t.tree").unwrap().ends_with("# theirs\n"));
+        assert!(folder.recovery("t.tree").unwrap().ends_with("# mine\n"));
+        // Loading theirs takes the text as it is on disk now.
+        folder.put("t.tree", &format!("{TEXT}# theirs, again\n"));
+        documents.revert(0);
+        assert!(documents.docs[0].text.ends_with("# theirs, again\n"));
+        assert!(documents.docs[0].hold.is_none());
+    }
+
+    #[test]
+    fn a_file_deleted_elsewhere_is_reported_once_and_can_be_closed() {
+        let folder = MemoryFolder::new([("t.tree", TEXT), ("u.tree", TEXT)]);
+        let mut documents = Documents::open(Box::new(folder.clone()), 0).unwrap();
+        folder.delete("t.tree");
+        documents.tick(1_100);
+        documents.tick(2_200);
+        assert_eq!(documents.messages.len(), 1, "{:?}", documents.messages);
+        assert_eq!(documents.docs[0].hold, Some(Hold::Deleted));
+        documents.close(0);
+        documents.tick(3_300);
+        assert_eq!(documents.docs.len(), 1);
+        assert_eq!(documents.docs[0].name, "u.tree");
+        assert_eq!(documents.messages.len(), 1);
     }
 }

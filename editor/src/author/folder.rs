@@ -66,6 +66,11 @@ impl MemoryFolder {
             .insert(name.to_owned(), (text.to_owned(), stamp));
     }
 
+    /// Deletes a file as another program would.
+    pub fn delete(&self, name: &str) {
+        self.inner.borrow_mut().files.remove(name);
+    }
+
     /// The text of a file as it is on "disk".
     pub fn text(&self, name: &str) -> Option<String> {
         self.inner

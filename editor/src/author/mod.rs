@@ -359,6 +359,11 @@ impl Author {
             return;
         };
         let text = &self.documents.docs[index].text;
+        // The cursor is from the last frame; the text may have been reloaded since.
+        let mut cursor = cursor.min(text.len());
+        while !text.is_char_boundary(cursor) {
+            cursor -= 1;
+        }
         let is_word = |c: char| c.is_alphanumeric() || c == '_';
         let start = text[..cursor]
             .char_indices()
@@ -434,10 +439,16 @@ impl Author {
             .collect()
     }
 
-    /// Draws author mode and handles its input.
-    pub fn ui(&mut self, ui: &mut egui::Ui) {
+    /// Keeps the files safe whatever mode is on screen: recovery copies, autosaves, and a
+    /// look at the disk before anything is saved.
+    pub fn tick(&mut self) {
         let now = (self.clock)();
         self.documents.tick(now);
+    }
+
+    /// Draws author mode and handles its input.
+    pub fn ui(&mut self, ui: &mut egui::Ui) {
+        self.tick();
         if let Some(result) = self.checker.poll() {
             self.accept(&result);
         }
@@ -848,17 +859,20 @@ impl Author {
                         self.documents.messages.push(error.to_string());
                     }
                     if ui.button(drop).clicked() {
-                        self.documents.revert(index);
-                        if self.documents.docs[index].hold.is_none()
-                            && self.documents.docs[index].saved_text().is_empty()
-                        {
-                            self.documents.messages.push(format!("{name} is empty"));
+                        if matches!(hold, Hold::Deleted) {
+                            self.documents.close(index);
+                        } else {
+                            self.documents.revert(index);
                         }
                     }
                 });
             });
         }
-        let name = self.documents.docs[index].name.clone();
+        // Closing a deleted file removed it: there is nothing to edit this frame.
+        let Some(doc) = self.documents.docs.get(index) else {
+            return;
+        };
+        let name = doc.name.clone();
         let marks: Vec<Mark> = self
             .problems()
             .iter()
