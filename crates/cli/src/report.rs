@@ -42,19 +42,28 @@ fn parse_since(text: &str) -> Result<i64> {
     if let Ok(millis) = text.parse::<i64>() {
         return Ok(millis);
     }
+    let refuse = || anyhow::anyhow!("`{text}` is not a date: write it as YYYY-MM-DD");
     let parts: Vec<&str> = text.split('-').collect();
     let [year, month, day] = parts.as_slice() else {
-        bail!("`{text}` is not a date: write it as YYYY-MM-DD");
+        return Err(refuse());
     };
     let (Ok(year), Ok(month), Ok(day)) = (
         year.parse::<i64>(),
         month.parse::<i64>(),
         day.parse::<i64>(),
     ) else {
-        bail!("`{text}` is not a date: write it as YYYY-MM-DD");
+        return Err(refuse());
     };
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
-        bail!("`{text}` is not a date: write it as YYYY-MM-DD");
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let days_in_month = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return Err(refuse()),
+    };
+    if !(1..=9999).contains(&year) || !(1..=days_in_month).contains(&day) {
+        return Err(refuse());
     }
     // Days from the civil calendar (proleptic Gregorian), after Howard Hinnant's method.
     let y = if month <= 2 { year - 1 } else { year };
