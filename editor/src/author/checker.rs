@@ -154,7 +154,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn requests_that_queued_up_are_skipped_for_the_newest() {
+    fn the_result_of_the_newest_request_comes_back_whatever_queued_before_it() {
         let mut checker = Checker::new();
         for revision in 1..=5 {
             let text =
