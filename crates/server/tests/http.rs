@@ -453,7 +453,7 @@ async fn strangers_other_sites_and_broken_requests_are_refused_with_4xx() {
         .await;
     assert_eq!(too_big.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(
-        site.get("/s/..%2F..", None).await.status,
+        site.get("/s/..%2F..", Some(&cookie)).await.status,
         StatusCode::NOT_FOUND
     );
     assert_eq!(
