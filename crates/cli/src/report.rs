@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use anyhow::{Context as _, Result, bail};
 use calltree_engine::{
-    Figures, Project, Report, ReportData, ReportFilter, TimeSummary, TopList, parse_log,
+    Date, Figures, Project, Report, ReportData, ReportFilter, TimeSummary, TopList, parse_log,
     synthetic_sessions,
 };
 use calltree_store::Store;
@@ -42,38 +42,9 @@ fn parse_since(text: &str) -> Result<i64> {
     if let Ok(millis) = text.parse::<i64>() {
         return Ok(millis);
     }
-    let refuse = || anyhow::anyhow!("`{text}` is not a date: write it as YYYY-MM-DD");
-    let parts: Vec<&str> = text.split('-').collect();
-    let [year, month, day] = parts.as_slice() else {
-        return Err(refuse());
-    };
-    let (Ok(year), Ok(month), Ok(day)) = (
-        year.parse::<i64>(),
-        month.parse::<i64>(),
-        day.parse::<i64>(),
-    ) else {
-        return Err(refuse());
-    };
-    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    let days_in_month = match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return Err(refuse()),
-    };
-    if !(1..=9999).contains(&year) || !(1..=days_in_month).contains(&day) {
-        return Err(refuse());
-    }
-    // Days from the civil calendar (proleptic Gregorian), after Howard Hinnant's method.
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    Ok(days * 86_400_000)
+    let date = Date::parse(text)
+        .with_context(|| format!("`{text}` is not a date: write it as YYYY-MM-DD"))?;
+    Ok(date.days_since_epoch() * 86_400_000)
 }
 
 /// The projects of the trees on disk, by the versions their sessions pin.

@@ -62,6 +62,22 @@ impl Date {
             .contains(&day)
             .then_some(Date { year, month, day })
     }
+
+    /// Days since 1970-01-01 in the proleptic Gregorian calendar (Howard Hinnant's
+    /// days-from-civil), for hosts that turn dates into timestamps.
+    pub fn days_since_epoch(self) -> i64 {
+        let (year, month, day) = (
+            i64::from(self.year),
+            i64::from(self.month),
+            i64::from(self.day),
+        );
+        let y = if month <= 2 { year - 1 } else { year };
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let doy = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        era * 146_097 + doe - 719_468
+    }
 }
 
 impl fmt::Display for Date {
@@ -96,5 +112,27 @@ pub fn format_number(value: f64) -> String {
     } else {
         let text = format!("{value:.6}");
         text.trim_end_matches('0').trim_end_matches('.').to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_count_days_from_the_epoch() {
+        for (text, days) in [
+            ("1970-01-01", 0),
+            ("2000-02-29", 11_016),
+            ("2026-11-23", 20_780),
+            ("1969-12-31", -1),
+        ] {
+            assert_eq!(
+                Date::parse(text).map(Date::days_since_epoch),
+                Some(days),
+                "{text}"
+            );
+        }
+        assert_eq!(Date::parse("2026-02-29"), None);
     }
 }
