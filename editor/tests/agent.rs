@@ -88,6 +88,9 @@ fn app_on(folder: &MemoryFolder, store: &MemoryStore) -> Harness<'static, Deskto
     .unwrap();
     assert!(!app.agent.project.has_errors());
     let harness = Harness::builder()
+        // New widgets and the checker's results each ask for another frame; a busy machine
+        // can take a few more than kittest's default of 4 to settle.
+        .with_max_steps(32)
         .with_size(egui::vec2(900.0, 700.0))
         .build_ui_state(|ui, app: &mut DesktopApp| app.ui(ui), app);
     // A blinking cursor would make snapshots depend on how many frames a test took.

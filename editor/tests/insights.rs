@@ -56,6 +56,9 @@ fn insights_show_kpis_charts_and_a_steps_figures() {
     .unwrap();
     app.sessions = Some(Box::new(Stored(sessions)));
     let mut harness = Harness::builder()
+        // New widgets and the checker's results each ask for another frame; a busy machine
+        // can take a few more than kittest's default of 4 to settle.
+        .with_max_steps(32)
         .with_size(egui::vec2(1280.0, 860.0))
         .build_ui_state(|ui, app: &mut DesktopApp| app.ui(ui), app);
     harness.run();
