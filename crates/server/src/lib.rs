@@ -447,15 +447,13 @@ fn step(state: &AppState, id: &str, form: Vec<(String, String)>) -> Result<Respo
     if !errors.is_empty() {
         return render(state, id, &typed, &errors, None, false);
     }
-    let mut seq = seq;
-    for event in new_events {
-        match state.store.append(id, seq, &event) {
-            Ok(()) => seq += 1,
-            Err(calltree_store::StoreError::Conflict { .. }) => {
-                return Err(ServerError::Stale(id.to_owned()));
-            }
-            Err(error) => return Err(error.into()),
+    // The step's answers and its action are stored together or not at all.
+    match state.store.append_all(id, seq, &new_events) {
+        Ok(()) => {}
+        Err(calltree_store::StoreError::Conflict { .. }) => {
+            return Err(ServerError::Stale(id.to_owned()));
         }
+        Err(error) => return Err(error.into()),
     }
     if session.is_finished() {
         let view = session.view();

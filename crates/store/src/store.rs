@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::StoreError;
 use crate::schema;
 use crate::token::{hash_token, normalise_handoff, random_hex, same_secret, show_handoff};
-use crate::writer::{self, Job, Reply, Work};
+use crate::writer::{self, Job, NewEvent, Reply, Work};
 
 /// Idle read connections kept for reuse. More readers than this may run at once (each opens
 /// its own connection); the extra ones are closed when done.
@@ -177,18 +177,39 @@ impl Store {
     /// A `Back` or a `TakenOver` also marks the session open again: by the engine's rules
     /// either one undoes an ending, and the host cannot append anything else that would.
     pub fn append(&self, id: &str, expected_seq: usize, event: &Event) -> Result<(), StoreError> {
-        if matches!(event, Event::Started { .. }) {
-            return Err(StoreError::AlreadyStarted(id.to_owned()));
+        self.append_all(id, expected_seq, std::slice::from_ref(event))
+    }
+
+    /// Appends several events as one step: all of them are stored, in order from
+    /// `expected_seq`, or none (a conflict or a failure stores nothing). For a web form whose
+    /// answers and choice belong together.
+    pub fn append_all(
+        &self,
+        id: &str,
+        expected_seq: usize,
+        events: &[Event],
+    ) -> Result<(), StoreError> {
+        let mut new = Vec::with_capacity(events.len());
+        for event in events {
+            if matches!(event, Event::Started { .. }) {
+                return Err(StoreError::AlreadyStarted(id.to_owned()));
+            }
+            let body = serialise(event)?;
+            let kind = kind(&body)?;
+            new.push(NewEvent {
+                reopens: matches!(kind.as_str(), "back" | "taken_over"),
+                kind,
+                at: event.at(),
+                body,
+            });
         }
-        let body = serialise(event)?;
-        let kind = kind(&body)?;
+        if new.is_empty() {
+            return Ok(());
+        }
         self.submit(Work::Append {
             id: id.to_owned(),
             expected: expected_seq,
-            reopens: matches!(kind.as_str(), "back" | "taken_over"),
-            kind,
-            at: event.at(),
-            body,
+            events: new,
         })?;
         Ok(())
     }

@@ -27,6 +27,15 @@ pub(crate) struct Job {
     pub(crate) reply: Sender<Result<Reply, StoreError>>,
 }
 
+/// An event on its way into the `events` table.
+pub(crate) struct NewEvent {
+    pub kind: String,
+    pub at: i64,
+    pub body: String,
+    /// The event undoes an ending, so the session is open again.
+    pub reopens: bool,
+}
+
 pub(crate) enum Work {
     Create {
         id: String,
@@ -38,14 +47,11 @@ pub(crate) enum Work {
         at: i64,
         body: String,
     },
+    /// One or more events, stored together or not at all (one job is one savepoint).
     Append {
         id: String,
         expected: usize,
-        kind: String,
-        at: i64,
-        body: String,
-        /// The event undoes an ending, so the session is open again.
-        reopens: bool,
+        events: Vec<NewEvent>,
     },
     Finish {
         id: String,
@@ -154,10 +160,7 @@ fn apply(conn: &Connection, work: &Work) -> Result<Reply, StoreError> {
         Work::Append {
             id,
             expected,
-            kind,
-            at,
-            body,
-            reopens,
+            events,
         } => {
             let actual = event_count(conn, id)?.ok_or_else(|| StoreError::NotFound(id.clone()))?;
             if actual != *expected {
@@ -167,15 +170,24 @@ fn apply(conn: &Connection, work: &Work) -> Result<Reply, StoreError> {
                     actual,
                 });
             }
-            insert_event(conn, id, actual, *at, kind, body)?;
-            let sql = if *reopens {
-                "UPDATE sessions SET updated_at = ?2, finished = 0, outcome = NULL WHERE id = ?1"
-            } else {
-                "UPDATE sessions SET updated_at = ?2 WHERE id = ?1"
-            };
-            conn.prepare_cached(sql)
-                .and_then(|mut update| update.execute(params![id, at]))
-                .map_err(StoreError::db("updating a session"))?;
+            for (offset, event) in events.iter().enumerate() {
+                insert_event(
+                    conn,
+                    id,
+                    actual + offset,
+                    event.at,
+                    &event.kind,
+                    &event.body,
+                )?;
+                let sql = if event.reopens {
+                    "UPDATE sessions SET updated_at = ?2, finished = 0, outcome = NULL WHERE id = ?1"
+                } else {
+                    "UPDATE sessions SET updated_at = ?2 WHERE id = ?1"
+                };
+                conn.prepare_cached(sql)
+                    .and_then(|mut update| update.execute(params![id, event.at]))
+                    .map_err(StoreError::db("updating a session"))?;
+            }
             Ok(Reply::Done)
         }
         Work::Finish { id, outcome } => {
@@ -292,10 +304,12 @@ mod tests {
         Work::Append {
             id: id.into(),
             expected,
-            kind: "noted".into(),
-            at: 1,
-            body: format!(r#"{{"event":"noted","text":"{text}","at":1}}"#),
-            reopens: false,
+            events: vec![NewEvent {
+                kind: "noted".into(),
+                at: 1,
+                body: format!(r#"{{"event":"noted","text":"{text}","at":1}}"#),
+                reopens: false,
+            }],
         }
     }
 

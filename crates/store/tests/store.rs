@@ -653,3 +653,39 @@ fn a_tree_version_is_kept_as_first_saved() {
     assert_eq!(store.load_version("abc").unwrap(), Some(sorted));
     assert_eq!(store.load_version("abd").unwrap(), None);
 }
+
+#[test]
+fn a_step_of_several_events_is_stored_whole_or_not_at_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("s.db")).unwrap();
+    let first = calltree_engine::Event::Started {
+        tree: "wifi".into(),
+        version: "v1".into(),
+        audience: calltree_syntax::Audience::Customer,
+        at: 1,
+    };
+    let created = store.create_session(&first).unwrap();
+    let step = [
+        calltree_engine::Event::Answered {
+            field: "postcode".into(),
+            value: "SW1A 1AA".into(),
+            at: 2,
+        },
+        calltree_engine::Event::Continued { at: 3 },
+    ];
+    // A stale step stores none of its events.
+    assert!(matches!(
+        store.append_all(&created.id, 5, &step),
+        Err(calltree_store::StoreError::Conflict { .. })
+    ));
+    assert_eq!(store.events(&created.id).unwrap().len(), 1);
+    store.append_all(&created.id, 1, &step).unwrap();
+    assert_eq!(store.events(&created.id).unwrap()[1..], step);
+    // A `started` in the middle of a step refuses the whole step.
+    assert!(
+        store
+            .append_all(&created.id, 3, &[step[1].clone(), first])
+            .is_err()
+    );
+    assert_eq!(store.events(&created.id).unwrap().len(), 3);
+}
