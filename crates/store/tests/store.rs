@@ -658,25 +658,25 @@ fn a_tree_version_is_kept_as_first_saved() {
 fn a_step_of_several_events_is_stored_whole_or_not_at_all() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path().join("s.db")).unwrap();
-    let first = calltree_engine::Event::Started {
+    let first = Event::Started {
         tree: "wifi".into(),
         version: "v1".into(),
-        audience: calltree_syntax::Audience::Customer,
+        audience: Audience::Customer,
         at: 1,
     };
     let created = store.create_session(&first).unwrap();
     let step = [
-        calltree_engine::Event::Answered {
+        Event::Answered {
             field: "postcode".into(),
             value: "SW1A 1AA".into(),
             at: 2,
         },
-        calltree_engine::Event::Continued { at: 3 },
+        Event::Continued { at: 3 },
     ];
     // A stale step stores none of its events.
     assert!(matches!(
         store.append_all(&created.id, 5, &step),
-        Err(calltree_store::StoreError::Conflict { .. })
+        Err(StoreError::Conflict { .. })
     ));
     assert_eq!(store.events(&created.id).unwrap().len(), 1);
     store.append_all(&created.id, 1, &step).unwrap();
