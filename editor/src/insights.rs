@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use calltree_engine::{Event, Figures, Project, Report, ReportData, ReportFilter};
+use calltree_engine::{Event, Figures, Project, Report, ReportData, ReportFilter, show_duration};
 use egui::{Color32, RichText};
 use egui_plot::{Bar, BarChart, Line, Plot};
 
@@ -40,14 +40,6 @@ fn percent(count: u64, of: u64) -> String {
         "—".to_owned()
     } else {
         format!("{:.0}%", count as f64 * 100.0 / of as f64)
-    }
-}
-
-fn seconds(millis: u64) -> String {
-    if millis >= 60_000 {
-        format!("{}m{:02}s", millis / 60_000, (millis / 1000) % 60)
-    } else {
-        format!("{:.1}s", millis as f64 / 1000.0)
     }
 }
 
@@ -195,8 +187,8 @@ impl Insights {
                         if let Some(time) = n.time {
                             line.push_str(&format!(
                                 ", median {}, p90 {}",
-                                seconds(time.median),
-                                seconds(time.p90)
+                                show_duration(time.median),
+                                show_duration(time.p90)
                             ));
                         }
                         ui.label(line);
@@ -256,7 +248,7 @@ fn kpis(ui: &mut egui::Ui, figures: &Figures) {
             "median call",
             figures
                 .call_time
-                .map_or("—".to_owned(), |t| seconds(t.median)),
+                .map_or("—".to_owned(), |t| show_duration(t.median)),
         );
     });
 }

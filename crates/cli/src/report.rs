@@ -11,7 +11,7 @@ use std::sync::Arc;
 use anyhow::{Context as _, Result, bail};
 use calltree_engine::{
     Date, Figures, Project, Report, ReportData, ReportFilter, TimeSummary, TopList, parse_log,
-    synthetic_sessions,
+    show_duration, synthetic_sessions,
 };
 use calltree_store::Store;
 use clap::ValueEnum;
@@ -156,15 +156,6 @@ fn percent(count: u64, of: u64) -> String {
     }
 }
 
-fn duration(millis: u64) -> String {
-    let seconds = millis / 1000;
-    if seconds >= 60 {
-        format!("{}m{:02}s", seconds / 60, seconds % 60)
-    } else {
-        format!("{:.1}s", millis as f64 / 1000.0)
-    }
-}
-
 fn top(out: &mut String, title: &str, list: &TopList, limit: usize) {
     if list.top.is_empty() {
         return;
@@ -227,8 +218,8 @@ fn figures_text(out: &mut String, figures: &Figures) {
         let _ = writeln!(
             out,
             "  time per call: median {}, p90 {}",
-            duration(median),
-            duration(p90)
+            show_duration(median),
+            show_duration(p90)
         );
     }
     let mut drops: Vec<(&String, u64)> = figures
@@ -256,8 +247,8 @@ fn figures_text(out: &mut String, figures: &Figures) {
             let _ = writeln!(
                 out,
                 "    {:>7} {:>7}  {node}",
-                duration(time.median),
-                duration(time.p90)
+                show_duration(time.median),
+                show_duration(time.p90)
             );
         }
     }

@@ -36,6 +36,7 @@ pub use rename::rename_node;
 pub use report::{
     Comment, Counted, DailyRating, Figures, NodeFigures, OutcomeMix, Rate, RatingCount, Report,
     ReportData, ReportFilter, SessionCounts, TimeSummary, TopList, TreeReport, VersionReport,
+    show_duration,
 };
 pub use session::{
     Ending, Event, Frame, LogError, Millis, Note, Session, Skip, State, Visit, parse_log,

@@ -274,6 +274,15 @@ pub struct Figures {
     pub ratings_by_day: BTreeMap<String, Vec<DailyRating>>,
 }
 
+/// A duration as reports show it: `41.0s` under a minute, `1m43s` from a minute on.
+pub fn show_duration(millis: u64) -> String {
+    if millis >= 60_000 {
+        format!("{}m{:02}s", millis / 60_000, (millis / 1000) % 60)
+    } else {
+        format!("{:.1}s", millis as f64 / 1000.0)
+    }
+}
+
 /// The ratings given in sessions started on one day.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct DailyRating {
