@@ -97,15 +97,9 @@ impl Agent {
         self.project
             .trees()
             .filter(|(_, tree)| tree.serves(Audience::Agent) && tree.start.is_some())
+            // Agents also know scripts by their ids; customers never see those.
             .filter(|(_, tree)| {
-                query.is_empty()
-                    || tree.title.to_lowercase().contains(&query)
-                    || tree.name.to_lowercase().contains(&query)
-                    || tree.tags.iter().any(|t| t.to_lowercase().contains(&query))
-                    || tree
-                        .description
-                        .as_deref()
-                        .is_some_and(|d| d.to_lowercase().contains(&query))
+                tree.described_by(&query) || tree.name.to_lowercase().contains(&query)
             })
             .map(|(id, _)| id)
             .collect()

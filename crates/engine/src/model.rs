@@ -315,6 +315,18 @@ impl Tree {
         self.variables.iter().find(|v| v.name == name)
     }
 
+    /// Whether a search finds the tree by what people read about it: its title, a tag or its
+    /// description contains `words` (already lowercase; empty words find every tree).
+    pub fn described_by(&self, words: &str) -> bool {
+        words.is_empty()
+            || self.title.to_lowercase().contains(words)
+            || self.tags.iter().any(|t| t.to_lowercase().contains(words))
+            || self
+                .description
+                .as_deref()
+                .is_some_and(|d| d.to_lowercase().contains(words))
+    }
+
     pub fn serves(&self, audience: Audience) -> bool {
         // A tree that names no audience is an agent script.
         (self.audiences.is_empty() && audience == Audience::Agent)

@@ -183,15 +183,7 @@ async fn home(State(state): State<Arc<AppState>>, Query(search): Query<Search>) 
         let topics: Vec<pages::Topic> = trees::customer_trees(&project)
             .into_iter()
             .map(|id| project.tree(id))
-            .filter(|tree| {
-                words.is_empty()
-                    || tree.title.to_lowercase().contains(&words)
-                    || tree.tags.iter().any(|t| t.to_lowercase().contains(&words))
-                    || tree
-                        .description
-                        .as_deref()
-                        .is_some_and(|d| d.to_lowercase().contains(&words))
-            })
+            .filter(|tree| tree.described_by(&words))
             .map(|tree| pages::Topic {
                 name: tree.name.clone(),
                 title: tree.title.clone(),
