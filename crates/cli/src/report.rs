@@ -61,22 +61,6 @@ fn projects_on_disk(trees: &Path) -> Result<HashMap<String, Arc<Project>>> {
     Ok(by_version)
 }
 
-fn log_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .with_context(|| format!("cannot read the folder `{}`", dir.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            log_files(&path, out)?;
-        } else if path.extension().is_some_and(|e| e == "jsonl") {
-            out.push(path);
-        }
-    }
-    Ok(())
-}
-
 fn version_of(events: &[calltree_engine::Event]) -> Option<&str> {
     match events.first() {
         Some(calltree_engine::Event::Started { version, .. }) => Some(version),
@@ -93,9 +77,7 @@ pub fn run(options: &Options) -> Result<ExitCode> {
     match (&options.logs, &options.db) {
         (Some(dir), None) => {
             let projects = projects_on_disk(&options.trees)?;
-            let mut paths = Vec::new();
-            log_files(dir, &mut paths)?;
-            for path in paths {
+            for path in calltree_files::files_with_extension(dir, "jsonl")? {
                 let text = files::read_text(&path)?;
                 // A log cut short by a crash still counts with its complete events.
                 let (events, _) = parse_log(&text);

@@ -44,12 +44,18 @@ pub enum FilesError {
 /// Every `.tree` file in a folder and its sub-folders, in name order. Hidden files and
 /// folders (a leading `.`) are skipped: editors and version control keep their own there.
 pub fn tree_files(dir: &Path) -> Result<Vec<PathBuf>, FilesError> {
+    files_with_extension(dir, "tree")
+}
+
+/// Every file with this extension (`"jsonl"` for call logs) in a folder and its
+/// sub-folders, in name order, hidden ones skipped as for [`tree_files`].
+pub fn files_with_extension(dir: &Path, extension: &str) -> Result<Vec<PathBuf>, FilesError> {
     let mut files = Vec::new();
-    walk(dir, &mut files)?;
+    walk(dir, extension, &mut files)?;
     Ok(files)
 }
 
-fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), FilesError> {
+fn walk(dir: &Path, extension: &str, files: &mut Vec<PathBuf>) -> Result<(), FilesError> {
     let mut entries: Vec<PathBuf> = fs::read_dir(dir)
         .map_err(|source| FilesError::ReadFolder {
             path: dir.to_path_buf(),
@@ -64,8 +70,8 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), FilesError> {
             continue;
         }
         if entry.is_dir() {
-            walk(&entry, files)?;
-        } else if entry.extension().is_some_and(|ext| ext == "tree") {
+            walk(&entry, extension, files)?;
+        } else if entry.extension().is_some_and(|ext| ext == extension) {
             files.push(entry);
         }
     }
