@@ -78,9 +78,11 @@ pub fn run(options: &Options) -> Result<ExitCode> {
         (Some(dir), None) => {
             let projects = projects_on_disk(&options.trees)?;
             for path in calltree_files::files_with_extension(dir, "jsonl")? {
-                let text = files::read_text(&path)?;
-                // A log cut short by a crash still counts with its complete events.
-                let (events, _) = parse_log(&text);
+                let bytes = std::fs::read(&path)
+                    .with_context(|| format!("cannot read `{}`", path.display()))?;
+                // A log cut short by a crash still counts with its complete events; a file
+                // that is not a call log at all is counted as such, and the rest still report.
+                let (events, _) = parse_log(&String::from_utf8_lossy(&bytes));
                 let project = version_of(&events).and_then(|v| projects.get(v));
                 let id = path
                     .file_stem()
@@ -257,6 +259,13 @@ fn text(data: &ReportData) -> String {
     let mut out = String::new();
     if data.trees.is_empty() {
         out.push_str("no sessions matched\n");
+    }
+    if data.not_sessions > 0 {
+        let _ = writeln!(
+            out,
+            "{} file(s) were not call logs and were left out\n",
+            data.not_sessions
+        );
     }
     for (name, tree) in &data.trees {
         let _ = writeln!(out, "{name}");
