@@ -3,24 +3,28 @@
 
 use std::sync::Arc;
 
+use calltree_calls::{AgentCalls, Handoffs, SessionSource, Versions};
 use calltree_engine::Project;
 use egui::{Key, KeyboardShortcut, Modifiers, RichText};
 
-use crate::agent::{Agent, Clock, Handoffs, Screen};
+use crate::agent::{Agent, Clock, Screen};
 use crate::author::{Author, TreeFolder};
 use crate::error::EditorError;
-use crate::insights::{Insights, SessionSource};
+use crate::insights::Insights;
 use crate::settings::{Mode, Settings, TEXT_SCALES, Theme};
-use crate::store::CallStore;
 
 pub struct DesktopApp {
     pub author: Author,
     pub agent: Agent,
-    pub store: Box<dyn CallStore>,
+    /// Where this agent's calls are kept.
+    pub calls: Box<dyn AgentCalls>,
     /// Customers' self-service sessions, when a session database is configured.
     pub handoffs: Option<Box<dyn Handoffs>>,
     /// Stored sessions for the Insights view.
     pub sessions: Option<Box<dyn SessionSource>>,
+    /// The tree versions sessions ran on, beyond the trees in the folder (the session
+    /// database's, when there is one).
+    pub versions: Versions,
     pub insights: Insights,
     pub settings: Settings,
     /// Set when a setting changed, for the binary to store them.
@@ -35,7 +39,7 @@ fn saved_project(author: &Author) -> Project {
 impl DesktopApp {
     pub fn new(
         folder: Box<dyn TreeFolder>,
-        store: Box<dyn CallStore>,
+        calls: Box<dyn AgentCalls>,
         clock: Clock,
         settings: Settings,
     ) -> Result<Self, EditorError> {
@@ -44,9 +48,10 @@ impl DesktopApp {
         Ok(DesktopApp {
             author,
             agent,
-            store,
+            calls,
             handoffs: None,
             sessions: None,
+            versions: Versions::new(),
             insights: Insights::default(),
             settings,
             settings_changed: false,
@@ -155,12 +160,15 @@ impl DesktopApp {
             Mode::Author => self.author.ui(ui),
             Mode::Insights => {
                 let project = Arc::clone(&self.agent.project);
+                // Sessions run on the trees agents have now are rebuilt on them; older
+                // versions come from the session database, as for `calltree report --db`.
+                self.versions.add(&project);
                 let source = self
                     .sessions
                     .as_mut()
                     .map(|s| -> &mut dyn SessionSource { s.as_mut() });
                 egui::CentralPanel::default().show(ui, |ui| {
-                    self.insights.ui(ui, &project, source);
+                    self.insights.ui(ui, &project, source, &self.versions);
                 });
             }
             Mode::Agent => {
@@ -184,7 +192,7 @@ impl DesktopApp {
                     .handoffs
                     .as_mut()
                     .map(|h| -> &mut dyn Handoffs { h.as_mut() });
-                self.agent.ui(ui, self.store.as_mut(), handoffs);
+                self.agent.ui(ui, self.calls.as_mut(), handoffs);
             }
         }
     }

@@ -6,19 +6,12 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use calltree_engine::{Event, Figures, Project, Report, ReportData, ReportFilter, show_duration};
+use calltree_calls::{SessionSource, Versions};
+use calltree_engine::{Figures, Project, ReportData, ReportFilter, show_duration};
 use egui::{Color32, RichText};
 use egui_plot::{Bar, BarChart, Line, Plot};
 
 use crate::author::{GraphAction, GraphView};
-
-/// Where stored sessions come from (call logs, the self-service database).
-pub trait SessionSource {
-    /// What is read, as shown to the team lead ("12 call logs and calltree-sessions.db").
-    fn describe(&self) -> String;
-    /// Hands every stored session to `add`, one at a time, with its id.
-    fn each_session(&mut self, add: &mut dyn FnMut(&str, &[Event])) -> Result<(), String>;
-}
 
 /// The Insights view's state.
 #[derive(Default)]
@@ -51,23 +44,24 @@ fn heat(share: f32) -> Color32 {
 }
 
 impl Insights {
-    /// Reads every session again and folds it into a fresh report.
-    pub fn refresh(&mut self, project: &Project, source: &mut dyn SessionSource) {
-        let mut by_version = HashMap::new();
-        for (id, _) in project.trees() {
-            by_version.insert(project.session_hash(id), ());
+    /// Reads every session again and folds it into a fresh report, each session on the tree
+    /// version it ran on (the host kit's report, as `calltree report` makes it).
+    pub fn refresh(
+        &mut self,
+        project: &Project,
+        source: &mut dyn SessionSource,
+        versions: &Versions,
+    ) {
+        match calltree_calls::report(ReportFilter::default(), source, versions) {
+            Ok(data) => {
+                self.problem = None;
+                self.data = Some(data);
+            }
+            Err(error) => {
+                self.problem = Some(error.to_string());
+                self.data = None;
+            }
         }
-        let mut report = Report::new(ReportFilter::default());
-        let result = source.each_session(&mut |id, events| {
-            // Sessions of versions no longer on disk count as far as their raw events allow.
-            let known = match events.first() {
-                Some(Event::Started { version, .. }) => by_version.contains_key(version),
-                _ => false,
-            };
-            report.add_session_with_id(id, known.then_some(project), events);
-        });
-        self.problem = result.err();
-        self.data = Some(report.finish());
         self.made_for = Some(project.hash().to_owned());
         if self
             .tree
@@ -86,13 +80,14 @@ impl Insights {
         ui: &mut egui::Ui,
         project: &Arc<Project>,
         source: Option<&mut dyn SessionSource>,
+        versions: &Versions,
     ) {
         let Some(source) = source else {
             ui.label("No stored sessions are configured for this app.");
             return;
         };
         if self.made_for.as_deref() != Some(project.hash()) {
-            self.refresh(project, source);
+            self.refresh(project, source, versions);
         }
         let mut refresh = false;
         ui.horizontal(|ui| {
@@ -124,7 +119,7 @@ impl Insights {
                 .labelled_by(label.id);
         });
         if refresh {
-            self.refresh(project, source);
+            self.refresh(project, source, versions);
         }
         if let Some(problem) = &self.problem {
             ui.colored_label(ui.visuals().warn_fg_color, problem);

@@ -88,10 +88,10 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let store = match files::FileStore::open(files::calls_folder()) {
-        Ok(store) => store,
-        Err(message) => {
-            eprintln!("error: {message}");
+    let calls = match calltree_calls::LogFolder::open(&files::calls_folder()) {
+        Ok(calls) => calls,
+        Err(error) => {
+            eprintln!("error: {error}");
             return ExitCode::from(2);
         }
     };
@@ -112,16 +112,27 @@ fn main() -> ExitCode {
             .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
     });
     let size = settings.window_size.unwrap_or([1280.0, 800.0]);
-    let app = match DesktopApp::new(Box::new(tree_folder), Box::new(store), clock, settings) {
+    let app = match DesktopApp::new(Box::new(tree_folder), Box::new(calls), clock, settings) {
         Ok(mut app) => {
             app.settings_changed = true;
-            app.handoffs = Some(Box::new(files::SessionDatabase::new(
-                files::session_database_path(),
+            let database = files::session_database_path();
+            app.handoffs = Some(Box::new(calltree_calls::SessionDatabase::new(
+                database.clone(),
             )));
-            app.sessions = Some(Box::new(files::StoredSessions::new(
-                files::calls_folder(),
-                files::session_database_path(),
-            )));
+            let mut sessions =
+                calltree_calls::StoredSessions::new().with_logs(files::calls_folder());
+            // Reports rebuild sessions on the versions the database keeps, like
+            // `calltree report --db`; without one, on the trees of the folder.
+            if database.exists() {
+                match calltree_store::Store::open(&database) {
+                    Ok(store) => {
+                        app.versions = calltree_calls::Versions::with_store(store.clone());
+                        sessions = sessions.with_database(store);
+                    }
+                    Err(error) => eprintln!("warning: the session database is not read: {error}"),
+                }
+            }
+            app.sessions = Some(Box::new(sessions));
             app
         }
         Err(error) => {

@@ -9,9 +9,8 @@
 use std::cell::Cell;
 use std::rc::Rc;
 
-use calltree_editor::{
-    CallStore, Clock, DesktopApp, MemoryFolder, MemoryStore, Mode, Screen, Settings, Theme,
-};
+use calltree_calls::{AgentCalls as _, MemoryCalls};
+use calltree_editor::{Clock, DesktopApp, MemoryFolder, Mode, Screen, Settings, Theme};
 use calltree_engine::Event;
 use egui::Key;
 use egui_kittest::Harness;
@@ -73,7 +72,7 @@ fn clock() -> Clock {
     })
 }
 
-fn app_on(folder: &MemoryFolder, store: &MemoryStore) -> Harness<'static, DesktopApp> {
+fn app_on(folder: &MemoryFolder, store: &MemoryCalls) -> Harness<'static, DesktopApp> {
     let settings = Settings {
         mode: Mode::Agent,
         theme: Theme::Light,
@@ -100,7 +99,7 @@ fn app_on(folder: &MemoryFolder, store: &MemoryStore) -> Harness<'static, Deskto
     harness
 }
 
-fn app(store: &MemoryStore) -> Harness<'static, DesktopApp> {
+fn app(store: &MemoryCalls) -> Harness<'static, DesktopApp> {
     app_on(&folder(), store)
 }
 
@@ -125,7 +124,7 @@ fn to_paid_repair(harness: &mut Harness<'static, DesktopApp>) {
     harness.run();
 }
 
-fn events(store: &MemoryStore) -> Vec<String> {
+fn events(store: &MemoryCalls) -> Vec<String> {
     let id = store.call_ids().pop().unwrap();
     store
         .events(&id)
@@ -142,7 +141,7 @@ fn events(store: &MemoryStore) -> Vec<String> {
 
 #[test]
 fn typing_a_search_and_pressing_enter_starts_the_script() {
-    let store = MemoryStore::new();
+    let store = MemoryCalls::new();
     let mut harness = app(&store);
     harness.run();
     harness.get_by_label("Search").type_text("printer");
@@ -159,7 +158,7 @@ fn typing_a_search_and_pressing_enter_starts_the_script() {
 
 #[test]
 fn answers_options_and_number_keys_lead_to_a_summary_with_every_event_stored() {
-    let store = MemoryStore::new();
+    let store = MemoryCalls::new();
     let mut harness = app(&store);
     harness.run();
     harness.snapshot("agent_picker");
@@ -180,7 +179,7 @@ fn answers_options_and_number_keys_lead_to_a_summary_with_every_event_stored() {
         ["started", "answered", "chose", "continued", "chose"]
     );
     assert!(
-        store.unfinished().is_empty(),
+        store.clone().unfinished().unwrap().is_empty(),
         "a finished call is not offered for resuming"
     );
     harness.snapshot("agent_summary");
@@ -188,7 +187,7 @@ fn answers_options_and_number_keys_lead_to_a_summary_with_every_event_stored() {
 
 #[test]
 fn a_refused_answer_is_shown_beside_the_field_and_nothing_moves() {
-    let store = MemoryStore::new();
+    let store = MemoryCalls::new();
     let mut harness = app(&store);
     harness.run();
     start_warranty(&mut harness);
@@ -211,7 +210,7 @@ fn a_refused_answer_is_shown_beside_the_field_and_nothing_moves() {
 
 #[test]
 fn back_returns_to_the_step_before() {
-    let store = MemoryStore::new();
+    let store = MemoryCalls::new();
     let mut harness = app(&store);
     harness.run();
     to_paid_repair(&mut harness);
@@ -228,7 +227,7 @@ fn back_returns_to_the_step_before() {
 
 #[test]
 fn escalating_asks_for_a_reason_and_ends_the_call() {
-    let store = MemoryStore::new();
+    let store = MemoryCalls::new();
     let mut harness = app(&store);
     harness.run();
     start_warranty(&mut harness);
@@ -250,7 +249,7 @@ fn escalating_asks_for_a_reason_and_ends_the_call() {
 
 #[test]
 fn a_call_survives_a_crash_and_resumes_where_it_was() {
-    let store = MemoryStore::new();
+    let store = MemoryCalls::new();
     {
         let mut harness = app(&store);
         harness.run();
@@ -273,7 +272,7 @@ fn a_call_survives_a_crash_and_resumes_where_it_was() {
 
 #[test]
 fn a_call_started_on_an_older_version_of_the_tree_is_refused_clearly() {
-    let store = MemoryStore::new();
+    let store = MemoryCalls::new();
     let folder = folder();
     {
         let mut harness = app_on(&folder, &store);
@@ -297,34 +296,13 @@ fn a_call_started_on_an_older_version_of_the_tree_is_refused_clearly() {
     );
 }
 
-/// A customer's self-service session waiting for an agent, held in memory.
-struct WaitingCustomer {
-    project: std::sync::Arc<calltree_engine::Project>,
-    log: Vec<Event>,
-    store: MemoryStore,
-}
+/// A customer's self-service session waiting for an agent in a real session database, as
+/// `calltree serve` leaves it: the customer answered and asked for a person. Returns the
+/// database's path, its session id and the handoff code.
+fn waiting_customer(dir: &std::path::Path) -> (std::path::PathBuf, String, String) {
+    use calltree_calls::{Call, DatabaseCalls, Versions};
+    use calltree_engine::{Action, Step};
 
-impl calltree_editor::Handoffs for WaitingCustomer {
-    fn find(
-        &mut self,
-        code: &str,
-    ) -> Result<(String, Vec<Event>, calltree_editor::HandedOff), String> {
-        if code != "K7QM-4ZXA" {
-            return Err(format!("no session has the handoff code `{code}`"));
-        }
-        Ok((
-            "call-0001".to_owned(),
-            self.log.clone(),
-            calltree_editor::HandedOff {
-                project: std::sync::Arc::clone(&self.project),
-                store: Box::new(self.store.clone()),
-            },
-        ))
-    }
-}
-
-#[test]
-fn an_agent_takes_over_a_customer_session_by_its_handoff_code() {
     let tree = WARRANTY
         .replace(
             "  tags: devices, repairs",
@@ -334,36 +312,42 @@ fn an_agent_takes_over_a_customer_session_by_its_handoff_code() {
             "option \"Out of warranty\" -> paid when age >= 12",
             "option \"Out of warranty\" -> paid when age >= 12\n  option \"Goodwill repair\" -> covered agent-only",
         );
+    let path = dir.join("sessions.db");
+    let store = calltree_store::Store::open(&path).unwrap();
     let project = std::sync::Arc::new(calltree_engine::Project::single("warranty.tree", tree));
+    Versions::with_store(store.clone()).save(&project).unwrap();
     let id = project.tree_by_name("warranty").unwrap();
-    let mut customer =
-        calltree_engine::Session::start(&project, id, calltree_syntax::Audience::Customer, 1)
-            .unwrap();
-    for event in [
-        Event::Answered {
-            field: "age".into(),
-            value: "14".into(),
-            at: 2,
-        },
-        Event::Escalated {
-            reason: "customer asked for a person".into(),
-            at: 3,
-        },
-    ] {
-        customer.apply(event).unwrap();
-    }
-    let log = customer.log().to_vec();
-    drop(customer);
-    let mut sessions = MemoryStore::new();
-    sessions.begin(&log[0]).unwrap();
-    let mut harness = app(&MemoryStore::new());
-    harness.state_mut().handoffs = Some(Box::new(WaitingCustomer {
+    let mut customer = Call::start(
         project,
-        log,
-        store: sessions.clone(),
-    }));
+        id,
+        calltree_syntax::Audience::Customer,
+        1,
+        DatabaseCalls::new(store.clone()),
+    )
+    .unwrap();
+    customer
+        .record(
+            &Step {
+                answers: vec![("age".into(), "14".into())],
+                action: Some(Action::Escalate("customer asked for a person".into())),
+            },
+            2,
+        )
+        .unwrap();
+    let code = store.handoff(customer.id()).unwrap();
+    (path, customer.id().to_owned(), code)
+}
+
+#[test]
+fn an_agent_takes_over_a_customer_session_by_its_handoff_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let (database, session, code) = waiting_customer(dir.path());
+    let mut harness = app(&MemoryCalls::new());
+    harness.state_mut().handoffs = Some(Box::new(calltree_calls::SessionDatabase::new(
+        database.clone(),
+    )));
     harness.run();
-    type_into(&mut harness, "Customer's handoff code", "K7QM-4ZXA");
+    type_into(&mut harness, "Customer's handoff code", &code);
     harness.key_press(Key::Enter);
     harness.run();
     // The agent is on the customer's step, the customer's answer in place, with the
@@ -377,29 +361,28 @@ fn an_agent_takes_over_a_customer_session_by_its_handoff_code() {
             .query_by_label("Outcome: resolved (code W-OK)")
             .is_some()
     );
-    let kinds: Vec<String> = sessions
-        .events("call-0001")
+    let store = calltree_store::Store::open(&database).unwrap();
+    let kinds: Vec<&str> = store
+        .events(&session)
+        .unwrap()
         .iter()
-        .map(|e| {
-            e.to_json_line()
-                .split('"')
-                .nth(3)
-                .unwrap_or_default()
-                .to_owned()
-        })
+        .map(Event::name)
         .collect();
-    assert_eq!(kinds, ["started", "taken_over", "chose"]);
-    assert!(sessions.unfinished().is_empty(), "the outcome is recorded");
+    assert_eq!(
+        kinds,
+        ["started", "answered", "escalated", "taken_over", "chose"]
+    );
+    let info = store.session(&session).unwrap().unwrap();
+    assert!(info.finished, "the outcome is recorded");
+    assert_eq!(info.outcome.as_deref(), Some("resolved"));
 }
 
 #[test]
 fn a_wrong_handoff_code_is_explained() {
-    let mut harness = app(&MemoryStore::new());
-    harness.state_mut().handoffs = Some(Box::new(WaitingCustomer {
-        project: std::sync::Arc::new(calltree_engine::Project::single("w.tree", WARRANTY)),
-        log: Vec::new(),
-        store: MemoryStore::new(),
-    }));
+    let dir = tempfile::tempdir().unwrap();
+    let (database, _, _) = waiting_customer(dir.path());
+    let mut harness = app(&MemoryCalls::new());
+    harness.state_mut().handoffs = Some(Box::new(calltree_calls::SessionDatabase::new(database)));
     harness.run();
     type_into(&mut harness, "Customer's handoff code", "nope");
     harness.get_by_label("Take over").click();

@@ -12,9 +12,7 @@ use std::cell::Cell;
 use std::rc::Rc;
 
 use calltree_editor::author::SideTab;
-use calltree_editor::{
-    Clock, DesktopApp, MemoryFolder, MemoryStore, Mode, Settings, Theme, TreeFolder as _,
-};
+use calltree_editor::{Clock, DesktopApp, MemoryFolder, Mode, Settings, Theme, TreeFolder as _};
 use egui::{Key, Modifiers};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
@@ -85,7 +83,7 @@ fn app(folder: &MemoryFolder, clock: &TestClock) -> Harness<'static, DesktopApp>
     };
     let app = DesktopApp::new(
         Box::new(folder.clone()),
-        Box::new(MemoryStore::new()),
+        Box::new(calltree_calls::MemoryCalls::new()),
         clock.clock(),
         settings,
     )

@@ -8,10 +8,9 @@
 
 use std::rc::Rc;
 
-use calltree_editor::{
-    DesktopApp, MemoryFolder, MemoryStore, Mode, SessionSource, Settings, Theme,
-};
-use calltree_engine::{Event, Project, synthetic_sessions};
+use calltree_calls::{AddSession, CallsError, MemoryCalls, SessionSource};
+use calltree_editor::{DesktopApp, MemoryFolder, Mode, Settings, Theme};
+use calltree_engine::{Event, Project, ReportFilter, synthetic_sessions};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 
@@ -23,9 +22,13 @@ impl SessionSource for Stored {
         format!("{} test sessions", self.0.len())
     }
 
-    fn each_session(&mut self, add: &mut dyn FnMut(&str, &[Event])) -> Result<(), String> {
+    fn each_session(
+        &mut self,
+        _filter: &ReportFilter,
+        add: &mut AddSession<'_>,
+    ) -> Result<(), CallsError> {
         for (number, events) in self.0.iter().enumerate() {
-            add(&format!("s{number}"), events);
+            add(&format!("s{number}"), events)?;
         }
         Ok(())
     }
@@ -49,7 +52,7 @@ fn insights_show_kpis_charts_and_a_steps_figures() {
     };
     let mut app = DesktopApp::new(
         Box::new(folder),
-        Box::new(MemoryStore::new()),
+        Box::new(MemoryCalls::new()),
         Rc::new(|| 1_000),
         settings,
     )

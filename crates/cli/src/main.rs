@@ -103,9 +103,13 @@ enum Command {
         /// Play another tree of the folder by its id.
         #[arg(long, value_name = "ID")]
         tree: Option<String>,
-        /// Write every event to this file (JSON lines), flushed to disk as it happens.
+        /// Write every event to this file (JSON lines), flushed to disk as it happens. An
+        /// existing log is never overwritten unless --force is given.
         #[arg(long, value_name = "FILE")]
         log: Option<PathBuf>,
+        /// Replace the --log file if it exists.
+        #[arg(long, requires = "log")]
+        force: bool,
         /// Continue the call recorded in this log (and keep logging to it).
         #[arg(long, value_name = "FILE", conflicts_with = "tree")]
         resume: Option<PathBuf>,
@@ -350,6 +354,7 @@ fn main() -> ExitCode {
             audience,
             tree,
             log,
+            force,
             resume,
             answers,
             handoff,
@@ -362,6 +367,7 @@ fn main() -> ExitCode {
             },
             tree,
             log,
+            force,
             resume,
             answers,
             handoff: handoff.zip(db),

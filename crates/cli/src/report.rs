@@ -2,16 +2,16 @@
 //! sessions, read from call logs or the self-service database and folded by the engine's
 //! `Report`; and realistic synthetic logs to report on before there are real ones.
 
-use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::{Context as _, Result, bail};
+use calltree_calls::{StoredSessions, Versions};
 use calltree_engine::{
-    Date, Figures, Project, Report, ReportData, ReportFilter, TimeSummary, TopList, parse_log,
-    show_duration, synthetic_sessions,
+    Date, Figures, ReportData, ReportFilter, TimeSummary, TopList, show_duration,
+    synthetic_sessions,
 };
 use calltree_store::Store;
 use clap::ValueEnum;
@@ -47,48 +47,29 @@ fn parse_since(text: &str) -> Result<i64> {
     Ok(date.days_since_epoch() * 86_400_000)
 }
 
-/// The projects of the trees on disk, by the versions their sessions pin.
-fn projects_on_disk(trees: &Path) -> Result<HashMap<String, Arc<Project>>> {
-    let mut by_version = HashMap::new();
-    if !trees.exists() {
-        return Ok(by_version);
+/// The versions call logs can be rebuilt on: those of the trees on disk.
+fn versions_on_disk(trees: &Path) -> Result<Versions> {
+    let versions = Versions::new();
+    if trees.exists() {
+        let (project, _) = files::load_project(&[trees.to_path_buf()])?;
+        versions.add(&Arc::new(project));
     }
-    let (project, _) = files::load_project(&[trees.to_path_buf()])?;
-    let project = Arc::new(project);
-    for (id, _) in project.trees() {
-        by_version.insert(project.session_hash(id), Arc::clone(&project));
-    }
-    Ok(by_version)
-}
-
-fn version_of(events: &[calltree_engine::Event]) -> Option<&str> {
-    match events.first() {
-        Some(calltree_engine::Event::Started { version, .. }) => Some(version),
-        _ => None,
-    }
+    Ok(versions)
 }
 
 pub fn run(options: &Options) -> Result<ExitCode> {
     let since = options.since.as_deref().map(parse_since).transpose()?;
-    let mut report = Report::new(ReportFilter {
+    let filter = ReportFilter {
         tree: options.tree.clone(),
         since,
-    });
-    match (&options.logs, &options.db) {
+    };
+    let data = match (&options.logs, &options.db) {
         (Some(dir), None) => {
-            let projects = projects_on_disk(&options.trees)?;
-            for path in calltree_files::files_with_extension(dir, "jsonl")? {
-                let bytes = std::fs::read(&path)
-                    .with_context(|| format!("cannot read `{}`", path.display()))?;
-                // A log cut short by a crash still counts with its complete events; a file
-                // that is not a call log at all is counted as such, and the rest still report.
-                let (events, _) = parse_log(&String::from_utf8_lossy(&bytes));
-                let project = version_of(&events).and_then(|v| projects.get(v));
-                let id = path
-                    .file_stem()
-                    .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
-                report.add_session_with_id(&id, project.map(|p| p.as_ref()), &events);
+            if !dir.is_dir() {
+                bail!("there is no folder of call logs at `{}`", dir.display());
             }
+            let mut sessions = StoredSessions::new().with_logs(dir.clone());
+            calltree_calls::report(filter, &mut sessions, &versions_on_disk(&options.trees)?)?
         }
         (None, Some(db)) => {
             if !db.exists() {
@@ -96,19 +77,14 @@ pub fn run(options: &Options) -> Result<ExitCode> {
             }
             let store = Store::open(db)
                 .with_context(|| format!("cannot open the session database `{}`", db.display()))?;
-            let mut projects: HashMap<String, Option<Project>> = HashMap::new();
-            for session in store.sessions(options.tree.as_deref(), since, usize::MAX)? {
-                let events = store.events(&session.id)?;
-                if !projects.contains_key(&session.version) {
-                    projects.insert(session.version.clone(), store.project(&session.version)?);
-                }
-                let project = projects.get(&session.version).and_then(Option::as_ref);
-                report.add_session_with_id(&session.id, project, &events);
-            }
+            // Sessions rebuild on the versions the database keeps: the figures are those of
+            // the trees as they ran, whatever the folder holds now.
+            let versions = Versions::with_store(store.clone());
+            let mut sessions = StoredSessions::new().with_database(store);
+            calltree_calls::report(filter, &mut sessions, &versions)?
         }
         _ => bail!("give either --logs DIR or --db FILE"),
-    }
-    let data = report.finish();
+    };
     let shown = match options.format {
         ReportFormat::Json => {
             let mut json =

@@ -1,18 +1,22 @@
 //! `calltree run`: play a tree in the terminal, as an agent on a call or as a customer.
 //!
-//! Every event is written to the log file and flushed to disk before the next prompt, so a
-//! crash or a closed terminal loses nothing; `--resume` continues from the log. Input comes
-//! from the keyboard, from piped standard input, or from an answers file, which is how the
-//! command is tested end to end.
+//! The terminal is a host like the others: it shows the engine's `View`, turns what is typed
+//! into a `Step`, and records it through the host kit, which stores every event (in the log
+//! file, synced to disk, or in the session database) before the next prompt. So a crash or a
+//! closed terminal loses nothing, and `--resume` continues from the log. Input comes from the
+//! keyboard, from piped standard input, or from an answers file, which is how the command is
+//! tested end to end.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{BufRead, BufReader, IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context as _, Result, bail};
-use calltree_engine::{Event, InputKind, Project, Session, SourceInput, TextRole, View, parse_log};
+use calltree_calls::{Call, CallStore, CallsError, LogFile, MemoryCalls, Versions, take_over};
+use calltree_engine::{Action, InputKind, Project, SourceInput, Step, TextRole, View};
 use calltree_store::Store;
 use calltree_syntax::Audience;
 
@@ -26,6 +30,8 @@ pub struct Options {
     pub audience: Audience,
     pub tree: Option<String>,
     pub log: Option<PathBuf>,
+    /// Replace an existing `log` file.
+    pub force: bool,
     pub resume: Option<PathBuf>,
     pub answers: Option<PathBuf>,
     /// A customer's handoff code and the self-service database it is in.
@@ -88,74 +94,35 @@ impl Input {
     }
 }
 
-/// Where events go as they happen: a log file (each event flushed to disk before the call
-/// goes on), or a self-service session's database (each event committed first).
-struct Log {
-    file: Option<File>,
-    session: Option<StoredSession>,
-}
-
-/// A handed-off session in the self-service database, and how many events it has.
-struct StoredSession {
-    store: Store,
-    id: String,
-    seq: usize,
-}
-
-impl Log {
-    fn append(&mut self, event: &Event) -> Result<()> {
-        if let Some(file) = &mut self.file {
-            writeln!(file, "{}", event.to_json_line()).context("cannot write to the call log")?;
-            file.sync_data()
-                .context("cannot flush the call log to disk")?;
-        }
-        if let Some(stored) = &mut self.session {
-            stored
-                .store
-                .append(&stored.id, stored.seq, event)
-                .context("cannot store the event in the session database")?;
-            stored.seq += 1;
-        }
-        Ok(())
-    }
-}
+/// A call as the terminal plays it: stored in a log file, the session database, or (without
+/// `--log`) only in memory.
+type TerminalCall = Call<Box<dyn CallStore>>;
 
 /// Takes over a customer's session by its handoff code: the session continues as an
 /// agent's, from where the customer left it, on the version of the tree it started on.
-fn take_over(code: &str, db: &Path) -> Result<(Project, Vec<Event>, StoredSession)> {
+fn take_over_by_code(code: &str, db: &Path) -> Result<TerminalCall> {
     if !db.exists() {
         bail!("there is no session database at `{}`", db.display());
     }
     let store = Store::open(db)
         .with_context(|| format!("cannot open the session database `{}`", db.display()))?;
-    let (id, events, project) = store.handed_off(code)?.with_context(|| {
-        format!("no session has the handoff code `{code}`; check the code with the customer")
-    })?;
-    let seq = events.len();
-    Ok((project, events, StoredSession { store, id, seq }))
+    let versions = Versions::with_store(store.clone());
+    let call = take_over(&store, &versions, code, now())?;
+    let (id, session, store) = call.into_parts();
+    Ok(Call::open(id, session, Box::new(store)))
 }
 
 pub fn run(options: &Options) -> Result<ExitCode> {
     if let Some((code, db)) = &options.handoff {
-        let (project, events, stored) = take_over(code, db)?;
-        let mut session = Session::resume(&project, events)?;
-        let mut log = Log {
-            file: None,
-            session: Some(stored),
-        };
-        let taken = Event::TakenOver { at: now() };
-        session.apply(taken.clone())?;
-        log.append(&taken)?;
+        let mut call = take_over_by_code(code, db)?;
         println!("Taking over the customer's session: every answer they gave is below.");
-        println!("{}", session.summary().to_plain_text());
-        let code = play_with_input(&mut session, &mut log, options)?;
-        record_outcome(&session, &log)?;
-        return Ok(code);
+        println!("{}", call.summary().to_plain_text());
+        return play_with_input(&mut call, options);
     }
     let Some(file) = &options.file else {
         bail!("give the tree file to play, or --handoff CODE --db FILE");
     };
-    let project = load_project(file)?;
+    let project = Arc::new(load_project(file)?);
     let own = calltree_engine::FileId::first();
     let errors: Vec<String> = project
         .diagnostics(own)
@@ -173,8 +140,8 @@ pub fn run(options: &Options) -> Result<ExitCode> {
         );
     }
 
-    let (mut session, mut log) = match &options.resume {
-        Some(path) => resume(&project, path, options.log.as_deref())?,
+    let mut call = match &options.resume {
+        Some(path) => resume(project, path, options)?,
         None => {
             let tree = match &options.tree {
                 Some(name) => project
@@ -186,48 +153,17 @@ pub fn run(options: &Options) -> Result<ExitCode> {
                     .map(|(id, _)| id)
                     .with_context(|| format!("`{}` has no tree", file.display()))?,
             };
-            let session = Session::start(&project, tree, options.audience, now())?;
-            let mut log = Log {
-                file: match &options.log {
-                    Some(path) => Some(
-                        OpenOptions::new()
-                            .create(true)
-                            .truncate(true)
-                            .write(true)
-                            .open(path)
-                            .with_context(|| {
-                                format!("cannot create the call log `{}`", path.display())
-                            })?,
-                    ),
-                    None => None,
-                },
-                session: None,
+            let store: Box<dyn CallStore> = match &options.log {
+                Some(path) => Box::new(LogFile::create(path, options.force)?),
+                None => Box::new(MemoryCalls::new()),
             };
-            log.append(&session.log()[0])?;
-            (session, log)
+            Call::start(project, tree, options.audience, now(), store)?
         }
     };
-    play_with_input(&mut session, &mut log, options)
+    play_with_input(&mut call, options)
 }
 
-/// Records how a handed-off session ended, for the self-service reports.
-fn record_outcome(session: &Session<'_>, log: &Log) -> Result<()> {
-    if let (true, Some(stored)) = (session.is_finished(), &log.session) {
-        let outcome = session
-            .view()
-            .ended
-            .and_then(|end| end.outcome)
-            .map(|o| o.name());
-        stored.store.finish(&stored.id, outcome)?;
-    }
-    Ok(())
-}
-
-fn play_with_input(
-    session: &mut Session<'_>,
-    log: &mut Log,
-    options: &Options,
-) -> Result<ExitCode> {
+fn play_with_input(call: &mut TerminalCall, options: &Options) -> Result<ExitCode> {
     let mut input = match &options.answers {
         Some(path) => Input {
             lines: Box::new(BufReader::new(File::open(path).with_context(|| {
@@ -241,61 +177,34 @@ fn play_with_input(
         },
     };
     let style = Style::for_stdout();
-    play(session, log, &mut input, style, options)
+    play(call, &mut input, style, options)
 }
 
-/// Reads a stored log and continues it. A log cut short by a crash keeps its complete events;
-/// the broken tail is removed from the file before anything new is appended.
-fn resume<'p>(
-    project: &'p Project,
-    path: &Path,
-    log_to: Option<&Path>,
-) -> Result<(Session<'p>, Log)> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read the call log `{}`", path.display()))?;
-    let (events, problem) = parse_log(&text);
-    if let Some(problem) = &problem {
-        // Only a damaged last line is what a crash leaves; anything after a bad line in the
-        // middle would be lost by continuing, so the log is left untouched for a person.
-        let later = text
-            .lines()
-            .skip(problem.line)
-            .any(|l| !l.trim().is_empty());
-        if later {
-            bail!(
-                "`{}` is damaged in the middle ({problem}); the events after it cannot be trusted or dropped, so the log was left as it is — repair or remove that line and resume again",
-                path.display()
-            );
-        }
+/// Continues the call in a log. A log cut short by a crash keeps its complete events (the
+/// torn line is cut off the file first); a damaged log is refused and left as it is. With
+/// `--log` the call continues in that file instead, holding the whole call.
+fn resume(project: Arc<Project>, path: &Path, options: &Options) -> Result<TerminalCall> {
+    // The kit's errors name the log and say what to do.
+    let (log, events, torn) = LogFile::resume(path)?;
+    if let Some(torn) = torn {
         eprintln!(
-            "warning: `{}` {problem}; continuing from the {} complete events before it",
+            "warning: `{}`: {}; continuing from the {} complete events before it",
             path.display(),
+            torn.describe(),
             events.len()
         );
     }
-    let session = Session::resume(project, events)
+    let store: Box<dyn CallStore> = match &options.log {
+        Some(target) if target != path => {
+            Box::new(LogFile::create_with(target, &events, options.force)?)
+        }
+        _ => Box::new(log),
+    };
+    let count = events.len();
+    let call = Call::resume(path.display().to_string(), project, events, store)
         .with_context(|| format!("cannot resume `{}`", path.display()))?;
-    let target = log_to.unwrap_or(path);
-    let contents: String = session
-        .log()
-        .iter()
-        .map(|e| e.to_json_line() + "\n")
-        .collect();
-    if problem.is_some() || target != path {
-        files::write_atomically(target, &contents)?;
-    }
-    let file = OpenOptions::new()
-        .append(true)
-        .open(target)
-        .with_context(|| format!("cannot open the call log `{}`", target.display()))?;
-    println!("Resuming the call from {} events.", session.log().len());
-    Ok((
-        session,
-        Log {
-            file: Some(file),
-            session: None,
-        },
-    ))
+    println!("Resuming the call from {count} events.");
+    Ok(call)
 }
 
 /// What the person asked for at a prompt.
@@ -422,8 +331,7 @@ fn field_prompt(field: &calltree_engine::FieldView) -> String {
 }
 
 fn play(
-    session: &mut Session<'_>,
-    log: &mut Log,
+    call: &mut TerminalCall,
     input: &mut Input,
     style: Style,
     options: &Options,
@@ -433,16 +341,16 @@ fn play(
     let mut answered_here: Vec<String> = Vec::new();
     let mut arrival: Option<(String, usize)> = None;
     loop {
-        let view = session.view();
+        let view = call.view();
         if view.ended.is_some() {
             if !view.texts.is_empty() {
                 show(&view, style);
             }
             println!();
-            print!("{}", session.summary().to_plain_text());
+            print!("{}", call.summary().to_plain_text());
             return Ok(ExitCode::SUCCESS);
         }
-        let here = (view.node.clone(), session.state().path.len());
+        let here = (view.node.clone(), call.session().state().path.len());
         if arrival.as_ref() != Some(&here) {
             arrival = Some(here);
             answered_here.clear();
@@ -467,31 +375,32 @@ fn play(
                 continue;
             }
             if let Some(command) = parse_command(&line, true) {
-                if act(session, log, input, command)? {
+                if act(call, input, command, style)? {
                     return Ok(paused(options, false));
                 }
                 continue;
             }
-            if line.trim().is_empty() && field.value.is_some() {
-                // Enter keeps an answer given before (after going back, or in a resumed call).
-                answered_here.push(field.name.clone());
+            if line.trim().is_empty() && field.value.is_none() && field.required {
+                // The terminal asks one field at a time, so it asks again at once rather
+                // than when the step is left.
+                println!(
+                    "  {} {}: an answer is required",
+                    style.paint("31", "!"),
+                    field.label
+                );
                 continue;
             }
-            // A choice can be answered by its number in the prompt.
+            // A choice can be answered by its number in the prompt; Enter keeps an answer
+            // given before (after going back, or in a resumed call).
             let value = match (&field.input, line.trim().parse::<usize>()) {
                 (InputKind::Choice { values }, Ok(n)) if (1..=values.len()).contains(&n) => {
                     values[n - 1].value.clone()
                 }
+                _ if line.trim().is_empty() => field.value.clone().unwrap_or_default(),
                 _ => line,
             };
-            let event = Event::Answered {
-                field: field.name.clone(),
-                value,
-                at: now(),
-            };
-            match apply(session, log, event) {
-                Ok(()) => answered_here.push(field.name.clone()),
-                Err(message) => println!("  {} {message}", style.paint("31", "!")),
+            if record(call, &Step::answer(field.name.clone(), value), style) {
+                answered_here.push(field.name.clone());
             }
             continue;
         }
@@ -502,7 +411,7 @@ fn play(
             return Ok(paused(options, true));
         };
         let command = parse_command(&line, false).unwrap_or(Command::Unknown(line));
-        if act(session, log, input, command)? {
+        if act(call, input, command, style)? {
             return Ok(paused(options, false));
         }
     }
@@ -529,31 +438,41 @@ fn paused(options: &Options, input_ended: bool) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn apply(
-    session: &mut Session<'_>,
-    log: &mut Log,
-    event: Event,
-) -> std::result::Result<(), String> {
-    session.apply(event.clone()).map_err(|e| e.to_string())?;
-    log.append(&event).map_err(|e| format!("{e:#}"))
+/// Records a step through the host kit and says what went wrong, if anything. Returns
+/// whether it was recorded.
+fn record(call: &mut TerminalCall, step: &Step, style: Style) -> bool {
+    let mark = style.paint("31", "!");
+    match call.record(step, now()) {
+        Ok(recorded) => {
+            if let Some(warning) = recorded.warning {
+                println!("  {mark} the call ended, but could not be marked finished: {warning}");
+            }
+            true
+        }
+        Err(CallsError::Refused(refusal)) => {
+            println!("  {mark} {refusal}");
+            false
+        }
+        Err(error) => {
+            println!(
+                "  {mark} not saved, so this step did not happen: {error}. Try again, or quit (q) and resume the call from its log."
+            );
+            false
+        }
+    }
 }
 
 /// Carries out a command. Returns `true` when the person asked to stop.
-fn act(
-    session: &mut Session<'_>,
-    log: &mut Log,
-    input: &mut Input,
-    command: Command,
-) -> Result<bool> {
-    let reason = |input: &mut Input, given: Option<String>, what: &str| -> Result<Option<String>> {
+fn act(call: &mut TerminalCall, input: &mut Input, command: Command, style: Style) -> Result<bool> {
+    let words = |input: &mut Input, given: Option<String>, what: &str| -> Result<String> {
         match given {
-            Some(text) => Ok(Some(text)),
-            None => input.line(&format!("{what}: ")),
+            Some(text) => Ok(text),
+            None => Ok(input.line(&format!("{what}: "))?.unwrap_or_default()),
         }
     };
-    let event = match command {
+    let action = match command {
         Command::Choose(number) => {
-            let view = session.view();
+            let view = call.view();
             let Some(option) = view
                 .options
                 .iter()
@@ -562,39 +481,19 @@ fn act(
                 println!("  ! there is no option {number} here");
                 return Ok(false);
             };
-            let Some(event) = session.choice(option.index, now()) else {
-                return Ok(false);
-            };
-            event
+            Action::Choose(option.index)
         }
-        Command::Continue => Event::Continued { at: now() },
-        Command::Back => Event::Back { at: now() },
-        Command::Note(text) => match reason(input, text, "Note")? {
-            Some(text) if !text.trim().is_empty() => Event::Noted { text, at: now() },
-            _ => return Ok(false),
-        },
-        Command::Skip(text) => match reason(input, text, "Why skip this step")? {
-            Some(reason) if !reason.trim().is_empty() => Event::Skipped { reason, at: now() },
-            _ => {
-                println!("  ! a skipped step needs a reason");
-                return Ok(false);
-            }
-        },
-        Command::Escalate(text) => match reason(input, text, "Why escalate")? {
-            Some(reason) if !reason.trim().is_empty() => Event::Escalated { reason, at: now() },
-            _ => {
-                println!("  ! an escalation needs a reason");
-                return Ok(false);
-            }
-        },
+        Command::Continue => Action::Continue,
+        Command::Back => Action::Back,
+        Command::Note(text) => Action::Note(words(input, text, "Note")?),
+        Command::Skip(text) => Action::Skip(words(input, text, "Why skip this step")?),
+        Command::Escalate(text) => Action::Escalate(words(input, text, "Why escalate")?),
         Command::Quit => return Ok(true),
         Command::Unknown(text) => {
             println!("  ! `{text}` is not a choice here");
             return Ok(false);
         }
     };
-    if let Err(message) = apply(session, log, event) {
-        println!("  ! {message}");
-    }
+    record(call, &Step::action(action), style);
     Ok(false)
 }

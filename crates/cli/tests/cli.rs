@@ -386,7 +386,7 @@ fn run_keeps_the_complete_events_of_a_log_cut_short() {
     let resumed = resume(&dir);
     assert_eq!(resumed.status.code(), Some(0), "{}", text(&resumed.stderr));
     assert!(
-        text(&resumed.stderr).contains("line 3: the line is cut short"),
+        text(&resumed.stderr).contains("line 3 is cut short"),
         "{}",
         text(&resumed.stderr)
     );
@@ -562,7 +562,7 @@ fn run_refuses_a_log_damaged_in_the_middle_and_leaves_it_untouched() {
     let resumed = resume(&dir);
     assert_eq!(resumed.status.code(), Some(2));
     assert!(
-        text(&resumed.stderr).contains("is damaged in the middle (line 2: not a call event"),
+        text(&resumed.stderr).contains("is damaged at line 2 (not a call event"),
         "{}",
         text(&resumed.stderr)
     );

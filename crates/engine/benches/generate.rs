@@ -5,12 +5,12 @@
 
 use std::fmt::Write as _;
 
-use calltree_engine::{Event, Exit, Session};
+use calltree_engine::{Event, Exit, Project, Session};
 
 /// One step: choose an option (alternating between the first two), then what a screen needs
 /// next: the text with its placeholders filled in, and which options the guards leave enabled.
 /// Returns `false` when the call has no options to choose from.
-pub fn step(session: &mut Session<'_>, step: u64, text: &mut String) -> bool {
+pub fn step(session: &mut Session<&Project>, step: u64, text: &mut String) -> bool {
     let project = session.project();
     let node = project.node(session.state().node);
     let Exit::Options(options) = &node.exit else {

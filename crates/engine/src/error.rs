@@ -1,13 +1,17 @@
-//! Operational errors: a step a session cannot take, a log that cannot be resumed, or a rename
-//! that cannot be done safely.
+//! Operational errors: why a session refused an event or a step, and why a rename could not be
+//! done safely. They are separate types because no call can return both: a host playing a call
+//! never has to handle a rename refusal, and the author's rename never a refused answer.
 //!
-//! Problems in a tree are diagnostics, never these. These say why one event or one edit was
-//! refused; the session, or the files, are unchanged when one is returned.
+//! Problems in a tree are diagnostics, never these. These say why one event, one step or one
+//! edit was refused; the session, or the files, are unchanged when one is returned.
+
+use std::fmt;
 
 use thiserror::Error;
 
+/// Why a session could not be started or resumed, or refused an event.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
-pub enum EngineError {
+pub enum SessionError {
     #[error("there is no tree called `{0}` in this project")]
     UnknownTree(String),
     #[error("tree `{tree}` has no start node, so a call cannot begin")]
@@ -32,9 +36,13 @@ pub enum EngineError {
     #[error("`{field}` is not asked at this step")]
     NotAsked { field: String },
     #[error("{label}: {reason}")]
-    InvalidAnswer { label: String, reason: String },
+    InvalidAnswer {
+        field: String,
+        label: String,
+        reason: String,
+    },
     #[error("{label} must be answered before moving on")]
-    Required { label: String },
+    Required { field: String, label: String },
     #[error("this step has no option {0}")]
     NoSuchOption(String),
     #[error("the option \"{label}\" is not available: {reason}")]
@@ -45,13 +53,78 @@ pub enum EngineError {
     NothingToUndo,
     #[error("this step cannot be left: {0}")]
     Stuck(String),
+    /// A note or a reason with no words in it; the text says which.
+    #[error("{0}")]
+    NeedsWords(&'static str),
+    #[error("{what} is too long: keep it under {limit} characters")]
+    TooLong { what: &'static str, limit: usize },
+    #[error("this step was worked out for an earlier state of the call; work it out again")]
+    StaleSubmission,
+}
 
-    // Renaming a node (see `rename_node`). `file` is a position in the list of files given.
+/// One answer of a step that was refused, to show beside its field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldProblem {
+    /// The field's name, as in [`crate::FieldView::name`].
+    pub field: String,
+    /// The field's label, for hosts that show the problem away from the field.
+    pub label: String,
+    /// What a person reads beside the field: the reason, without the field's label.
+    pub message: String,
+}
+
+/// Why a step (answers and an action) was refused. Nothing of it was applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepRefusal {
+    /// Answers refused, each beside its field, in the order the step asks them.
+    pub fields: Vec<FieldProblem>,
+    /// Why the action itself was refused, when it was not an answer's fault.
+    pub step: Option<SessionError>,
+}
+
+impl StepRefusal {
+    pub(crate) fn of_step(error: SessionError) -> StepRefusal {
+        StepRefusal {
+            fields: Vec::new(),
+            step: Some(error),
+        }
+    }
+
+    /// The problem of one field, if it has one.
+    pub fn field(&self, name: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|p| p.field == name)
+            .map(|p| p.message.as_str())
+    }
+}
+
+impl fmt::Display for StepRefusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut parts: Vec<String> = self
+            .fields
+            .iter()
+            .map(|p| format!("{}: {}", p.label, p.message))
+            .collect();
+        if let Some(step) = &self.step {
+            parts.push(step.to_string());
+        }
+        f.write_str(&parts.join("; "))
+    }
+}
+
+impl std::error::Error for StepRefusal {}
+
+/// Why a node could not be renamed. `file` is a position in the list of files given.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum RenameError {
     #[error(
         "`{name}` cannot be a node name: use letters, digits and underscores, start with a \
          letter, and avoid `and`, `or`, `not`, `yes`, `no`, `true` and `false`"
     )]
     InvalidNodeName { name: String },
+    #[error("there is no tree called `{0}` in this project")]
+    UnknownTree(String),
     #[error("tree `{tree}` has no node called `{name}`")]
     UnknownNode { tree: String, name: String },
     #[error("tree `{tree}` already has a node called `{name}`; choose another name")]
@@ -60,11 +133,11 @@ pub enum EngineError {
         "line {line} of a file of tree `{tree}` cannot be read, and it might mention the node; \
          fix the errors in that file before renaming"
     )]
-    RenameBlockedBySyntax {
+    BlockedBySyntax {
         tree: String,
         file: usize,
         line: u32,
     },
     #[error("renaming would leave line {line} of a file unreadable, so nothing was changed")]
-    RenameWouldBreak { file: usize, line: u32 },
+    WouldBreak { file: usize, line: u32 },
 }

@@ -25,7 +25,7 @@ mod view;
 mod walk;
 
 pub use drawing::Look;
-pub use error::EngineError;
+pub use error::{FieldProblem, RenameError, SessionError, StepRefusal};
 pub use lower::ProjectFile;
 pub use model::{
     Assignment, ChoiceValue, Exit, FileId, Node, NodeId, NodeKind, NodeOption, OptionId, Outcome,
@@ -39,7 +39,8 @@ pub use report::{
     show_duration,
 };
 pub use session::{
-    Ending, Event, Frame, LogError, Millis, Note, Session, Skip, State, Visit, parse_log,
+    Action, EVENT_NAMES, Ending, Event, Frame, MAX_ANSWER_CHARS, MAX_NOTE_CHARS, Millis, Note,
+    Preview, Session, Skip, State, Step, Submission, Visit, folds_on_this_thread,
 };
 pub use synthetic::synthetic_sessions;
 pub use testing::TestReport;

@@ -15,7 +15,7 @@ use calltree_syntax::{
     SourceFile, Span, StmtKind,
 };
 
-use crate::error::EngineError;
+use crate::error::RenameError;
 use crate::expr::takes_node;
 
 /// Renames node `old` of tree `tree` to `new` in the texts of a project's files.
@@ -36,9 +36,9 @@ pub fn rename_node(
     tree: &str,
     old: &str,
     new: &str,
-) -> Result<Vec<Option<String>>, EngineError> {
+) -> Result<Vec<Option<String>>, RenameError> {
     if !is_node_name(new) {
-        return Err(EngineError::InvalidNodeName {
+        return Err(RenameError::InvalidNodeName {
             name: new.to_owned(),
         });
     }
@@ -46,14 +46,14 @@ pub fn rename_node(
         files.iter().map(|text| syntax::parse(text)).collect();
     let project = Trees::collect(&parsed);
     let Some(&owner) = project.owners.get(tree) else {
-        return Err(EngineError::UnknownTree(tree.to_owned()));
+        return Err(RenameError::UnknownTree(tree.to_owned()));
     };
 
     let mut scope = vec![(owner, Part::Tree)];
     scope.extend(tests_for(&parsed, tree));
     refuse_syntax_errors(files, &parsed, &scope, tree)?;
     if !project.has_node(tree, old) {
-        return Err(EngineError::UnknownNode {
+        return Err(RenameError::UnknownNode {
             tree: tree.to_owned(),
             name: old.to_owned(),
         });
@@ -63,7 +63,7 @@ pub fn rename_node(
         return Ok(renamed);
     }
     if project.has_node(tree, new) {
-        return Err(EngineError::NodeExists {
+        return Err(RenameError::NodeExists {
             tree: tree.to_owned(),
             name: new.to_owned(),
         });
@@ -82,7 +82,7 @@ pub fn rename_node(
             continue;
         }
         let text = files[index];
-        let broken = |span: Span| EngineError::RenameWouldBreak {
+        let broken = |span: Span| RenameError::WouldBreak {
             file: index,
             line: line_of(text, span),
         };
@@ -90,7 +90,7 @@ pub fn rename_node(
         // The result must read as cleanly as the original did, with no reference left behind.
         let (file, diagnostics) = syntax::parse(&edited);
         if let Some(error) = diagnostics.iter().find(|d| d.is_error()) {
-            return Err(EngineError::RenameWouldBreak {
+            return Err(RenameError::WouldBreak {
                 file: index,
                 line: line_of(&edited, error.span),
             });
@@ -98,7 +98,7 @@ pub fn rename_node(
         let mut left = Vec::new();
         references(&file, part, old, &mut left);
         if let Some(&span) = left.first() {
-            return Err(EngineError::RenameWouldBreak {
+            return Err(RenameError::WouldBreak {
                 file: index,
                 line: line_of(&edited, span),
             });
@@ -211,10 +211,10 @@ fn refuse_syntax_errors(
     parsed: &[(SourceFile, Vec<Diagnostic>)],
     scope: &[(usize, Part)],
     tree: &str,
-) -> Result<(), EngineError> {
+) -> Result<(), RenameError> {
     for &(index, _) in scope {
         if let Some(error) = parsed[index].1.iter().find(|d| d.is_error()) {
-            return Err(EngineError::RenameBlockedBySyntax {
+            return Err(RenameError::BlockedBySyntax {
                 tree: tree.to_owned(),
                 file: index,
                 line: line_of(files[index], error.span),
@@ -659,7 +659,7 @@ test \"goes round\"
         let files = [TREE, TESTS, OTHER, OTHER_TESTS, CALLER, broken.as_str()];
         assert_eq!(
             rename_node(&files, "support", "next", "second"),
-            Err(EngineError::RenameBlockedBySyntax {
+            Err(RenameError::BlockedBySyntax {
                 tree: "caller".into(),
                 file: 5,
                 line: 3
@@ -707,7 +707,7 @@ test \"goes round\"
             let error = rename_node(&[TREE], "support", "old", new).unwrap_err();
             assert_eq!(
                 error,
-                EngineError::InvalidNodeName {
+                RenameError::InvalidNodeName {
                     name: new.to_owned()
                 }
             );
@@ -720,7 +720,7 @@ test \"goes round\"
         let error = rename_node(&[TREE], "support", "old", "done").unwrap_err();
         assert_eq!(
             error,
-            EngineError::NodeExists {
+            RenameError::NodeExists {
                 tree: "support".into(),
                 name: "done".into()
             }
@@ -737,19 +737,19 @@ test \"goes round\"
     fn refuses_unknown_trees_and_nodes() {
         assert_eq!(
             rename_node(&[TREE], "nope", "old", "x").unwrap_err(),
-            EngineError::UnknownTree("nope".into())
+            RenameError::UnknownTree("nope".into())
         );
         // A `tests for` file does not define the tree.
         assert_eq!(
             rename_node(&[TESTS], "support", "old", "x").unwrap_err(),
-            EngineError::UnknownTree("support".into())
+            RenameError::UnknownTree("support".into())
         );
         let error = rename_node(&[TREE, OTHER], "other", "next", "x").unwrap_err();
         assert_eq!(error.to_string(), "tree `other` has no node called `next`");
         // `seen` is a flag, not a node.
         assert!(matches!(
             rename_node(&[TREE], "support", "seen", "x"),
-            Err(EngineError::UnknownNode { .. })
+            Err(RenameError::UnknownNode { .. })
         ));
     }
 
@@ -759,7 +759,7 @@ test \"goes round\"
         let error = rename_node(&[OTHER, TREE, broken_tests], "support", "old", "x").unwrap_err();
         assert_eq!(
             error,
-            EngineError::RenameBlockedBySyntax {
+            RenameError::BlockedBySyntax {
                 tree: "support".into(),
                 file: 2,
                 line: 3
@@ -770,7 +770,7 @@ test \"goes round\"
         let broken_tree = TREE.replace("  else -> done", "  else -> ");
         assert!(matches!(
             rename_node(&[broken_tree.as_str()], "support", "old", "x"),
-            Err(EngineError::RenameBlockedBySyntax {
+            Err(RenameError::BlockedBySyntax {
                 file: 0,
                 line: 15,
                 ..

@@ -65,7 +65,7 @@ use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap};
 use calltree_syntax::Audience;
 use serde::{Deserialize, Serialize};
 
-use crate::error::EngineError;
+use crate::error::SessionError;
 use crate::model::{Exit, NodeId, OutcomeKind, TreeId, VariableKind};
 use crate::project::Project;
 use crate::session::{Event, Millis, Session, State};
@@ -696,7 +696,7 @@ impl<'e> Digest<'e> {
                     digest.customer,
                     digest.taken_over,
                 ))),
-                Err(EngineError::UnknownTree(_) | EngineError::VersionMismatch { .. }) => {
+                Err(SessionError::UnknownTree(_) | SessionError::VersionMismatch { .. }) => {
                     Folded::UnknownVersion
                 }
                 Err(_) => Folded::Unreadable,
@@ -708,8 +708,11 @@ impl<'e> Digest<'e> {
 
 /// Folds a log event by event, noting whether it ever reached an ending other than
 /// `resolved` on the way (an ending later undone leaves no trace in the final state).
-fn fold<'p>(project: &'p Project, events: &[Event]) -> Result<(Session<'p>, bool), EngineError> {
-    let (first, rest) = events.split_first().ok_or(EngineError::NotStarted)?;
+fn fold<'p>(
+    project: &'p Project,
+    events: &[Event],
+) -> Result<(Session<&'p Project>, bool), SessionError> {
+    let (first, rest) = events.split_first().ok_or(SessionError::NotStarted)?;
     let mut session = Session::resume(project, vec![first.clone()])?;
     let mut other_ending = false;
     for event in rest {
@@ -724,7 +727,7 @@ fn fold<'p>(project: &'p Project, events: &[Event]) -> Result<(Session<'p>, bool
 }
 
 fn known(
-    session: &Session<'_>,
+    session: &Session<&Project>,
     events: &[Event],
     other_ending: bool,
     customer: bool,

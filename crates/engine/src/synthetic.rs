@@ -191,7 +191,7 @@ impl<'a, 'p> Caller<'a, 'p> {
 
     /// Answers the fields asked here that have no value yet: every required one, most
     /// optional ones.
-    fn answer(&mut self, session: &mut Session<'p>, now: &mut Millis) {
+    fn answer(&mut self, session: &mut Session<&'p Project>, now: &mut Millis) {
         let project = self.project;
         let node = project.node(session.state().node);
         let tree = project.tree(node.tree);
@@ -233,7 +233,7 @@ impl<'a, 'p> Caller<'a, 'p> {
 
     /// Takes a way out of the current step: an option (the first ones likelier), Continue, or
     /// now and then a skip. A step that cannot be left is escalated.
-    fn go_on(&mut self, session: &mut Session<'p>, now: &mut Millis, agent: bool) {
+    fn go_on(&mut self, session: &mut Session<&'p Project>, now: &mut Millis, agent: bool) {
         let (median, sigma) = if agent {
             (12_000.0, 0.9)
         } else {
@@ -266,7 +266,7 @@ impl<'a, 'p> Caller<'a, 'p> {
     }
 }
 
-fn escalate(session: &mut Session<'_>, reason: &str, at: Millis) {
+fn escalate(session: &mut Session<&Project>, reason: &str, at: Millis) {
     // Escalating is refused only once a call has ended, and then there is nothing to do.
     let _ = session.apply(Event::Escalated {
         reason: reason.to_owned(),
@@ -274,7 +274,7 @@ fn escalate(session: &mut Session<'_>, reason: &str, at: Millis) {
     });
 }
 
-fn end(session: &mut Session<'_>, reason: &str, at: Millis) {
+fn end(session: &mut Session<&Project>, reason: &str, at: Millis) {
     let _ = session.apply(Event::Ended {
         reason: reason.to_owned(),
         at,

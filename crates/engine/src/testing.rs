@@ -10,7 +10,7 @@ use calltree_syntax::{
 };
 
 use crate::codes;
-use crate::error::EngineError;
+use crate::error::SessionError;
 use crate::lower::literal_value;
 use crate::model::{Exit, FileId, NodeId, OptionId, TestCase, TreeId};
 use crate::project::Project;
@@ -101,7 +101,7 @@ impl Project {
 const STEP: Millis = 1_000;
 
 struct Runner<'p> {
-    session: Session<'p>,
+    session: Session<&'p Project>,
     clock: Millis,
     /// Length of the path at the previous step, for `expect text contains`.
     path_mark: usize,
@@ -199,7 +199,7 @@ impl Runner<'_> {
         project: &Project,
         span: Span,
         what: &str,
-        error: &EngineError,
+        error: &SessionError,
     ) -> Box<Diagnostic> {
         rejected_at(span, what, error, &self.where_now(project))
     }
@@ -215,9 +215,9 @@ impl Runner<'_> {
     fn with_continue<T>(
         &mut self,
         project: &Project,
-        mut attempt: impl FnMut(&mut Self) -> Result<T, EngineError>,
-    ) -> Result<T, (EngineError, String)> {
-        let mut first: Option<(EngineError, String)> = None;
+        mut attempt: impl FnMut(&mut Self) -> Result<T, SessionError>,
+    ) -> Result<T, (SessionError, String)> {
+        let mut first: Option<(SessionError, String)> = None;
         loop {
             match attempt(self) {
                 Ok(value) => return Ok(value),
@@ -304,16 +304,16 @@ impl Runner<'_> {
         Ok(())
     }
 
-    fn choose(&mut self, project: &Project, label: &str) -> Result<(), EngineError> {
+    fn choose(&mut self, project: &Project, label: &str) -> Result<(), SessionError> {
         let state = self.session.state();
         let node = state.node;
         let Exit::Options(options) = &project.node(node).exit else {
-            return Err(EngineError::WrongStep("has no options to choose from"));
+            return Err(SessionError::WrongStep("has no options to choose from"));
         };
         let index = options
             .iter()
             .position(|o| o.label.source == label)
-            .ok_or_else(|| EngineError::NoSuchOption(format!("\"{label}\"")))?;
+            .ok_or_else(|| SessionError::NoSuchOption(format!("\"{label}\"")))?;
         let index = u16::try_from(index).unwrap_or(u16::MAX);
         let at = self.tick();
         self.session.apply(Event::Chose {
@@ -467,7 +467,7 @@ impl Runner<'_> {
     }
 }
 
-fn rejected_at(span: Span, what: &str, error: &EngineError, at: &str) -> Box<Diagnostic> {
+fn rejected_at(span: Span, what: &str, error: &SessionError, at: &str) -> Box<Diagnostic> {
     Box::new(Diagnostic::new(
         codes::TEST_STEP_REJECTED,
         span,

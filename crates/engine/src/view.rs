@@ -3,8 +3,11 @@
 use calltree_syntax::Audience;
 use serde::Serialize;
 
+use std::ops::Deref;
+
 use crate::model::{Exit, NodeKind, OutcomeKind, Slot, VariableKind};
-use crate::session::{Session, display, render, render_into};
+use crate::project::Project;
+use crate::session::{Session, State, display, input_text, render, render_into};
 use crate::value::Type;
 
 /// Which kind of text a line is, so hosts can set agent guidance apart.
@@ -173,25 +176,28 @@ impl Summary {
     }
 }
 
-impl Session<'_> {
+/// A state of a call on its project: what the views are drawn from, for a session or for a
+/// preview of typed answers.
+pub(crate) struct Scene<'a> {
+    pub project: &'a Project,
+    pub state: &'a State,
+    pub can_go_back: bool,
+}
+
+impl<P: Deref<Target = Project>> Session<P> {
+    fn scene(&self) -> Scene<'_> {
+        Scene {
+            project: self.project(),
+            state: self.state(),
+            can_go_back: self.can_go_back(),
+        }
+    }
+
     /// Appends the current step's text for the session's audience to `out`, paragraphs
     /// separated by line breaks. Allocation-free when `out` has room: for hosts that redraw
     /// often, and for measuring.
     pub fn render_text(&self, out: &mut String) {
-        let project = self.project();
-        let state = self.state();
-        let node = project.node(state.node);
-        let texts = if state.audience == Audience::Customer && !node.customer.is_empty() {
-            &node.customer
-        } else {
-            &node.say
-        };
-        for (index, template) in texts.iter().enumerate() {
-            if index > 0 {
-                out.push('\n');
-            }
-            render_into(project, state, template, out);
-        }
+        self.scene().render_text(out);
     }
 
     /// Positions of the options that can be chosen now by the session's audience.
@@ -213,8 +219,36 @@ impl Session<'_> {
 
     /// What the screen shows now.
     pub fn view(&self) -> View {
-        let project = self.project();
-        let state = self.state();
+        self.scene().view()
+    }
+
+    /// The call summary as it stands.
+    pub fn summary(&self) -> Summary {
+        self.scene().summary()
+    }
+}
+
+impl Scene<'_> {
+    fn render_text(&self, out: &mut String) {
+        let project = self.project;
+        let state = self.state;
+        let node = project.node(state.node);
+        let texts = if state.audience == Audience::Customer && !node.customer.is_empty() {
+            &node.customer
+        } else {
+            &node.say
+        };
+        for (index, template) in texts.iter().enumerate() {
+            if index > 0 {
+                out.push('\n');
+            }
+            render_into(project, state, template, out);
+        }
+    }
+
+    pub(crate) fn view(&self) -> View {
+        let project = self.project;
+        let state = self.state;
         let node = project.node(state.node);
         let audience = state.audience;
         let finished = state.ending.is_some();
@@ -295,25 +329,20 @@ impl Session<'_> {
             options,
             fields,
             actions: Actions {
-                back: self.can_go_back(),
+                back: self.can_go_back,
                 go_on: !finished && single_way && state.stuck.is_none(),
                 skip: !finished && single_way && state.stuck.is_none(),
                 escalate: !finished,
             },
             breadcrumb: self.breadcrumb(),
-            ended: state.ending.as_ref().map(|ending| EndView {
-                outcome: ending.outcome.as_ref().map(|o| o.kind),
-                to: ending.outcome.as_ref().and_then(|o| o.to.clone()),
-                code: ending.outcome.as_ref().and_then(|o| o.code.clone()),
-                reason: ending.reason.clone(),
-            }),
+            ended: self.ended(),
             stuck: state.stuck.clone(),
         }
     }
 
     fn field_view(&self, slot: Slot) -> Option<FieldView> {
-        let project = self.project();
-        let state = self.state();
+        let project = self.project;
+        let state = self.state;
         let tree = project.node(state.node).tree;
         let variable = project.tree(tree).variable(slot)?;
         let input = match (variable.kind, variable.ty) {
@@ -340,15 +369,7 @@ impl Session<'_> {
                     .collect(),
             },
         };
-        let value = &state.values[slot.index()];
-        let shown = match value {
-            v if !v.is_set() => None,
-            crate::value::Value::Choice(i) => variable
-                .choices
-                .get(usize::from(*i))
-                .map(|c| c.value.clone()),
-            other => Some(display(Some(variable), other)),
-        };
+        let shown = input_text(variable, &state.values[slot.index()]);
         Some(FieldView {
             name: variable.name.clone(),
             label: variable.shown_label().to_owned(),
@@ -359,8 +380,8 @@ impl Session<'_> {
     }
 
     fn breadcrumb(&self) -> Vec<Crumb> {
-        let project = self.project();
-        self.state()
+        let project = self.project;
+        self.state
             .path
             .iter()
             .filter(|visit| !project.node(visit.node).is_routing())
@@ -374,10 +395,18 @@ impl Session<'_> {
             .collect()
     }
 
-    /// The call summary as it stands.
-    pub fn summary(&self) -> Summary {
-        let project = self.project();
-        let state = self.state();
+    fn ended(&self) -> Option<EndView> {
+        self.state.ending.as_ref().map(|ending| EndView {
+            outcome: ending.outcome.as_ref().map(|o| o.kind),
+            to: ending.outcome.as_ref().and_then(|o| o.to.clone()),
+            code: ending.outcome.as_ref().and_then(|o| o.code.clone()),
+            reason: ending.reason.clone(),
+        })
+    }
+
+    fn summary(&self) -> Summary {
+        let project = self.project;
+        let state = self.state;
         let root = project.tree(state.tree);
         let answers = state
             .answered
@@ -410,7 +439,7 @@ impl Session<'_> {
                     )
                 })
                 .collect(),
-            outcome: self.view().ended,
+            outcome: self.ended(),
             started_at: state.started_at,
             last_at: state.last_at,
         }

@@ -154,7 +154,7 @@ impl WalkReport {
 }
 
 /// What can be done next in a session, as events; or why nothing can.
-fn moves(project: &Project, session: &Session<'_>, at: Millis) -> Result<Vec<Event>, String> {
+fn moves(project: &Project, session: &Session<&Project>, at: Millis) -> Result<Vec<Event>, String> {
     let state = session.state();
     if let Some(reason) = &state.stuck {
         return Err(reason.clone());
@@ -344,13 +344,13 @@ pub(crate) fn invented_answers(
         .collect()
 }
 
-fn exceeded(session: &Session<'_>, limits: &WalkLimits) -> bool {
+fn exceeded(session: &Session<&Project>, limits: &WalkLimits) -> bool {
     let state = session.state();
     state.visits[state.node.index()] > limits.visits_per_node
         || state.path.len() > limits.steps_per_walk
 }
 
-fn record(coverage: &mut Coverage, session: &Session<'_>) {
+fn record(coverage: &mut Coverage, session: &Session<&Project>) {
     coverage.add_nodes(session.state().path.iter().map(|v| v.node));
 }
 
@@ -463,7 +463,7 @@ fn replay_path(steps: &[WalkStep], last: usize) -> (Vec<Event>, Vec<OptionId>) {
 
 /// Where an event would take the call next, without playing it: the option's or continue's
 /// target, a sub-tree's start, or the same node for an answer. Good enough to prioritise.
-fn leads_to(project: &Project, session: &Session<'_>, event: &Event) -> NodeId {
+fn leads_to(project: &Project, session: &Session<&Project>, event: &Event) -> NodeId {
     let node = session.state().node;
     match (&project.node(node).exit, event) {
         (Exit::Options(options), Event::Chose { option, .. }) => options
@@ -481,7 +481,7 @@ fn leads_to(project: &Project, session: &Session<'_>, event: &Event) -> NodeId {
     }
 }
 
-fn push_stuck(stuck: &mut Vec<StuckWalk>, session: &Session<'_>, reason: String) {
+fn push_stuck(stuck: &mut Vec<StuckWalk>, session: &Session<&Project>, reason: String) {
     let path: Vec<NodeId> = session.state().path.iter().map(|v| v.node).collect();
     // One report per place and reason is enough; the shortest path to it is the clearest.
     if let Some(existing) = stuck

@@ -14,6 +14,9 @@ pub enum ServerError {
     Trees(String),
     #[error("the database failed: {0}")]
     Store(#[from] calltree_store::StoreError),
+    /// Storing or continuing a session failed.
+    #[error("the session could not be kept: {0}")]
+    Calls(#[from] calltree_calls::CallsError),
     #[error("the address could not be used: {0}")]
     Bind(std::io::Error),
     #[error("the server stopped: {0}")]
@@ -57,7 +60,11 @@ impl IntoResponse for ServerError {
                 (StatusCode::BAD_REQUEST, "Request refused", message.clone())
             }
             ServerError::Gone(message) => (StatusCode::GONE, "This session cannot go on", message.clone()),
-            ServerError::Trees(_) | ServerError::Store(_) | ServerError::Bind(_) | ServerError::Serve(_) => {
+            ServerError::Trees(_)
+            | ServerError::Store(_)
+            | ServerError::Calls(_)
+            | ServerError::Bind(_)
+            | ServerError::Serve(_) => {
                 crate::log(&self.to_string());
                 (
                     StatusCode::SERVICE_UNAVAILABLE,

@@ -23,8 +23,9 @@ use axum::extract::{DefaultBodyLimit, Form, Path as UrlPath, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use calltree_engine::{Event, OutcomeKind, Project, Session};
-use calltree_store::Store;
+use calltree_calls::{Call, CallsError, DatabaseCalls, open_session};
+use calltree_engine::{Action, OutcomeKind, Session, SessionError, Step};
+use calltree_store::{Store, same_secret};
 use calltree_syntax::Audience;
 
 pub use error::ServerError;
@@ -32,8 +33,8 @@ pub use trees::Trees;
 
 /// Forms are small: a step has a few fields of at most a few hundred characters.
 pub const BODY_LIMIT: usize = 32 * 1024;
-/// The longest answer kept; longer ones are refused with a message.
-pub const ANSWER_LIMIT: usize = 2_000;
+/// The longest answer kept (the engine's rule); longer ones are refused with a message.
+pub const ANSWER_LIMIT: usize = calltree_engine::MAX_ANSWER_CHARS;
 /// What a customer's "Talk to a person" records as the escalation's reason.
 pub const PERSON_REASON: &str = "customer asked for a person";
 
@@ -155,18 +156,18 @@ fn owned(state: &AppState, id: &str, headers: &HeaderMap) -> Result<(), ServerEr
     }
 }
 
-/// The stored session, rebuilt on the version of the tree it started on.
-fn load(state: &AppState, id: &str) -> Result<(Arc<Project>, Vec<Event>), ServerError> {
-    let events = state.store.events(id)?;
-    let Some(Event::Started { tree, version, .. }) = events.first() else {
-        return Err(ServerError::NotFound);
-    };
-    let project = state.trees.version(version.as_str())?.ok_or_else(|| {
-        ServerError::Gone(format!(
+/// The stored session as a call, rebuilt on the version of the tree it started on.
+fn load(state: &AppState, id: &str) -> Result<Call<DatabaseCalls>, ServerError> {
+    open_session(&state.store, state.trees.versions(), id).map_err(|error| match error {
+        CallsError::NotStarted(_) | CallsError::Store(calltree_store::StoreError::NotFound(_)) => {
+            ServerError::NotFound
+        }
+        CallsError::VersionMissing { tree, .. } => ServerError::Gone(format!(
             "The help topic “{tree}” has changed since this session started, and the version it started on is no longer available. Please start again from the help topics."
-        ))
-    })?;
-    Ok((project, events))
+        )),
+        CallsError::Session(error) => ServerError::Gone(error.to_string()),
+        other => ServerError::Calls(other),
+    })
 }
 
 #[derive(serde::Deserialize)]
@@ -209,7 +210,7 @@ async fn start(
             .tree_by_name(&tree)
             .filter(|id| trees::customer_trees(&project).contains(id))
             .ok_or(ServerError::NotFound)?;
-        let session = Session::start(&project, id, Audience::Customer, now())
+        let session = Session::start(project, id, Audience::Customer, now())
             .map_err(|e| ServerError::Gone(e.to_string()))?;
         let first = session.log()[0].clone();
         let created = state.store.create_session(&first)?;
@@ -274,10 +275,9 @@ fn render(
     message: Option<&str>,
     notice_only: bool,
 ) -> Result<Response, ServerError> {
-    let (project, events) = load(state, id)?;
-    let seq = events.len();
-    let session =
-        Session::resume(&project, events).map_err(|e| ServerError::Gone(e.to_string()))?;
+    let call = load(state, id)?;
+    let session = call.session();
+    let seq = session.log().len();
     if session.state().audience != Audience::Customer {
         return Ok(pages::message_page(
             "An agent has your case",
@@ -287,13 +287,9 @@ fn render(
     }
     let view = session.view();
     if session.is_finished() {
-        let handed = matches!(
-            view.ended.as_ref().and_then(|end| end.outcome),
-            Some(OutcomeKind::Escalated | OutcomeKind::Transferred | OutcomeKind::Callback)
-        );
         // Asking again is harmless (a session keeps its code), and it repairs a session
         // whose code was never written because the server stopped right after the ending.
-        let handoff = if handed {
+        let handoff = if hands_over(view.ended.as_ref().and_then(|end| end.outcome)) {
             Some(state.store.handoff(id)?)
         } else {
             None
@@ -301,7 +297,7 @@ fn render(
         return Ok(pages::end(&view, handoff.as_deref()).into_response());
     }
     let csrf = state.store.csrf(id)?.ok_or(ServerError::NotFound)?;
-    let tree_title = project.tree(session.state().tree).title.clone();
+    let tree_title = call.project().tree(session.state().tree).title.clone();
     // A refused answer is a refused request; a notice on an ordinary view is not.
     let status = if errors.is_empty() && (message.is_none() || notice_only) {
         StatusCode::OK
@@ -338,8 +334,19 @@ async fn act(
     no_store(result.into_response())
 }
 
-/// Plays one posted form: answers, then the action. Nothing is stored unless all of it
-/// applies; then every event is stored, in order, before the redirect.
+/// Whether an ending hands the customer on to a person, who needs the handoff code.
+fn hands_over(outcome: Option<OutcomeKind>) -> bool {
+    matches!(
+        outcome,
+        Some(OutcomeKind::Escalated | OutcomeKind::Transferred | OutcomeKind::Callback)
+    )
+}
+
+/// The form's fields that are not answers.
+const FORM_CONTROLS: [&str; 4] = ["csrf", "seq", "go", "choose"];
+
+/// Plays one posted form through the host kit: its answers and its button are one step,
+/// stored together or not at all before the redirect.
 fn step(state: &AppState, id: &str, form: Vec<(String, String)>) -> Result<Response, ServerError> {
     let value = |name: &str| {
         form.iter()
@@ -347,127 +354,75 @@ fn step(state: &AppState, id: &str, form: Vec<(String, String)>) -> Result<Respo
             .map(|(_, value)| value.as_str())
     };
     let csrf = state.store.csrf(id)?.ok_or(ServerError::NotFound)?;
-    if !constant_time_eq(value("csrf").unwrap_or_default(), &csrf) {
+    if !same_secret(value("csrf").unwrap_or_default(), &csrf) {
         return Err(ServerError::Forbidden);
     }
-    let (project, events) = load(state, id)?;
+    let mut call = load(state, id)?;
     let seq: usize = value("seq")
         .and_then(|s| s.parse().ok())
         .ok_or_else(|| ServerError::BadRequest("the form is missing its step number".into()))?;
-    if seq != events.len() {
+    let session = call.session();
+    if seq != session.log().len() {
         return Err(ServerError::Stale(id.to_owned()));
     }
-    let mut session =
-        Session::resume(&project, events).map_err(|e| ServerError::Gone(e.to_string()))?;
     // Once an agent has taken the session over, it is theirs: the customer's page says so.
     if session.is_finished() || session.state().audience != Audience::Customer {
         return Err(ServerError::Stale(id.to_owned()));
     }
-    let at = now();
-    let mut new_events = Vec::new();
-    let mut typed = HashMap::new();
-    let mut errors = HashMap::new();
-    let go = value("go");
-    if go == Some("back") {
-        let event = Event::Back { at };
-        session
-            .apply(event.clone())
-            .map_err(|e| ServerError::BadRequest(e.to_string()))?;
-        new_events.push(event);
-    } else {
-        for field in session.view().fields {
-            let Some(given) = value(&field.name) else {
-                continue;
-            };
-            if given.chars().count() > ANSWER_LIMIT {
-                errors.insert(
-                    field.name.clone(),
-                    format!("please keep this under {ANSWER_LIMIT} characters"),
-                );
-                continue;
-            }
-            typed.insert(field.name.clone(), given.to_owned());
-            if Some(given) == field.value.as_deref() || (given.is_empty() && field.value.is_none())
-            {
-                continue;
-            }
-            let event = Event::Answered {
-                field: field.name.clone(),
-                value: given.to_owned(),
-                at,
-            };
-            match session.apply(event.clone()) {
-                Ok(()) => new_events.push(event),
-                Err(error) => {
-                    errors.insert(field.name.clone(), error.to_string());
-                }
+    let action = match (value("go"), value("choose")) {
+        (Some("back"), _) => Action::Back,
+        (Some("person"), _) => Action::Escalate(PERSON_REASON.to_owned()),
+        (_, Some(index)) => Action::Choose(
+            index
+                .parse()
+                .map_err(|_| ServerError::BadRequest("that is not one of the choices".into()))?,
+        ),
+        (Some("continue"), None) => Action::Continue,
+        _ => return Err(ServerError::BadRequest("choose one of the buttons".into())),
+    };
+    let answers: Vec<(String, String)> = form
+        .iter()
+        .filter(|(key, _)| !FORM_CONTROLS.contains(&key.as_str()))
+        .cloned()
+        .collect();
+    let step = Step {
+        answers,
+        action: Some(action),
+    };
+    match call.record(&step, now()) {
+        Ok(recorded) => {
+            if let Some(warning) = recorded.warning {
+                log(&format!(
+                    "a finished session was not marked finished: {warning}"
+                ));
             }
         }
-        if go == Some("person") {
-            // Whatever was answered well is kept, so the customer need not say it again;
-            // what was refused does not hold up the handover.
-            errors.clear();
-            let event = Event::Escalated {
-                reason: PERSON_REASON.to_owned(),
-                at,
-            };
-            session
-                .apply(event.clone())
-                .map_err(|e| ServerError::BadRequest(e.to_string()))?;
-            new_events.push(event);
-        } else if errors.is_empty() {
-            let action = match (value("choose"), go) {
-                (Some(index), _) => {
-                    let index: u16 = index.parse().map_err(|_| {
-                        ServerError::BadRequest("that is not one of the choices".into())
-                    })?;
-                    session.choice(index, at).ok_or_else(|| {
-                        ServerError::BadRequest("that is not one of the choices".into())
-                    })?
-                }
-                (None, Some("continue")) => Event::Continued { at },
-                _ => return Err(ServerError::BadRequest("choose one of the buttons".into())),
-            };
-            match session.apply(action.clone()) {
-                Ok(()) => new_events.push(action),
-                Err(error) => {
-                    return render(state, id, &typed, &errors, Some(&error.to_string()), false);
-                }
-            }
+        Err(CallsError::Refused(refusal))
+            if matches!(refusal.step, Some(SessionError::NoSuchOption(_))) =>
+        {
+            // Our pages only offer options that exist: this form was made up.
+            return Err(ServerError::BadRequest(
+                "that is not one of the choices".into(),
+            ));
         }
-    }
-    if !errors.is_empty() {
-        return render(state, id, &typed, &errors, None, false);
-    }
-    // The step's answers and its action are stored together or not at all.
-    match state.store.append_all(id, seq, &new_events) {
-        Ok(()) => {}
-        Err(calltree_store::StoreError::Conflict { .. }) => {
-            return Err(ServerError::Stale(id.to_owned()));
+        Err(CallsError::Refused(refusal)) => {
+            let typed: HashMap<String, String> = step.answers.into_iter().collect();
+            let errors: HashMap<String, String> = refusal
+                .fields
+                .iter()
+                .map(|problem| (problem.field.clone(), problem.message.clone()))
+                .collect();
+            let message = refusal.step.as_ref().map(ToString::to_string);
+            return render(state, id, &typed, &errors, message.as_deref(), false);
         }
+        Err(CallsError::Conflict { .. }) => return Err(ServerError::Stale(id.to_owned())),
         Err(error) => return Err(error.into()),
     }
-    if session.is_finished() {
-        let view = session.view();
-        let outcome = view.ended.as_ref().and_then(|end| end.outcome);
-        state.store.finish(id, outcome.map(OutcomeKind::name))?;
-        let handed = matches!(
-            outcome,
-            Some(OutcomeKind::Escalated | OutcomeKind::Transferred | OutcomeKind::Callback)
-        );
-        if handed {
-            state.store.handoff(id)?;
-        }
+    let session = call.session();
+    if session.is_finished() && hands_over(session.view().ended.and_then(|end| end.outcome)) {
+        state.store.handoff(id)?;
     }
     Ok(Redirect::to(&format!("/s/{id}")).into_response())
-}
-
-fn constant_time_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
 }
 
 fn bearer(state: &AppState, headers: &HeaderMap) -> Result<(), ServerError> {
@@ -479,7 +434,7 @@ fn bearer(state: &AppState, headers: &HeaderMap) -> Result<(), ServerError> {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or_default();
-    if constant_time_eq(given, expected) {
+    if same_secret(given, expected) {
         Ok(())
     } else {
         Err(ServerError::Forbidden)

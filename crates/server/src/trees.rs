@@ -1,13 +1,13 @@
 //! The trees the server runs, and every version of them it has run: a session is pinned to
 //! the version it started on, so an author's edit never changes a customer's session
-//! underneath them. The texts of each version are kept in the database, so a session can
-//! finish on its version even after a restart.
+//! underneath them. The texts of each version are kept in the database (the host kit's
+//! `Versions`), so a session can finish on its version even after a restart.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant, SystemTime};
 
+use calltree_calls::Versions;
 use calltree_engine::{Project, SourceInput, TreeId};
 use calltree_store::Store;
 
@@ -16,10 +16,9 @@ use crate::error::ServerError;
 /// The folder of trees, the newest project loaded from it, and older versions on demand.
 pub struct Trees {
     folder: PathBuf,
-    store: Store,
     current: RwLock<Loaded>,
     /// Projects by the session version (hash) of each of their trees.
-    by_version: RwLock<HashMap<String, Arc<Project>>>,
+    versions: Versions,
     /// When the folder was last looked at: at most once a second, not on every request.
     looked_at: Mutex<Instant>,
 }
@@ -72,12 +71,11 @@ impl Trees {
         let (inputs, files) = read_folder(folder)?;
         let trees = Trees {
             folder: folder.to_path_buf(),
-            store,
             current: RwLock::new(Loaded {
                 project: Arc::new(Project::load(Vec::new())),
                 stamps: Vec::new(),
             }),
-            by_version: RwLock::new(HashMap::new()),
+            versions: Versions::with_store(store),
             looked_at: Mutex::new(Instant::now()),
         };
         trees.install(inputs, stamps(&files))?;
@@ -89,23 +87,8 @@ impl Trees {
         inputs: Vec<SourceInput>,
         stamps: Vec<(PathBuf, Option<SystemTime>)>,
     ) -> Result<(), ServerError> {
-        let texts: Vec<(String, String)> = inputs
-            .iter()
-            .map(|i| (i.name.clone(), i.text.clone()))
-            .collect();
         let project = Arc::new(Project::load(inputs));
-        let mut versions = Vec::new();
-        for (id, _) in project.trees() {
-            versions.push(project.session_hash(id));
-        }
-        for version in &versions {
-            self.store.save_version(version, &texts)?;
-        }
-        if let Ok(mut map) = self.by_version.write() {
-            for version in versions {
-                map.insert(version, Arc::clone(&project));
-            }
-        }
+        self.versions.save(&project)?;
         if let Ok(mut current) = self.current.write() {
             *current = Loaded { project, stamps };
         }
@@ -140,22 +123,9 @@ impl Trees {
             .unwrap_or_else(|poisoned| Arc::clone(&poisoned.into_inner().project))
     }
 
-    /// The project a session's version of a tree belongs to: in memory if it was loaded since
-    /// the server started, else rebuilt from the texts stored with the version.
-    pub fn version(&self, version: &str) -> Result<Option<Arc<Project>>, ServerError> {
-        if let Ok(map) = self.by_version.read()
-            && let Some(project) = map.get(version)
-        {
-            return Ok(Some(Arc::clone(project)));
-        }
-        let Some(project) = self.store.project(version)? else {
-            return Ok(None);
-        };
-        let project = Arc::new(project);
-        if let Ok(mut map) = self.by_version.write() {
-            map.insert(version.to_owned(), Arc::clone(&project));
-        }
-        Ok(Some(project))
+    /// The versions of the trees: the ones loaded, and every one kept in the database.
+    pub fn versions(&self) -> &Versions {
+        &self.versions
     }
 }
 

@@ -76,6 +76,7 @@ mod writer;
 
 pub use error::StoreError;
 pub use store::{NewSession, SessionInfo, Store};
+pub use token::same_secret;
 
 /// The schema version this build of the store writes and understands.
 pub fn schema_version() -> i64 {

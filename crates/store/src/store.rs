@@ -7,7 +7,7 @@ use std::sync::mpsc::{self, Sender};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 
-use calltree_engine::{Event, Millis, Project, SourceInput, parse_log};
+use calltree_engine::{Event, Millis};
 use calltree_syntax::Audience;
 use rusqlite::{Connection, OptionalExtension as _, ToSql};
 use serde::{Deserialize, Serialize};
@@ -255,40 +255,6 @@ impl Store {
         Ok((!files.is_empty()).then_some(files))
     }
 
-    /// The project a tree version was saved with, rebuilt from its files: what a session
-    /// pinned to that version runs on, even after the trees on disk have changed.
-    pub fn project(&self, version: &str) -> Result<Option<Project>, StoreError> {
-        Ok(self.load_version(version)?.map(|files| {
-            Project::load(
-                files
-                    .into_iter()
-                    .map(|(name, text)| SourceInput::new(name, text))
-                    .collect(),
-            )
-        }))
-    }
-
-    /// A handed-off session by its code: its id, its events so far and the project of the
-    /// version it started on. `None` when no session has the code.
-    pub fn handed_off(
-        &self,
-        code: &str,
-    ) -> Result<Option<(String, Vec<Event>, Project)>, StoreError> {
-        let Some(id) = self.find_handoff(code)? else {
-            return Ok(None);
-        };
-        let events = self.events(&id)?;
-        let Some(Event::Started { version, .. }) = events.first() else {
-            return Err(StoreError::NotStarted);
-        };
-        let project = self
-            .project(version)?
-            .ok_or_else(|| StoreError::VersionMissing {
-                session: id.clone(),
-            })?;
-        Ok(Some((id, events, project)))
-    }
-
     /// The session's handoff code, shown as `XXXX-XXXX`: a new one the first time, the same
     /// one after that. Codes are unique among all sessions.
     pub fn handoff(&self, id: &str) -> Result<String, StoreError> {
@@ -473,15 +439,7 @@ fn read_event(id: &str, index: usize, seq: i64, body: &str) -> Result<Event, Sto
     if usize::try_from(seq).ok() != Some(index) {
         return Err(bad(format!("expected event number {index} here")));
     }
-    let (mut events, error) = parse_log(body);
-    if let Some(error) = error {
-        return Err(bad(error.message));
-    }
-    match (events.pop(), events.is_empty()) {
-        (Some(event), true) => Ok(event),
-        (None, _) => Err(bad("the stored event is empty".into())),
-        (Some(_), false) => Err(bad("more than one event is stored as one".into())),
-    }
+    Event::from_json_line(body).map_err(|error| bad(format!("not a call event ({error})")))
 }
 
 /// A `sessions` row as SQLite gives it, before the checks that need our error type.

@@ -31,7 +31,7 @@ pub(crate) fn hash_token(token: &str) -> String {
 
 /// Compares two strings in time that depends only on their lengths, so that a caller cannot
 /// learn a stored hash byte by byte from how long a refusal takes.
-pub(crate) fn same_secret(a: &str, b: &str) -> bool {
+pub fn same_secret(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     if a.len() != b.len() {
         return false;

@@ -400,15 +400,14 @@ impl Author {
     }
 
     /// Renames a node everywhere it is named; the files change as if the author typed it.
-    pub fn rename(&mut self, tree: &str, old: &str, new: &str) -> Result<(), String> {
+    pub fn rename(&mut self, tree: &str, old: &str, new: &str) -> Result<(), EditorError> {
         let texts: Vec<&str> = self
             .documents
             .docs
             .iter()
             .map(|d| d.text.as_str())
             .collect();
-        let renamed =
-            calltree_engine::rename_node(&texts, tree, old, new).map_err(|e| e.to_string())?;
+        let renamed = calltree_engine::rename_node(&texts, tree, old, new)?;
         let now = (self.clock)();
         for (index, text) in renamed.into_iter().enumerate() {
             if let Some(text) = text {
@@ -419,13 +418,11 @@ impl Author {
     }
 
     /// Creates a tree from the template and opens it.
-    pub fn create_tree(&mut self, id: &str, title: &str) -> Result<(), String> {
+    pub fn create_tree(&mut self, id: &str, title: &str) -> Result<(), EditorError> {
         template::check_id(id)?;
         let name = format!("{id}.tree");
         let text = template::new_tree(id, title);
-        self.documents
-            .create(&name, &text, (self.clock)())
-            .map_err(|e| e.to_string())?;
+        self.documents.create(&name, &text, (self.clock)())?;
         self.jump_to(&name, 0);
         Ok(())
     }
@@ -708,7 +705,7 @@ impl Author {
                             ui.label("This file has no tree to draw.");
                             return;
                         };
-                        let current = self.preview.current_node(&project);
+                        let current = self.preview.current_node();
                         if let Some(action) =
                             self.graph
                                 .ui(ui, &project, tree, revision, &node_problems, current)
@@ -946,7 +943,7 @@ impl Author {
                     };
                     match self.create_tree(id.trim(), &shown) {
                         Ok(()) => close = true,
-                        Err(message) => *error = Some(message),
+                        Err(problem) => *error = Some(problem.to_string()),
                     }
                 }
             }
@@ -995,7 +992,7 @@ impl Author {
                     let (tree, old, new_name) = (tree.clone(), old.clone(), new.trim().to_owned());
                     match self.rename(&tree, &old, &new_name) {
                         Ok(()) => close = true,
-                        Err(message) => *error = Some(message),
+                        Err(problem) => *error = Some(problem.to_string()),
                     }
                 }
             }

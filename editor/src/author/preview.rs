@@ -2,19 +2,20 @@
 //! After every edit that parses, the choices made so far are played again on the new text, so
 //! the author watches the change take effect where they are, not from the start.
 
+use std::sync::Arc;
+
+use calltree_calls::{Call, CallStore, MemoryCalls};
 use calltree_engine::{Event, Project, Session};
 use calltree_syntax::Audience;
 
-use crate::agent::{Call, CallOutcome, Clock, call_ui};
-use crate::store::{CallStore, MemoryStore};
+use crate::agent::{CallOutcome, CallScreen, Clock, call_ui};
 
 /// The preview's call and who it is played as.
 pub struct Preview {
     pub audience: Audience,
     /// The tree being played, by name, so it survives reloads.
     pub tree: Option<String>,
-    pub call: Option<Call>,
-    store: MemoryStore,
+    pub call: Option<CallScreen>,
     /// What happened at the last replay, when not every step could be played again.
     pub replay_note: Option<String>,
 }
@@ -25,7 +26,6 @@ impl Default for Preview {
             audience: Audience::Agent,
             tree: None,
             call: None,
-            store: MemoryStore::new(),
             replay_note: None,
         }
     }
@@ -33,7 +33,7 @@ impl Default for Preview {
 
 impl Preview {
     /// Starts the tree from its first step.
-    pub fn restart(&mut self, project: &Project, tree: &str, at: i64) {
+    pub fn restart(&mut self, project: &Arc<Project>, tree: &str, at: i64) {
         self.tree = Some(tree.to_owned());
         self.replay_note = None;
         self.call = None;
@@ -41,23 +41,23 @@ impl Preview {
             self.replay_note = Some(format!("there is no tree `{tree}` to play"));
             return;
         };
-        match Session::start(project, id, self.audience, at) {
-            Ok(session) => self.call = self.new_call(session.log().to_vec()),
+        match Session::start(Arc::clone(project), id, self.audience, at) {
+            Ok(session) => self.call = Preview::new_call(session),
             Err(error) => self.replay_note = Some(error.to_string()),
         }
     }
 
-    fn new_call(&mut self, log: Vec<Event>) -> Option<Call> {
-        let first = log.first()?.clone();
-        let id = self.store.begin(&first).ok()?;
-        for event in &log[1..] {
-            self.store.append(&id, event).ok()?;
-        }
-        Some(Call::new(id, log))
+    /// A call for the preview, kept in memory only: the author's plays are not calls.
+    fn new_call(session: Session) -> Option<CallScreen> {
+        let mut store: Box<dyn CallStore> = Box::new(MemoryCalls::new());
+        let (first, rest) = session.log().split_first()?;
+        let id = store.begin(first).ok()?;
+        store.append(&id, 1, rest).ok()?;
+        Some(CallScreen::new(Call::open(id, session, store)))
     }
 
     /// Plays the choices made so far again on a new version of the project.
-    pub fn replay(&mut self, project: &Project) {
+    pub fn replay(&mut self, project: &Arc<Project>) {
         let Some(tree) = self.tree.clone() else {
             return;
         };
@@ -65,16 +65,19 @@ impl Preview {
             self.restart(project, &tree, 0);
             return;
         };
-        let at = old.log.first().map_or(0, Event::at);
+        let old_log = old.call.session().log();
+        let at = old_log.first().map_or(0, Event::at);
         self.restart(project, &tree, at);
-        let Some(call) = &mut self.call else {
+        let Some(call) = self.call.take() else {
             return;
         };
-        let Ok(mut session) = Session::resume(project, call.log.clone()) else {
+        let Ok(mut session) =
+            Session::resume(Arc::clone(project), call.call.session().log().to_vec())
+        else {
             return;
         };
-        let steps = old.log.len().saturating_sub(1);
-        for (played, event) in old.log.iter().skip(1).enumerate() {
+        let steps = old_log.len().saturating_sub(1);
+        for (played, event) in old_log.iter().skip(1).enumerate() {
             if let Err(error) = session.apply(event.clone()) {
                 self.replay_note = Some(format!(
                     "Played {played} of {steps} earlier steps again; the next one no longer \
@@ -83,16 +86,20 @@ impl Preview {
                 break;
             }
         }
-        let log = session.log().to_vec();
-        let inputs = old.inputs;
-        self.call = self.new_call(log);
+        self.call = Preview::new_call(session);
         if let Some(call) = &mut self.call {
-            call.inputs = inputs;
+            call.inputs = old.inputs;
         }
     }
 
     /// Draws the preview: who it is played as, a restart button, and the call itself.
-    pub fn ui(&mut self, ui: &mut egui::Ui, project: &Project, trees: &[String], clock: &Clock) {
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        project: &Arc<Project>,
+        trees: &[String],
+        clock: &Clock,
+    ) {
         let mut restart = false;
         ui.horizontal(|ui| {
             ui.label("Play as");
@@ -143,8 +150,7 @@ impl Preview {
             ui.label("This file has no tree to play.");
             return;
         };
-        let mut store: Box<dyn CallStore> = Box::new(self.store.clone());
-        if call_ui(ui, project, call, store.as_mut(), clock) == CallOutcome::Close
+        if call_ui(ui, call, clock) == CallOutcome::Close
             && let Some(tree) = self.tree.clone()
         {
             self.restart(project, &tree, clock());
@@ -152,9 +158,7 @@ impl Preview {
     }
 
     /// The node the preview is at, for the graph to outline.
-    pub fn current_node(&self, project: &Project) -> Option<calltree_engine::NodeId> {
-        let call = self.call.as_ref()?;
-        let session = Session::resume(project, call.log.clone()).ok()?;
-        Some(session.state().node)
+    pub fn current_node(&self) -> Option<calltree_engine::NodeId> {
+        Some(self.call.as_ref()?.call.session().state().node)
     }
 }

@@ -1,8 +1,10 @@
 //! The template a new tree starts from: small, valid, and showing each thing an author needs
 //! first (a question with options, two outcomes, a test), so there is something to change.
 
+use crate::error::EditorError;
+
 /// Refuses ids the language would not accept as a tree id.
-pub fn check_id(id: &str) -> Result<(), String> {
+pub fn check_id(id: &str) -> Result<(), EditorError> {
     let mut chars = id.chars();
     let first_ok = chars.next().is_some_and(|c| c.is_ascii_lowercase());
     if !first_ok
@@ -10,10 +12,7 @@ pub fn check_id(id: &str) -> Result<(), String> {
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
     {
-        return Err(
-            "an id is lowercase letters, digits and _, starting with a letter (like `wifi_help`)"
-                .to_owned(),
-        );
+        return Err(EditorError::TreeId(id.to_owned()));
     }
     Ok(())
 }

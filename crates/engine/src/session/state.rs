@@ -1,14 +1,13 @@
-//! Event-sourced sessions: a call is its log of events, and its state is a fold over them.
-//!
-//! Hosts supply every event with its timestamp and store the log; the engine only folds.
-//! Replaying a stored log therefore rebuilds exactly the state the call had, `Back` is exact
-//! (the fold simply leaves the undone step out), and a log started on another version of a
-//! tree is refused instead of being mixed with the new one.
+//! The state of a call and the fold that builds it from events: what each event does (answer,
+//! choose, continue, route, call and return from sub-trees, end), how `Back` undoes a step, and
+//! how answers and templates turn into values and text.
 
 use calltree_syntax::Audience;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use crate::error::EngineError;
+use super::event::{Event, Millis};
+
+use crate::error::SessionError;
 use crate::expr::Env;
 use crate::model::{
     Exit, NodeId, Outcome, OutcomeKind, Slot, Template, TemplatePart, TreeId, Variable,
@@ -17,132 +16,8 @@ use crate::model::{
 use crate::project::Project;
 use crate::value::{Date, Type, Value, format_number};
 
-/// Milliseconds since the Unix epoch, as the host's clock said when the event happened.
-pub type Millis = i64;
-
 /// Routing that hops more often than this without stopping is refused as a loop.
 const MAX_AUTOMATIC_HOPS: usize = 10_000;
-
-/// One thing that happened during a call. Serialised as one JSON object per line.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "event", rename_all = "snake_case")]
-pub enum Event {
-    /// The call began on this tree, at this version, for this audience.
-    Started {
-        tree: String,
-        version: String,
-        audience: Audience,
-        at: Millis,
-    },
-    /// A field asked at the current step was filled in (an empty value clears it).
-    Answered {
-        field: String,
-        value: String,
-        at: Millis,
-    },
-    /// An option of the current step was chosen: its position and its label.
-    Chose {
-        option: u16,
-        label: String,
-        at: Millis,
-    },
-    /// The single way forward was taken (Continue, entering a sub-tree, returning from one).
-    Continued { at: Millis },
-    /// The agent wrote a note.
-    Noted { text: String, at: Millis },
-    /// The current step was passed over without its answers, for a reason.
-    Skipped { reason: String, at: Millis },
-    /// The call was escalated from the current step, for a reason.
-    Escalated { reason: String, at: Millis },
-    /// The last step was undone.
-    Back { at: Millis },
-    /// The host ended the call before the tree did (the line dropped, the page closed).
-    Ended { reason: String, at: Millis },
-    /// An agent took over a customer's session (by its handoff code). From here the session
-    /// is played as an agent. If it had finished (an escalation, the customer asking for a
-    /// person, an ending of the tree), its last step is undone first, so the agent picks up
-    /// where the customer last was, with every answer already there.
-    TakenOver { at: Millis },
-}
-
-impl Event {
-    pub fn at(&self) -> Millis {
-        match self {
-            Event::Started { at, .. }
-            | Event::Answered { at, .. }
-            | Event::Chose { at, .. }
-            | Event::Continued { at }
-            | Event::Noted { at, .. }
-            | Event::Skipped { at, .. }
-            | Event::Escalated { at, .. }
-            | Event::Back { at }
-            | Event::Ended { at, .. }
-            | Event::TakenOver { at } => *at,
-        }
-    }
-
-    /// Steps that `Back` undoes: the ones that moved the call.
-    fn moves(&self) -> bool {
-        matches!(
-            self,
-            Event::Chose { .. }
-                | Event::Continued { .. }
-                | Event::Skipped { .. }
-                | Event::Escalated { .. }
-                | Event::Ended { .. }
-        )
-    }
-
-    /// The event as one line of a JSON-lines log, without the line break.
-    pub fn to_json_line(&self) -> String {
-        // Serialising this enum cannot fail: it has no maps with non-string keys.
-        serde_json::to_string(self).unwrap_or_default()
-    }
-}
-
-/// A line of a stored log that could not be read.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LogError {
-    /// 1-based line number.
-    pub line: usize,
-    pub message: String,
-}
-
-impl std::fmt::Display for LogError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "line {}: {}", self.line, self.message)
-    }
-}
-
-/// Reads a JSON-lines log. Everything before the first bad line is returned with the error,
-/// so a log cut short by a crash keeps every event that was written completely.
-pub fn parse_log(text: &str) -> (Vec<Event>, Option<LogError>) {
-    let mut events = Vec::new();
-    for (index, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        match serde_json::from_str::<Event>(line) {
-            Ok(event) => events.push(event),
-            Err(error) => {
-                let message = if error.is_eof() {
-                    "the line is cut short (the program probably stopped while writing it)"
-                        .to_owned()
-                } else {
-                    format!("not a call event: {error}")
-                };
-                return (
-                    events,
-                    Some(LogError {
-                        line: index + 1,
-                        message,
-                    }),
-                );
-            }
-        }
-    }
-    (events, None)
-}
 
 /// A tree being run: the root tree, or a sub-tree and the node to come back to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -219,129 +94,33 @@ impl Env for State {
     }
 }
 
-/// A call in progress (or finished): its log and the state the log folds to.
-#[derive(Debug, Clone)]
-pub struct Session<'p> {
-    project: &'p Project,
-    log: Vec<Event>,
-    state: State,
-}
-
-impl<'p> Session<'p> {
-    /// Starts a call on a tree. The returned session's log holds the `Started` event.
-    pub fn start(
-        project: &'p Project,
-        tree: TreeId,
-        audience: Audience,
-        at: Millis,
-    ) -> Result<Self, EngineError> {
-        let started = Event::Started {
-            tree: project.tree(tree).name.clone(),
-            version: project.session_hash(tree),
-            audience,
-            at,
-        };
-        Session::resume(project, vec![started])
-    }
-
-    /// Rebuilds a call from its stored log, refusing a log from another version of the tree.
-    pub fn resume(project: &'p Project, log: Vec<Event>) -> Result<Self, EngineError> {
-        let state = fold(project, &log)?;
-        Ok(Session {
-            project,
-            log,
-            state,
-        })
-    }
-
-    /// Applies one event. On error the session is exactly as it was.
-    pub fn apply(&mut self, event: Event) -> Result<(), EngineError> {
-        match event {
-            Event::Started { .. } => Err(EngineError::AlreadyStarted),
-            Event::Back { .. } | Event::TakenOver { .. } => {
-                let mut log = self.log.clone();
-                log.push(event);
-                self.state = fold(self.project, &log)?;
-                self.log = log;
-                Ok(())
-            }
-            event => {
-                self.state.apply(self.project, &event)?;
-                self.log.push(event);
-                Ok(())
-            }
-        }
-    }
-
-    pub fn log(&self) -> &[Event] {
-        &self.log
-    }
-
-    /// The event for choosing option `index` of the current step, labelled as the tree
-    /// words it (the label in the log lets a reader follow it without the tree). `None`
-    /// when the step has no such option.
-    pub fn choice(&self, index: u16, at: Millis) -> Option<Event> {
-        let Exit::Options(options) = &self.project.node(self.state.node).exit else {
-            return None;
-        };
-        let option = options.get(usize::from(index))?;
-        Some(Event::Chose {
-            option: index,
-            label: option.label.source.clone(),
-            at,
-        })
-    }
-
-    pub fn state(&self) -> &State {
-        &self.state
-    }
-
-    pub fn project(&self) -> &'p Project {
-        self.project
-    }
-
-    pub fn is_finished(&self) -> bool {
-        self.state.ending.is_some()
-    }
-
-    /// Whether `Back` would do anything.
-    pub fn can_go_back(&self) -> bool {
-        self.log.iter().any(Event::moves)
-            && effective(&self.log).is_ok_and(|kept| kept.iter().any(|e| e.moves()))
-    }
-}
-
-/// The events that count after resolving every `Back`: each removes the last step that moved
-/// the call and the answers given after it. Notes are never removed.
-fn effective(log: &[Event]) -> Result<Vec<&Event>, EngineError> {
-    let mut kept: Vec<&Event> = Vec::with_capacity(log.len());
-    for event in log {
-        if let Event::Back { .. } = event {
-            undo(&mut kept)?;
-        } else {
-            kept.push(event);
-        }
-    }
-    Ok(kept)
+/// What a log folds to: the state, and how many steps in force `Back` could still undo.
+pub(super) struct Folded {
+    pub state: State,
+    pub moves: usize,
 }
 
 /// Folds a log into the state it describes.
-fn fold(project: &Project, log: &[Event]) -> Result<State, EngineError> {
+pub(super) fn fold<'e>(
+    project: &Project,
+    log: impl IntoIterator<Item = &'e Event>,
+) -> Result<Folded, SessionError> {
+    let mut log = log.into_iter();
     let Some(Event::Started {
         tree,
         version,
         audience,
         at,
-    }) = log.first()
+    }) = log.next()
     else {
-        return Err(EngineError::NotStarted);
+        return Err(SessionError::NotStarted);
     };
     let tree_id = project
         .tree_by_name(tree)
-        .ok_or_else(|| EngineError::UnknownTree(tree.clone()))?;
+        .ok_or_else(|| SessionError::UnknownTree(tree.clone()))?;
     let current = project.session_hash(tree_id);
     if *version != current {
-        return Err(EngineError::VersionMismatch {
+        return Err(SessionError::VersionMismatch {
             tree: tree.clone(),
             logged: short(version),
             current: short(&current),
@@ -352,9 +131,9 @@ fn fold(project: &Project, log: &[Event]) -> Result<State, EngineError> {
     // state at its point in the log to know whether there is an ending to undo.
     let mut kept: Vec<&Event> = Vec::new();
     let mut state = begin()?;
-    for event in &log[1..] {
+    for event in log {
         match event {
-            Event::Started { .. } => return Err(EngineError::AlreadyStarted),
+            Event::Started { .. } => return Err(SessionError::AlreadyStarted),
             Event::Back { .. } => {
                 undo(&mut kept)?;
                 state = replay(project, begin()?, &kept)?;
@@ -373,15 +152,17 @@ fn fold(project: &Project, log: &[Event]) -> Result<State, EngineError> {
             }
         }
     }
-    Ok(state)
+    let moves = kept.iter().filter(|e| e.moves()).count();
+    Ok(Folded { state, moves })
 }
 
 /// Removes the last step that moved the call, and the answers given after it, as `Back` does.
-fn undo(kept: &mut Vec<&Event>) -> Result<(), EngineError> {
+/// Notes are never removed.
+fn undo(kept: &mut Vec<&Event>) -> Result<(), SessionError> {
     let last = kept
         .iter()
         .rposition(|e| e.moves())
-        .ok_or(EngineError::NothingToUndo)?;
+        .ok_or(SessionError::NothingToUndo)?;
     let after: Vec<&Event> = kept
         .drain(last..)
         .skip(1)
@@ -392,7 +173,7 @@ fn undo(kept: &mut Vec<&Event>) -> Result<(), EngineError> {
 }
 
 /// Plays events that are already known to be in force onto a fresh state.
-fn replay(project: &Project, mut state: State, kept: &[&Event]) -> Result<State, EngineError> {
+fn replay(project: &Project, mut state: State, kept: &[&Event]) -> Result<State, SessionError> {
     for event in kept {
         match event {
             Event::TakenOver { at } => state.take_over(project, *at)?,
@@ -407,20 +188,20 @@ fn short(version: &str) -> String {
 }
 
 impl State {
-    fn begin(
+    pub(super) fn begin(
         project: &Project,
         tree: TreeId,
         audience: Audience,
         at: Millis,
-    ) -> Result<State, EngineError> {
+    ) -> Result<State, SessionError> {
         let root = project.tree(tree);
         if !root.serves(audience) {
-            return Err(EngineError::WrongAudience {
+            return Err(SessionError::WrongAudience {
                 tree: root.name.clone(),
                 audience: audience.name().to_owned(),
             });
         }
-        let start = root.start.ok_or_else(|| EngineError::NoStart {
+        let start = root.start.ok_or_else(|| SessionError::NoStart {
             tree: root.name.clone(),
         })?;
         let mut state = State {
@@ -460,9 +241,9 @@ impl State {
         self.frames.last().map_or(self.tree, |f| f.tree)
     }
 
-    fn apply(&mut self, project: &Project, event: &Event) -> Result<(), EngineError> {
+    pub(super) fn apply(&mut self, project: &Project, event: &Event) -> Result<(), SessionError> {
         if self.ending.is_some() && !matches!(event, Event::Noted { .. }) {
-            return Err(EngineError::Ended);
+            return Err(SessionError::Ended);
         }
         let at = event.at();
         match event {
@@ -509,9 +290,9 @@ impl State {
                 Some(reason.clone()),
                 at,
             ),
-            Event::Started { .. } => return Err(EngineError::AlreadyStarted),
+            Event::Started { .. } => return Err(SessionError::AlreadyStarted),
             Event::Back { .. } | Event::TakenOver { .. } => {
-                return Err(EngineError::WrongStep("cannot be applied this way"));
+                return Err(SessionError::WrongStep("cannot be applied this way"));
             }
         }
         self.last_at = at;
@@ -519,10 +300,10 @@ impl State {
     }
 
     /// From here on the session is an agent's.
-    fn take_over(&mut self, project: &Project, at: Millis) -> Result<(), EngineError> {
+    pub(super) fn take_over(&mut self, project: &Project, at: Millis) -> Result<(), SessionError> {
         let root = project.tree(self.tree);
         if !root.serves(Audience::Agent) {
-            return Err(EngineError::WrongAudience {
+            return Err(SessionError::WrongAudience {
                 tree: root.name.clone(),
                 audience: Audience::Agent.name().to_owned(),
             });
@@ -541,7 +322,7 @@ impl State {
         });
     }
 
-    fn declaration<'p>(&self, project: &'p Project, slot: Slot) -> Option<&'p Variable> {
+    pub(crate) fn declaration<'p>(&self, project: &'p Project, slot: Slot) -> Option<&'p Variable> {
         let tree = project.node(self.node).tree;
         project
             .tree(tree)
@@ -549,20 +330,21 @@ impl State {
             .or_else(|| project.declaration(self.tree, slot))
     }
 
-    fn answer(&mut self, project: &Project, field: &str, raw: &str) -> Result<(), EngineError> {
+    fn answer(&mut self, project: &Project, field: &str, raw: &str) -> Result<(), SessionError> {
         let node = project.node(self.node);
         let slot = project
             .slot_by_name(field)
             .filter(|slot| node.asks.iter().any(|(s, _)| s == slot))
-            .ok_or_else(|| EngineError::NotAsked {
+            .ok_or_else(|| SessionError::NotAsked {
                 field: field.to_owned(),
             })?;
         let variable = self
             .declaration(project, slot)
-            .ok_or_else(|| EngineError::NotAsked {
+            .ok_or_else(|| SessionError::NotAsked {
                 field: field.to_owned(),
             })?;
-        let value = parse_answer(variable, raw).map_err(|reason| EngineError::InvalidAnswer {
+        let value = parse_answer(variable, raw).map_err(|reason| SessionError::InvalidAnswer {
+            field: field.to_owned(),
             label: variable.shown_label().to_owned(),
             reason,
         })?;
@@ -573,17 +355,21 @@ impl State {
         Ok(())
     }
 
-    /// The label of the first required field of the current step that has no answer yet.
-    fn missing_required(&self, project: &Project) -> Option<String> {
+    /// The first required field of the current step that has no answer yet, as the error
+    /// that refuses moving on.
+    fn missing_required(&self, project: &Project) -> Option<SessionError> {
         let node = project.node(self.node);
         let slot = node
             .required
             .iter()
             .find(|slot| !self.values[slot.index()].is_set())?;
-        Some(self.declaration(project, *slot).map_or_else(
-            || project.slot_name(*slot).to_owned(),
-            |v| v.shown_label().to_owned(),
-        ))
+        Some(SessionError::Required {
+            field: project.slot_name(*slot).to_owned(),
+            label: self.declaration(project, *slot).map_or_else(
+                || project.slot_name(*slot).to_owned(),
+                |v| v.shown_label().to_owned(),
+            ),
+        })
     }
 
     fn choose(
@@ -592,17 +378,17 @@ impl State {
         index: u16,
         label: &str,
         at: Millis,
-    ) -> Result<(), EngineError> {
+    ) -> Result<(), SessionError> {
         let node = project.node(self.node);
         let Exit::Options(options) = &node.exit else {
-            return Err(EngineError::WrongStep("has no options to choose from"));
+            return Err(SessionError::WrongStep("has no options to choose from"));
         };
         let option = options
             .get(usize::from(index))
             .filter(|o| o.label.source == label)
-            .ok_or_else(|| EngineError::NoSuchOption(format!("\"{label}\"")))?;
+            .ok_or_else(|| SessionError::NoSuchOption(format!("\"{label}\"")))?;
         if !option.visible_to(self.audience) {
-            return Err(EngineError::OptionUnavailable {
+            return Err(SessionError::OptionUnavailable {
                 label: label.to_owned(),
                 reason: format!(
                     "it is for {}s only",
@@ -613,7 +399,7 @@ impl State {
         if let Some(guard) = &option.guard
             && !guard.holds(self)
         {
-            return Err(EngineError::OptionUnavailable {
+            return Err(SessionError::OptionUnavailable {
                 label: label.to_owned(),
                 reason: format!(
                     "it needs {}",
@@ -624,11 +410,11 @@ impl State {
                 ),
             });
         }
-        if let Some(label) = self.missing_required(project) {
-            return Err(EngineError::Required { label });
+        if let Some(missing) = self.missing_required(project) {
+            return Err(missing);
         }
         let target = option.target.ok_or_else(|| {
-            EngineError::Stuck("the option leads to a node that does not exist".into())
+            SessionError::Stuck("the option leads to a node that does not exist".into())
         })?;
         self.leave(project, at);
         self.arrive(project, target, at);
@@ -637,44 +423,44 @@ impl State {
 
     /// Takes the single way forward. `checked` is false for a skip, which leaves required
     /// questions unanswered on purpose.
-    fn go_on(&mut self, project: &Project, at: Millis, checked: bool) -> Result<(), EngineError> {
+    fn go_on(&mut self, project: &Project, at: Millis, checked: bool) -> Result<(), SessionError> {
         let node = project.node(self.node);
         let forward = match &node.exit {
             Exit::Continue(target) => Forward::To(*target),
             Exit::Call { tree, then } => Forward::Call(*tree, *then),
             Exit::Return => Forward::Return,
             Exit::Options(_) => {
-                return Err(EngineError::WrongStep(if checked {
+                return Err(SessionError::WrongStep(if checked {
                     "asks to choose an option"
                 } else {
                     "asks to choose an option; it cannot be skipped, but the call can be escalated"
                 }));
             }
             Exit::Route { .. } | Exit::End(_) | Exit::None => {
-                return Err(EngineError::Stuck(
+                return Err(SessionError::Stuck(
                     self.stuck
                         .clone()
                         .unwrap_or_else(|| "this step has no way forward".into()),
                 ));
             }
         };
-        if checked && let Some(label) = self.missing_required(project) {
-            return Err(EngineError::Required { label });
+        if checked && let Some(missing) = self.missing_required(project) {
+            return Err(missing);
         }
         match forward {
             Forward::To(target) => {
                 let target = target.ok_or_else(|| {
-                    EngineError::Stuck("it leads to a node that does not exist".into())
+                    SessionError::Stuck("it leads to a node that does not exist".into())
                 })?;
                 self.leave(project, at);
                 self.arrive(project, target, at);
             }
             Forward::Call(tree, then) => {
                 let tree = tree.ok_or_else(|| {
-                    EngineError::Stuck("it calls a tree that does not exist".into())
+                    SessionError::Stuck("it calls a tree that does not exist".into())
                 })?;
                 let start = project.tree(tree).start.ok_or_else(|| {
-                    EngineError::Stuck(format!(
+                    SessionError::Stuck(format!(
                         "the sub-tree `{}` has no start",
                         project.tree(tree).name
                     ))
@@ -858,5 +644,18 @@ pub(crate) fn render_into(project: &Project, state: &State, template: &Template,
                 }
             }
         }
+    }
+}
+
+/// A field's value as it goes back into an input box: a choice by its value word, anything
+/// else as it reads. `None` when the field has no value.
+pub(crate) fn input_text(variable: &Variable, value: &Value) -> Option<String> {
+    match value {
+        v if !v.is_set() => None,
+        Value::Choice(i) => variable
+            .choices
+            .get(usize::from(*i))
+            .map(|c| c.value.clone()),
+        other => Some(display(Some(variable), other)),
     }
 }

@@ -1,0 +1,132 @@
+//! Calls in the session database: customers' self-service sessions, and the agent taking one
+//! over by its handoff code.
+
+use calltree_engine::{Action, Event, Millis, OutcomeKind, Session, Step};
+use calltree_store::{Store, StoreError};
+
+use crate::call::Call;
+use crate::error::CallsError;
+use crate::store::{CallId, CallStore};
+use crate::versions::Versions;
+
+/// A [`CallStore`] over the session database: each step is one transaction, committed and
+/// synced before it is acknowledged, numbered so two writers cannot both add the same event.
+#[derive(Debug, Clone)]
+pub struct DatabaseCalls {
+    store: Store,
+}
+
+impl DatabaseCalls {
+    pub fn new(store: Store) -> Self {
+        DatabaseCalls { store }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+}
+
+fn conflict(error: StoreError) -> CallsError {
+    match error {
+        StoreError::Conflict {
+            session,
+            expected,
+            actual,
+        } => CallsError::Conflict {
+            call: session,
+            expected,
+            actual,
+        },
+        other => CallsError::Store(other),
+    }
+}
+
+impl CallStore for DatabaseCalls {
+    fn begin(&mut self, first: &Event) -> Result<CallId, CallsError> {
+        Ok(self.store.create_session(first)?.id)
+    }
+
+    fn append(&mut self, call: &str, seq: usize, events: &[Event]) -> Result<(), CallsError> {
+        self.store.append_all(call, seq, events).map_err(conflict)
+    }
+
+    fn finish(&mut self, call: &str, outcome: Option<OutcomeKind>) -> Result<(), CallsError> {
+        Ok(self.store.finish(call, outcome.map(OutcomeKind::name))?)
+    }
+}
+
+/// A stored session, continued as a call on the version it started on.
+pub fn open_session(
+    store: &Store,
+    versions: &Versions,
+    id: &str,
+) -> Result<Call<DatabaseCalls>, CallsError> {
+    let events = store.events(id)?;
+    let project = versions.for_session(id, &events)?;
+    let session = Session::resume(project, events)?;
+    Ok(Call::open(
+        id.to_owned(),
+        session,
+        DatabaseCalls::new(store.clone()),
+    ))
+}
+
+/// Takes a customer's session over by its handoff code: from here it is the agent's call,
+/// where the customer left it, with every answer they gave. The `TakenOver` event is stored
+/// before the call is returned.
+pub fn take_over(
+    store: &Store,
+    versions: &Versions,
+    code: &str,
+    at: Millis,
+) -> Result<Call<DatabaseCalls>, CallsError> {
+    let code = code.trim();
+    let id = store
+        .find_handoff(code)?
+        .ok_or_else(|| CallsError::NoHandoff(code.to_owned()))?;
+    let mut call = open_session(store, versions, &id)?;
+    call.record(&Step::action(Action::TakeOver), at)?;
+    Ok(call)
+}
+
+/// Customers' sessions an agent can take over by their handoff codes.
+pub trait Handoffs {
+    /// Takes the session with this code over, as [`take_over`] does, and returns it as the
+    /// agent's call.
+    fn take_over(&mut self, code: &str, at: Millis) -> Result<Call, CallsError>;
+}
+
+/// The session database of `calltree serve`, opened when an agent first enters a code.
+#[derive(Debug)]
+pub struct SessionDatabase {
+    path: std::path::PathBuf,
+    opened: Option<(Store, Versions)>,
+}
+
+impl SessionDatabase {
+    pub fn new(path: std::path::PathBuf) -> Self {
+        SessionDatabase { path, opened: None }
+    }
+
+    fn open(&mut self) -> Result<&(Store, Versions), CallsError> {
+        if self.opened.is_none() {
+            if !self.path.exists() {
+                return Err(CallsError::NoDatabase(self.path.clone()));
+            }
+            let store = Store::open(&self.path)?;
+            let versions = Versions::with_store(store.clone());
+            self.opened = Some((store, versions));
+        }
+        self.opened
+            .as_ref()
+            .ok_or_else(|| CallsError::NoDatabase(self.path.clone()))
+    }
+}
+
+impl Handoffs for SessionDatabase {
+    fn take_over(&mut self, code: &str, at: Millis) -> Result<Call, CallsError> {
+        let (store, versions) = self.open()?;
+        let (id, session, store) = take_over(store, versions, code, at)?.into_parts();
+        Ok(Call::open(id, session, Box::new(store)))
+    }
+}

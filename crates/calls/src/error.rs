@@ -1,0 +1,107 @@
+//! The one error type of the host kit. Two kinds matter to a host: a step the call refused
+//! (`Refused`: show it beside the field, nothing was stored) and everything else, which means
+//! the call could not be kept as asked (show it plainly; the call on screen is as it was).
+
+use std::io;
+use std::path::PathBuf;
+
+use calltree_engine::{SessionError, StepRefusal};
+use calltree_store::StoreError;
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum CallsError {
+    /// The step was refused by the call's rules; nothing was stored.
+    #[error(transparent)]
+    Refused(#[from] StepRefusal),
+    /// A stored call could not be started or continued on its tree.
+    #[error(transparent)]
+    Session(#[from] SessionError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Someone else added to the call since it was read: read it again.
+    #[error("the call `{call}` has {actual} events, not {expected}: it changed meanwhile")]
+    Conflict {
+        call: String,
+        expected: usize,
+        actual: usize,
+    },
+    #[error("cannot {during} `{}`: {source}", path.display())]
+    Io {
+        during: &'static str,
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error(
+        "`{}` is damaged at line {line} ({message}); the events after it cannot be trusted or \
+         dropped, so the log was left as it is: repair or remove that line",
+        path.display()
+    )]
+    Damaged {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+    #[error(
+        "line {line} of `{}` holds a `{name}` event, which a newer calltree wrote; continue this \
+         call with that version (the log was left as it is)",
+        path.display()
+    )]
+    FromNewer {
+        path: PathBuf,
+        line: usize,
+        name: String,
+    },
+    #[error(
+        "`{}` already exists; choose another file, continue it with --resume, or replace it \
+         with --force",
+        path.display()
+    )]
+    Exists { path: PathBuf },
+    #[error("there is no call `{0}` here")]
+    NoSuchCall(String),
+    #[error(
+        "the calls folder `{}` is in use by another calltree program; close it first (two \
+         programs writing one folder could mix their calls)",
+        path.display()
+    )]
+    FolderInUse { path: PathBuf },
+    #[error("no session has the handoff code `{0}`; check the code with the customer")]
+    NoHandoff(String),
+    #[error(
+        "there is no self-service session database at `{}` (point the app at the one          `calltree serve` keeps, with CALLTREE_DB)",
+        .0.display()
+    )]
+    NoDatabase(PathBuf),
+    #[error(
+        "the version of `{tree}` this session ran on is not known here (version {version}); \
+         it cannot be continued"
+    )]
+    VersionMissing { tree: String, version: String },
+    #[error("the stored session `{0}` does not begin with a `started` event")]
+    NotStarted(String),
+}
+
+impl CallsError {
+    pub(crate) fn io(
+        during: &'static str,
+        path: impl Into<PathBuf>,
+    ) -> impl FnOnce(io::Error) -> Self {
+        let path = path.into();
+        move |source| CallsError::Io {
+            during,
+            path,
+            source,
+        }
+    }
+
+    /// The step's refusal, when this is one (nothing was stored, and the screen shows why
+    /// beside the fields).
+    pub fn refusal(&self) -> Option<&StepRefusal> {
+        match self {
+            CallsError::Refused(refusal) => Some(refusal),
+            _ => None,
+        }
+    }
+}

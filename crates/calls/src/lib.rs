@@ -1,0 +1,44 @@
+//! The host kit: how every calltree host — the `calltree` command line, the desktop app, the
+//! self-service server, and any host to come — plays a call and keeps it. Hosts render the
+//! engine's `View` and take input; every rule about turning input into stored events lives
+//! here (and, for what a step means, in the engine), once.
+//!
+//! Writing a host:
+//! 1. get a project ([`Versions`] finds the one a stored call's version runs on);
+//! 2. start a [`Call`] with a [`CallStore`] ([`LogFile`], [`LogFolder`], [`DatabaseCalls`], or
+//!    [`MemoryCalls`] in tests), or continue one;
+//! 3. draw `call.view()`; turn what the person did into a `Step` (answers and an `Action`);
+//! 4. `call.record(&step, now)`: a refusal comes back with a reason beside each field; a
+//!    failure to store leaves the call as it was; success means the events are on disk.
+//!
+//! Invariants:
+//! - a host never stores an event the session refused: `record` works the step out first;
+//! - an event is on disk (synced, or committed) before the call moves on and the host shows it;
+//! - a call log is never continued past a damaged line nor rewritten without it; only a torn
+//!   last line (never acknowledged) is cut off;
+//! - a log is never overwritten by accident.
+//!
+//! Modules: `call` (the record path), `store` (the storage trait, agents' own calls, memory),
+//! `log` (the JSON-lines format), `log_file` (one call per file: the CLI), `log_folder` (a
+//! folder of calls: the desktop app), `database` (the session database and take-overs),
+//! `versions` (version → project), `reports` (stored sessions for reports).
+
+mod call;
+mod database;
+mod error;
+mod log;
+mod log_file;
+mod log_folder;
+mod reports;
+mod store;
+mod versions;
+
+pub use call::{Call, Recorded};
+pub use database::{DatabaseCalls, Handoffs, SessionDatabase, open_session, take_over};
+pub use error::CallsError;
+pub use log::{LogContents, LogProblem, read_log};
+pub use log_file::LogFile;
+pub use log_folder::LogFolder;
+pub use reports::{AddSession, SessionSource, StoredSessions, report};
+pub use store::{AgentCalls, CallId, CallStore, MemoryCalls, StoredCall};
+pub use versions::Versions;

@@ -1,0 +1,161 @@
+//! Event-sourced sessions: a call is its log of events, and its state is a fold over them.
+//!
+//! Hosts supply every event with its timestamp and store the log; the engine only folds.
+//! Replaying a stored log therefore rebuilds exactly the state the call had, `Back` is exact
+//! (the fold simply leaves the undone step out), and a log started on another version of a
+//! tree is refused instead of being mixed with the new one.
+//!
+//! A session holds its project through any pointer to one (`P: Deref<Target = Project>`): an
+//! `Arc<Project>` for hosts, which keep a session alive across frames and requests, or a plain
+//! `&Project` for the engine's own walks and tests.
+//!
+//! - `event.rs`: the events and their JSON line.
+//! - `state.rs`: the state and the fold.
+//! - `step.rs`: the step protocol — what a person did at one step, turned into events.
+
+mod event;
+mod state;
+mod step;
+
+use std::ops::Deref;
+use std::sync::Arc;
+
+use calltree_syntax::Audience;
+
+use crate::error::SessionError;
+use crate::model::{Exit, TreeId};
+use crate::project::Project;
+
+pub use event::{EVENT_NAMES, Event, Millis};
+pub use state::{Ending, Frame, Note, Skip, State, Visit};
+pub(crate) use state::{display, input_text, parse_answer, render, render_into};
+pub use step::{Action, MAX_ANSWER_CHARS, MAX_NOTE_CHARS, Preview, Step, Submission};
+
+thread_local! {
+    /// Folds from a log's start on this thread; see [`folds_on_this_thread`].
+    static FOLDS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// A call in progress (or finished): its log and the state the log folds to.
+#[derive(Debug, Clone)]
+pub struct Session<P = Arc<Project>> {
+    project: P,
+    log: Vec<Event>,
+    state: State,
+    /// Steps in force that `Back` could undo.
+    moves: usize,
+}
+
+impl<P: Deref<Target = Project>> Session<P> {
+    /// Starts a call on a tree. The returned session's log holds the `Started` event.
+    pub fn start(
+        project: P,
+        tree: TreeId,
+        audience: Audience,
+        at: Millis,
+    ) -> Result<Self, SessionError> {
+        let started = Event::Started {
+            tree: project.tree(tree).name.clone(),
+            version: project.session_hash(tree),
+            audience,
+            at,
+        };
+        Session::resume(project, vec![started])
+    }
+
+    /// Rebuilds a call from its stored log, refusing a log from another version of the tree.
+    pub fn resume(project: P, log: Vec<Event>) -> Result<Self, SessionError> {
+        count_fold();
+        let folded = state::fold(&project, &log)?;
+        Ok(Session {
+            project,
+            log,
+            state: folded.state,
+            moves: folded.moves,
+        })
+    }
+
+    /// Applies one event. On error the session is exactly as it was.
+    ///
+    /// Hosts playing a person's input use [`Session::submit`] instead, which also applies the
+    /// rules about what a person may enter; `apply` is for events already decided on (walks,
+    /// tests, generated sessions).
+    pub fn apply(&mut self, event: Event) -> Result<(), SessionError> {
+        match event {
+            Event::Started { .. } => Err(SessionError::AlreadyStarted),
+            Event::Back { .. } | Event::TakenOver { .. } => {
+                count_fold();
+                let folded = state::fold(&self.project, self.log.iter().chain([&event]))?;
+                self.state = folded.state;
+                self.moves = folded.moves;
+                self.log.push(event);
+                Ok(())
+            }
+            event => {
+                self.state.apply(&self.project, &event)?;
+                if event.moves() {
+                    self.moves += 1;
+                }
+                self.log.push(event);
+                Ok(())
+            }
+        }
+    }
+
+    pub fn log(&self) -> &[Event] {
+        &self.log
+    }
+
+    /// The event for choosing option `index` of the current step, labelled as the tree
+    /// words it (the label in the log lets a reader follow it without the tree). `None`
+    /// when the step has no such option.
+    pub fn choice(&self, index: u16, at: Millis) -> Option<Event> {
+        choice(&self.project, &self.state, index, at)
+    }
+
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    pub fn project(&self) -> &Project {
+        &self.project
+    }
+
+    /// The pointer to the project the session runs on, to share it.
+    pub fn shared_project(&self) -> &P {
+        &self.project
+    }
+
+    pub fn is_finished(&self) -> bool {
+        self.state.ending.is_some()
+    }
+
+    /// Whether `Back` would do anything.
+    pub fn can_go_back(&self) -> bool {
+        self.moves > 0
+    }
+}
+
+pub(crate) fn choice(project: &Project, state: &State, index: u16, at: Millis) -> Option<Event> {
+    let Exit::Options(options) = &project.node(state.node).exit else {
+        return None;
+    };
+    let option = options.get(usize::from(index))?;
+    Some(Event::Chose {
+        option: index,
+        label: option.label.source.clone(),
+        at,
+    })
+}
+
+/// How many times this thread has folded a log from its start (a resume, a `Back`, a
+/// take-over; replaying after a `Back` inside one fold counts once). Hosts' tests use it to
+/// prove that a keypress or a redraw folds no more than it must; counting is one thread-local
+/// add per fold, which no host notices.
+pub fn folds_on_this_thread() -> u64 {
+    FOLDS.with(std::cell::Cell::get)
+}
+
+fn count_fold() {
+    FOLDS.with(|folds| folds.set(folds.get() + 1));
+}

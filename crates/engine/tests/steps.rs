@@ -1,0 +1,319 @@
+//! The step protocol: what a person typed and pressed at one step becomes the same events in
+//! every host. Each test states one rule of `Session::submit`.
+
+#![allow(
+    clippy::unwrap_used,
+    reason = "a test whose setup fails should fail loudly"
+)]
+
+use std::sync::Arc;
+
+use calltree_engine::{
+    Action, Event, MAX_ANSWER_CHARS, Project, Session, SessionError, Step, folds_on_this_thread,
+};
+use calltree_syntax::Audience;
+
+const SIGNUP: &str = r#"
+tree signup "Sign up"
+  audience: agent, customer
+  start: details
+
+field name: text "Your name" required
+field email: text "Email" pattern "[^@ ]+@[^@ ]+"
+field age: number "Age" range 0..120
+field plan: choice(basic "Basic plan", pro "Pro plan") "Plan"
+
+node details "Details"
+  say "Let's get you signed up."
+  ask name, email, age
+  -> pick
+
+node pick "Plan"
+  say "Which plan, {name}?"
+  ask plan
+  option "Go basic" -> done when plan == basic
+  option "Go pro" -> done when plan == pro
+  option "Not now" -> later
+
+node done "Done"
+  say "Welcome aboard."
+  end resolved
+
+node later "Later"
+  say "Come back any time."
+  end abandoned
+"#;
+
+fn session() -> Session {
+    let project = Arc::new(Project::single("signup.tree", SIGNUP));
+    assert!(!project.has_errors());
+    let tree = project.tree_by_name("signup").unwrap();
+    Session::start(project, tree, Audience::Agent, 1_000).unwrap()
+}
+
+fn step(answers: &[(&str, &str)], action: Option<Action>) -> Step {
+    Step {
+        answers: answers
+            .iter()
+            .map(|(f, v)| ((*f).to_owned(), (*v).to_owned()))
+            .collect(),
+        action,
+    }
+}
+
+/// Submits and commits, as a host does once the events are stored.
+fn play(session: &mut Session, step: &Step, at: i64) -> Vec<Event> {
+    let submission = session.submit(step, at).unwrap();
+    let events = submission.events().to_vec();
+    session.commit(submission).unwrap();
+    events
+}
+
+#[test]
+fn answers_are_recorded_in_the_order_the_step_asks_them_trimmed() {
+    let mut call = session();
+    let events = play(
+        &mut call,
+        &step(
+            &[("age", " 41 "), ("name", "  Jo Smith\n")],
+            Some(Action::Continue),
+        ),
+        2_000,
+    );
+    assert_eq!(
+        events,
+        vec![
+            Event::Answered {
+                field: "name".into(),
+                value: "Jo Smith".into(),
+                at: 2_000
+            },
+            Event::Answered {
+                field: "age".into(),
+                value: "41".into(),
+                at: 2_000
+            },
+            Event::Continued { at: 2_000 },
+        ]
+    );
+}
+
+#[test]
+fn an_empty_box_for_a_field_with_no_value_and_an_unchanged_answer_are_not_events() {
+    let mut call = session();
+    let events = play(
+        &mut call,
+        &step(
+            &[("name", "Jo"), ("email", ""), ("age", "   ")],
+            Some(Action::Continue),
+        ),
+        2_000,
+    );
+    assert_eq!(events.len(), 2, "{events:?}");
+    play(&mut call, &Step::action(Action::Back), 3_000);
+    // Back on "details": Jo is still the name; sending it again records nothing.
+    let events = play(&mut call, &step(&[("name", "Jo")], None), 4_000);
+    assert!(events.is_empty(), "{events:?}");
+}
+
+#[test]
+fn a_refused_answer_refuses_the_whole_step_and_says_why_beside_each_field() {
+    let call = session();
+    let before = call.state().clone();
+    let refusal = call
+        .submit(
+            &step(
+                &[("name", "Jo"), ("email", "nope"), ("age", "old")],
+                Some(Action::Continue),
+            ),
+            2_000,
+        )
+        .unwrap_err();
+    assert_eq!(refusal.fields.len(), 2, "{refusal}");
+    assert!(refusal.field("email").unwrap().contains("expected form"));
+    assert_eq!(refusal.field("age"), Some("\"old\" is not a number"));
+    assert!(refusal.field("name").is_none());
+    assert_eq!(call.state(), &before);
+    assert_eq!(call.log().len(), 1);
+}
+
+#[test]
+fn a_required_field_left_empty_is_refused_beside_that_field() {
+    let call = session();
+    let refusal = call
+        .submit(&Step::action(Action::Continue), 2_000)
+        .unwrap_err();
+    assert_eq!(
+        refusal.field("name"),
+        Some("an answer is needed before moving on")
+    );
+    assert_eq!(
+        refusal.to_string(),
+        "Your name: an answer is needed before moving on"
+    );
+}
+
+#[test]
+fn leaving_a_step_keeps_the_good_answers_and_drops_the_refused_ones() {
+    let mut call = session();
+    let events = play(
+        &mut call,
+        &step(
+            &[("name", "Jo"), ("email", "nope")],
+            Some(Action::Escalate("  customer asked for a person \n".into())),
+        ),
+        2_000,
+    );
+    assert_eq!(
+        events,
+        vec![
+            Event::Answered {
+                field: "name".into(),
+                value: "Jo".into(),
+                at: 2_000
+            },
+            Event::Escalated {
+                reason: "customer asked for a person".into(),
+                at: 2_000
+            },
+        ]
+    );
+    assert!(call.is_finished());
+}
+
+#[test]
+fn notes_and_reasons_need_words() {
+    let call = session();
+    for action in [
+        Action::Note(" \n ".into()),
+        Action::Skip(String::new()),
+        Action::Escalate("  ".into()),
+        Action::End("\t".into()),
+    ] {
+        let refusal = call
+            .submit(&Step::action(action.clone()), 2_000)
+            .unwrap_err();
+        assert!(
+            matches!(refusal.step, Some(SessionError::NeedsWords(_))),
+            "{action:?}: {refusal}"
+        );
+    }
+    assert_eq!(
+        call.submit(&Step::action(Action::Skip(String::new())), 2_000)
+            .unwrap_err()
+            .to_string(),
+        "a skipped step needs a reason"
+    );
+}
+
+#[test]
+fn a_note_takes_no_answers_and_answers_over_the_limit_are_refused() {
+    let mut call = session();
+    let events = play(
+        &mut call,
+        &step(
+            &[("name", "Jo")],
+            Some(Action::Note("calling from work".into())),
+        ),
+        2_000,
+    );
+    assert_eq!(
+        events,
+        vec![Event::Noted {
+            text: "calling from work".into(),
+            at: 2_000
+        }]
+    );
+    let long = "x".repeat(MAX_ANSWER_CHARS + 1);
+    let refusal = call
+        .submit(&step(&[("name", &long)], None), 3_000)
+        .unwrap_err();
+    assert!(refusal.field("name").unwrap().contains("under 2000"));
+}
+
+#[test]
+fn an_answer_to_a_field_the_step_does_not_ask_is_refused() {
+    let call = session();
+    let refusal = call
+        .submit(&step(&[("plan", "pro")], Some(Action::Continue)), 2_000)
+        .unwrap_err();
+    assert_eq!(refusal.field("plan"), Some("this step does not ask it"));
+}
+
+#[test]
+fn a_choice_answered_with_the_option_is_one_step_and_back_undoes_it() {
+    let mut call = session();
+    play(
+        &mut call,
+        &step(&[("name", "Jo")], Some(Action::Continue)),
+        2_000,
+    );
+    let pro = call
+        .view()
+        .options
+        .iter()
+        .find(|o| o.label == "Go pro")
+        .unwrap()
+        .index;
+    // Before the plan is answered, "Go pro" is not available.
+    assert!(
+        call.submit(&Step::action(Action::Choose(pro)), 3_000)
+            .is_err()
+    );
+    let events = play(
+        &mut call,
+        &step(&[("plan", "pro")], Some(Action::Choose(pro))),
+        3_000,
+    );
+    assert_eq!(events.len(), 2);
+    assert!(call.is_finished());
+    play(&mut call, &Step::action(Action::Back), 4_000);
+    assert!(!call.is_finished());
+    assert_eq!(call.view().node, "pick");
+}
+
+#[test]
+fn a_submission_worked_out_on_an_older_state_cannot_be_committed() {
+    let mut call = session();
+    let first = call.submit(&step(&[("name", "Jo")], None), 2_000).unwrap();
+    let second = call.submit(&step(&[("name", "Al")], None), 2_000).unwrap();
+    call.commit(first).unwrap();
+    assert_eq!(call.commit(second), Err(SessionError::StaleSubmission));
+}
+
+#[test]
+fn a_preview_shows_typed_answers_and_their_problems_without_storing_anything() {
+    let mut call = session();
+    play(
+        &mut call,
+        &step(&[("name", "Jo")], Some(Action::Continue)),
+        2_000,
+    );
+    let preview = call.preview(&[("plan".into(), "pro".into())]);
+    let pro = preview
+        .view
+        .options
+        .iter()
+        .find(|o| o.label == "Go pro")
+        .unwrap();
+    assert!(pro.enabled);
+    assert_eq!(call.log().len(), 3);
+    let preview = call.preview(&[("plan".into(), "gold".into())]);
+    assert_eq!(preview.problems.len(), 1);
+}
+
+#[test]
+fn only_back_and_take_over_fold_the_log_again() {
+    let mut call = session();
+    let before = folds_on_this_thread();
+    play(
+        &mut call,
+        &step(&[("name", "Jo")], Some(Action::Continue)),
+        2_000,
+    );
+    let _ = call.preview(&[("plan".into(), "pro".into())]);
+    let _ = call.view();
+    assert_eq!(folds_on_this_thread(), before);
+    play(&mut call, &Step::action(Action::Back), 3_000);
+    assert_eq!(folds_on_this_thread(), before + 1);
+}

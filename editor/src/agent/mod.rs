@@ -1,0 +1,130 @@
+//! Agent mode: find a script fast, then step through it on a live call.
+//!
+//! A call on screen is a host kit `Call`: its session lives as long as the call is on screen,
+//! so drawing a frame folds nothing. Each action becomes a `Step` that the call records (worked
+//! out, stored durably, only then applied); what the screen shows has always been saved first.
+//!
+//! - `picker.rs`: the script search, unfinished calls and the handoff code;
+//! - `call_screen.rs`: a call on screen and how input becomes steps;
+//! - `header.rs`, `step.rs`, `actions.rs`, `dialog.rs`, `finished.rs`: the panels of the call
+//!   screen, each drawing one part of it.
+
+mod actions;
+mod call_screen;
+mod dialog;
+mod finished;
+mod header;
+mod picker;
+mod step;
+
+use std::rc::Rc;
+use std::sync::Arc;
+
+use calltree_calls::{AgentCalls, Call, CallStore, CallsError, Handoffs};
+use calltree_engine::{Event, Project, TreeId};
+use calltree_syntax::Audience;
+
+pub(crate) use call_screen::{CallOutcome, call_ui};
+pub use call_screen::{CallScreen, Dialog};
+pub use picker::Picker;
+
+/// What the agent is doing: choosing a script, or on a call.
+pub enum Screen {
+    Picker(Picker),
+    Call(Box<CallScreen>),
+}
+
+/// Milliseconds since the Unix epoch; the host's clock, passed into every event.
+pub type Clock = Rc<dyn Fn() -> i64>;
+
+pub struct Agent {
+    pub project: Arc<Project>,
+    pub screen: Screen,
+    /// Ids of the scripts used lately, most recent first.
+    pub recent: Vec<String>,
+    /// Why the last call could not be started or resumed.
+    pub notice: Option<String>,
+    clock: Clock,
+}
+
+impl Agent {
+    pub fn new(project: Arc<Project>, clock: Clock) -> Self {
+        Agent {
+            project,
+            screen: Screen::Picker(Picker::default()),
+            recent: Vec::new(),
+            notice: None,
+            clock,
+        }
+    }
+
+    /// The trees an agent can run, matching the search in title, id, tags or description.
+    pub fn matches(&self, query: &str) -> Vec<TreeId> {
+        let query = query.trim().to_lowercase();
+        self.project
+            .trees()
+            .filter(|(_, tree)| tree.serves(Audience::Agent) && tree.start.is_some())
+            // Agents also know scripts by their ids; customers never see those.
+            .filter(|(_, tree)| {
+                tree.described_by(&query) || tree.name.to_lowercase().contains(&query)
+            })
+            .map(|(id, _)| id)
+            .collect()
+    }
+
+    /// Starts a call on a tree: the `Started` event is stored before the call is shown.
+    pub fn start(&mut self, tree: TreeId, store: Box<dyn CallStore>) -> Result<(), CallsError> {
+        let call = Call::start(
+            Arc::clone(&self.project),
+            tree,
+            Audience::Agent,
+            (self.clock)(),
+            store,
+        )?;
+        let name = self.project.tree(tree).name.clone();
+        self.recent.retain(|r| *r != name);
+        self.recent.insert(0, name);
+        self.screen = Screen::Call(Box::new(CallScreen::new(call)));
+        Ok(())
+    }
+
+    /// Continues a stored call, refusing it clearly if the tree changed since it started.
+    pub fn resume(&mut self, id: &str, calls: &mut dyn AgentCalls) -> Result<(), CallsError> {
+        let events: Vec<Event> = calls.reopen(id)?;
+        let call = Call::resume(
+            id.to_owned(),
+            Arc::clone(&self.project),
+            events,
+            calls.store(),
+        )?;
+        self.screen = Screen::Call(Box::new(CallScreen::new(call)));
+        Ok(())
+    }
+
+    /// Takes over a customer's session: from here it is this agent's call, where the
+    /// customer left it, with their answers.
+    pub fn take_over(&mut self, code: &str, handoffs: &mut dyn Handoffs) -> Result<(), CallsError> {
+        let call = handoffs.take_over(code.trim(), (self.clock)())?;
+        self.screen = Screen::Call(Box::new(CallScreen::new(call)));
+        Ok(())
+    }
+
+    /// Draws agent mode and handles its input.
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        calls: &mut dyn AgentCalls,
+        handoffs: Option<&mut dyn Handoffs>,
+    ) {
+        match &mut self.screen {
+            Screen::Picker(_) => {
+                egui::CentralPanel::default().show(ui, |ui| self.picker_ui(ui, calls, handoffs));
+            }
+            Screen::Call(call) => {
+                if call_ui(ui, call, &self.clock) == CallOutcome::Close {
+                    self.screen = Screen::Picker(Picker::default());
+                }
+            }
+        }
+    }
+}
