@@ -393,3 +393,74 @@ fn a_wrong_handoff_code_is_explained() {
             .is_some()
     );
 }
+
+/// Issue 12: one keypress folded the whole log 3 + n times. A call on screen keeps its
+/// session, so typing and redrawing fold nothing; only Back does, once.
+#[test]
+fn typing_and_redrawing_a_step_fold_nothing() {
+    let store = MemoryCalls::new();
+    let mut harness = app(&store);
+    harness.run();
+    start_warranty(&mut harness);
+    let before = calltree_engine::folds_on_this_thread();
+    type_into(&mut harness, "Age in months *", "30");
+    for _ in 0..10 {
+        harness.run();
+    }
+    harness.get_by_label("2  Out of warranty").click();
+    harness.run();
+    assert_eq!(calltree_engine::folds_on_this_thread(), before);
+    harness.get_by_label("Back").click();
+    harness.run();
+    assert_eq!(calltree_engine::folds_on_this_thread(), before + 1);
+}
+
+/// Issue 12: the script picker read and parsed every call log on every frame it drew.
+#[test]
+fn the_picker_reads_the_call_logs_once_however_often_it_is_drawn() {
+    use calltree_calls::{Call, LogFolder};
+
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let calls = LogFolder::open(dir.path()).unwrap();
+        let project = std::sync::Arc::new(calltree_engine::Project::single("w.tree", WARRANTY));
+        let tree = project.tree_by_name("warranty").unwrap();
+        for at in 0..40 {
+            Call::start(
+                std::sync::Arc::clone(&project),
+                tree,
+                calltree_syntax::Audience::Agent,
+                at,
+                calls.store(),
+            )
+            .unwrap();
+        }
+    }
+    let calls = LogFolder::open(dir.path()).unwrap();
+    let settings = Settings {
+        mode: Mode::Agent,
+        theme: Theme::Light,
+        ..Settings::default()
+    };
+    let app = DesktopApp::new(
+        Box::new(folder()),
+        Box::new(calls.clone()),
+        clock(),
+        settings,
+    )
+    .unwrap();
+    let mut harness = Harness::builder()
+        .with_max_steps(32)
+        .with_size(egui::vec2(900.0, 700.0))
+        .build_ui_state(|ui, app: &mut DesktopApp| app.ui(ui), app);
+    for _ in 0..30 {
+        harness.run();
+    }
+    assert_eq!(
+        harness
+            .query_all_by_label_contains("Resume: Warranty check")
+            .count(),
+        40
+    );
+    assert_eq!(calls.reads(), 40);
+}
