@@ -29,11 +29,7 @@ pub struct Insights {
 }
 
 fn percent(count: u64, of: u64) -> String {
-    if of == 0 {
-        "—".to_owned()
-    } else {
-        format!("{:.0}%", count as f64 * 100.0 / of as f64)
-    }
+    calltree_engine::show_percent(count, of, 0)
 }
 
 /// Light yellow to deep orange: more traffic, warmer.

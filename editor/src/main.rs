@@ -11,7 +11,6 @@ mod files;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::rc::Rc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use calltree_editor::{DesktopApp, Settings};
 
@@ -106,11 +105,7 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     }
     settings.last_folder = Some(folder.display().to_string());
-    let clock = Rc::new(|| {
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-    });
+    let clock = Rc::new(calltree_calls::now);
     let size = settings.window_size.unwrap_or([1280.0, 800.0]);
     let app = match DesktopApp::new(Box::new(tree_folder), Box::new(calls), clock, settings) {
         Ok(mut app) => {

@@ -36,7 +36,11 @@ pub fn step_of(line: &str, view: &View) -> Step {
         "escalate" => Some(Action::Escalate(rest.to_owned())),
         key => key.parse::<u8>().ok().map(|key| {
             // Options are chosen by the number shown; the step names the option's position.
-            let index = view.options.iter().find(|o| o.key == Some(key)).map(|o| o.index);
+            let index = view
+                .options
+                .iter()
+                .find(|o| o.key == Some(key))
+                .map(|o| o.index);
             Action::Choose(index.unwrap_or(u16::MAX))
         }),
     };
@@ -93,11 +97,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let project = Arc::new(Project::load(vec![SourceInput::new(tree.clone(), text)]));
     let (id, _) = project.trees().next().ok_or("the file has no tree")?;
     let store = LogFile::create(Path::new(log), false)?;
-    let mut clock = || {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-    };
+    let mut clock = calltree_calls::now;
     let mut call = Call::start(project, id, Audience::Customer, clock(), store)?;
-    play(&mut call, std::io::stdin().lock(), &mut std::io::stdout(), &mut clock)
+    play(
+        &mut call,
+        std::io::stdin().lock(),
+        &mut std::io::stdout(),
+        &mut clock,
+    )
 }

@@ -18,12 +18,13 @@
 //!   last line (never acknowledged) is cut off;
 //! - a log is never overwritten by accident.
 //!
-//! Modules: `call` (the record path), `store` (the storage trait, agents' own calls, memory),
+//! Modules: `call` (the record path), `clock` (event times), `store` (the storage trait, agents' own calls, memory),
 //! `log` (the JSON-lines format), `log_file` (one call per file: the CLI), `log_folder` (a
 //! folder of calls: the desktop app), `database` (the session database and take-overs),
 //! `versions` (version → project), `reports` (stored sessions for reports).
 
 mod call;
+mod clock;
 mod database;
 mod error;
 mod log;
@@ -34,6 +35,7 @@ mod store;
 mod versions;
 
 pub use call::{Call, Recorded};
+pub use clock::now;
 pub use database::{DatabaseCalls, Handoffs, SessionDatabase, open_session, take_over};
 pub use error::CallsError;
 pub use log::{LogContents, LogProblem, read_log};

@@ -18,9 +18,15 @@ use calltree_syntax::Audience;
 
 #[test]
 fn the_example_host_plays_a_bundled_tree_to_its_end_and_logs_it() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../trees/password_reset.tree");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../trees/password_reset.tree"
+    );
     let text = std::fs::read_to_string(path).unwrap();
-    let project = Arc::new(Project::load(vec![SourceInput::new("password_reset.tree", text)]));
+    let project = Arc::new(Project::load(vec![SourceInput::new(
+        "password_reset.tree",
+        text,
+    )]));
     let tree = project.tree_by_name("password_reset").unwrap();
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("call.jsonl");

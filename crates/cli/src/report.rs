@@ -109,11 +109,7 @@ fn emit(text: &str) -> Result<()> {
 }
 
 fn percent(count: u64, of: u64) -> String {
-    if of == 0 {
-        "—".to_owned()
-    } else {
-        format!("{:.1}%", count as f64 * 100.0 / of as f64)
-    }
+    calltree_engine::show_percent(count, of, 1)
 }
 
 fn top(out: &mut String, title: &str, list: &TopList, limit: usize) {

@@ -12,10 +12,9 @@ use std::io::{BufRead, BufReader, IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context as _, Result, bail};
-use calltree_calls::{Call, CallStore, CallsError, LogFile, MemoryCalls, Versions, take_over};
+use calltree_calls::{Call, CallStore, CallsError, LogFile, MemoryCalls, Versions, now, take_over};
 use calltree_engine::{Action, InputKind, Project, SourceInput, Step, TextRole, View};
 use calltree_store::Store;
 use calltree_syntax::Audience;
@@ -40,12 +39,6 @@ pub struct Options {
 
 const FIELD_HELP: &str =
     "type the answer, or :back, :skip REASON, :escalate REASON, :note TEXT, :quit";
-
-fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-}
 
 /// The file's tree and every tree beside it, so that sub-tree calls resolve. The file itself
 /// is the project's first file, under the name it was given.

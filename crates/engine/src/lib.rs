@@ -17,6 +17,7 @@ mod project;
 mod rename;
 mod report;
 mod session;
+mod show;
 mod synthetic;
 mod testing;
 mod validate;
@@ -42,6 +43,7 @@ pub use session::{
     Action, EVENT_NAMES, Ending, Event, Frame, MAX_ANSWER_CHARS, MAX_NOTE_CHARS, Millis, Note,
     Preview, Session, Skip, State, Step, Submission, Visit, folds_on_this_thread,
 };
+pub use show::show_percent;
 pub use synthetic::synthetic_sessions;
 pub use testing::TestReport;
 pub use value::{Date, Type, Value, format_number};

@@ -23,7 +23,7 @@ use axum::extract::{DefaultBodyLimit, Form, Path as UrlPath, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use calltree_calls::{Call, CallsError, DatabaseCalls, open_session};
+use calltree_calls::{Call, CallsError, DatabaseCalls, now, open_session};
 use calltree_engine::{Action, OutcomeKind, Session, SessionError, Step};
 use calltree_store::{Store, same_secret};
 use calltree_syntax::Audience;
@@ -44,13 +44,6 @@ pub struct AppState {
     pub store: Store,
     /// The bearer token the JSON API wants; without one the API is off.
     pub api_token: Option<String>,
-}
-
-/// Milliseconds since the Unix epoch, for event times.
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 /// Operational messages go to standard error; they never include answers or tokens.

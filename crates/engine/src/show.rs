@@ -1,0 +1,23 @@
+//! How report figures read, the same in every host: a share as a percentage. (Durations read
+//! through `show_duration`, beside the figures it formats.)
+
+/// `count` out of `of` as a percentage with `decimals` decimals ("42.5%"), or "—" when there
+/// is nothing to count: the CLI shows one decimal, the desktop's KPI cards none.
+pub fn show_percent(count: u64, of: u64, decimals: usize) -> String {
+    if of == 0 {
+        return "—".to_owned();
+    }
+    format!("{:.decimals$}%", count as f64 * 100.0 / of as f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::show_percent;
+
+    #[test]
+    fn shares_read_as_percentages_and_nothing_as_a_dash() {
+        assert_eq!(show_percent(1, 3, 1), "33.3%");
+        assert_eq!(show_percent(2, 3, 0), "67%");
+        assert_eq!(show_percent(0, 0, 1), "—");
+    }
+}
