@@ -5,6 +5,11 @@
 //! 1. the session works the step out by its rules (refused: nothing happens);
 //! 2. the store keeps its events durably (failed: nothing happens, the session is as it was);
 //! 3. only then does the session move on, and the host shows the new step.
+//!
+//! A host that must not stop a live call when its disk fails (the desktop app) uses
+//! [`Call::record_or_keep`] instead: the step is applied and its events are kept in memory,
+//! counted by [`Call::unsaved`], until [`Call::flush`] stores them. The host says so, plainly
+//! and for as long as it lasts.
 
 use std::sync::Arc;
 
@@ -19,6 +24,8 @@ pub struct Call<S = Box<dyn CallStore>> {
     id: CallId,
     session: Session,
     store: S,
+    /// Events at the end of the log that the store has not kept yet.
+    unsaved: usize,
 }
 
 /// What one recorded step did.
@@ -28,6 +35,9 @@ pub struct Recorded {
     pub events: usize,
     /// The call ended with this step.
     pub finished: bool,
+    /// The store failed: the step was applied anyway and its events wait in memory
+    /// ([`Call::record_or_keep`] only).
+    pub kept: bool,
     /// The events are stored, but marking the call finished failed: the call may still be
     /// listed as unfinished.
     pub warning: Option<CallsError>,
@@ -44,7 +54,12 @@ impl<S: CallStore> Call<S> {
     ) -> Result<Self, CallsError> {
         let session = Session::start(project, tree, audience, at)?;
         let id = store.begin(&session.log()[0])?;
-        Ok(Call { id, session, store })
+        Ok(Call {
+            id,
+            session,
+            store,
+            unsaved: 0,
+        })
     }
 
     /// A call whose events are already stored under `id`, continued from them.
@@ -55,47 +70,115 @@ impl<S: CallStore> Call<S> {
         store: S,
     ) -> Result<Self, CallsError> {
         let session = Session::resume(project, events)?;
-        Ok(Call { id, session, store })
+        Ok(Call {
+            id,
+            session,
+            store,
+            unsaved: 0,
+        })
     }
 
     /// A call from a session whose events are all stored under `id`.
     pub fn open(id: CallId, session: Session, store: S) -> Self {
-        Call { id, session, store }
+        Call {
+            id,
+            session,
+            store,
+            unsaved: 0,
+        }
     }
 
     /// Plays one step: worked out, stored, and only then applied. On any error the call is
-    /// exactly as it was.
+    /// exactly as it was. Events kept in memory by an earlier [`Call::record_or_keep`] are
+    /// stored first.
     pub fn record(&mut self, step: &Step, at: Millis) -> Result<Recorded, CallsError> {
+        self.flush()?;
         let submission = self.session.submit(step, at)?;
         if submission.events().is_empty() {
-            return Ok(Recorded {
-                events: 0,
-                finished: self.session.is_finished(),
-                warning: None,
-            });
+            return Ok(self.recorded(0, false, None));
         }
         let seq = self.session.log().len();
         self.store.append(&self.id, seq, submission.events())?;
         let events = submission.events().len();
         self.session.commit(submission)?;
-        let finished = self.session.is_finished();
-        let warning = if finished {
-            let outcome = self
-                .session
-                .state()
-                .ending
-                .as_ref()
-                .and_then(|ending| ending.outcome.as_ref())
-                .map(|outcome| outcome.kind);
-            self.store.finish(&self.id, outcome).err()
+        let warning = self.mark_finished();
+        Ok(self.recorded(events, false, warning))
+    }
+
+    /// Plays one step like [`Call::record`], but when the store fails the step is applied
+    /// anyway and its events are kept in memory (`kept`, with the failure as the warning)
+    /// until a later `record`, `record_or_keep` or [`Call::flush`] stores them. A refused
+    /// step is still an error and changes nothing.
+    pub fn record_or_keep(&mut self, step: &Step, at: Millis) -> Result<Recorded, CallsError> {
+        let earlier = self.flush().err();
+        let submission = self.session.submit(step, at)?;
+        let events = submission.events().len();
+        if events == 0 {
+            return Ok(self.recorded(0, earlier.is_some(), earlier));
+        }
+        let seq = self.session.log().len();
+        let stored = if earlier.is_some() {
+            earlier
         } else {
-            None
+            self.store.append(&self.id, seq, submission.events()).err()
         };
-        Ok(Recorded {
+        self.session.commit(submission)?;
+        match stored {
+            None => {
+                let warning = self.mark_finished();
+                Ok(self.recorded(events, false, warning))
+            }
+            Some(failure) => {
+                self.unsaved += events;
+                Ok(self.recorded(events, true, Some(failure)))
+            }
+        }
+    }
+
+    /// Stores the events kept in memory, if any; returns how many were stored.
+    pub fn flush(&mut self) -> Result<usize, CallsError> {
+        if self.unsaved == 0 {
+            return Ok(0);
+        }
+        let log = self.session.log();
+        let first = log.len() - self.unsaved;
+        self.store.append(&self.id, first, &log[first..])?;
+        let stored = self.unsaved;
+        self.unsaved = 0;
+        if let Some(warning) = self.mark_finished() {
+            return Err(warning);
+        }
+        Ok(stored)
+    }
+
+    /// How many events the call has that the store has not kept yet.
+    pub fn unsaved(&self) -> usize {
+        self.unsaved
+    }
+
+    /// Tells the store a finished call is finished; a failure only means it may still be
+    /// listed as unfinished, so it comes back as a warning.
+    fn mark_finished(&mut self) -> Option<CallsError> {
+        if !self.session.is_finished() {
+            return None;
+        }
+        let outcome = self
+            .session
+            .state()
+            .ending
+            .as_ref()
+            .and_then(|ending| ending.outcome.as_ref())
+            .map(|outcome| outcome.kind);
+        self.store.finish(&self.id, outcome).err()
+    }
+
+    fn recorded(&self, events: usize, kept: bool, warning: Option<CallsError>) -> Recorded {
+        Recorded {
             events,
-            finished,
+            finished: self.session.is_finished(),
+            kept,
             warning,
-        })
+        }
     }
 
     pub fn id(&self) -> &str {

@@ -293,3 +293,40 @@ fn two_writers_on_one_session_cannot_both_add_the_next_event() {
     assert_eq!(second.session().log().len(), 1);
     assert_eq!(store.events(&id).unwrap().len(), 2);
 }
+
+/// Issue 15: on a live call the desktop app must not stop when its disk fails. The step goes
+/// on in memory, the host is told, and the events are stored once the disk is back.
+#[test]
+fn a_call_kept_in_memory_while_the_disk_fails_is_stored_in_order_when_it_is_back() {
+    let memory = MemoryCalls::new();
+    let mut call = start(memory.clone());
+    memory.fail_writes(true);
+    let recorded = call
+        .record_or_keep(&Step::answer("router", "R7000"), 2_000)
+        .unwrap();
+    assert!(recorded.kept);
+    assert!(recorded.warning.is_some());
+    let recorded = call
+        .record_or_keep(&Step::action(Action::Choose(0)), 3_000)
+        .unwrap();
+    assert!(recorded.kept && recorded.finished);
+    assert_eq!(call.unsaved(), 2);
+    assert!(call.flush().is_err(), "still failing");
+    assert_eq!(memory.events(call.id()).len(), 1, "only what was stored");
+
+    memory.fail_writes(false);
+    assert_eq!(call.flush().unwrap(), 2);
+    assert_eq!(call.unsaved(), 0);
+    assert_eq!(memory.events(call.id()), call.session().log());
+    assert!(memory.is_finished(call.id()));
+    // A refused step is still refused, and kept nothing.
+    let mut call = start(memory.clone());
+    memory.fail_writes(true);
+    assert!(
+        call.record_or_keep(&Step::action(Action::Choose(0)), 4_000)
+            .unwrap_err()
+            .refusal()
+            .is_some()
+    );
+    assert_eq!(call.unsaved(), 0);
+}

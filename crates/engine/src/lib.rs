@@ -13,6 +13,7 @@ mod expr;
 mod flow;
 mod lower;
 mod model;
+mod progress;
 mod project;
 mod rename;
 mod report;
@@ -40,15 +41,15 @@ pub use report::{
     show_duration,
 };
 pub use session::{
-    Action, EVENT_NAMES, Ending, Event, Frame, MAX_ANSWER_CHARS, MAX_NOTE_CHARS, Millis, Note,
-    Preview, Session, Skip, State, Step, Submission, Visit, folds_on_this_thread,
+    Action, EVENT_NAMES, EndCause, Ending, Event, Frame, MAX_ANSWER_CHARS, MAX_NOTE_CHARS, Millis,
+    Note, Preview, Session, Skip, State, Step, Submission, Visit, folds_on_this_thread,
 };
 pub use show::show_percent;
 pub use synthetic::synthetic_sessions;
 pub use testing::TestReport;
 pub use value::{Date, Type, Value, format_number};
 pub use view::{
-    Actions, ChoiceView, Crumb, EndView, FieldView, InputKind, OptionView, ShownText, Summary,
-    TextRole, View,
+    Actions, ChoiceView, Crumb, EndView, FieldView, InputKind, OptionView, Progress, ShownText,
+    Summary, TextRole, View,
 };
 pub use walk::{Coverage, Rng, StuckWalk, WalkLimits, WalkReport, walk_all, walk_random};

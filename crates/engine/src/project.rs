@@ -54,6 +54,8 @@ pub struct Project {
     hash: String,
     /// The version each tree's sessions pin: the tree and every sub-tree it may call.
     session_hashes: Vec<String>,
+    /// The fewest steps from each node to its tree's end, worked out on first use.
+    remaining: std::sync::OnceLock<Vec<u32>>,
 }
 
 impl Project {
@@ -103,6 +105,7 @@ impl Project {
             diagnostics: lowered.diagnostics,
             hash: String::new(),
             session_hashes: Vec::new(),
+            remaining: std::sync::OnceLock::new(),
         };
         let mut found = Vec::new();
         validate::check(&project, &mut found);
@@ -205,6 +208,27 @@ impl Project {
         self.graph
             .neighbors(NodeIndex::new(node.index()))
             .map(|n| NodeId::from_index(n.index()))
+    }
+
+    /// The fewest steps from `node` to the end of its tree (the ending counts as one), or
+    /// `None` when no ending can be reached: for a host's "about N more steps".
+    pub fn steps_to_finish(&self, node: NodeId) -> Option<u32> {
+        let remaining = self
+            .remaining
+            .get_or_init(|| crate::progress::steps_to_finish(self));
+        remaining
+            .get(node.index())
+            .copied()
+            .filter(|&steps| steps != crate::progress::NEVER)
+    }
+
+    /// Whether a tree is a sub-tree: it returns to a tree that calls it (a greeting, an
+    /// identity check), rather than ending a call itself. Agents start calls on the others.
+    pub fn is_sub_tree(&self, tree: TreeId) -> bool {
+        self.trees[tree.index()]
+            .nodes
+            .iter()
+            .any(|node| matches!(self.nodes[node.index()].exit, Exit::Return))
     }
 
     /// Fingerprint of every tree's behaviour, for reports and caches.

@@ -18,7 +18,7 @@ use calltree_syntax::Audience;
 
 use crate::model::{Exit, Slot, TreeId};
 use crate::project::Project;
-use crate::session::{Event, Millis, Session};
+use crate::session::{EndCause, Event, Millis, Session};
 use crate::value::Type;
 use crate::walk::{Rng, invented_answers};
 
@@ -143,12 +143,12 @@ impl<'a, 'p> Caller<'a, 'p> {
             let agent = session.state().audience == Audience::Agent;
             if self.chance(HANG_UP) {
                 now += think(self.rng, 20_000.0, 1.0);
-                let reason = if agent {
-                    "caller hung up"
+                let (cause, reason) = if agent {
+                    (EndCause::HungUp, "caller hung up")
                 } else {
-                    "customer left the page"
+                    (EndCause::Other, "customer left the page")
                 };
-                end(&mut session, reason, now);
+                end(&mut session, cause, reason, now);
                 continue;
             }
             if session.state().stuck.is_some() {
@@ -185,7 +185,7 @@ impl<'a, 'p> Caller<'a, 'p> {
             self.go_on(&mut session, &mut now, agent);
         }
         now += think(self.rng, 20_000.0, 1.0);
-        end(&mut session, "caller hung up", now);
+        end(&mut session, EndCause::HungUp, "caller hung up", now);
         Some(session.log().to_vec())
     }
 
@@ -274,8 +274,9 @@ fn escalate(session: &mut Session<&Project>, reason: &str, at: Millis) {
     });
 }
 
-fn end(session: &mut Session<&Project>, reason: &str, at: Millis) {
+fn end(session: &mut Session<&Project>, cause: EndCause, reason: &str, at: Millis) {
     let _ = session.apply(Event::Ended {
+        cause,
         reason: reason.to_owned(),
         at,
     });

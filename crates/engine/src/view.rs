@@ -7,7 +7,7 @@ use std::ops::Deref;
 
 use crate::model::{Exit, NodeKind, OutcomeKind, Slot, VariableKind};
 use crate::project::Project;
-use crate::session::{Session, State, display, input_text, render, render_into};
+use crate::session::{EndCause, Session, State, display, input_text, render, render_into};
 use crate::value::Type;
 
 /// Which kind of text a line is, so hosts can set agent guidance apart.
@@ -89,6 +89,8 @@ pub struct EndView {
     pub to: Option<String>,
     pub code: Option<String>,
     pub reason: Option<String>,
+    /// Why the host ended the call, when it did.
+    pub cause: Option<EndCause>,
 }
 
 /// Everything one screen of a call shows, for one audience.
@@ -106,6 +108,16 @@ pub struct View {
     pub ended: Option<EndView>,
     /// Set when the tree is broken at this step; hosts show it instead of a way forward.
     pub stuck: Option<String>,
+    /// How far the call has come and about how far it has to go.
+    pub progress: Progress,
+}
+
+/// How far a call has come: the steps shown so far (this one included), and the fewest steps
+/// from here to an ending (this one and the ending included), when one can be reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Progress {
+    pub done: usize,
+    pub left: Option<u32>,
 }
 
 /// The call summary: ready for the CRM, the handoff to a specialist, and the reports.
@@ -259,6 +271,11 @@ impl Scene<'_> {
         } else {
             &node.say
         };
+        // A call escalated or ended from a step shows no more of that step: its line was
+        // for going on, and would read as the ending's.
+        let left_early = state.ending.as_ref().is_some_and(|e| !e.by_the_tree());
+        let say: &[_] = if left_early { &[] } else { say };
+        let agent: &[_] = if left_early { &[] } else { &node.agent };
         for template in say {
             texts.push(ShownText {
                 role: TextRole::Say,
@@ -266,7 +283,7 @@ impl Scene<'_> {
             });
         }
         if audience == Audience::Agent {
-            for template in &node.agent {
+            for template in agent {
                 texts.push(ShownText {
                     role: TextRole::Agent,
                     text: render(project, state, template),
@@ -334,6 +351,7 @@ impl Scene<'_> {
                 skip: !finished && single_way && state.stuck.is_none(),
                 escalate: !finished,
             },
+            progress: self.progress(finished),
             breadcrumb: self.breadcrumb(),
             ended: self.ended(),
             stuck: state.stuck.clone(),
@@ -395,12 +413,38 @@ impl Scene<'_> {
             .collect()
     }
 
+    fn progress(&self, finished: bool) -> Progress {
+        let done = self
+            .state
+            .path
+            .iter()
+            .filter(|visit| !self.project.node(visit.node).is_routing())
+            .count();
+        if finished {
+            return Progress {
+                done,
+                left: Some(0),
+            };
+        }
+        // Inside a sub-tree, the way back through each caller counts too.
+        let mut left = self.project.steps_to_finish(self.state.node);
+        for frame in &self.state.frames {
+            if let Some(then) = frame.then {
+                left = left
+                    .zip(self.project.steps_to_finish(then))
+                    .map(|(a, b)| a.saturating_add(b));
+            }
+        }
+        Progress { done, left }
+    }
+
     fn ended(&self) -> Option<EndView> {
         self.state.ending.as_ref().map(|ending| EndView {
             outcome: ending.outcome.as_ref().map(|o| o.kind),
             to: ending.outcome.as_ref().and_then(|o| o.to.clone()),
             code: ending.outcome.as_ref().and_then(|o| o.code.clone()),
             reason: ending.reason.clone(),
+            cause: ending.cause,
         })
     }
 

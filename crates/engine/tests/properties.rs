@@ -130,6 +130,7 @@ fn concrete(session: &Session<&Project>, action: &Action, at: i64) -> Event {
         Action::Back => Event::Back { at },
         Action::End => Event::Ended {
             reason: "line dropped".into(),
+            cause: calltree_engine::EndCause::Dropped,
             at,
         },
         Action::Restart => Event::Started {

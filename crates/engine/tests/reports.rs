@@ -154,6 +154,7 @@ impl Log {
     fn end(self, reason: &str, s: i64) -> Log {
         let at = self.at(s);
         self.push(Event::Ended {
+            cause: calltree_engine::EndCause::Other,
             reason: reason.into(),
             at,
         })

@@ -188,7 +188,7 @@ fn notes_and_reasons_need_words() {
         Action::Note(" \n ".into()),
         Action::Skip(String::new()),
         Action::Escalate("  ".into()),
-        Action::End("\t".into()),
+        Action::End(calltree_engine::EndCause::Other, "\t".into()),
     ] {
         let refusal = call
             .submit(&Step::action(action.clone()), 2_000)
@@ -316,4 +316,89 @@ fn only_back_and_take_over_fold_the_log_again() {
     assert_eq!(folds_on_this_thread(), before);
     play(&mut call, &Step::action(Action::Back), 3_000);
     assert_eq!(folds_on_this_thread(), before + 1);
+}
+
+#[test]
+fn ending_a_call_early_keeps_its_cause_and_needs_words_only_for_other_causes() {
+    use calltree_engine::EndCause;
+    let mut call = session();
+    let events = play(
+        &mut call,
+        &Step::action(Action::End(EndCause::WrongScript, String::new())),
+        2_000,
+    );
+    assert_eq!(
+        events,
+        vec![Event::Ended {
+            reason: "wrong script".into(),
+            cause: EndCause::WrongScript,
+            at: 2_000
+        }]
+    );
+    let ended = call.view().ended.unwrap();
+    assert_eq!(ended.cause, Some(EndCause::WrongScript));
+    assert!(
+        call.submit(
+            &Step::action(Action::End(EndCause::Other, " ".into())),
+            3_000
+        )
+        .is_err()
+    );
+    // Logs from before causes were kept read as "other".
+    let old = Event::from_json_line(r#"{"event":"ended","reason":"line dropped","at":5}"#);
+    assert!(matches!(
+        old,
+        Ok(Event::Ended {
+            cause: EndCause::Other,
+            ..
+        })
+    ));
+    assert!(!events[0].to_json_line().contains("other"));
+}
+
+/// Issue 15: escalating on the first step showed the greeting as if it were the ending.
+#[test]
+fn a_call_left_from_a_step_shows_none_of_that_steps_lines() {
+    let mut call = session();
+    play(
+        &mut call,
+        &Step::action(Action::Escalate("caller wants a manager".into())),
+        2_000,
+    );
+    let view = call.view();
+    assert!(view.ended.is_some());
+    assert!(view.texts.is_empty(), "{:?}", view.texts);
+}
+
+#[test]
+fn progress_counts_the_steps_shown_and_the_fewest_to_an_ending() {
+    let mut call = session();
+    let progress = call.view().progress;
+    assert_eq!((progress.done, progress.left), (1, Some(3)));
+    play(
+        &mut call,
+        &step(&[("name", "Jo")], Some(Action::Continue)),
+        2_000,
+    );
+    let progress = call.view().progress;
+    assert_eq!((progress.done, progress.left), (2, Some(2)));
+}
+
+#[test]
+fn trees_that_return_to_a_caller_are_sub_trees() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../trees");
+    let inputs = ["identity_check.tree", "billing_dispute.tree"]
+        .iter()
+        .map(|name| {
+            calltree_engine::SourceInput::new(
+                *name,
+                std::fs::read_to_string(dir.join(name)).unwrap(),
+            )
+        })
+        .collect();
+    let project = Project::load(inputs);
+    let identity = project.tree_by_name("identity_check").unwrap();
+    let billing = project.tree_by_name("billing_dispute").unwrap();
+    assert!(project.is_sub_tree(identity));
+    assert!(!project.is_sub_tree(billing));
 }

@@ -249,6 +249,7 @@ pub fn end(view: &View, handoff: Option<&str>) -> Html<String> {
         to: None,
         code: None,
         reason: None,
+        cause: None,
     });
     page(
         "Finished",

@@ -80,6 +80,7 @@ fn a_session_reads_back_as_it_was_written() {
     assert_eq!(info.handoff, None);
 
     let ended = Event::Ended {
+        cause: calltree_engine::EndCause::Other,
         reason: "the page was closed".into(),
         at: 5_000,
     };

@@ -40,13 +40,62 @@ pub enum Event {
     Escalated { reason: String, at: Millis },
     /// The last step was undone.
     Back { at: Millis },
-    /// The host ended the call before the tree did (the line dropped, the page closed).
-    Ended { reason: String, at: Millis },
+    /// The host ended the call before the tree did (the caller hung up, the line dropped,
+    /// the page closed, the script was the wrong one).
+    Ended {
+        reason: String,
+        /// Logs written before causes were kept have none: `Other`.
+        #[serde(default, skip_serializing_if = "EndCause::is_other")]
+        cause: EndCause,
+        at: Millis,
+    },
     /// An agent took over a customer's session (by its handoff code). From here the session
     /// is played as an agent. If it had finished (an escalation, the customer asking for a
     /// person, an ending of the tree), its last step is undone first, so the agent picks up
     /// where the customer last was, with every answer already there.
     TakenOver { at: Millis },
+}
+
+/// Why a host ended a call before the tree did, for reports to count each apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EndCause {
+    /// A reason in words (and every ending logged before causes were kept).
+    #[default]
+    Other,
+    /// The caller hung up.
+    HungUp,
+    /// The line dropped.
+    Dropped,
+    /// The script did not fit the call; the agent goes on with another one. Not an outcome
+    /// of this tree: reports count it apart, never as an abandoned call.
+    WrongScript,
+}
+
+impl EndCause {
+    pub fn is_other(&self) -> bool {
+        *self == EndCause::Other
+    }
+
+    /// The cause in words, as the reason of an ending that has no other.
+    pub fn describe(self) -> &'static str {
+        match self {
+            EndCause::Other => "ended early",
+            EndCause::HungUp => "the caller hung up",
+            EndCause::Dropped => "the call dropped",
+            EndCause::WrongScript => "wrong script",
+        }
+    }
+
+    /// The cause as reports and JSON name it.
+    pub fn name(self) -> &'static str {
+        match self {
+            EndCause::Other => "other",
+            EndCause::HungUp => "hung_up",
+            EndCause::Dropped => "dropped",
+            EndCause::WrongScript => "wrong_script",
+        }
+    }
 }
 
 /// The names events are written under (`"event": "chose"`), every one of them: a reader
@@ -165,6 +214,7 @@ mod tests {
             Event::Back { at: 1 },
             Event::Ended {
                 reason: "r".into(),
+                cause: EndCause::HungUp,
                 at: 1,
             },
             Event::TakenOver { at: 1 },

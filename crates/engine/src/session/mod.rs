@@ -26,7 +26,7 @@ use crate::error::SessionError;
 use crate::model::{Exit, TreeId};
 use crate::project::Project;
 
-pub use event::{EVENT_NAMES, Event, Millis};
+pub use event::{EVENT_NAMES, EndCause, Event, Millis};
 pub use state::{Ending, Frame, Note, Skip, State, Visit};
 pub(crate) use state::{display, input_text, parse_answer, render, render_into};
 pub use step::{Action, MAX_ANSWER_CHARS, MAX_NOTE_CHARS, Preview, Step, Submission};

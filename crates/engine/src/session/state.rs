@@ -5,7 +5,7 @@
 use calltree_syntax::Audience;
 use serde::Serialize;
 
-use super::event::{Event, Millis};
+use super::event::{EndCause, Event, Millis};
 
 use crate::error::SessionError;
 use crate::expr::Env;
@@ -55,8 +55,18 @@ pub struct Ending {
     pub outcome: Option<Outcome>,
     /// The reason given for an escalation from a step, or for ending early.
     pub reason: Option<String>,
+    /// Why the host ended the call, when it did (not the tree, not an escalation).
+    pub cause: Option<EndCause>,
     pub node: NodeId,
     pub at: Millis,
+}
+
+impl Ending {
+    /// Whether the tree itself ended the call (an ending node, or a sub-tree returning),
+    /// rather than an escalation from a step or the host.
+    pub fn by_the_tree(&self) -> bool {
+        self.reason.is_none() && self.cause.is_none()
+    }
 }
 
 /// Everything known about a call at one moment. A pure function of the events so far.
@@ -281,15 +291,20 @@ impl State {
                     at,
                 );
             }
-            Event::Ended { reason, .. } => self.finish(
-                Some(Outcome {
-                    kind: OutcomeKind::Abandoned,
-                    to: None,
-                    code: None,
-                }),
-                Some(reason.clone()),
-                at,
-            ),
+            Event::Ended { reason, cause, .. } => {
+                self.finish(
+                    Some(Outcome {
+                        kind: OutcomeKind::Abandoned,
+                        to: None,
+                        code: None,
+                    }),
+                    Some(reason.clone()),
+                    at,
+                );
+                if let Some(ending) = &mut self.ending {
+                    ending.cause = Some(*cause);
+                }
+            }
             Event::Started { .. } => return Err(SessionError::AlreadyStarted),
             Event::Back { .. } | Event::TakenOver { .. } => {
                 return Err(SessionError::WrongStep("cannot be applied this way"));
@@ -317,6 +332,7 @@ impl State {
         self.ending = Some(Ending {
             outcome,
             reason,
+            cause: None,
             node: self.node,
             at,
         });

@@ -22,7 +22,7 @@ use crate::error::{FieldProblem, SessionError, StepRefusal};
 use crate::project::Project;
 use crate::view::{Scene, View};
 
-use super::event::{Event, Millis};
+use super::event::{EndCause, Event, Millis};
 use super::state::{Folded, State, fold, input_text};
 use super::{Session, choice, count_fold};
 
@@ -70,8 +70,9 @@ pub enum Action {
     Skip(String),
     /// Hand the call on from this step, for a reason.
     Escalate(String),
-    /// End the call before the tree does, for a reason (the caller hung up, the line dropped).
-    End(String),
+    /// End the call before the tree does: why, and words for it (needed only for
+    /// [`EndCause::Other`]; the others say what happened by themselves).
+    End(EndCause, String),
     /// An agent takes over a customer's session.
     TakeOver,
 }
@@ -154,8 +155,13 @@ impl<P: Deref<Target = Project>> Session<P> {
                 reason: words(reason, "an escalation needs a reason")?,
                 at,
             }),
-            Some(Action::End(reason)) => Some(Event::Ended {
-                reason: words(reason, "ending the call needs a reason")?,
+            Some(Action::End(cause, reason)) => Some(Event::Ended {
+                reason: if reason.trim().is_empty() && !cause.is_other() {
+                    cause.describe().to_owned()
+                } else {
+                    words(reason, "ending the call needs a reason")?
+                },
+                cause: *cause,
                 at,
             }),
             Some(Action::Back | Action::TakeOver) => None,
@@ -165,7 +171,7 @@ impl<P: Deref<Target = Project>> Session<P> {
             let problems = apply_answers(project, &mut state, &step.answers, at, &mut events);
             let leaving = matches!(
                 step.action,
-                Some(Action::Skip(_) | Action::Escalate(_) | Action::End(_))
+                Some(Action::Skip(_) | Action::Escalate(_) | Action::End(..))
             );
             if !problems.is_empty() && !leaving {
                 return Err(StepRefusal {
