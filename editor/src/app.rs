@@ -4,13 +4,13 @@
 use std::sync::Arc;
 
 use calltree_calls::{AgentCalls, Handoffs, SessionSource, Versions};
-use calltree_engine::Project;
 use egui::{Key, KeyboardShortcut, Modifiers, RichText};
 
 use crate::agent::{Agent, Clock, Screen};
 use crate::author::{Author, TreeFolder};
 use crate::error::EditorError;
 use crate::insights::Insights;
+use crate::published::Published;
 use crate::settings::{Mode, Settings, TEXT_SCALES, Theme};
 
 pub struct DesktopApp {
@@ -29,11 +29,13 @@ pub struct DesktopApp {
     pub settings: Settings,
     /// Set when a setting changed, for the binary to store them.
     pub settings_changed: bool,
-}
-
-/// Agents run what is saved, never a half-typed edit.
-fn saved_project(author: &Author) -> Project {
-    Project::load(author.documents.saved_inputs())
+    /// The palettes are put into egui's themes on the first frame.
+    looks_applied: bool,
+    /// What agents run: the newest saved version of each file that checks clean.
+    pub published: Published,
+    /// When the saved files were last looked at for agents (milliseconds).
+    published_at: i64,
+    clock: Clock,
 }
 
 impl DesktopApp {
@@ -44,7 +46,8 @@ impl DesktopApp {
         settings: Settings,
     ) -> Result<Self, EditorError> {
         let author = Author::new(folder, Clock::clone(&clock))?;
-        let agent = Agent::new(Arc::new(saved_project(&author)), clock);
+        let published = Published::new(author.documents.saved_inputs());
+        let agent = Agent::new(Arc::clone(&published.project), Clock::clone(&clock));
         Ok(DesktopApp {
             author,
             agent,
@@ -55,6 +58,10 @@ impl DesktopApp {
             insights: Insights::default(),
             settings,
             settings_changed: false,
+            looks_applied: false,
+            published,
+            published_at: 0,
+            clock,
         })
     }
 
@@ -64,21 +71,26 @@ impl DesktopApp {
             self.settings.mode = mode;
             self.settings_changed = true;
         }
-        if mode != Mode::Author && matches!(self.agent.screen, Screen::Picker(_)) {
-            let saved = self.author.documents.saved_inputs();
-            let project = &self.agent.project;
-            let same = saved.len() == project.files().count()
-                && saved
-                    .iter()
-                    .zip(project.files())
-                    .all(|(input, (_, file))| input.name == file.name && input.text == file.text);
-            if !same {
-                self.agent.project = Arc::new(saved_project(&self.author));
-            }
+        if mode != Mode::Author {
+            self.publish();
+        }
+    }
+
+    /// Agents pick up the newest clean saves between calls, never during one.
+    fn publish(&mut self) {
+        self.published_at = (self.clock)();
+        if matches!(self.agent.screen, Screen::Picker(_))
+            && self.published.update(self.author.documents.saved_inputs())
+        {
+            self.agent.project = Arc::clone(&self.published.project);
         }
     }
 
     pub fn ui(&mut self, ui: &mut egui::Ui) {
+        if !self.looks_applied {
+            crate::look::apply(ui.ctx());
+            self.looks_applied = true;
+        }
         self.settings.apply(ui.ctx());
         if ui.input_mut(|i| i.consume_shortcut(&KeyboardShortcut::new(Modifiers::COMMAND, Key::M)))
         {
@@ -172,20 +184,15 @@ impl DesktopApp {
                 });
             }
             Mode::Agent => {
-                let problems = self
-                    .agent
-                    .project
-                    .all_diagnostics()
-                    .filter(|(_, d)| d.is_error())
-                    .count();
-                if problems > 0 {
-                    egui::Panel::top("load_problems").show(ui, |ui| {
-                        ui.colored_label(
-                            ui.visuals().warn_fg_color,
-                            format!(
-                                "{problems} problem(s) in the saved trees: see author mode; scripts with errors may not run"
-                            ),
-                        );
+                if (self.clock)() - self.published_at >= 1_000 {
+                    self.publish();
+                }
+                let banner = self.published.banner();
+                if !banner.is_empty() {
+                    egui::Panel::top("held_back").show(ui, |ui| {
+                        for line in banner {
+                            ui.colored_label(ui.visuals().warn_fg_color, line);
+                        }
                     });
                 }
                 let handoffs = self

@@ -9,6 +9,8 @@ pub mod app;
 pub mod author;
 mod error;
 pub mod insights;
+pub mod look;
+pub mod published;
 pub mod settings;
 
 pub use agent::{Agent, CallScreen, Clock, Dialog, Picker, Screen};

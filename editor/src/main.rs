@@ -87,13 +87,19 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let calls = match calltree_calls::LogFolder::open(&files::calls_folder()) {
-        Ok(calls) => calls,
-        Err(error) => {
-            eprintln!("error: {error}");
-            return ExitCode::from(2);
-        }
-    };
+    // Without a calls folder the app still opens (authors can work), but agent mode says why
+    // and starts no call: a call that cannot be kept must not look as if it were.
+    let (calls, calls_problem): (Box<dyn calltree_calls::AgentCalls>, Option<String>) =
+        match calltree_calls::LogFolder::open(&files::calls_folder()) {
+            Ok(calls) => (Box::new(calls), None),
+            Err(error) => {
+                eprintln!("warning: {error}");
+                (
+                    Box::new(calltree_calls::MemoryCalls::new()),
+                    Some(error.to_string()),
+                )
+            }
+        };
     if cfg!(target_os = "linux")
         && std::env::var_os("DISPLAY").is_none()
         && std::env::var_os("WAYLAND_DISPLAY").is_none()
@@ -107,9 +113,10 @@ fn main() -> ExitCode {
     settings.last_folder = Some(folder.display().to_string());
     let clock = Rc::new(calltree_calls::now);
     let size = settings.window_size.unwrap_or([1280.0, 800.0]);
-    let app = match DesktopApp::new(Box::new(tree_folder), Box::new(calls), clock, settings) {
+    let app = match DesktopApp::new(Box::new(tree_folder), calls, clock, settings) {
         Ok(mut app) => {
             app.settings_changed = true;
+            app.agent.calls_problem = calls_problem;
             let database = files::session_database_path();
             app.handoffs = Some(Box::new(calltree_calls::SessionDatabase::new(
                 database.clone(),

@@ -163,12 +163,12 @@ fn answers_options_and_number_keys_lead_to_a_summary_with_every_event_stored() {
     harness.run();
     harness.snapshot("agent_picker");
     to_paid_repair(&mut harness);
-    harness.get_by_label("Continue (Enter)").click();
+    harness.get_by_label("Continue Enter").click();
     harness.run();
     // Number keys choose when no text box has the keyboard.
     harness.key_press(Key::Num1);
     harness.run();
-    harness.get_by_label("Copy summary");
+    harness.get_by_label("Copy summary Ctrl+C");
     assert!(
         harness
             .query_by_label("Outcome: resolved (code W-QUOTE)")
@@ -219,7 +219,7 @@ fn back_returns_to_the_step_before() {
             .query_by_label("The repair will be charged.")
             .is_some()
     );
-    harness.get_by_label("Back").click();
+    harness.get_by_label("Back Alt+Left").click();
     harness.run();
     assert!(harness.query_by_label("How old is the device?").is_some());
     assert_eq!(events(&store), ["started", "answered", "chose", "back"]);
@@ -231,10 +231,10 @@ fn escalating_asks_for_a_reason_and_ends_the_call() {
     let mut harness = app(&store);
     harness.run();
     start_warranty(&mut harness);
-    harness.get_by_label("Escalate").click();
+    harness.get_by_label("Escalate Ctrl+E").click();
     harness.run();
     type_into(&mut harness, "Why escalate?", "Customer wants a supervisor");
-    harness.get_by_label("OK").click();
+    harness.get_by_label("OK Enter").click();
     harness.run();
     assert!(
         harness
@@ -291,7 +291,8 @@ fn a_call_started_on_an_older_version_of_the_tree_is_refused_clearly() {
     assert!(matches!(harness.state().agent.screen, Screen::Picker(_)));
     assert!(
         harness
-            .query_by_label_contains("this call was started on another version of `warranty`")
+            .query_all_by_label_contains("this call was started on another version of `warranty`")
+            .next()
             .is_some()
     );
 }
@@ -347,7 +348,7 @@ fn an_agent_takes_over_a_customer_session_by_its_handoff_code() {
         database.clone(),
     )));
     harness.run();
-    type_into(&mut harness, "Customer's handoff code", &code);
+    type_into(&mut harness, "Customer's handoff code (Ctrl+H)", &code);
     harness.key_press(Key::Enter);
     harness.run();
     // The agent is on the customer's step, the customer's answer in place, with the
@@ -384,7 +385,7 @@ fn a_wrong_handoff_code_is_explained() {
     let mut harness = app(&MemoryCalls::new());
     harness.state_mut().handoffs = Some(Box::new(calltree_calls::SessionDatabase::new(database)));
     harness.run();
-    type_into(&mut harness, "Customer's handoff code", "nope");
+    type_into(&mut harness, "Customer's handoff code (Ctrl+H)", "nope");
     harness.get_by_label("Take over").click();
     harness.run();
     assert!(
@@ -410,7 +411,7 @@ fn typing_and_redrawing_a_step_fold_nothing() {
     harness.get_by_label("2  Out of warranty").click();
     harness.run();
     assert_eq!(calltree_engine::folds_on_this_thread(), before);
-    harness.get_by_label("Back").click();
+    harness.get_by_label("Back Alt+Left").click();
     harness.run();
     assert_eq!(calltree_engine::folds_on_this_thread(), before + 1);
 }

@@ -128,9 +128,9 @@ fn in_the_desktop() -> Vec<Event> {
     harness.run();
     harness.get_by_label("Your name *").type_text("Jo");
     harness.run();
-    harness.get_by_label("Continue (Enter)").click();
+    harness.get_by_label("Continue Enter").click();
     harness.run();
-    harness.get_by_label("Back").click();
+    harness.get_by_label("Back Alt+Left").click();
     harness.run();
     harness.get_by_label("Email (optional)").focus();
     harness.run();
@@ -138,9 +138,9 @@ fn in_the_desktop() -> Vec<Event> {
         .get_by_label("Email (optional)")
         .type_text("jo@example.com");
     harness.run();
-    harness.get_by_label("Continue (Enter)").click();
+    harness.get_by_label("Continue Enter").click();
     harness.run();
-    harness.get_by_label("Pro").click();
+    harness.get_by_label("2 Pro").click();
     harness.run();
     harness.get_by_label("1  Sign me up").click();
     harness.run();

@@ -6,17 +6,21 @@
 //!
 //! - `picker.rs`: the script search, unfinished calls and the handoff code;
 //! - `call_screen.rs`: a call on screen and how input becomes steps;
-//! - `header.rs`, `step.rs`, `actions.rs`, `dialog.rs`, `finished.rs`: the panels of the call
-//!   screen, each drawing one part of it.
+//! - `keys.rs`: every key of agent mode, in one place;
+//! - `header.rs`, `step.rs`, `captured.rs`, `actions.rs`, `dialog.rs`, `finished.rs`: the
+//!   panels of the call screen, each drawing one part of it.
 
 mod actions;
 mod call_screen;
+mod captured;
 mod dialog;
 mod finished;
 mod header;
+mod keys;
 mod picker;
 mod step;
 
+use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -44,6 +48,13 @@ pub struct Agent {
     pub recent: Vec<String>,
     /// Why the last call could not be started or resumed.
     pub notice: Option<String>,
+    /// Answers from a call ended as the wrong script, for the next call started.
+    pub carried: HashMap<String, String>,
+    /// Why calls cannot be kept on this machine (the calls folder cannot be written, or
+    /// another app has it): no call starts while it is set.
+    pub calls_problem: Option<String>,
+    /// The time zone times are shown in: the machine's, or a fixed one in tests.
+    pub time_zone: jiff::tz::TimeZone,
     clock: Clock,
 }
 
@@ -54,6 +65,9 @@ impl Agent {
             screen: Screen::Picker(Picker::default()),
             recent: Vec::new(),
             notice: None,
+            carried: HashMap::new(),
+            calls_problem: None,
+            time_zone: jiff::tz::TimeZone::system(),
             clock,
         }
     }
@@ -73,6 +87,7 @@ impl Agent {
     }
 
     /// Starts a call on a tree: the `Started` event is stored before the call is shown.
+    /// Answers carried over from a wrong script fill the boxes of fields with the same name.
     pub fn start(&mut self, tree: TreeId, store: Box<dyn CallStore>) -> Result<(), CallsError> {
         let call = Call::start(
             Arc::clone(&self.project),
@@ -84,7 +99,9 @@ impl Agent {
         let name = self.project.tree(tree).name.clone();
         self.recent.retain(|r| *r != name);
         self.recent.insert(0, name);
-        self.screen = Screen::Call(Box::new(CallScreen::new(call)));
+        let mut screen = CallScreen::new(call);
+        screen.carried = std::mem::take(&mut self.carried);
+        self.screen = Screen::Call(Box::new(screen));
         Ok(())
     }
 
@@ -120,11 +137,18 @@ impl Agent {
             Screen::Picker(_) => {
                 egui::CentralPanel::default().show(ui, |ui| self.picker_ui(ui, calls, handoffs));
             }
-            Screen::Call(call) => {
-                if call_ui(ui, call, &self.clock) == CallOutcome::Close {
+            Screen::Call(call) => match call_ui(ui, call, &self.clock) {
+                CallOutcome::Stay => {}
+                CallOutcome::Close => self.screen = Screen::Picker(Picker::default()),
+                CallOutcome::WrongScript(carried) => {
+                    self.notice = Some(format!(
+                        "Wrong script: pick the right one. The {} answer(s) given so far are filled in where the new script asks the same.",
+                        carried.len()
+                    ));
+                    self.carried = carried;
                     self.screen = Screen::Picker(Picker::default());
                 }
-            }
+            },
         }
     }
 }

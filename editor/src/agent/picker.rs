@@ -1,13 +1,17 @@
-//! The script picker: a search over the scripts agents can run, the calls left unfinished
-//! (after a crash or a restart) to resume, and a customer's handoff code to take over.
+//! The script picker: a search over the scripts a call can start on (sub-trees such as a
+//! greeting are not among them), the calls left unfinished (after a crash or a restart) with
+//! when they started and where they stopped, and a customer's handoff code to take over.
+//! One list, one selection: Up and Down move through the unfinished calls and the scripts, Enter
+//! resumes or starts the one selected.
 
 use std::sync::Arc;
 
-use calltree_calls::{AgentCalls, CallId, Handoffs};
-use calltree_engine::{Event, TreeId};
-use egui::{Key, RichText};
+use calltree_calls::{AgentCalls, CallId, Handoffs, StoredCall};
+use calltree_engine::{Project, Session, TreeId};
+use egui::{Key, KeyboardShortcut, Modifiers, RichText};
 
 use super::{Agent, Screen};
+use crate::look::Palette;
 
 /// The script search.
 #[derive(Default)]
@@ -16,15 +20,127 @@ pub struct Picker {
     pub selected: usize,
     /// A customer's handoff code being typed.
     pub handoff: String,
+    /// The unfinished calls as rows, worked out once per list (folding each call once).
+    rows: Option<(usize, Vec<Unfinished>)>,
+}
+
+/// An unfinished call as the picker lists it.
+#[derive(Debug, Clone)]
+pub struct Unfinished {
+    pub id: CallId,
+    pub title: String,
+    /// The step it stopped at, when its tree version is the one agents run now.
+    pub step: Option<String>,
+    pub started_at: i64,
+    pub last_at: i64,
+    /// The first answer that names who is calling, else the first answer.
+    pub caller: Option<String>,
+    /// Why it cannot be continued, if it cannot.
+    pub problem: Option<String>,
+}
+
+/// Words in the labels of fields that usually say who is calling.
+const CALLER_WORDS: [&str; 7] = [
+    "name", "caller", "account", "customer", "email", "phone", "postcode",
+];
+
+fn describe(project: &Arc<Project>, stored: &StoredCall) -> Unfinished {
+    let (tree, started_at) = match stored.events.first() {
+        Some(calltree_engine::Event::Started { tree, at, .. }) => (tree.clone(), *at),
+        _ => (stored.id.clone(), 0),
+    };
+    let title = project
+        .tree_by_name(&tree)
+        .map_or_else(|| tree.clone(), |t| project.tree(t).title.clone());
+    let last_at = stored
+        .events
+        .last()
+        .map_or(started_at, calltree_engine::Event::at);
+    let mut row = Unfinished {
+        id: stored.id.clone(),
+        title,
+        step: None,
+        started_at,
+        last_at,
+        caller: None,
+        problem: stored
+            .problem
+            .as_ref()
+            .map(calltree_calls::LogProblem::describe),
+    };
+    match Session::resume(Arc::clone(project), stored.events.clone()) {
+        Ok(session) => {
+            let summary = session.summary();
+            row.step = summary.path.last().map(|c| c.title.clone());
+            let caller = summary
+                .answers
+                .iter()
+                .find(|(label, _)| {
+                    let label = label.to_lowercase();
+                    CALLER_WORDS.iter().any(|w| label.contains(w))
+                })
+                .or(summary.answers.first());
+            row.caller = caller.map(|(label, value)| format!("{label}: {value}"));
+        }
+        Err(error) if row.problem.is_none() => row.problem = Some(error.to_string()),
+        Err(_) => {}
+    }
+    row
+}
+
+/// A time of day in the machine's time zone, for "started 14:02".
+fn clock_time(millis: i64, zone: &jiff::tz::TimeZone) -> String {
+    jiff::Timestamp::from_millisecond(millis)
+        .map(|t| t.to_zoned(zone.clone()).strftime("%H:%M").to_string())
+        .unwrap_or_else(|_| "?".to_owned())
+}
+
+fn minutes(millis: i64) -> String {
+    let seconds = millis.max(0) / 1_000;
+    if seconds < 60 {
+        format!("{seconds}s")
+    } else if seconds < 3_600 {
+        format!("{} min", seconds / 60)
+    } else {
+        format!("{} h {} min", seconds / 3_600, seconds / 60 % 60)
+    }
+}
+
+/// What the agent picked this frame.
+enum Picked {
+    Start(TreeId),
+    Resume(CallId),
+    SetAside(CallId),
+    TakeOver(String),
 }
 
 impl Agent {
+    /// The trees a call can start on: they serve agents, have a start, and are not sub-trees
+    /// (which only make sense inside the script that calls them), in the search's order.
+    pub fn scripts(&self, query: &str) -> Vec<TreeId> {
+        let project = &self.project;
+        let mut found: Vec<TreeId> = self
+            .matches(query)
+            .into_iter()
+            .filter(|id| !project.is_sub_tree(*id))
+            .collect();
+        found.sort_by_key(|id| {
+            let name = &project.tree(*id).name;
+            self.recent
+                .iter()
+                .position(|r| r == name)
+                .unwrap_or(usize::MAX)
+        });
+        found
+    }
+
     pub(super) fn picker_ui(
         &mut self,
         ui: &mut egui::Ui,
         calls: &mut dyn AgentCalls,
         handoffs: Option<&mut dyn Handoffs>,
     ) {
+        let palette = Palette::of(ui);
         // Read from disk once; after that the list follows this app's own writes.
         let unfinished = match calls.unfinished() {
             Ok(list) => list,
@@ -33,147 +149,204 @@ impl Agent {
                 Arc::default()
             }
         };
+        let project = Arc::clone(&self.project);
+        let zone = self.time_zone.clone();
+        let now = (self.clock)();
+        let query = match &self.screen {
+            Screen::Picker(picker) => picker.query.clone(),
+            Screen::Call(_) => return,
+        };
+        let scripts = self.scripts(&query);
         let Screen::Picker(picker) = &mut self.screen else {
             return;
         };
-        let mut start: Option<TreeId> = None;
-        let mut resume: Option<CallId> = None;
-        let mut set_aside: Option<CallId> = None;
-
-        ui.heading("Start a call");
-        if let Some(notice) = &self.notice {
-            ui.colored_label(ui.visuals().error_fg_color, notice);
+        let list_key = Arc::as_ptr(&unfinished) as usize;
+        if picker.rows.as_ref().is_none_or(|(key, _)| *key != list_key) {
+            let rows = unfinished.iter().map(|s| describe(&project, s)).collect();
+            picker.rows = Some((list_key, rows));
         }
-        if let Some(handoffs) = handoffs {
-            let mut take = false;
-            ui.horizontal(|ui| {
-                let label = ui.label("Customer's handoff code");
-                let code = ui
-                    .add(
+        let rows: &[Unfinished] = picker.rows.as_ref().map_or(&[], |(_, rows)| rows);
+        let total = rows.len() + scripts.len();
+        let mut picked: Option<Picked> = None;
+
+        // Keys first: the search box has the keyboard, and these are not typing.
+        let (down, up, enter, handoff_key) = ui.input_mut(|i| {
+            (
+                i.consume_key(Modifiers::NONE, Key::ArrowDown),
+                i.consume_key(Modifiers::NONE, Key::ArrowUp),
+                i.key_pressed(Key::Enter),
+                i.consume_shortcut(&KeyboardShortcut::new(Modifiers::COMMAND, Key::H)),
+            )
+        });
+        if down {
+            picker.selected = (picker.selected + 1).min(total.saturating_sub(1));
+        }
+        if up {
+            picker.selected = picker.selected.saturating_sub(1);
+        }
+        picker.selected = picker.selected.min(total.saturating_sub(1));
+
+        ui.horizontal(|ui| {
+            ui.heading(RichText::new("Start a call").size(22.0));
+            if handoffs.is_some() {
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    let take = ui
+                        .add_enabled(
+                            !picker.handoff.trim().is_empty(),
+                            egui::Button::new("Take over"),
+                        )
+                        .on_hover_text(
+                            "continue a customer's self-service session, with their answers",
+                        );
+                    let code_id = egui::Id::unique("agent-handoff-code");
+                    let code = ui.add(
                         egui::TextEdit::singleline(&mut picker.handoff)
                             .hint_text("XXXX-XXXX")
-                            .desired_width(120.0),
-                    )
-                    .labelled_by(label.id);
-                if code.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter)) {
-                    take = true;
-                }
-                if ui
-                    .add_enabled(
-                        !picker.handoff.trim().is_empty(),
-                        egui::Button::new("Take over"),
-                    )
-                    .on_hover_text("continue a customer's self-service session, with their answers")
-                    .clicked()
-                {
-                    take = true;
-                }
-            });
-            if take {
-                let code = std::mem::take(&mut picker.handoff);
-                self.notice = self.take_over(&code, handoffs).err().map(|e| e.to_string());
-                return;
+                            .desired_width(110.0)
+                            .id(code_id),
+                    );
+                    let label = ui.label("Customer's handoff code (Ctrl+H)");
+                    let code = code.labelled_by(label.id);
+                    if handoff_key {
+                        code.request_focus();
+                    }
+                    let entered = code.lost_focus() && enter;
+                    if (take.clicked() || entered) && !picker.handoff.trim().is_empty() {
+                        picked = Some(Picked::TakeOver(std::mem::take(&mut picker.handoff)));
+                    }
+                });
             }
+        });
+        if let Some(problem) = &self.calls_problem {
+            ui.colored_label(
+                palette.error,
+                format!("Calls cannot be kept on this computer: {problem}"),
+            );
         }
-        let label = ui.label("Search");
+        if let Some(notice) = &self.notice {
+            ui.colored_label(palette.warning, notice);
+        }
+        ui.add_space(6.0);
+        let label = ui.label(RichText::new("Search").size(15.0));
         let search = ui
             .add(
                 egui::TextEdit::singleline(&mut picker.query)
-                    .hint_text("Search scripts by title, tag or text")
-                    .desired_width(f32::INFINITY),
+                    .hint_text(
+                        "Search scripts by title, tag or text; Up and Down to pick, Enter to start",
+                    )
+                    .desired_width(f32::INFINITY)
+                    .font(egui::TextStyle::Heading)
+                    .id(egui::Id::unique("agent-search")),
             )
             .labelled_by(label.id);
         // The search has the keyboard unless the agent put it elsewhere (the handoff code).
-        if picker.query.is_empty() && ui.ctx().memory(|m| m.focused().is_none()) {
+        if ui.ctx().memory(|m| m.focused().is_none()) {
             search.request_focus();
         }
-        let query = picker.query.clone();
-        let project = Arc::clone(&self.project);
-        let recent = self.recent.clone();
-        let mut found = self.matches(&query);
-        let Screen::Picker(picker) = &mut self.screen else {
-            return;
-        };
-        // Recently used scripts first.
-        found.sort_by_key(|id| {
-            let name = &project.tree(*id).name;
-            recent.iter().position(|r| r == name).unwrap_or(usize::MAX)
-        });
-        if ui.input(|i| i.key_pressed(Key::ArrowDown)) {
-            picker.selected = (picker.selected + 1).min(found.len().saturating_sub(1));
+        if search.changed() {
+            picker.selected = 0;
         }
-        if ui.input(|i| i.key_pressed(Key::ArrowUp)) {
-            picker.selected = picker.selected.saturating_sub(1);
-        }
-        picker.selected = picker.selected.min(found.len().saturating_sub(1));
-        if ui.input(|i| i.key_pressed(Key::Enter))
-            && let Some(tree) = found.get(picker.selected)
-        {
-            start = Some(*tree);
-        }
-
-        if !unfinished.is_empty() {
-            ui.add_space(8.0);
-            ui.label(RichText::new("Unfinished calls").strong());
-            for stored in unfinished.iter() {
-                let title = match stored.events.first() {
-                    Some(Event::Started { tree, .. }) => project
-                        .tree_by_name(tree)
-                        .map_or_else(|| tree.clone(), |t| project.tree(t).title.clone()),
-                    _ => stored.id.clone(),
-                };
-                ui.horizontal(|ui| {
-                    if ui
-                        .button(format!("Resume: {title} ({} steps)", stored.events.len()))
-                        .clicked()
-                    {
-                        resume = Some(stored.id.clone());
-                    }
-                    if ui
-                        .small_button(format!("Set aside: {title}"))
-                        .on_hover_text(
-                            "stop offering this call; its log is kept with the finished calls",
-                        )
-                        .clicked()
-                    {
-                        set_aside = Some(stored.id.clone());
-                    }
-                });
-                if let Some(problem) = &stored.problem {
-                    ui.label(RichText::new(problem.describe()).weak().small());
-                }
+        let search_enter = enter && (search.lost_focus() || search.has_focus());
+        if search_enter && picked.is_none() {
+            picked = match picker.selected.checked_sub(rows.len()) {
+                None => rows
+                    .get(picker.selected)
+                    .map(|r| Picked::Resume(r.id.clone())),
+                Some(index) => scripts.get(index).map(|t| Picked::Start(*t)),
+            };
+            if picked.is_some() {
+                search.request_focus();
             }
         }
 
-        ui.add_space(8.0);
-        egui::ScrollArea::vertical().show(ui, |ui| {
-            for (index, id) in found.iter().enumerate() {
-                let tree = project.tree(*id);
-                let mut text = RichText::new(&tree.title).size(16.0);
-                if index == picker.selected {
-                    text = text.strong();
+        egui::ScrollArea::vertical().auto_shrink(false).show(ui, |ui| {
+            if !rows.is_empty() {
+                ui.add_space(10.0);
+                ui.label(RichText::new(format!("Unfinished calls ({})", rows.len())).strong().size(16.0));
+                for (index, row) in rows.iter().enumerate() {
+                    let selected = picker.selected == index;
+                    let mut line = format!("Resume: {}", row.title);
+                    if let Some(step) = &row.step {
+                        line.push_str(&format!(" — at “{step}”"));
+                    }
+                    let mut facts = vec![format!(
+                        "started {} ({} ago), {} long",
+                        clock_time(row.started_at, &zone),
+                        minutes(now - row.started_at),
+                        minutes(row.last_at - row.started_at)
+                    )];
+                    facts.extend(row.caller.clone());
+                    let resume = ui.add(
+                        egui::Button::selectable(selected, RichText::new(&line).size(16.0))
+                            .min_size(egui::vec2(ui.available_width(), 30.0)),
+                    );
+                    if resume.clicked() {
+                        picked = Some(Picked::Resume(row.id.clone()));
+                    }
+                    ui.horizontal(|ui| {
+                        ui.label(RichText::new(facts.join(" · ")).color(palette.weak));
+                        if ui
+                            .small_button(format!("Set aside: {}", row.title))
+                            .on_hover_text("stop offering this call; its log is kept with the finished calls")
+                            .clicked()
+                        {
+                            picked = Some(Picked::SetAside(row.id.clone()));
+                        }
+                    });
+                    if let Some(problem) = &row.problem {
+                        ui.label(RichText::new(problem).color(palette.error));
+                    }
                 }
-                let row = ui.selectable_label(index == picker.selected, text);
-                if !tree.tags.is_empty() {
-                    ui.label(RichText::new(tree.tags.join(", ")).weak().small());
+            }
+            ui.add_space(10.0);
+            ui.label(RichText::new(format!("Scripts ({})", scripts.len())).strong().size(16.0));
+            for (index, id) in scripts.iter().enumerate() {
+                let tree = project.tree(*id);
+                let selected = picker.selected == rows.len() + index;
+                let row = ui.add(
+                    egui::Button::selectable(selected, RichText::new(&tree.title).size(17.0))
+                        .min_size(egui::vec2(ui.available_width(), 30.0)),
+                );
+                if selected && (down || up) {
+                    row.scroll_to_me(None);
                 }
                 if row.clicked() {
-                    start = Some(*id);
+                    picked = Some(Picked::Start(*id));
                 }
+                let mut about = Vec::new();
+                if let Some(description) = &tree.description {
+                    about.push(description.clone());
+                }
+                if !tree.tags.is_empty() {
+                    about.push(tree.tags.join(" · "));
+                }
+                if !about.is_empty() {
+                    ui.label(RichText::new(about.join("  —  ")).color(palette.weak));
+                }
+                ui.add_space(2.0);
             }
-            if found.is_empty() {
+            if scripts.is_empty() {
                 ui.label("No script matches this search.");
             }
         });
 
-        if let Some(tree) = start {
-            self.notice = self.start(tree, calls.store()).err().map(|e| e.to_string());
+        let Some(picked) = picked else {
+            return;
+        };
+        if self.calls_problem.is_some() && !matches!(picked, Picked::SetAside(_)) {
+            self.notice = Some(
+                "No call can start until calls can be kept: see the message above.".to_owned(),
+            );
+            return;
         }
-        if let Some(id) = resume {
-            self.notice = self.resume(&id, calls).err().map(|e| e.to_string());
-        }
-        if let Some(id) = set_aside {
-            self.notice = calls.set_aside(&id).err().map(|e| e.to_string());
-        }
+        self.notice = match picked {
+            Picked::Start(tree) => self.start(tree, calls.store()).err().map(|e| e.to_string()),
+            Picked::Resume(id) => self.resume(&id, calls).err().map(|e| e.to_string()),
+            Picked::SetAside(id) => calls.set_aside(&id).err().map(|e| e.to_string()),
+            Picked::TakeOver(code) => match handoffs {
+                Some(handoffs) => self.take_over(&code, handoffs).err().map(|e| e.to_string()),
+                None => None,
+            },
+        };
     }
 }

@@ -1,146 +1,235 @@
-//! The step being played: the text to say, agent guidance, the fields to fill, the options,
-//! and the keys that choose them (1 to 9, Enter to continue).
+//! The step being played, in the order an agent uses it: the line to say (the largest, most
+//! contrasted text on screen), agent guidance in a callout that stands out from it, the fields
+//! to fill, and the options with the number that chooses each.
 
-use std::collections::HashMap;
+use calltree_engine::{FieldView, InputKind, TextRole, View};
+use egui::{Color32, RichText, Stroke};
 
-use calltree_engine::{InputKind, TextRole, View};
-use egui::{Key, RichText};
+use super::call_screen::{CallScreen, Intent};
+use super::keys::{self, Pressed};
+use crate::look::Palette;
 
-use super::call_screen::Intent;
+/// The widest the step's column grows: lines longer than this are hard to read aloud.
+const COLUMN: f32 = 720.0;
 
-/// Draws the step; typing goes into `inputs`.
-pub(super) fn ui(
-    ui: &mut egui::Ui,
-    view: &View,
-    inputs: &mut HashMap<String, String>,
-    errors: &HashMap<String, String>,
-) -> Option<Intent> {
+pub(super) fn ui(ui: &mut egui::Ui, view: &View, screen: &mut CallScreen) -> Option<Intent> {
+    let palette = Palette::of(ui);
     let mut intent = None;
-    ui.heading(RichText::new(&view.title).size(26.0));
-    ui.add_space(6.0);
-    for text in &view.texts {
-        match text.role {
-            TextRole::Say => {
-                ui.label(RichText::new(&text.text).size(20.0));
-            }
-            TextRole::Agent => {
-                egui::Frame::group(ui.style())
-                    .fill(ui.visuals().faint_bg_color)
-                    .show(ui, |ui| {
-                        ui.label(RichText::new(format!("Agent: {}", text.text)).italics());
-                    });
-            }
-        }
+    ui.set_max_width(ui.available_width().min(COLUMN));
+    ui.label(RichText::new(&view.title).size(17.0).color(palette.weak));
+    ui.add_space(4.0);
+    for text in view.texts.iter().filter(|t| t.role == TextRole::Say) {
+        ui.label(RichText::new(&text.text).size(25.0).color(palette.say));
+        ui.add_space(4.0);
+    }
+    let guidance: Vec<&str> = view
+        .texts
+        .iter()
+        .filter(|t| t.role == TextRole::Agent)
+        .map(|t| t.text.as_str())
+        .collect();
+    if !guidance.is_empty() {
+        ui.add_space(8.0);
+        guidance_callout(ui, &palette, &guidance);
     }
     if let Some(problem) = &view.stuck {
-        ui.colored_label(
-            ui.visuals().error_fg_color,
-            format!("This step is broken: {problem}"),
-        );
+        ui.add_space(8.0);
+        ui.colored_label(palette.error, format!("This step is broken: {problem}"));
     }
 
+    screen.field_ids.clear();
     for field in &view.fields {
-        ui.add_space(6.0);
-        let mut label = field.label.clone();
-        if field.required {
-            label.push_str(" *");
-        }
-        let label = ui.label(RichText::new(label).strong());
-        let entry = inputs
-            .entry(field.name.clone())
-            .or_insert_with(|| field.value.clone().unwrap_or_default());
-        match &field.input {
-            InputKind::Choice { values } => {
-                ui.horizontal_wrapped(|ui| {
-                    for value in values {
-                        ui.radio_value(entry, value.value.clone(), &value.label);
-                    }
-                });
-            }
-            InputKind::YesNo => {
-                ui.horizontal(|ui| {
-                    ui.radio_value(entry, "yes".to_owned(), "Yes");
-                    ui.radio_value(entry, "no".to_owned(), "No");
-                });
-            }
-            _ => {
-                let hint = match &field.input {
-                    InputKind::Date => "YYYY-MM-DD",
-                    InputKind::Number { .. } | InputKind::Rating { .. } => "a number",
-                    _ => "",
-                };
-                ui.add(
-                    egui::TextEdit::singleline(entry)
-                        .hint_text(hint)
-                        .id_salt(&field.name),
-                )
-                .labelled_by(label.id);
-            }
-        }
-        if let Some(error) = errors.get(&field.name) {
-            ui.colored_label(ui.visuals().error_fg_color, error);
-        }
+        ui.add_space(10.0);
+        field_ui(ui, &palette, field, screen);
     }
 
-    ui.add_space(10.0);
+    if !view.options.is_empty() {
+        ui.add_space(14.0);
+    }
     for option in &view.options {
         let key = option.key.map_or_else(String::new, |k| format!("{k}  "));
         let button = egui::Button::new(RichText::new(format!("{key}{}", option.label)).size(18.0))
-            .min_size(egui::vec2(ui.available_width().min(560.0), 36.0));
+            .min_size(egui::vec2(ui.available_width(), 40.0));
         let response = ui.add_enabled(option.enabled, button);
-        let response = match &option.reason {
-            Some(reason) => response.on_disabled_hover_text(reason),
-            None => response,
-        };
         if let Some(reason) = &option.reason {
-            ui.label(RichText::new(reason).weak().small());
+            ui.label(RichText::new(format!("Not available: {reason}")).color(palette.weak));
         }
         if response.clicked() {
             intent = Some(Intent::Choose(option.index));
         }
+        ui.add_space(2.0);
     }
-    if view.actions.go_on
-        && ui
-            .add(
-                egui::Button::new(RichText::new("Continue (Enter)").size(18.0))
-                    .min_size(egui::vec2(200.0, 36.0)),
-            )
-            .clicked()
-    {
-        intent = Some(Intent::Continue);
+    if view.actions.go_on {
+        ui.add_space(14.0);
+        let mut button = egui::Button::new(RichText::new("Continue").size(18.0));
+        if screen.keyboard {
+            button = button.shortcut_text(keys::CONTINUE);
+        }
+        let button = button.min_size(egui::vec2(220.0, 40.0));
+        if ui.add(button).clicked() {
+            intent = Some(Intent::Continue);
+        }
     }
     intent
 }
 
-/// The step's keys, when no dialog is open: 1-9 choose when no text box has the keyboard,
-/// Enter continues.
-pub(super) fn keys(ui: &egui::Ui, view: &View) -> Option<Intent> {
-    let mut intent = None;
-    if !ui.ctx().text_edit_focused() {
-        let digits = [
-            Key::Num1,
-            Key::Num2,
-            Key::Num3,
-            Key::Num4,
-            Key::Num5,
-            Key::Num6,
-            Key::Num7,
-            Key::Num8,
-            Key::Num9,
-        ];
-        for (number, key) in digits.iter().enumerate() {
-            if ui.input(|i| i.key_pressed(*key))
-                && let Some(option) = view
-                    .options
-                    .iter()
-                    .find(|o| o.key == u8::try_from(number + 1).ok() && o.enabled)
-            {
-                intent = Some(Intent::Choose(option.index));
+/// Agent guidance: never read aloud, often a rule that must not be broken, so it is set
+/// apart in a callout with its own colours, in type as strong as the body's.
+fn guidance_callout(ui: &mut egui::Ui, palette: &Palette, lines: &[&str]) {
+    egui::Frame::new()
+        .fill(palette.guidance_fill)
+        .stroke(Stroke::new(1.5, palette.guidance_border))
+        .corner_radius(4.0)
+        .inner_margin(egui::Margin::symmetric(12, 10))
+        .show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            ui.label(
+                RichText::new("FOR THE AGENT — NOT TO READ ALOUD")
+                    .size(12.0)
+                    .strong()
+                    .color(palette.guidance_text),
+            );
+            for line in lines {
+                ui.label(RichText::new(*line).size(16.0).color(palette.guidance_text));
             }
+        });
+}
+
+fn field_ui(ui: &mut egui::Ui, palette: &Palette, field: &FieldView, screen: &mut CallScreen) {
+    let mut label = field.label.clone();
+    if field.required {
+        label.push_str(" *");
+    }
+    let label = ui.label(RichText::new(label).size(15.0).color(palette.text));
+    // Only a screen that owns the keyboard moves it (never the preview beside the editor).
+    let focus = screen.keyboard && screen.focus_field.as_deref() == Some(field.name.as_str());
+    let error = screen.errors.get(&field.name).cloned();
+    // Carried over from a wrong script and not yet changed or stored.
+    let carried = screen
+        .carried
+        .get(&field.name)
+        .is_some_and(|c| screen.inputs.get(&field.name) == Some(c));
+    let entry = screen
+        .inputs
+        .entry(field.name.clone())
+        .or_insert_with(|| field.value.clone().unwrap_or_default());
+    let mut ids = Vec::new();
+    match &field.input {
+        InputKind::Choice { values } => {
+            let choices: Vec<(String, String)> = values
+                .iter()
+                .map(|v| (v.value.clone(), v.label.clone()))
+                .collect();
+            choice_row(ui, entry, &choices, focus, &mut ids);
+        }
+        InputKind::YesNo => {
+            let choices = [
+                ("yes".to_owned(), "Yes".to_owned()),
+                ("no".to_owned(), "No".to_owned()),
+            ];
+            choice_row(ui, entry, &choices, focus, &mut ids);
+        }
+        input => {
+            let hint = match input {
+                InputKind::Date => "YYYY-MM-DD",
+                InputKind::Number { .. } | InputKind::Rating { .. } => "a number",
+                InputKind::Comment => "Shift+Enter for a new line",
+                _ => "",
+            };
+            let id = egui::Id::unique(("agent-field", &field.name));
+            let edit = if matches!(input, InputKind::Comment) {
+                egui::TextEdit::multiline(entry).desired_rows(3).return_key(
+                    egui::KeyboardShortcut::new(egui::Modifiers::SHIFT, egui::Key::Enter),
+                )
+            } else {
+                egui::TextEdit::singleline(entry)
+            };
+            let mut edit = edit
+                .id(id)
+                .hint_text(hint)
+                .font(egui::FontId::proportional(16.0))
+                .desired_width(420.0);
+            if error.is_some() {
+                edit = edit.background_color(error_tint(palette));
+            }
+            let response = ui.add(edit).labelled_by(label.id);
+            if focus {
+                response.request_focus();
+            }
+            ids.push(id);
         }
     }
-    if ui.input(|i| i.key_pressed(Key::Enter)) && view.actions.go_on {
-        intent = Some(Intent::Continue);
+    if focus {
+        screen.focus_field = None;
     }
-    intent
+    if let Some(error) = error {
+        ui.label(RichText::new(error).color(palette.error));
+    } else if carried {
+        ui.label(
+            RichText::new("Carried over from the script before: check it with the caller")
+                .color(palette.weak),
+        );
+    }
+    screen.field_ids.push((field.name.clone(), ids));
+}
+
+/// A faint red behind a refused answer, as well as the message: seen at a glance.
+fn error_tint(palette: &Palette) -> Color32 {
+    if palette == &Palette::DARK {
+        Color32::from_rgb(0x3a, 0x16, 0x16)
+    } else {
+        Color32::from_rgb(0xfd, 0xec, 0xea)
+    }
+}
+
+/// The choices of a field as radio buttons numbered for the keyboard: when one of them has
+/// the keyboard, `1`–`9` pick a choice and `←`/`→` move between them.
+fn choice_row(
+    ui: &mut egui::Ui,
+    entry: &mut String,
+    choices: &[(String, String)],
+    focus: bool,
+    ids: &mut Vec<egui::Id>,
+) {
+    ui.horizontal_wrapped(|ui| {
+        for (number, (value, label)) in choices.iter().enumerate() {
+            let text = if number < 9 {
+                format!("{} {label}", number + 1)
+            } else {
+                label.clone()
+            };
+            let response = ui.radio_value(entry, value.clone(), text);
+            let selected = *entry == *value;
+            if focus && (selected || (number == 0 && !choices.iter().any(|(v, _)| v == entry))) {
+                response.request_focus();
+            }
+            ids.push(response.id);
+        }
+    });
+}
+
+/// A key pressed while a choice field has the keyboard: the choice it picks, if any.
+pub(super) fn choice_key(
+    field: &FieldView,
+    pressed: Pressed,
+    current: Option<&String>,
+) -> Option<String> {
+    let values: Vec<String> = match &field.input {
+        InputKind::Choice { values } => values.iter().map(|v| v.value.clone()).collect(),
+        InputKind::YesNo => vec!["yes".to_owned(), "no".to_owned()],
+        _ => return None,
+    };
+    if let Some(digit) = pressed.digit {
+        return values.get(usize::from(digit) - 1).cloned();
+    }
+    let at = current.and_then(|c| values.iter().position(|v| v == c));
+    if pressed.right {
+        return values
+            .get(at.map_or(0, |i| (i + 1).min(values.len() - 1)))
+            .cloned();
+    }
+    if pressed.left {
+        return values.get(at.map_or(0, |i| i.saturating_sub(1))).cloned();
+    }
+    None
 }

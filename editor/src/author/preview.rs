@@ -53,7 +53,7 @@ impl Preview {
         let (first, rest) = session.log().split_first()?;
         let id = store.begin(first).ok()?;
         store.append(&id, 1, rest).ok()?;
-        Some(CallScreen::new(Call::open(id, session, store)))
+        Some(CallScreen::preview(Call::open(id, session, store)))
     }
 
     /// Plays the choices made so far again on a new version of the project.

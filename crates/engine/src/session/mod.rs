@@ -130,6 +130,24 @@ impl<P: Deref<Target = Project>> Session<P> {
         self.state.ending.is_some()
     }
 
+    /// Every answered field by name, with its answer as it would be typed again: what one
+    /// call can hand to another (a wrong script, a transfer).
+    pub fn answers(&self) -> Vec<(String, String)> {
+        let project: &Project = &self.project;
+        self.state
+            .answered
+            .iter()
+            .filter_map(|slot| {
+                let variable = self
+                    .state
+                    .declaration(project, *slot)
+                    .or_else(|| project.declaration(self.state.tree, *slot))?;
+                let text = input_text(variable, &self.state.values[slot.index()])?;
+                Some((project.slot_name(*slot).to_owned(), text))
+            })
+            .collect()
+    }
+
     /// Whether `Back` would do anything.
     pub fn can_go_back(&self) -> bool {
         self.moves > 0
