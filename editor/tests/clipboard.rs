@@ -92,11 +92,19 @@ xclip -o -selection clipboard > clipboard.txt
         String::from_utf8_lossy(&output.stderr)
     );
     let copied = std::fs::read_to_string(dir.path().join("clipboard.txt")).unwrap();
-    assert!(copied.starts_with("Call summary: Copy test"), "{copied}\napp: {log}");
+    assert!(
+        copied.starts_with("Call summary: Copy test"),
+        "{copied}\napp: {log}"
+    );
     assert!(copied.contains("- Account number: 12345678"), "{copied}");
     // The pasted number was stored as the answer, in the call's log.
     let done = dir.path().join("calls").join("done");
-    let log = std::fs::read_dir(&done).unwrap().next().unwrap().unwrap().path();
+    let log = std::fs::read_dir(&done)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
     let events = std::fs::read_to_string(log).unwrap();
     assert!(events.contains(r#""value":"12345678""#), "{events}");
 }

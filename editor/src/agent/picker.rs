@@ -39,6 +39,9 @@ pub struct Unfinished {
     pub problem: Option<String>,
 }
 
+/// How many unfinished calls the picker lists, the most recent first.
+const UNFINISHED_SHOWN: usize = 30;
+
 /// Words in the labels of fields that usually say who is calling.
 const CALLER_WORDS: [&str; 7] = [
     "name", "caller", "account", "customer", "email", "phone", "postcode",
@@ -162,10 +165,16 @@ impl Agent {
         };
         let list_key = Arc::as_ptr(&unfinished) as usize;
         if picker.rows.as_ref().is_none_or(|(key, _)| *key != list_key) {
-            let rows = unfinished.iter().map(|s| describe(&project, s)).collect();
+            // The most recent first; only the latest are listed (an agent has a handful; a
+            // folder of thousands must not slow every frame).
+            let mut latest: Vec<&StoredCall> = unfinished.iter().collect();
+            latest.sort_by_key(|s| std::cmp::Reverse(s.events.first().map_or(0, |e| e.at())));
+            latest.truncate(UNFINISHED_SHOWN);
+            let rows = latest.into_iter().map(|s| describe(&project, s)).collect();
             picker.rows = Some((list_key, rows));
         }
         let rows: &[Unfinished] = picker.rows.as_ref().map_or(&[], |(_, rows)| rows);
+        let not_shown = unfinished.len().saturating_sub(rows.len());
         let total = rows.len() + scripts.len();
         let mut picked: Option<Picked> = None;
 
@@ -262,7 +271,20 @@ impl Agent {
         egui::ScrollArea::vertical().auto_shrink(false).show(ui, |ui| {
             if !rows.is_empty() {
                 ui.add_space(10.0);
-                ui.label(RichText::new(format!("Unfinished calls ({})", rows.len())).strong().size(16.0));
+                ui.label(
+                    RichText::new(format!("Unfinished calls ({})", unfinished.len()))
+                        .strong()
+                        .size(16.0),
+                );
+                if not_shown > 0 {
+                    ui.label(
+                        RichText::new(format!(
+                            "The {} most recent are listed; {not_shown} older ones stay in the calls folder.",
+                            rows.len()
+                        ))
+                        .color(palette.weak),
+                    );
+                }
                 for (index, row) in rows.iter().enumerate() {
                     let selected = picker.selected == index;
                     let mut line = format!("Resume: {}", row.title);
