@@ -1,6 +1,6 @@
 //! `calltree fmt`: rewrite trees in the canonical layout.
 
-use std::io::{Read as _, Write as _};
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -50,10 +50,7 @@ pub fn run(paths: &[PathBuf], check: bool) -> Result<ExitCode> {
 }
 
 fn format_stdin() -> Result<ExitCode> {
-    let mut bytes = Vec::new();
-    std::io::stdin()
-        .read_to_end(&mut bytes)
-        .context("cannot read standard input")?;
+    let bytes = files::read_stdin()?;
     let source = String::from_utf8(bytes).context("standard input is not UTF-8 text")?;
     match format_source(&source) {
         Some(formatted) => {

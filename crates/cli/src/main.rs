@@ -35,6 +35,22 @@ use clap::{Parser, Subcommand, ValueEnum};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// The most any one input may hold (a tree, a call log, an interchange document,
+    /// standard input), in bytes or with K, M or G; also CALLTREE_MAX_INPUT_SIZE.
+    #[arg(long, global = true, value_name = "SIZE", value_parser = files::parse_size)]
+    max_input_size: Option<u64>,
+}
+
+/// The input size limit: `--max-input-size`, else `CALLTREE_MAX_INPUT_SIZE`, else 64 MiB.
+fn max_input_size(given: Option<u64>) -> anyhow::Result<u64> {
+    if let Some(bytes) = given {
+        return Ok(bytes);
+    }
+    match std::env::var("CALLTREE_MAX_INPUT_SIZE") {
+        Ok(text) => files::parse_size(&text)
+            .map_err(|problem| anyhow::anyhow!("CALLTREE_MAX_INPUT_SIZE: {problem}")),
+        Err(_) => Ok(calltree_files::DEFAULT_MAX_INPUT_SIZE),
+    }
 }
 
 #[derive(Subcommand)]
@@ -314,6 +330,13 @@ fn serve(
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    match max_input_size(cli.max_input_size) {
+        Ok(bytes) => files::set_max_input_size(bytes),
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            return ExitCode::from(2);
+        }
+    }
     let outcome = match cli.command {
         Command::Check {
             paths,

@@ -78,8 +78,7 @@ pub fn run(options: &Options) -> Result<ExitCode> {
         (Some(dir), None) => {
             let projects = projects_on_disk(&options.trees)?;
             for path in calltree_files::files_with_extension(dir, "jsonl")? {
-                let bytes = std::fs::read(&path)
-                    .with_context(|| format!("cannot read `{}`", path.display()))?;
+                let bytes = files::read_bytes(&path)?;
                 // A log cut short by a crash still counts with its complete events; a file
                 // that is not a call log at all is counted as such, and the rest still report.
                 let (events, _) = parse_log(&String::from_utf8_lossy(&bytes));

@@ -1,0 +1,233 @@
+//! Hostile input through the real binary (issue 13, "nothing crashes, nothing hangs"): each
+//! test is named after the bug it guards against, and fails on the code before its fix.
+//! Nothing here measures time; a command that could hang runs with a deadline far above
+//! what the fixed build needs, and a cost is checked by counting (output size, sessions).
+
+#![allow(
+    clippy::unwrap_used,
+    reason = "a test whose setup fails should fail loudly"
+)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use calltree_engine::{Event, Project};
+use calltree_syntax::Audience;
+
+fn bundled_trees() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../trees")
+}
+
+fn command(dir: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_calltree"));
+    command
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("CALLTREE_MAX_INPUT_SIZE");
+    command
+}
+
+fn calltree(dir: &Path, args: &[&str]) -> Output {
+    command(dir, args).output().unwrap()
+}
+
+/// Runs a command that the bug made hang; `None` if it was still running at the deadline
+/// (it is killed then).
+fn within(seconds: u64, mut command: Command) -> Option<Output> {
+    let mut child: Child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Drain the pipes on threads so a chatty child cannot block on a full pipe.
+    let mut stdout = child.stdout.take().unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let out = std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut stdout, &mut bytes);
+        bytes
+    });
+    let err = std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut stderr, &mut bytes);
+        bytes
+    });
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    Some(Output {
+        status,
+        stdout: out.join().unwrap(),
+        stderr: err.join().unwrap(),
+    })
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn folder(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, contents) in files {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, contents).unwrap();
+    }
+    dir
+}
+
+#[cfg(unix)]
+fn mkfifo(path: &Path) {
+    let made = Command::new("mkfifo").arg(path).status().unwrap();
+    assert!(made.success());
+}
+
+// ---------------------------------------------------------------- input size and kinds
+
+#[test]
+fn no_input_size_cap_and_non_files_block_or_exhaust_memory() {
+    let dir = folder(&[(
+        "big.tree",
+        "tree big \"Big\"\n  start: done\n\nnode done\n  say \"Bye\"\n  end resolved\n",
+    )]);
+    let size = std::fs::metadata(dir.path().join("big.tree"))
+        .unwrap()
+        .len();
+    let limit = (size - 1).to_string();
+
+    let refused = calltree(
+        dir.path(),
+        &["check", "--max-input-size", &limit, "big.tree"],
+    );
+    assert_eq!(refused.status.code(), Some(2));
+    let message = text(&refused.stderr);
+    assert!(
+        message.contains(&format!(
+            "`big.tree` is larger than the input limit of {limit} bytes"
+        )) && message.contains("--max-input-size"),
+        "{message}"
+    );
+    let by_env = command(dir.path(), &["stats", "big.tree"])
+        .env("CALLTREE_MAX_INPUT_SIZE", &limit)
+        .output()
+        .unwrap();
+    assert_eq!(by_env.status.code(), Some(2), "{}", text(&by_env.stderr));
+    let allowed = calltree(dir.path(), &["check", "--max-input-size", "1K", "big.tree"]);
+    assert_eq!(allowed.status.code(), Some(0), "{}", text(&allowed.stderr));
+    let bad = calltree(
+        dir.path(),
+        &["check", "--max-input-size", "lots", "big.tree"],
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(text(&bad.stderr).contains("is not a size"));
+
+    let stdin = command(dir.path(), &["fmt", "-", "--max-input-size", "10"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let output = {
+        let mut stdin = stdin;
+        let mut input = stdin.stdin.take().unwrap();
+        let _ = std::io::Write::write_all(&mut input, &[b'x'; 100]);
+        drop(input);
+        stdin.wait_with_output().unwrap()
+    };
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("standard input is larger than the input limit"));
+
+    // A device never ends: it is refused before a byte is read.
+    let device = within(60, command(dir.path(), &["check", "/dev/zero"]))
+        .expect("`check /dev/zero` must not read forever");
+    assert_eq!(device.status.code(), Some(2));
+    assert!(
+        text(&device.stderr).contains("`/dev/zero` is a device, not a regular file"),
+        "{}",
+        text(&device.stderr)
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_named_pipe_given_or_found_blocks_the_command() {
+    let dir = folder(&[(
+        "real.tree",
+        "tree real \"Real\"\n  start: done\n\nnode done\n  say \"Bye\"\n  end resolved\n",
+    )]);
+    mkfifo(&dir.path().join("waiting.tree"));
+    let named = within(60, command(dir.path(), &["check", "waiting.tree"]))
+        .expect("opening a named pipe must not wait for a writer");
+    assert_eq!(named.status.code(), Some(2));
+    assert!(
+        text(&named.stderr).contains("`waiting.tree` is a named pipe, not a regular file"),
+        "{}",
+        text(&named.stderr)
+    );
+    let folder = within(60, command(dir.path(), &["check", "."]))
+        .expect("a named pipe in the folder must be left out");
+    assert_eq!(folder.status.code(), Some(0), "{}", text(&folder.stdout));
+    assert!(text(&folder.stdout).contains("checked 1 file"));
+}
+
+// ---------------------------------------------------------------- report's folder walk
+
+/// One finished session of `greeting`, as a log file's text.
+fn greeting_log() -> String {
+    let text = std::fs::read_to_string(bundled_trees().join("greeting.tree")).unwrap();
+    let project = Project::single("greeting.tree", text);
+    let tree = project.tree_by_name("greeting").unwrap();
+    let events = [Event::Started {
+        tree: "greeting".into(),
+        version: project.session_hash(tree),
+        audience: Audience::Agent,
+        at: 1_767_225_600_000,
+    }];
+    events
+        .iter()
+        .map(|e| format!("{}\n", e.to_json_line()))
+        .collect()
+}
+
+#[cfg(unix)]
+#[test]
+fn report_follows_a_symlink_loop_and_blocks_on_a_fifo() {
+    let dir = folder(&[("logs/one.jsonl", &greeting_log())]);
+    std::os::unix::fs::symlink(".", dir.path().join("logs/again")).unwrap();
+    mkfifo(&dir.path().join("logs/waiting.jsonl"));
+    let trees = bundled_trees();
+    let output = within(
+        60,
+        command(
+            dir.path(),
+            &[
+                "report",
+                "--logs",
+                "logs",
+                "--trees",
+                trees.to_str().unwrap(),
+                "--format",
+                "json",
+            ],
+        ),
+    )
+    .expect("a named pipe among the logs must be left out, not opened");
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        report["trees"]["greeting"]["total"]["sessions"]["started"], 1,
+        "the log is counted once, however many links lead to its folder"
+    );
+}
