@@ -12,6 +12,7 @@ use calltree_syntax::{LineIndex, format, parse};
 use clap::ValueEnum;
 
 use crate::files;
+use crate::output;
 use crate::render::{self, Style};
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -44,9 +45,9 @@ pub fn export(file: &Path, format_: ExportFormat, tree: Option<&str>) -> Result<
             let document = Document::from_file(&syntax)
                 .with_context(|| format!("`{}` has no `tree` line to export", file.display()))?;
             if format_ == ExportFormat::Json {
-                println!("{}", serde_json::to_string_pretty(&document)?);
+                output::emit(&format!("{}\n", serde_json::to_string_pretty(&document)?))?;
             } else {
-                print!("{}", serde_yaml::to_string(&document)?);
+                output::emit(&serde_yaml::to_string(&document)?)?;
             }
         }
         ExportFormat::Dot | ExportFormat::Mermaid => {
@@ -66,7 +67,7 @@ pub fn export(file: &Path, format_: ExportFormat, tree: Option<&str>) -> Result<
             } else {
                 mermaid(&project, id)
             };
-            print!("{drawing}");
+            output::emit(&drawing)?;
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -246,7 +247,7 @@ pub fn import(file: &Path, output: Option<&PathBuf>) -> Result<ExitCode> {
             files::write_atomically(path, &formatted)?;
             eprintln!("wrote {}", path.display());
         }
-        None => print!("{formatted}"),
+        None => output::emit(&formatted)?,
     }
     Ok(ExitCode::SUCCESS)
 }

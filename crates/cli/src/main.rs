@@ -10,6 +10,7 @@ mod check;
 mod export;
 mod files;
 mod fmt;
+mod output;
 mod render;
 mod report;
 mod run;
@@ -349,22 +350,16 @@ fn main() -> ExitCode {
         Command::Import { file, output } => export::import(&file, output.as_ref()),
         Command::Completions { shell } => {
             use clap::CommandFactory as _;
-            clap_complete::generate(
-                shell,
-                &mut Cli::command(),
-                "calltree",
-                &mut std::io::stdout(),
-            );
-            Ok(ExitCode::SUCCESS)
+            // Generated into memory first: clap_complete panics when its writer fails.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "calltree", &mut script);
+            output::emit_bytes(&script).map(|()| ExitCode::SUCCESS)
         }
         Command::Man => {
             use clap::CommandFactory as _;
             let mut page = Vec::new();
             match clap_mangen::Man::new(Cli::command()).render(&mut page) {
-                Ok(()) => {
-                    print!("{}", String::from_utf8_lossy(&page));
-                    Ok(ExitCode::SUCCESS)
-                }
+                Ok(()) => output::emit_bytes(&page).map(|()| ExitCode::SUCCESS),
                 Err(error) => Err(anyhow::anyhow!("cannot write the manual page: {error}")),
             }
         }

@@ -94,6 +94,76 @@ fn mkfifo(path: &Path) {
     assert!(made.success());
 }
 
+// ---------------------------------------------------------------- closed pipes
+
+/// Runs a command whose standard output is a pipe nobody reads: every write fails with
+/// "broken pipe" from the first byte.
+fn with_closed_stdout(dir: &Path, args: &[&str], stdin: &[u8]) -> Output {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let mut child = command(dir, args)
+        .stdin(Stdio::piped())
+        .stdout(writer)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    let _ = std::io::Write::write_all(&mut input, stdin);
+    drop(input);
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn closed_stdout_panics_in_every_command_but_run() {
+    let trees = bundled_trees();
+    let trees = trees.to_str().unwrap();
+    let dir = folder(&[(
+        "messy.tree",
+        "tree   clean \"Clean\"\n\tstart:done\n\nnode done\n     say  \"Bye\"\n  end   resolved\n",
+    )]);
+    let internet = format!("{trees}/internet_down.tree");
+    let exported = calltree(dir.path(), &["export", &internet, "--format", "yaml"]);
+    std::fs::write(dir.path().join("internet.yaml"), &exported.stdout).unwrap();
+    let out = dir.path().join("logs");
+    let out = out.to_str().unwrap();
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["check", trees],
+        vec!["check", "--format", "json", trees],
+        vec!["stats", trees],
+        vec!["stats", "--format", "json", trees],
+        vec!["test", trees, "--walk-limit", "50"],
+        vec!["export", &internet, "--format", "dot"],
+        vec!["export", &internet, "--format", "mermaid"],
+        vec!["export", &internet, "--format", "json"],
+        vec!["export", &internet, "--format", "yaml"],
+        vec!["import", "internet.yaml"],
+        vec!["fmt", "--check", "messy.tree"],
+        vec!["fmt", "-"],
+        vec!["man"],
+        vec!["completions", "bash"],
+        vec![
+            "simulate",
+            "--trees",
+            trees,
+            "--sessions",
+            "2",
+            "--out",
+            out,
+        ],
+        vec!["report", "--logs", out, "--trees", trees],
+    ];
+    for args in cases {
+        let output = with_closed_stdout(dir.path(), &args, b"tree t\n");
+        let stderr = text(&output.stderr);
+        assert_ne!(output.status.code(), Some(101), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(
+            !stderr.contains("Broken pipe") && !stderr.contains("broken pipe"),
+            "{args:?} should end quietly: {stderr}"
+        );
+    }
+}
+
 // ---------------------------------------------------------------- input size and kinds
 
 #[test]
