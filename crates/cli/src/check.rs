@@ -13,7 +13,12 @@ use crate::files;
 use crate::output::Output;
 use crate::render::{self, Style};
 
-pub fn run(paths: &[PathBuf], format: OutputFormat, deny_warnings: bool) -> Result<ExitCode> {
+pub fn run(
+    paths: &[PathBuf],
+    format: OutputFormat,
+    deny_warnings: bool,
+    all: bool,
+) -> Result<ExitCode> {
     let (project, files) = files::load_project(paths)?;
     // Tests are part of a tree: a test that fails is a problem in the tree, reported the same way.
     let all_diagnostics = project.diagnostics_with_tests();
@@ -29,18 +34,30 @@ pub fn run(paths: &[PathBuf], format: OutputFormat, deny_warnings: bool) -> Resu
     let mut out = Output::stdout();
     match format {
         OutputFormat::Human => {
+            // Past the cap the rest are only counted: the summary line still has them all.
+            let shown = if all {
+                usize::MAX
+            } else {
+                render::SHOWN_DIAGNOSTICS
+            };
+            let mut printed = 0usize;
             for (id, file) in project.files() {
                 let diagnostics = &all_diagnostics[id.index()];
-                if diagnostics.is_empty() || out.is_closed() {
+                if diagnostics.is_empty() || printed >= shown || out.is_closed() {
                     continue;
                 }
                 let index = LineIndex::new(&file.text);
-                for diagnostic in diagnostics {
+                for diagnostic in diagnostics.iter().take(shown - printed) {
                     out.text(&render::human(
                         &file.name, &file.text, &index, diagnostic, style,
                     ))?;
                     out.text("\n")?;
+                    printed += 1;
                 }
+            }
+            if errors + warnings > printed {
+                out.text(&render::more(errors + warnings - printed))?;
+                out.text("\n")?;
             }
             out.line(&render::summary(files.len(), errors, warnings))?;
         }

@@ -73,6 +73,10 @@ enum Command {
         /// Treat warnings as errors (exit 1 when there are any).
         #[arg(long)]
         deny_warnings: bool,
+        /// Show every problem; without it a human report shows the first 200 and counts
+        /// the rest (JSON always has every one).
+        #[arg(long)]
+        all: bool,
     },
     /// Run every tree's tests and walk every tree, looking for calls that get stuck.
     ///
@@ -343,7 +347,8 @@ fn main() -> ExitCode {
             paths,
             format,
             deny_warnings,
-        } => check::run(&paths, format, deny_warnings),
+            all,
+        } => check::run(&paths, format, deny_warnings, all),
         Command::Fmt { paths, check } => fmt::run(&paths, check),
         Command::Stats { paths, format } => stats::run(&paths, format),
         Command::Export { file, format, tree } => export::export(&file, format, tree.as_deref()),

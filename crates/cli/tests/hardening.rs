@@ -301,3 +301,61 @@ fn report_follows_a_symlink_loop_and_blocks_on_a_fifo() {
         "the log is counted once, however many links lead to its folder"
     );
 }
+
+// ---------------------------------------------------------------- long lines in reports
+
+/// A tree whose one `say` line holds `count` unknown placeholders.
+fn placeholders(count: usize) -> String {
+    format!(
+        "tree t \"T\"\n  start: a\n\nnode a\n  say \"{}\"\n  end resolved\n",
+        "{u}".repeat(count)
+    )
+}
+
+#[test]
+fn human_diagnostics_reprint_whole_long_lines_for_every_diagnostic() {
+    const COUNT: usize = 2_000;
+    let dir = folder(&[("t.tree", &placeholders(COUNT))]);
+    let output = calltree(dir.path(), &["check", "t.tree"]);
+    assert_eq!(output.status.code(), Some(1));
+    let shown = text(&output.stdout);
+    // 2,000 copies of a 6 KB line were 24 MB; now at most 200 windows of 120 characters.
+    assert!(shown.len() < 200_000, "{} bytes of output", shown.len());
+    assert_eq!(shown.matches("error[E207]").count(), 200);
+    assert!(shown.contains(&format!(
+        "… and {} more (--all shows every one)",
+        COUNT - 200
+    )));
+    assert!(shown.ends_with(&format!("checked 1 file: {COUNT} errors, 0 warnings\n")));
+
+    // The window: the line from its start, cut after 120 characters, the caret under the span.
+    let first: Vec<&str> = shown.lines().take(5).collect();
+    assert_eq!(first[1], " --> t.tree:5:9");
+    assert_eq!(
+        first[3],
+        format!("5 |   say \"{}…", &"{u}".repeat(40)[..113])
+    );
+    assert_eq!(first[4], format!("  | {}^", " ".repeat(8)));
+    // Further along the line, the window starts 40 characters before the span.
+    let far = shown
+        .split("\n\n")
+        .find(|d| d.contains("t.tree:5:309\n"))
+        .unwrap();
+    assert!(
+        far.contains(&format!("5 | …{}…\n", "{u}".repeat(40))),
+        "{far}"
+    );
+    assert!(far.contains(&format!("  | {}^\n", " ".repeat(41))), "{far}");
+
+    let every = calltree(dir.path(), &["check", "--all", "t.tree"]);
+    assert_eq!(text(&every.stdout).matches("error[E207]").count(), COUNT);
+    let json = calltree(dir.path(), &["check", "--format", "json", "t.tree"]);
+    let document: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(
+        document["files"][0]["diagnostics"]
+            .as_array()
+            .unwrap()
+            .len(),
+        COUNT
+    );
+}
