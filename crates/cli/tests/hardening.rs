@@ -359,3 +359,53 @@ fn human_diagnostics_reprint_whole_long_lines_for_every_diagnostic() {
         COUNT
     );
 }
+
+// ---------------------------------------------------------------- nesting
+
+#[test]
+fn tab_separated_operators_abort_check_stats_fmt_and_export() {
+    let deep = format!(
+        "tree deep \"Deep\"\n  start: a\n\nfield x: yesno \"X\" = yes\n\nnode a\n  if x{} -> b\n  else -> b\n\nnode b\n  end resolved\n",
+        "\tand\tx".repeat(20_000)
+    );
+    let dir = folder(&[("deep.tree", &deep)]);
+    for args in [
+        vec!["check", "deep.tree"],
+        vec!["stats", "deep.tree"],
+        vec!["fmt", "--check", "deep.tree"],
+        vec!["export", "deep.tree", "--format", "json"],
+    ] {
+        let output = calltree(dir.path(), &args);
+        // An abort is a signal, with no exit code.
+        assert!(
+            matches!(output.status.code(), Some(0..=2)),
+            "{args:?}: {:?} {}",
+            output.status,
+            text(&output.stderr)
+        );
+    }
+    let check = calltree(dir.path(), &["check", "deep.tree"]);
+    assert!(
+        text(&check.stdout).contains("error[E101]: this line is too deeply nested"),
+        "{}",
+        text(&check.stdout)
+    );
+
+    // A long list of names is not nesting.
+    let names: Vec<String> = (0..400).map(|i| format!("f{i}")).collect();
+    let mut wide = String::from("tree wide \"Wide\"\n  start: a\n\n");
+    for name in &names {
+        wide.push_str(&format!("field {name}: yesno \"{name}\"\n"));
+    }
+    wide.push_str(&format!(
+        "\nnode a\n  say \"Questions\"\n  ask {}\n  -> b\n\nnode b\n  say \"Done\"\n  end resolved\n",
+        names.join(", ")
+    ));
+    let dir = folder(&[("wide.tree", &wide)]);
+    let check = calltree(dir.path(), &["check", "wide.tree"]);
+    assert!(
+        !text(&check.stdout).contains("E101"),
+        "{}",
+        text(&check.stdout)
+    );
+}
