@@ -136,12 +136,15 @@ fn mermaid_escape(text: &str) -> String {
 /// characters than tree ids do.
 pub fn mermaid(project: &Project, tree: TreeId) -> String {
     let data = project.tree(tree);
-    let id = |node: NodeId| {
-        format!(
-            "n{}",
-            data.nodes.iter().position(|n| *n == node).unwrap_or(0)
-        )
-    };
+    // A node's position in its tree, looked up once per node rather than searched for on
+    // every use (quadratic on a tree of 100,000 nodes).
+    let positions: std::collections::HashMap<NodeId, usize> = data
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(position, &node)| (node, position))
+        .collect();
+    let id = |node: NodeId| format!("n{}", positions.get(&node).copied().unwrap_or(0));
     let mut out = String::from("flowchart TD\n");
     let _ = writeln!(out, "  %% {} ({})", data.title, data.name);
     let mut classes: Vec<(String, Look)> = Vec::new();

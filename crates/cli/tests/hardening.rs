@@ -409,3 +409,61 @@ fn tab_separated_operators_abort_check_stats_fmt_and_export() {
         text(&check.stdout)
     );
 }
+
+// ---------------------------------------------------------------- deep graphs
+
+/// `count` nodes, each continuing to the next; the last one ends the call, or goes back to
+/// the first.
+fn chain(count: usize, cycle: bool) -> String {
+    let mut text = String::from("tree t \"T\"\n  start: n0\n");
+    for i in 0..count {
+        let next = if i + 1 < count {
+            format!("-> n{}", i + 1)
+        } else if cycle {
+            "-> n0".to_owned()
+        } else {
+            "end resolved".to_owned()
+        };
+        text.push_str(&format!("\nnode n{i}\n  say \"Step {i}\"\n  {next}\n"));
+    }
+    text
+}
+
+/// Runs the binary with its main thread's stack limited to 512 KiB (a sixteenth of the usual), so
+/// a walk that recursed once per node overflows at a size a test can afford.
+#[cfg(unix)]
+fn on_small_stack(dir: &Path, args: &[&str]) -> Output {
+    let mut command = Command::new("sh");
+    command
+        .arg("-c")
+        .arg("ulimit -s 512 && exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_calltree"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1");
+    command.output().unwrap()
+}
+
+#[cfg(unix)]
+#[test]
+fn chains_or_cycles_of_many_nodes_abort_check_stats_and_test() {
+    let dir = folder(&[
+        ("chain/t.tree", &chain(10_000, false)),
+        ("cycle/t.tree", &chain(10_000, true)),
+    ]);
+    for (args, code) in [
+        (vec!["check", "chain/t.tree"], 0),
+        (vec!["stats", "chain/t.tree"], 0),
+        (vec!["test", "chain/t.tree"], 0),
+        (vec!["check", "cycle/t.tree"], 1),
+    ] {
+        let output = on_small_stack(dir.path(), &args);
+        assert_eq!(
+            output.status.code(),
+            Some(code),
+            "{args:?}: {:?} {}",
+            output.status,
+            text(&output.stderr)
+        );
+    }
+}

@@ -1,8 +1,12 @@
 //! Graph checks over the whole project: what a call can reach, where it can get stuck, and
 //! what a customer would see. Read-before-set lives in `flow`.
+//!
+//! Every walk over a graph here is iterative (breadth-first searches, and Kosaraju's strongly
+//! connected components, which petgraph computes with explicit stacks; its `tarjan_scc`
+//! recurses once per node and overflowed the stack on a chain of 100,000 nodes).
 
 use calltree_syntax::{Audience, Diagnostic, Expectation, StmtKind};
-use petgraph::algo::tarjan_scc;
+use petgraph::algo::kosaraju_scc;
 use petgraph::graph::NodeIndex;
 use petgraph::visit::{Bfs, NodeFiltered, Reversed, Walker};
 
@@ -167,7 +171,7 @@ fn loop_members(project: &Project, component: &[NodeIndex]) -> Vec<NodeId> {
 /// Cycles whose nodes can be reached but from which no ending can: a call that enters one
 /// goes round for ever.
 fn check_traps(project: &Project, reachable: &[bool], finishes: &[bool], out: &mut Found) {
-    for component in tarjan_scc(&project.graph) {
+    for component in kosaraju_scc(&project.graph) {
         if !is_loop(project, &component)
             || component
                 .iter()
@@ -205,7 +209,7 @@ fn check_routing_loops(project: &Project, out: &mut Found) {
     let routing = NodeFiltered::from_fn(&project.graph, |n: NodeIndex| {
         project.node(NodeId::from_index(n.index())).is_routing()
     });
-    for component in tarjan_scc(&routing) {
+    for component in kosaraju_scc(&routing) {
         if !is_loop(project, &component) {
             continue;
         }
@@ -249,28 +253,33 @@ fn check_recursion(project: &Project, out: &mut Found) {
             }
         }
     }
-    for component in tarjan_scc(&calls) {
-        let members: Vec<usize> = component.iter().map(|n| n.index()).collect();
-        for edge in calls.raw_edges() {
-            let (from, to) = (edge.source().index(), edge.target().index());
-            if members.contains(&from) && members.contains(&to) {
-                let node = project.node(edge.weight);
-                let caller = &project.tree(TreeId::from_index(from)).name;
-                let callee = &project.tree(TreeId::from_index(to)).name;
-                let message = if from == to {
-                    format!("tree `{caller}` calls itself, so this call could never finish")
-                } else {
-                    format!(
-                        "tree `{caller}` calls `{callee}`, which leads back to `{caller}`: a call could never finish"
-                    )
-                };
-                out.push((
-                    node.file,
-                    Diagnostic::new(codes::RECURSIVE_CALL, node.span, message)
-                        .with_hint("sub-trees cannot call back up; move the shared steps into a tree of their own"),
-                ));
-            }
+    let mut component_of = vec![0usize; calls.node_count()];
+    for (number, component) in kosaraju_scc(&calls).iter().enumerate() {
+        for tree in component {
+            component_of[tree.index()] = number;
         }
+    }
+    for edge in calls.raw_edges() {
+        let (from, to) = (edge.source().index(), edge.target().index());
+        if component_of[from] != component_of[to] {
+            continue;
+        }
+        let node = project.node(edge.weight);
+        let caller = &project.tree(TreeId::from_index(from)).name;
+        let callee = &project.tree(TreeId::from_index(to)).name;
+        let message = if from == to {
+            format!("tree `{caller}` calls itself, so this call could never finish")
+        } else {
+            format!(
+                "tree `{caller}` calls `{callee}`, which leads back to `{caller}`: a call could never finish"
+            )
+        };
+        out.push((
+            node.file,
+            Diagnostic::new(codes::RECURSIVE_CALL, node.span, message).with_hint(
+                "sub-trees cannot call back up; move the shared steps into a tree of their own",
+            ),
+        ));
     }
 }
 
