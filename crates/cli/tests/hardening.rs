@@ -467,3 +467,28 @@ fn chains_or_cycles_of_many_nodes_abort_check_stats_and_test() {
         );
     }
 }
+
+// ---------------------------------------------------------------- routing chains
+
+#[test]
+fn a_routing_chain_over_the_hop_limit_passes_check() {
+    let mut tree = String::from(
+        "tree t \"T\"\n  start: welcome\n\nfield x: yesno \"X\" = yes\n\nnode welcome\n  say \"Hello\"\n  -> h0\n",
+    );
+    for i in 0..10_000 {
+        tree.push_str(&format!(
+            "\nnode h{i}\n  if x -> h{n}\n  else -> h{n}\n",
+            n = i + 1
+        ));
+    }
+    tree.push_str("\nnode h10000\n  say \"Here\"\n  end resolved\n");
+    let dir = folder(&[("t.tree", &tree)]);
+    let output = calltree(dir.path(), &["check", "t.tree"]);
+    let shown = text(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{shown}");
+    assert!(
+        shown.contains("error[E225]: `h0` starts a chain of 10000 routing nodes"),
+        "{shown}"
+    );
+    assert!(shown.contains(" --> t.tree:10:1"), "{shown}");
+}

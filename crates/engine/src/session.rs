@@ -21,7 +21,7 @@ use crate::value::{Date, Type, Value, format_number};
 pub type Millis = i64;
 
 /// Routing that hops more often than this without stopping is refused as a loop.
-const MAX_AUTOMATIC_HOPS: usize = 10_000;
+pub(crate) const MAX_AUTOMATIC_HOPS: usize = 10_000;
 
 /// One thing that happened during a call. Serialised as one JSON object per line.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

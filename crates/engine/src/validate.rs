@@ -14,6 +14,7 @@ use crate::codes;
 use crate::lower::{check_answer, literal_value, serves_customers};
 use crate::model::{Exit, FileId, NodeId, OutcomeKind, TreeId, VariableKind};
 use crate::project::Project;
+use crate::session::MAX_AUTOMATIC_HOPS;
 use crate::value::Type;
 
 /// Zingtree's advice, and ours: past about this many nodes a script is hard to keep in mind.
@@ -91,6 +92,7 @@ pub(crate) fn check(project: &Project, out: &mut Found) {
     }
     check_traps(project, &reachable, &finishes, out);
     check_routing_loops(project, out);
+    check_routing_chains(project, out);
     check_recursion(project, out);
 }
 
@@ -230,6 +232,56 @@ fn check_routing_loops(project: &Project, out: &mut Found) {
                 },
             )
             .with_hint("put a node with a question or a continue inside the loop"),
+        ));
+    }
+}
+
+/// Routing nodes one after another, more of them than a session follows in one go: a call
+/// that arrives at the first would stop at the hop limit before it reaches a step.
+fn check_routing_chains(project: &Project, out: &mut Found) {
+    let is_routing = |n: NodeIndex| project.node(NodeId::from_index(n.index())).is_routing();
+    let routing = NodeFiltered::from_fn(&project.graph, is_routing);
+    // The longest run of routing nodes from each routing node, the node itself included.
+    // Components come sinks first, so every successor is measured before its predecessors;
+    // loops (reported as routing loops) count as the end of a run.
+    let mut longest = vec![0usize; project.node_count()];
+    for component in kosaraju_scc(&routing) {
+        if is_loop(project, &component) {
+            continue;
+        }
+        let node = component[0];
+        let after = project
+            .graph
+            .neighbors(node)
+            .filter(|&next| is_routing(next))
+            .map(|next| longest[next.index()])
+            .max()
+            .unwrap_or(0);
+        longest[node.index()] = after + 1;
+    }
+    for (index, &length) in longest.iter().enumerate() {
+        // A run is reported where it starts: at a node no routing node leads to.
+        if length < MAX_AUTOMATIC_HOPS
+            || project
+                .graph
+                .neighbors_directed(NodeIndex::new(index), petgraph::Direction::Incoming)
+                .any(is_routing)
+        {
+            continue;
+        }
+        let node = project.node(NodeId::from_index(index));
+        out.push((
+            node.file,
+            Diagnostic::new(
+                codes::LONG_ROUTING_CHAIN,
+                node.span,
+                format!(
+                    "`{}` starts a chain of {length} routing nodes; a call follows at most {} in a row before it must stop at a step, so it would stop part way along",
+                    node.name,
+                    MAX_AUTOMATIC_HOPS - 1
+                ),
+            )
+            .with_hint("put a node with a question or a `->` continue in the chain, or route past most of it"),
         ));
     }
 }
