@@ -492,3 +492,42 @@ fn a_routing_chain_over_the_hop_limit_passes_check() {
     );
     assert!(shown.contains(" --> t.tree:10:1"), "{shown}");
 }
+
+// ---------------------------------------------------------------- the test runner
+
+#[test]
+fn the_test_runner_presses_continue_round_a_loop_for_ever() {
+    // Without the second attempt's `set`, a failed retry goes back to the retry for ever; the
+    // test that expects the second failure to end the call waits at `retry`, and Continue
+    // goes round and round.
+    let original = std::fs::read_to_string(bundled_trees().join("identity_check.tree")).unwrap();
+    let retry = original.find("node retry \"Second attempt\"").unwrap();
+    let set = retry + original[retry..].find("  set id_attempts").unwrap();
+    let end = set + original[set..].find('\n').unwrap() + 1;
+    let broken = format!("{}{}", &original[..set], &original[end..]);
+    let dir = folder(&[("identity_check.tree", &broken)]);
+    let expect_line = broken[..broken
+        .find("  expect end escalated \"Fraud & security\" code \"ID-FAIL\"")
+        .unwrap()]
+        .lines()
+        .count()
+        + 1;
+
+    for command_name in ["check", "test"] {
+        let output = within(
+            60,
+            command(dir.path(), &[command_name, "identity_check.tree"]),
+        )
+        .unwrap_or_else(|| panic!("`{command_name}` must stop pressing Continue"));
+        let shown = text(&output.stdout);
+        assert_eq!(output.status.code(), Some(1), "{shown}");
+        assert!(
+            shown.contains(&format!("identity_check.tree:{expect_line}:")),
+            "the failure is at the test's line {expect_line}: {shown}"
+        );
+        assert!(
+            shown.contains("Continue was pressed 1000 times for this step"),
+            "{shown}"
+        );
+    }
+}
