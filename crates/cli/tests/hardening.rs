@@ -531,3 +531,15 @@ fn the_test_runner_presses_continue_round_a_loop_for_ever() {
         );
     }
 }
+
+// ---------------------------------------------------------------- invented answers
+
+#[test]
+fn the_walker_invents_at_most_64_characters() {
+    let tree = "tree code \"Code\"\n  start: ask\n\nfield code: text \"Code\" required pattern \"a{65}\"\n\nnode ask \"Code\"\n  say \"Your code, please.\"\n  ask code\n  -> done\n\nnode done \"Done\"\n  say \"Thanks.\"\n  end resolved\n";
+    let dir = folder(&[("code.tree", tree)]);
+    let output = calltree(dir.path(), &["test", "code.tree"]);
+    let shown = text(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{shown}");
+    assert!(shown.contains("0 stuck walks"), "{shown}");
+}

@@ -176,8 +176,15 @@ fn moves(project: &Project, session: &Session<'_>, at: Millis) -> Result<Vec<Eve
         let answers = invented_answers(project, node.tree, variable);
         if answers.is_empty() {
             if variable.required {
+                let why = match (variable.kind, variable.ty) {
+                    (VariableKind::Flag, _) => String::new(),
+                    (_, Type::Text) => invented_text(variable)
+                        .err()
+                        .map_or_else(String::new, |why| format!(": {why}")),
+                    _ => String::new(),
+                };
                 return Err(format!(
-                    "no answer could be invented for \"{}\"",
+                    "no answer could be invented for \"{}\"{why}",
                     variable.shown_label()
                 ));
             }
@@ -254,73 +261,136 @@ fn boundary_numbers(project: &Project, tree: TreeId, variable: &Variable) -> Vec
     numbers
 }
 
+/// The longest answer a walk invents for a text field. A pattern that needs more is reported
+/// as the reason a walk stops there, instead of being typed out.
+const MAX_INVENTED_CHARS: usize = 65_536;
+/// Pieces of a pattern looked at while inventing one answer (repetitions count each time).
+const MAX_INVENTION_WORK: usize = 1_000_000;
+
 /// Text a walk types into a text field: anything for a free field, and for a field with a
-/// pattern, the simplest string the pattern matches.
-fn invented_text(variable: &Variable) -> Option<String> {
+/// pattern, a simple string the pattern matches; or why there is none.
+fn invented_text(variable: &Variable) -> Result<String, String> {
     let Some(pattern) = &variable.pattern else {
-        return Some("Sample answer".to_owned());
+        return Ok("Sample answer".to_owned());
     };
-    let hir = regex_syntax::Parser::new().parse(pattern.as_str()).ok()?;
-    let mut text = String::new();
-    simplest_match(&hir, &mut text);
-    pattern.is_match(&text).then_some(text)
+    let hir = regex_syntax::Parser::new()
+        .parse(pattern.as_str())
+        .map_err(|_| "calltree cannot read its pattern".to_owned())?;
+    // The simplest reading first; then other members of classes and other branches, for
+    // patterns whose parts constrain each other (a look-around, a class that excludes a
+    // letter another part needs).
+    let mut too_long = false;
+    for (class, branch) in [
+        (Pick::Readable, Pick::First),
+        (Pick::First, Pick::First),
+        (Pick::Readable, Pick::Last),
+        (Pick::Last, Pick::Last),
+    ] {
+        match invent(&hir, class, branch) {
+            Some(text) if pattern.is_match(&text) => return Ok(text),
+            Some(_) => {}
+            None => too_long = true,
+        }
+    }
+    Err(if too_long {
+        format!("its pattern needs an answer longer than {MAX_INVENTED_CHARS} characters")
+    } else {
+        "none of the answers tried fits its pattern".to_owned()
+    })
 }
 
-/// A member of a character class that reads well in a form: a digit or letter if the class
-/// has one (a space or a `+` first would make a poor phone number), else its first character.
-fn readable_member(ranges: &[(char, char)]) -> Option<char> {
-    ['1', 'a', 'A', '0']
-        .into_iter()
-        .find(|c| {
-            ranges
-                .iter()
-                .any(|(start, end)| (*start..=*end).contains(c))
-        })
-        .or_else(|| {
-            ranges
-                .iter()
-                .flat_map(|(start, end)| (*start..=*end).take(128))
-                .find(|c| !c.is_whitespace())
-        })
-        .or_else(|| ranges.first().map(|(start, _)| *start))
+/// Which member of a character class, or which branch of an alternation, to take.
+#[derive(Debug, Clone, Copy)]
+enum Pick {
+    /// A digit or letter if there is one (classes only).
+    Readable,
+    First,
+    Last,
 }
 
-/// Appends the simplest string matching `hir`: the first alternative, the first character of
-/// each class, each repetition its minimum number of times.
-fn simplest_match(hir: &regex_syntax::hir::Hir, out: &mut String) {
+/// A member of a character class: for `Readable`, one that reads well in a form (a digit or
+/// letter if the class has one: a space or a `+` first would make a poor phone number).
+fn member(ranges: &[(char, char)], pick: Pick) -> Option<char> {
+    match pick {
+        Pick::First => ranges.first().map(|(start, _)| *start),
+        Pick::Last => ranges.last().map(|(_, end)| *end),
+        Pick::Readable => ['1', 'a', 'A', '0']
+            .into_iter()
+            .find(|c| {
+                ranges
+                    .iter()
+                    .any(|(start, end)| (*start..=*end).contains(c))
+            })
+            .or_else(|| {
+                ranges
+                    .iter()
+                    .flat_map(|(start, end)| (*start..=*end).take(128))
+                    .find(|c| !c.is_whitespace())
+            })
+            .or_else(|| ranges.first().map(|(start, _)| *start)),
+    }
+}
+
+/// A string for `hir`: one member of each class, one branch of each alternation, each
+/// repetition its minimum number of times. `None` when that is more than
+/// `MAX_INVENTED_CHARS` characters or `MAX_INVENTION_WORK` pieces. Iterative, so the depth of
+/// a pattern costs no stack.
+fn invent(hir: &regex_syntax::hir::Hir, class: Pick, branch: Pick) -> Option<String> {
     use regex_syntax::hir::{Class, HirKind};
-    match hir.kind() {
-        HirKind::Empty | HirKind::Look(_) => {}
-        HirKind::Literal(literal) => out.push_str(&String::from_utf8_lossy(&literal.0)),
-        HirKind::Class(Class::Unicode(class)) => {
-            let ranges: Vec<(char, char)> = class
-                .ranges()
-                .iter()
-                .map(|r| (r.start(), r.end()))
-                .collect();
-            out.extend(readable_member(&ranges));
+    let mut out = String::new();
+    let mut chars = 0usize;
+    let mut work = 0usize;
+    let mut pending = vec![hir];
+    while let Some(hir) = pending.pop() {
+        work += 1;
+        if work > MAX_INVENTION_WORK || chars > MAX_INVENTED_CHARS {
+            return None;
         }
-        HirKind::Class(Class::Bytes(class)) => {
-            let ranges: Vec<(char, char)> = class
-                .ranges()
-                .iter()
-                .map(|r| (char::from(r.start()), char::from(r.end())))
-                .collect();
-            out.extend(readable_member(&ranges));
-        }
-        HirKind::Repetition(repetition) => {
-            for _ in 0..repetition.min.min(64) {
-                simplest_match(&repetition.sub, out);
+        match hir.kind() {
+            HirKind::Empty | HirKind::Look(_) => {}
+            HirKind::Literal(literal) => {
+                let text = String::from_utf8_lossy(&literal.0);
+                chars += text.chars().count();
+                out.push_str(&text);
             }
-        }
-        HirKind::Capture(capture) => simplest_match(&capture.sub, out),
-        HirKind::Concat(parts) => parts.iter().for_each(|part| simplest_match(part, out)),
-        HirKind::Alternation(branches) => {
-            if let Some(first) = branches.first() {
-                simplest_match(first, out);
+            HirKind::Class(Class::Unicode(set)) => {
+                let ranges: Vec<(char, char)> =
+                    set.ranges().iter().map(|r| (r.start(), r.end())).collect();
+                if let Some(c) = member(&ranges, class) {
+                    chars += 1;
+                    out.push(c);
+                }
+            }
+            HirKind::Class(Class::Bytes(set)) => {
+                let ranges: Vec<(char, char)> = set
+                    .ranges()
+                    .iter()
+                    .map(|r| (char::from(r.start()), char::from(r.end())))
+                    .collect();
+                if let Some(c) = member(&ranges, class) {
+                    chars += 1;
+                    out.push(c);
+                }
+            }
+            HirKind::Repetition(repetition) => {
+                let times = usize::try_from(repetition.min).unwrap_or(usize::MAX);
+                if times > MAX_INVENTION_WORK - work {
+                    return None;
+                }
+                pending.extend(std::iter::repeat_n(&*repetition.sub, times));
+            }
+            HirKind::Capture(capture) => pending.push(&capture.sub),
+            HirKind::Concat(parts) => pending.extend(parts.iter().rev()),
+            HirKind::Alternation(branches) => {
+                let chosen = match branch {
+                    Pick::Last => branches.last(),
+                    Pick::First | Pick::Readable => branches.first(),
+                };
+                pending.extend(chosen);
             }
         }
     }
+    (chars <= MAX_INVENTED_CHARS).then_some(out)
 }
 
 /// Values a walk tries for a field: a branch for each value that can change the way a call

@@ -189,3 +189,43 @@ fn exhaustive_walks_replay_each_walk_from_its_start() {
 fn diamonds_depth(count: usize) -> usize {
     2 * count + 1
 }
+
+/// A tree with one required text field of this pattern, asked at the start.
+fn patterned(pattern: &str) -> Project {
+    Project::single(
+        "code.tree",
+        format!(
+            "tree code \"Code\"\n  start: ask\n\nfield code: text \"Code\" required pattern \"{pattern}\"\n\nnode ask \"Code\"\n  say \"Your code, please.\"\n  ask code\n  -> done\n\nnode done \"Done\"\n  say \"Thanks, {{code}}.\"\n  end resolved\n"
+        ),
+    )
+}
+
+#[test]
+fn the_walker_invents_at_most_64_characters() {
+    for pattern in [
+        "a{65}",
+        "[0-9]{200}",
+        "(ab|cd){100}x",
+        "[a-z]{10}-[0-9]{4000}",
+    ] {
+        let project = patterned(pattern);
+        let tree = project.tree_by_name("code").unwrap();
+        let report = walk_all(&project, tree, Audience::Agent, WalkLimits::default());
+        assert!(
+            report.stuck.is_empty(),
+            "{pattern}: {:?}",
+            report.stuck.iter().map(|s| &s.reason).collect::<Vec<_>>()
+        );
+        assert_eq!(report.finished, 1, "{pattern}");
+    }
+
+    // Beyond what a walk types, the reason says so.
+    let project = patterned("a{70000}");
+    let tree = project.tree_by_name("code").unwrap();
+    let report = walk_all(&project, tree, Audience::Agent, WalkLimits::default());
+    assert_eq!(report.stuck.len(), 1);
+    assert_eq!(
+        report.stuck[0].reason,
+        "no answer could be invented for \"Code\": its pattern needs an answer longer than 65536 characters"
+    );
+}
