@@ -543,3 +543,60 @@ fn the_walker_invents_at_most_64_characters() {
     assert_eq!(output.status.code(), Some(0), "{shown}");
     assert!(shown.contains("0 stuck walks"), "{shown}");
 }
+
+// ---------------------------------------------------------------- report
+
+const LOOP: &str = "tree loop \"Loop\"\n  start: a\n\nnode a \"A\"\n  say \"Again?\"\n  option \"Again\" -> a\n  option \"Done\" -> b\n\nnode b \"B\"\n  say \"Bye\"\n  end resolved\n";
+
+#[test]
+fn report_is_cubic_in_back_events() {
+    // 163 KB: 1,000 times two choices and a Back, so what is in force grows as Backs come.
+    // The previous fold took over 50 s on it in a debug build; this one about half a second.
+    let project = Project::single("loop.tree", LOOP);
+    let tree = project.tree_by_name("loop").unwrap();
+    let mut at = 1_767_225_600_000;
+    let mut log = Event::Started {
+        tree: "loop".into(),
+        version: project.session_hash(tree),
+        audience: Audience::Agent,
+        at,
+    }
+    .to_json_line();
+    log.push('\n');
+    for _ in 0..1_000 {
+        for event in ["chose", "chose", "back"] {
+            at += 1_000;
+            let event = if event == "back" {
+                Event::Back { at }
+            } else {
+                Event::Chose {
+                    option: 0,
+                    label: "Again".into(),
+                    at,
+                }
+            };
+            log.push_str(&event.to_json_line());
+            log.push('\n');
+        }
+    }
+    assert!(log.len() > 160_000);
+    let dir = folder(&[("trees/loop.tree", LOOP), ("logs/call.jsonl", &log)]);
+    let output = within(
+        20,
+        command(
+            dir.path(),
+            &[
+                "report", "--logs", "logs", "--trees", "trees", "--format", "json",
+            ],
+        ),
+    )
+    .expect("one 163 KB log is reported in about a second");
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let figures = &report["trees"]["loop"]["total"];
+    assert_eq!(figures["sessions"]["unfinished"], 1);
+    assert_eq!(
+        figures["nodes"]["a"]["visits"], 1_001,
+        "the start and 1,000 choices in force"
+    );
+}
