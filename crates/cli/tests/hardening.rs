@@ -600,3 +600,63 @@ fn report_is_cubic_in_back_events() {
         "the start and 1,000 choices in force"
     );
 }
+
+#[test]
+fn report_shows_absurd_durations_when_timestamps_go_backwards() {
+    let project = Project::single("loop.tree", LOOP);
+    let tree = project.tree_by_name("loop").unwrap();
+    let version = project.session_hash(tree);
+    let session = |times: [i64; 3]| {
+        let events = [
+            Event::Started {
+                tree: "loop".into(),
+                version: version.clone(),
+                audience: Audience::Agent,
+                at: times[0],
+            },
+            Event::Chose {
+                option: 0,
+                label: "Again".into(),
+                at: times[1],
+            },
+            Event::Chose {
+                option: 1,
+                label: "Done".into(),
+                at: times[2],
+            },
+        ];
+        events
+            .iter()
+            .map(|e| format!("{}\n", e.to_json_line()))
+            .collect::<String>()
+    };
+    let now = 1_767_225_600_000;
+    let dir = folder(&[
+        ("trees/loop.tree", LOOP),
+        // The clock jumps back to 1970 and forward again.
+        ("logs/back.jsonl", &session([now, 5, now])),
+        // The first event is as early as a timestamp can be.
+        ("logs/early.jsonl", &session([i64::MIN, 0, now])),
+    ]);
+    let text_report = calltree(
+        dir.path(),
+        &["report", "--logs", "logs", "--trees", "trees"],
+    );
+    let shown = text(&text_report.stdout);
+    assert_eq!(text_report.status.code(), Some(0), "{shown}");
+    assert!(shown.contains("2 finished"), "{shown}");
+    assert!(!shown.contains("time per call"), "{shown}");
+    assert!(!shown.contains("slowest steps"), "{shown}");
+
+    let json = calltree(
+        dir.path(),
+        &[
+            "report", "--logs", "logs", "--trees", "trees", "--format", "json",
+        ],
+    );
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let figures = &report["trees"]["loop"]["total"];
+    assert!(figures["call_time"].is_null(), "{}", figures["call_time"]);
+    assert!(figures["nodes"]["a"]["time"].is_null());
+    assert_eq!(figures["nodes"]["a"]["visits"], 4, "visits still count");
+}

@@ -188,8 +188,9 @@ fn known(
         .is_some_and(|e| e.kind == Some(OutcomeKind::Resolved));
     let first_contact = resolved && !other_ending && !taken_over;
     let contained = customer && resolved && !taken_over;
+    let timed = clock_holds(events);
     let call_time = match (&ending, events.first(), events.last()) {
-        (Some(_), Some(first), Some(last)) => Some(span(first.at(), last.at())),
+        (Some(_), Some(first), Some(last)) if timed => Some(span(first.at(), last.at())),
         _ => None,
     };
     let dropped_at = match (&state.ending, &ending) {
@@ -228,7 +229,9 @@ fn known(
             Some(next) => Some(next.at),
             None => state.ending.as_ref().map(|e| e.at),
         };
-        if let Some(left_at) = left_at {
+        if let Some(left_at) = left_at
+            && timed
+        {
             digest.times.push(span(visit.at, left_at));
         }
     }
@@ -256,6 +259,17 @@ fn known(
         ratings,
         comments,
     }
+}
+
+/// Whether a session's times can be measured: they never go back, and the first and the last
+/// are close enough to subtract.
+fn clock_holds(events: &[Event]) -> bool {
+    let in_order = events.windows(2).all(|pair| pair[0].at() <= pair[1].at());
+    let measurable = match (events.first(), events.last()) {
+        (Some(first), Some(last)) => last.at().checked_sub(first.at()).is_some(),
+        _ => true,
+    };
+    in_order && measurable
 }
 
 /// Milliseconds from `from` to `to`, 0 if the clock went back.

@@ -32,8 +32,11 @@
 //! - **Time per node**: from arriving at a node to the move that left it (the next arrival on
 //!   the final path, or the ending for the last node). A detour undone with `Back` counts
 //!   toward the node the call went back to. Routing and `end` nodes take no time and are left
-//!   out, and so is the node an unfinished session is still at. Negative spans (clocks moved
-//!   back) count as 0. **Time per call**: first to last event of finished sessions.
+//!   out, and so is the node an unfinished session is still at. **Time per call**: first to
+//!   last event of finished sessions. A session whose clock goes back at any point (an event
+//!   earlier than the one before it), or whose first and last events are too far apart to
+//!   subtract, gives no times at all: once its clock has jumped, none of its spans can be
+//!   trusted (a jump back and forward again made a step last 56 years).
 //! - **Paths**: the nodes of the final path without routing nodes, joined by ` > `.
 //! - **Reasons**: every `Escalated` and `Skipped` event as written in the log, including ones
 //!   later undone, since the caller heard them; counted for every session.
