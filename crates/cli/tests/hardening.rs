@@ -660,3 +660,135 @@ fn report_shows_absurd_durations_when_timestamps_go_backwards() {
     assert!(figures["nodes"]["a"]["time"].is_null());
     assert_eq!(figures["nodes"]["a"]["visits"], 4, "visits still count");
 }
+
+// ---------------------------------------------------------------- import
+
+const INJECTED: &str = r#"format: calltree.tree
+version: 1
+tree:
+  id: t
+  start: a
+  nodes:
+  - id: a
+    steps:
+    - {do: say, text: Hello}
+    - {do: option, label: Go, to: b, when: "yes\n\nnode evil\n  say \"injected\"\n  end resolved"}
+    - {do: option, label: Stop, to: b}
+  - id: b
+    steps:
+    - {do: say, text: Bye}
+    - {do: end, outcome: resolved}
+"#;
+
+const DEAD_END: &str = r#"format: calltree.tree
+version: 1
+tree:
+  id: t
+  start: a
+  nodes:
+  - id: a
+    steps:
+    - {do: say, text: Hello}
+    - {do: option, label: Go, to: nowhere}
+    - {do: option, label: Stop, to: b}
+  - id: b
+    steps:
+    - {do: say, text: Bye}
+    - {do: end, outcome: resolved}
+"#;
+
+#[test]
+fn import_lets_a_condition_inject_lines_and_skips_the_checks() {
+    let dir = folder(&[("injected.yaml", INJECTED), ("dead_end.yaml", DEAD_END)]);
+
+    let injected = calltree(
+        dir.path(),
+        &["import", "injected.yaml", "--output", "injected.tree"],
+    );
+    assert_eq!(
+        injected.status.code(),
+        Some(2),
+        "{}",
+        text(&injected.stdout)
+    );
+    let message = text(&injected.stderr);
+    assert!(
+        message.contains("`when` of step 2 of node `a` holds a line break"),
+        "{message}"
+    );
+    assert!(!dir.path().join("injected.tree").exists());
+
+    let dead_end = calltree(
+        dir.path(),
+        &["import", "dead_end.yaml", "--output", "dead_end.tree"],
+    );
+    assert_eq!(
+        dead_end.status.code(),
+        Some(1),
+        "{}",
+        text(&dead_end.stderr)
+    );
+    let message = text(&dead_end.stderr);
+    assert!(
+        message.contains("describes a tree with errors"),
+        "{message}"
+    );
+    assert!(
+        message.contains("error[E203]: there is no node called `nowhere`"),
+        "{message}"
+    );
+    assert!(!dir.path().join("dead_end.tree").exists());
+    let to_stdout = calltree(dir.path(), &["import", "dead_end.yaml"]);
+    assert_eq!(to_stdout.status.code(), Some(1));
+    assert!(to_stdout.stdout.is_empty());
+}
+
+#[test]
+fn import_checks_with_the_trees_beside_its_output() {
+    let caller = r#"format: calltree.tree
+version: 1
+tree:
+  id: caller
+  start: a
+  nodes:
+  - id: a
+    steps:
+    - {do: say, text: Hello}
+    - {do: call, tree: helper, then: b}
+  - id: b
+    steps:
+    - {do: say, text: Bye}
+    - {do: end, outcome: resolved}
+"#;
+    let helper = "tree helper \"Helper\"\n  start: h\n\nnode h\n  say \"Helping\"\n  return\n";
+    let dir = folder(&[("caller.yaml", caller), ("trees/helper.tree", helper)]);
+    let beside = calltree(
+        dir.path(),
+        &["import", "caller.yaml", "--output", "trees/caller.tree"],
+    );
+    assert_eq!(beside.status.code(), Some(0), "{}", text(&beside.stderr));
+    assert!(!text(&beside.stderr).contains("note:"));
+    // Written elsewhere, the sub-tree is not there to check against: said, not failed.
+    let alone = calltree(dir.path(), &["import", "caller.yaml"]);
+    assert_eq!(alone.status.code(), Some(0), "{}", text(&alone.stderr));
+    assert!(
+        text(&alone.stderr).contains("the tree calls helper which is not beside it"),
+        "{}",
+        text(&alone.stderr)
+    );
+}
+
+#[test]
+fn import_is_quadratic_in_nesting_depth() {
+    // 160 KB of nested flow maps took the YAML reader 16 s (release) before failing.
+    let nested = "{a: ".repeat(40_000);
+    let dir = folder(&[("nested.yaml", &nested)]);
+    let output = within(60, command(dir.path(), &["import", "nested.yaml"]))
+        .expect("a deeply nested document is refused before it is read");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output.stderr).contains("nests lists and maps 40000 deep"),
+        "{}",
+        text(&output.stderr)
+    );
+}
