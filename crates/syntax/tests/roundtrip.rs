@@ -416,6 +416,10 @@ fn mutation() -> impl Strategy<Value = Mutation> {
             "\u{0}",
             "((((",
             "not not ",
+            "\tand\t",
+            "\tnot\t",
+            "1and",
+            "\"a\"or",
             "=",
         ])
         .prop_map(str::to_owned),
