@@ -79,3 +79,36 @@ fn a_long_chain_of_sub_tree_calls_overflows_the_read_before_set_analysis() {
     });
     assert!(!project.iter().any(|c| c.starts_with('E')), "{project:?}");
 }
+
+#[test]
+fn the_deepest_condition_a_line_may_hold_loads_and_runs_on_a_worker_stack() {
+    // Everything that walks an expression recurses, bounded by the parser's limits: 32
+    // levels of parentheses and 200 operators. At those limits, parsing, formatting, loading
+    // (type checks, read-before-set) and evaluating fit in the 2 MiB stack of a worker
+    // thread (the server's, the desktop checker's) with room to spare: they need about
+    // 1 MiB in a debug build, under 256 KiB in a release build.
+    let nested = format!("{}x{}", "(".repeat(32), ")".repeat(32));
+    let chained = format!("{}{}", "x", " and x".repeat(160));
+    let text = format!(
+        "tree t \"T\"\n  start: a\n\nfield x: yesno \"X\" = yes\n\nnode a\n  say \"Deep\"\n  -> r\n\nnode r\n  if {nested} and {chained} -> b\n  else -> b\n\nnode b\n  say \"Done\"\n  end resolved\n"
+    );
+    let worker = std::thread::Builder::new().stack_size(2 * 1024 * 1024);
+    let finished = worker.spawn(move || {
+        let (file, _) = calltree_syntax::parse(&text);
+        let _ = calltree_syntax::format(&file);
+        let project = Project::single("deep.tree", text.as_str());
+        assert!(
+            !project.has_errors(),
+            "{:?}",
+            project.all_diagnostics().collect::<Vec<_>>()
+        );
+        let tree = project.tree_by_name("t").unwrap();
+        let mut session =
+            calltree_engine::Session::start(&project, tree, Audience::Agent, 0).unwrap();
+        session
+            .apply(calltree_engine::Event::Continued { at: 1 })
+            .unwrap();
+        session.is_finished()
+    });
+    assert!(finished.unwrap().join().unwrap());
+}
