@@ -19,6 +19,9 @@ pub enum CallsError {
     Session(#[from] SessionError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A file could not be read (missing, not a regular file, over the size limit...).
+    #[error(transparent)]
+    File(#[from] calltree_files::FilesError),
     /// Someone else added to the call since it was read: read it again.
     #[error("the call `{call}` has {actual} events, not {expected}: it changed meanwhile")]
     Conflict {

@@ -29,15 +29,33 @@ pub trait SessionSource {
 
 /// Call logs in folders (every `.jsonl` file below them, hidden ones skipped) and, if given,
 /// a session database.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct StoredSessions {
     logs: Vec<PathBuf>,
     database: Option<Store>,
+    /// The largest call log read, in bytes.
+    read_limit: u64,
+}
+
+impl Default for StoredSessions {
+    fn default() -> Self {
+        StoredSessions {
+            logs: Vec::new(),
+            database: None,
+            read_limit: calltree_files::DEFAULT_MAX_INPUT_SIZE,
+        }
+    }
 }
 
 impl StoredSessions {
     pub fn new() -> Self {
         StoredSessions::default()
+    }
+
+    /// Refuses call logs larger than `bytes` (the default is calltree's input limit).
+    pub fn with_read_limit(mut self, bytes: u64) -> Self {
+        self.read_limit = bytes;
+        self
     }
 
     /// Adds the call logs in a folder and its sub-folders.
@@ -82,9 +100,7 @@ impl SessionSource for StoredSessions {
         add: &mut AddSession<'_>,
     ) -> Result<(), CallsError> {
         for path in self.log_files() {
-            let Ok(bytes) = std::fs::read(&path) else {
-                continue;
-            };
+            let bytes = calltree_files::read_bytes_within(&path, self.read_limit)?;
             // A log cut short by a crash still counts with its complete events; a file that
             // is not a call log at all counts as unreadable, and the rest still report.
             let contents = log::read_log(&bytes);

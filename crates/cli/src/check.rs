@@ -10,54 +10,80 @@ use calltree_syntax::{LineIndex, Severity};
 
 use crate::OutputFormat;
 use crate::files;
+use crate::output::Output;
 use crate::render::{self, Style};
 
-pub fn run(paths: &[PathBuf], format: OutputFormat, deny_warnings: bool) -> Result<ExitCode> {
+pub fn run(
+    paths: &[PathBuf],
+    format: OutputFormat,
+    deny_warnings: bool,
+    all: bool,
+) -> Result<ExitCode> {
     let (project, files) = files::load_project(paths)?;
     // Tests are part of a tree: a test that fails is a problem in the tree, reported the same way.
-    let all = project.diagnostics_with_tests();
+    let all_diagnostics = project.diagnostics_with_tests();
 
     let style = Style::for_stdout();
     let (mut errors, mut warnings) = (0usize, 0usize);
-    let mut report = Vec::new();
-    let mut human = String::new();
-    for (id, file) in project.files() {
-        let diagnostics = &all[id.index()];
-        let index = LineIndex::new(&file.text);
-        for diagnostic in diagnostics {
-            match diagnostic.severity {
-                Severity::Error => errors += 1,
-                Severity::Warning => warnings += 1,
-            }
-        }
-        match format {
-            OutputFormat::Human => {
-                for diagnostic in diagnostics {
-                    human.push_str(&render::human(&file.name, &file.text, &index, diagnostic, style));
-                    human.push('\n');
-                }
-            }
-            OutputFormat::Json => report.push(serde_json::json!({
-                "path": file.name,
-                "diagnostics": diagnostics.iter().map(|d| render::json(&index, d)).collect::<Vec<_>>(),
-            })),
+    for diagnostic in all_diagnostics.iter().flatten() {
+        match diagnostic.severity {
+            Severity::Error => errors += 1,
+            Severity::Warning => warnings += 1,
         }
     }
-
+    let mut out = Output::stdout();
     match format {
         OutputFormat::Human => {
-            print!("{human}");
-            println!("{}", render::summary(files.len(), errors, warnings));
+            // Past the cap the rest are only counted: the summary line still has them all.
+            let shown = if all {
+                usize::MAX
+            } else {
+                render::SHOWN_DIAGNOSTICS
+            };
+            let mut printed = 0usize;
+            for (id, file) in project.files() {
+                let diagnostics = &all_diagnostics[id.index()];
+                if diagnostics.is_empty() || printed >= shown || out.is_closed() {
+                    continue;
+                }
+                let index = LineIndex::new(&file.text);
+                for diagnostic in diagnostics.iter().take(shown - printed) {
+                    out.text(&render::human(
+                        &file.name, &file.text, &index, diagnostic, style,
+                    ))?;
+                    out.text("\n")?;
+                    printed += 1;
+                }
+            }
+            if errors + warnings > printed {
+                out.text(&render::more(errors + warnings - printed))?;
+                out.text("\n")?;
+            }
+            out.line(&render::summary(files.len(), errors, warnings))?;
         }
         OutputFormat::Json => {
+            let report: Vec<serde_json::Value> = project
+                .files()
+                .map(|(id, file)| {
+                    let index = LineIndex::new(&file.text);
+                    serde_json::json!({
+                        "path": file.name,
+                        "diagnostics": all_diagnostics[id.index()]
+                            .iter()
+                            .map(|d| render::json(&index, d))
+                            .collect::<Vec<_>>(),
+                    })
+                })
+                .collect();
             let document = serde_json::json!({
                 "files": report,
                 "errors": errors,
                 "warnings": warnings,
             });
-            println!("{}", serde_json::to_string_pretty(&document)?);
+            out.line(&serde_json::to_string_pretty(&document)?)?;
         }
     }
+    out.finish()?;
     let failed = errors > 0 || (deny_warnings && warnings > 0);
     Ok(if failed {
         ExitCode::from(1)

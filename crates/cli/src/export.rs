@@ -12,6 +12,7 @@ use calltree_syntax::{LineIndex, format, parse};
 use clap::ValueEnum;
 
 use crate::files;
+use crate::output;
 use crate::render::{self, Style};
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -44,9 +45,9 @@ pub fn export(file: &Path, format_: ExportFormat, tree: Option<&str>) -> Result<
             let document = Document::from_file(&syntax)
                 .with_context(|| format!("`{}` has no `tree` line to export", file.display()))?;
             if format_ == ExportFormat::Json {
-                println!("{}", serde_json::to_string_pretty(&document)?);
+                output::emit(&format!("{}\n", serde_json::to_string_pretty(&document)?))?;
             } else {
-                print!("{}", serde_yaml::to_string(&document)?);
+                output::emit(&serde_yaml::to_string(&document)?)?;
             }
         }
         ExportFormat::Dot | ExportFormat::Mermaid => {
@@ -66,7 +67,7 @@ pub fn export(file: &Path, format_: ExportFormat, tree: Option<&str>) -> Result<
             } else {
                 mermaid(&project, id)
             };
-            print!("{drawing}");
+            output::emit(&drawing)?;
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -135,12 +136,15 @@ fn mermaid_escape(text: &str) -> String {
 /// characters than tree ids do.
 pub fn mermaid(project: &Project, tree: TreeId) -> String {
     let data = project.tree(tree);
-    let id = |node: NodeId| {
-        format!(
-            "n{}",
-            data.nodes.iter().position(|n| *n == node).unwrap_or(0)
-        )
-    };
+    // A node's position in its tree, looked up once per node rather than searched for on
+    // every use (quadratic on a tree of 100,000 nodes).
+    let positions: std::collections::HashMap<NodeId, usize> = data
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(position, &node)| (node, position))
+        .collect();
+    let id = |node: NodeId| format!("n{}", positions.get(&node).copied().unwrap_or(0));
     let mut out = String::from("flowchart TD\n");
     let _ = writeln!(out, "  %% {} ({})", data.title, data.name);
     let mut classes: Vec<(String, Look)> = Vec::new();
@@ -189,9 +193,20 @@ pub fn mermaid(project: &Project, tree: TreeId) -> String {
     out
 }
 
-/// Turns a YAML (or JSON) interchange document into a formatted `.tree` file.
+/// Turns a YAML (or JSON) interchange document into a formatted `.tree` file, and checks it:
+/// nothing is written when the generated tree has errors.
 pub fn import(file: &Path, output: Option<&PathBuf>) -> Result<ExitCode> {
     let text = files::read_text(file)?;
+    // YAML readers slow down with the square of how deeply `[` and `{` nest, so depth is
+    // checked before one sees the text; a real document nests six deep.
+    let depth = interchange::nesting_depth(&text);
+    if depth > interchange::MAX_NESTING {
+        bail!(
+            "`{}` nests lists and maps {depth} deep; an interchange document needs six levels, and calltree reads at most {}",
+            file.display(),
+            interchange::MAX_NESTING
+        );
+    }
     // JSON is YAML too, so one reader takes both.
     let document: Document = serde_yaml::from_str(&text).with_context(|| {
         format!(
@@ -215,38 +230,109 @@ pub fn import(file: &Path, output: Option<&PathBuf>) -> Result<ExitCode> {
             interchange::VERSION
         );
     }
-    let source = document.to_source();
+    let source = document
+        .to_source()
+        .with_context(|| format!("`{}` cannot become a .tree file", file.display()))?;
     let (syntax, diagnostics) = parse(&source);
     if diagnostics
         .iter()
         .any(calltree_syntax::Diagnostic::is_error)
     {
-        let index = LineIndex::new(&source);
         eprintln!(
             "error: `{}` does not describe a valid tree; the generated text has these problems:",
             file.display()
         );
-        for diagnostic in &diagnostics {
-            eprint!(
-                "{}",
-                render::human(
-                    "(generated)",
-                    &source,
-                    &index,
-                    diagnostic,
-                    Style::for_stdout()
-                )
-            );
-        }
+        show_problems("(generated)", &source, &diagnostics);
         return Ok(ExitCode::from(1));
     }
     let formatted = format(&syntax);
+    let name = output.map_or_else(|| "(imported)".to_owned(), |p| p.display().to_string());
+    match check_imported(&name, &formatted, output)? {
+        Checked::Clean => {}
+        Checked::CallsElsewhere(trees) => eprintln!(
+            "note: the tree calls {} which {} not beside it, so only its syntax was checked; run `calltree check` where they are",
+            trees.join(", "),
+            if trees.len() == 1 { "is" } else { "are" }
+        ),
+        Checked::Problems(problems) => {
+            eprintln!(
+                "error: `{}` describes a tree with errors; nothing was written:",
+                file.display()
+            );
+            show_problems(&name, &formatted, &problems);
+            return Ok(ExitCode::from(1));
+        }
+    }
     match output {
         Some(path) => {
             files::write_atomically(path, &formatted)?;
             eprintln!("wrote {}", path.display());
         }
-        None => print!("{formatted}"),
+        None => output::emit(&formatted)?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// What checking an imported tree found.
+enum Checked {
+    Clean,
+    /// It calls trees that are not in the folder it goes to (by name): what depends on them
+    /// (read-before-set across the call, tests through it) cannot be checked here.
+    CallsElsewhere(Vec<String>),
+    /// Errors in the imported tree.
+    Problems(Vec<calltree_syntax::Diagnostic>),
+}
+
+/// Checks an imported tree as `calltree check` would, with the trees of the folder it is
+/// written to (the trees it may call), the file it replaces left out.
+fn check_imported(name: &str, text: &str, output: Option<&PathBuf>) -> Result<Checked> {
+    let mut inputs = vec![SourceInput::new(name, text)];
+    if let Some(path) = output {
+        let folder = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let replaced = std::fs::canonicalize(path).ok();
+        for sibling in calltree_files::tree_files(folder).unwrap_or_default() {
+            if std::fs::canonicalize(&sibling).ok() == replaced && replaced.is_some() {
+                continue;
+            }
+            // The other trees are only context: one that cannot be read is left out.
+            if let Ok(text) = files::read_text(&sibling) {
+                inputs.push(SourceInput::new(sibling.display().to_string(), text));
+            }
+        }
+    }
+    let project = Project::load(inputs);
+    let own = project.diagnostics_with_tests().swap_remove(0);
+    let elsewhere: Vec<String> = own
+        .iter()
+        .filter(|d| d.code.id == calltree_engine::codes::UNKNOWN_TREE.id)
+        .map(|d| text.get(d.span.range()).unwrap_or_default().to_owned())
+        .collect();
+    if !elsewhere.is_empty() {
+        return Ok(Checked::CallsElsewhere(elsewhere));
+    }
+    let errors: Vec<calltree_syntax::Diagnostic> =
+        own.into_iter().filter(|d| d.is_error()).collect();
+    Ok(if errors.is_empty() {
+        Checked::Clean
+    } else {
+        Checked::Problems(errors)
+    })
+}
+
+/// Diagnostics of a generated text on standard error, capped as `check` caps them.
+fn show_problems(name: &str, text: &str, diagnostics: &[calltree_syntax::Diagnostic]) {
+    let index = LineIndex::new(text);
+    let style = Style::for_stdout();
+    for diagnostic in diagnostics.iter().take(render::SHOWN_DIAGNOSTICS) {
+        eprint!("{}", render::human(name, text, &index, diagnostic, style));
+    }
+    if diagnostics.len() > render::SHOWN_DIAGNOSTICS {
+        eprintln!(
+            "… and {} more",
+            diagnostics.len() - render::SHOWN_DIAGNOSTICS
+        );
+    }
 }

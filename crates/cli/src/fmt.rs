@@ -1,6 +1,5 @@
 //! `calltree fmt`: rewrite trees in the canonical layout.
 
-use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -8,6 +7,7 @@ use anyhow::{Context as _, Result, bail};
 use calltree_syntax::format_source;
 
 use crate::files;
+use crate::output::{self, Output};
 
 pub fn run(paths: &[PathBuf], check: bool) -> Result<ExitCode> {
     if paths.iter().any(|p| p == Path::new("-")) {
@@ -18,6 +18,7 @@ pub fn run(paths: &[PathBuf], check: bool) -> Result<ExitCode> {
     }
 
     let files = files::collect(paths)?;
+    let mut out = Output::stdout();
     let mut unformatted = 0usize;
     let mut broken = 0usize;
     for path in &files {
@@ -35,12 +36,13 @@ pub fn run(paths: &[PathBuf], check: bool) -> Result<ExitCode> {
         }
         unformatted += 1;
         if check {
-            println!("{}", path.display());
+            out.line(&path.display().to_string())?;
         } else {
             files::write_atomically(path, &formatted)?;
             eprintln!("formatted {}", path.display());
         }
     }
+    out.finish()?;
     let failed = broken > 0 || (check && unformatted > 0);
     Ok(if failed {
         ExitCode::from(1)
@@ -50,19 +52,16 @@ pub fn run(paths: &[PathBuf], check: bool) -> Result<ExitCode> {
 }
 
 fn format_stdin() -> Result<ExitCode> {
-    let mut bytes = Vec::new();
-    std::io::stdin()
-        .read_to_end(&mut bytes)
-        .context("cannot read standard input")?;
+    let bytes = files::read_stdin()?;
     let source = String::from_utf8(bytes).context("standard input is not UTF-8 text")?;
     match format_source(&source) {
         Some(formatted) => {
-            std::io::stdout().write_all(formatted.as_bytes())?;
+            output::emit(&formatted)?;
             Ok(ExitCode::SUCCESS)
         }
         None => {
             eprintln!("<stdin>: has syntax errors; run `calltree check` on the file to see them");
-            std::io::stdout().write_all(source.as_bytes())?;
+            output::emit(&source)?;
             Ok(ExitCode::from(1))
         }
     }

@@ -10,6 +10,7 @@ mod check;
 mod export;
 mod files;
 mod fmt;
+mod output;
 mod render;
 mod report;
 mod run;
@@ -35,6 +36,22 @@ use clap::{Parser, Subcommand, ValueEnum};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// The most any one input may hold (a tree, a call log, an interchange document,
+    /// standard input), in bytes or with K, M or G; also CALLTREE_MAX_INPUT_SIZE.
+    #[arg(long, global = true, value_name = "SIZE", value_parser = files::parse_size)]
+    max_input_size: Option<u64>,
+}
+
+/// The input size limit: `--max-input-size`, else `CALLTREE_MAX_INPUT_SIZE`, else 64 MiB.
+fn max_input_size(given: Option<u64>) -> anyhow::Result<u64> {
+    if let Some(bytes) = given {
+        return Ok(bytes);
+    }
+    match std::env::var("CALLTREE_MAX_INPUT_SIZE") {
+        Ok(text) => files::parse_size(&text)
+            .map_err(|problem| anyhow::anyhow!("CALLTREE_MAX_INPUT_SIZE: {problem}")),
+        Err(_) => Ok(calltree_files::DEFAULT_MAX_INPUT_SIZE),
+    }
 }
 
 #[derive(Subcommand)]
@@ -56,6 +73,10 @@ enum Command {
         /// Treat warnings as errors (exit 1 when there are any).
         #[arg(long)]
         deny_warnings: bool,
+        /// Show every problem; without it a human report shows the first 200 and counts
+        /// the rest (JSON always has every one).
+        #[arg(long)]
+        all: bool,
     },
     /// Run every tree's tests and walk every tree, looking for calls that get stuck.
     ///
@@ -318,34 +339,36 @@ fn serve(
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    match max_input_size(cli.max_input_size) {
+        Ok(bytes) => files::set_max_input_size(bytes),
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            return ExitCode::from(2);
+        }
+    }
     let outcome = match cli.command {
         Command::Check {
             paths,
             format,
             deny_warnings,
-        } => check::run(&paths, format, deny_warnings),
+            all,
+        } => check::run(&paths, format, deny_warnings, all),
         Command::Fmt { paths, check } => fmt::run(&paths, check),
         Command::Stats { paths, format } => stats::run(&paths, format),
         Command::Export { file, format, tree } => export::export(&file, format, tree.as_deref()),
         Command::Import { file, output } => export::import(&file, output.as_ref()),
         Command::Completions { shell } => {
             use clap::CommandFactory as _;
-            clap_complete::generate(
-                shell,
-                &mut Cli::command(),
-                "calltree",
-                &mut std::io::stdout(),
-            );
-            Ok(ExitCode::SUCCESS)
+            // Generated into memory first: clap_complete panics when its writer fails.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "calltree", &mut script);
+            output::emit_bytes(&script).map(|()| ExitCode::SUCCESS)
         }
         Command::Man => {
             use clap::CommandFactory as _;
             let mut page = Vec::new();
             match clap_mangen::Man::new(Cli::command()).render(&mut page) {
-                Ok(()) => {
-                    print!("{}", String::from_utf8_lossy(&page));
-                    Ok(ExitCode::SUCCESS)
-                }
+                Ok(()) => output::emit_bytes(&page).map(|()| ExitCode::SUCCESS),
                 Err(error) => Err(anyhow::anyhow!("cannot write the manual page: {error}")),
             }
         }

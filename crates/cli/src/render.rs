@@ -47,7 +47,25 @@ fn display_width(text: &str) -> usize {
         .sum()
 }
 
+/// Source lines up to this many bytes are shown whole, as they are written.
+const LONG_LINE: usize = 400;
+/// On a longer line, a window of this many characters around the span is shown...
+const WINDOW: usize = 120;
+/// ...starting at most this many characters before the span.
+const WINDOW_BEFORE: usize = 40;
+
+/// How many diagnostics a human report shows before it only counts the rest.
+pub const SHOWN_DIAGNOSTICS: usize = 200;
+
+/// The line under a capped list of diagnostics, saying how many were left out.
+pub fn more(left_out: usize) -> String {
+    format!("… and {left_out} more (--all shows every one)\n")
+}
+
 /// One diagnostic in the style authors know from compilers.
+///
+/// A long source line is shown as a window around the span, with `…` where it is cut, so a
+/// report costs the same per diagnostic however long the lines are.
 pub fn human(
     path: &str,
     source: &str,
@@ -80,26 +98,41 @@ pub fn human(
     );
     let bar = style.paint("1;34", "|");
     let _ = writeln!(out, "{pad} {bar}");
-    let shown = line_text.replace('\t', &" ".repeat(TAB_WIDTH));
+
+    // Where the span starts and ends within its line (in bytes), the end clamped to the line.
+    let line_start = index.line_start(start.line).min(source.len());
+    let span_start = floor_boundary(
+        line_text,
+        (diagnostic.span.start as usize)
+            .saturating_sub(line_start)
+            .min(line_text.len()),
+    );
+    let span_end = floor_boundary(
+        line_text,
+        (diagnostic.span.end as usize)
+            .saturating_sub(line_start)
+            .clamp(span_start, line_text.len()),
+    );
+    let window = Window::around(line_text, span_start);
+    let cut = |cut: bool| if cut { "…" } else { "" };
+    let shown = line_text[window.start..window.end].replace('\t', &" ".repeat(TAB_WIDTH));
     let _ = writeln!(
         out,
-        "{} {bar} {shown}",
-        style.paint("1;34", &start.line.to_string())
+        "{} {bar} {}{shown}{}",
+        style.paint("1;34", &start.line.to_string()),
+        cut(window.start > 0),
+        cut(window.end < line_text.len())
     );
 
-    // The caret run starts under the span and covers it to the end of its first line.
-    let line_start =
-        diagnostic.span.start as usize - line_byte_offset(source, diagnostic.span.start as usize);
-    let span_start = diagnostic.span.start as usize;
-    let line_end = line_start + line_text.len();
-    let span_end = (diagnostic.span.end as usize).clamp(span_start, line_end);
-    let before = source.get(line_start..span_start).unwrap_or("");
-    let covered = source.get(span_start..span_end).unwrap_or("");
+    // The caret run starts under the span and covers it to the end of what is shown.
+    let before = &line_text[window.start..span_start];
+    let covered = &line_text[span_start..span_end.min(window.end)];
+    let lead = display_width(cut(window.start > 0)) + display_width(before);
     let carets = "^".repeat(display_width(covered).max(1));
     let _ = writeln!(
         out,
         "{pad} {bar} {}{}",
-        " ".repeat(display_width(before)),
+        " ".repeat(lead),
         style.paint(colour, &carets)
     );
     for hint in &diagnostic.hints {
@@ -119,12 +152,42 @@ pub fn human(
     out
 }
 
-/// How far `offset` is from the start of its line, in bytes.
-fn line_byte_offset(source: &str, offset: usize) -> usize {
-    let offset = offset.min(source.len());
-    source[..offset]
-        .rfind('\n')
-        .map_or(offset, |newline| offset - newline - 1)
+/// The part of a source line that is shown, in bytes.
+struct Window {
+    start: usize,
+    end: usize,
+}
+
+impl Window {
+    /// The whole line when it is short; otherwise up to `WINDOW` characters from at most
+    /// `WINDOW_BEFORE` characters before `at`.
+    fn around(line: &str, at: usize) -> Window {
+        if line.len() <= LONG_LINE {
+            return Window {
+                start: 0,
+                end: line.len(),
+            };
+        }
+        let start = line[..at]
+            .char_indices()
+            .rev()
+            .take(WINDOW_BEFORE)
+            .last()
+            .map_or(at, |(offset, _)| offset);
+        let end = line[start..]
+            .char_indices()
+            .nth(WINDOW)
+            .map_or(line.len(), |(offset, _)| start + offset);
+        Window { start, end }
+    }
+}
+
+/// The nearest character boundary at or before `offset`.
+fn floor_boundary(text: &str, mut offset: usize) -> usize {
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
 }
 
 /// The closing line of a human report.

@@ -17,6 +17,7 @@ use calltree_store::Store;
 use clap::ValueEnum;
 
 use crate::files;
+use crate::output;
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ReportFormat {
@@ -68,7 +69,9 @@ pub fn run(options: &Options) -> Result<ExitCode> {
             if !dir.is_dir() {
                 bail!("there is no folder of call logs at `{}`", dir.display());
             }
-            let mut sessions = StoredSessions::new().with_logs(dir.clone());
+            let mut sessions = StoredSessions::new()
+                .with_logs(dir.clone())
+                .with_read_limit(files::max_input_size());
             calltree_calls::report(filter, &mut sessions, &versions_on_disk(&options.trees)?)?
         }
         (None, Some(db)) => {
@@ -95,17 +98,8 @@ pub fn run(options: &Options) -> Result<ExitCode> {
         ReportFormat::Csv => csv(&data),
         ReportFormat::Text => text(&data),
     };
-    emit(&shown)?;
+    output::emit(&shown)?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// Writes the report; a reader that stops early (`| head`) is not an error.
-fn emit(text: &str) -> Result<()> {
-    use std::io::Write as _;
-    match std::io::stdout().lock().write_all(text.as_bytes()) {
-        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => other.context("cannot write the report"),
-    }
 }
 
 fn percent(count: u64, of: u64) -> String {
@@ -395,6 +389,9 @@ pub fn simulate(
             written += 1;
         }
     }
-    println!("wrote {written} session logs to {}", out.display());
+    output::emit(&format!(
+        "wrote {written} session logs to {}\n",
+        out.display()
+    ))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -8,7 +8,7 @@
 //! tested end to end.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, IsTerminal as _, Write as _};
+use std::io::{BufRead, BufReader, IsTerminal as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -20,6 +20,7 @@ use calltree_store::Store;
 use calltree_syntax::Audience;
 
 use crate::files;
+use crate::output::{closed, say, sayln};
 use crate::render::Style;
 
 pub struct Options {
@@ -72,16 +73,15 @@ struct Input {
 
 impl Input {
     fn line(&mut self, prompt: &str) -> Result<Option<String>> {
-        print!("{prompt}");
-        std::io::stdout().flush()?;
+        say!("{prompt}");
         let mut line = String::new();
         if self.lines.read_line(&mut line)? == 0 {
-            println!();
+            sayln!();
             return Ok(None);
         }
         let line = line.trim_end_matches(['\n', '\r']).to_owned();
         if self.echo {
-            println!("{line}");
+            sayln!("{line}");
         }
         Ok(Some(line))
     }
@@ -108,8 +108,8 @@ fn take_over_by_code(code: &str, db: &Path) -> Result<TerminalCall> {
 pub fn run(options: &Options) -> Result<ExitCode> {
     if let Some((code, db)) = &options.handoff {
         let mut call = take_over_by_code(code, db)?;
-        println!("Taking over the customer's session: every answer they gave is below.");
-        println!("{}", call.summary().to_plain_text());
+        sayln!("Taking over the customer's session: every answer they gave is below.");
+        sayln!("{}", call.summary().to_plain_text());
         return play_with_input(&mut call, options);
     }
     let Some(file) = &options.file else {
@@ -196,7 +196,7 @@ fn resume(project: Arc<Project>, path: &Path, options: &Options) -> Result<Termi
     let count = events.len();
     let call = Call::resume(path.display().to_string(), project, events, store)
         .with_context(|| format!("cannot resume `{}`", path.display()))?;
-    println!("Resuming the call from {count} events.");
+    sayln!("Resuming the call from {count} events.");
     Ok(call)
 }
 
@@ -240,15 +240,15 @@ fn parse_command(line: &str, long_only: bool) -> Option<Command> {
 }
 
 fn show(view: &View, style: Style) {
-    println!();
-    println!(
+    sayln!();
+    sayln!(
         "{}",
         style.paint("1", &format!("── {} ({})", view.title, view.tree))
     );
     for text in &view.texts {
         match text.role {
-            TextRole::Say => println!("{}", text.text),
-            TextRole::Agent => println!("  {} {}", style.paint("36", "agent:"), text.text),
+            TextRole::Say => sayln!("{}", text.text),
+            TextRole::Agent => sayln!("  {} {}", style.paint("36", "agent:"), text.text),
         }
     }
 }
@@ -264,8 +264,8 @@ fn show_options(view: &View, style: Style) {
             .key
             .map_or_else(|| "  ".to_owned(), |k| format!("{k}."));
         match &option.reason {
-            None => println!("  {key} {}", option.label),
-            Some(reason) => println!(
+            None => sayln!("  {key} {}", option.label),
+            Some(reason) => sayln!(
                 "  {} {}",
                 style.paint("2", &format!("{key} {}", option.label)),
                 style.paint("2", &format!("(not available: {reason})"))
@@ -334,13 +334,17 @@ fn play(
     let mut answered_here: Vec<String> = Vec::new();
     let mut arrival: Option<(String, usize)> = None;
     loop {
+        if closed() {
+            // Nobody reads the screen any more (a closed pipe): stop, the call is kept.
+            return Ok(ExitCode::SUCCESS);
+        }
         let view = call.view();
         if view.ended.is_some() {
             if !view.texts.is_empty() {
                 show(&view, style);
             }
-            println!();
-            print!("{}", call.summary().to_plain_text());
+            sayln!();
+            say!("{}", call.summary().to_plain_text());
             return Ok(ExitCode::SUCCESS);
         }
         let here = (view.node.clone(), call.session().state().path.len());
@@ -364,7 +368,7 @@ fn play(
                 return Ok(paused(options, true));
             };
             if line.trim() == "?" {
-                println!("  {FIELD_HELP}");
+                sayln!("  {FIELD_HELP}");
                 continue;
             }
             if let Some(command) = parse_command(&line, true) {
@@ -376,7 +380,7 @@ fn play(
             if line.trim().is_empty() && field.value.is_none() && field.required {
                 // The terminal asks one field at a time, so it asks again at once rather
                 // than when the step is left.
-                println!(
+                sayln!(
                     "  {} {}: an answer is required",
                     style.paint("31", "!"),
                     field.label
@@ -399,7 +403,7 @@ fn play(
         }
 
         show_options(&view, style);
-        println!("{}", style.paint("2", &help(&view)));
+        sayln!("{}", style.paint("2", &help(&view)));
         let Some(line) = input.line("> ")? else {
             return Ok(paused(options, true));
         };
@@ -413,16 +417,16 @@ fn play(
 fn paused(options: &Options, input_ended: bool) -> ExitCode {
     let log = options.log.as_ref().or(options.resume.as_ref());
     match (&options.handoff, &options.file, log) {
-        (Some((code, db)), _, _) => println!(
+        (Some((code, db)), _, _) => sayln!(
             "The call is paused and saved. Continue it with: calltree run --handoff {code} --db {}",
             db.display()
         ),
-        (None, Some(file), Some(path)) => println!(
+        (None, Some(file), Some(path)) => sayln!(
             "The call is paused. Continue it with: calltree run {} --resume {}",
             file.display(),
             path.display()
         ),
-        _ => println!("The call is paused (run with --log FILE to be able to resume it)."),
+        _ => sayln!("The call is paused (run with --log FILE to be able to resume it)."),
     }
     if input_ended && !std::io::stdin().is_terminal() {
         // A script that ran out of answers before the call ended is a failure to report.
@@ -438,16 +442,16 @@ fn record(call: &mut TerminalCall, step: &Step, style: Style) -> bool {
     match call.record(step, now()) {
         Ok(recorded) => {
             if let Some(warning) = recorded.warning {
-                println!("  {mark} the call ended, but could not be marked finished: {warning}");
+                sayln!("  {mark} the call ended, but could not be marked finished: {warning}");
             }
             true
         }
         Err(CallsError::Refused(refusal)) => {
-            println!("  {mark} {refusal}");
+            sayln!("  {mark} {refusal}");
             false
         }
         Err(error) => {
-            println!(
+            sayln!(
                 "  {mark} not saved, so this step did not happen: {error}. Try again, or quit (q) and resume the call from its log."
             );
             false
@@ -471,7 +475,7 @@ fn act(call: &mut TerminalCall, input: &mut Input, command: Command, style: Styl
                 .iter()
                 .find(|o| o.key.map(usize::from) == Some(number))
             else {
-                println!("  ! there is no option {number} here");
+                sayln!("  ! there is no option {number} here");
                 return Ok(false);
             };
             Action::Choose(option.index)
@@ -483,7 +487,7 @@ fn act(call: &mut TerminalCall, input: &mut Input, command: Command, style: Styl
         Command::Escalate(text) => Action::Escalate(words(input, text, "Why escalate")?),
         Command::Quit => return Ok(true),
         Command::Unknown(text) => {
-            println!("  ! `{text}` is not a choice here");
+            sayln!("  ! `{text}` is not a choice here");
             return Ok(false);
         }
     };

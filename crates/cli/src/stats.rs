@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use crate::OutputFormat;
 use crate::files;
+use crate::output;
 
 /// The figures for one tree.
 #[derive(Debug, Serialize)]
@@ -125,8 +126,8 @@ pub fn run(paths: &[PathBuf], format: OutputFormat) -> Result<ExitCode> {
         .map(|(id, _)| of_tree(&project, id))
         .collect();
     match format {
-        OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&all)?),
-        OutputFormat::Human => print!("{}", human(&all)),
+        OutputFormat::Json => output::emit(&format!("{}\n", serde_json::to_string_pretty(&all)?))?,
+        OutputFormat::Human => output::emit(&human(&all))?,
     }
     Ok(ExitCode::SUCCESS)
 }

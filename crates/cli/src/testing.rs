@@ -9,6 +9,7 @@ use calltree_engine::{Coverage, Exit, Project, WalkLimits, WalkReport, walk_all,
 use calltree_syntax::{Audience, LineIndex};
 
 use crate::files;
+use crate::output;
 use crate::render::{self, Style};
 
 /// What `calltree test` was asked to do.
@@ -108,7 +109,7 @@ pub fn run(paths: &[PathBuf], options: &Options) -> Result<ExitCode> {
         plural(passed + failed, "test", "tests"),
         plural(stuck_total, "stuck walk", "stuck walks"),
     );
-    print!("{out}");
+    output::emit(&out)?;
     Ok(if failed > 0 || stuck_total > 0 {
         ExitCode::from(1)
     } else {

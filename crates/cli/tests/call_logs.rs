@@ -191,3 +191,30 @@ fn a_log_that_cannot_be_written_stops_the_step_and_loses_nothing_acknowledged() 
         text(&resumed.stdout)
     );
 }
+
+/// Issue 13, bug 5: `calltree run … | head` panicked ("Broken pipe", exit 101) once the reader
+/// went away. The call stops quietly, and what was stored stays.
+#[test]
+fn run_stops_quietly_when_its_reader_goes_away() {
+    let dir = folder(&[("all.txt", "X100\n\n30\n1\n")]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_calltree"))
+        .args([
+            "run",
+            "quote.tree",
+            "--answers",
+            "all.txt",
+            "--log",
+            "call.jsonl",
+        ])
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let stderr = text(&output.stderr);
+    assert_ne!(output.status.code(), Some(101), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(events(&dir.path().join("call.jsonl"))[0], "started");
+}

@@ -152,3 +152,29 @@ fn a_wrong_handoff_code_is_a_clear_error() {
         "{message}"
     );
 }
+
+#[test]
+fn a_tree_of_tab_separated_operators_dropped_into_the_folder_kills_the_server() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("trees")).unwrap();
+    std::fs::write(dir.path().join("trees/wifi.tree"), WIFI).unwrap();
+    let mut server = serve(dir.path());
+    assert_eq!(get(server.port, "/", "").status, 200);
+
+    // 18 KB: 3,000 `and`s separated by tabs, which the nesting limit used not to count.
+    let deep = format!(
+        "tree deep \"Deep\"\n  start: a\n\nfield x: yesno \"X\" = yes\n\nnode a\n  if x{} -> b\n  else -> b\n\nnode b\n  end resolved\n",
+        "\tand\tx".repeat(3_000)
+    );
+    std::fs::write(dir.path().join("trees/deep.tree"), deep).unwrap();
+    // The folder is looked at again at most once a second, when a page is asked for.
+    std::thread::sleep(std::time::Duration::from_millis(1_100));
+    let _ = std::panic::catch_unwind(|| get(server.port, "/", ""));
+    assert!(
+        server.child.try_wait().unwrap().is_none(),
+        "the server stopped when the file arrived"
+    );
+    assert_eq!(get(server.port, "/", "").status, 200);
+    let log = server.stop();
+    assert!(!log.contains("overflow"), "{log}");
+}

@@ -44,6 +44,7 @@ pub const CUSTOMER_NO_TEXT: Code = error("E221", "customer-no-text");
 pub const DUPLICATE_TREE: Code = error("E222", "duplicate-tree");
 pub const NOT_ASKABLE: Code = error("E223", "not-askable");
 pub const ROUTING_LOOP: Code = error("E224", "routing-loop");
+pub const LONG_ROUTING_CHAIN: Code = error("E225", "long-routing-chain");
 
 pub const UNREACHABLE_NODE: Code = warning("W251", "unreachable-node");
 pub const UNUSED_VARIABLE: Code = warning("W252", "unused-variable");
@@ -82,6 +83,7 @@ pub const ALL: &[Code] = &[
     DUPLICATE_TREE,
     NOT_ASKABLE,
     ROUTING_LOOP,
+    LONG_ROUTING_CHAIN,
     UNREACHABLE_NODE,
     UNUSED_VARIABLE,
     SOFT_LOCK,

@@ -70,6 +70,15 @@ pub(crate) fn check(project: &Project, out: &mut Found) {
     }
 }
 
+/// A tree whose analysis waits for the summaries of the sub-trees it calls.
+struct Frame {
+    tree: TreeId,
+    /// Whether to keep the tree's summary once it is analysed.
+    store: bool,
+    /// What each node gives a value to, for the nodes looked at so far.
+    generated: Vec<Bits>,
+}
+
 struct Analysis<'p> {
     project: &'p Project,
     width: usize,
@@ -100,7 +109,15 @@ impl Analysis<'_> {
         if self.in_progress.contains(&tree) {
             return Bits::full(self.width);
         }
-        let states = self.analyse(tree);
+        self.run(tree, true);
+        self.summaries
+            .get(&tree)
+            .cloned()
+            .unwrap_or_else(|| Bits::full(self.width))
+    }
+
+    /// The summary of a tree from its arrival states: what every `return` leaves with.
+    fn summarise(&self, tree: TreeId, states: &[Option<Bits>]) -> Bits {
         let mut result: Option<Bits> = None;
         for (position, &node) in self.project.tree(tree).nodes.iter().enumerate() {
             if let (Exit::Return, Some(state)) = (&self.project.node(node).exit, &states[position])
@@ -113,9 +130,7 @@ impl Analysis<'_> {
                 }
             }
         }
-        let bits = result.unwrap_or_else(|| Bits::full(self.width));
-        self.summaries.insert(tree, bits.clone());
-        bits
+        result.unwrap_or_else(|| Bits::full(self.width))
     }
 
     fn gen_without_call(&self, node: NodeId) -> Bits {
@@ -144,15 +159,80 @@ impl Analysis<'_> {
     /// The "has a value" set on arrival at each node of the tree (by position in the tree);
     /// `None` for nodes no path reaches.
     fn analyse(&mut self, tree: TreeId) -> Vec<Option<Bits>> {
+        self.run(tree, false)
+    }
+
+    /// Analyses `root`, first summarising every sub-tree it calls that has no summary yet, and
+    /// the sub-trees those call, in the order a recursive descent would: a chain of calls as
+    /// long as the project has trees costs no stack. With `store`, the root's own summary is
+    /// kept as well.
+    fn run(&mut self, root: TreeId, store: bool) -> Vec<Option<Bits>> {
+        let project = self.project;
+        let mut frames = vec![Frame {
+            tree: root,
+            store,
+            generated: Vec::new(),
+        }];
+        if project.tree(root).start.is_some() {
+            self.in_progress.push(root);
+        }
+        loop {
+            let Some(frame) = frames.last_mut() else {
+                return Vec::new();
+            };
+            let tree = frame.tree;
+            let nodes = &project.tree(tree).nodes;
+            if project.tree(tree).start.is_some() && frame.generated.len() < nodes.len() {
+                let node = nodes[frame.generated.len()];
+                let mut bits = self.gen_without_call(node);
+                if let Exit::Call {
+                    tree: Some(callee), ..
+                } = project.node(node).exit
+                {
+                    if let Some(summary) = self.summaries.get(&callee) {
+                        bits.union(summary);
+                    } else if self.in_progress.contains(&callee) {
+                        bits.union(&Bits::full(self.width));
+                    } else {
+                        // The callee first; this node is looked at again once it has a summary.
+                        if project.tree(callee).start.is_some() {
+                            self.in_progress.push(callee);
+                        }
+                        frames.push(Frame {
+                            tree: callee,
+                            store: true,
+                            generated: Vec::new(),
+                        });
+                        continue;
+                    }
+                }
+                frame.generated.push(bits);
+                continue;
+            }
+            let Some(frame) = frames.pop() else {
+                return Vec::new();
+            };
+            let states = self.dataflow(frame.tree, &frame.generated);
+            self.in_progress.retain(|t| *t != frame.tree);
+            if frame.store {
+                let summary = self.summarise(frame.tree, &states);
+                self.summaries.insert(frame.tree, summary);
+            }
+            if frames.is_empty() {
+                return states;
+            }
+        }
+    }
+
+    /// The forward dataflow over one tree, given what each of its nodes gives a value to.
+    fn dataflow(&self, tree: TreeId, generated: &[Bits]) -> Vec<Option<Bits>> {
         let project = self.project;
         let nodes = &project.tree(tree).nodes;
         let mut states: Vec<Option<Bits>> = vec![None; nodes.len()];
         let Some(start) = project.tree(tree).start else {
             return states;
         };
-        self.in_progress.push(tree);
         let first = nodes.first().map_or(0, |n| n.index());
-        let generated: Vec<Bits> = nodes.iter().map(|&n| self.generated(n)).collect();
         states[start.index() - first] = Some(self.entry(tree));
         let mut work = vec![start];
         while let Some(node) = work.pop() {
@@ -176,7 +256,6 @@ impl Analysis<'_> {
                 }
             }
         }
-        self.in_progress.retain(|t| *t != tree);
         states
     }
 

@@ -239,6 +239,10 @@ impl Project {
     /// The trees a tree calls, directly or through other sub-trees, itself included.
     pub fn call_closure(&self, tree: TreeId) -> Vec<TreeId> {
         let mut seen = vec![tree];
+        // A flag per tree rather than a search of `seen`: a chain of calls through thousands
+        // of files would make that cubic over the project's checks.
+        let mut listed = vec![false; self.trees.len()];
+        listed[tree.index()] = true;
         let mut index = 0;
         while let Some(&current) = seen.get(index) {
             index += 1;
@@ -246,8 +250,9 @@ impl Project {
                 if let Exit::Call {
                     tree: Some(callee), ..
                 } = self.nodes[node.index()].exit
-                    && !seen.contains(&callee)
+                    && !listed[callee.index()]
                 {
+                    listed[callee.index()] = true;
                     seen.push(callee);
                 }
             }

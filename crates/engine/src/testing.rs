@@ -4,6 +4,8 @@
 //!
 //! Continue is pressed for the test whenever it is the single way forward and the step at hand
 //! cannot be played where the call is: the test lists answers and choices, not button presses.
+//! At most 1,000 times per step, though: a call still moving after that is going round a loop,
+//! and the step fails at its line with a hint saying so.
 
 use calltree_syntax::{
     Audience, Diagnostic, Expectation, OutcomeKind as SyntaxOutcome, Span, StmtKind,
@@ -99,6 +101,19 @@ impl Project {
 
 /// Steps are a second apart on the test's clock, so durations in reports stay readable.
 const STEP: Millis = 1_000;
+
+/// How often Continue is pressed for one step before the runner gives up on it. A call that
+/// can still move after this many presses is going round (a loop whose way out depends on a
+/// value nothing changes), and pressing on would only grow its path until memory ran out.
+const MAX_CONTINUES_PER_STEP: usize = 1_000;
+
+/// What a step's failure says when Continue was pressed as often as allowed.
+fn gave_up(mut diagnostic: Diagnostic) -> Box<Diagnostic> {
+    diagnostic = diagnostic.with_hint(format!(
+        "Continue was pressed {MAX_CONTINUES_PER_STEP} times for this step and the call kept moving without stopping where the step fits; look for a loop whose way out depends on a value nothing on it changes (a missing `set`?)"
+    ));
+    Box::new(diagnostic)
+}
 
 struct Runner<'p> {
     session: Session<&'p Project>,
@@ -209,23 +224,38 @@ impl Runner<'_> {
     }
 
     /// Tries `attempt` where the call is; while it fails and Continue is the only way on,
-    /// presses Continue and tries again. On failure, returns the first error and where it
-    /// happened: a later one (after pressing Continue to the end of the call, say) would hide
-    /// the cause.
+    /// presses Continue and tries again, at most `MAX_CONTINUES_PER_STEP` times. On failure,
+    /// returns the first error and where it happened (a later one, after pressing Continue to
+    /// the end of the call, say, would hide the cause), and whether the presses ran out.
     fn with_continue<T>(
         &mut self,
         project: &Project,
         mut attempt: impl FnMut(&mut Self) -> Result<T, SessionError>,
-    ) -> Result<T, (SessionError, String)> {
+    ) -> Result<T, Refused> {
         let mut first: Option<(SessionError, String)> = None;
+        let mut presses = 0;
         loop {
             match attempt(self) {
                 Ok(value) => return Ok(value),
                 Err(error) => {
                     let first = first.get_or_insert_with(|| (error, self.where_now(project)));
-                    if !self.press_continue(project) {
-                        return Err(first.clone());
+                    if presses == MAX_CONTINUES_PER_STEP {
+                        let (error, at) = first.clone();
+                        return Err(Refused {
+                            error,
+                            at,
+                            gave_up: true,
+                        });
                     }
+                    if !self.press_continue(project) {
+                        let (error, at) = first.clone();
+                        return Err(Refused {
+                            error,
+                            at,
+                            gave_up: false,
+                        });
+                    }
+                    presses += 1;
                 }
             }
         }
@@ -254,12 +284,12 @@ impl Runner<'_> {
                         at,
                     })
                 })
-                .map_err(|(e, at)| rejected_at(span, &format!("`answer {field}`"), &e, &at))
+                .map_err(|refused| refused.at_step(span, &format!("`answer {field}`")))
             }
             StmtKind::Choose(label) => {
                 let label = label.to_plain();
                 self.with_continue(project, |runner| runner.choose(project, &label))
-                    .map_err(|(e, at)| rejected_at(span, &format!("`choose \"{label}\"`"), &e, &at))
+                    .map_err(|refused| refused.at_step(span, &format!("`choose \"{label}\"`")))
             }
             StmtKind::Back => {
                 let at = self.tick();
@@ -326,14 +356,14 @@ impl Runner<'_> {
     }
 
     /// Checks an expectation where the call is, pressing Continue while it does not hold yet
-    /// and Continue is the only way on.
+    /// and Continue is the only way on, at most `MAX_CONTINUES_PER_STEP` times.
     fn expect(
         &mut self,
         project: &Project,
         expectation: &Expectation,
         span: Span,
     ) -> Result<(), Box<Diagnostic>> {
-        loop {
+        for _ in 0..MAX_CONTINUES_PER_STEP {
             let problem = match self.check(project, expectation) {
                 Ok(()) => return Ok(()),
                 Err(problem) => problem,
@@ -341,6 +371,10 @@ impl Runner<'_> {
             if !self.press_continue(project) {
                 return Err(self.failed(span, problem));
             }
+        }
+        match self.check(project, expectation) {
+            Ok(()) => Ok(()),
+            Err(problem) => Err(gave_up(*self.failed(span, problem))),
         }
     }
 
@@ -464,6 +498,25 @@ impl Runner<'_> {
             }
         }
         texts
+    }
+}
+
+/// Why a step could not be played: the first error, where the call was then, and whether
+/// Continue was pressed as often as allowed looking for a place to play it.
+struct Refused {
+    error: SessionError,
+    at: String,
+    gave_up: bool,
+}
+
+impl Refused {
+    fn at_step(self, span: Span, what: &str) -> Box<Diagnostic> {
+        let diagnostic = rejected_at(span, what, &self.error, &self.at);
+        if self.gave_up {
+            gave_up(*diagnostic)
+        } else {
+            diagnostic
+        }
     }
 }
 

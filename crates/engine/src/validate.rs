@@ -1,8 +1,12 @@
 //! Graph checks over the whole project: what a call can reach, where it can get stuck, and
 //! what a customer would see. Read-before-set lives in `flow`.
+//!
+//! Every walk over a graph here is iterative (breadth-first searches, and Kosaraju's strongly
+//! connected components, which petgraph computes with explicit stacks; its `tarjan_scc`
+//! recurses once per node and overflowed the stack on a chain of 100,000 nodes).
 
 use calltree_syntax::{Audience, Diagnostic, Expectation, StmtKind};
-use petgraph::algo::tarjan_scc;
+use petgraph::algo::kosaraju_scc;
 use petgraph::graph::NodeIndex;
 use petgraph::visit::{Bfs, NodeFiltered, Reversed, Walker};
 
@@ -10,6 +14,7 @@ use crate::codes;
 use crate::lower::{check_answer, literal_value, serves_customers};
 use crate::model::{Exit, FileId, NodeId, OutcomeKind, TreeId, VariableKind};
 use crate::project::Project;
+use crate::session::MAX_AUTOMATIC_HOPS;
 use crate::value::Type;
 
 /// Zingtree's advice, and ours: past about this many nodes a script is hard to keep in mind.
@@ -87,6 +92,7 @@ pub(crate) fn check(project: &Project, out: &mut Found) {
     }
     check_traps(project, &reachable, &finishes, out);
     check_routing_loops(project, out);
+    check_routing_chains(project, out);
     check_recursion(project, out);
 }
 
@@ -167,7 +173,7 @@ fn loop_members(project: &Project, component: &[NodeIndex]) -> Vec<NodeId> {
 /// Cycles whose nodes can be reached but from which no ending can: a call that enters one
 /// goes round for ever.
 fn check_traps(project: &Project, reachable: &[bool], finishes: &[bool], out: &mut Found) {
-    for component in tarjan_scc(&project.graph) {
+    for component in kosaraju_scc(&project.graph) {
         if !is_loop(project, &component)
             || component
                 .iter()
@@ -205,7 +211,7 @@ fn check_routing_loops(project: &Project, out: &mut Found) {
     let routing = NodeFiltered::from_fn(&project.graph, |n: NodeIndex| {
         project.node(NodeId::from_index(n.index())).is_routing()
     });
-    for component in tarjan_scc(&routing) {
+    for component in kosaraju_scc(&routing) {
         if !is_loop(project, &component) {
             continue;
         }
@@ -230,6 +236,56 @@ fn check_routing_loops(project: &Project, out: &mut Found) {
     }
 }
 
+/// Routing nodes one after another, more of them than a session follows in one go: a call
+/// that arrives at the first would stop at the hop limit before it reaches a step.
+fn check_routing_chains(project: &Project, out: &mut Found) {
+    let is_routing = |n: NodeIndex| project.node(NodeId::from_index(n.index())).is_routing();
+    let routing = NodeFiltered::from_fn(&project.graph, is_routing);
+    // The longest run of routing nodes from each routing node, the node itself included.
+    // Components come sinks first, so every successor is measured before its predecessors;
+    // loops (reported as routing loops) count as the end of a run.
+    let mut longest = vec![0usize; project.node_count()];
+    for component in kosaraju_scc(&routing) {
+        if is_loop(project, &component) {
+            continue;
+        }
+        let node = component[0];
+        let after = project
+            .graph
+            .neighbors(node)
+            .filter(|&next| is_routing(next))
+            .map(|next| longest[next.index()])
+            .max()
+            .unwrap_or(0);
+        longest[node.index()] = after + 1;
+    }
+    for (index, &length) in longest.iter().enumerate() {
+        // A run is reported where it starts: at a node no routing node leads to.
+        if length < MAX_AUTOMATIC_HOPS
+            || project
+                .graph
+                .neighbors_directed(NodeIndex::new(index), petgraph::Direction::Incoming)
+                .any(is_routing)
+        {
+            continue;
+        }
+        let node = project.node(NodeId::from_index(index));
+        out.push((
+            node.file,
+            Diagnostic::new(
+                codes::LONG_ROUTING_CHAIN,
+                node.span,
+                format!(
+                    "`{}` starts a chain of {length} routing nodes; a call follows at most {} in a row before it must stop at a step, so it would stop part way along",
+                    node.name,
+                    MAX_AUTOMATIC_HOPS - 1
+                ),
+            )
+            .with_hint("put a node with a question or a `->` continue in the chain, or route past most of it"),
+        ));
+    }
+}
+
 fn check_recursion(project: &Project, out: &mut Found) {
     let mut calls = petgraph::graph::DiGraph::<(), NodeId>::new();
     for _ in project.trees() {
@@ -249,28 +305,33 @@ fn check_recursion(project: &Project, out: &mut Found) {
             }
         }
     }
-    for component in tarjan_scc(&calls) {
-        let members: Vec<usize> = component.iter().map(|n| n.index()).collect();
-        for edge in calls.raw_edges() {
-            let (from, to) = (edge.source().index(), edge.target().index());
-            if members.contains(&from) && members.contains(&to) {
-                let node = project.node(edge.weight);
-                let caller = &project.tree(TreeId::from_index(from)).name;
-                let callee = &project.tree(TreeId::from_index(to)).name;
-                let message = if from == to {
-                    format!("tree `{caller}` calls itself, so this call could never finish")
-                } else {
-                    format!(
-                        "tree `{caller}` calls `{callee}`, which leads back to `{caller}`: a call could never finish"
-                    )
-                };
-                out.push((
-                    node.file,
-                    Diagnostic::new(codes::RECURSIVE_CALL, node.span, message)
-                        .with_hint("sub-trees cannot call back up; move the shared steps into a tree of their own"),
-                ));
-            }
+    let mut component_of = vec![0usize; calls.node_count()];
+    for (number, component) in kosaraju_scc(&calls).iter().enumerate() {
+        for tree in component {
+            component_of[tree.index()] = number;
         }
+    }
+    for edge in calls.raw_edges() {
+        let (from, to) = (edge.source().index(), edge.target().index());
+        if component_of[from] != component_of[to] {
+            continue;
+        }
+        let node = project.node(edge.weight);
+        let caller = &project.tree(TreeId::from_index(from)).name;
+        let callee = &project.tree(TreeId::from_index(to)).name;
+        let message = if from == to {
+            format!("tree `{caller}` calls itself, so this call could never finish")
+        } else {
+            format!(
+                "tree `{caller}` calls `{callee}`, which leads back to `{caller}`: a call could never finish"
+            )
+        };
+        out.push((
+            node.file,
+            Diagnostic::new(codes::RECURSIVE_CALL, node.span, message).with_hint(
+                "sub-trees cannot call back up; move the shared steps into a tree of their own",
+            ),
+        ));
     }
 }
 

@@ -8,6 +8,7 @@
 
 use std::cmp::Reverse;
 use std::collections::{BTreeSet, BinaryHeap};
+use std::rc::Rc;
 
 use calltree_syntax::Audience;
 
@@ -137,6 +138,9 @@ pub struct WalkReport {
     /// Whether the exhaustive walk stopped at `WalkLimits::walks` before trying everything.
     pub incomplete: bool,
     pub coverage: Coverage,
+    /// Events applied to sessions to explore: a measure of the work, one per step continued
+    /// from a checkpoint, a whole log for a walk replayed from its start.
+    pub events_applied: usize,
 }
 
 impl WalkReport {
@@ -149,6 +153,7 @@ impl WalkReport {
             stuck: Vec::new(),
             incomplete: false,
             coverage: Coverage::of(project, tree),
+            events_applied: 0,
         }
     }
 }
@@ -171,8 +176,15 @@ fn moves(project: &Project, session: &Session<&Project>, at: Millis) -> Result<V
         let answers = invented_answers(project, node.tree, variable);
         if answers.is_empty() {
             if variable.required {
+                let why = match (variable.kind, variable.ty) {
+                    (VariableKind::Flag, _) => String::new(),
+                    (_, Type::Text) => invented_text(variable)
+                        .err()
+                        .map_or_else(String::new, |why| format!(": {why}")),
+                    _ => String::new(),
+                };
                 return Err(format!(
-                    "no answer could be invented for \"{}\"",
+                    "no answer could be invented for \"{}\"{why}",
                     variable.shown_label()
                 ));
             }
@@ -189,14 +201,13 @@ fn moves(project: &Project, session: &Session<&Project>, at: Millis) -> Result<V
     }
     match &node.exit {
         Exit::Options(options) => {
-            let view = session.view();
-            let events: Vec<Event> = view
-                .options
-                .iter()
-                .filter(|o| o.enabled)
-                .map(|o| Event::Chose {
-                    option: o.index,
-                    label: options[usize::from(o.index)].label.source.clone(),
+            // Not `view()`: it renders every text and works out whether Back is possible, which
+            // costs the length of the log on every step of every walk.
+            let events: Vec<Event> = session
+                .enabled_options()
+                .map(|index| Event::Chose {
+                    option: index,
+                    label: options[usize::from(index)].label.source.clone(),
                     at,
                 })
                 .collect();
@@ -250,73 +261,136 @@ fn boundary_numbers(project: &Project, tree: TreeId, variable: &Variable) -> Vec
     numbers
 }
 
+/// The longest answer a walk invents for a text field. A pattern that needs more is reported
+/// as the reason a walk stops there, instead of being typed out.
+const MAX_INVENTED_CHARS: usize = 65_536;
+/// Pieces of a pattern looked at while inventing one answer (repetitions count each time).
+const MAX_INVENTION_WORK: usize = 1_000_000;
+
 /// Text a walk types into a text field: anything for a free field, and for a field with a
-/// pattern, the simplest string the pattern matches.
-fn invented_text(variable: &Variable) -> Option<String> {
+/// pattern, a simple string the pattern matches; or why there is none.
+fn invented_text(variable: &Variable) -> Result<String, String> {
     let Some(pattern) = &variable.pattern else {
-        return Some("Sample answer".to_owned());
+        return Ok("Sample answer".to_owned());
     };
-    let hir = regex_syntax::Parser::new().parse(pattern.as_str()).ok()?;
-    let mut text = String::new();
-    simplest_match(&hir, &mut text);
-    pattern.is_match(&text).then_some(text)
+    let hir = regex_syntax::Parser::new()
+        .parse(pattern.as_str())
+        .map_err(|_| "calltree cannot read its pattern".to_owned())?;
+    // The simplest reading first; then other members of classes and other branches, for
+    // patterns whose parts constrain each other (a look-around, a class that excludes a
+    // letter another part needs).
+    let mut too_long = false;
+    for (class, branch) in [
+        (Pick::Readable, Pick::First),
+        (Pick::First, Pick::First),
+        (Pick::Readable, Pick::Last),
+        (Pick::Last, Pick::Last),
+    ] {
+        match invent(&hir, class, branch) {
+            Some(text) if pattern.is_match(&text) => return Ok(text),
+            Some(_) => {}
+            None => too_long = true,
+        }
+    }
+    Err(if too_long {
+        format!("its pattern needs an answer longer than {MAX_INVENTED_CHARS} characters")
+    } else {
+        "none of the answers tried fits its pattern".to_owned()
+    })
 }
 
-/// A member of a character class that reads well in a form: a digit or letter if the class
-/// has one (a space or a `+` first would make a poor phone number), else its first character.
-fn readable_member(ranges: &[(char, char)]) -> Option<char> {
-    ['1', 'a', 'A', '0']
-        .into_iter()
-        .find(|c| {
-            ranges
-                .iter()
-                .any(|(start, end)| (*start..=*end).contains(c))
-        })
-        .or_else(|| {
-            ranges
-                .iter()
-                .flat_map(|(start, end)| (*start..=*end).take(128))
-                .find(|c| !c.is_whitespace())
-        })
-        .or_else(|| ranges.first().map(|(start, _)| *start))
+/// Which member of a character class, or which branch of an alternation, to take.
+#[derive(Debug, Clone, Copy)]
+enum Pick {
+    /// A digit or letter if there is one (classes only).
+    Readable,
+    First,
+    Last,
 }
 
-/// Appends the simplest string matching `hir`: the first alternative, the first character of
-/// each class, each repetition its minimum number of times.
-fn simplest_match(hir: &regex_syntax::hir::Hir, out: &mut String) {
+/// A member of a character class: for `Readable`, one that reads well in a form (a digit or
+/// letter if the class has one: a space or a `+` first would make a poor phone number).
+fn member(ranges: &[(char, char)], pick: Pick) -> Option<char> {
+    match pick {
+        Pick::First => ranges.first().map(|(start, _)| *start),
+        Pick::Last => ranges.last().map(|(_, end)| *end),
+        Pick::Readable => ['1', 'a', 'A', '0']
+            .into_iter()
+            .find(|c| {
+                ranges
+                    .iter()
+                    .any(|(start, end)| (*start..=*end).contains(c))
+            })
+            .or_else(|| {
+                ranges
+                    .iter()
+                    .flat_map(|(start, end)| (*start..=*end).take(128))
+                    .find(|c| !c.is_whitespace())
+            })
+            .or_else(|| ranges.first().map(|(start, _)| *start)),
+    }
+}
+
+/// A string for `hir`: one member of each class, one branch of each alternation, each
+/// repetition its minimum number of times. `None` when that is more than
+/// `MAX_INVENTED_CHARS` characters or `MAX_INVENTION_WORK` pieces. Iterative, so the depth of
+/// a pattern costs no stack.
+fn invent(hir: &regex_syntax::hir::Hir, class: Pick, branch: Pick) -> Option<String> {
     use regex_syntax::hir::{Class, HirKind};
-    match hir.kind() {
-        HirKind::Empty | HirKind::Look(_) => {}
-        HirKind::Literal(literal) => out.push_str(&String::from_utf8_lossy(&literal.0)),
-        HirKind::Class(Class::Unicode(class)) => {
-            let ranges: Vec<(char, char)> = class
-                .ranges()
-                .iter()
-                .map(|r| (r.start(), r.end()))
-                .collect();
-            out.extend(readable_member(&ranges));
+    let mut out = String::new();
+    let mut chars = 0usize;
+    let mut work = 0usize;
+    let mut pending = vec![hir];
+    while let Some(hir) = pending.pop() {
+        work += 1;
+        if work > MAX_INVENTION_WORK || chars > MAX_INVENTED_CHARS {
+            return None;
         }
-        HirKind::Class(Class::Bytes(class)) => {
-            let ranges: Vec<(char, char)> = class
-                .ranges()
-                .iter()
-                .map(|r| (char::from(r.start()), char::from(r.end())))
-                .collect();
-            out.extend(readable_member(&ranges));
-        }
-        HirKind::Repetition(repetition) => {
-            for _ in 0..repetition.min.min(64) {
-                simplest_match(&repetition.sub, out);
+        match hir.kind() {
+            HirKind::Empty | HirKind::Look(_) => {}
+            HirKind::Literal(literal) => {
+                let text = String::from_utf8_lossy(&literal.0);
+                chars += text.chars().count();
+                out.push_str(&text);
             }
-        }
-        HirKind::Capture(capture) => simplest_match(&capture.sub, out),
-        HirKind::Concat(parts) => parts.iter().for_each(|part| simplest_match(part, out)),
-        HirKind::Alternation(branches) => {
-            if let Some(first) = branches.first() {
-                simplest_match(first, out);
+            HirKind::Class(Class::Unicode(set)) => {
+                let ranges: Vec<(char, char)> =
+                    set.ranges().iter().map(|r| (r.start(), r.end())).collect();
+                if let Some(c) = member(&ranges, class) {
+                    chars += 1;
+                    out.push(c);
+                }
+            }
+            HirKind::Class(Class::Bytes(set)) => {
+                let ranges: Vec<(char, char)> = set
+                    .ranges()
+                    .iter()
+                    .map(|r| (char::from(r.start()), char::from(r.end())))
+                    .collect();
+                if let Some(c) = member(&ranges, class) {
+                    chars += 1;
+                    out.push(c);
+                }
+            }
+            HirKind::Repetition(repetition) => {
+                let times = usize::try_from(repetition.min).unwrap_or(usize::MAX);
+                if times > MAX_INVENTION_WORK - work {
+                    return None;
+                }
+                pending.extend(std::iter::repeat_n(&*repetition.sub, times));
+            }
+            HirKind::Capture(capture) => pending.push(&capture.sub),
+            HirKind::Concat(parts) => pending.extend(parts.iter().rev()),
+            HirKind::Alternation(branches) => {
+                let chosen = match branch {
+                    Pick::Last => branches.last(),
+                    Pick::First | Pick::Readable => branches.first(),
+                };
+                pending.extend(chosen);
             }
         }
     }
+    (chars <= MAX_INVENTED_CHARS).then_some(out)
 }
 
 /// Values a walk tries for a field: a branch for each value that can change the way a call
@@ -354,12 +428,27 @@ fn record(coverage: &mut Coverage, session: &Session<&Project>) {
     coverage.add_nodes(session.state().path.iter().map(|v| v.node));
 }
 
+/// Memory the sessions kept for waiting walks may take, roughly, before walks are continued
+/// by replaying their logs instead (see `walk_all`).
+const CHECKPOINT_BUDGET: usize = 128 * 1024 * 1024;
+
 /// Walks every way through a tree, within the limits.
 pub fn walk_all(
     project: &Project,
     tree: TreeId,
     audience: Audience,
     limits: WalkLimits,
+) -> WalkReport {
+    explore(project, tree, audience, limits, CHECKPOINT_BUDGET)
+}
+
+/// `walk_all` with a given budget for checkpoints, in bytes.
+fn explore(
+    project: &Project,
+    tree: TreeId,
+    audience: Audience,
+    limits: WalkLimits,
+    budget: usize,
 ) -> WalkReport {
     let mut report = WalkReport::empty(project, tree);
     let Ok(session) = Session::start(project, tree, audience, 0) else {
@@ -369,16 +458,25 @@ pub fn walk_all(
     // has been expanded least often (the newest on ties). A walk stopped by its limit has then
     // spread over the whole tree instead of exhausting the first branch's combinations.
     //
-    // Waiting walks are not kept as sessions (each holds a counter for every node of the
-    // project; thousands waiting on a large tree took gigabytes) nor as whole logs (they
-    // repeat their shared beginnings). Every event played is stored once, with a link to the
-    // event before it; a waiting walk is its last event, and its log is rebuilt by following
-    // the links when it is continued.
+    // Every event played is stored once, with a link to the event before it; a waiting walk
+    // is its last event. The session a step's walks continue from is kept (a checkpoint) until
+    // its last waiting walk takes it over, so continuing a walk applies one event instead of
+    // replaying the walk from its start, which made deep trees quadratic. Sessions are not
+    // small (each counts visits for every node of the project; thousands waiting on a large
+    // tree took gigabytes), so checkpoints stop at a memory budget; a walk whose step has no
+    // checkpoint rebuilds its session from its log, as all did before.
     let mut steps: Vec<WalkStep> = vec![WalkStep {
         before: None,
         event: session.log()[0].clone(),
         chosen: None,
     }];
+    let mut checkpoints = Checkpoints {
+        sessions: vec![None],
+        waiting: vec![0],
+        held: 0,
+        budget,
+    };
+    let mut start = Some(session);
     let mut expansions = vec![0u32; project.node_count()];
     let mut queue = BinaryHeap::from([(Reverse(0u32), 0usize)]);
     while let Some((_, last)) = queue.pop() {
@@ -386,8 +484,11 @@ pub fn walk_all(
             report.incomplete = true;
             break;
         }
-        let (log, chosen) = replay_path(&steps, last);
-        let Ok(session) = Session::resume(project, log) else {
+        let continued = match start.take() {
+            Some(session) => Some(session),
+            None => checkpoints.continue_walk(project, &steps, last, &mut report),
+        };
+        let Some(session) = continued else {
             // An invented step the session refused: the walk ends without blaming the tree.
             report.walks += 1;
             report.cut += 1;
@@ -403,7 +504,7 @@ pub fn walk_all(
                 report.cut += 1;
             }
             record(&mut report.coverage, &session);
-            report.coverage.add_options(chosen);
+            report.coverage.add_options(chosen_on_the_way(&steps, last));
             continue;
         }
         let node = session.state().node;
@@ -412,7 +513,7 @@ pub fn walk_all(
             Err(reason) => {
                 report.walks += 1;
                 record(&mut report.coverage, &session);
-                report.coverage.add_options(chosen);
+                report.coverage.add_options(chosen_on_the_way(&steps, last));
                 push_stuck(&mut report.stuck, &session, reason);
             }
             Ok(events) => {
@@ -431,7 +532,11 @@ pub fn walk_all(
                         event,
                         chosen,
                     });
+                    checkpoints.sessions.push(None);
+                    checkpoints.waiting.push(0);
+                    checkpoints.waiting[last] += 1;
                 }
+                checkpoints.keep(last, session);
             }
         }
     }
@@ -446,19 +551,97 @@ struct WalkStep {
     chosen: Option<OptionId>,
 }
 
-/// The log that leads to a step, and the options chosen on the way.
-fn replay_path(steps: &[WalkStep], last: usize) -> (Vec<Event>, Vec<OptionId>) {
-    let mut log = Vec::new();
+/// The sessions waiting walks continue from, by step.
+struct Checkpoints<'p> {
+    /// The session after each step, while walks from it wait and the budget allows.
+    sessions: Vec<Option<Rc<Session<&'p Project>>>>,
+    /// How many walks wait to continue from each step.
+    waiting: Vec<u32>,
+    /// Roughly how much memory the kept sessions take, and may take.
+    held: usize,
+    budget: usize,
+}
+
+impl<'p> Checkpoints<'p> {
+    /// Keeps the session after `step` for the walks waiting to continue from it, if the
+    /// budget allows; past it, the walks waiting on this step will replay their way to it from
+    /// the nearest step before that still has its session.
+    fn keep(&mut self, step: usize, session: Session<&'p Project>) {
+        let size = footprint(&session);
+        if self.held + size <= self.budget {
+            self.held += size;
+            self.sessions[step] = Some(Rc::new(session));
+        }
+    }
+
+    /// The session of a waiting walk: its step's event applied to the session before it
+    /// (taken over by the last walk waiting on it, cloned for the others), or, without a
+    /// checkpoint, its log replayed from the start. `None` when the session refuses the event.
+    fn continue_walk(
+        &mut self,
+        project: &'p Project,
+        steps: &[WalkStep],
+        step: usize,
+        report: &mut WalkReport,
+    ) -> Option<Session<&'p Project>> {
+        let before = steps[step].before?;
+        self.waiting[before] = self.waiting[before].saturating_sub(1);
+        let base = if self.waiting[before] == 0 {
+            self.sessions[before].take().map(|kept| {
+                self.held = self.held.saturating_sub(footprint(&kept));
+                Rc::unwrap_or_clone(kept)
+            })
+        } else {
+            self.sessions[before].as_deref().cloned()
+        };
+        match base {
+            Some(mut session) => {
+                report.events_applied += 1;
+                session.apply(steps[step].event.clone()).ok()?;
+                Some(session)
+            }
+            None => {
+                // The nearest step on the way back that still has its session, else the start.
+                let mut events = vec![steps[step].event.clone()];
+                let mut current = Some(before);
+                while let Some(index) = current {
+                    if let Some(kept) = self.sessions[index].as_deref() {
+                        let mut session = kept.clone();
+                        report.events_applied += events.len();
+                        for event in events.into_iter().rev() {
+                            session.apply(event).ok()?;
+                        }
+                        return Some(session);
+                    }
+                    events.push(steps[index].event.clone());
+                    current = steps[index].before;
+                }
+                events.reverse();
+                report.events_applied += events.len();
+                Session::resume(project, events).ok()
+            }
+        }
+    }
+}
+
+/// Roughly the memory a session holds: its counters, values, log and path.
+fn footprint(session: &Session<&Project>) -> usize {
+    let state = session.state();
+    size_of_val(state.visits.as_slice())
+        + size_of_val(state.values.as_slice())
+        + size_of_val(session.log())
+        + size_of_val(state.path.as_slice())
+}
+
+/// The options chosen on the way to a step.
+fn chosen_on_the_way(steps: &[WalkStep], last: usize) -> Vec<OptionId> {
     let mut chosen = Vec::new();
     let mut current = Some(last);
     while let Some(index) = current {
-        let step = &steps[index];
-        log.push(step.event.clone());
-        chosen.extend(step.chosen);
-        current = step.before;
+        chosen.extend(steps[index].chosen);
+        current = steps[index].before;
     }
-    log.reverse();
-    (log, chosen)
+    chosen
 }
 
 /// Where an event would take the call next, without playing it: the option's or continue's
@@ -573,4 +756,56 @@ pub fn walk_random(
         report.coverage.add_options(chosen);
     }
     report
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests fail loudly")]
+
+    use super::*;
+
+    /// Everything a walk report says about the tree (not what it cost).
+    fn findings(report: &WalkReport) -> (usize, usize, usize, Vec<StuckWalk>, bool, Coverage) {
+        (
+            report.walks,
+            report.finished,
+            report.cut,
+            report.stuck.clone(),
+            report.incomplete,
+            report.coverage.clone(),
+        )
+    }
+
+    #[test]
+    fn checkpoints_find_what_replaying_finds() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../trees");
+        let mut inputs: Vec<crate::SourceInput> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .filter(|path| path.extension().is_some_and(|e| e == "tree"))
+            .map(|path| {
+                crate::SourceInput::new(
+                    path.display().to_string(),
+                    std::fs::read_to_string(&path).unwrap(),
+                )
+            })
+            .collect();
+        inputs.sort_by(|a, b| a.name.cmp(&b.name));
+        let project = Project::load(inputs);
+        let limits = WalkLimits {
+            walks: 300,
+            ..WalkLimits::default()
+        };
+        for (tree, data) in project.trees() {
+            for audience in [Audience::Agent, Audience::Customer] {
+                if !data.serves(audience) {
+                    continue;
+                }
+                let kept = explore(&project, tree, audience, limits, CHECKPOINT_BUDGET);
+                let replayed = explore(&project, tree, audience, limits, 0);
+                assert_eq!(findings(&kept), findings(&replayed), "{}", data.name);
+                assert!(kept.events_applied <= replayed.events_applied);
+            }
+        }
+    }
 }

@@ -12,6 +12,14 @@ use calltree_engine::{Event, Exit, Project, Session};
 use calltree_syntax::Audience;
 use proptest::prelude::*;
 
+/// The number of cases: `PROPTEST_CASES` when set (for a longer campaign), else `default`.
+fn cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(default)
+}
+
 /// Loaded once: the property is about sessions, not loading.
 fn project() -> &'static Project {
     static PROJECT: std::sync::OnceLock<Project> = std::sync::OnceLock::new();
@@ -143,7 +151,7 @@ fn concrete(session: &Session<&Project>, action: &Action, at: i64) -> Event {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(256), ..ProptestConfig::default() })]
 
     #[test]
     fn any_events_apply_or_are_refused_and_replay_matches(

@@ -2,12 +2,21 @@
 //! as UTF-8 with an error that names the line, and replacing them so that a crash at any
 //! moment leaves the old file or the new one, never a mix. The command line and the desktop
 //! app share this, so both treat a folder of trees the same way.
+//!
+//! Reading is bounded: only regular files are opened (a named pipe would block, a device
+//! such as `/dev/zero` never ends), and never more than a size limit is read. Walking a
+//! folder visits each real folder once, so a symbolic link back up the tree is not a loop.
 
+use std::collections::HashSet;
 use std::fs;
-use std::io::{self, Write as _};
+use std::io::{self, Read, Write as _};
 use std::path::{Path, PathBuf};
 
 use thiserror::Error;
+
+/// The most a program reads from one file unless it is told otherwise: 64 MiB. The largest
+/// real trees and call logs are a few megabytes; this only stops a runaway input.
+pub const DEFAULT_MAX_INPUT_SIZE: u64 = 64 * 1024 * 1024;
 
 #[derive(Debug, Error)]
 pub enum FilesError {
@@ -39,6 +48,10 @@ pub enum FilesError {
     },
     #[error("`{}` is not a file name", path.display())]
     NotAFile { path: PathBuf },
+    #[error("`{}` is larger than the input limit of {} bytes", path.display(), limit)]
+    TooLarge { path: PathBuf, limit: u64 },
+    #[error("`{}` is {kind}, not a regular file; calltree only reads files", path.display())]
+    NotRegular { path: PathBuf, kind: &'static str },
 }
 
 /// Every `.tree` file in a folder and its sub-folders, in name order. Hidden files and
@@ -49,13 +62,43 @@ pub fn tree_files(dir: &Path) -> Result<Vec<PathBuf>, FilesError> {
 
 /// Every file with this extension (`"jsonl"` for call logs) in a folder and its
 /// sub-folders, in name order, hidden ones skipped as for [`tree_files`].
+///
+/// Only regular files are listed (a named pipe or a device with a matching name is left
+/// out), and each folder is visited once however many links lead to it, so a link such as
+/// `again -> .` neither loops nor counts a file twice.
 pub fn files_with_extension(dir: &Path, extension: &str) -> Result<Vec<PathBuf>, FilesError> {
     let mut files = Vec::new();
-    walk(dir, extension, &mut files)?;
+    let mut visited = HashSet::new();
+    visited.insert(identity(dir));
+    // Folders still being listed, each with the entries it has left; an explicit stack
+    // rather than recursion, so the depth of a folder tree costs no stack.
+    let mut pending = vec![sorted_entries(dir)?.into_iter()];
+    while let Some(entries) = pending.last_mut() {
+        let Some(entry) = entries.next() else {
+            pending.pop();
+            continue;
+        };
+        let name = entry.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if name.starts_with('.') {
+            continue;
+        }
+        // `metadata` follows links: a link to a file counts as the file, a broken link as
+        // nothing.
+        let Ok(metadata) = fs::metadata(&entry) else {
+            continue;
+        };
+        if metadata.is_dir() {
+            if visited.insert(identity(&entry)) {
+                pending.push(sorted_entries(&entry)?.into_iter());
+            }
+        } else if metadata.is_file() && entry.extension().is_some_and(|ext| ext == extension) {
+            files.push(entry);
+        }
+    }
     Ok(files)
 }
 
-fn walk(dir: &Path, extension: &str, files: &mut Vec<PathBuf>) -> Result<(), FilesError> {
+fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>, FilesError> {
     let mut entries: Vec<PathBuf> = fs::read_dir(dir)
         .map_err(|source| FilesError::ReadFolder {
             path: dir.to_path_buf(),
@@ -64,26 +107,23 @@ fn walk(dir: &Path, extension: &str, files: &mut Vec<PathBuf>) -> Result<(), Fil
         .filter_map(|entry| entry.ok().map(|e| e.path()))
         .collect();
     entries.sort();
-    for entry in entries {
-        let name = entry.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        if name.starts_with('.') {
-            continue;
-        }
-        if entry.is_dir() {
-            walk(&entry, extension, files)?;
-        } else if entry.extension().is_some_and(|ext| ext == extension) {
-            files.push(entry);
-        }
-    }
-    Ok(())
+    Ok(entries)
+}
+
+/// What makes two paths the same folder: its canonical path (links and `..` resolved).
+fn identity(dir: &Path) -> PathBuf {
+    fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf())
 }
 
 /// Reads a file as UTF-8 text, saying on which line it stops being text when it is not.
+/// Files larger than [`DEFAULT_MAX_INPUT_SIZE`] are refused.
 pub fn read_text(path: &Path) -> Result<String, FilesError> {
-    let bytes = fs::read(path).map_err(|source| FilesError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    read_text_within(path, DEFAULT_MAX_INPUT_SIZE)
+}
+
+/// [`read_text`] with another size limit, in bytes.
+pub fn read_text_within(path: &Path, limit: u64) -> Result<String, FilesError> {
+    let bytes = read_bytes_within(path, limit)?;
     String::from_utf8(bytes).map_err(|error| {
         let offset = error.utf8_error().valid_up_to();
         let line = error.as_bytes()[..offset]
@@ -96,6 +136,66 @@ pub fn read_text(path: &Path) -> Result<String, FilesError> {
             line,
         }
     })
+}
+
+/// The bytes of a regular file of at most `limit` bytes.
+///
+/// Anything else is refused before it is opened (opening a named pipe waits for a writer;
+/// a device may never end), and a file that grows past the limit while it is read is
+/// refused too, so at most `limit + 1` bytes are ever held.
+pub fn read_bytes_within(path: &Path, limit: u64) -> Result<Vec<u8>, FilesError> {
+    let read_error = |source| FilesError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    let metadata = fs::metadata(path).map_err(read_error)?;
+    if !metadata.is_file() && !metadata.is_dir() {
+        return Err(FilesError::NotRegular {
+            path: path.to_path_buf(),
+            kind: kind_of(&metadata.file_type()),
+        });
+    }
+    if metadata.len() > limit {
+        return Err(FilesError::TooLarge {
+            path: path.to_path_buf(),
+            limit,
+        });
+    }
+    let file = fs::File::open(path).map_err(read_error)?;
+    let bytes = read_within(file, limit).map_err(read_error)?;
+    bytes.ok_or_else(|| FilesError::TooLarge {
+        path: path.to_path_buf(),
+        limit,
+    })
+}
+
+/// Everything `reader` gives, or `None` if that is more than `limit` bytes (for standard
+/// input, which has no size to look at first).
+pub fn read_within(reader: impl Read, limit: u64) -> io::Result<Option<Vec<u8>>> {
+    let mut bytes = Vec::new();
+    reader
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)?;
+    Ok((bytes.len() as u64 <= limit).then_some(bytes))
+}
+
+/// A few plain words for what a path is when it is not a file or a folder.
+fn kind_of(file_type: &fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt as _;
+        if file_type.is_fifo() {
+            return "a named pipe";
+        }
+        if file_type.is_char_device() || file_type.is_block_device() {
+            return "a device";
+        }
+        if file_type.is_socket() {
+            return "a socket";
+        }
+    }
+    let _ = file_type;
+    "something other than a file"
 }
 
 /// Replaces `path` with `contents` so that a crash at any moment leaves either the old file
@@ -179,5 +279,54 @@ mod tests {
         fs::write(&path, b"ok\nstill ok\n\xff").unwrap();
         let error = read_text(&path).unwrap_err().to_string();
         assert!(error.contains("line 3"), "{error}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_back_up_the_folder_is_walked_once() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir_all(dir.path().join("logs/day")).unwrap();
+        fs::write(dir.path().join("logs/day/one.jsonl"), "").unwrap();
+        std::os::unix::fs::symlink(".", dir.path().join("logs/again")).unwrap();
+        std::os::unix::fs::symlink("..", dir.path().join("logs/day/up")).unwrap();
+        let found = files_with_extension(&dir.path().join("logs"), "jsonl").unwrap();
+        assert_eq!(found.len(), 1, "{found:?}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn named_pipes_and_devices_are_never_opened() {
+        let dir = tempfile::tempdir().unwrap();
+        let pipe = dir.path().join("waiting.tree");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&pipe)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        fs::write(dir.path().join("real.tree"), "").unwrap();
+        let found = tree_files(dir.path()).unwrap();
+        assert_eq!(found, [dir.path().join("real.tree")]);
+        let error = read_text(&pipe).unwrap_err().to_string();
+        assert!(
+            error.contains("is a named pipe, not a regular file"),
+            "{error}"
+        );
+        let error = read_text(Path::new("/dev/zero")).unwrap_err().to_string();
+        assert!(error.contains("is a device"), "{error}");
+    }
+
+    #[test]
+    fn files_over_the_limit_are_refused_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.tree");
+        fs::write(&path, "x".repeat(100)).unwrap();
+        assert_eq!(read_text_within(&path, 100).unwrap().len(), 100);
+        let error = read_text_within(&path, 99).unwrap_err().to_string();
+        assert!(
+            error.contains("larger than the input limit of 99 bytes"),
+            "{error}"
+        );
+        assert_eq!(read_within(&b"abc"[..], 3).unwrap(), Some(b"abc".to_vec()));
+        assert_eq!(read_within(&b"abcd"[..], 3).unwrap(), None);
     }
 }

@@ -546,6 +546,29 @@ impl<'d> Convert<'d> {
     // ------------------------------------------------------------ expressions
 
     fn expr(&mut self, pair: &P<'_>) -> Option<Expr> {
+        // Every level of precedence (or, and, not, comparison, sum, product, unary) is a pair
+        // of its own, and most hold a single child. Stepping down through those in a loop
+        // rather than a call each keeps the stack a level of parentheses costs small (a debug
+        // build's frame here is several kilobytes).
+        let mut pair = pair.clone();
+        loop {
+            let single = match pair.as_rule() {
+                Rule::expr => true,
+                Rule::or_expr
+                | Rule::and_expr
+                | Rule::compare
+                | Rule::sum
+                | Rule::product
+                | Rule::not_expr
+                | Rule::unary => pair.clone().into_inner().nth(1).is_none(),
+                _ => false,
+            };
+            if !single {
+                break;
+            }
+            pair = pair.into_inner().next()?;
+        }
+        let pair = &pair;
         let span = self.span(pair);
         match pair.as_rule() {
             Rule::expr => self.expr(&pair.clone().into_inner().next()?),

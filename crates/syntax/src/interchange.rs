@@ -7,6 +7,7 @@
 //! documented in `docs/interchange.md`; `version` changes when it changes incompatibly.
 
 use serde::{Deserialize, Serialize};
+use thiserror::Error;
 
 use crate::ast::{
     Expectation, FieldTypeKind, ItemKind, NodeKind, Outcome, OutcomeKind, SourceFile, StmtKind,
@@ -18,6 +19,87 @@ use crate::format::pieces;
 pub const FORMAT: &str = "calltree.tree";
 /// The version of the interchange form this crate reads and writes.
 pub const VERSION: u32 = 1;
+
+/// The deepest nesting of lists and maps a host should hand to a YAML or JSON reader. A real
+/// document nests six deep; YAML readers take time that grows with the square of the depth
+/// of `[` and `{` (160 KB of them took 20 s), so hosts check [`nesting_depth`] first.
+pub const MAX_NESTING: usize = 32;
+
+/// Why a document cannot become `.tree` source.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum InterchangeError {
+    /// A value written into the source as it is (a name, a condition, a value) holds a line
+    /// break or another control character: it would end the statement, and whatever follows
+    /// would be read as new lines of the tree.
+    #[error(
+        "{place} holds a line break or another control character (U+{code:04X}), which cannot be part of a line of a .tree file there"
+    )]
+    ControlCharacter { place: String, code: u32 },
+}
+
+/// How deeply `[` and `{` nest in a YAML or JSON text, outside quoted strings and comments.
+/// Block-style YAML nests by indentation, which costs no reader more than its length.
+///
+/// A quote opens a string only where a value can start (first on its line, or after one of
+/// `[ { , : - ?`), as in YAML: in the middle of plain text it is just a character, and
+/// taking it for a string would hide the brackets after it.
+pub fn nesting_depth(text: &str) -> usize {
+    let mut depth = 0usize;
+    let mut deepest = 0usize;
+    let mut chars = text.chars().peekable();
+    // The character before, and the last one that was not a space or a tab.
+    let mut previous = '\n';
+    let mut significant = '\n';
+    while let Some(c) = chars.next() {
+        let value_starts = matches!(significant, '\n' | '[' | '{' | ',' | ':' | '-' | '?');
+        match c {
+            '"' if value_starts => {
+                while let Some(inner) = chars.next() {
+                    match inner {
+                        '\\' => {
+                            chars.next();
+                        }
+                        '"' => break,
+                        _ => {}
+                    }
+                }
+            }
+            '\'' if value_starts => {
+                // In YAML single quotes, `''` is a quote.
+                while let Some(inner) = chars.next() {
+                    if inner == '\'' {
+                        if chars.peek() == Some(&'\'') {
+                            chars.next();
+                        } else {
+                            break;
+                        }
+                    }
+                }
+            }
+            '#' if previous.is_whitespace() => {
+                for inner in chars.by_ref() {
+                    if inner == '\n' {
+                        break;
+                    }
+                }
+                previous = '\n';
+                significant = '\n';
+                continue;
+            }
+            '[' | '{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            ']' | '}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        previous = c;
+        if c == '\n' || !c.is_whitespace() {
+            significant = c;
+        }
+    }
+    deepest
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Document {
@@ -308,8 +390,16 @@ impl Document {
     }
 
     /// `.tree` source for the document, in the canonical layout once parsed and formatted.
-    /// Texts are written back between quotes exactly as the document holds them.
-    pub fn to_source(&self) -> String {
+    /// Texts are written back between quotes exactly as the document holds them (a line break
+    /// in one becomes the `\n` escape). Everything written without quotes (names, conditions,
+    /// values) is refused if it holds a line break or another control character, which would
+    /// otherwise add lines of its own to the tree.
+    pub fn to_source(&self) -> Result<String, InterchangeError> {
+        self.check_unquoted()?;
+        Ok(self.source())
+    }
+
+    fn source(&self) -> String {
         let tree = &self.tree;
         let mut out = String::new();
         let quoted = q;
@@ -400,6 +490,126 @@ impl Document {
             }
         }
         out
+    }
+}
+
+impl Document {
+    /// Every value the source writes without quotes, with where it is, for error messages.
+    fn check_unquoted(&self) -> Result<(), InterchangeError> {
+        let tree = &self.tree;
+        let mut values: Vec<(String, &str)> = Vec::new();
+        values.push(("the tree's `id`".into(), &tree.id));
+        values.extend(tree.tags.iter().map(|t| ("a tag".to_owned(), t.as_str())));
+        values.extend(
+            tree.audience
+                .iter()
+                .map(|a| ("an audience".to_owned(), a.as_str())),
+        );
+        values.extend(
+            tree.start
+                .iter()
+                .map(|s| ("`start`".to_owned(), s.as_str())),
+        );
+        for field in &tree.fields {
+            let place = |what: &str| format!("`{what}` of field `{}`", field.name);
+            values.push(("a field's `name`".into(), &field.name));
+            values.push((place("type"), &field.ty));
+            values.extend(
+                field
+                    .choices
+                    .iter()
+                    .map(|c| (place("choices"), c.value.as_str())),
+            );
+            for bound in field.range.iter().flatten() {
+                values.push((place("range"), bound));
+            }
+            values.extend(field.default.iter().map(|d| (place("default"), d.as_str())));
+        }
+        values.extend(
+            tree.flags
+                .iter()
+                .map(|f| ("a flag's `name`".to_owned(), f.name.as_str())),
+        );
+        for node in &tree.nodes {
+            values.push(("a node's `id`".into(), &node.id));
+            values.push((format!("`kind` of node `{}`", node.id), &node.kind));
+            for (number, step) in node.steps.iter().enumerate() {
+                let place =
+                    |what: &str| format!("`{what}` of step {} of node `{}`", number + 1, node.id);
+                match step {
+                    StepDoc::Ask { fields } => {
+                        values.extend(fields.iter().map(|f| (place("fields"), f.as_str())));
+                    }
+                    StepDoc::Set { name, value } => {
+                        values.push((place("name"), name));
+                        values.extend(value.iter().map(|v| (place("value"), v.as_str())));
+                    }
+                    StepDoc::Option { to, only, when, .. } => {
+                        values.push((place("to"), to));
+                        values.extend(only.iter().map(|o| (place("only"), o.as_str())));
+                        values.extend(when.iter().map(|w| (place("when"), w.as_str())));
+                    }
+                    StepDoc::Continue { to } | StepDoc::Else { to } => {
+                        values.push((place("to"), to))
+                    }
+                    StepDoc::If { when, to } => {
+                        values.push((place("when"), when));
+                        values.push((place("to"), to));
+                    }
+                    StepDoc::End(outcome) => values.push((place("outcome"), &outcome.outcome)),
+                    StepDoc::Call { tree, then } => {
+                        values.push((place("tree"), tree));
+                        values.push((place("then"), then));
+                    }
+                    StepDoc::Rating { name, min, max, .. } => {
+                        values.push((place("name"), name));
+                        values.push((place("min"), min));
+                        values.push((place("max"), max));
+                    }
+                    StepDoc::Comment { name, .. } => values.push((place("name"), name)),
+                    StepDoc::Say { .. }
+                    | StepDoc::Agent { .. }
+                    | StepDoc::Customer { .. }
+                    | StepDoc::Note { .. }
+                    | StepDoc::Return => {}
+                }
+            }
+        }
+        for test in &tree.tests {
+            for (number, step) in test.steps.iter().enumerate() {
+                let place = |what: &str| {
+                    format!("`{what}` of step {} of test \"{}\"", number + 1, test.name)
+                };
+                match step {
+                    TestStepDoc::As { audience } => values.push((place("audience"), audience)),
+                    TestStepDoc::Answer { field, value }
+                    | TestStepDoc::ExpectField { field, value } => {
+                        values.push((place("field"), field));
+                        values.push((place("value"), value));
+                    }
+                    TestStepDoc::ExpectEnd(outcome) => {
+                        values.push((place("outcome"), &outcome.outcome));
+                    }
+                    TestStepDoc::ExpectNode { node } => values.push((place("node"), node)),
+                    TestStepDoc::Choose { .. }
+                    | TestStepDoc::Back
+                    | TestStepDoc::Note { .. }
+                    | TestStepDoc::Skip { .. }
+                    | TestStepDoc::Escalate { .. }
+                    | TestStepDoc::ExpectText { .. } => {}
+                }
+            }
+        }
+        for (place, value) in values {
+            // A tab is only a space to the grammar; every other control character is refused.
+            if let Some(c) = value.chars().find(|c| c.is_control() && *c != '\t') {
+                return Err(InterchangeError::ControlCharacter {
+                    place,
+                    code: u32::from(c),
+                });
+            }
+        }
+        Ok(())
     }
 }
 

@@ -21,7 +21,9 @@ use crate::{Span, codes};
 
 /// Deeper nesting than this is refused before pest sees it, so no input can exhaust the stack.
 const MAX_PAREN_DEPTH: usize = 32;
-/// More operators than this on one line is refused for the same reason (left-deep trees).
+/// More operators than this on one line is refused for the same reason: a chain of them is a
+/// tree as deep as it is long (`a and b and c` is `(a and b) and c`), and a run of `not` or of
+/// unary `-` is as deep in pest's recursion.
 const MAX_OPERATORS: usize = 200;
 
 /// Parses a whole `.tree` file. Never fails and never panics: problems come back as diagnostics
@@ -546,13 +548,22 @@ fn check_duplicate_properties(item: &Item, diagnostics: &mut Vec<Diagnostic>) {
 }
 
 /// Lines that would nest too deeply are refused with a diagnostic instead of being parsed.
+///
+/// What deepens pest's recursion (and the expression trees built from a line) is counted the
+/// way the grammar reads the line, token by token: opening parentheses by depth, and every
+/// operator, word operators (`and`, `or`, `not`) included, however they are separated (spaces,
+/// tabs, quotes, parentheses or nothing at all, as in `1and 2`). Everything else is free: a
+/// flat list of names (`ask a, b, c, ...`) is not nesting, whatever its length.
 fn refuse_deep_line(content: &str, base: usize) -> Option<Diagnostic> {
+    let bytes = content.trim_end().as_bytes();
     let mut depth = 0usize;
     let mut max_depth = 0usize;
     let mut operators = 0usize;
     let mut in_text = false;
     let mut escaped = false;
-    for byte in content.trim_end().bytes() {
+    let mut at = 0;
+    while at < bytes.len() {
+        let byte = bytes[at];
         if in_text {
             match (escaped, byte) {
                 (true, _) => escaped = false,
@@ -560,6 +571,7 @@ fn refuse_deep_line(content: &str, base: usize) -> Option<Diagnostic> {
                 (false, b'"') => in_text = false,
                 _ => {}
             }
+            at += 1;
             continue;
         }
         match byte {
@@ -571,13 +583,32 @@ fn refuse_deep_line(content: &str, base: usize) -> Option<Diagnostic> {
                 operators += 1;
             }
             b')' => depth = depth.saturating_sub(1),
-            b'+' | b'-' | b'*' | b'/' | b'<' | b'>' | b'=' | b'!' | b' ' => operators += 1,
+            // A two-character operator (`==`, `!=`, `<=`, `>=`, `->`) counts once.
+            b'=' if at > 0 && matches!(bytes[at - 1], b'=' | b'!' | b'<' | b'>') => {}
+            b'>' if at > 0 && bytes[at - 1] == b'-' => {}
+            b'+' | b'-' | b'*' | b'/' | b'<' | b'>' | b'=' | b'!' => operators += 1,
+            b'0'..=b'9' => {
+                // A number ends where its digits do: `1and` is `1` and `and`.
+                while at < bytes.len() && matches!(bytes[at], b'0'..=b'9' | b'.') {
+                    at += 1;
+                }
+                continue;
+            }
+            _ if is_word_byte(byte) => {
+                let start = at;
+                while at < bytes.len() && (is_word_byte(bytes[at]) || bytes[at].is_ascii_digit()) {
+                    at += 1;
+                }
+                if matches!(&bytes[start..at], b"and" | b"or" | b"not") {
+                    operators += 1;
+                }
+                continue;
+            }
             _ => {}
         }
+        at += 1;
     }
-    // Every word-operator (`and`, `or`, `not`) stands between spaces, so counting spaces
-    // bounds them too; legitimate lines stay far below the limit.
-    if max_depth > MAX_PAREN_DEPTH || operators > MAX_OPERATORS * 2 {
+    if max_depth > MAX_PAREN_DEPTH || operators > MAX_OPERATORS {
         let span = Span::new(base, base + content.len());
         return Some(
             Diagnostic::new(
@@ -591,4 +622,10 @@ fn refuse_deep_line(content: &str, base: usize) -> Option<Diagnostic> {
         );
     }
     None
+}
+
+/// Bytes that can be part of a name or keyword: ASCII letters, `_`, and every byte of a
+/// non-ASCII character (so a Unicode name is one word, as the grammar reads it).
+fn is_word_byte(byte: u8) -> bool {
+    byte.is_ascii_alphabetic() || byte == b'_' || !byte.is_ascii()
 }

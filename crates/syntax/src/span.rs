@@ -57,6 +57,11 @@ impl Span {
     }
 }
 
+/// Whether a byte continues a UTF-8 character rather than starting one.
+fn is_continuation(byte: u8) -> bool {
+    byte & 0b1100_0000 == 0b1000_0000
+}
+
 /// Files over 4 GiB are refused long before they get here; saturating keeps the arithmetic total.
 fn saturate(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
@@ -74,21 +79,60 @@ pub struct LineCol {
 pub struct LineIndex {
     /// Byte offset at which each line starts; the first entry is always 0.
     line_starts: Vec<u32>,
+    /// How many characters come before each block of `CHAR_BLOCK` bytes, so a column on a
+    /// long line costs at most one block of counting, not the whole line.
+    chars_before_block: Vec<u32>,
     text: String,
 }
+
+/// Bytes per entry of `LineIndex::chars_before_block`.
+const CHAR_BLOCK: usize = 1024;
 
 impl LineIndex {
     pub fn new(text: &str) -> Self {
         let mut line_starts = vec![0];
+        let mut chars_before_block = Vec::with_capacity(text.len() / CHAR_BLOCK + 1);
+        let mut chars = 0usize;
         for (i, byte) in text.bytes().enumerate() {
+            if i % CHAR_BLOCK == 0 {
+                chars_before_block.push(saturate(chars));
+            }
             if byte == b'\n' {
                 line_starts.push(saturate(i + 1));
+            }
+            if !is_continuation(byte) {
+                chars += 1;
             }
         }
         LineIndex {
             line_starts,
+            chars_before_block,
             text: text.to_owned(),
         }
+    }
+
+    /// Characters in the text before byte `offset`, which is on a character boundary.
+    fn chars_before(&self, offset: usize) -> usize {
+        // The end of a text whose length is a multiple of the block has no block of its own.
+        let block = (offset / CHAR_BLOCK).min(self.chars_before_block.len().saturating_sub(1));
+        let counted = self
+            .chars_before_block
+            .get(block)
+            .map_or(0, |&n| n as usize);
+        let from = (block * CHAR_BLOCK).min(offset);
+        counted
+            + self.text.as_bytes()[from..offset]
+                .iter()
+                .filter(|b| !is_continuation(**b))
+                .count()
+    }
+
+    /// The byte offset at which a 1-based line starts (the end of the text past the last).
+    pub fn line_start(&self, line: u32) -> usize {
+        let index = (line as usize).saturating_sub(1);
+        self.line_starts
+            .get(index)
+            .map_or(self.text.len(), |&start| start as usize)
     }
 
     /// The line (0-based) that holds `offset`.
@@ -108,7 +152,7 @@ impl LineIndex {
         while !self.text.is_char_boundary(end) {
             end -= 1;
         }
-        let column = self.text[start..end].chars().count();
+        let column = self.chars_before(end) - self.chars_before(start);
         LineCol {
             line: saturate(line + 1),
             column: saturate(column + 1),
@@ -149,8 +193,30 @@ mod tests {
     }
 
     #[test]
+    fn columns_on_long_lines_count_every_character() {
+        let line = "aé\u{1F600}b".repeat(700);
+        let text = format!("first\n{line}\nlast");
+        let index = LineIndex::new(&text);
+        let start = index.line_start(2);
+        assert_eq!(start, "first\n".len());
+        for (offset, _) in text.char_indices() {
+            let naive = text[text[..offset].rfind('\n').map_or(0, |n| n + 1)..offset]
+                .chars()
+                .count();
+            assert_eq!(index.line_col(offset as u32).column as usize, naive + 1);
+        }
+    }
+
+    #[test]
     fn offsets_past_the_end_clamp() {
         let index = LineIndex::new("ab");
         assert_eq!(index.line_col(99), LineCol { line: 1, column: 3 });
+        let whole_block = "x".repeat(CHAR_BLOCK);
+        let index = LineIndex::new(&whole_block);
+        assert_eq!(index.line_col(u32::MAX).column as usize, CHAR_BLOCK + 1);
+        assert_eq!(
+            LineIndex::new("").line_col(5),
+            LineCol { line: 1, column: 1 }
+        );
     }
 }

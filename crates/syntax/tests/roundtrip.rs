@@ -6,6 +6,14 @@ use std::path::Path;
 
 use calltree_syntax::{Diagnostic, LineCache, format, parse, parse_cached};
 use proptest::prelude::*;
+
+/// The number of cases: `PROPTEST_CASES` when set (for a longer campaign), else `default`.
+fn cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(default)
+}
 use proptest::test_runner::Config;
 
 // ------------------------------------------------------------------ generated valid trees
@@ -337,7 +345,7 @@ fn render(diagnostics: &[Diagnostic]) -> String {
 }
 
 proptest! {
-    #![proptest_config(Config { cases: 384, ..Config::default() })]
+    #![proptest_config(Config { cases: cases(384), ..Config::default() })]
 
     #[test]
     fn generated_trees_parse_cleanly_and_format_is_a_fixed_point(source in tree_source()) {
@@ -416,6 +424,10 @@ fn mutation() -> impl Strategy<Value = Mutation> {
             "\u{0}",
             "((((",
             "not not ",
+            "\tand\t",
+            "\tnot\t",
+            "1and",
+            "\"a\"or",
             "=",
         ])
         .prop_map(str::to_owned),
@@ -464,7 +476,7 @@ fn apply(text: &str, mutation: &Mutation) -> String {
 }
 
 proptest! {
-    #![proptest_config(Config { cases: 512, ..Config::default() })]
+    #![proptest_config(Config { cases: cases(512), ..Config::default() })]
 
     #[test]
     fn mutated_files_never_panic_and_format_stays_a_fixed_point(
@@ -501,7 +513,7 @@ fn cache_bound(text: &str) -> usize {
 }
 
 proptest! {
-    #![proptest_config(Config { cases: 384, ..Config::default() })]
+    #![proptest_config(Config { cases: cases(384), ..Config::default() })]
 
     #[test]
     fn a_warm_cache_parses_exactly_like_a_fresh_parse(

@@ -13,7 +13,7 @@ use std::process::{Child, Command, Stdio};
 
 /// The server, stopped when the test ends however it ends.
 pub struct Server {
-    child: Child,
+    pub child: Child,
     pub port: u16,
     log: BufReader<std::process::ChildStderr>,
 }

@@ -28,7 +28,9 @@ use crate::project::Project;
 
 pub use event::{EVENT_NAMES, EndCause, Event, Millis};
 pub use state::{Ending, Frame, Note, Skip, State, Visit};
-pub(crate) use state::{display, input_text, parse_answer, render, render_into};
+pub(crate) use state::{
+    MAX_AUTOMATIC_HOPS, display, input_text, parse_answer, render, render_into,
+};
 pub use step::{Action, MAX_ANSWER_CHARS, MAX_NOTE_CHARS, Preview, Step, Submission};
 
 thread_local! {

@@ -17,7 +17,7 @@ use crate::project::Project;
 use crate::value::{Date, Type, Value, format_number};
 
 /// Routing that hops more often than this without stopping is refused as a loop.
-const MAX_AUTOMATIC_HOPS: usize = 10_000;
+pub(crate) const MAX_AUTOMATIC_HOPS: usize = 10_000;
 
 /// A tree being run: the root tree, or a sub-tree and the node to come back to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -1,0 +1,93 @@
+//! The interchange form's guards (issue 13): a value written into the source without quotes
+//! cannot carry a line break into the tree, and hosts can measure how deeply a YAML or JSON
+//! text nests before a reader sees it.
+
+#![allow(clippy::unwrap_used, reason = "tests fail loudly")]
+
+use calltree_syntax::interchange::{
+    Document, InterchangeError, MAX_NESTING, NodeDoc, StepDoc, TreeDoc, nesting_depth,
+};
+use calltree_syntax::parse;
+
+fn document(steps: Vec<StepDoc>) -> Document {
+    Document {
+        format: "calltree.tree".into(),
+        version: 1,
+        tree: TreeDoc {
+            id: "t".into(),
+            start: Some("a".into()),
+            nodes: vec![
+                NodeDoc {
+                    id: "a".into(),
+                    kind: "node".into(),
+                    title: None,
+                    steps,
+                },
+                NodeDoc {
+                    id: "b".into(),
+                    kind: "node".into(),
+                    title: None,
+                    steps: vec![StepDoc::End(calltree_syntax::interchange::OutcomeDoc {
+                        outcome: "resolved".into(),
+                        to: None,
+                        code: None,
+                    })],
+                },
+            ],
+            ..TreeDoc::default()
+        },
+    }
+}
+
+#[test]
+fn a_condition_with_a_line_break_injects_lines() {
+    let injected = document(vec![
+        StepDoc::Say {
+            text: "Hello".into(),
+        },
+        StepDoc::Option {
+            label: "Go".into(),
+            to: "b".into(),
+            only: None,
+            when: Some("yes\n\nnode evil\n  say \"injected\"\n  end resolved".into()),
+        },
+    ]);
+    assert_eq!(
+        injected.to_source(),
+        Err(InterchangeError::ControlCharacter {
+            place: "`when` of step 2 of node `a`".into(),
+            code: 0x0a,
+        })
+    );
+    let in_a_name = document(vec![StepDoc::Continue {
+        to: "b\r\nnode c".into(),
+    }]);
+    assert!(in_a_name.to_source().is_err());
+
+    // A text keeps its line breaks as `\n` escapes, on its own line.
+    let text = document(vec![
+        StepDoc::Say {
+            text: "one\ntwo".into(),
+        },
+        StepDoc::Continue { to: "b".into() },
+    ]);
+    let source = text.to_source().unwrap();
+    assert!(source.contains("say \"one\\ntwo\"\n"), "{source}");
+    let (file, diagnostics) = parse(&source);
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    assert_eq!(file.nodes().count(), 2);
+}
+
+#[test]
+fn nesting_is_measured_outside_strings_and_comments() {
+    assert_eq!(nesting_depth("format: calltree.tree\ntree:\n  id: x\n"), 0);
+    assert_eq!(nesting_depth("{\"a\": [[1], {\"b\": []}]}"), 4);
+    assert_eq!(nesting_depth(&"[".repeat(10_000)), 10_000);
+    assert_eq!(nesting_depth(&"{a: ".repeat(500)), 500);
+    // Brackets in strings and comments do not nest.
+    assert_eq!(nesting_depth("text: \"[[[[\"\nother: '{{{' # [[[[\n"), 0);
+    assert_eq!(nesting_depth("[\"]]]]\", 'it''s [']"), 1);
+    // A quote inside plain text is a character, and does not hide what follows.
+    assert_eq!(nesting_depth("say: it's \"fine\nnext: [[[]]]\n"), 3);
+    const { assert!(MAX_NESTING >= 8) };
+}
