@@ -120,10 +120,15 @@ fn figures_text(out: &mut String, figures: &Figures) {
     let s = &figures.sessions;
     let _ = writeln!(
         out,
-        "  sessions: {} started, {} finished, {} unfinished{}",
+        "  sessions: {} started, {} finished, {} unfinished{}{}",
         s.started,
         s.finished,
         s.unfinished,
+        if s.wrong_script > 0 {
+            format!(", {} ended as the wrong script", s.wrong_script)
+        } else {
+            String::new()
+        },
         if s.unknown_version + s.unreadable > 0 {
             format!(
                 " ({} on versions not on disk, {} unreadable)",
@@ -148,6 +153,13 @@ fn figures_text(out: &mut String, figures: &Figures) {
     );
     for (team, count) in &o.escalated_to {
         let _ = writeln!(out, "    escalated to {team}: {count}");
+    }
+    for (cause, count) in &o.ended_early {
+        let _ = writeln!(
+            out,
+            "    ended early ({}): {count}",
+            cause.replace('_', " ")
+        );
     }
     let rate = |r: &calltree_engine::Rate| percent(r.count, r.of);
     let _ = writeln!(
@@ -284,6 +296,11 @@ fn csv_figures(out: &mut String, tree: &str, version: &str, f: &Figures) {
     row("sessions", "started", f.sessions.started.to_string());
     row("sessions", "finished", f.sessions.finished.to_string());
     row("sessions", "unfinished", f.sessions.unfinished.to_string());
+    row(
+        "sessions",
+        "wrong_script",
+        f.sessions.wrong_script.to_string(),
+    );
     row("outcome", "resolved", f.outcomes.resolved.to_string());
     row("outcome", "escalated", f.outcomes.escalated.to_string());
     row("outcome", "callback", f.outcomes.callback.to_string());
@@ -291,6 +308,9 @@ fn csv_figures(out: &mut String, tree: &str, version: &str, f: &Figures) {
     row("outcome", "abandoned", f.outcomes.abandoned.to_string());
     for (team, count) in &f.outcomes.escalated_to {
         row("escalated_to", team, count.to_string());
+    }
+    for (cause, count) in &f.outcomes.ended_early {
+        row("ended_early", cause, count.to_string());
     }
     let rate = |r: &calltree_engine::Rate| r.rate.map_or_else(String::new, |v| format!("{v:.4}"));
     row(

@@ -38,13 +38,12 @@ pub use rename::rename_node;
 pub use report::{
     Comment, Counted, DailyRating, Figures, NodeFigures, OutcomeMix, Rate, RatingCount, Report,
     ReportData, ReportFilter, SessionCounts, TimeSummary, TopList, TreeReport, VersionReport,
-    show_duration,
 };
 pub use session::{
     Action, EVENT_NAMES, EndCause, Ending, Event, Frame, MAX_ANSWER_CHARS, MAX_NOTE_CHARS, Millis,
     Note, Preview, Session, Skip, State, Step, Submission, Visit, folds_on_this_thread,
 };
-pub use show::show_percent;
+pub use show::{show_duration, show_percent};
 pub use synthetic::synthetic_sessions;
 pub use testing::TestReport;
 pub use value::{Date, Type, Value, format_number};

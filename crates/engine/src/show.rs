@@ -1,5 +1,14 @@
-//! How report figures read, the same in every host: a share as a percentage. (Durations read
-//! through `show_duration`, beside the figures it formats.)
+//! How figures read, the same in every host: a share as a percentage, a duration in minutes
+//! and seconds (reports, Insights and the call summary).
+
+/// A duration: `41.0s` under a minute, `1m43s` from a minute on.
+pub fn show_duration(millis: u64) -> String {
+    if millis >= 60_000 {
+        format!("{}m{:02}s", millis / 60_000, (millis / 1000) % 60)
+    } else {
+        format!("{:.1}s", millis as f64 / 1000.0)
+    }
+}
 
 /// `count` out of `of` as a percentage with `decimals` decimals ("42.5%"), or "—" when there
 /// is nothing to count: the CLI shows one decimal, the desktop's KPI cards none.

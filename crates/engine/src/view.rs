@@ -162,8 +162,8 @@ impl Summary {
                 let _ = writeln!(out, "Outcome: still in progress");
             }
         }
-        let minutes = (self.last_at - self.started_at).max(0) / 60_000;
-        let _ = writeln!(out, "Duration: {minutes} min");
+        let length = u64::try_from(self.last_at.saturating_sub(self.started_at)).unwrap_or(0);
+        let _ = writeln!(out, "Duration: {}", crate::show::show_duration(length));
         if !self.answers.is_empty() {
             let _ = writeln!(out, "\nDetails:");
             for (label, value) in &self.answers {

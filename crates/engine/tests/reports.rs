@@ -152,9 +152,13 @@ impl Log {
     }
 
     fn end(self, reason: &str, s: i64) -> Log {
+        self.end_for(calltree_engine::EndCause::Other, reason, s)
+    }
+
+    fn end_for(self, cause: calltree_engine::EndCause, reason: &str, s: i64) -> Log {
         let at = self.at(s);
         self.push(Event::Ended {
-            cause: calltree_engine::EndCause::Other,
+            cause,
             reason: reason.into(),
             at,
         })
@@ -319,6 +323,7 @@ fn sessions_and_outcomes() {
             unfinished: 1,
             unknown_version: 0,
             unreadable: 0,
+            wrong_script: 0,
         }
     );
     assert_eq!(
@@ -332,6 +337,7 @@ fn sessions_and_outcomes() {
             transferred_to: BTreeMap::from([("Refunds queue".into(), 1)]),
             abandoned: 1,
             abandoned_by_host: 1,
+            ended_early: BTreeMap::from([("other".into(), 1)]),
             returned: 0,
         }
     );
@@ -558,6 +564,7 @@ fn versions_are_reported_separately() {
             unfinished: 0,
             unknown_version: 2,
             unreadable: 0,
+            wrong_script: 0,
         }
     );
     assert_eq!(v1.figures.outcomes.resolved, 1);
@@ -647,4 +654,45 @@ fn the_report_serialises() {
         json["trees"]["help"]["total"]["nodes"]["tech"]["time"]["median"],
         30_000
     );
+}
+
+/// Issue 15: a wrong script used to count as an abandoned call (the agent had no other way out
+/// than escalating, which counted as an escalation). It is counted apart now, and a hang-up by
+/// its cause.
+#[test]
+fn a_wrong_script_is_no_outcome_and_endings_count_by_cause() {
+    use calltree_engine::EndCause;
+    let project = help(HELP);
+    let mut report = Report::new(ReportFilter::default());
+    let logs = [
+        Log::new(&project, Audience::Agent, start(1)).end_for(
+            EndCause::WrongScript,
+            "wrong script",
+            10,
+        ),
+        Log::new(&project, Audience::Agent, start(2)).end_for(
+            EndCause::HungUp,
+            "the caller hung up",
+            20,
+        ),
+        Log::new(&project, Audience::Agent, start(3)).end_for(
+            EndCause::Dropped,
+            "the call dropped",
+            30,
+        ),
+    ];
+    for log in logs {
+        report.add_session(Some(&project), &log.events);
+    }
+    let data = report.finish();
+    let figures = only_tree(&data);
+    assert_eq!(figures.sessions.started, 3);
+    assert_eq!(figures.sessions.finished, 2);
+    assert_eq!(figures.sessions.wrong_script, 1);
+    assert_eq!(figures.outcomes.abandoned, 2);
+    assert_eq!(
+        figures.outcomes.ended_early,
+        BTreeMap::from([("dropped".into(), 1), ("hung_up".into(), 1)])
+    );
+    assert_eq!(figures.first_contact_resolution.of, 2);
 }

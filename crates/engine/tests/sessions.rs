@@ -123,7 +123,7 @@ fn a_call_runs_to_its_outcome_and_summarises_itself() {
         session.summary().to_plain_text(),
         "Call summary: Modem troubleshooting\n\
          Outcome: resolved (code NET-OK)\n\
-         Duration: 2 min\n\
+         Duration: 2m00s\n\
          \n\
          Details:\n\
          - Account number: 12345678\n\

@@ -66,15 +66,6 @@ pub struct Figures {
     pub ratings_by_day: BTreeMap<String, Vec<DailyRating>>,
 }
 
-/// A duration as reports show it: `41.0s` under a minute, `1m43s` from a minute on.
-pub fn show_duration(millis: u64) -> String {
-    if millis >= 60_000 {
-        format!("{}m{:02}s", millis / 60_000, (millis / 1000) % 60)
-    } else {
-        format!("{:.1}s", millis as f64 / 1000.0)
-    }
-}
-
 /// The ratings given in sessions started on one day.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct DailyRating {
@@ -93,6 +84,9 @@ pub struct SessionCounts {
     pub unknown_version: u64,
     /// Refused by their version's project (a log that does not replay).
     pub unreadable: u64,
+    /// Ended by the agent as the wrong script (they went on with another one): neither
+    /// finished nor unfinished, and no outcome of this tree.
+    pub wrong_script: u64,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -109,6 +103,9 @@ pub struct OutcomeMix {
     pub abandoned: u64,
     /// The host's `Ended` alone (the caller hung up, the page was closed).
     pub abandoned_by_host: u64,
+    /// The host's `Ended` by cause (`hung_up`, `dropped`, `other`): what `abandoned_by_host`
+    /// is made of.
+    pub ended_early: BTreeMap<String, u64>,
     /// A sub-tree run on its own that returned, with no outcome.
     pub returned: u64,
 }

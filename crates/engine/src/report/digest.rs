@@ -9,7 +9,7 @@ use calltree_syntax::Audience;
 use crate::error::SessionError;
 use crate::model::{Exit, NodeId, OutcomeKind, TreeId, VariableKind};
 use crate::project::Project;
-use crate::session::{Event, Millis, Session, State};
+use crate::session::{EndCause, Event, Millis, Session, State};
 use crate::value::Value;
 
 const DAY: Millis = 86_400_000;
@@ -48,6 +48,15 @@ pub(super) struct EndDigest {
     pub(super) kind: Option<OutcomeKind>,
     pub(super) to: Option<String>,
     pub(super) by_host: bool,
+    /// Why the host ended the call, when it did.
+    pub(super) cause: Option<EndCause>,
+}
+
+impl EndDigest {
+    /// The agent ended it as the wrong script: not an outcome of this tree at all.
+    pub(super) fn wrong_script(&self) -> bool {
+        self.cause == Some(EndCause::WrongScript)
+    }
 }
 
 pub(super) struct NodeDigest {
@@ -185,6 +194,7 @@ fn known(
         // The tree's own `end abandoned` gives no reason; the host's `Ended` always does.
         by_host: ending.reason.is_some()
             && ending.outcome.as_ref().map(|o| o.kind) == Some(OutcomeKind::Abandoned),
+        cause: ending.cause,
     });
     let resolved = ending
         .as_ref()
@@ -193,12 +203,14 @@ fn known(
     let contained = customer && resolved && !taken_over;
     let timed = clock_holds(events);
     let call_time = match (&ending, events.first(), events.last()) {
-        (Some(_), Some(first), Some(last)) if timed => Some(span(first.at(), last.at())),
+        (Some(end), Some(first), Some(last)) if timed && !end.wrong_script() => {
+            Some(span(first.at(), last.at()))
+        }
         _ => None,
     };
     let dropped_at = match (&state.ending, &ending) {
         (None, _) => Some(state.node),
-        (Some(end), Some(digest)) if digest.by_host => Some(end.node),
+        (Some(end), Some(digest)) if digest.by_host && !digest.wrong_script() => Some(end.node),
         _ => None,
     };
 

@@ -9,7 +9,10 @@
 //!
 //! # What is counted, precisely
 //!
-//! - **Sessions**: `started` = `finished` + `unfinished` + `unknown_version` + `unreadable`.
+//! - **Sessions**: `started` = `finished` + `unfinished` + `wrong_script` + `unknown_version` +
+//!   `unreadable`. `wrong_script` counts calls the agent ended as the wrong script (the host's
+//!   `Ended` with that cause): they moved to another script, so they are no outcome of this
+//!   tree, no drop-off and no call time.
 //!   A session is *finished* when its log folds to an ending (the tree's `end`, an escalation
 //!   from a step, the host's `Ended`, or a sub-tree run on its own returning). Sessions added
 //!   without their version's project are `unknown_version`: only what the raw events say is
@@ -17,7 +20,8 @@
 //!   differs they count the same way. A log the project refuses is `unreadable`.
 //! - **Outcomes**: the final outcome after folding (`Back` and take-overs resolved). `abandoned`
 //!   counts the tree's `end abandoned` and the host's `Ended`; `abandoned_by_host` is the
-//!   latter alone. `returned` is a sub-tree run on its own that finished with no outcome.
+//!   latter alone, and `ended_early` splits it by the host's cause (`hung_up`, `dropped`,
+//!   `other` — logs from before causes were kept count as `other`). `returned` is a sub-tree run on its own that finished with no outcome.
 //!   Escalations with no team, and transfers with no queue, are counted under `(none)`.
 //! - **First-contact resolution**: finished sessions whose final outcome is `resolved`, that
 //!   never reached any other ending at any point of the log (an escalation, a callback, a
@@ -77,7 +81,7 @@ use serde::{Deserialize, Serialize};
 
 pub use data::{
     Comment, Counted, DailyRating, Figures, NodeFigures, OutcomeMix, Rate, RatingCount, ReportData,
-    SessionCounts, TimeSummary, TopList, TreeReport, VersionReport, show_duration,
+    SessionCounts, TimeSummary, TopList, TreeReport, VersionReport,
 };
 use digest::{Digest, Folded};
 use tally::{FigureTally, TreeTally, VersionTally};

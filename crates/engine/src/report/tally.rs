@@ -108,6 +108,7 @@ impl FigureTally {
         };
         match &known.ending {
             None => self.sessions.unfinished += 1,
+            Some(ending) if ending.wrong_script() => self.sessions.wrong_script += 1,
             Some(ending) => {
                 self.sessions.finished += 1;
                 self.count_outcome(ending);
@@ -184,6 +185,11 @@ impl FigureTally {
                 outcomes.abandoned += 1;
                 if ending.by_host {
                     outcomes.abandoned_by_host += 1;
+                    let cause = ending.cause.unwrap_or_default();
+                    *outcomes
+                        .ended_early
+                        .entry(cause.name().to_owned())
+                        .or_default() += 1;
                 }
             }
         }
