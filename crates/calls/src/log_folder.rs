@@ -283,6 +283,9 @@ impl CallStore for LogFolder {
             return Err(CallsError::NoSuchCall(call.to_owned()));
         }
         folder.move_log(call, true)?;
+        // A finished call's log is closed: an app that takes calls all day must not keep a
+        // file open for each. A note after the call opens it again.
+        folder.writers.remove(call);
         if let Some(list) = folder.list_mut() {
             list.retain(|c| c.id != call);
         }
@@ -363,6 +366,17 @@ mod tests {
         folder.finish(&id, None).unwrap();
         assert!(folder.unfinished().unwrap().is_empty());
         assert!(dir.path().join("done").join(format!("{id}.jsonl")).exists());
+    }
+
+    #[test]
+    fn a_finished_call_keeps_no_file_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut folder = LogFolder::open(dir.path()).unwrap();
+        for at in 0..5 {
+            let id = folder.begin(&started(at)).unwrap();
+            folder.finish(&id, None).unwrap();
+        }
+        assert!(folder.lock().writers.is_empty());
     }
 
     #[test]
