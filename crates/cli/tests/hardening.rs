@@ -697,38 +697,36 @@ tree:
     - {do: end, outcome: resolved}
 "#;
 
+/// Imports `NAME.yaml` to `NAME.tree`, expects the exit `code` and no tree written, and
+/// returns what was said on standard error.
+fn refused_import(dir: &Path, name: &str, code: i32) -> String {
+    let output = format!("{name}.tree");
+    let run = calltree(
+        dir,
+        &["import", &format!("{name}.yaml"), "--output", &output],
+    );
+    let message = text(&run.stderr);
+    assert_eq!(
+        run.status.code(),
+        Some(code),
+        "{}\n{message}",
+        text(&run.stdout)
+    );
+    assert!(!dir.join(&output).exists(), "{output} was written");
+    message
+}
+
 #[test]
 fn import_lets_a_condition_inject_lines_and_skips_the_checks() {
     let dir = folder(&[("injected.yaml", INJECTED), ("dead_end.yaml", DEAD_END)]);
 
-    let injected = calltree(
-        dir.path(),
-        &["import", "injected.yaml", "--output", "injected.tree"],
-    );
-    assert_eq!(
-        injected.status.code(),
-        Some(2),
-        "{}",
-        text(&injected.stdout)
-    );
-    let message = text(&injected.stderr);
+    let message = refused_import(dir.path(), "injected", 2);
     assert!(
         message.contains("`when` of step 2 of node `a` holds a line break"),
         "{message}"
     );
-    assert!(!dir.path().join("injected.tree").exists());
 
-    let dead_end = calltree(
-        dir.path(),
-        &["import", "dead_end.yaml", "--output", "dead_end.tree"],
-    );
-    assert_eq!(
-        dead_end.status.code(),
-        Some(1),
-        "{}",
-        text(&dead_end.stderr)
-    );
-    let message = text(&dead_end.stderr);
+    let message = refused_import(dir.path(), "dead_end", 1);
     assert!(
         message.contains("describes a tree with errors"),
         "{message}"
@@ -737,7 +735,6 @@ fn import_lets_a_condition_inject_lines_and_skips_the_checks() {
         message.contains("error[E203]: there is no node called `nowhere`"),
         "{message}"
     );
-    assert!(!dir.path().join("dead_end.tree").exists());
     let to_stdout = calltree(dir.path(), &["import", "dead_end.yaml"]);
     assert_eq!(to_stdout.status.code(), Some(1));
     assert!(to_stdout.stdout.is_empty());
