@@ -23,8 +23,8 @@ use crate::project::Project;
 use crate::view::{Scene, View};
 
 use super::event::{EndCause, Event, Millis};
-use super::state::{Folded, State, fold, input_text};
-use super::{Session, choice, count_fold};
+use super::state::{State, input_text};
+use super::{Session, choice};
 
 /// The longest answer a person may give, in characters.
 pub const MAX_ANSWER_CHARS: usize = 2_000;
@@ -84,7 +84,6 @@ pub struct Submission {
     base: usize,
     events: Vec<Event>,
     state: State,
-    moves: usize,
 }
 
 impl Submission {
@@ -118,20 +117,16 @@ impl<P: Deref<Target = Project>> Session<P> {
             Some(Action::TakeOver) => Some(Event::TakenOver { at }),
             _ => None,
         };
+        let mut state = self.state.clone();
         if let Some(event) = undo {
-            count_fold();
-            let Folded { state, moves } =
-                fold(project, self.log.iter().chain([&event])).map_err(StepRefusal::of_step)?;
+            state.apply(project, &event).map_err(StepRefusal::of_step)?;
             return Ok(Submission {
                 base,
                 events: vec![event],
                 state,
-                moves,
             });
         }
 
-        let mut state = self.state.clone();
-        let mut moves = self.moves;
         let mut events = Vec::new();
         let action = match &step.action {
             None => None,
@@ -182,12 +177,7 @@ impl<P: Deref<Target = Project>> Session<P> {
         }
         if let Some(event) = action {
             match state.apply(project, &event) {
-                Ok(()) => {
-                    if event.moves() {
-                        moves += 1;
-                    }
-                    events.push(event);
-                }
+                Ok(()) => events.push(event),
                 Err(SessionError::Required { field, label }) => {
                     return Err(StepRefusal {
                         fields: vec![FieldProblem {
@@ -205,7 +195,6 @@ impl<P: Deref<Target = Project>> Session<P> {
             base,
             events,
             state,
-            moves,
         })
     }
 
@@ -217,7 +206,6 @@ impl<P: Deref<Target = Project>> Session<P> {
         }
         self.log.extend(submission.events);
         self.state = submission.state;
-        self.moves = submission.moves;
         Ok(())
     }
 
@@ -232,7 +220,7 @@ impl<P: Deref<Target = Project>> Session<P> {
         let scene = Scene {
             project: &self.project,
             state: &state,
-            can_go_back: self.moves > 0,
+            can_go_back: self.state.can_go_back(),
         };
         Preview {
             view: scene.view(),
