@@ -160,7 +160,10 @@ pub(crate) struct Undo {
 #[derive(Debug, Clone, PartialEq)]
 struct Mark {
     audience: Audience,
-    frames: Vec<Frame>,
+    /// How many trees were being run; a step calls or returns from at most one.
+    frames: usize,
+    /// The tree the step returned from, if it did, to run again.
+    returned_from: Option<Frame>,
     node: NodeId,
     path: usize,
     notes: usize,
@@ -286,7 +289,8 @@ impl State {
         } = self;
         Mark {
             audience: *audience,
-            frames: frames.clone(),
+            frames: frames.len(),
+            returned_from: None,
             node: *node,
             path: path.len(),
             notes: notes.len(),
@@ -306,6 +310,7 @@ impl State {
         let Mark {
             audience,
             frames,
+            returned_from,
             node,
             path,
             notes,
@@ -326,8 +331,9 @@ impl State {
         self.notes.truncate(notes);
         self.skips.truncate(skips);
         self.answered.truncate(answered);
+        self.frames.truncate(frames);
+        self.frames.extend(returned_from);
         self.audience = audience;
-        self.frames = frames;
         self.node = node;
         self.ending = None;
         self.stuck = stuck;
@@ -598,6 +604,10 @@ impl State {
                 if self.frames.len() > 1
                     && let Some(frame) = self.frames.pop()
                 {
+                    // Every step has its mark by now (see `apply`): this one's.
+                    if let Some(mark) = self.undo.marks.last_mut() {
+                        mark.returned_from = Some(frame.clone());
+                    }
                     match frame.then {
                         Some(then) => self.arrive(project, then, at),
                         None => self.stuck = Some("the call has nowhere to return to".into()),
