@@ -624,13 +624,15 @@ impl<'p> Checkpoints<'p> {
     }
 }
 
-/// Roughly the memory a session holds: its counters, values, log and path.
+/// Roughly the memory a session holds: its counters, values, log, path and what `Back`
+/// keeps.
 fn footprint(session: &Session<&Project>) -> usize {
     let state = session.state();
     size_of_val(state.visits.as_slice())
         + size_of_val(state.values.as_slice())
         + size_of_val(session.log())
         + size_of_val(state.path.as_slice())
+        + state.undo.footprint()
 }
 
 /// The options chosen on the way to a step.

@@ -155,6 +155,13 @@ pub(crate) struct Undo {
     overwritten: Vec<(Slot, Value)>,
 }
 
+impl Undo {
+    /// Roughly the memory it holds, for walks that budget the sessions they keep.
+    pub(crate) fn footprint(&self) -> usize {
+        size_of_val(self.marks.as_slice()) + size_of_val(self.overwritten.as_slice())
+    }
+}
+
 /// The state just before a step that moved the call. The growing lists are kept as lengths:
 /// everything past them came from the step or after it.
 #[derive(Debug, Clone, PartialEq)]
