@@ -253,6 +253,32 @@ fn test_reports_each_test_the_walks_and_coverage_and_exits_1_on_failure() {
     golden("test_warranty.txt", &text(&output.stdout));
 }
 
+/// Issue 14: a broken line was left out and the tests of the rest passed, so `test` exited
+/// 0 and CI that runs only `test` stayed green on a tree that `check` refuses.
+#[test]
+fn test_fails_on_a_tree_with_errors_and_shows_them() {
+    let tree = "tree hello \"Hello\"\n  start: greet\n\nnode greet\n  say \"Hi\"\n  \
+                option \"Bye\" -> done\n  option \"Oops\" -> done when nonsense ==\n\n\
+                node done\n  say \"Bye\"\n  end resolved\n\n\
+                test \"bye ends it\"\n  choose \"Bye\"\n  expect end resolved\n";
+    let dir = folder(&[("hello.tree", tree.as_bytes())]);
+    let output = calltree(dir.path(), &["test", "hello.tree"]);
+    let out = text(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains("hello.tree:7:"),
+        "the error points at its line: {out}"
+    );
+    assert!(
+        out.contains("PASS bye ends it"),
+        "the tests still ran: {out}"
+    );
+    assert!(
+        out.ends_with("1 tree: 1 test (1 passed, 0 failed); 0 stuck walks; 1 error\n"),
+        "{out}"
+    );
+}
+
 #[test]
 fn test_of_the_bundled_trees_passes_with_no_stuck_walks() {
     let trees = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../trees");
