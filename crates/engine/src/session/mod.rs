@@ -134,6 +134,13 @@ impl<P: Deref<Target = Project>> Session<P> {
             .collect()
     }
 
+    /// The same session, keeping nothing for `Back` from now on (it is refused as if there
+    /// were nothing to go back to): for walks, which only go forward and hold many sessions.
+    pub(crate) fn without_back(mut self) -> Self {
+        self.state.undo.forget();
+        self
+    }
+
     /// Whether `Back` would do anything.
     pub fn can_go_back(&self) -> bool {
         self.state.can_go_back()

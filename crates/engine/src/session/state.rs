@@ -149,6 +149,8 @@ pub(super) fn fold<'e>(
 /// same events give the same record, however many `Back`s led there.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub(crate) struct Undo {
+    /// Off for sessions that never go back (walks), which then keep nothing for it.
+    forgetting: bool,
     /// Before each step still in force, the latest last.
     marks: Vec<Mark>,
     /// Slot values as they were before each write, the latest last.
@@ -156,6 +158,15 @@ pub(crate) struct Undo {
 }
 
 impl Undo {
+    /// Stops keeping anything for `Back` and drops what was kept: a walk explores forward
+    /// only, and what `Back` keeps would double the memory of the sessions it holds.
+    pub(crate) fn forget(&mut self) {
+        *self = Undo {
+            forgetting: true,
+            ..Undo::default()
+        };
+    }
+
     /// Roughly the memory it holds, for walks that budget the sessions they keep.
     pub(crate) fn footprint(&self) -> usize {
         size_of_val(self.marks.as_slice()) + size_of_val(self.overwritten.as_slice())
@@ -249,6 +260,9 @@ impl State {
             event if event.moves() => {
                 if self.ending.is_some() {
                     return Err(SessionError::Ended);
+                }
+                if self.undo.forgetting {
+                    return self.apply_once(project, event);
                 }
                 let mark = self.mark();
                 self.undo.marks.push(mark);
@@ -356,7 +370,9 @@ impl State {
     /// Sets a slot, remembering what it held for `Back`.
     fn write(&mut self, slot: Slot, value: Value) {
         let old = std::mem::replace(&mut self.values[slot.index()], value);
-        self.undo.overwritten.push((slot, old));
+        if !self.undo.forgetting {
+            self.undo.overwritten.push((slot, old));
+        }
     }
 
     fn apply_once(&mut self, project: &Project, event: &Event) -> Result<(), SessionError> {
