@@ -134,7 +134,9 @@ enum Command {
         /// Continue the call recorded in this log (and keep logging to it).
         #[arg(long, value_name = "FILE", conflicts_with = "tree")]
         resume: Option<PathBuf>,
-        /// Read the inputs from this file, one per line, instead of the keyboard.
+        /// Read the inputs from this file instead of the keyboard: one line per prompt, as it
+        /// would be typed (an empty line is Enter: it continues a step that has one way on,
+        /// or leaves an optional field blank).
         #[arg(long, value_name = "FILE")]
         answers: Option<PathBuf>,
         /// Take over a customer's self-service session by the code they were given; the call

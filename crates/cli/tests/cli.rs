@@ -289,6 +289,45 @@ fn test_of_the_bundled_trees_passes_with_no_stuck_walks() {
     );
 }
 
+/// Issue 14: `run --as customer` offered notes and skipping, and printed the agent's call
+/// summary, internal notes included, to the customer.
+#[test]
+fn run_as_a_customer_offers_what_a_customer_can_do_and_ends_in_their_words() {
+    let tree = "tree pay \"Payments\"\n  audience: agent, customer\n  start: ask\n\n\
+                node ask \"Paid?\"\n  say \"Have you paid?\"\n  \
+                note \"Internal: check the ledger before refunds.\"\n  \
+                option \"Yes\" -> done\n\n\
+                node done \"Done\"\n  say \"Thanks.\"\n  end resolved\n";
+    let dir = folder(&[("pay.tree", tree.as_bytes()), ("answers.txt", b"n\n1\n")]);
+    let output = calltree(
+        dir.path(),
+        &[
+            "run",
+            "pay.tree",
+            "--as",
+            "customer",
+            "--answers",
+            "answers.txt",
+        ],
+    );
+    let out = text(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{out}");
+    assert!(
+        out.contains("1-9 choose · e ask for a person · q quit"),
+        "{out}"
+    );
+    assert!(
+        out.contains("only an agent can write notes for the call"),
+        "{out}"
+    );
+    assert!(out.contains("Solved. Glad we could help!"), "{out}");
+    assert!(
+        !out.contains("Internal"),
+        "internal notes stay internal: {out}"
+    );
+    assert!(!out.contains("Call summary"), "{out}");
+}
+
 fn events(log: &Path) -> Vec<String> {
     std::fs::read_to_string(log)
         .unwrap()

@@ -18,6 +18,8 @@
 
 use std::ops::Deref;
 
+use calltree_syntax::Audience;
+
 use crate::error::{FieldProblem, SessionError, StepRefusal};
 use crate::project::Project;
 use crate::view::{Scene, View};
@@ -127,6 +129,16 @@ impl<P: Deref<Target = Project>> Session<P> {
             });
         }
 
+        if state.audience == Audience::Customer {
+            let agents_only = match &step.action {
+                Some(Action::Note(_)) => Some("write notes for the call"),
+                Some(Action::Skip(_)) => Some("skip a step"),
+                _ => None,
+            };
+            if let Some(what) = agents_only {
+                return Err(StepRefusal::of_step(SessionError::AgentsOnly(what)));
+            }
+        }
         let mut events = Vec::new();
         let action = match &step.action {
             None => None,
