@@ -166,6 +166,8 @@ enum Command {
         /// The address to listen on.
         #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
         addr: std::net::SocketAddr,
+        #[command(flatten)]
+        settings: ServeSettings,
     },
     /// Report what happened on calls and self-service sessions: outcomes, first-contact
     /// resolution, containment, where sessions stop, time per step, paths, reasons, ratings.
@@ -318,11 +320,29 @@ enum OutputFormat {
     Json,
 }
 
+/// How `calltree serve` treats customers and connections (docs/self-service.md, "Operating
+/// the server", says how to choose each).
+#[derive(clap::Args, Debug)]
+struct ServeSettings {
+    /// How long a handoff code works, in hours from when the customer asked for a person.
+    #[arg(long, value_name = "HOURS", default_value_t = 24, value_parser = clap::value_parser!(u64).range(1..=24 * 365))]
+    handoff_hours: u64,
+}
+
+impl ServeSettings {
+    fn settings(&self) -> calltree_server::Settings {
+        calltree_server::Settings {
+            handoff_lifetime: std::time::Duration::from_secs(self.handoff_hours * 3600),
+        }
+    }
+}
+
 /// Runs the self-service server until it is stopped (Ctrl+C) or fails to start.
 fn serve(
     trees: &std::path::Path,
     db: &std::path::Path,
     addr: std::net::SocketAddr,
+    settings: calltree_server::Settings,
 ) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -330,7 +350,7 @@ fn serve(
         .map_err(|e| anyhow::anyhow!("cannot start the server's runtime: {e}"))?;
     runtime.block_on(async {
         tokio::select! {
-            served = calltree_server::serve(addr, trees, db) => served.map_err(anyhow::Error::from),
+            served = calltree_server::serve(addr, trees, db, settings) => served.map_err(anyhow::Error::from),
             _ = tokio::signal::ctrl_c() => Ok(()),
         }
     })?;
@@ -395,7 +415,12 @@ fn main() -> ExitCode {
             answers,
             handoff: handoff.zip(db),
         }),
-        Command::Serve { trees, db, addr } => serve(&trees, &db, addr),
+        Command::Serve {
+            trees,
+            db,
+            addr,
+            settings,
+        } => serve(&trees, &db, addr, settings.settings()),
         Command::Report {
             logs,
             db,

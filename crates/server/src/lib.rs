@@ -17,6 +17,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Form, Path as UrlPath, Query, State};
@@ -44,6 +45,31 @@ pub struct AppState {
     pub store: Store,
     /// The bearer token the JSON API wants; without one the API is off.
     pub api_token: Option<String>,
+    pub settings: Settings,
+}
+
+/// How the server treats its customers and their connections: `calltree serve`'s options.
+/// The defaults suit one server on the open internet behind nothing but TLS.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// How long a handoff code works, from the moment the customer asked for a person.
+    pub handoff_lifetime: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            handoff_lifetime: Duration::from_millis(
+                calltree_store::HANDOFF_LIFETIME.unsigned_abs(),
+            ),
+        }
+    }
+}
+
+impl Settings {
+    fn handoff_lifetime_ms(&self) -> i64 {
+        i64::try_from(self.handoff_lifetime.as_millis()).unwrap_or(i64::MAX)
+    }
 }
 
 /// Operational messages go to standard error; they never include answers or tokens.
@@ -67,7 +93,12 @@ pub fn router(state: Arc<AppState>) -> Router {
 }
 
 /// Opens the database and the trees and serves until the process is stopped.
-pub async fn serve(addr: SocketAddr, trees: &Path, db: &Path) -> Result<(), ServerError> {
+pub async fn serve(
+    addr: SocketAddr,
+    trees: &Path,
+    db: &Path,
+    settings: Settings,
+) -> Result<(), ServerError> {
     let store = Store::open(db)?;
     let trees = Trees::open(trees, store.clone())?;
     let api_token = std::env::var("CALLTREE_API_TOKEN")
@@ -77,6 +108,7 @@ pub async fn serve(addr: SocketAddr, trees: &Path, db: &Path) -> Result<(), Serv
         trees,
         store,
         api_token,
+        settings,
     });
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -283,7 +315,11 @@ fn render(
         // Asking again is harmless (a session keeps its code), and it repairs a session
         // whose code was never written because the server stopped right after the ending.
         let handoff = if hands_over(view.ended.as_ref().and_then(|end| end.outcome)) {
-            Some(state.store.handoff(id)?)
+            Some(
+                state
+                    .store
+                    .handoff_lasting(id, state.settings.handoff_lifetime_ms())?,
+            )
         } else {
             None
         };
@@ -413,7 +449,9 @@ fn step(state: &AppState, id: &str, form: Vec<(String, String)>) -> Result<Respo
     }
     let session = call.session();
     if session.is_finished() && hands_over(session.view().ended.and_then(|end| end.outcome)) {
-        state.store.handoff(id)?;
+        state
+            .store
+            .handoff_lasting(id, state.settings.handoff_lifetime_ms())?;
     }
     Ok(Redirect::to(&format!("/s/{id}")).into_response())
 }

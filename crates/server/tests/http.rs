@@ -13,7 +13,7 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use calltree_engine::Event;
-use calltree_server::{AppState, Trees, router};
+use calltree_server::{AppState, Settings, Trees, router};
 use calltree_store::Store;
 use http_body_util::BodyExt as _;
 use tower::ServiceExt as _;
@@ -62,19 +62,25 @@ struct Site {
     db: std::path::PathBuf,
     app: axum::Router,
     api_token: Option<String>,
+    settings: Settings,
 }
 
-fn state(trees: &Path, db: &Path, api_token: Option<String>) -> Arc<AppState> {
+fn state(trees: &Path, db: &Path, api_token: Option<String>, settings: Settings) -> Arc<AppState> {
     let store = Store::open(db).unwrap();
     Arc::new(AppState {
         trees: Trees::open(trees, store.clone()).unwrap(),
         store,
         api_token,
+        settings,
     })
 }
 
 impl Site {
     fn new() -> Site {
+        Site::with(Settings::default())
+    }
+
+    fn with(settings: Settings) -> Site {
         let dir = tempfile::tempdir().unwrap();
         let trees = dir.path().join("trees");
         std::fs::create_dir(&trees).unwrap();
@@ -82,19 +88,25 @@ impl Site {
         std::fs::write(trees.join("phone.tree"), PHONE).unwrap();
         let db = dir.path().join("sessions.db");
         let api_token = Some("reports-token".to_owned());
-        let app = router(state(&trees, &db, api_token.clone()));
+        let app = router(state(&trees, &db, api_token.clone(), settings.clone()));
         Site {
             _dir: dir,
             trees,
             db,
             app,
             api_token,
+            settings,
         }
     }
 
     /// The same database and trees behind a fresh server: a restart.
     fn restart(&mut self) {
-        self.app = router(state(&self.trees, &self.db, self.api_token.clone()));
+        self.app = router(state(
+            &self.trees,
+            &self.db,
+            self.api_token.clone(),
+            self.settings.clone(),
+        ));
     }
 
     async fn send(&self, request: Request<Body>) -> Reply {
@@ -320,7 +332,9 @@ async fn back_reopens_the_previous_step_and_a_stale_page_changes_nothing() {
 
 #[tokio::test]
 async fn an_escalation_gives_a_handoff_code_that_finds_the_session() {
-    let site = Site::new();
+    let site = Site::with(Settings {
+        handoff_lifetime: std::time::Duration::from_secs(2 * 3600),
+    });
     let (path, cookie) = site.start().await;
     let (csrf, seq) = site.form(&path, &cookie).await;
     site.post(
@@ -346,6 +360,12 @@ async fn an_escalation_gives_a_handoff_code_that_finds_the_session() {
     let events = store.events(id).unwrap();
     assert!(
         matches!(events.last(), Some(Event::Escalated { reason, .. }) if reason == "customer asked for a person")
+    );
+    let info = store.session(id).unwrap().unwrap();
+    assert_eq!(
+        info.handoff_expires,
+        Some(events.last().unwrap().at() + 2 * 3600 * 1000),
+        "the server's --handoff-hours"
     );
 }
 

@@ -24,13 +24,15 @@
 //!
 //! Times are the events' own `at`: the store reads no clock, like the engine.
 //!
-//! # Schema (version 1, in `PRAGMA user_version`)
+//! # Schema (version 2, in `PRAGMA user_version`)
 //!
 //! - `sessions(id TEXT PRIMARY KEY, tree, version, audience, owner_hash, csrf,
 //!   handoff TEXT UNIQUE NULL, created_at, updated_at, finished 0/1, outcome NULL)`: one row per
 //!   session. `owner_hash` is the SHA-256 (hex) of the owner token — the token itself is never
 //!   stored, so a leaked database does not let anyone act as the customer. `handoff` is the
-//!   code without its dash. `created_at`/`updated_at` are the first and the last event's `at`.
+//!   code without its dash, `handoff_expires` when it stops working (the session's last event
+//!   when the code was given, plus its lifetime). `created_at`/`updated_at` are the first and
+//!   the last event's `at`.
 //!   Indexed by `created_at` and by `(tree, created_at)` for reports.
 //! - `events(session_id REFERENCES sessions, seq, at, kind, body, PRIMARY KEY(session_id,
 //!   seq))`: `body` is the JSON line, `kind` its event name (`started`, `chose`, ...) and `at`
@@ -75,7 +77,7 @@ mod token;
 mod writer;
 
 pub use error::StoreError;
-pub use store::{NewSession, SessionInfo, Store};
+pub use store::{HANDOFF_LIFETIME, NewSession, SessionInfo, Store};
 pub use token::same_secret;
 
 /// The schema version this build of the store writes and understands.

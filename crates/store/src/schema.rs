@@ -58,6 +58,12 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX sessions_by_created ON sessions (created_at);
     CREATE INDEX sessions_by_tree ON sessions (tree, created_at);
     ",
+    // Version 2: handoff codes expire. A code given before this version lasts a day from the
+    // session's last event, the default for new ones.
+    "
+    ALTER TABLE sessions ADD COLUMN handoff_expires INTEGER;
+    UPDATE sessions SET handoff_expires = updated_at + 86400000 WHERE handoff IS NOT NULL;
+    ",
 ];
 
 /// The schema version this build writes and understands.

@@ -17,6 +17,11 @@ use crate::schema;
 use crate::token::{hash_token, normalise_handoff, random_hex, same_secret, show_handoff};
 use crate::writer::{self, Job, NewEvent, Reply, Work};
 
+/// How long a handoff code lasts unless the host says otherwise: a day, so a customer who
+/// asked for a callback in the evening can still be taken over the next morning, while a code
+/// read out months later, or leaked, opens nothing.
+pub const HANDOFF_LIFETIME: Millis = 24 * 60 * 60 * 1000;
+
 /// Idle read connections kept for reuse. More readers than this may run at once (each opens
 /// its own connection); the extra ones are closed when done.
 const IDLE_READERS: usize = 4;
@@ -92,6 +97,8 @@ pub struct SessionInfo {
     pub audience: Audience,
     /// The handoff code as shown (`XXXX-XXXX`), once one was asked for.
     pub handoff: Option<String>,
+    /// When the handoff code stops working (milliseconds since the epoch).
+    pub handoff_expires: Option<Millis>,
     /// The `at` of the first event.
     pub created_at: Millis,
     /// The `at` of the last event.
@@ -105,7 +112,8 @@ pub struct SessionInfo {
 /// The columns every `SessionInfo` query selects, in the order `session_row` reads them.
 const SESSION_COLUMNS: &str = "s.id, s.tree, s.version, s.audience, s.handoff, s.created_at, \
      s.updated_at, s.finished, s.outcome, \
-     (SELECT coalesce(max(e.seq) + 1, 0) FROM events e WHERE e.session_id = s.id)";
+     (SELECT coalesce(max(e.seq) + 1, 0) FROM events e WHERE e.session_id = s.id), \
+     s.handoff_expires";
 
 impl Store {
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
@@ -256,9 +264,21 @@ impl Store {
     }
 
     /// The session's handoff code, shown as `XXXX-XXXX`: a new one the first time, the same
-    /// one after that. Codes are unique among all sessions.
+    /// one after that. Codes are unique among all sessions. A new code lasts
+    /// [`HANDOFF_LIFETIME`] from the session's last event.
     pub fn handoff(&self, id: &str) -> Result<String, StoreError> {
-        match self.submit(Work::Handoff { id: id.to_owned() })? {
+        self.handoff_lasting(id, HANDOFF_LIFETIME)
+    }
+
+    /// [`Store::handoff`], with a new code lasting `lifetime` milliseconds from the session's
+    /// last event (the moment the customer asked for a person), after which no agent can take
+    /// the session over with it. Asking again does not extend it: the code and its expiry are
+    /// fixed when the code is given.
+    pub fn handoff_lasting(&self, id: &str, lifetime: Millis) -> Result<String, StoreError> {
+        match self.submit(Work::Handoff {
+            id: id.to_owned(),
+            lifetime,
+        })? {
             Reply::Handoff(code) => Ok(code),
             // The writer answers a handoff job with a code; anything else means it is broken.
             Reply::Done => Err(StoreError::WriterGone),
@@ -454,6 +474,7 @@ struct RawSession {
     finished: bool,
     outcome: Option<String>,
     events: i64,
+    handoff_expires: Option<i64>,
 }
 
 fn session_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawSession> {
@@ -468,6 +489,7 @@ fn session_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawSession> {
         finished: row.get(7)?,
         outcome: row.get(8)?,
         events: row.get(9)?,
+        handoff_expires: row.get(10)?,
     })
 }
 
@@ -485,6 +507,7 @@ impl RawSession {
             audience,
             events,
             handoff: self.handoff.as_deref().map(show_handoff),
+            handoff_expires: self.handoff_expires,
             id: self.id,
             tree: self.tree,
             version: self.version,

@@ -63,6 +63,8 @@ pub(crate) enum Work {
     },
     Handoff {
         id: String,
+        /// How long a new code lasts, from the session's last event.
+        lifetime: i64,
     },
 }
 
@@ -218,7 +220,7 @@ fn apply(conn: &Connection, work: &Work) -> Result<Reply, StoreError> {
             }
             Ok(Reply::Done)
         }
-        Work::Handoff { id } => handoff(conn, id).map(Reply::Handoff),
+        Work::Handoff { id, lifetime } => handoff(conn, id, *lifetime).map(Reply::Handoff),
     }
 }
 
@@ -263,7 +265,7 @@ fn insert_event(
     Ok(())
 }
 
-fn handoff(conn: &Connection, id: &str) -> Result<String, StoreError> {
+fn handoff(conn: &Connection, id: &str, lifetime: i64) -> Result<String, StoreError> {
     let existing: Option<Option<String>> = conn
         .prepare_cached("SELECT handoff FROM sessions WHERE id = ?1")
         .and_then(|mut select| select.query_row([id], |row| row.get(0)).optional())
@@ -276,8 +278,10 @@ fn handoff(conn: &Connection, id: &str) -> Result<String, StoreError> {
     for _ in 0..HANDOFF_ATTEMPTS {
         let code = random_handoff()?;
         let result = conn
-            .prepare_cached("UPDATE sessions SET handoff = ?2 WHERE id = ?1")
-            .and_then(|mut update| update.execute(params![id, code]));
+            .prepare_cached(
+                "UPDATE sessions SET handoff = ?2, handoff_expires = updated_at + ?3 WHERE id = ?1",
+            )
+            .and_then(|mut update| update.execute(params![id, code, lifetime]));
         match result {
             Ok(_) => return Ok(show_handoff(&code)),
             // Another session has this code: the UNIQUE constraint undid only this statement.
@@ -336,7 +340,11 @@ mod tests {
             job(append("s1", 1, "stale")).0,
             job(append("missing", 1, "nowhere")).0,
             job(append("s1", 2, "second")).0,
-            job(Work::Handoff { id: "s1".into() }).0,
+            job(Work::Handoff {
+                id: "s1".into(),
+                lifetime: 1_000,
+            })
+            .0,
         ];
         let results = commit_batch(&mut conn, &batch);
         assert!(results[0].is_ok() && results[1].is_ok() && results[4].is_ok());
