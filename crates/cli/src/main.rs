@@ -327,12 +327,21 @@ struct ServeSettings {
     /// How long a handoff code works, in hours from when the customer asked for a person.
     #[arg(long, value_name = "HOURS", default_value_t = 24, value_parser = clap::value_parser!(u64).range(1..=24 * 365))]
     handoff_hours: u64,
+    /// A reverse proxy (TLS, a load balancer) is in front and sets X-Forwarded-For, -Host and
+    /// -Proto; without this flag those headers are ignored, since anybody can send them.
+    #[arg(long)]
+    trusted_proxy: bool,
+    /// Seconds a request's body may take to arrive (408 beyond).
+    #[arg(long, value_name = "SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    body_timeout: u64,
 }
 
 impl ServeSettings {
     fn settings(&self) -> calltree_server::Settings {
         calltree_server::Settings {
             handoff_lifetime: std::time::Duration::from_secs(self.handoff_hours * 3600),
+            trusted_proxy: self.trusted_proxy,
+            body_timeout: std::time::Duration::from_secs(self.body_timeout),
         }
     }
 }

@@ -10,7 +10,9 @@
 //! site. Agents take a session over by its handoff code, with the database, not the web.
 
 mod error;
+mod form;
 mod pages;
+mod refusal;
 mod trees;
 
 use std::collections::HashMap;
@@ -20,7 +22,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Form, Path as UrlPath, Query, State};
+use axum::extract::{DefaultBodyLimit, Path as UrlPath, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -54,6 +56,11 @@ pub struct AppState {
 pub struct Settings {
     /// How long a handoff code works, from the moment the customer asked for a person.
     pub handoff_lifetime: Duration,
+    /// Whether a reverse proxy in front sets `X-Forwarded-For`, `-Host` and `-Proto`. Without
+    /// one, anybody could send those headers, so they are ignored.
+    pub trusted_proxy: bool,
+    /// How long a request's body may take to arrive once its headers are in.
+    pub body_timeout: Duration,
 }
 
 impl Default for Settings {
@@ -62,6 +69,8 @@ impl Default for Settings {
             handoff_lifetime: Duration::from_millis(
                 calltree_store::HANDOFF_LIFETIME.unsigned_abs(),
             ),
+            trusted_proxy: false,
+            body_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -89,6 +98,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/sessions/{id}/events", get(api_events))
         .fallback(|| async { ServerError::NotFound })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn(refusal::guard))
         .with_state(state)
 }
 
@@ -146,15 +156,19 @@ fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
 
 /// A form must come from this site: a browser sends `Origin` on posts, and it must name the
 /// host the request was sent to.
-fn same_origin(headers: &HeaderMap) -> Result<(), ServerError> {
+fn same_origin(headers: &HeaderMap, trusted_proxy: bool) -> Result<(), ServerError> {
     let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
         // Old browsers and non-browser clients send none; the CSRF token still protects.
         return Ok(());
     };
     let origin_host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
     // Behind a reverse proxy the browser's host arrives as X-Forwarded-Host, and Host is the
-    // proxy's upstream address.
-    let hosts = [header::HOST.as_str(), "x-forwarded-host"];
+    // proxy's upstream address. Without a proxy anybody can send that header.
+    let hosts: &[&str] = if trusted_proxy {
+        &[header::HOST.as_str(), "x-forwarded-host"]
+    } else {
+        &[header::HOST.as_str()]
+    };
     let matches = hosts.iter().any(|name| {
         headers
             .get(*name)
@@ -229,7 +243,7 @@ async fn start(
     headers: HeaderMap,
 ) -> Response {
     let result = blocking(move || {
-        same_origin(&headers)?;
+        same_origin(&headers, state.settings.trusted_proxy)?;
         let project = state.trees.current();
         let id = project
             .tree_by_name(&tree)
@@ -240,10 +254,11 @@ async fn start(
         let first = session.log()[0].clone();
         let created = state.store.create_session(&first)?;
         // Behind a TLS proxy the cookie must not travel over plain HTTP.
-        let secure = headers
-            .get("x-forwarded-proto")
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|proto| proto.eq_ignore_ascii_case("https"));
+        let secure = state.settings.trusted_proxy
+            && headers
+                .get("x-forwarded-proto")
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|proto| proto.eq_ignore_ascii_case("https"));
         let cookie = format!(
             "{}={}; Path=/s/{}; HttpOnly; SameSite=Lax; Max-Age=2592000{}",
             cookie_name(&created.id),
@@ -312,14 +327,18 @@ fn render(
     }
     let view = session.view();
     if session.is_finished() {
-        // Asking again is harmless (a session keeps its code), and it repairs a session
-        // whose code was never written because the server stopped right after the ending.
+        // The code was given by the post that ended the session: a page read writes nothing.
+        // Only a session whose code was never written (the server stopped between the ending
+        // and the code) gets it here, once.
         let handoff = if hands_over(view.ended.as_ref().and_then(|end| end.outcome)) {
-            Some(
-                state
-                    .store
-                    .handoff_lasting(id, state.settings.handoff_lifetime_ms())?,
-            )
+            match state.store.session(id)?.and_then(|info| info.handoff) {
+                Some(code) => Some(code),
+                None => Some(
+                    state
+                        .store
+                        .handoff_lasting(id, state.settings.handoff_lifetime_ms())?,
+                ),
+            }
         } else {
             None
         };
@@ -352,15 +371,44 @@ async fn act(
     State(state): State<Arc<AppState>>,
     UrlPath(id): UrlPath<String>,
     headers: HeaderMap,
-    Form(form): Form<Vec<(String, String)>>,
+    body: axum::body::Body,
 ) -> Response {
-    let result = blocking(move || {
-        same_origin(&headers)?;
-        owned(&state, &id, &headers)?;
-        step(&state, &id, form)
-    })
+    let result = async {
+        // Whose session it is comes first: a stranger learns nothing from how their body is
+        // refused, and nothing of theirs is read.
+        let (checking, checked) = (Arc::clone(&state), id.clone());
+        let headers = blocking(move || {
+            owned(&checking, &checked, &headers)?;
+            same_origin(&headers, checking.settings.trusted_proxy)?;
+            Ok(headers)
+        })
+        .await?;
+        let form = match form::read(&headers, body, BODY_LIMIT, state.settings.body_timeout).await {
+            Err(ServerError::NotText) => {
+                return blocking(move || not_text(&state, &id)).await;
+            }
+            other => other?,
+        };
+        blocking(move || step(&state, &id, form)).await
+    }
     .await;
     no_store(result.into_response())
+}
+
+/// A form with bytes that are not text: the step again, with nothing stored and a sentence
+/// that says what to do.
+fn not_text(state: &AppState, id: &str) -> Result<Response, ServerError> {
+    let message = "Part of what you sent could not be read as text, so nothing was saved. Please type your answers again.";
+    let mut page = render(
+        state,
+        id,
+        &HashMap::new(),
+        &HashMap::new(),
+        Some(message),
+        false,
+    )?;
+    *page.status_mut() = StatusCode::BAD_REQUEST;
+    Ok(page)
 }
 
 /// Whether an ending hands the customer on to a person, who needs the handoff code.

@@ -39,6 +39,8 @@ struct Inner {
     jobs: Option<Sender<Job>>,
     writer: Option<JoinHandle<()>>,
     readers: Mutex<Vec<Connection>>,
+    /// Writes asked of the writer thread, for hosts' own checks ("a page read writes nothing").
+    writes: std::sync::atomic::AtomicU64,
 }
 
 impl Drop for Inner {
@@ -136,6 +138,7 @@ impl Store {
                 jobs: Some(jobs),
                 writer: Some(writer),
                 readers: Mutex::new(Vec::new()),
+                writes: std::sync::atomic::AtomicU64::new(0),
             }),
         })
     }
@@ -392,9 +395,18 @@ impl Store {
         raws.into_iter().map(RawSession::check).collect()
     }
 
+    /// How many writes this store (and its clones) has asked of the writer thread, whether
+    /// they changed anything or not.
+    pub fn writes(&self) -> u64 {
+        self.inner.writes.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// Hands work to the writer thread and waits until it is committed (or refused).
     fn submit(&self, work: Work) -> Result<Reply, StoreError> {
         let jobs = self.inner.jobs.as_ref().ok_or(StoreError::WriterGone)?;
+        self.inner
+            .writes
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let (reply, answer) = mpsc::channel();
         jobs.send(Job { work, reply })
             .map_err(|_| StoreError::WriterGone)?;
