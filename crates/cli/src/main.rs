@@ -334,6 +334,16 @@ struct ServeSettings {
     /// Seconds a request's body may take to arrive (408 beyond).
     #[arg(long, value_name = "SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
     body_timeout: u64,
+    /// Seconds a connection may take to send a request's headers.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    header_timeout: u64,
+    /// Seconds a connection may stay open doing nothing between requests.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    idle_timeout: u64,
+    /// Connections served at once; beyond them a connection gets a 503 page at once. Each is
+    /// a file descriptor: keep `ulimit -n` above this plus about 100.
+    #[arg(long, value_name = "N", default_value_t = 512, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    max_connections: u64,
 }
 
 impl ServeSettings {
@@ -342,6 +352,9 @@ impl ServeSettings {
             handoff_lifetime: std::time::Duration::from_secs(self.handoff_hours * 3600),
             trusted_proxy: self.trusted_proxy,
             body_timeout: std::time::Duration::from_secs(self.body_timeout),
+            header_timeout: std::time::Duration::from_secs(self.header_timeout),
+            idle_timeout: std::time::Duration::from_secs(self.idle_timeout),
+            max_connections: usize::try_from(self.max_connections).unwrap_or(usize::MAX),
         }
     }
 }

@@ -11,6 +11,7 @@
 
 mod error;
 mod form;
+mod listener;
 mod pages;
 mod refusal;
 mod trees;
@@ -61,6 +62,13 @@ pub struct Settings {
     pub trusted_proxy: bool,
     /// How long a request's body may take to arrive once its headers are in.
     pub body_timeout: Duration,
+    /// How long a connection may take to send a request's headers.
+    pub header_timeout: Duration,
+    /// How long a connection may do nothing (no request being answered) before it is closed.
+    pub idle_timeout: Duration,
+    /// Connections served at once; one more gets a 503 page at once and is closed. Each is a
+    /// file descriptor: keep the process's limit (`ulimit -n`) above this plus about 100.
+    pub max_connections: usize,
 }
 
 impl Default for Settings {
@@ -71,6 +79,9 @@ impl Default for Settings {
             ),
             trusted_proxy: false,
             body_timeout: Duration::from_secs(10),
+            header_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+            max_connections: 512,
         }
     }
 }
@@ -118,16 +129,21 @@ pub async fn serve(
         trees,
         store,
         api_token,
-        settings,
+        settings: settings.clone(),
     });
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(ServerError::Bind)?;
     let bound = listener.local_addr().map_err(ServerError::Bind)?;
     log(&format!("serving on http://{bound}"));
-    axum::serve(listener, router(state))
-        .await
-        .map_err(ServerError::Serve)
+    listener::run(listener, router(state), settings).await;
+    Ok(())
+}
+
+/// Serves `app` on a listener already bound, with the connection limits of `settings`:
+/// for tests and harnesses that build their own state.
+pub async fn serve_on(listener: tokio::net::TcpListener, app: Router, settings: Settings) {
+    listener::run(listener, app, settings).await;
 }
 
 /// Runs blocking work (SQLite, the engine) off the async threads.

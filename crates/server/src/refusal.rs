@@ -136,7 +136,7 @@ fn is_html(headers: &HeaderMap) -> bool {
 /// nothing may frame the page, and forms may only post back here. Styles are allowed by
 /// their hashes rather than with `'unsafe-inline'`, so an injected style block would not
 /// apply either.
-fn policy(styles: &[String]) -> String {
+pub(crate) fn policy(styles: &[String]) -> String {
     let mut style_src = String::new();
     for hash in styles {
         style_src.push_str(&format!(" 'sha256-{hash}'"));
