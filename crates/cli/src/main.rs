@@ -11,6 +11,7 @@ mod export;
 mod files;
 mod fmt;
 mod output;
+mod prune;
 mod render;
 mod report;
 mod run;
@@ -168,6 +169,21 @@ enum Command {
         addr: std::net::SocketAddr,
         #[command(flatten)]
         settings: ServeSettings,
+    },
+    /// Delete old sessions from the self-service database.
+    ///
+    /// Deletes every session (with its events) whose last event is more than DAYS days old,
+    /// finished or not, except one whose handoff code still works. The versions of the trees
+    /// are kept (reports and the remaining sessions need them). `calltree serve --retain DAYS`
+    /// does the same every hour. The file does not shrink; SQLite reuses the space.
+    #[command(after_help = "Examples:\n  calltree prune --db calltree-sessions.db --retain 90")]
+    Prune {
+        /// The self-service session database.
+        #[arg(long, value_name = "FILE", default_value = "calltree-sessions.db")]
+        db: PathBuf,
+        /// Keep sessions whose last event is at most this many days old.
+        #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..=36_500))]
+        retain: u32,
     },
     /// Report what happened on calls and self-service sessions: outcomes, first-contact
     /// resolution, containment, where sessions stop, time per step, paths, reasons, ratings.
@@ -344,6 +360,22 @@ struct ServeSettings {
     /// a file descriptor: keep `ulimit -n` above this plus about 100.
     #[arg(long, value_name = "N", default_value_t = 512, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     max_connections: u64,
+    /// Sessions one client (address) may start in a minute; 0 for no limit.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    starts_per_minute: u32,
+    /// Forms one client may post in a minute; 0 for no limit.
+    #[arg(long, value_name = "N", default_value_t = 120)]
+    posts_per_minute: u32,
+    /// Events one session may have; a longer one cannot go on.
+    #[arg(long, value_name = "N", default_value_t = 2_000, value_parser = clap::value_parser!(u64).range(10..=1_000_000))]
+    max_events: u64,
+    /// Hours after its start that a session can still be continued.
+    #[arg(long, value_name = "HOURS", default_value_t = 24, value_parser = clap::value_parser!(u64).range(1..=24 * 365))]
+    session_hours: u64,
+    /// Delete sessions whose last event is older than this many days, every hour (as
+    /// `calltree prune` does); without it sessions are kept.
+    #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u64).range(1..=36_500))]
+    retain: Option<u64>,
 }
 
 impl ServeSettings {
@@ -355,6 +387,13 @@ impl ServeSettings {
             header_timeout: std::time::Duration::from_secs(self.header_timeout),
             idle_timeout: std::time::Duration::from_secs(self.idle_timeout),
             max_connections: usize::try_from(self.max_connections).unwrap_or(usize::MAX),
+            starts_per_minute: self.starts_per_minute,
+            posts_per_minute: self.posts_per_minute,
+            max_events: usize::try_from(self.max_events).unwrap_or(usize::MAX),
+            max_session_age: std::time::Duration::from_secs(self.session_hours * 3600),
+            retain: self
+                .retain
+                .map(|days| std::time::Duration::from_secs(days * 24 * 3600)),
         }
     }
 }
@@ -443,6 +482,7 @@ fn main() -> ExitCode {
             addr,
             settings,
         } => serve(&trees, &db, addr, settings.settings()),
+        Command::Prune { db, retain } => prune::run(&db, retain),
         Command::Report {
             logs,
             db,

@@ -120,12 +120,17 @@ fn main() {
         .unwrap();
     runtime.block_on(async {
         let store = Store::open(&db).unwrap();
-        let state = Arc::new(AppState {
-            trees: Trees::open(&trees, store.clone()).unwrap(),
-            store: store.clone(),
-            api_token: None,
-            settings: calltree_server::Settings::default(),
-        });
+        let state = Arc::new(AppState::new(
+            Trees::open(&trees, store.clone()).unwrap(),
+            store.clone(),
+            None,
+            calltree_server::Settings {
+                starts_per_minute: 0,
+                posts_per_minute: 0,
+                max_events: usize::MAX,
+                ..calltree_server::Settings::default()
+            },
+        ));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(listener, router(state)).await });

@@ -51,6 +51,9 @@ pub enum ServerError {
     /// A form whose answers are not text (bytes that are not UTF-8).
     #[error("the form is not text")]
     NotText,
+    /// A client over its rate limit; try again in this many seconds.
+    #[error("too many requests")]
+    TooMany(u64),
 }
 
 impl IntoResponse for ServerError {
@@ -78,6 +81,14 @@ impl IntoResponse for ServerError {
             ServerError::TooLarge => refusal(StatusCode::PAYLOAD_TOO_LARGE),
             ServerError::NotAForm => refusal(StatusCode::UNSUPPORTED_MEDIA_TYPE),
             ServerError::TooSlow => refusal(StatusCode::REQUEST_TIMEOUT),
+            ServerError::TooMany(seconds) => {
+                let (status, title, message) = refusal(StatusCode::TOO_MANY_REQUESTS);
+                let mut response = (status, pages::message_page(title, &message)).into_response();
+                if let Ok(value) = axum::http::HeaderValue::from_str(&seconds.to_string()) {
+                    response.headers_mut().insert(axum::http::header::RETRY_AFTER, value);
+                }
+                return response;
+            }
             ServerError::NotText => (
                 StatusCode::BAD_REQUEST,
                 "Some of what you typed could not be read",

@@ -11,6 +11,7 @@
 
 mod error;
 mod form;
+mod limits;
 mod listener;
 mod pages;
 mod refusal;
@@ -49,6 +50,26 @@ pub struct AppState {
     /// The bearer token the JSON API wants; without one the API is off.
     pub api_token: Option<String>,
     pub settings: Settings,
+    starts: limits::RateLimit,
+    posts: limits::RateLimit,
+}
+
+impl AppState {
+    pub fn new(
+        trees: Trees,
+        store: Store,
+        api_token: Option<String>,
+        settings: Settings,
+    ) -> AppState {
+        AppState {
+            starts: limits::RateLimit::new(settings.starts_per_minute),
+            posts: limits::RateLimit::new(settings.posts_per_minute),
+            trees,
+            store,
+            api_token,
+            settings,
+        }
+    }
 }
 
 /// How the server treats its customers and their connections: `calltree serve`'s options.
@@ -69,6 +90,16 @@ pub struct Settings {
     /// Connections served at once; one more gets a 503 page at once and is closed. Each is a
     /// file descriptor: keep the process's limit (`ulimit -n`) above this plus about 100.
     pub max_connections: usize,
+    /// Sessions one client may start in a minute (as a burst, then evenly); 0 for no limit.
+    pub starts_per_minute: u32,
+    /// Forms one client may post in a minute; 0 for no limit.
+    pub posts_per_minute: u32,
+    /// Events one session may have; a session at the limit cannot go on.
+    pub max_events: usize,
+    /// How long after its start a session can still be continued.
+    pub max_session_age: Duration,
+    /// Sessions whose last event is older than this are deleted, once an hour.
+    pub retain: Option<Duration>,
 }
 
 impl Default for Settings {
@@ -82,6 +113,11 @@ impl Default for Settings {
             header_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(60),
             max_connections: 512,
+            starts_per_minute: 20,
+            posts_per_minute: 120,
+            max_events: 2_000,
+            max_session_age: Duration::from_secs(24 * 3600),
+            retain: None,
         }
     }
 }
@@ -109,6 +145,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/sessions/{id}/events", get(api_events))
         .fallback(|| async { ServerError::NotFound })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&state),
+            rate_limit,
+        ))
         .layer(axum::middleware::from_fn(refusal::guard))
         .with_state(state)
 }
@@ -125,12 +165,10 @@ pub async fn serve(
     let api_token = std::env::var("CALLTREE_API_TOKEN")
         .ok()
         .filter(|t| !t.is_empty());
-    let state = Arc::new(AppState {
-        trees,
-        store,
-        api_token,
-        settings: settings.clone(),
-    });
+    let state = Arc::new(AppState::new(trees, store, api_token, settings.clone()));
+    if let Some(retain) = settings.retain {
+        tokio::spawn(prune_every_hour(state.store.clone(), retain));
+    }
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(ServerError::Bind)?;
@@ -144,6 +182,59 @@ pub async fn serve(
 /// for tests and harnesses that build their own state.
 pub async fn serve_on(listener: tokio::net::TcpListener, app: Router, settings: Settings) {
     listener::run(listener, app, settings).await;
+}
+
+/// Deletes sessions older than `retain` now and every hour (`calltree serve --retain`).
+async fn prune_every_hour(store: Store, retain: Duration) {
+    let mut hourly = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        hourly.tick().await;
+        let store = store.clone();
+        let pruned = tokio::task::spawn_blocking(move || {
+            let now = now();
+            let age = i64::try_from(retain.as_millis()).unwrap_or(i64::MAX);
+            store.prune(now.saturating_sub(age), now)
+        })
+        .await;
+        match pruned {
+            Ok(Ok(count)) if count.sessions > 0 => log(&format!(
+                "deleted {} sessions ({} events) older than the --retain period",
+                count.sessions, count.events
+            )),
+            Ok(Ok(_)) => {}
+            Ok(Err(error)) => log(&format!("could not delete old sessions: {error}")),
+            Err(error) => log(&format!("could not delete old sessions: {error}")),
+        }
+    }
+}
+
+/// Per-client limits on starting sessions and posting forms (429 with `Retry-After`).
+async fn rate_limit(
+    State(state): State<Arc<AppState>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if request.method() == axum::http::Method::POST {
+        let path = request.uri().path();
+        let limit = if path.starts_with("/start/") {
+            Some(&state.starts)
+        } else if path.starts_with("/s/") {
+            Some(&state.posts)
+        } else {
+            None
+        };
+        if let Some(limit) = limit {
+            let peer = request
+                .extensions()
+                .get::<axum::extract::ConnectInfo<SocketAddr>>()
+                .map(|info| info.0);
+            let client = limits::client(peer, request.headers(), state.settings.trusted_proxy);
+            if let Err(wait) = limit.take(client, std::time::Instant::now()) {
+                return ServerError::TooMany(wait.as_secs().max(1)).into_response();
+            }
+        }
+    }
+    next.run(request).await
 }
 
 /// Runs blocking work (SQLite, the engine) off the async threads.
@@ -457,6 +548,17 @@ fn step(state: &AppState, id: &str, form: Vec<(String, String)>) -> Result<Respo
     let session = call.session();
     if seq != session.log().len() {
         return Err(ServerError::Stale(id.to_owned()));
+    }
+    if seq >= state.settings.max_events {
+        return Err(ServerError::Gone(
+            "This session has become too long to continue here. Please start again from the help topics, or call us and we will take it from there.".into(),
+        ));
+    }
+    let age = now().saturating_sub(session.log().first().map_or(0, calltree_engine::Event::at));
+    if u128::try_from(age).unwrap_or(0) > state.settings.max_session_age.as_millis() {
+        return Err(ServerError::Gone(
+            "This session was started too long ago to continue. Please start again from the help topics.".into(),
+        ));
     }
     // Once an agent has taken the session over, it is theirs: the customer's page says so.
     if session.is_finished() || session.state().audience != Audience::Customer {

@@ -49,12 +49,12 @@ async fn server(dir: &std::path::Path) -> SocketAddr {
         body_timeout: Duration::from_secs(1),
         ..Settings::default()
     };
-    let state = Arc::new(AppState {
-        trees: Trees::open(&trees, store.clone()).unwrap(),
+    let state = Arc::new(AppState::new(
+        Trees::open(&trees, store.clone()).unwrap(),
         store,
-        api_token: None,
-        settings: settings.clone(),
-    });
+        None,
+        settings.clone(),
+    ));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(serve_on(listener, router(state), settings));

@@ -68,12 +68,12 @@ struct Site {
 
 fn state(trees: &Path, db: &Path, api_token: Option<String>, settings: Settings) -> Arc<AppState> {
     let store = Store::open(db).unwrap();
-    Arc::new(AppState {
-        trees: Trees::open(trees, store.clone()).unwrap(),
+    Arc::new(AppState::new(
+        Trees::open(trees, store.clone()).unwrap(),
         store,
         api_token,
         settings,
-    })
+    ))
 }
 
 impl Site {
@@ -868,4 +868,107 @@ async fn reading_a_handed_off_end_page_writes_nothing() {
         assert_eq!(again.body, first.body);
     }
     assert_eq!(site.state.store.writes(), before, "a GET asked for a write");
+}
+
+#[tokio::test]
+async fn one_client_cannot_start_or_post_without_limit() {
+    let site = Site::with(Settings {
+        starts_per_minute: 3,
+        posts_per_minute: 4,
+        ..Settings::default()
+    });
+    let (path, cookie) = site.start().await; // one start, one post
+    for _ in 0..2 {
+        let started = site.post("/start/wifi", None, &[]).await;
+        assert_eq!(started.status, StatusCode::SEE_OTHER);
+    }
+    let refused = site.post("/start/wifi", None, &[]).await;
+    assert_own_page(&refused, StatusCode::TOO_MANY_REQUESTS, "wait a minute");
+    let wait: u64 = refused.headers[header::RETRY_AFTER]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=20).contains(&wait), "{wait}");
+
+    let id = path.trim_start_matches("/s/");
+    let store = Store::open(&site.db).unwrap();
+    let before = store.events(id).unwrap().len();
+    let (csrf, seq) = site.form(&path, &cookie).await;
+    for _ in 0..3 {
+        site.post(
+            &path,
+            Some(&cookie),
+            &[("csrf", &csrf), ("seq", &seq), ("postcode", "SW1A 1AA")],
+        )
+        .await;
+    }
+    let refused = site
+        .post(
+            &path,
+            Some(&cookie),
+            &[
+                ("csrf", &csrf),
+                ("seq", &seq),
+                ("postcode", "SW1A 1AA"),
+                ("choose", "0"),
+            ],
+        )
+        .await;
+    assert_own_page(&refused, StatusCode::TOO_MANY_REQUESTS, "wait a minute");
+    assert_eq!(store.events(id).unwrap().len(), before, "nothing stored");
+    assert_eq!(
+        site.get(&path, Some(&cookie)).await.status,
+        StatusCode::OK,
+        "reading is not limited"
+    );
+}
+
+#[tokio::test]
+async fn a_session_stops_at_its_event_cap_and_its_age() {
+    let site = Site::with(Settings {
+        max_events: 3,
+        ..Settings::default()
+    });
+    let (path, cookie) = site.start().await; // started, chose
+    let (csrf, seq) = site.form(&path, &cookie).await;
+    let back = site
+        .post(
+            &path,
+            Some(&cookie),
+            &[("csrf", &csrf), ("seq", &seq), ("go", "back")],
+        )
+        .await;
+    assert_eq!(back.status, StatusCode::SEE_OTHER);
+    let (csrf, seq) = site.form(&path, &cookie).await;
+    let capped = site
+        .post(
+            &path,
+            Some(&cookie),
+            &[("csrf", &csrf), ("seq", &seq), ("choose", "0")],
+        )
+        .await;
+    assert_own_page(&capped, StatusCode::GONE, "too long to continue here");
+    let store = Store::open(&site.db).unwrap();
+    assert_eq!(
+        store.events(path.trim_start_matches("/s/")).unwrap().len(),
+        3
+    );
+
+    let site = Site::with(Settings {
+        max_session_age: std::time::Duration::ZERO,
+        ..Settings::default()
+    });
+    let reply = site.post("/start/wifi", None, &[]).await;
+    let (path, cookie) = (reply.location.unwrap(), reply.cookie.unwrap());
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    let (csrf, seq) = site.form(&path, &cookie).await;
+    let old = site
+        .post(
+            &path,
+            Some(&cookie),
+            &[("csrf", &csrf), ("seq", &seq), ("choose", "0")],
+        )
+        .await;
+    assert_own_page(&old, StatusCode::GONE, "started too long ago");
 }

@@ -24,7 +24,7 @@
 //!
 //! Times are the events' own `at`: the store reads no clock, like the engine.
 //!
-//! # Schema (version 2, in `PRAGMA user_version`)
+//! # Schema (version 3, in `PRAGMA user_version`)
 //!
 //! - `sessions(id TEXT PRIMARY KEY, tree, version, audience, owner_hash, csrf,
 //!   handoff TEXT UNIQUE NULL, created_at, updated_at, finished 0/1, outcome NULL)`: one row per
@@ -33,7 +33,8 @@
 //!   code without its dash, `handoff_expires` when it stops working (the session's last event
 //!   when the code was given, plus its lifetime). `created_at`/`updated_at` are the first and
 //!   the last event's `at`.
-//!   Indexed by `created_at` and by `(tree, created_at)` for reports.
+//!   Indexed by `created_at` and by `(tree, created_at)` for reports, and by `updated_at`
+//!   for `prune`, which deletes sessions whose last event is older than a retention period.
 //! - `events(session_id REFERENCES sessions, seq, at, kind, body, PRIMARY KEY(session_id,
 //!   seq))`: `body` is the JSON line, `kind` its event name (`started`, `chose`, ...) and `at`
 //!   its time, copied out for reports.
@@ -77,7 +78,7 @@ mod token;
 mod writer;
 
 pub use error::StoreError;
-pub use store::{HANDOFF_LIFETIME, NewSession, SessionInfo, Store};
+pub use store::{HANDOFF_LIFETIME, NewSession, Pruned, SessionInfo, Store};
 pub use token::same_secret;
 
 /// The schema version this build of the store writes and understands.

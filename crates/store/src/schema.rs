@@ -64,6 +64,10 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE sessions ADD COLUMN handoff_expires INTEGER;
     UPDATE sessions SET handoff_expires = updated_at + 86400000 WHERE handoff IS NOT NULL;
     ",
+    // Version 3: old sessions are found by their last event, to delete them (`prune`).
+    "
+    CREATE INDEX sessions_by_updated ON sessions (updated_at);
+    ",
 ];
 
 /// The schema version this build writes and understands.

@@ -22,6 +22,16 @@ use crate::writer::{self, Job, NewEvent, Reply, Work};
 /// read out months later, or leaked, opens nothing.
 pub const HANDOFF_LIFETIME: Millis = 24 * 60 * 60 * 1000;
 
+/// Sessions deleted per transaction by `prune`.
+const PRUNE_BATCH: usize = 1_000;
+
+/// What `prune` deleted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Pruned {
+    pub sessions: usize,
+    pub events: usize,
+}
+
 /// Idle read connections kept for reuse. More readers than this may run at once (each opens
 /// its own connection); the extra ones are closed when done.
 const IDLE_READERS: usize = 4;
@@ -284,7 +294,34 @@ impl Store {
         })? {
             Reply::Handoff(code) => Ok(code),
             // The writer answers a handoff job with a code; anything else means it is broken.
-            Reply::Done => Err(StoreError::WriterGone),
+            Reply::Done | Reply::Pruned(..) => Err(StoreError::WriterGone),
+        }
+    }
+
+    /// Deletes every session (with its events) whose last event is before `before`, except
+    /// those whose handoff code still works at `now`: a customer told "an agent will call you
+    /// back" keeps their session as long as the code does. Tree versions are kept: they are
+    /// small (each file text once) and reports and the remaining sessions need them.
+    ///
+    /// Deletes in batches of a thousand sessions, one transaction each, so writers waiting
+    /// behind a large prune wait for one batch, not for all of it.
+    pub fn prune(&self, before: Millis, now: Millis) -> Result<Pruned, StoreError> {
+        let mut total = Pruned::default();
+        loop {
+            match self.submit(Work::Prune {
+                before,
+                now,
+                batch: PRUNE_BATCH,
+            })? {
+                Reply::Pruned(sessions, events) => {
+                    total.sessions += sessions;
+                    total.events += events;
+                    if sessions < PRUNE_BATCH {
+                        return Ok(total);
+                    }
+                }
+                Reply::Done | Reply::Handoff(_) => return Err(StoreError::WriterGone),
+            }
         }
     }
 

@@ -66,12 +66,21 @@ pub(crate) enum Work {
         /// How long a new code lasts, from the session's last event.
         lifetime: i64,
     },
+    /// Deletes up to `batch` sessions whose last event is before `before`, except those
+    /// whose handoff code still works at `now`.
+    Prune {
+        before: i64,
+        now: i64,
+        batch: usize,
+    },
 }
 
 pub(crate) enum Reply {
     Done,
     /// A handoff code, as shown to people.
     Handoff(String),
+    /// Sessions and events deleted.
+    Pruned(usize, usize),
 }
 
 /// Serves jobs until every sender is gone (the last clone of the store was dropped).
@@ -221,7 +230,34 @@ fn apply(conn: &Connection, work: &Work) -> Result<Reply, StoreError> {
             Ok(Reply::Done)
         }
         Work::Handoff { id, lifetime } => handoff(conn, id, *lifetime).map(Reply::Handoff),
+        Work::Prune { before, now, batch } => prune(conn, *before, *now, *batch),
     }
+}
+
+fn prune(conn: &Connection, before: i64, now: i64, batch: usize) -> Result<Reply, StoreError> {
+    let batch = i64::try_from(batch).unwrap_or(i64::MAX);
+    let ids: Vec<String> = conn
+        .prepare_cached(
+            "SELECT id FROM sessions WHERE updated_at < ?1 \
+             AND (handoff_expires IS NULL OR handoff_expires <= ?2) LIMIT ?3",
+        )
+        .and_then(|mut select| {
+            select
+                .query_map(params![before, now, batch], |row| row.get(0))?
+                .collect()
+        })
+        .map_err(StoreError::db("finding old sessions"))?;
+    let mut events = 0;
+    for id in &ids {
+        events += conn
+            .prepare_cached("DELETE FROM events WHERE session_id = ?1")
+            .and_then(|mut delete| delete.execute([id]))
+            .map_err(StoreError::db("deleting old events"))?;
+        conn.prepare_cached("DELETE FROM sessions WHERE id = ?1")
+            .and_then(|mut delete| delete.execute([id]))
+            .map_err(StoreError::db("deleting old sessions"))?;
+    }
+    Ok(Reply::Pruned(ids.len(), events))
 }
 
 /// How many events a session has (the seq its next event takes), or `None` if there is no

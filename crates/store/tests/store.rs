@@ -226,7 +226,7 @@ fn the_database_is_wal_at_the_current_schema_version() {
         .pragma_query_value(None, "user_version", |row| row.get(0))
         .unwrap();
     assert_eq!(version, calltree_store::schema_version());
-    assert_eq!(version, 2);
+    assert_eq!(version, 3);
 }
 
 #[test]
@@ -412,7 +412,7 @@ fn a_database_from_a_newer_version_is_refused_untouched() {
         error,
         StoreError::TooNew {
             found: 99,
-            supported: 2,
+            supported: 3,
             ..
         }
     ));
@@ -749,4 +749,41 @@ fn codes_given_before_expiry_existed_last_a_day_from_their_sessions_last_event()
         Some(500 + calltree_store::HANDOFF_LIFETIME)
     );
     assert_eq!(store.session("b").unwrap().unwrap().handoff_expires, None);
+}
+
+#[test]
+fn prune_deletes_old_sessions_but_keeps_live_handoffs_and_versions() {
+    let (_dir, store) = temp_store();
+    store
+        .save_version("v1", &[("a.tree".into(), "tree a".into())])
+        .unwrap();
+    let old = store.create_session(&started("modem", 100)).unwrap();
+    store.append(&old.id, 1, &note("old", 200)).unwrap();
+    let waiting = store.create_session(&started("modem", 100)).unwrap();
+    store.handoff_lasting(&waiting.id, 10_000).unwrap(); // works until 10,100
+    let expired = store.create_session(&started("modem", 100)).unwrap();
+    store.handoff_lasting(&expired.id, 500).unwrap(); // worked until 600
+    let recent = store.create_session(&started("modem", 5_000)).unwrap();
+
+    let pruned = store.prune(1_000, 2_000).unwrap();
+    assert_eq!(
+        pruned,
+        calltree_store::Pruned {
+            sessions: 2,
+            events: 3
+        }
+    );
+    assert_eq!(store.session(&old.id).unwrap(), None);
+    assert_eq!(store.session(&expired.id).unwrap(), None);
+    assert!(store.session(&waiting.id).unwrap().is_some());
+    assert!(store.session(&recent.id).unwrap().is_some());
+    assert!(matches!(
+        store.events(&old.id),
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(store.load_version("v1").unwrap().is_some(), "versions stay");
+    assert_eq!(
+        store.prune(1_000, 2_000).unwrap(),
+        calltree_store::Pruned::default()
+    );
 }
