@@ -10,6 +10,7 @@
 //! site. Agents take a session over by its handoff code, with the database, not the web.
 
 mod error;
+mod folded;
 mod form;
 mod limits;
 mod listener;
@@ -52,9 +53,15 @@ pub struct AppState {
     pub settings: Settings,
     starts: limits::RateLimit,
     posts: limits::RateLimit,
+    folded: folded::Folded,
 }
 
 impl AppState {
+    /// Sessions kept folded in memory, and their events in all (see `folded.rs`).
+    pub fn folded_sessions(&self) -> (usize, usize) {
+        self.folded.size()
+    }
+
     pub fn new(
         trees: Trees,
         store: Store,
@@ -64,6 +71,7 @@ impl AppState {
         AppState {
             starts: limits::RateLimit::new(settings.starts_per_minute),
             posts: limits::RateLimit::new(settings.posts_per_minute),
+            folded: folded::Folded::default(),
             trees,
             store,
             api_token,
@@ -302,8 +310,56 @@ fn owned(state: &AppState, id: &str, headers: &HeaderMap) -> Result<(), ServerEr
     }
 }
 
-/// The stored session as a call, rebuilt on the version of the tree it started on.
-fn load(state: &AppState, id: &str) -> Result<Call<DatabaseCalls>, ServerError> {
+/// A call being worked on by one request; its session goes back to the cache of folded
+/// sessions when the request is done with it, whatever happened.
+struct Kept<'a> {
+    call: Option<Call<DatabaseCalls>>,
+    folded: &'a folded::Folded,
+}
+
+impl std::ops::Deref for Kept<'_> {
+    type Target = Call<DatabaseCalls>;
+    fn deref(&self) -> &Self::Target {
+        // Only `drop` takes the call out.
+        self.call.as_ref().unwrap_or_else(|| unreachable!())
+    }
+}
+
+impl std::ops::DerefMut for Kept<'_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        self.call.as_mut().unwrap_or_else(|| unreachable!())
+    }
+}
+
+impl Drop for Kept<'_> {
+    fn drop(&mut self) {
+        if let Some(call) = self.call.take() {
+            let (id, session, _) = call.into_parts();
+            self.folded.put(&id, session);
+        }
+    }
+}
+
+/// The stored session as a call, on the version of the tree it started on: the one folded
+/// by an earlier request if nothing was added since, else folded from the stored events.
+fn load<'a>(state: &'a AppState, id: &str) -> Result<Kept<'a>, ServerError> {
+    let events = state.store.event_count(id)?.ok_or(ServerError::NotFound)?;
+    let call = match state.folded.take(id, events) {
+        Some(session) => Call::open(
+            id.to_owned(),
+            session,
+            DatabaseCalls::new(state.store.clone()),
+        ),
+        None => fold(state, id)?,
+    };
+    Ok(Kept {
+        call: Some(call),
+        folded: &state.folded,
+    })
+}
+
+/// The stored session folded from its events.
+fn fold(state: &AppState, id: &str) -> Result<Call<DatabaseCalls>, ServerError> {
     open_session(&state.store, state.trees.versions(), id).map_err(|error| match error {
         CallsError::NotStarted(_) | CallsError::Store(calltree_store::StoreError::NotFound(_)) => {
             ServerError::NotFound
@@ -601,6 +657,8 @@ fn step(state: &AppState, id: &str, form: Vec<(String, String)>) -> Result<Respo
             ));
         }
         Err(CallsError::Refused(refusal)) => {
+            // The page below loads the session again: give it back to the cache first.
+            drop(call);
             let typed: HashMap<String, String> = step.answers.into_iter().collect();
             let errors: HashMap<String, String> = refusal
                 .fields

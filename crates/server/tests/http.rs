@@ -609,6 +609,12 @@ async fn after_an_agent_takes_over_the_customer_page_says_so_and_changes_nothing
     )
     .await;
     let id = path.trim_start_matches("/s/");
+    assert_eq!(
+        site.state.folded_sessions(),
+        (1, 3),
+        "the session is kept folded after the post"
+    );
+    // Another program (the agent's) adds to it: the kept fold is out of date.
     let store = Store::open(&site.db).unwrap();
     let count = store.events(id).unwrap().len();
     store

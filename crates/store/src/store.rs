@@ -373,6 +373,20 @@ impl Store {
             .collect()
     }
 
+    /// How many events a session has (the number its next event takes), or `None` if there is
+    /// no such session. One lookup in the primary key, whatever the session's length.
+    pub fn event_count(&self, id: &str) -> Result<Option<usize>, StoreError> {
+        let count: Option<i64> = self.read(|conn| {
+            conn.prepare_cached(
+                "SELECT (SELECT coalesce(max(seq) + 1, 0) FROM events WHERE session_id = s.id) \
+                 FROM sessions s WHERE s.id = ?1",
+            )
+            .and_then(|mut select| select.query_row([id], |row| row.get(0)).optional())
+            .map_err(StoreError::db("counting a session's events"))
+        })?;
+        Ok(count.map(|count| usize::try_from(count).unwrap_or(0)))
+    }
+
     /// Whether `token` is the session's owner token. Compares hashes in constant time; a
     /// session that does not exist has no owner.
     pub fn check_owner(&self, id: &str, token: &str) -> Result<bool, StoreError> {
