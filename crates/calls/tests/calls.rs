@@ -415,3 +415,42 @@ fn a_call_kept_in_memory_while_the_disk_fails_is_stored_in_order_when_it_is_back
     );
     assert_eq!(call.unsaved(), 0);
 }
+
+#[test]
+fn with_a_database_old_versions_leave_memory_and_come_back_from_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_store, versions) = database(dir.path());
+    let first = project();
+    let tree = first.tree_by_name("wifi").unwrap();
+    let old = first.session_hash(tree);
+    versions.save(&first).unwrap();
+    // 120 edits, as an author saving all day.
+    for edit in 0..120 {
+        let text = WIFI.replace("Wi-Fi help", &format!("Wi-Fi help {edit}"));
+        versions
+            .save(&Arc::new(Project::single("wifi.tree", &text)))
+            .unwrap();
+    }
+    // The bug: every version loaded stayed in memory for good (1.24 MB an edit).
+    assert_eq!(Arc::strong_count(&first), 1, "the old project was dropped");
+    let rebuilt = versions.project(&old).unwrap().unwrap();
+    assert!(!Arc::ptr_eq(&rebuilt, &first));
+    assert_eq!(
+        rebuilt.session_hash(rebuilt.tree_by_name("wifi").unwrap()),
+        old
+    );
+    assert!(Arc::ptr_eq(
+        &versions.project(&old).unwrap().unwrap(),
+        &rebuilt
+    ));
+
+    // Without a database nothing could rebuild a version, so every one is kept.
+    let memory = Versions::new();
+    let first = project();
+    memory.add(&first);
+    memory.add(&Arc::new(Project::single(
+        "wifi.tree",
+        WIFI.replace("Wi-Fi help", "Other"),
+    )));
+    assert!(Arc::ptr_eq(&memory.project(&old).unwrap().unwrap(), &first));
+}

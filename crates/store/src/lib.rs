@@ -24,7 +24,7 @@
 //!
 //! Times are the events' own `at`: the store reads no clock, like the engine.
 //!
-//! # Schema (version 3, in `PRAGMA user_version`)
+//! # Schema (version 4, in `PRAGMA user_version`)
 //!
 //! - `sessions(id TEXT PRIMARY KEY, tree, version, audience, owner_hash, csrf,
 //!   handoff TEXT UNIQUE NULL, created_at, updated_at, finished 0/1, outcome NULL)`: one row per
@@ -38,8 +38,14 @@
 //! - `events(session_id REFERENCES sessions, seq, at, kind, body, PRIMARY KEY(session_id,
 //!   seq))`: `body` is the JSON line, `kind` its event name (`started`, `chose`, ...) and `at`
 //!   its time, copied out for reports.
-//! - `versions(version, file, text, PRIMARY KEY(version, file))`: the `.tree` files a tree
-//!   version was loaded from, so a session pinned to an old version can still be resumed.
+//! - `texts(hash PRIMARY KEY, text)`: each `.tree` file text once, by its SHA-256;
+//!   `snapshot_files(snapshot, file, hash)`: the files of one set of texts (a snapshot is
+//!   named by the hash of its file names and text hashes, so every tree of one project shares
+//!   one); `version_snapshots(version PRIMARY KEY, snapshot)`: the files a tree version was
+//!   loaded from, so a session pinned to an old version can still be resumed. An edit of one
+//!   file adds one text, one snapshot listing and a row per tree version, not a copy of every
+//!   file per tree. `versions(version, file, text)` holds versions saved before schema 4 and
+//!   is still read.
 //!
 //! `finished` and `outcome` summarise the log for lists and reports; the log stays the truth.
 //! Hosts set them with `finish` after the append that ends a session; an appended `Back` or

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::StoreError;
 use crate::schema;
 use crate::token::{hash_token, normalise_handoff, random_hex, same_secret, show_handoff};
-use crate::writer::{self, Job, NewEvent, Reply, Work};
+use crate::writer::{self, Job, NewEvent, Reply, VersionFile, Work};
 
 /// How long a handoff code lasts unless the host says otherwise: a day, so a customer who
 /// asked for a callback in the evening can still be taken over the next morning, while a code
@@ -255,23 +255,48 @@ impl Store {
         version: &str,
         files: &[(String, String)],
     ) -> Result<(), StoreError> {
+        let files = files
+            .iter()
+            .map(|(name, text)| VersionFile {
+                name: name.clone(),
+                hash: hash_token(text),
+                text: text.clone(),
+            })
+            .collect();
         self.submit(Work::SaveVersion {
             version: version.to_owned(),
-            files: files.to_vec(),
+            files,
         })?;
         Ok(())
+    }
+
+    /// Whether a tree version's files are kept.
+    pub fn has_version(&self, version: &str) -> Result<bool, StoreError> {
+        self.read(|conn| {
+            conn.prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM version_snapshots WHERE version = ?1) \
+                 OR EXISTS (SELECT 1 FROM versions WHERE version = ?1)",
+            )
+            .and_then(|mut select| select.query_row([version], |row| row.get(0)))
+            .map_err(StoreError::db("looking for a tree version"))
+        })
     }
 
     /// The files saved for a tree version, in name order, or `None` if it was never saved.
     pub fn load_version(&self, version: &str) -> Result<Option<Vec<(String, String)>>, StoreError> {
         let files: Vec<(String, String)> = self.read(|conn| {
-            conn.prepare_cached("SELECT file, text FROM versions WHERE version = ?1 ORDER BY file")
-                .and_then(|mut select| {
-                    select
-                        .query_map([version], |row| Ok((row.get(0)?, row.get(1)?)))?
-                        .collect()
-                })
-                .map_err(StoreError::db("reading a tree version"))
+            conn.prepare_cached(
+                "SELECT f.file, t.text FROM version_snapshots v \
+                 JOIN snapshot_files f ON f.snapshot = v.snapshot \
+                 JOIN texts t ON t.hash = f.hash WHERE v.version = ?1 \
+                 UNION ALL SELECT file, text FROM versions WHERE version = ?1 ORDER BY 1",
+            )
+            .and_then(|mut select| {
+                select
+                    .query_map([version], |row| Ok((row.get(0)?, row.get(1)?)))?
+                    .collect()
+            })
+            .map_err(StoreError::db("reading a tree version"))
         })?;
         Ok((!files.is_empty()).then_some(files))
     }

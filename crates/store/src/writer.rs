@@ -59,7 +59,7 @@ pub(crate) enum Work {
     },
     SaveVersion {
         version: String,
-        files: Vec<(String, String)>,
+        files: Vec<VersionFile>,
     },
     Handoff {
         id: String,
@@ -73,6 +73,26 @@ pub(crate) enum Work {
         now: i64,
         batch: usize,
     },
+}
+
+/// A file of a tree version, with the SHA-256 of its text (hex).
+pub(crate) struct VersionFile {
+    pub name: String,
+    pub text: String,
+    pub hash: String,
+}
+
+/// A snapshot is named by the hash of its files' names and text hashes, so the same set of
+/// files saved for another version (every tree of one project) is one snapshot.
+fn snapshot_hash(files: &[VersionFile]) -> String {
+    let mut listing = String::new();
+    for file in files {
+        listing.push_str(&file.name);
+        listing.push('\0');
+        listing.push_str(&file.hash);
+        listing.push('\n');
+    }
+    crate::token::hash_token(&listing)
 }
 
 pub(crate) enum Reply {
@@ -215,18 +235,37 @@ fn apply(conn: &Connection, work: &Work) -> Result<Reply, StoreError> {
             // Only the first save counts: adding a later save's files to it could put one
             // tree in the version twice (moved to another file meanwhile).
             let saved: bool = conn
-                .prepare_cached("SELECT EXISTS (SELECT 1 FROM versions WHERE version = ?1)")
+                .prepare_cached(
+                    "SELECT EXISTS (SELECT 1 FROM version_snapshots WHERE version = ?1) \
+                     OR EXISTS (SELECT 1 FROM versions WHERE version = ?1)",
+                )
                 .and_then(|mut select| select.query_row([version], |row| row.get(0)))
                 .map_err(StoreError::db("saving a tree version"))?;
-            if !saved {
-                for (file, text) in files {
+            if saved {
+                return Ok(Reply::Done);
+            }
+            let snapshot = snapshot_hash(files);
+            let known: bool = conn
+                .prepare_cached("SELECT EXISTS (SELECT 1 FROM snapshot_files WHERE snapshot = ?1)")
+                .and_then(|mut select| select.query_row([&snapshot], |row| row.get(0)))
+                .map_err(StoreError::db("saving a tree version"))?;
+            if !known {
+                for file in files {
+                    conn.prepare_cached("INSERT OR IGNORE INTO texts (hash, text) VALUES (?1, ?2)")
+                        .and_then(|mut insert| insert.execute(params![file.hash, file.text]))
+                        .map_err(StoreError::db("saving a tree version"))?;
                     conn.prepare_cached(
-                        "INSERT INTO versions (version, file, text) VALUES (?1, ?2, ?3)",
+                        "INSERT INTO snapshot_files (snapshot, file, hash) VALUES (?1, ?2, ?3)",
                     )
-                    .and_then(|mut insert| insert.execute(params![version, file, text]))
+                    .and_then(|mut insert| insert.execute(params![snapshot, file.name, file.hash]))
                     .map_err(StoreError::db("saving a tree version"))?;
                 }
             }
+            conn.prepare_cached(
+                "INSERT INTO version_snapshots (version, snapshot) VALUES (?1, ?2)",
+            )
+            .and_then(|mut insert| insert.execute(params![version, snapshot]))
+            .map_err(StoreError::db("saving a tree version"))?;
             Ok(Reply::Done)
         }
         Work::Handoff { id, lifetime } => handoff(conn, id, *lifetime).map(Reply::Handoff),

@@ -226,7 +226,7 @@ fn the_database_is_wal_at_the_current_schema_version() {
         .pragma_query_value(None, "user_version", |row| row.get(0))
         .unwrap();
     assert_eq!(version, calltree_store::schema_version());
-    assert_eq!(version, 3);
+    assert_eq!(version, 4);
 }
 
 #[test]
@@ -412,7 +412,7 @@ fn a_database_from_a_newer_version_is_refused_untouched() {
         error,
         StoreError::TooNew {
             found: 99,
-            supported: 3,
+            supported: 4,
             ..
         }
     ));
@@ -739,6 +739,7 @@ fn codes_given_before_expiry_existed_last_a_day_from_their_sessions_last_event()
                 10, 500, 0, NULL);
              INSERT INTO sessions VALUES ('b', 'modem', 'v', 'customer', 'h', 'c', NULL,
                 10, 500, 0, NULL);
+             INSERT INTO versions VALUES ('old', 'a.tree', 'tree a');
              PRAGMA application_id = 1129599557; PRAGMA user_version = 1;",
         )
         .unwrap();
@@ -749,6 +750,12 @@ fn codes_given_before_expiry_existed_last_a_day_from_their_sessions_last_event()
         Some(500 + calltree_store::HANDOFF_LIFETIME)
     );
     assert_eq!(store.session("b").unwrap().unwrap().handoff_expires, None);
+    // Versions saved before texts were kept once are still read.
+    assert_eq!(
+        store.load_version("old").unwrap(),
+        Some(vec![("a.tree".to_owned(), "tree a".to_owned())])
+    );
+    assert!(store.has_version("old").unwrap());
 }
 
 #[test]
@@ -786,4 +793,31 @@ fn prune_deletes_old_sessions_but_keeps_live_handoffs_and_versions() {
         store.prune(1_000, 2_000).unwrap(),
         calltree_store::Pruned::default()
     );
+}
+
+#[test]
+fn a_file_text_is_stored_once_whatever_number_of_versions_use_it() {
+    let (_dir, store) = temp_store();
+    let a = ("a.tree".to_owned(), "tree a".to_owned());
+    let b = ("b.tree".to_owned(), "tree b".to_owned());
+    let b2 = ("b.tree".to_owned(), "tree b, edited".to_owned());
+    // Two trees of one project: two versions, one set of files.
+    store.save_version("a1", &[a.clone(), b.clone()]).unwrap();
+    store.save_version("b1", &[a.clone(), b.clone()]).unwrap();
+    // An edit of b: a new text for b only.
+    store.save_version("b2", &[a.clone(), b2.clone()]).unwrap();
+    let conn = raw(store.path());
+    let count = |table: &str| -> i64 {
+        conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |row| {
+            row.get(0)
+        })
+        .unwrap()
+    };
+    assert_eq!(count("texts"), 3);
+    assert_eq!(count("snapshot_files"), 4, "two snapshots of two files");
+    assert_eq!(count("version_snapshots"), 3);
+    assert_eq!(store.load_version("a1").unwrap(), Some(vec![a.clone(), b]));
+    assert_eq!(store.load_version("b2").unwrap(), Some(vec![a, b2]));
+    assert!(store.has_version("b2").unwrap());
+    assert!(!store.has_version("zz").unwrap());
 }
