@@ -43,7 +43,7 @@ pub use session::{
     Action, EVENT_NAMES, EndCause, Ending, Event, Frame, MAX_ANSWER_CHARS, MAX_NOTE_CHARS, Millis,
     Note, Preview, Session, Skip, State, Step, Submission, Visit, folds_on_this_thread,
 };
-pub use show::{show_duration, show_percent};
+pub use show::{LINE_SEPARATOR, is_hidden_control, show_duration, show_line, show_percent};
 pub use synthetic::synthetic_sessions;
 pub use testing::TestReport;
 pub use value::{Date, Type, Value, format_number};

@@ -8,6 +8,7 @@ use std::ops::Deref;
 use crate::model::{Exit, NodeKind, OutcomeKind, Slot, VariableKind};
 use crate::project::Project;
 use crate::session::{EndCause, Session, State, display, input_text, render, render_into};
+use crate::show::show_line;
 use crate::value::Type;
 
 /// Which kind of text a line is, so hosts can set agent guidance apart.
@@ -120,7 +121,15 @@ pub struct Progress {
     pub left: Option<u32>,
 }
 
-/// The call summary: ready for the CRM, the handoff to a specialist, and the reports.
+/// What people typed, as a summary or a screen shows it: on one line, hidden characters
+/// named (see [`show_line`]).
+fn shown(text: &str) -> String {
+    show_line(text).into_owned()
+}
+
+/// The call summary: ready for the CRM, the handoff to a specialist, and the reports. Every
+/// text in it that people typed (answers, notes, reasons) is on one line with hidden
+/// characters named ([`show_line`]), so pasting it anywhere shows only what it says.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Summary {
     pub tree: String,
@@ -387,7 +396,8 @@ impl Scene<'_> {
                     .collect(),
             },
         };
-        let shown = input_text(variable, &state.values[slot.index()]);
+        let shown = input_text(variable, &state.values[slot.index()])
+            .map(|text| show_line(&text).into_owned());
         Some(FieldView {
             name: variable.name.clone(),
             label: variable.shown_label().to_owned(),
@@ -443,7 +453,7 @@ impl Scene<'_> {
             outcome: ending.outcome.as_ref().map(|o| o.kind),
             to: ending.outcome.as_ref().and_then(|o| o.to.clone()),
             code: ending.outcome.as_ref().and_then(|o| o.code.clone()),
-            reason: ending.reason.clone(),
+            reason: ending.reason.as_deref().map(shown),
             cause: ending.cause,
         })
     }
@@ -461,7 +471,7 @@ impl Scene<'_> {
                 value.is_set().then(|| {
                     (
                         variable.shown_label().to_owned(),
-                        display(Some(variable), value),
+                        shown(&display(Some(variable), value)),
                     )
                 })
             })
@@ -472,14 +482,14 @@ impl Scene<'_> {
             audience: state.audience,
             path: self.breadcrumb(),
             answers,
-            notes: state.notes.iter().map(|n| n.text.clone()).collect(),
+            notes: state.notes.iter().map(|n| shown(&n.text)).collect(),
             skipped: state
                 .skips
                 .iter()
                 .map(|s| {
                     (
                         project.node(s.node).shown_title().to_owned(),
-                        s.reason.clone(),
+                        shown(&s.reason),
                     )
                 })
                 .collect(),

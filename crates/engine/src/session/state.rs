@@ -647,7 +647,8 @@ pub(crate) fn render_into(project: &Project, state: &State, template: &Template,
             TemplatePart::Var(slot, _) => {
                 let value = &state.values[slot.index()];
                 match value {
-                    Value::Text(text) => out.push_str(text),
+                    // Templates print what people typed: shown safe, as everywhere else.
+                    Value::Text(text) => out.push_str(&crate::show::show_line(text)),
                     // Whole numbers, the common case, are written without a temporary string.
                     Value::Number(n) if n.fract() == 0.0 && n.abs() < 1e15 => {
                         use std::fmt::Write as _;
