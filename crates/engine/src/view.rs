@@ -197,6 +197,18 @@ impl Summary {
     }
 }
 
+/// The lines a step shows its audience: customers their own wording where the step has it;
+/// agents the `say` lines, or the customer wording where a step has only that (a step of a
+/// customer's tree that an agent took over).
+fn spoken(node: &crate::model::Node, audience: Audience) -> &[crate::model::Template] {
+    let customer_first = audience == Audience::Customer || node.say.is_empty();
+    if customer_first && !node.customer.is_empty() {
+        &node.customer
+    } else {
+        &node.say
+    }
+}
+
 /// A state of a call on its project: what the views are drawn from, for a session or for a
 /// preview of typed answers.
 pub(crate) struct Scene<'a> {
@@ -254,11 +266,7 @@ impl Scene<'_> {
         let project = self.project;
         let state = self.state;
         let node = project.node(state.node);
-        let texts = if state.audience == Audience::Customer && !node.customer.is_empty() {
-            &node.customer
-        } else {
-            &node.say
-        };
+        let texts = spoken(node, state.audience);
         for (index, template) in texts.iter().enumerate() {
             if index > 0 {
                 out.push('\n');
@@ -275,11 +283,7 @@ impl Scene<'_> {
         let finished = state.ending.is_some();
 
         let mut texts = Vec::new();
-        let say = if audience == Audience::Customer && !node.customer.is_empty() {
-            &node.customer
-        } else {
-            &node.say
-        };
+        let say = spoken(node, audience);
         // A call escalated or ended from a step shows no more of that step: its line was
         // for going on, and would read as the ending's.
         let left_early = state.ending.as_ref().is_some_and(|e| !e.by_the_tree());
