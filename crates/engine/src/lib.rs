@@ -48,7 +48,7 @@ pub use synthetic::synthetic_sessions;
 pub use testing::TestReport;
 pub use value::{Date, Type, Value, format_number};
 pub use view::{
-    Actions, ChoiceView, Crumb, EndView, FieldView, InputKind, OptionView, Progress, ShownText,
-    Summary, TextRole, View,
+    Actions, ChoiceView, Crumb, EndView, FieldView, InputKind, OptionView, Progress, Purpose,
+    ShownText, Summary, TextRole, View,
 };
 pub use walk::{Coverage, Rng, StuckWalk, WalkLimits, WalkReport, walk_all, walk_random};

@@ -66,6 +66,49 @@ pub struct FieldView {
     pub required: bool,
     /// The current value as text, ready to put back in an input box.
     pub value: Option<String>,
+    /// What the field's pattern accepts, in the author's words: a hint to show by the box.
+    pub hint: Option<String>,
+    /// What a text field holds, when its pattern or its words say so: hosts pick the
+    /// keyboard and the browser's autofill by it.
+    pub purpose: Option<Purpose>,
+    /// The longest answer the step accepts, in characters ([`crate::MAX_ANSWER_CHARS`]).
+    pub max_chars: usize,
+}
+
+/// What a text field holds, as far as its pattern and its words tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Purpose {
+    Email,
+    Phone,
+    /// Digits only (an account number): the number pad suits it, though it is not a number.
+    Digits,
+}
+
+impl Purpose {
+    /// Guesses from the pattern (as written) and its words. Wrong guesses cost little (a
+    /// keyboard), so this stays simple: an `@` in the pattern or "email" in the words is an
+    /// email address; "phone", "mobile" or "telephone" in the label or words a phone number;
+    /// a pattern of digits only (`[0-9]{8}`, `\d+`) digits.
+    fn of(pattern: &str, words: &str) -> Option<Purpose> {
+        let words = words.to_lowercase();
+        if pattern.contains('@') || words.contains("email") || words.contains("e-mail") {
+            return Some(Purpose::Email);
+        }
+        if ["phone", "mobile", "telephone"]
+            .iter()
+            .any(|w| words.contains(w))
+        {
+            return Some(Purpose::Phone);
+        }
+        let digits_only = pattern
+            .replace("[0-9]", "")
+            .replace("\\d", "")
+            .chars()
+            .all(|c| matches!(c, '{' | '}' | ',' | '+' | '*' | '?' | '(' | ')' | '0'..='9'));
+        let has_digit_class = pattern.contains("[0-9]") || pattern.contains("\\d");
+        (has_digit_class && digits_only).then_some(Purpose::Digits)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -402,12 +445,33 @@ impl Scene<'_> {
         };
         let shown = input_text(variable, &state.values[slot.index()])
             .map(|text| show_line(&text).into_owned());
+        let purpose = match input {
+            InputKind::Text => Purpose::of(
+                // As written: lowering wrapped it to match whole answers.
+                variable.pattern.as_ref().map_or("", |p| {
+                    let compiled = p.as_str();
+                    compiled
+                        .strip_prefix("^(?:")
+                        .and_then(|rest| rest.strip_suffix(")$"))
+                        .unwrap_or(compiled)
+                }),
+                &format!(
+                    "{} {}",
+                    variable.shown_label(),
+                    variable.pattern_description.as_deref().unwrap_or_default()
+                ),
+            ),
+            _ => None,
+        };
         Some(FieldView {
             name: variable.name.clone(),
             label: variable.shown_label().to_owned(),
             input,
             required: variable.required,
             value: shown,
+            hint: variable.pattern_description.clone(),
+            purpose,
+            max_chars: crate::session::MAX_ANSWER_CHARS,
         })
     }
 
@@ -501,5 +565,25 @@ impl Scene<'_> {
             started_at: state.started_at,
             last_at: state.last_at,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Purpose;
+
+    #[test]
+    fn a_fields_purpose_comes_from_its_pattern_and_words() {
+        let email = Purpose::of("[^@ ]+@[^@ ]+\\.[^@ ]+", "Email address");
+        assert_eq!(email, Some(Purpose::Email));
+        let mobile = Purpose::of("07[0-9]{9}", "New mobile number");
+        assert_eq!(mobile, Some(Purpose::Phone));
+        assert_eq!(
+            Purpose::of("[0-9]{8}", "Account number"),
+            Some(Purpose::Digits)
+        );
+        assert_eq!(Purpose::of("\\d{4,6}", "PIN"), Some(Purpose::Digits));
+        assert_eq!(Purpose::of("INV-[0-9]{7}", "Invoice number"), None);
+        assert_eq!(Purpose::of("", "Your name"), None);
     }
 }

@@ -145,7 +145,7 @@ fn a_refused_answer_is_an_error_and_changes_nothing() {
         (
             "account",
             "1234",
-            "Account number: \"1234\" does not have the expected form",
+            "Account number: \"1234\" is not in the form this needs; please check it",
         ),
         ("age", "old", "Modem age in months: \"old\" is not a number"),
         ("age", "300", "Modem age in months: 300 is outside 0..240"),

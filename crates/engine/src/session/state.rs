@@ -367,6 +367,24 @@ impl State {
         Ok(())
     }
 
+    /// Every required field of the current step that has no answer yet, by name and label,
+    /// in the order the step asks them: a refused step names them all at once.
+    pub(super) fn all_missing_required(&self, project: &Project) -> Vec<(String, String)> {
+        let node = project.node(self.node);
+        node.asks
+            .iter()
+            .map(|(slot, _)| *slot)
+            .filter(|slot| node.required.contains(slot) && !self.values[slot.index()].is_set())
+            .map(|slot| {
+                let name = project.slot_name(slot).to_owned();
+                let label = self
+                    .declaration(project, slot)
+                    .map_or_else(|| name.clone(), |v| v.shown_label().to_owned());
+                (name, label)
+            })
+            .collect()
+    }
+
     /// The first required field of the current step that has no answer yet, as the error
     /// that refuses moving on.
     fn missing_required(&self, project: &Project) -> Option<SessionError> {

@@ -177,12 +177,27 @@ impl<P: Deref<Target = Project>> Session<P> {
         };
         let takes_answers = !matches!(step.action, Some(Action::Note(_)));
         if takes_answers {
-            let problems = apply_answers(project, &mut state, &step.answers, at, &mut events);
+            let mut problems = apply_answers(project, &mut state, &step.answers, at, &mut events);
             let leaving = matches!(
                 step.action,
                 Some(Action::Skip(_) | Action::Escalate(_) | Action::End(..))
             );
+            // Moving on needs every required answer: name each one missing beside the refused
+            // ones, so that a person fixes the whole step in one go.
+            let moving = matches!(step.action, Some(Action::Choose(_) | Action::Continue));
+            if moving {
+                for (field, label) in state.all_missing_required(project) {
+                    if !problems.iter().any(|p| p.field == field) {
+                        problems.push(FieldProblem {
+                            field,
+                            label,
+                            message: "an answer is needed before moving on".to_owned(),
+                        });
+                    }
+                }
+            }
             if !problems.is_empty() && !leaving {
+                in_step_order(project, &state, &mut problems);
                 return Err(StepRefusal {
                     fields: problems,
                     step: None,
@@ -248,6 +263,18 @@ impl<P: Deref<Target = Project>> Session<P> {
             problems,
         }
     }
+}
+
+/// Sorts refused answers as the step asks its fields (answers to fields it does not ask
+/// first): the order a page lists them in and a person reads them.
+fn in_step_order(project: &Project, state: &State, problems: &mut [FieldProblem]) {
+    let asks = &project.node(state.node).asks;
+    problems.sort_by_key(|problem| {
+        project
+            .slot_by_name(&problem.field)
+            .and_then(|slot| asks.iter().position(|(s, _)| *s == slot))
+            .map_or(0, |position| position + 1)
+    });
 }
 
 /// Notes and reasons: trimmed, with words, not too long, no hidden characters; they may
