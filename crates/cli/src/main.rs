@@ -166,6 +166,10 @@ enum Command {
         /// The address to listen on.
         #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
         addr: std::net::SocketAddr,
+        /// How customers given a handoff code reach a person, shown on that page
+        /// (for example "Call 0800 123 456, 8am to 6pm on weekdays").
+        #[arg(long, value_name = "TEXT")]
+        contact: Option<String>,
     },
     /// Report what happened on calls and self-service sessions: outcomes, first-contact
     /// resolution, containment, where sessions stop, time per step, paths, reasons, ratings.
@@ -323,6 +327,7 @@ fn serve(
     trees: &std::path::Path,
     db: &std::path::Path,
     addr: std::net::SocketAddr,
+    contact: Option<String>,
 ) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -330,7 +335,7 @@ fn serve(
         .map_err(|e| anyhow::anyhow!("cannot start the server's runtime: {e}"))?;
     runtime.block_on(async {
         tokio::select! {
-            served = calltree_server::serve(addr, trees, db) => served.map_err(anyhow::Error::from),
+            served = calltree_server::serve(addr, trees, db, contact) => served.map_err(anyhow::Error::from),
             _ = tokio::signal::ctrl_c() => Ok(()),
         }
     })?;
@@ -395,7 +400,12 @@ fn main() -> ExitCode {
             answers,
             handoff: handoff.zip(db),
         }),
-        Command::Serve { trees, db, addr } => serve(&trees, &db, addr),
+        Command::Serve {
+            trees,
+            db,
+            addr,
+            contact,
+        } => serve(&trees, &db, addr, contact),
         Command::Report {
             logs,
             db,

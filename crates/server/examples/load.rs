@@ -124,6 +124,7 @@ fn main() {
             trees: Trees::open(&trees, store.clone()).unwrap(),
             store: store.clone(),
             api_token: None,
+            contact: None,
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();

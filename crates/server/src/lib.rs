@@ -44,6 +44,8 @@ pub struct AppState {
     pub store: Store,
     /// The bearer token the JSON API wants; without one the API is off.
     pub api_token: Option<String>,
+    /// How a customer given a handoff code reaches a person (`calltree serve --contact`).
+    pub contact: Option<String>,
 }
 
 /// Operational messages go to standard error; they never include answers or tokens.
@@ -67,7 +69,12 @@ pub fn router(state: Arc<AppState>) -> Router {
 }
 
 /// Opens the database and the trees and serves until the process is stopped.
-pub async fn serve(addr: SocketAddr, trees: &Path, db: &Path) -> Result<(), ServerError> {
+pub async fn serve(
+    addr: SocketAddr,
+    trees: &Path,
+    db: &Path,
+    contact: Option<String>,
+) -> Result<(), ServerError> {
     let store = Store::open(db)?;
     let trees = Trees::open(trees, store.clone())?;
     let api_token = std::env::var("CALLTREE_API_TOKEN")
@@ -77,6 +84,7 @@ pub async fn serve(addr: SocketAddr, trees: &Path, db: &Path) -> Result<(), Serv
         trees,
         store,
         api_token,
+        contact,
     });
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -279,6 +287,7 @@ fn render(
         .into_response());
     }
     let view = session.view();
+    let tree_title = call.project().tree(session.state().tree).title.clone();
     if session.is_finished() {
         // Asking again is harmless (a session keeps its code), and it repairs a session
         // whose code was never written because the server stopped right after the ending.
@@ -287,10 +296,14 @@ fn render(
         } else {
             None
         };
-        return Ok(pages::end(&view, handoff.as_deref()).into_response());
+        let end = pages::EndPage {
+            tree_title: &tree_title,
+            handoff: handoff.as_deref(),
+            contact: state.contact.as_deref(),
+        };
+        return Ok(pages::end(&view, &end).into_response());
     }
     let csrf = state.store.csrf(id)?.ok_or(ServerError::NotFound)?;
-    let tree_title = call.project().tree(session.state().tree).title.clone();
     // A refused answer is a refused request; a notice on an ordinary view is not.
     let status = if errors.is_empty() && (message.is_none() || notice_only) {
         StatusCode::OK
@@ -306,7 +319,8 @@ fn render(
             seq,
             typed,
             errors,
-            message,
+            message: message.filter(|_| notice_only),
+            problem: message.filter(|_| !notice_only),
         },
     );
     Ok((status, page).into_response())

@@ -70,6 +70,7 @@ fn state(trees: &Path, db: &Path, api_token: Option<String>) -> Arc<AppState> {
         trees: Trees::open(trees, store.clone()).unwrap(),
         store,
         api_token,
+        contact: None,
     })
 }
 
