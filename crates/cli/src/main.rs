@@ -342,6 +342,10 @@ enum OutputFormat {
 /// the server", says how to choose each).
 #[derive(clap::Args, Debug)]
 struct ServeSettings {
+    /// How customers given a handoff code reach a person, shown on that page (for example
+    /// "Call 0800 123 456, 8am to 6pm on weekdays").
+    #[arg(long, value_name = "TEXT")]
+    contact: Option<String>,
     /// How long a handoff code works, in hours from when the customer asked for a person.
     #[arg(long, value_name = "HOURS", default_value_t = 24, value_parser = clap::value_parser!(u64).range(1..=24 * 365))]
     handoff_hours: u64,
@@ -396,6 +400,7 @@ impl ServeSettings {
             retain: self
                 .retain
                 .map(|days| std::time::Duration::from_secs(days * 24 * 3600)),
+            contact: self.contact.clone(),
         }
     }
 }

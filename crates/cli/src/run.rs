@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use anyhow::{Context as _, Result, bail};
 use calltree_calls::{Call, CallStore, CallsError, LogFile, MemoryCalls, Versions, now, take_over};
-use calltree_engine::{Action, InputKind, Project, SourceInput, Step, TextRole, View};
+use calltree_engine::{Action, InputKind, Project, SourceInput, Step, TextRole, View, show_line};
 use calltree_store::Store;
 use calltree_syntax::Audience;
 
@@ -94,7 +94,8 @@ impl Input {
         }
         let line = line.trim_end_matches(['\n', '\r']).to_owned();
         if self.echo {
-            sayln!("{line}");
+            // What was typed goes back to a terminal: shown safe, as every answer is.
+            sayln!("{}", show_line(&line));
         }
         Ok(Some(line))
     }
@@ -522,7 +523,7 @@ fn act(call: &mut TerminalCall, input: &mut Input, command: Command, style: Styl
         Command::Escalate(text) => Action::Escalate(words(input, text, "Why escalate")?),
         Command::Quit => return Ok(true),
         Command::Unknown(text) => {
-            sayln!("  ! `{text}` is not a choice here");
+            sayln!("  ! `{}` is not a choice here", show_line(&text));
             return Ok(false);
         }
     };

@@ -440,19 +440,12 @@ impl State {
         Ok(())
     }
 
-    /// From here on the session is an agent's. A finished session is reopened first: its
+    /// From here on the session is an agent's, on the same tree. Any tree: a customer who
+    /// was handed a code must find a person who can take it, even on a tree written for
+    /// customers only (`audience: customer`), so that audience says where a call may
+    /// *start*, not who may finish it (issue 16). A finished session is reopened first: its
     /// last step is taken back, as `Back` does, so the agent can carry it on.
     fn take_over(&mut self, project: &Project, at: Millis) -> Result<(), SessionError> {
-        if self.ending.is_some() && self.undo.marks.is_empty() {
-            return Err(SessionError::NothingToUndo);
-        }
-        let root = project.tree(self.tree);
-        if !root.serves(Audience::Agent) {
-            return Err(SessionError::WrongAudience {
-                tree: root.name.clone(),
-                audience: Audience::Agent.name().to_owned(),
-            });
-        }
         if self.ending.is_some() {
             self.back(project)?;
         }
@@ -505,6 +498,24 @@ impl State {
             self.answered.push(slot);
         }
         Ok(())
+    }
+
+    /// Every required field of the current step that has no answer yet, by name and label,
+    /// in the order the step asks them: a refused step names them all at once.
+    pub(super) fn all_missing_required(&self, project: &Project) -> Vec<(String, String)> {
+        let node = project.node(self.node);
+        node.asks
+            .iter()
+            .map(|(slot, _)| *slot)
+            .filter(|slot| node.required.contains(slot) && !self.values[slot.index()].is_set())
+            .map(|slot| {
+                let name = project.slot_name(slot).to_owned();
+                let label = self
+                    .declaration(project, slot)
+                    .map_or_else(|| name.clone(), |v| v.shown_label().to_owned());
+                (name, label)
+            })
+            .collect()
     }
 
     /// The first required field of the current step that has no answer yet, as the error
@@ -787,7 +798,8 @@ pub(crate) fn render_into(project: &Project, state: &State, template: &Template,
             TemplatePart::Var(slot, _) => {
                 let value = &state.values[slot.index()];
                 match value {
-                    Value::Text(text) => out.push_str(text),
+                    // Templates print what people typed: shown safe, as everywhere else.
+                    Value::Text(text) => out.push_str(&crate::show::show_line(text)),
                     // Whole numbers, the common case, are written without a temporary string.
                     Value::Number(n) if n.fract() == 0.0 && n.abs() < 1e15 => {
                         use std::fmt::Write as _;
