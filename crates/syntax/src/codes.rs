@@ -1,4 +1,4 @@
-//! The diagnostic codes the parser reports (`E1xx`). Later stages own their own ranges.
+//! The diagnostic codes the parser reports (`E1xx`, and `W1xx` for its warnings). Later stages own their own ranges.
 
 use crate::diagnostic::{Code, Severity};
 
@@ -39,6 +39,18 @@ pub const INDENTED_BLOCK: Code = error("E113", "indented-block");
 /// A number too large to be represented.
 pub const BAD_NUMBER: Code = error("E114", "bad-number");
 
+const fn warning(id: &'static str, name: &'static str) -> Code {
+    Code {
+        id,
+        name,
+        severity: Severity::Warning,
+    }
+}
+
+/// A character in quoted text that a reader cannot see (zero-width, a bidirectional
+/// override, a no-break space): written as it is, it can hide or disguise what is read out.
+pub const HIDDEN_CHARACTER: Code = warning("W101", "hidden-character");
+
 /// Every code this crate can report, for documentation checks.
 pub const ALL: &[Code] = &[
     SYNTAX_ERROR,
@@ -55,4 +67,5 @@ pub const ALL: &[Code] = &[
     RESERVED_NAME,
     INDENTED_BLOCK,
     BAD_NUMBER,
+    HIDDEN_CHARACTER,
 ];

@@ -476,7 +476,10 @@ impl<'d> Convert<'d> {
         let mut literal = String::new();
         for part in pair.clone().into_inner() {
             match part.as_rule() {
-                Rule::template_chars | Rule::plain_chars => literal.push_str(part.as_str()),
+                Rule::template_chars | Rule::plain_chars => {
+                    self.warn_hidden(&part);
+                    literal.push_str(part.as_str());
+                }
                 Rule::escape => self.escape(&part, &mut literal),
                 Rule::placeholder => {
                     if let Some(name) = find(&kids(&part), Rule::var_name) {
@@ -495,6 +498,31 @@ impl<'d> Convert<'d> {
         Text {
             segments,
             span: self.span(pair),
+        }
+    }
+
+    /// Warns about each character of raw text that a reader cannot see; escapes are ASCII,
+    /// so anything found here was written as it is.
+    fn warn_hidden(&mut self, part: &P<'_>) {
+        let start = part.as_span().start();
+        for (at, c) in part.as_str().char_indices() {
+            if !crate::is_invisible(c) {
+                continue;
+            }
+            let from = start + at;
+            let span = Span::new(from, from + c.len_utf8()).shifted(self.base);
+            let code = u32::from(c);
+            let what = crate::invisible_name(c).unwrap_or("invisible character");
+            self.diagnostics.push(
+                Diagnostic::new(
+                    codes::HIDDEN_CHARACTER,
+                    span,
+                    format!("a hidden character in the text: U+{code:04X} ({what})"),
+                )
+                .with_hint(format!(
+                    "nobody reviewing this line can see it; delete it, or write `\\u{{{code:x}}}` if it is meant"
+                )),
+            );
         }
     }
 

@@ -408,14 +408,15 @@ fn write_quoted(out: &mut String, text: &Text, template: bool) {
                 // Most text needs no escapes: copy the runs between escapes whole.
                 let mut run = 0;
                 for (at, c) in literal.char_indices() {
-                    // `None`: a control character, written as its code point.
+                    // `None`: a control or otherwise invisible character, written as its
+                    // code point so that a reviewer sees it.
                     let escape = match c {
                         '"' => Some("\\\""),
                         '\\' => Some("\\\\"),
                         '\n' => Some("\\n"),
                         '\t' => Some("\\t"),
                         '{' if template => Some("\\{"),
-                        c if c.is_control() => None,
+                        c if crate::is_invisible(c) => None,
                         _ => continue,
                     };
                     out.push_str(&literal[run..at]);

@@ -16,6 +16,7 @@ mod format;
 mod grammar;
 mod highlight;
 pub mod interchange;
+mod invisible;
 mod parser;
 mod shift;
 mod span;
@@ -26,6 +27,7 @@ pub use diagnostic::{Code, Diagnostic, Related, Severity};
 pub use expected::nearest;
 pub use format::{format, format_behaviour};
 pub use highlight::{Token, TokenKind, highlight};
+pub use invisible::{invisible_name, is_invisible};
 pub use parser::{parse, parse_cached};
 pub use span::{LineCol, LineIndex, Span};
 
