@@ -51,6 +51,9 @@ const fn warning(id: &'static str, name: &'static str) -> Code {
 /// override, a no-break space): written as it is, it can hide or disguise what is read out.
 pub const HIDDEN_CHARACTER: Code = warning("W101", "hidden-character");
 
+/// `{name}` in a text value (`set summary = "HR {hr}"`): kept as written, not filled in.
+pub const LITERAL_PLACEHOLDER: Code = warning("W102", "literal-placeholder");
+
 /// Every code this crate can report, for documentation checks.
 pub const ALL: &[Code] = &[
     SYNTAX_ERROR,
@@ -68,4 +71,5 @@ pub const ALL: &[Code] = &[
     INDENTED_BLOCK,
     BAD_NUMBER,
     HIDDEN_CHARACTER,
+    LITERAL_PLACEHOLDER,
 ];

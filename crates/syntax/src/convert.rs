@@ -452,7 +452,7 @@ impl<'d> Convert<'d> {
         let inner = pair.clone().into_inner().next()?;
         let kind = match inner.as_rule() {
             Rule::signed_number => LiteralKind::Number(self.number(&inner)),
-            Rule::plain => LiteralKind::Text(self.plain(&inner)),
+            Rule::plain => LiteralKind::Text(self.text(&inner, true)),
             Rule::yes_no => LiteralKind::Bool(BoolWord::from_word(inner.as_str())?),
             Rule::choice_value => LiteralKind::Choice(self.ident(&inner)),
             _ => return None,
@@ -463,21 +463,26 @@ impl<'d> Convert<'d> {
     // ------------------------------------------------------------ quoted text
 
     fn template(&mut self, pair: &P<'_>) -> Text {
-        self.text(pair)
+        self.text(pair, false)
     }
 
     fn plain(&mut self, pair: &P<'_>) -> Text {
-        self.text(pair)
+        self.text(pair, false)
     }
 
-    /// Decodes `template` and `plain` strings; only templates can hold placeholders.
-    fn text(&mut self, pair: &P<'_>) -> Text {
+    /// Decodes `template` and `plain` strings; only templates can hold placeholders. A text
+    /// value in an expression (`set summary = "HR {hr}"`) is warned about when it looks as
+    /// if it meant one: `placeholders_meant`.
+    fn text(&mut self, pair: &P<'_>, placeholders_meant: bool) -> Text {
         let mut segments: Vec<Segment> = Vec::new();
         let mut literal = String::new();
         for part in pair.clone().into_inner() {
             match part.as_rule() {
                 Rule::template_chars | Rule::plain_chars => {
                     self.warn_hidden(&part);
+                    if placeholders_meant {
+                        self.warn_literal_placeholder(&part);
+                    }
                     literal.push_str(part.as_str());
                 }
                 Rule::escape => self.escape(&part, &mut literal),
@@ -523,6 +528,41 @@ impl<'d> Convert<'d> {
                     "nobody reviewing this line can see it; delete it, or write `\\u{{{code:x}}}` if it is meant"
                 )),
             );
+        }
+    }
+
+    /// Warns about `{name}` in a text value of an expression: it is kept as written, braces
+    /// and all, which authors did not expect ("HR {hr}" read out to a caller). A brace meant
+    /// literally is written `\{`.
+    fn warn_literal_placeholder(&mut self, part: &P<'_>) {
+        let text = part.as_str();
+        let start = part.as_span().start();
+        let mut rest = 0;
+        while let Some(open) = text[rest..].find('{').map(|at| rest + at) {
+            let Some(close) = text[open..].find('}').map(|at| open + at) else {
+                break;
+            };
+            let name = &text[open + 1..close];
+            let looks_like_a_field = name
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            if looks_like_a_field {
+                let span = Span::new(start + open, start + close + 1).shifted(self.base);
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        codes::LITERAL_PLACEHOLDER,
+                        span,
+                        format!("`{{{name}}}` is not filled in here: this text is shown as written"),
+                    )
+                    .with_hint(
+                        "placeholders work in say, agent, customer, note, title and option texts; \
+                         to use a value here, set the field from an expression, or write `\\{` for a brace",
+                    ),
+                );
+            }
+            rest = close + 1;
         }
     }
 
@@ -647,7 +687,7 @@ impl<'d> Convert<'d> {
                 span,
             }),
             Rule::plain => Some(Expr {
-                kind: ExprKind::Text(self.plain(pair)),
+                kind: ExprKind::Text(self.text(pair, true)),
                 span,
             }),
             Rule::yes_no => Some(Expr {
