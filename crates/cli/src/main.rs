@@ -135,7 +135,9 @@ enum Command {
         /// Continue the call recorded in this log (and keep logging to it).
         #[arg(long, value_name = "FILE", conflicts_with = "tree")]
         resume: Option<PathBuf>,
-        /// Read the inputs from this file, one per line, instead of the keyboard.
+        /// Read the inputs from this file instead of the keyboard: one line per prompt, as it
+        /// would be typed (an empty line is Enter: it continues a step that has one way on,
+        /// or leaves an optional field blank).
         #[arg(long, value_name = "FILE")]
         answers: Option<PathBuf>,
         /// Take over a customer's self-service session by the code they were given; the call
@@ -346,6 +348,10 @@ struct PruneArgs {
 /// the server", says how to choose each).
 #[derive(clap::Args, Debug)]
 struct ServeSettings {
+    /// How customers given a handoff code reach a person, shown on that page (for example
+    /// "Call 0800 123 456, 8am to 6pm on weekdays").
+    #[arg(long, value_name = "TEXT")]
+    contact: Option<String>,
     /// How long a handoff code works, in hours from when the customer asked for a person.
     #[arg(long, value_name = "HOURS", default_value_t = 24, value_parser = clap::value_parser!(u64).range(1..=24 * 365))]
     handoff_hours: u64,
@@ -400,6 +406,7 @@ impl ServeSettings {
             retain: self
                 .retain
                 .map(|days| std::time::Duration::from_secs(days * 24 * 3600)),
+            contact: self.contact.clone(),
         }
     }
 }

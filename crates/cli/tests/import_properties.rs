@@ -184,6 +184,7 @@ fn document() -> impl Strategy<Value = Document> {
         label: None,
         required: false,
         pattern: None,
+        pattern_description: None,
         range: None,
         default,
     });

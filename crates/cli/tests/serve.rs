@@ -136,6 +136,87 @@ fn a_customer_hands_over_to_an_agent_who_finishes_the_same_session() {
     assert!(events.iter().any(|e| matches!(e, Event::TakenOver { .. })));
 }
 
+/// Issue 16: a customer-only tree handed out codes that no agent could take over ("tree
+/// `parcel` does not serve agents"). Agents may take over any tree.
+#[test]
+fn a_session_of_a_tree_for_customers_only_is_taken_over_in_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("trees")).unwrap();
+    std::fs::write(
+        dir.path().join("trees/parcel.tree"),
+        r#"tree parcel "Where is my parcel?"
+  audience: customer
+  start: number
+
+field tracking: text "Tracking number" required
+
+node number "Your parcel"
+  customer "What is the tracking number?"
+  ask tracking
+  option "Found it" -> found
+
+node found "Found"
+  customer "Glad it turned up."
+  end resolved
+"#,
+    )
+    .unwrap();
+    let code = {
+        let server = serve(dir.path());
+        let started = post(server.port, "/start/parcel", "", "");
+        let path = header(&started, "location").to_owned();
+        let cookie = header(&started, "set-cookie")
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned();
+        let page = get(server.port, &path, &cookie);
+        let (csrf, seq) = (hidden(&page.body, "csrf"), hidden(&page.body, "seq"));
+        let person = post(
+            server.port,
+            &path,
+            &cookie,
+            &format!("csrf={csrf}&seq={seq}&tracking=TR-1&go=person"),
+        );
+        assert_eq!(person.status, 303, "{}", person.body);
+        let end = get(server.port, &path, &cookie);
+        let code = end.body.split("class=\"code\"").nth(1).unwrap();
+        code.split('>')
+            .nth(1)
+            .unwrap()
+            .split('<')
+            .next()
+            .unwrap()
+            .trim()
+            .to_owned()
+    };
+    std::fs::write(dir.path().join("answers.txt"), "\n1\n").unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_calltree"))
+        .args([
+            "run",
+            "--handoff",
+            &code,
+            "--db",
+            "sessions.db",
+            "--answers",
+            "answers.txt",
+        ])
+        .current_dir(dir.path())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let shown = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{shown}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(shown.contains("What is the tracking number?"), "{shown}");
+    let store = Store::open(dir.path().join("sessions.db")).unwrap();
+    let session = store.sessions(None, None, 10).unwrap().pop().unwrap();
+    assert_eq!(session.outcome.as_deref(), Some("resolved"));
+}
+
 #[test]
 fn a_wrong_handoff_code_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();

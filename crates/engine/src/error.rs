@@ -49,6 +49,9 @@ pub enum SessionError {
     OptionUnavailable { label: String, reason: String },
     #[error("this step {0}")]
     WrongStep(&'static str),
+    /// Something a customer's session does not offer (notes, skipping a step).
+    #[error("only an agent can {0}")]
+    AgentsOnly(&'static str),
     #[error("there is nothing to go back to")]
     NothingToUndo,
     #[error("this step cannot be left: {0}")]
@@ -58,6 +61,13 @@ pub enum SessionError {
     NeedsWords(&'static str),
     #[error("{what} is too long: keep it under {limit} characters")]
     TooLong { what: &'static str, limit: usize },
+    /// A control character or an invisible mark that reorders text (see
+    /// [`crate::show::is_hidden_control`]), by its code point.
+    #[error(
+        "{what} has a hidden character (U+{code:04X}) that cannot be kept; type it rather than \
+         pasting it"
+    )]
+    HiddenCharacter { what: &'static str, code: u32 },
     #[error("this step was worked out for an earlier state of the call; work it out again")]
     StaleSubmission,
 }

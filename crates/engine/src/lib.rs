@@ -43,12 +43,14 @@ pub use session::{
     Action, EVENT_NAMES, EndCause, Ending, Event, Frame, MAX_ANSWER_CHARS, MAX_NOTE_CHARS, Millis,
     Note, Preview, Session, Skip, State, Step, Submission, Visit, folds_on_this_thread,
 };
-pub use show::{show_duration, show_percent};
+pub use show::{
+    LINE_SEPARATOR, customer_outcome, is_hidden_control, show_duration, show_line, show_percent,
+};
 pub use synthetic::synthetic_sessions;
 pub use testing::TestReport;
 pub use value::{Date, Type, Value, format_number};
 pub use view::{
-    Actions, ChoiceView, Crumb, EndView, FieldView, InputKind, OptionView, Progress, ShownText,
-    Summary, TextRole, View,
+    Actions, ChoiceView, Crumb, EndView, FieldView, InputKind, OptionView, Progress, Purpose,
+    ShownText, Summary, TextRole, View,
 };
 pub use walk::{Coverage, Rng, StuckWalk, WalkLimits, WalkReport, walk_all, walk_random};

@@ -255,6 +255,7 @@ impl Lowered {
                     ),
                 ));
             }
+            variable.pattern_description = pattern.description.as_ref().map(|d| d.to_plain());
             match regex::Regex::new(&format!("^(?:{})$", pattern.regex)) {
                 Ok(regex) => variable.pattern = Some(regex),
                 Err(error) => {
@@ -366,6 +367,7 @@ impl Lowered {
             label,
             required: false,
             pattern: None,
+            pattern_description: None,
             range: None,
             choices,
             default: if kind == VariableKind::Flag {
@@ -1063,7 +1065,10 @@ pub(crate) fn check_answer(variable: &Variable, value: &Value) -> Result<(), Str
             if let Some(pattern) = &variable.pattern
                 && !pattern.is_match(text)
             {
-                return Err(format!("\"{text}\" does not have the expected form"));
+                return Err(match &variable.pattern_description {
+                    Some(description) => format!("please enter {description}"),
+                    None => format!("\"{text}\" is not in the form this needs; please check it"),
+                });
             }
         }
         Value::Number(number) => {

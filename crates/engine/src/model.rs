@@ -98,6 +98,9 @@ pub struct Variable {
     pub label: Option<String>,
     pub required: bool,
     pub pattern: Option<regex::Regex>,
+    /// What the pattern accepts, in the author's words ("an email address like
+    /// name@example.com"): said to the person whose answer it refuses.
+    pub pattern_description: Option<String>,
     pub range: Option<(f64, f64)>,
     pub choices: Vec<ChoiceValue>,
     /// The value before anyone answers: the declared default, `no` for flags, else unset.

@@ -8,6 +8,7 @@ use std::ops::Deref;
 use crate::model::{Exit, NodeKind, OutcomeKind, Slot, VariableKind};
 use crate::project::Project;
 use crate::session::{EndCause, Session, State, display, input_text, render, render_into};
+use crate::show::show_line;
 use crate::value::Type;
 
 /// Which kind of text a line is, so hosts can set agent guidance apart.
@@ -65,6 +66,49 @@ pub struct FieldView {
     pub required: bool,
     /// The current value as text, ready to put back in an input box.
     pub value: Option<String>,
+    /// What the field's pattern accepts, in the author's words: a hint to show by the box.
+    pub hint: Option<String>,
+    /// What a text field holds, when its pattern or its words say so: hosts pick the
+    /// keyboard and the browser's autofill by it.
+    pub purpose: Option<Purpose>,
+    /// The longest answer the step accepts, in characters ([`crate::MAX_ANSWER_CHARS`]).
+    pub max_chars: usize,
+}
+
+/// What a text field holds, as far as its pattern and its words tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Purpose {
+    Email,
+    Phone,
+    /// Digits only (an account number): the number pad suits it, though it is not a number.
+    Digits,
+}
+
+impl Purpose {
+    /// Guesses from the pattern (as written) and its words. Wrong guesses cost little (a
+    /// keyboard), so this stays simple: an `@` in the pattern or "email" in the words is an
+    /// email address; "phone", "mobile" or "telephone" in the label or words a phone number;
+    /// a pattern of digits only (`[0-9]{8}`, `\d+`) digits.
+    fn of(pattern: &str, words: &str) -> Option<Purpose> {
+        let words = words.to_lowercase();
+        if pattern.contains('@') || words.contains("email") || words.contains("e-mail") {
+            return Some(Purpose::Email);
+        }
+        if ["phone", "mobile", "telephone"]
+            .iter()
+            .any(|w| words.contains(w))
+        {
+            return Some(Purpose::Phone);
+        }
+        let digits_only = pattern
+            .replace("[0-9]", "")
+            .replace("\\d", "")
+            .chars()
+            .all(|c| matches!(c, '{' | '}' | ',' | '+' | '*' | '?' | '(' | ')' | '0'..='9'));
+        let has_digit_class = pattern.contains("[0-9]") || pattern.contains("\\d");
+        (has_digit_class && digits_only).then_some(Purpose::Digits)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -73,8 +117,12 @@ pub struct Actions {
     /// A Continue button: the single way forward.
     #[serde(rename = "continue")]
     pub go_on: bool,
+    /// Passing over the step for a reason: an agent's call, never a customer's.
     pub skip: bool,
+    /// Handing the call on (for a customer: asking for a person).
     pub escalate: bool,
+    /// Writing a note for the call summary: agents only, a customer has no call notes.
+    pub note: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -120,7 +168,15 @@ pub struct Progress {
     pub left: Option<u32>,
 }
 
-/// The call summary: ready for the CRM, the handoff to a specialist, and the reports.
+/// What people typed, as a summary or a screen shows it: on one line, hidden characters
+/// named (see [`show_line`]).
+fn shown(text: &str) -> String {
+    show_line(text).into_owned()
+}
+
+/// The call summary: ready for the CRM, the handoff to a specialist, and the reports. Every
+/// text in it that people typed (answers, notes, reasons) is on one line with hidden
+/// characters named ([`show_line`]), so pasting it anywhere shows only what it says.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Summary {
     pub tree: String,
@@ -188,6 +244,18 @@ impl Summary {
     }
 }
 
+/// The lines a step shows its audience: customers their own wording where the step has it;
+/// agents the `say` lines, or the customer wording where a step has only that (a step of a
+/// customer's tree that an agent took over).
+fn spoken(node: &crate::model::Node, audience: Audience) -> &[crate::model::Template] {
+    let customer_first = audience == Audience::Customer || node.say.is_empty();
+    if customer_first && !node.customer.is_empty() {
+        &node.customer
+    } else {
+        &node.say
+    }
+}
+
 /// A state of a call on its project: what the views are drawn from, for a session or for a
 /// preview of typed answers.
 pub(crate) struct Scene<'a> {
@@ -245,11 +313,7 @@ impl Scene<'_> {
         let project = self.project;
         let state = self.state;
         let node = project.node(state.node);
-        let texts = if state.audience == Audience::Customer && !node.customer.is_empty() {
-            &node.customer
-        } else {
-            &node.say
-        };
+        let texts = spoken(node, state.audience);
         for (index, template) in texts.iter().enumerate() {
             if index > 0 {
                 out.push('\n');
@@ -266,11 +330,7 @@ impl Scene<'_> {
         let finished = state.ending.is_some();
 
         let mut texts = Vec::new();
-        let say = if audience == Audience::Customer && !node.customer.is_empty() {
-            &node.customer
-        } else {
-            &node.say
-        };
+        let say = spoken(node, audience);
         // A call escalated or ended from a step shows no more of that step: its line was
         // for going on, and would read as the ending's.
         let left_early = state.ending.as_ref().is_some_and(|e| !e.by_the_tree());
@@ -321,6 +381,7 @@ impl Scene<'_> {
             }
         }
 
+        let agent = audience == Audience::Agent;
         let fields = if finished {
             Vec::new()
         } else {
@@ -348,8 +409,9 @@ impl Scene<'_> {
             actions: Actions {
                 back: self.can_go_back,
                 go_on: !finished && single_way && state.stuck.is_none(),
-                skip: !finished && single_way && state.stuck.is_none(),
+                skip: agent && !finished && single_way && state.stuck.is_none(),
                 escalate: !finished,
+                note: agent,
             },
             progress: self.progress(finished),
             breadcrumb: self.breadcrumb(),
@@ -387,13 +449,35 @@ impl Scene<'_> {
                     .collect(),
             },
         };
-        let shown = input_text(variable, &state.values[slot.index()]);
+        let shown = input_text(variable, &state.values[slot.index()])
+            .map(|text| show_line(&text).into_owned());
+        let purpose = match input {
+            InputKind::Text => Purpose::of(
+                // As written: lowering wrapped it to match whole answers.
+                variable.pattern.as_ref().map_or("", |p| {
+                    let compiled = p.as_str();
+                    compiled
+                        .strip_prefix("^(?:")
+                        .and_then(|rest| rest.strip_suffix(")$"))
+                        .unwrap_or(compiled)
+                }),
+                &format!(
+                    "{} {}",
+                    variable.shown_label(),
+                    variable.pattern_description.as_deref().unwrap_or_default()
+                ),
+            ),
+            _ => None,
+        };
         Some(FieldView {
             name: variable.name.clone(),
             label: variable.shown_label().to_owned(),
             input,
             required: variable.required,
             value: shown,
+            hint: variable.pattern_description.clone(),
+            purpose,
+            max_chars: crate::session::MAX_ANSWER_CHARS,
         })
     }
 
@@ -443,7 +527,7 @@ impl Scene<'_> {
             outcome: ending.outcome.as_ref().map(|o| o.kind),
             to: ending.outcome.as_ref().and_then(|o| o.to.clone()),
             code: ending.outcome.as_ref().and_then(|o| o.code.clone()),
-            reason: ending.reason.clone(),
+            reason: ending.reason.as_deref().map(shown),
             cause: ending.cause,
         })
     }
@@ -461,7 +545,7 @@ impl Scene<'_> {
                 value.is_set().then(|| {
                     (
                         variable.shown_label().to_owned(),
-                        display(Some(variable), value),
+                        shown(&display(Some(variable), value)),
                     )
                 })
             })
@@ -472,14 +556,14 @@ impl Scene<'_> {
             audience: state.audience,
             path: self.breadcrumb(),
             answers,
-            notes: state.notes.iter().map(|n| n.text.clone()).collect(),
+            notes: state.notes.iter().map(|n| shown(&n.text)).collect(),
             skipped: state
                 .skips
                 .iter()
                 .map(|s| {
                     (
                         project.node(s.node).shown_title().to_owned(),
-                        s.reason.clone(),
+                        shown(&s.reason),
                     )
                 })
                 .collect(),
@@ -487,5 +571,25 @@ impl Scene<'_> {
             started_at: state.started_at,
             last_at: state.last_at,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Purpose;
+
+    #[test]
+    fn a_fields_purpose_comes_from_its_pattern_and_words() {
+        let email = Purpose::of("[^@ ]+@[^@ ]+\\.[^@ ]+", "Email address");
+        assert_eq!(email, Some(Purpose::Email));
+        let mobile = Purpose::of("07[0-9]{9}", "New mobile number");
+        assert_eq!(mobile, Some(Purpose::Phone));
+        assert_eq!(
+            Purpose::of("[0-9]{8}", "Account number"),
+            Some(Purpose::Digits)
+        );
+        assert_eq!(Purpose::of("\\d{4,6}", "PIN"), Some(Purpose::Digits));
+        assert_eq!(Purpose::of("INV-[0-9]{7}", "Invoice number"), None);
+        assert_eq!(Purpose::of("", "Your name"), None);
     }
 }

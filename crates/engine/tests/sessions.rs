@@ -145,7 +145,7 @@ fn a_refused_answer_is_an_error_and_changes_nothing() {
         (
             "account",
             "1234",
-            "Account number: \"1234\" does not have the expected form",
+            "Account number: \"1234\" is not in the form this needs; please check it",
         ),
         ("age", "old", "Modem age in months: \"old\" is not a number"),
         ("age", "300", "Modem age in months: 300 is outside 0..240"),
@@ -571,6 +571,62 @@ fn a_take_over_of_an_unfinished_session_only_changes_who_plays_it() {
     session.apply(Event::Back { at: 5_000 }).unwrap();
     assert_eq!(session.project().node(session.state().node).name, "welcome");
     assert_eq!(session.state().audience, Audience::Agent);
+}
+
+/// Issue 16: a tree for customers only gave a customer who asked for a person a handoff
+/// code that no agent could use ("tree does not serve agents"). Agents may take over any
+/// tree: the session goes on on the same tree, played by the agent.
+#[test]
+fn an_agent_takes_over_a_session_of_a_tree_for_customers_only() {
+    let project = Project::single(
+        "parcel.tree",
+        r#"
+tree parcel "Where is my parcel?"
+  audience: customer
+  escalation: "Deliveries"
+  start: number
+
+field tracking: text "Tracking number" required
+
+node number "Your parcel"
+  customer "What is the tracking number?"
+  ask tracking
+  option "Found it" -> found
+  option "Still lost" -> lost
+
+node found "Found"
+  customer "Glad it turned up."
+  end resolved
+
+node lost "Lost"
+  customer "We'll look into it."
+  end escalated "Deliveries"
+"#,
+    );
+    assert!(!project.has_errors());
+    let tree = project.tree_by_name("parcel").unwrap();
+    assert!(Session::start(&project, tree, Audience::Agent, 0).is_err());
+    let mut session = Session::start(&project, tree, Audience::Customer, 1_000).unwrap();
+    session.apply(answer("tracking", "TR-1", 2_000)).unwrap();
+    session
+        .apply(Event::Escalated {
+            reason: "customer asked for a person".into(),
+            at: 3_000,
+        })
+        .unwrap();
+    session.apply(Event::TakenOver { at: 4_000 }).unwrap();
+    assert_eq!(session.state().audience, Audience::Agent);
+    assert!(!session.is_finished());
+    // The steps have only customer wording: the agent reads that rather than nothing.
+    assert_eq!(session.view().texts[0].text, "What is the tracking number?");
+    let found = choose(&session, "Found it", 5_000);
+    session.apply(found).unwrap();
+    assert_eq!(
+        session.view().ended.unwrap().outcome,
+        Some(OutcomeKind::Resolved)
+    );
+    let again = Session::resume(&project, session.log().to_vec()).unwrap();
+    assert_eq!(again.state(), session.state());
 }
 
 /// Reads a stored log back line by line, as every host's log reader does.

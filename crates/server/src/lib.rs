@@ -108,6 +108,8 @@ pub struct Settings {
     pub max_session_age: Duration,
     /// Sessions whose last event is older than this are deleted, once an hour.
     pub retain: Option<Duration>,
+    /// How a customer given a handoff code reaches a person (`calltree serve --contact`).
+    pub contact: Option<String>,
 }
 
 impl Default for Settings {
@@ -126,6 +128,7 @@ impl Default for Settings {
             max_events: 2_000,
             max_session_age: Duration::from_secs(24 * 3600),
             retain: None,
+            contact: None,
         }
     }
 }
@@ -489,6 +492,7 @@ fn render(
         .into_response());
     }
     let view = session.view();
+    let tree_title = call.project().tree(session.state().tree).title.clone();
     if session.is_finished() {
         // The code was given by the post that ended the session: a page read writes nothing.
         // Only a session whose code was never written (the server stopped between the ending
@@ -505,10 +509,14 @@ fn render(
         } else {
             None
         };
-        return Ok(pages::end(&view, handoff.as_deref()).into_response());
+        let end = pages::EndPage {
+            tree_title: &tree_title,
+            handoff: handoff.as_deref(),
+            contact: state.settings.contact.as_deref(),
+        };
+        return Ok(pages::end(&view, &end).into_response());
     }
     let csrf = state.store.csrf(id)?.ok_or(ServerError::NotFound)?;
-    let tree_title = call.project().tree(session.state().tree).title.clone();
     // A refused answer is a refused request; a notice on an ordinary view is not.
     let status = if errors.is_empty() && (message.is_none() || notice_only) {
         StatusCode::OK
@@ -524,7 +532,8 @@ fn render(
             seq,
             typed,
             errors,
-            message,
+            message: message.filter(|_| notice_only),
+            problem: message.filter(|_| !notice_only),
         },
     );
     Ok((status, page).into_response())

@@ -85,7 +85,7 @@ fn busy_response() -> Vec<u8> {
         "HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/html; charset=utf-8\r\n\
          content-length: {}\r\nretry-after: 5\r\ncache-control: no-store\r\n\
          x-content-type-options: nosniff\r\nx-frame-options: DENY\r\n\
-         referrer-policy: no-referrer\r\ncontent-security-policy: {policy}\r\n\
+         referrer-policy: same-origin\r\ncontent-security-policy: {policy}\r\n\
          connection: close\r\n\r\n",
         page.len()
     )

@@ -1,11 +1,16 @@
 //! The HTML pages, rendered on the server with `maud`, which escapes every value it is
 //! given: tree text and customers' answers can never become markup. Pages are plain forms
 //! (no JavaScript), sized for phones, with labelled inputs and headings for screen readers.
+//!
+//! They follow what people trust in good public-service forms: targets at least 44 px high
+//! for a finger, every problem of a step at once in a summary at the top that links to each
+//! field, the field itself marked (a red bar, `aria-invalid`, the message read with it), and
+//! messages in sentences. Titles name the step and the tree.
 
 use std::collections::HashMap;
 
 use axum::response::Html;
-use calltree_engine::{EndView, InputKind, OutcomeKind, TextRole, View};
+use calltree_engine::{EndView, FieldView, InputKind, OutcomeKind, Purpose, TextRole, View};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 const STYLE: &str = "
@@ -13,23 +18,36 @@ const STYLE: &str = "
 body{margin:0;font:1.05rem/1.5 system-ui,sans-serif;color:#1b1f24;background:#f6f7f9}
 main{max-width:40rem;margin:0 auto;padding:1rem}
 h1{font-size:1.5rem;margin:.5rem 0 1rem}
+h2{font-size:1.2rem;margin:1.5rem 0 .5rem}
 a{color:#0b57d0}
+:focus-visible{outline:3px solid #f5b400;outline-offset:2px}
 .step{font-size:.9rem;color:#57606a;margin:0}
 .say{font-size:1.15rem}
 .card{background:#fff;border:1px solid #d0d7de;border-radius:.5rem;padding:1rem;margin:0 0 1rem}
+.field{margin:0 0 1.5rem}
+.field.invalid{border-left:5px solid #b42318;padding-left:.9rem}
 label,legend{display:block;font-weight:600;margin:.75rem 0 .25rem}
-input[type=text],input[type=date],textarea{width:100%;padding:.6rem;font:inherit;border:1px solid #8c959f;border-radius:.4rem}
+.hint{color:#57606a;margin:0 0 .4rem}
+input[type=text],input[type=email],input[type=tel],input[type=date],textarea{width:100%;min-height:2.75rem;padding:.6rem;font:inherit;border:2px solid #6e7781;border-radius:.4rem;background:#fff}
+input.invalid,textarea.invalid{border-color:#b42318}
 fieldset{border:0;padding:0;margin:0}
-fieldset label{font-weight:400;display:flex;gap:.5rem;align-items:center;margin:.3rem 0}
-.error{color:#b42318;font-weight:600;margin:.25rem 0}
+fieldset label{font-weight:400;display:flex;gap:.75rem;align-items:center;min-height:2.75rem;margin:.4rem 0;padding:.5rem .75rem;background:#fff;border:1px solid #d0d7de;border-radius:.5rem;cursor:pointer}
+input[type=radio]{width:1.5rem;height:1.5rem;margin:0;flex:none;accent-color:#0b57d0}
+.error-message{color:#b42318;font-weight:700;margin:.25rem 0 .4rem}
+.error-summary{border:4px solid #b42318;background:#fff;padding:1rem 1.25rem;margin:0 0 1.5rem}
+.error-summary h2{margin:0 0 .5rem}
+.error-summary ul{margin:0;padding-left:1.25rem}
+.error-summary li{margin:.25rem 0}
+.error-summary a{color:#b42318;font-weight:700}
 .notice{background:#fff8c5;border:1px solid #d4a72c;padding:.6rem;border-radius:.4rem}
+.vh{position:absolute;width:1px;height:1px;margin:-1px;padding:0;overflow:hidden;clip:rect(0 0 0 0);border:0;white-space:nowrap}
 button{font:inherit;cursor:pointer}
-.option,.primary{display:block;width:100%;text-align:left;padding:.8rem 1rem;margin:.5rem 0;border-radius:.5rem;border:1px solid #0b57d0;background:#fff;color:#0b57d0;font-weight:600}
+.option,.primary{display:block;width:100%;min-height:3rem;text-align:left;padding:.8rem 1rem;margin:.5rem 0;border-radius:.5rem;border:2px solid #0b57d0;background:#fff;color:#0b57d0;font-weight:600}
 .primary{background:#0b57d0;color:#fff;text-align:center}
-.option:disabled{border-color:#d0d7de;color:#8c959f;cursor:not-allowed}
+.option:disabled{border-color:#d0d7de;color:#6e7781;cursor:not-allowed}
 .why{font-size:.85rem;color:#57606a;margin:-.25rem 0 .5rem}
 .secondary{display:flex;gap:.75rem;flex-wrap:wrap;margin-top:1.5rem}
-.secondary button{background:none;border:1px solid #8c959f;border-radius:.4rem;padding:.5rem .9rem;color:#1b1f24}
+.secondary button{min-height:2.75rem;background:#fff;border:2px solid #6e7781;border-radius:.4rem;padding:.5rem 1rem;color:#1b1f24}
 .code{font:700 1.8rem/1.2 ui-monospace,monospace;letter-spacing:.1em;background:#fff;border:2px dashed #0b57d0;padding:.75rem;text-align:center;border-radius:.5rem}
 ul.trees{list-style:none;padding:0}
 ul.trees li{margin:0 0 .75rem}
@@ -43,7 +61,7 @@ fn page(title: &str, body: Markup) -> Html<String> {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) " · Help" }
+                title { (title) }
                 style { (PreEscaped(STYLE)) }
             }
             body {
@@ -52,6 +70,20 @@ fn page(title: &str, body: Markup) -> Html<String> {
         }
     };
     Html(markup.into_string())
+}
+
+/// "the tree's words" as a sentence: a capital first, a full stop last.
+fn sentence(text: &str) -> String {
+    let text = text.trim();
+    let mut chars = text.chars();
+    let mut out: String = match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => return String::new(),
+    };
+    if !out.ends_with(['.', '!', '?']) {
+        out.push('.');
+    }
+    out
 }
 
 /// A page that only says something: errors, refusals.
@@ -76,7 +108,7 @@ pub struct Topic {
 
 pub fn home(topics: &[Topic], query: &str) -> Html<String> {
     page(
-        "Help",
+        "How can we help?",
         html! {
             h1 { "How can we help?" }
             form method="get" action="/" role="search" {
@@ -114,22 +146,72 @@ pub struct StepForm<'a> {
     /// How many events the session had when the page was drawn.
     pub seq: usize,
     pub typed: &'a HashMap<String, String>,
+    /// Refused answers by field name.
     pub errors: &'a HashMap<String, String>,
+    /// Something to know that is not a problem (the page was out of date).
     pub message: Option<&'a str>,
+    /// Why the step as a whole was refused, when it was not an answer's fault.
+    pub problem: Option<&'a str>,
 }
 
-fn field_input(field: &calltree_engine::FieldView, value: &str, error: Option<&String>) -> Markup {
-    let id = format!("f_{}", field.name);
+/// The id of a field's input: what the error summary links to. A group of radio buttons is
+/// linked to by its first button.
+fn input_id(field: &FieldView) -> String {
+    format!("f_{}", field.name)
+}
+
+/// How a text field is typed: the input's type, its `inputmode` and its `autocomplete`.
+fn text_input(field: &FieldView) -> (&'static str, Option<&'static str>, Option<&'static str>) {
+    match (&field.input, field.purpose) {
+        (InputKind::Date, _) => ("date", None, None),
+        (InputKind::Number { .. }, _) => ("text", Some("decimal"), None),
+        (_, Some(Purpose::Email)) => ("email", None, Some("email")),
+        (_, Some(Purpose::Phone)) => ("tel", None, Some("tel")),
+        (_, Some(Purpose::Digits)) => ("text", Some("numeric"), None),
+        _ => ("text", None, None),
+    }
+}
+
+fn field_input(field: &FieldView, value: &str, error: Option<&String>) -> Markup {
+    let id = input_id(field);
+    let hint_id = format!("h_{}", field.name);
     let error_id = format!("e_{}", field.name);
-    let described = error.map(|_| error_id.clone());
+    let hint = field
+        .hint
+        .as_ref()
+        .map(|words| sentence(&format!("enter {words}")));
+    // What a screen reader reads with the input: the hint, then the problem.
+    let described: Vec<&str> = [
+        hint.as_ref().map(|_| hint_id.as_str()),
+        error.map(|_| error_id.as_str()),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let described = (!described.is_empty()).then(|| described.join(" "));
     let invalid = error.map(|_| "true");
+    let class = error.map(|_| "invalid");
+    let required = html! { @if field.required { " (required)" } };
+    let notes = html! {
+        @if let Some(hint) = &hint {
+            p class="hint" id=(hint_id) { (hint) }
+        }
+        @if let Some(error) = error {
+            p class="error-message" id=(error_id) {
+                span class="vh" { "Error: " } (sentence(error))
+            }
+        }
+    };
     let radios = |choices: Vec<(String, String)>| {
         html! {
             fieldset aria-describedby=[described.clone()] {
-                legend { (field.label) @if field.required { " (required)" } }
-                @for (choice, label) in &choices {
-                    label {
-                        input type="radio" name=(field.name) value=(choice) checked[value == choice];
+                legend { (field.label) (required) }
+                (notes)
+                @for (index, (choice, label)) in choices.iter().enumerate() {
+                    @let radio_id = if index == 0 { id.clone() } else { format!("{id}_{index}") };
+                    label for=(radio_id) {
+                        input type="radio" name=(field.name) value=(choice) id=(radio_id)
+                            checked[value == choice] aria-invalid=[invalid];
                         (label)
                     }
                 }
@@ -157,27 +239,50 @@ fn field_input(field: &calltree_engine::FieldView, value: &str, error: Option<&S
             )
         }
         InputKind::Comment => html! {
-            label for=(id) { (field.label) @if field.required { " (required)" } }
-            textarea id=(id) name=(field.name) rows="4" maxlength="2000"
-                aria-describedby=[described.clone()] aria-invalid=[invalid] { (value) }
+            label for=(id) { (field.label) (required) }
+            (notes)
+            textarea id=(id) name=(field.name) rows="4" maxlength=(field.max_chars)
+                class=[class] aria-describedby=[described.clone()] aria-invalid=[invalid] { (value) }
         },
-        other => {
-            let (kind, mode) = match other {
-                InputKind::Date => ("date", None),
-                InputKind::Number { .. } => ("text", Some("decimal")),
-                _ => ("text", None),
-            };
+        _ => {
+            let (kind, mode, autocomplete) = text_input(field);
             html! {
-                label for=(id) { (field.label) @if field.required { " (required)" } }
-                input type=(kind) id=(id) name=(field.name) value=(value) maxlength="500"
-                    inputmode=[mode] aria-describedby=[described.clone()] aria-invalid=[invalid];
+                label for=(id) { (field.label) (required) }
+                (notes)
+                input type=(kind) id=(id) name=(field.name) value=(value)
+                    maxlength=(field.max_chars) inputmode=[mode] autocomplete=[autocomplete]
+                    spellcheck=[autocomplete.map(|_| "false")]
+                    class=[class] aria-describedby=[described.clone()] aria-invalid=[invalid];
             }
         }
     };
     html! {
-        (control)
-        @if let Some(error) = error {
-            p class="error" id=(error_id) { (error) }
+        div class={ "field" @if error.is_some() { " invalid" } } { (control) }
+    }
+}
+
+/// Every problem of the step, at the top, each linked to its field.
+fn error_summary(view: &View, form: &StepForm<'_>) -> Markup {
+    let fields: Vec<(&FieldView, &String)> = view
+        .fields
+        .iter()
+        .filter_map(|field| form.errors.get(&field.name).map(|error| (field, error)))
+        .collect();
+    if fields.is_empty() && form.problem.is_none() {
+        return html! {};
+    }
+    html! {
+        div class="error-summary" role="alert" aria-labelledby="error-summary-title"
+            tabindex="-1" autofocus {
+            h2 id="error-summary-title" { "There is a problem" }
+            ul {
+                @if let Some(problem) = form.problem {
+                    li { (sentence(problem)) }
+                }
+                @for (field, error) in &fields {
+                    li { a href={ "#" (input_id(field)) } { (field.label) ": " (error) } }
+                }
+            }
         }
     }
 }
@@ -185,9 +290,17 @@ fn field_input(field: &calltree_engine::FieldView, value: &str, error: Option<&S
 /// One step of a session, as a form.
 pub fn step(view: &View, form: &StepForm<'_>) -> Html<String> {
     let step_number = view.breadcrumb.len().max(1);
+    let failed = !form.errors.is_empty() || form.problem.is_some();
+    let title = format!(
+        "{}{} · {}",
+        if failed { "Error: " } else { "" },
+        view.title,
+        form.tree_title
+    );
     page(
-        &view.title,
+        &title,
         html! {
+            (error_summary(view, form))
             p class="step" { "Step " (step_number) " · " (form.tree_title) }
             h1 { (view.title) }
             @if let Some(message) = form.message {
@@ -199,9 +312,11 @@ pub fn step(view: &View, form: &StepForm<'_>) -> Html<String> {
                 }
             }
             @if let Some(problem) = &view.stuck {
-                p class="error" { "This step cannot go on: " (problem) }
+                p class="error-message" { "This step cannot go on: " (problem) }
             }
-            form method="post" action={ "/s/" (form.session) } {
+            // The server checks every answer and says what is wrong, all at once: the
+            // browser's own checks would stop at the first, in words of its own.
+            form method="post" action={ "/s/" (form.session) } novalidate {
                 input type="hidden" name="csrf" value=(form.csrf);
                 input type="hidden" name="seq" value=(form.seq);
                 @for field in &view.fields {
@@ -221,9 +336,9 @@ pub fn step(view: &View, form: &StepForm<'_>) -> Html<String> {
                 }
                 div class="secondary" {
                     @if view.actions.back {
-                        button type="submit" name="go" value="back" formnovalidate { "Back" }
+                        button type="submit" name="go" value="back" { "Back" }
                     }
-                    button type="submit" name="go" value="person" formnovalidate { "Talk to a person" }
+                    button type="submit" name="go" value="person" { "Talk to a person" }
                 }
             }
         },
@@ -242,8 +357,18 @@ fn outcome_words(end: &EndView) -> String {
     }
 }
 
-/// The last page: the outcome, and the handoff code when a person takes over.
-pub fn end(view: &View, handoff: Option<&str>) -> Html<String> {
+/// What the end page needs besides the view.
+pub struct EndPage<'a> {
+    pub tree_title: &'a str,
+    /// The handoff code, when a person takes over.
+    pub handoff: Option<&'a str>,
+    /// How to reach a person, in the words of whoever runs the server.
+    pub contact: Option<&'a str>,
+}
+
+/// The last page: the outcome, and when a person takes over, the code, what happens next
+/// and how to reach them.
+pub fn end(view: &View, end_page: &EndPage<'_>) -> Html<String> {
     let end = view.ended.clone().unwrap_or(EndView {
         outcome: None,
         to: None,
@@ -251,23 +376,54 @@ pub fn end(view: &View, handoff: Option<&str>) -> Html<String> {
         reason: None,
         cause: None,
     });
+    let headline = outcome_words(&end);
+    let callback = end.outcome == Some(OutcomeKind::Callback);
     page(
-        "Finished",
+        &format!("{headline} · {}", end_page.tree_title),
         html! {
-            h1 { (outcome_words(&end)) }
+            p class="step" { (end_page.tree_title) }
+            h1 { (headline) }
+            // The ending's own words; a step left early shows none of its own (the engine's
+            // view leaves them out), so its instruction is never repeated here.
             @for text in &view.texts {
                 @if text.role == TextRole::Say {
                     p class="say" { (text.text) }
                 }
             }
-            @if let Some(code) = handoff {
+            @if let Some(code) = end_page.handoff {
                 div class="card" {
                     p { "Your reference code is" }
                     p class="code" { (code) }
-                    p { "Give this code to the agent who helps you: they will see everything you told us here, so you won't need to repeat yourself." }
+                }
+                h2 { "What happens next" }
+                @if callback {
+                    p { "One of our team will call you back. They will have everything you told us here, so you won't need to repeat yourself. If you contact us first, give them this code." }
+                } @else {
+                    p { "Contact us and give this code to the person who helps you. They will see everything you told us here, so you won't need to repeat yourself." }
+                }
+                p { "Write the code down or keep this page open: you will need it." }
+                h2 { "How to reach a person" }
+                @match end_page.contact {
+                    Some(contact) => p { (contact) },
+                    None => p { "Call or message us the way you usually do, and give the code above." },
                 }
             }
             p { a href="/" { "Back to the help topics" } }
         },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sentence;
+
+    #[test]
+    fn messages_read_as_sentences() {
+        assert_eq!(
+            sentence("please keep this on one line"),
+            "Please keep this on one line."
+        );
+        assert_eq!(sentence("Done!"), "Done!");
+        assert_eq!(sentence(""), "");
+    }
 }

@@ -214,10 +214,13 @@ async fn secure(response: Response) -> Response {
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    // Session addresses hold the session id: they must not leave in a Referer.
+    // Session addresses hold the session id: they must not leave in a Referer to another
+    // site. `same-origin`, not `no-referrer`: under `no-referrer` Chromium sends
+    // `Origin: null` with a form post, which the same-origin check must refuse, and every
+    // customer's first button failed with 403.
     headers.insert(
         header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
+        HeaderValue::from_static("same-origin"),
     );
     headers
         .entry(header::CACHE_CONTROL)

@@ -819,7 +819,7 @@ async fn every_response_carries_the_security_headers() {
             "{csp}"
         );
         assert_eq!(page.headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
-        assert_eq!(page.headers[header::REFERRER_POLICY], "no-referrer");
+        assert_eq!(page.headers[header::REFERRER_POLICY], "same-origin");
         assert_eq!(page.headers[header::X_FRAME_OPTIONS], "DENY");
         assert!(page.headers.contains_key(header::CACHE_CONTROL));
         // The page's own style block is allowed by its hash, and nothing else is.

@@ -564,12 +564,17 @@ pub enum Segment {
     Field(VarName),
 }
 
-/// A regular expression, kept exactly as written between the quotes.
+/// A regular expression, kept exactly as written between the quotes, and what it accepts in
+/// words (`pattern "[0-9]{8}" "an 8-digit account number"`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pattern {
     /// The pattern with `\"` already turned into `"`.
     pub regex: String,
+    /// The span of the pattern's quoted text.
     pub span: Span,
+    /// What an answer must be, in the words a person reads when theirs is refused ("please
+    /// enter …").
+    pub description: Option<Text>,
 }
 
 /// A number literal; `text` is its spelling, kept so formatting never changes a value.

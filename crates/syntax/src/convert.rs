@@ -154,7 +154,11 @@ impl<'d> Convert<'d> {
                 }
                 Rule::required => keep_first(&mut decl.required, span, "`required`"),
                 Rule::pattern => {
-                    let pattern = self.raw(&find(&kids(extra), Rule::raw)?);
+                    let parts = kids(extra);
+                    let mut pattern = self.raw(&find(&parts, Rule::raw)?);
+                    pattern.description = find(&parts, Rule::pattern_about)
+                        .and_then(|about| find(&kids(&about), Rule::plain))
+                        .map(|text| self.plain(&text));
                     keep_first(&mut decl.pattern, pattern, "a `pattern`")
                 }
                 Rule::range => {
@@ -540,6 +544,7 @@ impl<'d> Convert<'d> {
         Pattern {
             regex,
             span: self.span(pair),
+            description: None,
         }
     }
 

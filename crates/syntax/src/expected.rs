@@ -368,6 +368,7 @@ fn phrase(rule: Rule) -> Option<&'static str> {
         Rule::audience => "`agent` or `customer`",
         Rule::template | Rule::plain => "text in double quotes",
         Rule::raw => "a pattern in double quotes",
+        Rule::pattern_about => "what the pattern accepts, in double quotes",
         Rule::quote => "a closing `\"`",
         Rule::close_brace => "`}` to close the field name",
         Rule::number | Rule::signed_number => "a number",

@@ -206,6 +206,10 @@ fn write_field(out: &mut String, decl: &FieldDecl) {
         out.push_str(" pattern \"");
         out.push_str(&pattern.regex.replace('"', "\\\""));
         out.push('"');
+        if let Some(description) = &pattern.description {
+            out.push(' ');
+            write_plain(out, description);
+        }
     }
     if let Some(range) = &decl.range {
         let _ = write!(out, " range {}..{}", range.min.text, range.max.text);

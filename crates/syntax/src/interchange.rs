@@ -151,6 +151,9 @@ pub struct FieldDoc {
     pub required: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pattern: Option<String>,
+    /// What the pattern accepts, in words, as written between the quotes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pattern_description: Option<String>,
     /// `[min, max]` as written.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub range: Option<[String; 2]>,
@@ -350,6 +353,11 @@ impl Document {
                         label: decl.label.as_ref().map(template),
                         required: decl.required.is_some(),
                         pattern: decl.pattern.as_ref().map(|p| p.regex.replace('"', "\\\"")),
+                        pattern_description: decl
+                            .pattern
+                            .as_ref()
+                            .and_then(|p| p.description.as_ref())
+                            .map(plain),
                         range: decl
                             .range
                             .as_ref()
@@ -453,6 +461,9 @@ impl Document {
             }
             if let Some(pattern) = &field.pattern {
                 line.push_str(&format!(" pattern {}", quoted(pattern)));
+                if let Some(description) = &field.pattern_description {
+                    line.push_str(&format!(" {}", quoted(description)));
+                }
             }
             if let Some([min, max]) = &field.range {
                 line.push_str(&format!(" range {min}..{max}"));

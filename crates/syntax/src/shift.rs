@@ -287,8 +287,15 @@ impl Shift for Segment {
 
 impl Shift for Pattern {
     fn shift(&mut self, by: usize) {
-        let Pattern { regex: _, span } = self;
+        let Pattern {
+            regex: _,
+            span,
+            description,
+        } = self;
         span.shift(by);
+        if let Some(description) = description {
+            description.shift(by);
+        }
     }
 }
 

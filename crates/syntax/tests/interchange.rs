@@ -91,3 +91,25 @@ fn nesting_is_measured_outside_strings_and_comments() {
     assert_eq!(nesting_depth("say: it's \"fine\nnext: [[[]]]\n"), 3);
     const { assert!(MAX_NESTING >= 8) };
 }
+
+/// Issue 16: a pattern says in words what it accepts. The words survive formatting and the
+/// interchange form both ways, escapes included.
+#[test]
+fn a_pattern_description_survives_formatting_and_the_interchange_form() {
+    let source = "tree t \"T\"\n  start: a\n\nfield email: text \"Email\" required pattern \"[^@ ]+@[^@ ]+\" \"an email address like \\\"name@example.com\\\"\"\n\nnode a\n  ask email\n  end resolved\n";
+    let (file, diagnostics) = parse(source);
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    assert_eq!(calltree_syntax::format_source(source).unwrap(), source);
+    let document = Document::from_file(&file).unwrap();
+    let field = &document.tree.fields[0];
+    assert_eq!(field.pattern.as_deref(), Some("[^@ ]+@[^@ ]+"));
+    assert_eq!(
+        field.pattern_description.as_deref(),
+        Some("an email address like \\\"name@example.com\\\"")
+    );
+    let json = serde_json::to_string(&document).unwrap();
+    assert!(json.contains("\"pattern_description\""), "{json}");
+    let back: Document = serde_json::from_str(&json).unwrap();
+    let again = calltree_syntax::format_source(&back.to_source().unwrap()).unwrap();
+    assert_eq!(again, source);
+}

@@ -10,6 +10,7 @@ use super::data::{
 use super::digest::{Digest, EndDigest, Folded};
 use crate::model::OutcomeKind;
 use crate::session::Millis;
+use crate::show::show_line;
 
 /// How many entries the top lists show.
 const TOP: usize = 10;
@@ -89,11 +90,13 @@ impl FigureTally {
         if digest.taken_over {
             self.taken_over += 1;
         }
+        // Reasons and comments are what people typed: a report shows them on one line with
+        // hidden characters named, in the text, the CSV and the JSON alike.
         for reason in &digest.escalation_reasons {
-            self.escalation_reasons.add(reason);
+            self.escalation_reasons.add(&show_line(reason));
         }
         for reason in &digest.skip_reasons {
-            self.skip_reasons.add(reason);
+            self.skip_reasons.add(&show_line(reason));
         }
         let known = match &digest.folded {
             Folded::UnknownVersion => {
@@ -162,7 +165,7 @@ impl FigureTally {
             self.comments
                 .entry(field.clone())
                 .or_default()
-                .push(*at, order, text, id);
+                .push(*at, order, &show_line(text), id);
         }
     }
 

@@ -11,20 +11,31 @@
 //!   refused answer never holds up leaving the step;
 //! - Note, Back and TakeOver take no answers: what was typed stays with the host;
 //! - notes and reasons must have words, and are recorded trimmed;
-//! - answers and notes have a length limit.
+//! - answers and notes have a length limit;
+//! - answers, notes and reasons hold no hidden control characters (see
+//!   [`crate::show::is_hidden_control`]): line breaks only where the text may have lines (a
+//!   feedback comment, a note, a reason), kept as `\n` whichever way the host sent them.
+//!   Refused rather than cleaned, so the person sees what was wrong and the log holds what
+//!   they meant. Logs written before this rule still load; hosts show them through
+//!   [`crate::show_line`].
 //!
 //! A step is worked out on a copy of the state ([`Submission`]); the host stores its events and
 //! only then [`Session::commit`]s it, so a failed write leaves the session as it was.
 
+use std::borrow::Cow;
 use std::ops::Deref;
 
+use calltree_syntax::Audience;
+
 use crate::error::{FieldProblem, SessionError, StepRefusal};
+use crate::model::VariableKind;
 use crate::project::Project;
+use crate::show::is_hidden_control;
 use crate::view::{Scene, View};
 
 use super::event::{EndCause, Event, Millis};
-use super::state::{Folded, State, fold, input_text};
-use super::{Session, choice, count_fold};
+use super::state::{State, input_text};
+use super::{Session, choice};
 
 /// The longest answer a person may give, in characters.
 pub const MAX_ANSWER_CHARS: usize = 2_000;
@@ -84,7 +95,6 @@ pub struct Submission {
     base: usize,
     events: Vec<Event>,
     state: State,
-    moves: usize,
 }
 
 impl Submission {
@@ -118,20 +128,26 @@ impl<P: Deref<Target = Project>> Session<P> {
             Some(Action::TakeOver) => Some(Event::TakenOver { at }),
             _ => None,
         };
+        let mut state = self.state.clone();
         if let Some(event) = undo {
-            count_fold();
-            let Folded { state, moves } =
-                fold(project, self.log.iter().chain([&event])).map_err(StepRefusal::of_step)?;
+            state.apply(project, &event).map_err(StepRefusal::of_step)?;
             return Ok(Submission {
                 base,
                 events: vec![event],
                 state,
-                moves,
             });
         }
 
-        let mut state = self.state.clone();
-        let mut moves = self.moves;
+        if state.audience == Audience::Customer {
+            let agents_only = match &step.action {
+                Some(Action::Note(_)) => Some("write notes for the call"),
+                Some(Action::Skip(_)) => Some("skip a step"),
+                _ => None,
+            };
+            if let Some(what) = agents_only {
+                return Err(StepRefusal::of_step(SessionError::AgentsOnly(what)));
+            }
+        }
         let mut events = Vec::new();
         let action = match &step.action {
             None => None,
@@ -168,12 +184,27 @@ impl<P: Deref<Target = Project>> Session<P> {
         };
         let takes_answers = !matches!(step.action, Some(Action::Note(_)));
         if takes_answers {
-            let problems = apply_answers(project, &mut state, &step.answers, at, &mut events);
+            let mut problems = apply_answers(project, &mut state, &step.answers, at, &mut events);
             let leaving = matches!(
                 step.action,
                 Some(Action::Skip(_) | Action::Escalate(_) | Action::End(..))
             );
+            // Moving on needs every required answer: name each one missing beside the refused
+            // ones, so that a person fixes the whole step in one go.
+            let moving = matches!(step.action, Some(Action::Choose(_) | Action::Continue));
+            if moving {
+                for (field, label) in state.all_missing_required(project) {
+                    if !problems.iter().any(|p| p.field == field) {
+                        problems.push(FieldProblem {
+                            field,
+                            label,
+                            message: "an answer is needed before moving on".to_owned(),
+                        });
+                    }
+                }
+            }
             if !problems.is_empty() && !leaving {
+                in_step_order(project, &state, &mut problems);
                 return Err(StepRefusal {
                     fields: problems,
                     step: None,
@@ -182,12 +213,7 @@ impl<P: Deref<Target = Project>> Session<P> {
         }
         if let Some(event) = action {
             match state.apply(project, &event) {
-                Ok(()) => {
-                    if event.moves() {
-                        moves += 1;
-                    }
-                    events.push(event);
-                }
+                Ok(()) => events.push(event),
                 Err(SessionError::Required { field, label }) => {
                     return Err(StepRefusal {
                         fields: vec![FieldProblem {
@@ -205,7 +231,6 @@ impl<P: Deref<Target = Project>> Session<P> {
             base,
             events,
             state,
-            moves,
         })
     }
 
@@ -217,7 +242,6 @@ impl<P: Deref<Target = Project>> Session<P> {
         }
         self.log.extend(submission.events);
         self.state = submission.state;
-        self.moves = submission.moves;
         Ok(())
     }
 
@@ -232,7 +256,7 @@ impl<P: Deref<Target = Project>> Session<P> {
         let scene = Scene {
             project: &self.project,
             state: &state,
-            can_go_back: self.moves > 0,
+            can_go_back: self.state.can_go_back(),
         };
         Preview {
             view: scene.view(),
@@ -241,7 +265,20 @@ impl<P: Deref<Target = Project>> Session<P> {
     }
 }
 
-/// Notes and reasons: trimmed, with words, not too long.
+/// Sorts refused answers as the step asks its fields (answers to fields it does not ask
+/// first): the order a page lists them in and a person reads them.
+fn in_step_order(project: &Project, state: &State, problems: &mut [FieldProblem]) {
+    let asks = &project.node(state.node).asks;
+    problems.sort_by_key(|problem| {
+        project
+            .slot_by_name(&problem.field)
+            .and_then(|slot| asks.iter().position(|(s, _)| *s == slot))
+            .map_or(0, |position| position + 1)
+    });
+}
+
+/// Notes and reasons: trimmed, with words, not too long, no hidden characters; they may
+/// have lines.
 fn words(text: &str, empty: &'static str) -> Result<String, StepRefusal> {
     let text = text.trim();
     if text.is_empty() {
@@ -253,7 +290,43 @@ fn words(text: &str, empty: &'static str) -> Result<String, StepRefusal> {
             limit: MAX_NOTE_CHARS,
         }));
     }
-    Ok(text.to_owned())
+    let text = with_lines(text);
+    if let Some(hidden) = text.chars().find(|c| *c != '\n' && is_hidden_control(*c)) {
+        return Err(StepRefusal::of_step(SessionError::HiddenCharacter {
+            what: "the text",
+            code: u32::from(hidden),
+        }));
+    }
+    Ok(text.into_owned())
+}
+
+/// Line breaks as `\n`: browsers send a text area's as `\r\n`, and old Macs' text as `\r`.
+fn with_lines(text: &str) -> Cow<'_, str> {
+    if text.contains('\r') {
+        Cow::Owned(text.replace("\r\n", "\n").replace('\r', "\n"))
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
+/// Why an answer cannot be kept because of a character in it, in words for the person who
+/// typed it; `None` when every character may be kept. `lines` is whether the field may have
+/// several lines (then `text` has its line breaks as `\n` already).
+fn hidden_character(text: &str, lines: bool) -> Option<String> {
+    let hidden = text
+        .chars()
+        .find(|c| !(lines && *c == '\n') && is_hidden_control(*c))?;
+    Some(
+        if matches!(hidden, '\n' | '\r' | '\u{85}' | '\u{2028}' | '\u{2029}') {
+            "please keep this on one line".to_owned()
+        } else {
+            format!(
+                "this has a hidden character (U+{:04X}) that cannot be kept; please type it \
+                 rather than pasting it",
+                u32::from(hidden)
+            )
+        },
+    )
 }
 
 /// Applies the answers that change something to `state`, in the order the step asks its
@@ -290,9 +363,20 @@ fn apply_answers(
         let variable = state.declaration(project, slot);
         let label = variable.map_or_else(|| field.to_owned(), |v| v.shown_label().to_owned());
         let current = variable.and_then(|v| input_text(v, &state.values[slot.index()]));
+        let lines = variable.is_some_and(|v| v.kind == VariableKind::Comment);
         let typed = typed.trim();
+        let typed = if lines {
+            with_lines(typed)
+        } else {
+            Cow::Borrowed(typed)
+        };
+        let typed: &str = &typed;
+        // An old log's answer with hidden characters is shown neutralised (`show_line`);
+        // a host that sends the box back untouched has not changed it.
         let unchanged = match &current {
-            Some(current) => current.trim() == typed,
+            Some(current) => {
+                current.trim() == typed || crate::show::show_line(current.trim()) == typed
+            }
             None => typed.is_empty(),
         };
         if unchanged {
@@ -303,6 +387,14 @@ fn apply_answers(
                 field: field.to_owned(),
                 label,
                 message: format!("please keep this under {MAX_ANSWER_CHARS} characters"),
+            });
+            continue;
+        }
+        if let Some(message) = hidden_character(typed, lines) {
+            problems.push(FieldProblem {
+                field: field.to_owned(),
+                label,
+                message,
             });
             continue;
         }
