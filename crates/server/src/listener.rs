@@ -138,6 +138,9 @@ async fn connection(stream: TcpStream, peer: SocketAddr, app: Router, settings: 
         .timer(TokioTimer::new())
         .header_read_timeout(settings.header_timeout)
         .max_headers(64)
+        // A request's headers and start line: a browser sends a few hundred bytes here,
+        // one session cookie included (cookies are scoped to their session's path).
+        .max_header_size(64 * 1024)
         .max_buf_size(64 * 1024);
     let served = builder.serve_connection(TokioIo::new(io), service);
     tokio::pin!(served);
