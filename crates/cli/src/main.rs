@@ -179,14 +179,7 @@ enum Command {
     /// are kept (reports and the remaining sessions need them). `calltree serve --retain DAYS`
     /// does the same every hour. The file does not shrink; SQLite reuses the space.
     #[command(after_help = "Examples:\n  calltree prune --db calltree-sessions.db --retain 90")]
-    Prune {
-        /// The self-service session database.
-        #[arg(long, value_name = "FILE", default_value = "calltree-sessions.db")]
-        db: PathBuf,
-        /// Keep sessions whose last event is at most this many days old.
-        #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..=36_500))]
-        retain: u32,
-    },
+    Prune(PruneArgs),
     /// Report what happened on calls and self-service sessions: outcomes, first-contact
     /// resolution, containment, where sessions stop, time per step, paths, reasons, ratings.
     ///
@@ -338,6 +331,19 @@ enum OutputFormat {
     Json,
 }
 
+/// `calltree prune`'s options: a struct of their own, so that clap builds them in a function
+/// of their own (in a debug build, every option built in `Command`'s one function adds to
+/// a stack frame that the hardening tests run under 512 KiB).
+#[derive(clap::Args, Debug)]
+struct PruneArgs {
+    /// The self-service session database.
+    #[arg(long, value_name = "FILE", default_value = "calltree-sessions.db")]
+    db: PathBuf,
+    /// Keep sessions whose last event is at most this many days old.
+    #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..=36_500))]
+    retain: u32,
+}
+
 /// How `calltree serve` treats customers and connections (docs/self-service.md, "Operating
 /// the server", says how to choose each).
 #[derive(clap::Args, Debug)]
@@ -425,8 +431,23 @@ fn serve(
     Ok(ExitCode::SUCCESS)
 }
 
+/// Parses the command line on a thread of its own. clap's derived parser builds every option
+/// of every command in a few large functions, whose frames in a debug build take over 600 KiB
+/// of stack; the work itself must run in much less (the hardening tests give the main thread
+/// 512 KiB, to prove no walk recurses per node). `--help` and errors exit from that thread.
+fn parse() -> Cli {
+    std::thread::Builder::new()
+        .name("calltree-args".into())
+        .stack_size(8 * 1024 * 1024)
+        .spawn(Cli::parse)
+        .ok()
+        .and_then(|parsing| parsing.join().ok())
+        // Without a thread (out of memory) the main thread parses, as it always did.
+        .unwrap_or_else(Cli::parse)
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = parse();
     match max_input_size(cli.max_input_size) {
         Ok(bytes) => files::set_max_input_size(bytes),
         Err(error) => {
@@ -489,7 +510,7 @@ fn main() -> ExitCode {
             addr,
             settings,
         } => serve(&trees, &db, addr, settings.settings()),
-        Command::Prune { db, retain } => prune::run(&db, retain),
+        Command::Prune(PruneArgs { db, retain }) => prune::run(&db, retain),
         Command::Report {
             logs,
             db,

@@ -25,8 +25,6 @@ pub enum ServerError {
     Calls(#[from] calltree_calls::CallsError),
     #[error("the address could not be used: {0}")]
     Bind(std::io::Error),
-    #[error("the server stopped: {0}")]
-    Serve(std::io::Error),
     /// A page or session that does not exist (or that this browser may not see: the two
     /// look the same, so nobody can probe for other people's sessions).
     #[error("not found")]
@@ -97,8 +95,7 @@ impl IntoResponse for ServerError {
             ServerError::Trees(_)
             | ServerError::Store(_)
             | ServerError::Calls(_)
-            | ServerError::Bind(_)
-            | ServerError::Serve(_) => {
+            | ServerError::Bind(_) => {
                 crate::log(&self.to_string());
                 (
                     StatusCode::SERVICE_UNAVAILABLE,

@@ -138,6 +138,9 @@ async fn connection(stream: TcpStream, peer: SocketAddr, app: Router, settings: 
         .timer(TokioTimer::new())
         .header_read_timeout(settings.header_timeout)
         .max_headers(64)
+        // A request's headers and start line: a browser sends a few hundred bytes here,
+        // one session cookie included (cookies are scoped to their session's path).
+        .max_header_size(64 * 1024)
         .max_buf_size(64 * 1024);
     let served = builder.serve_connection(TokioIo::new(io), service);
     tokio::pin!(served);
@@ -252,5 +255,41 @@ impl ErrorLog {
         ));
         self.last = Some(Instant::now());
         self.quiet = 0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_errors_are_logged_at_most_once_a_second_with_a_count() {
+        let mut log = ErrorLog::default();
+        let error = io::Error::other("too many open files");
+        log.note(&error);
+        let first = log.last;
+        assert!(first.is_some());
+        for _ in 0..1_000 {
+            log.note(&error);
+        }
+        assert_eq!(
+            log.quiet, 1_000,
+            "a flood of errors is one line and a count"
+        );
+        assert_eq!(log.last, first);
+        // A second later the next error is logged with the count, which starts again.
+        log.last = Instant::now().checked_sub(Duration::from_secs(2));
+        log.note(&error);
+        assert_eq!(log.quiet, 0);
+    }
+
+    #[test]
+    fn the_busy_answer_is_a_whole_http_response_with_the_sites_page() {
+        let response = String::from_utf8(busy_response()).unwrap_or_default();
+        let (head, body) = response.split_once("\r\n\r\n").unwrap_or_default();
+        assert!(head.starts_with("HTTP/1.1 503 "));
+        assert!(head.contains(&format!("content-length: {}", body.len())));
+        assert!(head.contains("frame-ancestors 'none'") && !head.contains("unsafe-inline"));
+        assert!(body.contains("Help is busy right now"));
     }
 }
