@@ -342,8 +342,22 @@ fn serve(
     Ok(ExitCode::SUCCESS)
 }
 
+/// The arguments, parsed on a thread of their own. clap builds every argument of every
+/// subcommand in one function, whose stack frame in a debug build is over 400 KB and grows
+/// with each new option; the main thread's stack is left for the work itself (which the
+/// hardening tests run on a 512 KiB stack to catch recursion).
+fn parse_arguments() -> Cli {
+    std::thread::Builder::new()
+        .name("arguments".into())
+        .stack_size(8 << 20)
+        .spawn(Cli::parse)
+        .ok()
+        .and_then(|parsing| parsing.join().ok())
+        .unwrap_or_else(Cli::parse)
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = parse_arguments();
     match max_input_size(cli.max_input_size) {
         Ok(bytes) => files::set_max_input_size(bytes),
         Err(error) => {
