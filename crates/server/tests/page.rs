@@ -185,7 +185,7 @@ async fn every_problem_of_a_step_is_listed_at_the_top_and_marked_on_its_field() 
         .find("href=\"#f_email\">Email address: please enter an email address like name@example.com</a>")
         .unwrap();
     let kind = page
-        .find("href=\"#f_kind\">Account type: an answer is needed before moving on</a>")
+        .find("href=\"#f_kind\">Account type: choose one of the answers</a>")
         .unwrap();
     assert!(email < kind, "{page}");
     // Each bad field: marked invalid, its message read with it, in a sentence.
