@@ -107,6 +107,7 @@ impl Lowered {
                 tags: Vec::new(),
                 audiences: Vec::new(),
                 escalation: None,
+                contact: None,
                 start: None,
                 nodes: Vec::new(),
                 variables: Vec::new(),
@@ -124,6 +125,7 @@ impl Lowered {
                     StmtKind::Version(text) => tree.version = Some(plain(text)),
                     StmtKind::Description(text) => tree.description = Some(plain(text)),
                     StmtKind::Escalation(text) => tree.escalation = Some(plain(text)),
+                    StmtKind::Contact(text) => tree.contact = Some(plain(text)),
                     _ => {}
                 }
             }

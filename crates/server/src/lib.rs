@@ -287,7 +287,10 @@ fn render(
         .into_response());
     }
     let view = session.view();
-    let tree_title = call.project().tree(session.state().tree).title.clone();
+    let tree = call.project().tree(session.state().tree);
+    let tree_title = tree.title.clone();
+    // The tree's own words for reaching a person come first, then the server's.
+    let contact = tree.contact.clone().or_else(|| state.contact.clone());
     if session.is_finished() {
         // Asking again is harmless (a session keeps its code), and it repairs a session
         // whose code was never written because the server stopped right after the ending.
@@ -299,7 +302,7 @@ fn render(
         let end = pages::EndPage {
             tree_title: &tree_title,
             handoff: handoff.as_deref(),
-            contact: state.contact.as_deref(),
+            contact: contact.as_deref(),
         };
         return Ok(pages::end(&view, &end).into_response());
     }
