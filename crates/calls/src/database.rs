@@ -3,6 +3,7 @@
 
 use calltree_engine::{Action, Event, Millis, OutcomeKind, Session, Step};
 use calltree_store::{Store, StoreError};
+use calltree_syntax::Audience;
 
 use crate::call::Call;
 use crate::error::CallsError;
@@ -74,6 +75,11 @@ pub fn open_session(
 /// Takes a customer's session over by its handoff code: from here it is the agent's call,
 /// where the customer left it, with every answer they gave. The `TakenOver` event is stored
 /// before the call is returned.
+///
+/// A code works once and until it expires. Once a session is an agent's, its code is spent:
+/// taking it over again would undo the agent's ending (a `TakenOver` reopens a session), so a
+/// case already resolved would be back to unfinished with no outcome. Two agents entering one
+/// code at the same moment cannot both take it: the store takes one `TakenOver` per number.
 pub fn take_over(
     store: &Store,
     versions: &Versions,
@@ -81,12 +87,49 @@ pub fn take_over(
     at: Millis,
 ) -> Result<Call<DatabaseCalls>, CallsError> {
     let code = code.trim();
-    let id = store
-        .find_handoff(code)?
-        .ok_or_else(|| CallsError::NoHandoff(code.to_owned()))?;
+    let unknown = || CallsError::NoHandoff(code.to_owned());
+    let id = store.find_handoff(code)?.ok_or_else(unknown)?;
+    let info = store.session(&id)?.ok_or_else(unknown)?;
+    let shown = info.handoff.clone().unwrap_or_else(|| code.to_owned());
     let mut call = open_session(store, versions, &id)?;
+    let log = call.session().log();
+    if let Some(taken) = log.iter().find_map(|event| match event {
+        Event::TakenOver { at } => Some(*at),
+        _ => None,
+    }) {
+        return Err(CallsError::HandoffUsed {
+            code: shown,
+            ago: ago(taken, at),
+        });
+    }
+    if call.session().state().audience != Audience::Customer {
+        return Err(CallsError::HandoffUsed {
+            code: shown,
+            ago: ago(info.updated_at, at),
+        });
+    }
+    if let Some(expires) = info.handoff_expires
+        && at >= expires
+    {
+        return Err(CallsError::HandoffExpired {
+            code: shown,
+            ago: ago(expires, at),
+        });
+    }
     call.record(&Step::action(Action::TakeOver), at)?;
     Ok(call)
+}
+
+/// How long before `now` something happened, in words an agent reads at a glance.
+fn ago(then: Millis, now: Millis) -> String {
+    let minutes = (now - then).max(0) / 60_000;
+    match minutes {
+        0 => "less than a minute ago".to_owned(),
+        1 => "a minute ago".to_owned(),
+        2..=119 => format!("{minutes} minutes ago"),
+        _ if minutes < 48 * 60 => format!("{} hours ago", minutes / 60),
+        _ => format!("{} days ago", minutes / (24 * 60)),
+    }
 }
 
 /// Customers' sessions an agent can take over by their handoff codes.

@@ -72,6 +72,18 @@ pub enum CallsError {
     FolderInUse { path: PathBuf },
     #[error("no session has the handoff code `{0}`; check the code with the customer")]
     NoHandoff(String),
+    /// A code works once: the session is already an agent's.
+    #[error(
+        "the handoff code {code} has been used: an agent took this session over {ago}, and a \
+         code works only once, so a case already taken cannot be reopened with it; if the \
+         customer needs more help, start a new call"
+    )]
+    HandoffUsed { code: String, ago: String },
+    #[error(
+        "the handoff code {code} expired {ago}; the customer's answers are kept for reports, \
+         but this code no longer opens them: start a new call with the customer"
+    )]
+    HandoffExpired { code: String, ago: String },
     #[error(
         "there is no self-service session database at `{}` (point the app at the one          `calltree serve` keeps, with CALLTREE_DB)",
         .0.display()

@@ -2,18 +2,30 @@
 //! started on; every host and every report finds that version's project here: among the
 //! projects the host has loaded, else rebuilt from the texts the session database keeps.
 
-use std::collections::HashMap;
-use std::sync::{Arc, PoisonError, RwLock};
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use calltree_engine::{Event, Project, SourceInput};
 use calltree_store::Store;
 
 use crate::error::CallsError;
 
+/// Old versions rebuilt from the database and kept in memory, the most recently used ones.
+/// A project is about a megabyte in memory; a server whose trees were edited all day would
+/// otherwise keep every version it ever loaded. Rebuilding one costs a load (milliseconds).
+pub const REBUILT_KEPT: usize = 16;
+
 /// Projects by the session version of each of their trees.
+///
+/// Without a database every project added is kept: nothing else could rebuild it. With one,
+/// only the newest project added (or saved) is kept for good; the versions it replaces are
+/// dropped from memory, and an old version asked for is rebuilt from the texts the database
+/// keeps and held among the `REBUILT_KEPT` most recently used.
 #[derive(Debug, Default)]
 pub struct Versions {
     known: RwLock<HashMap<String, Arc<Project>>>,
+    /// Versions rebuilt from the database, least recently used first.
+    rebuilt: Mutex<VecDeque<(String, Arc<Project>)>>,
     /// Where versions no longer loaded are rebuilt from.
     saved: Option<Store>,
 }
@@ -28,13 +40,18 @@ impl Versions {
     pub fn with_store(store: Store) -> Versions {
         Versions {
             known: RwLock::default(),
+            rebuilt: Mutex::default(),
             saved: Some(store),
         }
     }
 
-    /// Makes every tree version of `project` known.
+    /// Makes every tree version of `project` known. With a database, it replaces the project
+    /// added before, whose versions can be rebuilt from there when asked for.
     pub fn add(&self, project: &Arc<Project>) {
         let mut known = self.known.write().unwrap_or_else(PoisonError::into_inner);
+        if self.saved.is_some() {
+            known.clear();
+        }
         for (id, _) in project.trees() {
             known.insert(project.session_hash(id), Arc::clone(project));
         }
@@ -70,6 +87,16 @@ impl Versions {
         let Some(store) = &self.saved else {
             return Ok(None);
         };
+        {
+            let mut rebuilt = self.rebuilt.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some(at) = rebuilt.iter().position(|(v, _)| v == version)
+                && let Some(entry) = rebuilt.remove(at)
+            {
+                let project = Arc::clone(&entry.1);
+                rebuilt.push_back(entry);
+                return Ok(Some(project));
+            }
+        }
         let Some(files) = store.load_version(version)? else {
             return Ok(None);
         };
@@ -79,12 +106,13 @@ impl Versions {
                 .map(|(name, text)| SourceInput::new(name, text))
                 .collect(),
         ));
-        // Cache only the version asked for: the rebuilt project may hold other trees whose
+        // Keep only the version asked for: the rebuilt project may hold other trees whose
         // versions differ from what the folder has now.
-        self.known
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(version.to_owned(), Arc::clone(&project));
+        let mut rebuilt = self.rebuilt.lock().unwrap_or_else(PoisonError::into_inner);
+        rebuilt.push_back((version.to_owned(), Arc::clone(&project)));
+        while rebuilt.len() > REBUILT_KEPT {
+            rebuilt.pop_front();
+        }
         Ok(Some(project))
     }
 

@@ -274,6 +274,91 @@ fn an_agent_takes_over_a_customers_session_on_the_version_it_started_on() {
     assert!(matches!(error, CallsError::NoHandoff(_)), "{error}");
 }
 
+/// A customer of the wifi tree who asked for a person at 2,000 ms, and their handoff code.
+fn waiting_customer(store: &Store, versions: &Versions, lifetime: i64) -> (String, String) {
+    let project = project();
+    versions.save(&project).unwrap();
+    let tree = project.tree_by_name("wifi").unwrap();
+    let mut customer = Call::start(
+        Arc::clone(&project),
+        tree,
+        Audience::Customer,
+        1_000,
+        DatabaseCalls::new(store.clone()),
+    )
+    .unwrap();
+    customer
+        .record(
+            &Step::action(Action::Escalate("customer asked for a person".into())),
+            2_000,
+        )
+        .unwrap();
+    let code = store.handoff_lasting(customer.id(), lifetime).unwrap();
+    (customer.id().to_owned(), code)
+}
+
+#[test]
+fn a_resolved_case_is_not_reopened_by_entering_its_code_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, versions) = database(dir.path());
+    let (id, code) = waiting_customer(&store, &versions, calltree_store::HANDOFF_LIFETIME);
+    let mut agent = take_over(&store, &versions, &code, 3_000).unwrap();
+    agent.record(&answer_and_choose(0), 4_000).unwrap();
+    let events = store.events(&id).unwrap();
+
+    // The bug: a second take-over appended `TakenOver`, which undid the agent's ending.
+    let error = take_over(&store, &versions, &code, 5_000 + 60_000 * 5)
+        .err()
+        .unwrap();
+    assert!(matches!(error, CallsError::HandoffUsed { .. }), "{error}");
+    assert!(
+        error.to_string().contains("5 minutes ago") && error.to_string().contains(&code),
+        "{error}"
+    );
+    let info = store.session(&id).unwrap().unwrap();
+    assert!(info.finished);
+    assert_eq!(info.outcome.as_deref(), Some("resolved"));
+    assert_eq!(store.events(&id).unwrap(), events, "nothing was stored");
+}
+
+#[test]
+fn a_code_works_once_even_while_the_agent_is_still_on_the_call() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, versions) = database(dir.path());
+    let (id, code) = waiting_customer(&store, &versions, calltree_store::HANDOFF_LIFETIME);
+    let _first = take_over(&store, &versions, &code, 3_000).unwrap();
+    let error = take_over(&store, &versions, &code, 3_500).err().unwrap();
+    assert!(matches!(error, CallsError::HandoffUsed { .. }), "{error}");
+    assert_eq!(
+        store.events(&id).unwrap().len(),
+        3,
+        "started, escalated, taken over"
+    );
+}
+
+#[test]
+fn a_code_expires_after_its_lifetime() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, versions) = database(dir.path());
+    let hour = 60 * 60 * 1000;
+    let (id, code) = waiting_customer(&store, &versions, hour);
+    assert_eq!(
+        store.session(&id).unwrap().unwrap().handoff_expires,
+        Some(2_000 + hour)
+    );
+    let error = take_over(&store, &versions, &code, 2_000 + 3 * hour)
+        .err()
+        .unwrap();
+    assert!(
+        matches!(error, CallsError::HandoffExpired { .. }),
+        "{error}"
+    );
+    assert!(error.to_string().contains("2 hours ago"), "{error}");
+    assert_eq!(store.events(&id).unwrap().len(), 2, "nothing was stored");
+    // Just before the end it still works.
+    take_over(&store, &versions, &code, 2_000 + hour - 1).unwrap();
+}
+
 #[test]
 fn two_writers_on_one_session_cannot_both_add_the_next_event() {
     let dir = tempfile::tempdir().unwrap();
@@ -329,4 +414,43 @@ fn a_call_kept_in_memory_while_the_disk_fails_is_stored_in_order_when_it_is_back
             .is_some()
     );
     assert_eq!(call.unsaved(), 0);
+}
+
+#[test]
+fn with_a_database_old_versions_leave_memory_and_come_back_from_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_store, versions) = database(dir.path());
+    let first = project();
+    let tree = first.tree_by_name("wifi").unwrap();
+    let old = first.session_hash(tree);
+    versions.save(&first).unwrap();
+    // 120 edits, as an author saving all day.
+    for edit in 0..120 {
+        let text = WIFI.replace("Wi-Fi help", &format!("Wi-Fi help {edit}"));
+        versions
+            .save(&Arc::new(Project::single("wifi.tree", &text)))
+            .unwrap();
+    }
+    // The bug: every version loaded stayed in memory for good (1.24 MB an edit).
+    assert_eq!(Arc::strong_count(&first), 1, "the old project was dropped");
+    let rebuilt = versions.project(&old).unwrap().unwrap();
+    assert!(!Arc::ptr_eq(&rebuilt, &first));
+    assert_eq!(
+        rebuilt.session_hash(rebuilt.tree_by_name("wifi").unwrap()),
+        old
+    );
+    assert!(Arc::ptr_eq(
+        &versions.project(&old).unwrap().unwrap(),
+        &rebuilt
+    ));
+
+    // Without a database nothing could rebuild a version, so every one is kept.
+    let memory = Versions::new();
+    let first = project();
+    memory.add(&first);
+    memory.add(&Arc::new(Project::single(
+        "wifi.tree",
+        WIFI.replace("Wi-Fi help", "Other"),
+    )));
+    assert!(Arc::ptr_eq(&memory.project(&old).unwrap().unwrap(), &first));
 }

@@ -11,6 +11,7 @@ mod export;
 mod files;
 mod fmt;
 mod output;
+mod prune;
 mod render;
 mod report;
 mod run;
@@ -134,7 +135,9 @@ enum Command {
         /// Continue the call recorded in this log (and keep logging to it).
         #[arg(long, value_name = "FILE", conflicts_with = "tree")]
         resume: Option<PathBuf>,
-        /// Read the inputs from this file, one per line, instead of the keyboard.
+        /// Read the inputs from this file instead of the keyboard: one line per prompt, as it
+        /// would be typed (an empty line is Enter: it continues a step that has one way on,
+        /// or leaves an optional field blank).
         #[arg(long, value_name = "FILE")]
         answers: Option<PathBuf>,
         /// Take over a customer's self-service session by the code they were given; the call
@@ -166,10 +169,23 @@ enum Command {
         /// The address to listen on.
         #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
         addr: std::net::SocketAddr,
-        /// How customers given a handoff code reach a person, shown on that page
-        /// (for example "Call 0800 123 456, 8am to 6pm on weekdays").
-        #[arg(long, value_name = "TEXT")]
-        contact: Option<String>,
+        #[command(flatten)]
+        settings: ServeSettings,
+    },
+    /// Delete old sessions from the self-service database.
+    ///
+    /// Deletes every session (with its events) whose last event is more than DAYS days old,
+    /// finished or not, except one whose handoff code still works. The versions of the trees
+    /// are kept (reports and the remaining sessions need them). `calltree serve --retain DAYS`
+    /// does the same every hour. The file does not shrink; SQLite reuses the space.
+    #[command(after_help = "Examples:\n  calltree prune --db calltree-sessions.db --retain 90")]
+    Prune {
+        /// The self-service session database.
+        #[arg(long, value_name = "FILE", default_value = "calltree-sessions.db")]
+        db: PathBuf,
+        /// Keep sessions whose last event is at most this many days old.
+        #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..=36_500))]
+        retain: u32,
     },
     /// Report what happened on calls and self-service sessions: outcomes, first-contact
     /// resolution, containment, where sessions stop, time per step, paths, reasons, ratings.
@@ -322,12 +338,79 @@ enum OutputFormat {
     Json,
 }
 
+/// How `calltree serve` treats customers and connections (docs/self-service.md, "Operating
+/// the server", says how to choose each).
+#[derive(clap::Args, Debug)]
+struct ServeSettings {
+    /// How customers given a handoff code reach a person, shown on that page (for example
+    /// "Call 0800 123 456, 8am to 6pm on weekdays").
+    #[arg(long, value_name = "TEXT")]
+    contact: Option<String>,
+    /// How long a handoff code works, in hours from when the customer asked for a person.
+    #[arg(long, value_name = "HOURS", default_value_t = 24, value_parser = clap::value_parser!(u64).range(1..=24 * 365))]
+    handoff_hours: u64,
+    /// A reverse proxy (TLS, a load balancer) is in front and sets X-Forwarded-For, -Host and
+    /// -Proto; without this flag those headers are ignored, since anybody can send them.
+    #[arg(long)]
+    trusted_proxy: bool,
+    /// Seconds a request's body may take to arrive (408 beyond).
+    #[arg(long, value_name = "SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    body_timeout: u64,
+    /// Seconds a connection may take to send a request's headers.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    header_timeout: u64,
+    /// Seconds a connection may stay open doing nothing between requests.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    idle_timeout: u64,
+    /// Connections served at once; beyond them a connection gets a 503 page at once. Each is
+    /// a file descriptor: keep `ulimit -n` above this plus about 100.
+    #[arg(long, value_name = "N", default_value_t = 512, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    max_connections: u64,
+    /// Sessions one client (address) may start in a minute; 0 for no limit.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    starts_per_minute: u32,
+    /// Forms one client may post in a minute; 0 for no limit.
+    #[arg(long, value_name = "N", default_value_t = 120)]
+    posts_per_minute: u32,
+    /// Events one session may have; a longer one cannot go on.
+    #[arg(long, value_name = "N", default_value_t = 2_000, value_parser = clap::value_parser!(u64).range(10..=1_000_000))]
+    max_events: u64,
+    /// Hours after its start that a session can still be continued.
+    #[arg(long, value_name = "HOURS", default_value_t = 24, value_parser = clap::value_parser!(u64).range(1..=24 * 365))]
+    session_hours: u64,
+    /// Delete sessions whose last event is older than this many days, every hour (as
+    /// `calltree prune` does); without it sessions are kept.
+    #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u64).range(1..=36_500))]
+    retain: Option<u64>,
+}
+
+impl ServeSettings {
+    fn settings(&self) -> calltree_server::Settings {
+        calltree_server::Settings {
+            handoff_lifetime: std::time::Duration::from_secs(self.handoff_hours * 3600),
+            trusted_proxy: self.trusted_proxy,
+            body_timeout: std::time::Duration::from_secs(self.body_timeout),
+            header_timeout: std::time::Duration::from_secs(self.header_timeout),
+            idle_timeout: std::time::Duration::from_secs(self.idle_timeout),
+            max_connections: usize::try_from(self.max_connections).unwrap_or(usize::MAX),
+            starts_per_minute: self.starts_per_minute,
+            posts_per_minute: self.posts_per_minute,
+            max_events: usize::try_from(self.max_events).unwrap_or(usize::MAX),
+            max_session_age: std::time::Duration::from_secs(self.session_hours * 3600),
+            retain: self
+                .retain
+                .map(|days| std::time::Duration::from_secs(days * 24 * 3600)),
+            contact: self.contact.clone(),
+        }
+    }
+}
+
 /// Runs the self-service server until it is stopped (Ctrl+C) or fails to start.
 fn serve(
     trees: &std::path::Path,
     db: &std::path::Path,
     addr: std::net::SocketAddr,
-    contact: Option<String>,
+    settings: calltree_server::Settings,
 ) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -335,29 +418,15 @@ fn serve(
         .map_err(|e| anyhow::anyhow!("cannot start the server's runtime: {e}"))?;
     runtime.block_on(async {
         tokio::select! {
-            served = calltree_server::serve(addr, trees, db, contact) => served.map_err(anyhow::Error::from),
+            served = calltree_server::serve(addr, trees, db, settings) => served.map_err(anyhow::Error::from),
             _ = tokio::signal::ctrl_c() => Ok(()),
         }
     })?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// The arguments, parsed on a thread of their own. clap builds every argument of every
-/// subcommand in one function, whose stack frame in a debug build is over 400 KB and grows
-/// with each new option; the main thread's stack is left for the work itself (which the
-/// hardening tests run on a 512 KiB stack to catch recursion).
-fn parse_arguments() -> Cli {
-    std::thread::Builder::new()
-        .name("arguments".into())
-        .stack_size(8 << 20)
-        .spawn(Cli::parse)
-        .ok()
-        .and_then(|parsing| parsing.join().ok())
-        .unwrap_or_else(Cli::parse)
-}
-
 fn main() -> ExitCode {
-    let cli = parse_arguments();
+    let cli = Cli::parse();
     match max_input_size(cli.max_input_size) {
         Ok(bytes) => files::set_max_input_size(bytes),
         Err(error) => {
@@ -418,8 +487,9 @@ fn main() -> ExitCode {
             trees,
             db,
             addr,
-            contact,
-        } => serve(&trees, &db, addr, contact),
+            settings,
+        } => serve(&trees, &db, addr, settings.settings()),
+        Command::Prune { db, retain } => prune::run(&db, retain),
         Command::Report {
             logs,
             db,

@@ -107,13 +107,43 @@ fn percent(count: u64, of: u64) -> String {
 }
 
 fn top(out: &mut String, title: &str, list: &TopList, limit: usize) {
+    top_shown(out, title, list, limit, |value| value.to_owned());
+}
+
+fn top_shown(
+    out: &mut String,
+    title: &str,
+    list: &TopList,
+    limit: usize,
+    show: impl Fn(&str) -> String,
+) {
     if list.top.is_empty() {
         return;
     }
     let _ = writeln!(out, "  {title}:");
     for item in list.top.iter().take(limit) {
-        let _ = writeln!(out, "    {:>6}  {}", item.count, item.value);
+        let _ = writeln!(out, "    {:>6}  {}", item.count, show(&item.value));
     }
+}
+
+/// Steps of a path shown at each end before the middle is counted instead.
+const PATH_ENDS: usize = 6;
+
+/// A path as a person reads it: a call that went round a loop a thousand times is its first
+/// and last steps and how many came between, not a line of thousands of names. The JSON
+/// form keeps the whole path.
+fn short_path(path: &str) -> String {
+    let steps: Vec<&str> = path.split(" > ").collect();
+    if steps.len() <= 2 * PATH_ENDS + 1 {
+        return path.to_owned();
+    }
+    let hidden = steps.len() - 2 * PATH_ENDS;
+    format!(
+        "{} > … {hidden} more … > {} ({} steps)",
+        steps[..PATH_ENDS].join(" > "),
+        steps[steps.len() - PATH_ENDS..].join(" > "),
+        steps.len()
+    )
 }
 
 fn figures_text(out: &mut String, figures: &Figures) {
@@ -214,7 +244,7 @@ fn figures_text(out: &mut String, figures: &Figures) {
             );
         }
     }
-    top(out, "most common paths", &figures.paths, 3);
+    top_shown(out, "most common paths", &figures.paths, 3, short_path);
     top(out, "escalation reasons", &figures.escalation_reasons, 5);
     top(out, "skip reasons", &figures.skip_reasons, 5);
     for (field, counts) in &figures.ratings {

@@ -38,8 +38,21 @@ pub struct Options {
     pub handoff: Option<(String, PathBuf)>,
 }
 
-const FIELD_HELP: &str =
-    "type the answer, or :back, :skip REASON, :escalate REASON, :note TEXT, :quit";
+/// What can be typed at a field prompt besides the answer, for who is using the tree.
+fn field_help(view: &View) -> String {
+    let mut commands = vec![":back"];
+    if view.actions.skip {
+        commands.push(":skip REASON");
+    }
+    if view.actions.escalate {
+        commands.push(":escalate REASON");
+    }
+    if view.actions.note {
+        commands.push(":note TEXT");
+    }
+    commands.push(":quit");
+    format!("type the answer, or {}", commands.join(", "))
+}
 
 /// The file's tree and every tree beside it, so that sub-tree calls resolve. The file itself
 /// is the project's first file, under the name it was given.
@@ -287,11 +300,21 @@ fn help(view: &View) -> String {
     if view.actions.back {
         keys.push("b back");
     }
-    keys.push("n note");
+    if view.actions.note {
+        keys.push("n note");
+    }
     if view.actions.skip {
         keys.push("s skip");
     }
-    keys.extend(["e escalate", "q quit"]);
+    if view.actions.escalate {
+        // A customer asks for a person; an agent hands the call on.
+        keys.push(if view.actions.note {
+            "e escalate"
+        } else {
+            "e ask for a person"
+        });
+    }
+    keys.push("q quit");
     format!("  {}", keys.join(" · "))
 }
 
@@ -346,7 +369,15 @@ fn play(
                 show(&view, style);
             }
             sayln!();
-            say!("{}", call.summary().to_plain_text());
+            if call.session().state().audience == Audience::Customer {
+                // The summary is the agent's record, notes included: a customer sees how
+                // their session ended, as on the self-service page.
+                if let Some(end) = &view.ended {
+                    sayln!("{}", calltree_engine::customer_outcome(end));
+                }
+            } else {
+                say!("{}", call.summary().to_plain_text());
+            }
             return Ok(ExitCode::SUCCESS);
         }
         let here = (view.node.clone(), call.session().state().path.len());
@@ -370,7 +401,7 @@ fn play(
                 return Ok(paused(options, true));
             };
             if line.trim() == "?" {
-                sayln!("  {FIELD_HELP}");
+                sayln!("  {}", field_help(&view));
                 continue;
             }
             if let Some(command) = parse_command(&line, true) {
@@ -469,6 +500,7 @@ fn act(call: &mut TerminalCall, input: &mut Input, command: Command, style: Styl
             None => Ok(input.line(&format!("{what}: "))?.unwrap_or_default()),
         }
     };
+    let customer = call.session().state().audience == Audience::Customer;
     let action = match command {
         Command::Choose(number) => {
             let view = call.view();
@@ -484,7 +516,10 @@ fn act(call: &mut TerminalCall, input: &mut Input, command: Command, style: Styl
         }
         Command::Continue => Action::Continue,
         Command::Back => Action::Back,
+        // Not for customers: the engine's refusal says why, without asking for words first.
+        Command::Note(text) if customer => Action::Note(text.unwrap_or_default()),
         Command::Note(text) => Action::Note(words(input, text, "Note")?),
+        Command::Skip(text) if customer => Action::Skip(text.unwrap_or_default()),
         Command::Skip(text) => Action::Skip(words(input, text, "Why skip this step")?),
         Command::Escalate(text) => Action::Escalate(words(input, text, "Why escalate")?),
         Command::Quit => return Ok(true),

@@ -30,15 +30,30 @@ pub fn run(paths: &[PathBuf], options: &Options) -> Result<ExitCode> {
 
     let mut out = String::new();
     let (mut passed, mut failed, mut stuck_total) = (0usize, 0usize, 0usize);
-    let broken: Vec<String> = project
-        .all_diagnostics()
-        .filter(|(_, d)| d.is_error())
-        .map(|(file, _)| project.file(file).name.clone())
-        .collect();
-    if !broken.is_empty() {
+    // A tree with errors is not tested as written (the broken lines are left out), so its
+    // errors are printed first and fail the run: CI that runs only `test` must not pass it.
+    let mut errors = 0usize;
+    for (file_id, diagnostic) in project.all_diagnostics().filter(|(_, d)| d.is_error()) {
+        errors += 1;
+        if errors <= render::SHOWN_DIAGNOSTICS {
+            let file = project.file(file_id);
+            out.push_str(&render::human(
+                &file.name,
+                &file.text,
+                &indexes[file_id.index()],
+                diagnostic,
+                style,
+            ));
+            out.push('\n');
+        }
+    }
+    if errors > render::SHOWN_DIAGNOSTICS {
+        out.push_str(&render::more(errors - render::SHOWN_DIAGNOSTICS));
+    }
+    if errors > 0 {
         let _ = writeln!(
             out,
-            "note: some trees have errors (run `calltree check`); their tests may fail because of them\n"
+            "the trees have errors: the tests below ran on what could be read of them\n"
         );
     }
 
@@ -104,13 +119,18 @@ pub fn run(paths: &[PathBuf], options: &Options) -> Result<ExitCode> {
         |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     let _ = writeln!(
         out,
-        "{}: {} ({passed} passed, {failed} failed); {}",
+        "{}: {} ({passed} passed, {failed} failed); {}{}",
         plural(trees, "tree", "trees"),
         plural(passed + failed, "test", "tests"),
         plural(stuck_total, "stuck walk", "stuck walks"),
+        if errors > 0 {
+            format!("; {}", plural(errors, "error", "errors"))
+        } else {
+            String::new()
+        },
     );
     output::emit(&out)?;
-    Ok(if failed > 0 || stuck_total > 0 {
+    Ok(if failed > 0 || stuck_total > 0 || errors > 0 {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

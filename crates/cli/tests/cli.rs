@@ -253,6 +253,32 @@ fn test_reports_each_test_the_walks_and_coverage_and_exits_1_on_failure() {
     golden("test_warranty.txt", &text(&output.stdout));
 }
 
+/// Issue 14: a broken line was left out and the tests of the rest passed, so `test` exited
+/// 0 and CI that runs only `test` stayed green on a tree that `check` refuses.
+#[test]
+fn test_fails_on_a_tree_with_errors_and_shows_them() {
+    let tree = "tree hello \"Hello\"\n  start: greet\n\nnode greet\n  say \"Hi\"\n  \
+                option \"Bye\" -> done\n  option \"Oops\" -> done when nonsense ==\n\n\
+                node done\n  say \"Bye\"\n  end resolved\n\n\
+                test \"bye ends it\"\n  choose \"Bye\"\n  expect end resolved\n";
+    let dir = folder(&[("hello.tree", tree.as_bytes())]);
+    let output = calltree(dir.path(), &["test", "hello.tree"]);
+    let out = text(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains("hello.tree:7:"),
+        "the error points at its line: {out}"
+    );
+    assert!(
+        out.contains("PASS bye ends it"),
+        "the tests still ran: {out}"
+    );
+    assert!(
+        out.ends_with("1 tree: 1 test (1 passed, 0 failed); 0 stuck walks; 1 error\n"),
+        "{out}"
+    );
+}
+
 #[test]
 fn test_of_the_bundled_trees_passes_with_no_stuck_walks() {
     let trees = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../trees");
@@ -261,6 +287,45 @@ fn test_of_the_bundled_trees_passes_with_no_stuck_walks() {
     assert!(
         text(&output.stdout).ends_with("11 trees: 82 tests (82 passed, 0 failed); 0 stuck walks\n")
     );
+}
+
+/// Issue 14: `run --as customer` offered notes and skipping, and printed the agent's call
+/// summary, internal notes included, to the customer.
+#[test]
+fn run_as_a_customer_offers_what_a_customer_can_do_and_ends_in_their_words() {
+    let tree = "tree pay \"Payments\"\n  audience: agent, customer\n  start: ask\n\n\
+                node ask \"Paid?\"\n  say \"Have you paid?\"\n  \
+                note \"Internal: check the ledger before refunds.\"\n  \
+                option \"Yes\" -> done\n\n\
+                node done \"Done\"\n  say \"Thanks.\"\n  end resolved\n";
+    let dir = folder(&[("pay.tree", tree.as_bytes()), ("answers.txt", b"n\n1\n")]);
+    let output = calltree(
+        dir.path(),
+        &[
+            "run",
+            "pay.tree",
+            "--as",
+            "customer",
+            "--answers",
+            "answers.txt",
+        ],
+    );
+    let out = text(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{out}");
+    assert!(
+        out.contains("1-9 choose · e ask for a person · q quit"),
+        "{out}"
+    );
+    assert!(
+        out.contains("only an agent can write notes for the call"),
+        "{out}"
+    );
+    assert!(out.contains("Solved. Glad we could help!"), "{out}");
+    assert!(
+        !out.contains("Internal"),
+        "internal notes stay internal: {out}"
+    );
+    assert!(!out.contains("Call summary"), "{out}");
 }
 
 fn events(log: &Path) -> Vec<String> {

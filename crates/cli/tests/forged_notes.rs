@@ -117,7 +117,9 @@ fn stored_before_the_fix(db: &Path) -> String {
     let store = Store::open(db).unwrap();
     let project = Arc::new(Project::single("login.tree", LOGIN));
     let tree = project.tree_by_name("login").unwrap();
-    let started = Session::start(project, tree, Audience::Customer, 1_000)
+    // Times of today: a handoff code expires a day after the customer asked for a person.
+    let at = calltree_calls::now();
+    let started = Session::start(project, tree, Audience::Customer, at)
         .unwrap()
         .log()[0]
         .clone();
@@ -130,11 +132,11 @@ fn stored_before_the_fix(db: &Path) -> String {
                 Event::Answered {
                     field: "login_email".into(),
                     value: FORGED.into(),
-                    at: 2_000,
+                    at: at + 1_000,
                 },
                 Event::Escalated {
                     reason: "customer asked for a person".into(),
-                    at: 3_000,
+                    at: at + 2_000,
                 },
             ],
         )

@@ -224,3 +224,53 @@ fn simulate_writes_the_same_logs_for_the_same_seed_and_they_report() {
     let text = stdout(&calltree(dir.path(), &["report", "--logs", "a"]));
     assert!(text.contains("sessions: 30 started"), "{text}");
 }
+
+/// A call that went round a loop a thousand times showed its path as one line of a
+/// thousand step names; the text report shows its ends and counts the middle.
+#[test]
+fn a_long_path_is_shown_by_its_ends_and_its_length() {
+    const LOOP: &str = "tree again \"Again\"\n  start: ask\n\nnode ask \"Ask\"\n  \
+                        say \"Once more?\"\n  option \"Again\" -> ask\n  option \"Done\" -> done\n\n\
+                        node done \"Done\"\n  say \"Bye\"\n  end resolved\n";
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("trees")).unwrap();
+    std::fs::create_dir_all(dir.path().join("logs")).unwrap();
+    std::fs::write(dir.path().join("trees/again.tree"), LOOP).unwrap();
+    let project = Project::single("again.tree", LOOP);
+    let mut events = vec![Event::Started {
+        tree: "again".into(),
+        version: project.session_hash(project.tree_by_name("again").unwrap()),
+        audience: Audience::Agent,
+        at: 0,
+    }];
+    events.extend((1..=1_000).map(|at| chose(0, "Again", at * 1_000)));
+    events.push(chose(1, "Done", 1_001_000));
+    let text: String = events
+        .iter()
+        .map(|e| format!("{}\n", e.to_json_line()))
+        .collect();
+    std::fs::write(dir.path().join("logs/call.jsonl"), text).unwrap();
+
+    let output = calltree(dir.path(), &["report", "--logs", "logs"]);
+    assert!(output.status.success(), "{output:?}");
+    let text = stdout(&output);
+    let line = text
+        .lines()
+        .find(|line| line.contains("(1002 steps)"))
+        .unwrap_or_else(|| panic!("no shortened path in:\n{text}"));
+    assert!(
+        line.ends_with("ask > ask > ask > ask > ask > done (1002 steps)"),
+        "{line}"
+    );
+    assert!(line.contains("… 990 more …"), "{line}");
+    assert!(line.len() < 200, "{line}");
+
+    let json = calltree(
+        dir.path(),
+        &["report", "--logs", "logs", "--format", "json"],
+    );
+    assert!(
+        stdout(&json).contains(&format!("{}done", "ask > ".repeat(1_001))),
+        "the JSON form keeps the whole path"
+    );
+}

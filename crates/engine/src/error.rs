@@ -49,6 +49,9 @@ pub enum SessionError {
     OptionUnavailable { label: String, reason: String },
     #[error("this step {0}")]
     WrongStep(&'static str),
+    /// Something a customer's session does not offer (notes, skipping a step).
+    #[error("only an agent can {0}")]
+    AgentsOnly(&'static str),
     #[error("there is nothing to go back to")]
     NothingToUndo,
     #[error("this step cannot be left: {0}")]

@@ -44,7 +44,9 @@ pub use session::{
     MAX_NOTE_CHARS, Millis, Note, Preview, Session, Skip, State, Step, Submission, Visit,
     folds_on_this_thread,
 };
-pub use show::{LINE_SEPARATOR, is_hidden_control, show_duration, show_line, show_percent};
+pub use show::{
+    LINE_SEPARATOR, customer_outcome, is_hidden_control, show_duration, show_line, show_percent,
+};
 pub use synthetic::synthetic_sessions;
 pub use testing::TestReport;
 pub use value::{Date, Type, Value, format_number};

@@ -5,6 +5,22 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
+/// How a call's end reads to the customer whose session it was: the outcome in their words,
+/// never the agent's summary or notes (the self-service end page and `calltree run --as
+/// customer` alike).
+pub fn customer_outcome(end: &crate::EndView) -> String {
+    use crate::OutcomeKind;
+    match end.outcome {
+        Some(OutcomeKind::Resolved) => "Solved. Glad we could help!".to_owned(),
+        Some(OutcomeKind::Escalated | OutcomeKind::Transferred) => match &end.to {
+            Some(team) => format!("We're passing this to our {team} team."),
+            None => "We're passing this to a member of our team.".to_owned(),
+        },
+        Some(OutcomeKind::Callback) => "We'll call you back.".to_owned(),
+        Some(OutcomeKind::Abandoned) | None => "This session has ended.".to_owned(),
+    }
+}
+
 /// A duration: `41.0s` under a minute, `1m43s` from a minute on.
 pub fn show_duration(millis: u64) -> String {
     if millis >= 60_000 {

@@ -117,8 +117,12 @@ pub struct Actions {
     /// A Continue button: the single way forward.
     #[serde(rename = "continue")]
     pub go_on: bool,
+    /// Passing over the step for a reason: an agent's call, never a customer's.
     pub skip: bool,
+    /// Handing the call on (for a customer: asking for a person).
     pub escalate: bool,
+    /// Writing a note for the call summary: agents only, a customer has no call notes.
+    pub note: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -377,6 +381,7 @@ impl Scene<'_> {
             }
         }
 
+        let agent = audience == Audience::Agent;
         let fields = if finished {
             Vec::new()
         } else {
@@ -404,8 +409,9 @@ impl Scene<'_> {
             actions: Actions {
                 back: self.can_go_back,
                 go_on: !finished && single_way && state.stuck.is_none(),
-                skip: !finished && single_way && state.stuck.is_none(),
+                skip: agent && !finished && single_way && state.stuck.is_none(),
                 escalate: !finished,
+                note: agent,
             },
             progress: self.progress(finished),
             breadcrumb: self.breadcrumb(),

@@ -451,7 +451,7 @@ fn explore(
     budget: usize,
 ) -> WalkReport {
     let mut report = WalkReport::empty(project, tree);
-    let Ok(session) = Session::start(project, tree, audience, 0) else {
+    let Ok(session) = Session::start(project, tree, audience, 0).map(Session::without_back) else {
         return report;
     };
     // Best-first rather than depth-first: the next walk continued is the one whose next node
@@ -618,19 +618,23 @@ impl<'p> Checkpoints<'p> {
                 }
                 events.reverse();
                 report.events_applied += events.len();
-                Session::resume(project, events).ok()
+                Session::resume(project, events)
+                    .map(Session::without_back)
+                    .ok()
             }
         }
     }
 }
 
-/// Roughly the memory a session holds: its counters, values, log and path.
+/// Roughly the memory a session holds: its counters, values, log, path and what `Back`
+/// keeps.
 fn footprint(session: &Session<&Project>) -> usize {
     let state = session.state();
     size_of_val(state.visits.as_slice())
         + size_of_val(state.values.as_slice())
         + size_of_val(session.log())
         + size_of_val(state.path.as_slice())
+        + state.undo.footprint()
 }
 
 /// The options chosen on the way to a step.
@@ -714,7 +718,8 @@ pub fn walk_random(
     let mut report = WalkReport::empty(project, tree);
     let mut rng = Rng::new(seed);
     for _ in 0..count {
-        let Ok(mut session) = Session::start(project, tree, audience, 0) else {
+        let Ok(mut session) = Session::start(project, tree, audience, 0).map(Session::without_back)
+        else {
             return report;
         };
         let mut chosen = Vec::new();

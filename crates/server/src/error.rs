@@ -8,6 +8,12 @@ use thiserror::Error;
 
 use crate::pages;
 
+/// The title and sentence every refusal with this status has.
+fn refusal(status: StatusCode) -> (StatusCode, &'static str, String) {
+    let (title, sentence) = crate::refusal::words(status);
+    (status, title, sentence.to_owned())
+}
+
 #[derive(Debug, Error)]
 pub enum ServerError {
     #[error("the trees could not be loaded: {0}")]
@@ -36,6 +42,18 @@ pub enum ServerError {
     /// The session cannot go on (its tree version is gone, say); the message says why.
     #[error("{0}")]
     Gone(String),
+    #[error("the request body is over the limit")]
+    TooLarge,
+    #[error("the request body is not a form")]
+    NotAForm,
+    #[error("the request body did not arrive in time")]
+    TooSlow,
+    /// A form whose answers are not text (bytes that are not UTF-8).
+    #[error("the form is not text")]
+    NotText,
+    /// A client over its rate limit; try again in this many seconds.
+    #[error("too many requests")]
+    TooMany(u64),
 }
 
 impl IntoResponse for ServerError {
@@ -60,6 +78,22 @@ impl IntoResponse for ServerError {
                 (StatusCode::BAD_REQUEST, "Request refused", message.clone())
             }
             ServerError::Gone(message) => (StatusCode::GONE, "This session cannot go on", message.clone()),
+            ServerError::TooLarge => refusal(StatusCode::PAYLOAD_TOO_LARGE),
+            ServerError::NotAForm => refusal(StatusCode::UNSUPPORTED_MEDIA_TYPE),
+            ServerError::TooSlow => refusal(StatusCode::REQUEST_TIMEOUT),
+            ServerError::TooMany(seconds) => {
+                let (status, title, message) = refusal(StatusCode::TOO_MANY_REQUESTS);
+                let mut response = (status, pages::message_page(title, &message)).into_response();
+                if let Ok(value) = axum::http::HeaderValue::from_str(&seconds.to_string()) {
+                    response.headers_mut().insert(axum::http::header::RETRY_AFTER, value);
+                }
+                return response;
+            }
+            ServerError::NotText => (
+                StatusCode::BAD_REQUEST,
+                "Some of what you typed could not be read",
+                "Part of what was sent is not text this site can read, so nothing was saved. Go back, type your answers again and send them.".to_owned(),
+            ),
             ServerError::Trees(_)
             | ServerError::Store(_)
             | ServerError::Calls(_)

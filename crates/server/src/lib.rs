@@ -10,16 +10,22 @@
 //! site. Agents take a session over by its handoff code, with the database, not the web.
 
 mod error;
+mod folded;
+mod form;
+mod limits;
+mod listener;
 mod pages;
+mod refusal;
 mod trees;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Form, Path as UrlPath, Query, State};
+use axum::extract::{DefaultBodyLimit, Path as UrlPath, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -44,8 +50,93 @@ pub struct AppState {
     pub store: Store,
     /// The bearer token the JSON API wants; without one the API is off.
     pub api_token: Option<String>,
+    pub settings: Settings,
+    starts: limits::RateLimit,
+    posts: limits::RateLimit,
+    folded: folded::Folded,
+}
+
+impl AppState {
+    /// Sessions kept folded in memory, and their events in all (see `folded.rs`).
+    pub fn folded_sessions(&self) -> (usize, usize) {
+        self.folded.size()
+    }
+
+    pub fn new(
+        trees: Trees,
+        store: Store,
+        api_token: Option<String>,
+        settings: Settings,
+    ) -> AppState {
+        AppState {
+            starts: limits::RateLimit::new(settings.starts_per_minute),
+            posts: limits::RateLimit::new(settings.posts_per_minute),
+            folded: folded::Folded::default(),
+            trees,
+            store,
+            api_token,
+            settings,
+        }
+    }
+}
+
+/// How the server treats its customers and their connections: `calltree serve`'s options.
+/// The defaults suit one server on the open internet behind nothing but TLS.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// How long a handoff code works, from the moment the customer asked for a person.
+    pub handoff_lifetime: Duration,
+    /// Whether a reverse proxy in front sets `X-Forwarded-For`, `-Host` and `-Proto`. Without
+    /// one, anybody could send those headers, so they are ignored.
+    pub trusted_proxy: bool,
+    /// How long a request's body may take to arrive once its headers are in.
+    pub body_timeout: Duration,
+    /// How long a connection may take to send a request's headers.
+    pub header_timeout: Duration,
+    /// How long a connection may do nothing (no request being answered) before it is closed.
+    pub idle_timeout: Duration,
+    /// Connections served at once; one more gets a 503 page at once and is closed. Each is a
+    /// file descriptor: keep the process's limit (`ulimit -n`) above this plus about 100.
+    pub max_connections: usize,
+    /// Sessions one client may start in a minute (as a burst, then evenly); 0 for no limit.
+    pub starts_per_minute: u32,
+    /// Forms one client may post in a minute; 0 for no limit.
+    pub posts_per_minute: u32,
+    /// Events one session may have; a session at the limit cannot go on.
+    pub max_events: usize,
+    /// How long after its start a session can still be continued.
+    pub max_session_age: Duration,
+    /// Sessions whose last event is older than this are deleted, once an hour.
+    pub retain: Option<Duration>,
     /// How a customer given a handoff code reaches a person (`calltree serve --contact`).
     pub contact: Option<String>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            handoff_lifetime: Duration::from_millis(
+                calltree_store::HANDOFF_LIFETIME.unsigned_abs(),
+            ),
+            trusted_proxy: false,
+            body_timeout: Duration::from_secs(10),
+            header_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+            max_connections: 512,
+            starts_per_minute: 20,
+            posts_per_minute: 120,
+            max_events: 2_000,
+            max_session_age: Duration::from_secs(24 * 3600),
+            retain: None,
+            contact: None,
+        }
+    }
+}
+
+impl Settings {
+    fn handoff_lifetime_ms(&self) -> i64 {
+        i64::try_from(self.handoff_lifetime.as_millis()).unwrap_or(i64::MAX)
+    }
 }
 
 /// Operational messages go to standard error; they never include answers or tokens.
@@ -65,6 +156,11 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/sessions/{id}/events", get(api_events))
         .fallback(|| async { ServerError::NotFound })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&state),
+            rate_limit,
+        ))
+        .layer(axum::middleware::from_fn(refusal::guard))
         .with_state(state)
 }
 
@@ -73,27 +169,83 @@ pub async fn serve(
     addr: SocketAddr,
     trees: &Path,
     db: &Path,
-    contact: Option<String>,
+    settings: Settings,
 ) -> Result<(), ServerError> {
     let store = Store::open(db)?;
     let trees = Trees::open(trees, store.clone())?;
     let api_token = std::env::var("CALLTREE_API_TOKEN")
         .ok()
         .filter(|t| !t.is_empty());
-    let state = Arc::new(AppState {
-        trees,
-        store,
-        api_token,
-        contact,
-    });
+    let state = Arc::new(AppState::new(trees, store, api_token, settings.clone()));
+    if let Some(retain) = settings.retain {
+        tokio::spawn(prune_every_hour(state.store.clone(), retain));
+    }
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(ServerError::Bind)?;
     let bound = listener.local_addr().map_err(ServerError::Bind)?;
     log(&format!("serving on http://{bound}"));
-    axum::serve(listener, router(state))
-        .await
-        .map_err(ServerError::Serve)
+    listener::run(listener, router(state), settings).await;
+    Ok(())
+}
+
+/// Serves `app` on a listener already bound, with the connection limits of `settings`:
+/// for tests and harnesses that build their own state.
+pub async fn serve_on(listener: tokio::net::TcpListener, app: Router, settings: Settings) {
+    listener::run(listener, app, settings).await;
+}
+
+/// Deletes sessions older than `retain` now and every hour (`calltree serve --retain`).
+async fn prune_every_hour(store: Store, retain: Duration) {
+    let mut hourly = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        hourly.tick().await;
+        let store = store.clone();
+        let pruned = tokio::task::spawn_blocking(move || {
+            let now = now();
+            let age = i64::try_from(retain.as_millis()).unwrap_or(i64::MAX);
+            store.prune(now.saturating_sub(age), now)
+        })
+        .await;
+        match pruned {
+            Ok(Ok(count)) if count.sessions > 0 => log(&format!(
+                "deleted {} sessions ({} events) older than the --retain period",
+                count.sessions, count.events
+            )),
+            Ok(Ok(_)) => {}
+            Ok(Err(error)) => log(&format!("could not delete old sessions: {error}")),
+            Err(error) => log(&format!("could not delete old sessions: {error}")),
+        }
+    }
+}
+
+/// Per-client limits on starting sessions and posting forms (429 with `Retry-After`).
+async fn rate_limit(
+    State(state): State<Arc<AppState>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if request.method() == axum::http::Method::POST {
+        let path = request.uri().path();
+        let limit = if path.starts_with("/start/") {
+            Some(&state.starts)
+        } else if path.starts_with("/s/") {
+            Some(&state.posts)
+        } else {
+            None
+        };
+        if let Some(limit) = limit {
+            let peer = request
+                .extensions()
+                .get::<axum::extract::ConnectInfo<SocketAddr>>()
+                .map(|info| info.0);
+            let client = limits::client(peer, request.headers(), state.settings.trusted_proxy);
+            if let Err(wait) = limit.take(client, std::time::Instant::now()) {
+                return ServerError::TooMany(wait.as_secs().max(1)).into_response();
+            }
+        }
+    }
+    next.run(request).await
 }
 
 /// Runs blocking work (SQLite, the engine) off the async threads.
@@ -122,15 +274,19 @@ fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
 
 /// A form must come from this site: a browser sends `Origin` on posts, and it must name the
 /// host the request was sent to.
-fn same_origin(headers: &HeaderMap) -> Result<(), ServerError> {
+fn same_origin(headers: &HeaderMap, trusted_proxy: bool) -> Result<(), ServerError> {
     let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
         // Old browsers and non-browser clients send none; the CSRF token still protects.
         return Ok(());
     };
     let origin_host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
     // Behind a reverse proxy the browser's host arrives as X-Forwarded-Host, and Host is the
-    // proxy's upstream address.
-    let hosts = [header::HOST.as_str(), "x-forwarded-host"];
+    // proxy's upstream address. Without a proxy anybody can send that header.
+    let hosts: &[&str] = if trusted_proxy {
+        &[header::HOST.as_str(), "x-forwarded-host"]
+    } else {
+        &[header::HOST.as_str()]
+    };
     let matches = hosts.iter().any(|name| {
         headers
             .get(*name)
@@ -157,8 +313,56 @@ fn owned(state: &AppState, id: &str, headers: &HeaderMap) -> Result<(), ServerEr
     }
 }
 
-/// The stored session as a call, rebuilt on the version of the tree it started on.
-fn load(state: &AppState, id: &str) -> Result<Call<DatabaseCalls>, ServerError> {
+/// A call being worked on by one request; its session goes back to the cache of folded
+/// sessions when the request is done with it, whatever happened.
+struct Kept<'a> {
+    call: Option<Call<DatabaseCalls>>,
+    folded: &'a folded::Folded,
+}
+
+impl std::ops::Deref for Kept<'_> {
+    type Target = Call<DatabaseCalls>;
+    fn deref(&self) -> &Self::Target {
+        // Only `drop` takes the call out.
+        self.call.as_ref().unwrap_or_else(|| unreachable!())
+    }
+}
+
+impl std::ops::DerefMut for Kept<'_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        self.call.as_mut().unwrap_or_else(|| unreachable!())
+    }
+}
+
+impl Drop for Kept<'_> {
+    fn drop(&mut self) {
+        if let Some(call) = self.call.take() {
+            let (id, session, _) = call.into_parts();
+            self.folded.put(&id, session);
+        }
+    }
+}
+
+/// The stored session as a call, on the version of the tree it started on: the one folded
+/// by an earlier request if nothing was added since, else folded from the stored events.
+fn load<'a>(state: &'a AppState, id: &str) -> Result<Kept<'a>, ServerError> {
+    let events = state.store.event_count(id)?.ok_or(ServerError::NotFound)?;
+    let call = match state.folded.take(id, events) {
+        Some(session) => Call::open(
+            id.to_owned(),
+            session,
+            DatabaseCalls::new(state.store.clone()),
+        ),
+        None => fold(state, id)?,
+    };
+    Ok(Kept {
+        call: Some(call),
+        folded: &state.folded,
+    })
+}
+
+/// The stored session folded from its events.
+fn fold(state: &AppState, id: &str) -> Result<Call<DatabaseCalls>, ServerError> {
     open_session(&state.store, state.trees.versions(), id).map_err(|error| match error {
         CallsError::NotStarted(_) | CallsError::Store(calltree_store::StoreError::NotFound(_)) => {
             ServerError::NotFound
@@ -205,7 +409,7 @@ async fn start(
     headers: HeaderMap,
 ) -> Response {
     let result = blocking(move || {
-        same_origin(&headers)?;
+        same_origin(&headers, state.settings.trusted_proxy)?;
         let project = state.trees.current();
         let id = project
             .tree_by_name(&tree)
@@ -216,10 +420,11 @@ async fn start(
         let first = session.log()[0].clone();
         let created = state.store.create_session(&first)?;
         // Behind a TLS proxy the cookie must not travel over plain HTTP.
-        let secure = headers
-            .get("x-forwarded-proto")
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|proto| proto.eq_ignore_ascii_case("https"));
+        let secure = state.settings.trusted_proxy
+            && headers
+                .get("x-forwarded-proto")
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|proto| proto.eq_ignore_ascii_case("https"));
         let cookie = format!(
             "{}={}; Path=/s/{}; HttpOnly; SameSite=Lax; Max-Age=2592000{}",
             cookie_name(&created.id),
@@ -290,12 +495,23 @@ fn render(
     let tree = call.project().tree(session.state().tree);
     let tree_title = tree.title.clone();
     // The tree's own words for reaching a person come first, then the server's.
-    let contact = tree.contact.clone().or_else(|| state.contact.clone());
+    let contact = tree
+        .contact
+        .clone()
+        .or_else(|| state.settings.contact.clone());
     if session.is_finished() {
-        // Asking again is harmless (a session keeps its code), and it repairs a session
-        // whose code was never written because the server stopped right after the ending.
+        // The code was given by the post that ended the session: a page read writes nothing.
+        // Only a session whose code was never written (the server stopped between the ending
+        // and the code) gets it here, once.
         let handoff = if hands_over(view.ended.as_ref().and_then(|end| end.outcome)) {
-            Some(state.store.handoff(id)?)
+            match state.store.session(id)?.and_then(|info| info.handoff) {
+                Some(code) => Some(code),
+                None => Some(
+                    state
+                        .store
+                        .handoff_lasting(id, state.settings.handoff_lifetime_ms())?,
+                ),
+            }
         } else {
             None
         };
@@ -333,15 +549,44 @@ async fn act(
     State(state): State<Arc<AppState>>,
     UrlPath(id): UrlPath<String>,
     headers: HeaderMap,
-    Form(form): Form<Vec<(String, String)>>,
+    body: axum::body::Body,
 ) -> Response {
-    let result = blocking(move || {
-        same_origin(&headers)?;
-        owned(&state, &id, &headers)?;
-        step(&state, &id, form)
-    })
+    let result = async {
+        // Whose session it is comes first: a stranger learns nothing from how their body is
+        // refused, and nothing of theirs is read.
+        let (checking, checked) = (Arc::clone(&state), id.clone());
+        let headers = blocking(move || {
+            owned(&checking, &checked, &headers)?;
+            same_origin(&headers, checking.settings.trusted_proxy)?;
+            Ok(headers)
+        })
+        .await?;
+        let form = match form::read(&headers, body, BODY_LIMIT, state.settings.body_timeout).await {
+            Err(ServerError::NotText) => {
+                return blocking(move || not_text(&state, &id)).await;
+            }
+            other => other?,
+        };
+        blocking(move || step(&state, &id, form)).await
+    }
     .await;
     no_store(result.into_response())
+}
+
+/// A form with bytes that are not text: the step again, with nothing stored and a sentence
+/// that says what to do.
+fn not_text(state: &AppState, id: &str) -> Result<Response, ServerError> {
+    let message = "Part of what you sent could not be read as text, so nothing was saved. Please type your answers again.";
+    let mut page = render(
+        state,
+        id,
+        &HashMap::new(),
+        &HashMap::new(),
+        Some(message),
+        false,
+    )?;
+    *page.status_mut() = StatusCode::BAD_REQUEST;
+    Ok(page)
 }
 
 /// Whether an ending hands the customer on to a person, who needs the handoff code.
@@ -374,6 +619,17 @@ fn step(state: &AppState, id: &str, form: Vec<(String, String)>) -> Result<Respo
     let session = call.session();
     if seq != session.log().len() {
         return Err(ServerError::Stale(id.to_owned()));
+    }
+    if seq >= state.settings.max_events {
+        return Err(ServerError::Gone(
+            "This session has become too long to continue here. Please start again from the help topics, or call us and we will take it from there.".into(),
+        ));
+    }
+    let age = now().saturating_sub(session.log().first().map_or(0, calltree_engine::Event::at));
+    if u128::try_from(age).unwrap_or(0) > state.settings.max_session_age.as_millis() {
+        return Err(ServerError::Gone(
+            "This session was started too long ago to continue. Please start again from the help topics.".into(),
+        ));
     }
     // Once an agent has taken the session over, it is theirs: the customer's page says so.
     if session.is_finished() || session.state().audience != Audience::Customer {
@@ -416,6 +672,8 @@ fn step(state: &AppState, id: &str, form: Vec<(String, String)>) -> Result<Respo
             ));
         }
         Err(CallsError::Refused(refusal)) => {
+            // The page below loads the session again: give it back to the cache first.
+            drop(call);
             let typed: HashMap<String, String> = step.answers.into_iter().collect();
             let errors: HashMap<String, String> = refusal
                 .fields
@@ -430,7 +688,9 @@ fn step(state: &AppState, id: &str, form: Vec<(String, String)>) -> Result<Respo
     }
     let session = call.session();
     if session.is_finished() && hands_over(session.view().ended.and_then(|end| end.outcome)) {
-        state.store.handoff(id)?;
+        state
+            .store
+            .handoff_lasting(id, state.settings.handoff_lifetime_ms())?;
     }
     Ok(Redirect::to(&format!("/s/{id}")).into_response())
 }

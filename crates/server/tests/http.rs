@@ -13,7 +13,7 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use calltree_engine::Event;
-use calltree_server::{AppState, Trees, router};
+use calltree_server::{AppState, Settings, Trees, router};
 use calltree_store::Store;
 use http_body_util::BodyExt as _;
 use tower::ServiceExt as _;
@@ -61,21 +61,27 @@ struct Site {
     trees: std::path::PathBuf,
     db: std::path::PathBuf,
     app: axum::Router,
+    state: Arc<AppState>,
     api_token: Option<String>,
+    settings: Settings,
 }
 
-fn state(trees: &Path, db: &Path, api_token: Option<String>) -> Arc<AppState> {
+fn state(trees: &Path, db: &Path, api_token: Option<String>, settings: Settings) -> Arc<AppState> {
     let store = Store::open(db).unwrap();
-    Arc::new(AppState {
-        trees: Trees::open(trees, store.clone()).unwrap(),
+    Arc::new(AppState::new(
+        Trees::open(trees, store.clone()).unwrap(),
         store,
         api_token,
-        contact: None,
-    })
+        settings,
+    ))
 }
 
 impl Site {
     fn new() -> Site {
+        Site::with(Settings::default())
+    }
+
+    fn with(settings: Settings) -> Site {
         let dir = tempfile::tempdir().unwrap();
         let trees = dir.path().join("trees");
         std::fs::create_dir(&trees).unwrap();
@@ -83,19 +89,28 @@ impl Site {
         std::fs::write(trees.join("phone.tree"), PHONE).unwrap();
         let db = dir.path().join("sessions.db");
         let api_token = Some("reports-token".to_owned());
-        let app = router(state(&trees, &db, api_token.clone()));
+        let state = state(&trees, &db, api_token.clone(), settings.clone());
+        let app = router(Arc::clone(&state));
         Site {
             _dir: dir,
             trees,
             db,
             app,
+            state,
             api_token,
+            settings,
         }
     }
 
     /// The same database and trees behind a fresh server: a restart.
     fn restart(&mut self) {
-        self.app = router(state(&self.trees, &self.db, self.api_token.clone()));
+        self.state = state(
+            &self.trees,
+            &self.db,
+            self.api_token.clone(),
+            self.settings.clone(),
+        );
+        self.app = router(Arc::clone(&self.state));
     }
 
     async fn send(&self, request: Request<Body>) -> Reply {
@@ -105,6 +120,7 @@ impl Site {
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
         Reply {
             status,
+            headers: headers.clone(),
             location: headers
                 .get(header::LOCATION)
                 .map(|v| v.to_str().unwrap().to_owned()),
@@ -167,6 +183,7 @@ impl Site {
 
 struct Reply {
     status: StatusCode,
+    headers: axum::http::HeaderMap,
     location: Option<String>,
     cookie: Option<String>,
     body: String,
@@ -321,7 +338,10 @@ async fn back_reopens_the_previous_step_and_a_stale_page_changes_nothing() {
 
 #[tokio::test]
 async fn an_escalation_gives_a_handoff_code_that_finds_the_session() {
-    let site = Site::new();
+    let site = Site::with(Settings {
+        handoff_lifetime: std::time::Duration::from_secs(2 * 3600),
+        ..Settings::default()
+    });
     let (path, cookie) = site.start().await;
     let (csrf, seq) = site.form(&path, &cookie).await;
     site.post(
@@ -347,6 +367,12 @@ async fn an_escalation_gives_a_handoff_code_that_finds_the_session() {
     let events = store.events(id).unwrap();
     assert!(
         matches!(events.last(), Some(Event::Escalated { reason, .. }) if reason == "customer asked for a person")
+    );
+    let info = store.session(id).unwrap().unwrap();
+    assert_eq!(
+        info.handoff_expires,
+        Some(events.last().unwrap().at() + 2 * 3600 * 1000),
+        "the server's --handoff-hours"
     );
 }
 
@@ -583,6 +609,12 @@ async fn after_an_agent_takes_over_the_customer_page_says_so_and_changes_nothing
     )
     .await;
     let id = path.trim_start_matches("/s/");
+    assert_eq!(
+        site.state.folded_sessions(),
+        (1, 3),
+        "the session is kept folded after the post"
+    );
+    // Another program (the agent's) adds to it: the kept fold is out of date.
     let store = Store::open(&site.db).unwrap();
     let count = store.events(id).unwrap().len();
     store
@@ -617,16 +649,332 @@ async fn after_an_agent_takes_over_the_customer_page_says_so_and_changes_nothing
 
 #[tokio::test]
 async fn behind_a_tls_proxy_forms_are_accepted_and_the_cookie_is_secure() {
-    let site = Site::new();
-    let request = Request::post("/start/wifi")
-        .header(header::HOST, "127.0.0.1:8080")
-        .header("x-forwarded-host", "help.example")
-        .header("x-forwarded-proto", "https")
-        .header(header::ORIGIN, "https://help.example")
-        .body(Body::empty())
-        .unwrap();
-    let response = site.app.clone().oneshot(request).await.unwrap();
+    let proxied = || {
+        Request::post("/start/wifi")
+            .header(header::HOST, "127.0.0.1:8080")
+            .header("x-forwarded-host", "help.example")
+            .header("x-forwarded-proto", "https")
+            .header(header::ORIGIN, "https://help.example")
+            .body(Body::empty())
+            .unwrap()
+    };
+    let site = Site::with(Settings {
+        trusted_proxy: true,
+        ..Settings::default()
+    });
+    let response = site.app.clone().oneshot(proxied()).await.unwrap();
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let cookie = response.headers()[header::SET_COOKIE].to_str().unwrap();
     assert!(cookie.ends_with("; Secure"), "{cookie}");
+
+    // Without --trusted-proxy anybody could send those headers: they count for nothing, so
+    // the Origin names another host than the request's.
+    let site = Site::new();
+    let response = site.app.clone().oneshot(proxied()).await.unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let mut same_host = proxied();
+    same_host
+        .headers_mut()
+        .insert(header::ORIGIN, "http://127.0.0.1:8080".parse().unwrap());
+    let response = site.app.clone().oneshot(same_host).await.unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let cookie = response.headers()[header::SET_COOKIE].to_str().unwrap();
+    assert!(!cookie.contains("Secure"), "{cookie}");
+}
+
+/// The sentence of the site's own refusal page, which every refusal must be.
+fn assert_own_page(reply: &Reply, status: StatusCode, sentence: &str) {
+    assert_eq!(reply.status, status, "{}", reply.body);
+    assert!(
+        reply.body.starts_with("<!DOCTYPE html>") && reply.body.contains(sentence),
+        "{status}: {}",
+        reply.body
+    );
+}
+
+#[tokio::test]
+async fn every_refusal_is_the_sites_own_page_and_ownership_comes_before_the_body() {
+    let site = Site::new();
+    let (path, cookie) = site.start().await;
+    let (csrf, seq) = site.form(&path, &cookie).await;
+    let raw = |method: &str, path: &str, kind: &str, body: &'static [u8], cookie: Option<&str>| {
+        let mut request = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::HOST, "help.example")
+            .header(header::CONTENT_TYPE, kind);
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        request.body(Body::from(body)).unwrap()
+    };
+    let form = "application/x-www-form-urlencoded";
+
+    // 405, with the methods that do work.
+    let reply = site
+        .send(raw("DELETE", &path, form, b"", Some(&cookie)))
+        .await;
+    assert_own_page(
+        &reply,
+        StatusCode::METHOD_NOT_ALLOWED,
+        "cannot be used that way",
+    );
+    assert!(
+        reply.headers[header::ALLOW]
+            .to_str()
+            .unwrap()
+            .contains("POST")
+    );
+    // 415 for the owner; a stranger's JSON body is not even looked at: 404.
+    let reply = site
+        .send(raw("POST", &path, "application/json", b"{}", Some(&cookie)))
+        .await;
+    assert_own_page(
+        &reply,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "only takes its own forms",
+    );
+    let reply = site
+        .send(raw("POST", &path, "application/json", b"{}", None))
+        .await;
+    assert_own_page(&reply, StatusCode::NOT_FOUND, "There is nothing here");
+    let huge: &'static [u8] = Vec::leak(vec![b'x'; 100 * 1024]);
+    let reply = site.send(raw("POST", &path, form, huge, None)).await;
+    assert_own_page(&reply, StatusCode::NOT_FOUND, "There is nothing here");
+    // 413 for the owner.
+    let reply = site
+        .send(raw("POST", &path, form, huge, Some(&cookie)))
+        .await;
+    assert_own_page(
+        &reply,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "longer than this site accepts",
+    );
+    // 400 for a query the framework cannot read.
+    let reply = site.get(&format!("{path}?stale=lots"), Some(&cookie)).await;
+    assert_own_page(&reply, StatusCode::BAD_REQUEST, "could not read");
+    let reply = site.get("/%FF", None).await;
+    assert!(reply.status.is_client_error());
+    assert!(reply.body.starts_with("<!DOCTYPE html>"), "{}", reply.body);
+
+    // The bug: a postcode that was not UTF-8 became U+FFFD and was stored. Now it is the
+    // step again, with a sentence, and nothing is stored.
+    let body: &'static [u8] =
+        Vec::leak(format!("csrf={csrf}&seq={seq}&postcode=SW1%FF+1AA&choose=0").into_bytes());
+    let reply = site
+        .send(raw("POST", &path, form, body, Some(&cookie)))
+        .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(
+        reply.body.contains("could not be read as text"),
+        "{}",
+        reply.body
+    );
+    assert!(
+        reply.body.contains("name=\"postcode\""),
+        "the step is shown again"
+    );
+    let store = Store::open(&site.db).unwrap();
+    assert_eq!(
+        store.events(path.trim_start_matches("/s/")).unwrap().len(),
+        2
+    );
+
+    // The API answers in JSON.
+    let request = Request::get("/api/sessions?limit=many")
+        .header(header::AUTHORIZATION, "Bearer reports-token")
+        .body(Body::empty())
+        .unwrap();
+    let reply = site.send(request).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    let json: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+    assert!(json["error"].as_str().unwrap().contains("could not read"));
+    let request = Request::get("/api/sessions/nope/events")
+        .header(header::AUTHORIZATION, "Bearer reports-token")
+        .body(Body::empty())
+        .unwrap();
+    let reply = site.send(request).await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    assert!(serde_json::from_str::<serde_json::Value>(&reply.body).is_ok());
+}
+
+#[tokio::test]
+async fn every_response_carries_the_security_headers() {
+    let site = Site::new();
+    let (path, cookie) = site.start().await;
+    let pages = [
+        site.get("/", None).await,
+        site.get(&path, Some(&cookie)).await,
+        site.get("/nowhere", None).await,
+        site.post("/start/wifi", None, &[]).await,
+    ];
+    for page in &pages {
+        let csp = page.headers[header::CONTENT_SECURITY_POLICY]
+            .to_str()
+            .unwrap();
+        assert!(csp.contains("default-src 'none'"), "{csp}");
+        assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+        assert!(
+            !csp.contains("unsafe-inline") && !csp.contains("script-src"),
+            "{csp}"
+        );
+        assert_eq!(page.headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+        assert_eq!(page.headers[header::REFERRER_POLICY], "same-origin");
+        assert_eq!(page.headers[header::X_FRAME_OPTIONS], "DENY");
+        assert!(page.headers.contains_key(header::CACHE_CONTROL));
+        // The page's own style block is allowed by its hash, and nothing else is.
+        if let Some(style) = page.body.split("<style>").nth(1) {
+            let style = style.split("</style>").next().unwrap();
+            let hash = sha256_base64(style.as_bytes());
+            assert!(csp.contains(&format!("'sha256-{hash}'")), "{csp}");
+        }
+    }
+}
+
+fn sha256_base64(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(bytes);
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut bits = String::new();
+    for byte in digest {
+        bits.push_str(&format!("{byte:08b}"));
+    }
+    while !bits.len().is_multiple_of(6) {
+        bits.push('0');
+    }
+    let mut out: String = bits
+        .as_bytes()
+        .chunks(6)
+        .map(|six| {
+            alphabet[usize::from_str_radix(std::str::from_utf8(six).unwrap(), 2).unwrap()] as char
+        })
+        .collect();
+    while !out.len().is_multiple_of(4) {
+        out.push('=');
+    }
+    out
+}
+
+#[tokio::test]
+async fn reading_a_handed_off_end_page_writes_nothing() {
+    let site = Site::new();
+    let (path, cookie) = site.start().await;
+    let (csrf, seq) = site.form(&path, &cookie).await;
+    site.post(
+        &path,
+        Some(&cookie),
+        &[("csrf", &csrf), ("seq", &seq), ("go", "person")],
+    )
+    .await;
+    let first = site.get(&path, Some(&cookie)).await;
+    assert!(first.body.contains("class=\"code\""), "{}", first.body);
+    let before = site.state.store.writes();
+    for _ in 0..3 {
+        let again = site.get(&path, Some(&cookie)).await;
+        assert_eq!(again.body, first.body);
+    }
+    assert_eq!(site.state.store.writes(), before, "a GET asked for a write");
+}
+
+#[tokio::test]
+async fn one_client_cannot_start_or_post_without_limit() {
+    let site = Site::with(Settings {
+        starts_per_minute: 3,
+        posts_per_minute: 4,
+        ..Settings::default()
+    });
+    let (path, cookie) = site.start().await; // one start, one post
+    for _ in 0..2 {
+        let started = site.post("/start/wifi", None, &[]).await;
+        assert_eq!(started.status, StatusCode::SEE_OTHER);
+    }
+    let refused = site.post("/start/wifi", None, &[]).await;
+    assert_own_page(&refused, StatusCode::TOO_MANY_REQUESTS, "wait a minute");
+    let wait: u64 = refused.headers[header::RETRY_AFTER]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=20).contains(&wait), "{wait}");
+
+    let id = path.trim_start_matches("/s/");
+    let store = Store::open(&site.db).unwrap();
+    let before = store.events(id).unwrap().len();
+    let (csrf, seq) = site.form(&path, &cookie).await;
+    for _ in 0..3 {
+        site.post(
+            &path,
+            Some(&cookie),
+            &[("csrf", &csrf), ("seq", &seq), ("postcode", "SW1A 1AA")],
+        )
+        .await;
+    }
+    let refused = site
+        .post(
+            &path,
+            Some(&cookie),
+            &[
+                ("csrf", &csrf),
+                ("seq", &seq),
+                ("postcode", "SW1A 1AA"),
+                ("choose", "0"),
+            ],
+        )
+        .await;
+    assert_own_page(&refused, StatusCode::TOO_MANY_REQUESTS, "wait a minute");
+    assert_eq!(store.events(id).unwrap().len(), before, "nothing stored");
+    assert_eq!(
+        site.get(&path, Some(&cookie)).await.status,
+        StatusCode::OK,
+        "reading is not limited"
+    );
+}
+
+#[tokio::test]
+async fn a_session_stops_at_its_event_cap_and_its_age() {
+    let site = Site::with(Settings {
+        max_events: 3,
+        ..Settings::default()
+    });
+    let (path, cookie) = site.start().await; // started, chose
+    let (csrf, seq) = site.form(&path, &cookie).await;
+    let back = site
+        .post(
+            &path,
+            Some(&cookie),
+            &[("csrf", &csrf), ("seq", &seq), ("go", "back")],
+        )
+        .await;
+    assert_eq!(back.status, StatusCode::SEE_OTHER);
+    let (csrf, seq) = site.form(&path, &cookie).await;
+    let capped = site
+        .post(
+            &path,
+            Some(&cookie),
+            &[("csrf", &csrf), ("seq", &seq), ("choose", "0")],
+        )
+        .await;
+    assert_own_page(&capped, StatusCode::GONE, "too long to continue here");
+    let store = Store::open(&site.db).unwrap();
+    assert_eq!(
+        store.events(path.trim_start_matches("/s/")).unwrap().len(),
+        3
+    );
+
+    let site = Site::with(Settings {
+        max_session_age: std::time::Duration::ZERO,
+        ..Settings::default()
+    });
+    let reply = site.post("/start/wifi", None, &[]).await;
+    let (path, cookie) = (reply.location.unwrap(), reply.cookie.unwrap());
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    let (csrf, seq) = site.form(&path, &cookie).await;
+    let old = site
+        .post(
+            &path,
+            Some(&cookie),
+            &[("csrf", &csrf), ("seq", &seq), ("choose", "0")],
+        )
+        .await;
+    assert_own_page(&old, StatusCode::GONE, "started too long ago");
 }

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use calltree_server::{AppState, Trees, router};
+use calltree_server::{AppState, Settings, Trees, router};
 use calltree_store::Store;
 use http_body_util::BodyExt as _;
 use tower::ServiceExt as _;
@@ -94,12 +94,15 @@ impl Site {
         std::fs::create_dir(&trees).unwrap();
         std::fs::write(trees.join("login.tree"), LOGIN).unwrap();
         let store = Store::open(dir.path().join("sessions.db")).unwrap();
-        let state = Arc::new(AppState {
-            trees: Trees::open(&trees, store.clone()).unwrap(),
+        let state = Arc::new(AppState::new(
+            Trees::open(&trees, store.clone()).unwrap(),
             store,
-            api_token: None,
-            contact: Some(CONTACT.to_owned()),
-        });
+            None,
+            Settings {
+                contact: Some(CONTACT.to_owned()),
+                ..Settings::default()
+            },
+        ));
         Site {
             _dir: dir,
             app: router(state),

@@ -24,19 +24,28 @@
 //!
 //! Times are the events' own `at`: the store reads no clock, like the engine.
 //!
-//! # Schema (version 1, in `PRAGMA user_version`)
+//! # Schema (version 4, in `PRAGMA user_version`)
 //!
 //! - `sessions(id TEXT PRIMARY KEY, tree, version, audience, owner_hash, csrf,
 //!   handoff TEXT UNIQUE NULL, created_at, updated_at, finished 0/1, outcome NULL)`: one row per
 //!   session. `owner_hash` is the SHA-256 (hex) of the owner token — the token itself is never
 //!   stored, so a leaked database does not let anyone act as the customer. `handoff` is the
-//!   code without its dash. `created_at`/`updated_at` are the first and the last event's `at`.
-//!   Indexed by `created_at` and by `(tree, created_at)` for reports.
+//!   code without its dash, `handoff_expires` when it stops working (the session's last event
+//!   when the code was given, plus its lifetime). `created_at`/`updated_at` are the first and
+//!   the last event's `at`.
+//!   Indexed by `created_at` and by `(tree, created_at)` for reports, and by `updated_at`
+//!   for `prune`, which deletes sessions whose last event is older than a retention period.
 //! - `events(session_id REFERENCES sessions, seq, at, kind, body, PRIMARY KEY(session_id,
 //!   seq))`: `body` is the JSON line, `kind` its event name (`started`, `chose`, ...) and `at`
 //!   its time, copied out for reports.
-//! - `versions(version, file, text, PRIMARY KEY(version, file))`: the `.tree` files a tree
-//!   version was loaded from, so a session pinned to an old version can still be resumed.
+//! - `texts(hash PRIMARY KEY, text)`: each `.tree` file text once, by its SHA-256;
+//!   `snapshot_files(snapshot, file, hash)`: the files of one set of texts (a snapshot is
+//!   named by the hash of its file names and text hashes, so every tree of one project shares
+//!   one); `version_snapshots(version PRIMARY KEY, snapshot)`: the files a tree version was
+//!   loaded from, so a session pinned to an old version can still be resumed. An edit of one
+//!   file adds one text, one snapshot listing and a row per tree version, not a copy of every
+//!   file per tree. `versions(version, file, text)` holds versions saved before schema 4 and
+//!   is still read.
 //!
 //! `finished` and `outcome` summarise the log for lists and reports; the log stays the truth.
 //! Hosts set them with `finish` after the append that ends a session; an appended `Back` or
@@ -75,7 +84,7 @@ mod token;
 mod writer;
 
 pub use error::StoreError;
-pub use store::{NewSession, SessionInfo, Store};
+pub use store::{HANDOFF_LIFETIME, NewSession, Pruned, SessionInfo, Store};
 pub use token::same_secret;
 
 /// The schema version this build of the store writes and understands.

@@ -58,6 +58,39 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX sessions_by_created ON sessions (created_at);
     CREATE INDEX sessions_by_tree ON sessions (tree, created_at);
     ",
+    // Version 2: handoff codes expire. A code given before this version lasts a day from the
+    // session's last event, the default for new ones.
+    "
+    ALTER TABLE sessions ADD COLUMN handoff_expires INTEGER;
+    UPDATE sessions SET handoff_expires = updated_at + 86400000 WHERE handoff IS NOT NULL;
+    ",
+    // Version 3: old sessions are found by their last event, to delete them (`prune`).
+    "
+    CREATE INDEX sessions_by_updated ON sessions (updated_at);
+    ",
+    // Version 4: each file text once, by its hash. A project of many trees saved one copy of
+    // every file per tree version, per edit: 164 KB of database for a one-line edit. Now a
+    // version names a snapshot (the list of its files), a snapshot names texts by hash, and a
+    // text is stored once whatever number of versions use it. Versions saved before stay in
+    // `versions` and are read from there.
+    "
+    CREATE TABLE texts (
+        hash TEXT PRIMARY KEY NOT NULL,
+        text TEXT NOT NULL
+    ) STRICT;
+
+    CREATE TABLE snapshot_files (
+        snapshot TEXT NOT NULL,
+        file     TEXT NOT NULL,
+        hash     TEXT NOT NULL REFERENCES texts (hash),
+        PRIMARY KEY (snapshot, file)
+    ) STRICT, WITHOUT ROWID;
+
+    CREATE TABLE version_snapshots (
+        version  TEXT PRIMARY KEY NOT NULL,
+        snapshot TEXT NOT NULL
+    ) STRICT, WITHOUT ROWID;
+    ",
 ];
 
 /// The schema version this build writes and understands.

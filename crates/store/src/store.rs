@@ -15,7 +15,22 @@ use serde::{Deserialize, Serialize};
 use crate::error::StoreError;
 use crate::schema;
 use crate::token::{hash_token, normalise_handoff, random_hex, same_secret, show_handoff};
-use crate::writer::{self, Job, NewEvent, Reply, Work};
+use crate::writer::{self, Job, NewEvent, Reply, VersionFile, Work};
+
+/// How long a handoff code lasts unless the host says otherwise: a day, so a customer who
+/// asked for a callback in the evening can still be taken over the next morning, while a code
+/// read out months later, or leaked, opens nothing.
+pub const HANDOFF_LIFETIME: Millis = 24 * 60 * 60 * 1000;
+
+/// Sessions deleted per transaction by `prune`.
+const PRUNE_BATCH: usize = 1_000;
+
+/// What `prune` deleted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Pruned {
+    pub sessions: usize,
+    pub events: usize,
+}
 
 /// Idle read connections kept for reuse. More readers than this may run at once (each opens
 /// its own connection); the extra ones are closed when done.
@@ -34,6 +49,8 @@ struct Inner {
     jobs: Option<Sender<Job>>,
     writer: Option<JoinHandle<()>>,
     readers: Mutex<Vec<Connection>>,
+    /// Writes asked of the writer thread, for hosts' own checks ("a page read writes nothing").
+    writes: std::sync::atomic::AtomicU64,
 }
 
 impl Drop for Inner {
@@ -92,6 +109,8 @@ pub struct SessionInfo {
     pub audience: Audience,
     /// The handoff code as shown (`XXXX-XXXX`), once one was asked for.
     pub handoff: Option<String>,
+    /// When the handoff code stops working (milliseconds since the epoch).
+    pub handoff_expires: Option<Millis>,
     /// The `at` of the first event.
     pub created_at: Millis,
     /// The `at` of the last event.
@@ -105,7 +124,8 @@ pub struct SessionInfo {
 /// The columns every `SessionInfo` query selects, in the order `session_row` reads them.
 const SESSION_COLUMNS: &str = "s.id, s.tree, s.version, s.audience, s.handoff, s.created_at, \
      s.updated_at, s.finished, s.outcome, \
-     (SELECT coalesce(max(e.seq) + 1, 0) FROM events e WHERE e.session_id = s.id)";
+     (SELECT coalesce(max(e.seq) + 1, 0) FROM events e WHERE e.session_id = s.id), \
+     s.handoff_expires";
 
 impl Store {
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
@@ -128,6 +148,7 @@ impl Store {
                 jobs: Some(jobs),
                 writer: Some(writer),
                 readers: Mutex::new(Vec::new()),
+                writes: std::sync::atomic::AtomicU64::new(0),
             }),
         })
     }
@@ -234,34 +255,98 @@ impl Store {
         version: &str,
         files: &[(String, String)],
     ) -> Result<(), StoreError> {
+        let files = files
+            .iter()
+            .map(|(name, text)| VersionFile {
+                name: name.clone(),
+                hash: hash_token(text),
+                text: text.clone(),
+            })
+            .collect();
         self.submit(Work::SaveVersion {
             version: version.to_owned(),
-            files: files.to_vec(),
+            files,
         })?;
         Ok(())
+    }
+
+    /// Whether a tree version's files are kept.
+    pub fn has_version(&self, version: &str) -> Result<bool, StoreError> {
+        self.read(|conn| {
+            conn.prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM version_snapshots WHERE version = ?1) \
+                 OR EXISTS (SELECT 1 FROM versions WHERE version = ?1)",
+            )
+            .and_then(|mut select| select.query_row([version], |row| row.get(0)))
+            .map_err(StoreError::db("looking for a tree version"))
+        })
     }
 
     /// The files saved for a tree version, in name order, or `None` if it was never saved.
     pub fn load_version(&self, version: &str) -> Result<Option<Vec<(String, String)>>, StoreError> {
         let files: Vec<(String, String)> = self.read(|conn| {
-            conn.prepare_cached("SELECT file, text FROM versions WHERE version = ?1 ORDER BY file")
-                .and_then(|mut select| {
-                    select
-                        .query_map([version], |row| Ok((row.get(0)?, row.get(1)?)))?
-                        .collect()
-                })
-                .map_err(StoreError::db("reading a tree version"))
+            conn.prepare_cached(
+                "SELECT f.file, t.text FROM version_snapshots v \
+                 JOIN snapshot_files f ON f.snapshot = v.snapshot \
+                 JOIN texts t ON t.hash = f.hash WHERE v.version = ?1 \
+                 UNION ALL SELECT file, text FROM versions WHERE version = ?1 ORDER BY 1",
+            )
+            .and_then(|mut select| {
+                select
+                    .query_map([version], |row| Ok((row.get(0)?, row.get(1)?)))?
+                    .collect()
+            })
+            .map_err(StoreError::db("reading a tree version"))
         })?;
         Ok((!files.is_empty()).then_some(files))
     }
 
     /// The session's handoff code, shown as `XXXX-XXXX`: a new one the first time, the same
-    /// one after that. Codes are unique among all sessions.
+    /// one after that. Codes are unique among all sessions. A new code lasts
+    /// [`HANDOFF_LIFETIME`] from the session's last event.
     pub fn handoff(&self, id: &str) -> Result<String, StoreError> {
-        match self.submit(Work::Handoff { id: id.to_owned() })? {
+        self.handoff_lasting(id, HANDOFF_LIFETIME)
+    }
+
+    /// [`Store::handoff`], with a new code lasting `lifetime` milliseconds from the session's
+    /// last event (the moment the customer asked for a person), after which no agent can take
+    /// the session over with it. Asking again does not extend it: the code and its expiry are
+    /// fixed when the code is given.
+    pub fn handoff_lasting(&self, id: &str, lifetime: Millis) -> Result<String, StoreError> {
+        match self.submit(Work::Handoff {
+            id: id.to_owned(),
+            lifetime,
+        })? {
             Reply::Handoff(code) => Ok(code),
             // The writer answers a handoff job with a code; anything else means it is broken.
-            Reply::Done => Err(StoreError::WriterGone),
+            Reply::Done | Reply::Pruned(..) => Err(StoreError::WriterGone),
+        }
+    }
+
+    /// Deletes every session (with its events) whose last event is before `before`, except
+    /// those whose handoff code still works at `now`: a customer told "an agent will call you
+    /// back" keeps their session as long as the code does. Tree versions are kept: they are
+    /// small (each file text once) and reports and the remaining sessions need them.
+    ///
+    /// Deletes in batches of a thousand sessions, one transaction each, so writers waiting
+    /// behind a large prune wait for one batch, not for all of it.
+    pub fn prune(&self, before: Millis, now: Millis) -> Result<Pruned, StoreError> {
+        let mut total = Pruned::default();
+        loop {
+            match self.submit(Work::Prune {
+                before,
+                now,
+                batch: PRUNE_BATCH,
+            })? {
+                Reply::Pruned(sessions, events) => {
+                    total.sessions += sessions;
+                    total.events += events;
+                    if sessions < PRUNE_BATCH {
+                        return Ok(total);
+                    }
+                }
+                Reply::Done | Reply::Handoff(_) => return Err(StoreError::WriterGone),
+            }
         }
     }
 
@@ -311,6 +396,20 @@ impl Store {
             .enumerate()
             .map(|(index, (seq, body))| read_event(id, index, seq, &body))
             .collect()
+    }
+
+    /// How many events a session has (the number its next event takes), or `None` if there is
+    /// no such session. One lookup in the primary key, whatever the session's length.
+    pub fn event_count(&self, id: &str) -> Result<Option<usize>, StoreError> {
+        let count: Option<i64> = self.read(|conn| {
+            conn.prepare_cached(
+                "SELECT (SELECT coalesce(max(seq) + 1, 0) FROM events WHERE session_id = s.id) \
+                 FROM sessions s WHERE s.id = ?1",
+            )
+            .and_then(|mut select| select.query_row([id], |row| row.get(0)).optional())
+            .map_err(StoreError::db("counting a session's events"))
+        })?;
+        Ok(count.map(|count| usize::try_from(count).unwrap_or(0)))
     }
 
     /// Whether `token` is the session's owner token. Compares hashes in constant time; a
@@ -372,9 +471,18 @@ impl Store {
         raws.into_iter().map(RawSession::check).collect()
     }
 
+    /// How many writes this store (and its clones) has asked of the writer thread, whether
+    /// they changed anything or not.
+    pub fn writes(&self) -> u64 {
+        self.inner.writes.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// Hands work to the writer thread and waits until it is committed (or refused).
     fn submit(&self, work: Work) -> Result<Reply, StoreError> {
         let jobs = self.inner.jobs.as_ref().ok_or(StoreError::WriterGone)?;
+        self.inner
+            .writes
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let (reply, answer) = mpsc::channel();
         jobs.send(Job { work, reply })
             .map_err(|_| StoreError::WriterGone)?;
@@ -454,6 +562,7 @@ struct RawSession {
     finished: bool,
     outcome: Option<String>,
     events: i64,
+    handoff_expires: Option<i64>,
 }
 
 fn session_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawSession> {
@@ -468,6 +577,7 @@ fn session_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawSession> {
         finished: row.get(7)?,
         outcome: row.get(8)?,
         events: row.get(9)?,
+        handoff_expires: row.get(10)?,
     })
 }
 
@@ -485,6 +595,7 @@ impl RawSession {
             audience,
             events,
             handoff: self.handoff.as_deref().map(show_handoff),
+            handoff_expires: self.handoff_expires,
             id: self.id,
             tree: self.tree,
             version: self.version,

@@ -59,17 +59,48 @@ pub(crate) enum Work {
     },
     SaveVersion {
         version: String,
-        files: Vec<(String, String)>,
+        files: Vec<VersionFile>,
     },
     Handoff {
         id: String,
+        /// How long a new code lasts, from the session's last event.
+        lifetime: i64,
     },
+    /// Deletes up to `batch` sessions whose last event is before `before`, except those
+    /// whose handoff code still works at `now`.
+    Prune {
+        before: i64,
+        now: i64,
+        batch: usize,
+    },
+}
+
+/// A file of a tree version, with the SHA-256 of its text (hex).
+pub(crate) struct VersionFile {
+    pub name: String,
+    pub text: String,
+    pub hash: String,
+}
+
+/// A snapshot is named by the hash of its files' names and text hashes, so the same set of
+/// files saved for another version (every tree of one project) is one snapshot.
+fn snapshot_hash(files: &[VersionFile]) -> String {
+    let mut listing = String::new();
+    for file in files {
+        listing.push_str(&file.name);
+        listing.push('\0');
+        listing.push_str(&file.hash);
+        listing.push('\n');
+    }
+    crate::token::hash_token(&listing)
 }
 
 pub(crate) enum Reply {
     Done,
     /// A handoff code, as shown to people.
     Handoff(String),
+    /// Sessions and events deleted.
+    Pruned(usize, usize),
 }
 
 /// Serves jobs until every sender is gone (the last clone of the store was dropped).
@@ -204,22 +235,68 @@ fn apply(conn: &Connection, work: &Work) -> Result<Reply, StoreError> {
             // Only the first save counts: adding a later save's files to it could put one
             // tree in the version twice (moved to another file meanwhile).
             let saved: bool = conn
-                .prepare_cached("SELECT EXISTS (SELECT 1 FROM versions WHERE version = ?1)")
+                .prepare_cached(
+                    "SELECT EXISTS (SELECT 1 FROM version_snapshots WHERE version = ?1) \
+                     OR EXISTS (SELECT 1 FROM versions WHERE version = ?1)",
+                )
                 .and_then(|mut select| select.query_row([version], |row| row.get(0)))
                 .map_err(StoreError::db("saving a tree version"))?;
-            if !saved {
-                for (file, text) in files {
+            if saved {
+                return Ok(Reply::Done);
+            }
+            let snapshot = snapshot_hash(files);
+            let known: bool = conn
+                .prepare_cached("SELECT EXISTS (SELECT 1 FROM snapshot_files WHERE snapshot = ?1)")
+                .and_then(|mut select| select.query_row([&snapshot], |row| row.get(0)))
+                .map_err(StoreError::db("saving a tree version"))?;
+            if !known {
+                for file in files {
+                    conn.prepare_cached("INSERT OR IGNORE INTO texts (hash, text) VALUES (?1, ?2)")
+                        .and_then(|mut insert| insert.execute(params![file.hash, file.text]))
+                        .map_err(StoreError::db("saving a tree version"))?;
                     conn.prepare_cached(
-                        "INSERT INTO versions (version, file, text) VALUES (?1, ?2, ?3)",
+                        "INSERT INTO snapshot_files (snapshot, file, hash) VALUES (?1, ?2, ?3)",
                     )
-                    .and_then(|mut insert| insert.execute(params![version, file, text]))
+                    .and_then(|mut insert| insert.execute(params![snapshot, file.name, file.hash]))
                     .map_err(StoreError::db("saving a tree version"))?;
                 }
             }
+            conn.prepare_cached(
+                "INSERT INTO version_snapshots (version, snapshot) VALUES (?1, ?2)",
+            )
+            .and_then(|mut insert| insert.execute(params![version, snapshot]))
+            .map_err(StoreError::db("saving a tree version"))?;
             Ok(Reply::Done)
         }
-        Work::Handoff { id } => handoff(conn, id).map(Reply::Handoff),
+        Work::Handoff { id, lifetime } => handoff(conn, id, *lifetime).map(Reply::Handoff),
+        Work::Prune { before, now, batch } => prune(conn, *before, *now, *batch),
     }
+}
+
+fn prune(conn: &Connection, before: i64, now: i64, batch: usize) -> Result<Reply, StoreError> {
+    let batch = i64::try_from(batch).unwrap_or(i64::MAX);
+    let ids: Vec<String> = conn
+        .prepare_cached(
+            "SELECT id FROM sessions WHERE updated_at < ?1 \
+             AND (handoff_expires IS NULL OR handoff_expires <= ?2) LIMIT ?3",
+        )
+        .and_then(|mut select| {
+            select
+                .query_map(params![before, now, batch], |row| row.get(0))?
+                .collect()
+        })
+        .map_err(StoreError::db("finding old sessions"))?;
+    let mut events = 0;
+    for id in &ids {
+        events += conn
+            .prepare_cached("DELETE FROM events WHERE session_id = ?1")
+            .and_then(|mut delete| delete.execute([id]))
+            .map_err(StoreError::db("deleting old events"))?;
+        conn.prepare_cached("DELETE FROM sessions WHERE id = ?1")
+            .and_then(|mut delete| delete.execute([id]))
+            .map_err(StoreError::db("deleting old sessions"))?;
+    }
+    Ok(Reply::Pruned(ids.len(), events))
 }
 
 /// How many events a session has (the seq its next event takes), or `None` if there is no
@@ -263,7 +340,7 @@ fn insert_event(
     Ok(())
 }
 
-fn handoff(conn: &Connection, id: &str) -> Result<String, StoreError> {
+fn handoff(conn: &Connection, id: &str, lifetime: i64) -> Result<String, StoreError> {
     let existing: Option<Option<String>> = conn
         .prepare_cached("SELECT handoff FROM sessions WHERE id = ?1")
         .and_then(|mut select| select.query_row([id], |row| row.get(0)).optional())
@@ -276,8 +353,10 @@ fn handoff(conn: &Connection, id: &str) -> Result<String, StoreError> {
     for _ in 0..HANDOFF_ATTEMPTS {
         let code = random_handoff()?;
         let result = conn
-            .prepare_cached("UPDATE sessions SET handoff = ?2 WHERE id = ?1")
-            .and_then(|mut update| update.execute(params![id, code]));
+            .prepare_cached(
+                "UPDATE sessions SET handoff = ?2, handoff_expires = updated_at + ?3 WHERE id = ?1",
+            )
+            .and_then(|mut update| update.execute(params![id, code, lifetime]));
         match result {
             Ok(_) => return Ok(show_handoff(&code)),
             // Another session has this code: the UNIQUE constraint undid only this statement.
@@ -336,7 +415,11 @@ mod tests {
             job(append("s1", 1, "stale")).0,
             job(append("missing", 1, "nowhere")).0,
             job(append("s1", 2, "second")).0,
-            job(Work::Handoff { id: "s1".into() }).0,
+            job(Work::Handoff {
+                id: "s1".into(),
+                lifetime: 1_000,
+            })
+            .0,
         ];
         let results = commit_batch(&mut conn, &batch);
         assert!(results[0].is_ok() && results[1].is_ok() && results[4].is_ok());

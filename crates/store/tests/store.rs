@@ -226,7 +226,7 @@ fn the_database_is_wal_at_the_current_schema_version() {
         .pragma_query_value(None, "user_version", |row| row.get(0))
         .unwrap();
     assert_eq!(version, calltree_store::schema_version());
-    assert_eq!(version, 1);
+    assert_eq!(version, 4);
 }
 
 #[test]
@@ -412,7 +412,7 @@ fn a_database_from_a_newer_version_is_refused_untouched() {
         error,
         StoreError::TooNew {
             found: 99,
-            supported: 1,
+            supported: 4,
             ..
         }
     ));
@@ -689,4 +689,135 @@ fn a_step_of_several_events_is_stored_whole_or_not_at_all() {
             .is_err()
     );
     assert_eq!(store.events(&created.id).unwrap().len(), 3);
+}
+
+#[test]
+fn a_handoff_code_expires_a_lifetime_after_the_last_event_and_asking_again_keeps_it() {
+    let (_dir, store) = temp_store();
+    let new = store.create_session(&started("modem", 10)).unwrap();
+    store
+        .append(&new.id, 1, &note("asked for a person", 500))
+        .unwrap();
+    let code = store.handoff_lasting(&new.id, 1_000).unwrap();
+    let info = store.session(&new.id).unwrap().unwrap();
+    assert_eq!(info.handoff.as_deref(), Some(code.as_str()));
+    assert_eq!(info.handoff_expires, Some(1_500));
+    store.append(&new.id, 2, &note("later", 9_000)).unwrap();
+    assert_eq!(store.handoff_lasting(&new.id, 1_000).unwrap(), code);
+    assert_eq!(
+        store.session(&new.id).unwrap().unwrap().handoff_expires,
+        Some(1_500),
+        "asking again does not extend a code"
+    );
+    let other = store.create_session(&started("modem", 20)).unwrap();
+    store.handoff(&other.id).unwrap();
+    assert_eq!(
+        store.session(&other.id).unwrap().unwrap().handoff_expires,
+        Some(20 + calltree_store::HANDOFF_LIFETIME)
+    );
+}
+
+#[test]
+fn codes_given_before_expiry_existed_last_a_day_from_their_sessions_last_event() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v1.db");
+    // The first schema, as databases in the field have it.
+    raw(&path)
+        .execute_batch(
+            "CREATE TABLE sessions (id TEXT PRIMARY KEY NOT NULL, tree TEXT NOT NULL,
+                version TEXT NOT NULL, audience TEXT NOT NULL, owner_hash TEXT NOT NULL,
+                csrf TEXT NOT NULL, handoff TEXT UNIQUE, created_at INTEGER NOT NULL,
+                updated_at INTEGER NOT NULL, finished INTEGER NOT NULL DEFAULT 0
+                CHECK (finished IN (0, 1)), outcome TEXT) STRICT;
+             CREATE TABLE events (session_id TEXT NOT NULL REFERENCES sessions (id)
+                ON DELETE CASCADE, seq INTEGER NOT NULL CHECK (seq >= 0), at INTEGER NOT NULL,
+                kind TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (session_id, seq))
+                STRICT, WITHOUT ROWID;
+             CREATE TABLE versions (version TEXT NOT NULL, file TEXT NOT NULL,
+                text TEXT NOT NULL, PRIMARY KEY (version, file)) STRICT;
+             INSERT INTO sessions VALUES ('a', 'modem', 'v', 'customer', 'h', 'c', 'ABCDEFGH',
+                10, 500, 0, NULL);
+             INSERT INTO sessions VALUES ('b', 'modem', 'v', 'customer', 'h', 'c', NULL,
+                10, 500, 0, NULL);
+             INSERT INTO versions VALUES ('old', 'a.tree', 'tree a');
+             PRAGMA application_id = 1129599557; PRAGMA user_version = 1;",
+        )
+        .unwrap();
+    let store = Store::open(&path).unwrap();
+    let a = store.session("a").unwrap().unwrap();
+    assert_eq!(
+        a.handoff_expires,
+        Some(500 + calltree_store::HANDOFF_LIFETIME)
+    );
+    assert_eq!(store.session("b").unwrap().unwrap().handoff_expires, None);
+    // Versions saved before texts were kept once are still read.
+    assert_eq!(
+        store.load_version("old").unwrap(),
+        Some(vec![("a.tree".to_owned(), "tree a".to_owned())])
+    );
+    assert!(store.has_version("old").unwrap());
+}
+
+#[test]
+fn prune_deletes_old_sessions_but_keeps_live_handoffs_and_versions() {
+    let (_dir, store) = temp_store();
+    store
+        .save_version("v1", &[("a.tree".into(), "tree a".into())])
+        .unwrap();
+    let old = store.create_session(&started("modem", 100)).unwrap();
+    store.append(&old.id, 1, &note("old", 200)).unwrap();
+    let waiting = store.create_session(&started("modem", 100)).unwrap();
+    store.handoff_lasting(&waiting.id, 10_000).unwrap(); // works until 10,100
+    let expired = store.create_session(&started("modem", 100)).unwrap();
+    store.handoff_lasting(&expired.id, 500).unwrap(); // worked until 600
+    let recent = store.create_session(&started("modem", 5_000)).unwrap();
+
+    let pruned = store.prune(1_000, 2_000).unwrap();
+    assert_eq!(
+        pruned,
+        calltree_store::Pruned {
+            sessions: 2,
+            events: 3
+        }
+    );
+    assert_eq!(store.session(&old.id).unwrap(), None);
+    assert_eq!(store.session(&expired.id).unwrap(), None);
+    assert!(store.session(&waiting.id).unwrap().is_some());
+    assert!(store.session(&recent.id).unwrap().is_some());
+    assert!(matches!(
+        store.events(&old.id),
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(store.load_version("v1").unwrap().is_some(), "versions stay");
+    assert_eq!(
+        store.prune(1_000, 2_000).unwrap(),
+        calltree_store::Pruned::default()
+    );
+}
+
+#[test]
+fn a_file_text_is_stored_once_whatever_number_of_versions_use_it() {
+    let (_dir, store) = temp_store();
+    let a = ("a.tree".to_owned(), "tree a".to_owned());
+    let b = ("b.tree".to_owned(), "tree b".to_owned());
+    let b2 = ("b.tree".to_owned(), "tree b, edited".to_owned());
+    // Two trees of one project: two versions, one set of files.
+    store.save_version("a1", &[a.clone(), b.clone()]).unwrap();
+    store.save_version("b1", &[a.clone(), b.clone()]).unwrap();
+    // An edit of b: a new text for b only.
+    store.save_version("b2", &[a.clone(), b2.clone()]).unwrap();
+    let conn = raw(store.path());
+    let count = |table: &str| -> i64 {
+        conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |row| {
+            row.get(0)
+        })
+        .unwrap()
+    };
+    assert_eq!(count("texts"), 3);
+    assert_eq!(count("snapshot_files"), 4, "two snapshots of two files");
+    assert_eq!(count("version_snapshots"), 3);
+    assert_eq!(store.load_version("a1").unwrap(), Some(vec![a.clone(), b]));
+    assert_eq!(store.load_version("b2").unwrap(), Some(vec![a, b2]));
+    assert!(store.has_version("b2").unwrap());
+    assert!(!store.has_version("zz").unwrap());
 }

@@ -109,39 +109,18 @@ impl<'e> Digest<'e> {
 /// Folds a log event by event, noting whether it ever reached an ending other than
 /// `resolved` on the way (an ending later undone leaves no trace in the final state).
 ///
-/// A session folds `Back` by replaying its whole log, every earlier `Back` included, so
-/// applying a log's events one at a time cost the cube of its length in `Back`s (a 114 KB
-/// log took 17 s). Here the events still in force are kept as they are resolved, the way
-/// the session's own fold keeps them, and a `Back` rebuilds the session from them: a log
-/// without `Back` is folded once, and each `Back` costs one replay of what is in force.
+/// Each `Back` costs what the step it takes back did (see the session's `Undo`), so this is
+/// linear in the log; when `Back` replayed what was in force, a 228 KB log of `Back`s took
+/// a quarter of a second, and before that, when it replayed the whole log, 17 s at 114 KB.
 fn fold<'p>(
     project: &'p Project,
     events: &[Event],
 ) -> Result<(Session<&'p Project>, bool), SessionError> {
     let (first, rest) = events.split_first().ok_or(SessionError::NotStarted)?;
     let mut session = Session::resume(project, vec![first.clone()])?;
-    let mut in_force: Vec<Event> = vec![first.clone()];
     let mut other_ending = false;
     for event in rest {
-        match event {
-            Event::Back { .. } => {
-                undo(&mut in_force)?;
-                session = Session::resume(project, in_force.clone())?;
-            }
-            Event::TakenOver { .. } => {
-                // A take-over of a finished call first undoes its last step, as `Back` does.
-                if session.state().ending.is_some() {
-                    undo(&mut in_force)?;
-                    session = Session::resume(project, in_force.clone())?;
-                }
-                session.apply(event.clone())?;
-                in_force.push(event.clone());
-            }
-            event => {
-                session.apply(event.clone())?;
-                in_force.push(event.clone());
-            }
-        }
+        session.apply(event.clone())?;
         if let Some(ending) = &session.state().ending
             && ending.outcome.as_ref().map(|o| o.kind) != Some(OutcomeKind::Resolved)
         {
@@ -149,34 +128,6 @@ fn fold<'p>(
         }
     }
     Ok((session, other_ending))
-}
-
-/// Removes the last step that moved the call, and the answers given after it; notes and
-/// take-overs stay. The same rule as the session's own `Back`.
-fn undo(in_force: &mut Vec<Event>) -> Result<(), SessionError> {
-    let last = in_force
-        .iter()
-        .rposition(moves)
-        .ok_or(SessionError::NothingToUndo)?;
-    let after: Vec<Event> = in_force
-        .drain(last..)
-        .skip(1)
-        .filter(|e| !matches!(e, Event::Answered { .. }))
-        .collect();
-    in_force.extend(after);
-    Ok(())
-}
-
-/// Events that `Back` undoes: the ones that moved the call.
-fn moves(event: &Event) -> bool {
-    matches!(
-        event,
-        Event::Chose { .. }
-            | Event::Continued { .. }
-            | Event::Skipped { .. }
-            | Event::Escalated { .. }
-            | Event::Ended { .. }
-    )
 }
 
 fn known(
@@ -370,16 +321,27 @@ mod tests {
         })
     }
 
-    /// The fold as it was: every event applied to the session in turn.
-    fn event_by_event<'p>(
+    /// The fold as it was defined first: after every event, the session rebuilt from
+    /// scratch from the events still in force (`Back` resolved by dropping the step it
+    /// takes back and the answers after it), so no `Back` is ever applied.
+    fn replayed<'p>(
         project: &'p Project,
         events: &[Event],
     ) -> Result<(Session<&'p Project>, bool), SessionError> {
         let (first, rest) = events.split_first().ok_or(SessionError::NotStarted)?;
-        let mut session = Session::resume(project, vec![first.clone()])?;
+        let mut in_force = vec![first.clone()];
+        let mut session = Session::resume(project, in_force.clone())?;
         let mut other_ending = false;
         for event in rest {
-            session.apply(event.clone())?;
+            match event {
+                Event::Back { .. } => undo(&mut in_force)?,
+                Event::TakenOver { .. } if session.state().ending.is_some() => {
+                    undo(&mut in_force)?;
+                    in_force.push(event.clone());
+                }
+                event => in_force.push(event.clone()),
+            }
+            session = Session::resume(project, in_force.clone())?;
             if let Some(ending) = &session.state().ending
                 && ending.outcome.as_ref().map(|o| o.kind) != Some(OutcomeKind::Resolved)
             {
@@ -387,6 +349,34 @@ mod tests {
             }
         }
         Ok((session, other_ending))
+    }
+
+    /// Removes the last step that moved the call, and the answers given after it; notes and
+    /// take-overs stay. The same rule as the session's own `Back`.
+    fn undo(in_force: &mut Vec<Event>) -> Result<(), SessionError> {
+        let last = in_force
+            .iter()
+            .rposition(moves)
+            .ok_or(SessionError::NothingToUndo)?;
+        let after: Vec<Event> = in_force
+            .drain(last..)
+            .skip(1)
+            .filter(|e| !matches!(e, Event::Answered { .. }))
+            .collect();
+        in_force.extend(after);
+        Ok(())
+    }
+
+    /// Events that `Back` undoes: the ones that moved the call.
+    fn moves(event: &Event) -> bool {
+        matches!(
+            event,
+            Event::Chose { .. }
+                | Event::Continued { .. }
+                | Event::Skipped { .. }
+                | Event::Escalated { .. }
+                | Event::Ended { .. }
+        )
     }
 
     /// A log played against a live session: mostly events it accepts, some it refuses.
@@ -452,14 +442,14 @@ mod tests {
         #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
 
         #[test]
-        fn one_fold_with_back_resolved_matches_event_by_event(
+        fn stepping_back_matches_rebuilding_from_the_events_in_force(
             tree in 0usize..4,
             customer in any::<bool>(),
             actions in prop::collection::vec((any::<u8>(), any::<u8>(), prop::bool::weighted(0.05)), 0..120),
         ) {
             let project = project();
             let events = log(tree, customer, &actions);
-            match (fold(project, &events), event_by_event(project, &events)) {
+            match (fold(project, &events), replayed(project, &events)) {
                 (Ok((new, new_other)), Ok((old, old_other))) => {
                     prop_assert_eq!(new.state(), old.state());
                     prop_assert_eq!(new_other, old_other);

@@ -46,8 +46,6 @@ pub struct Session<P = Arc<Project>> {
     project: P,
     log: Vec<Event>,
     state: State,
-    /// Steps in force that `Back` could undo.
-    moves: usize,
 }
 
 impl<P: Deref<Target = Project>> Session<P> {
@@ -70,12 +68,11 @@ impl<P: Deref<Target = Project>> Session<P> {
     /// Rebuilds a call from its stored log, refusing a log from another version of the tree.
     pub fn resume(project: P, log: Vec<Event>) -> Result<Self, SessionError> {
         count_fold();
-        let folded = state::fold(&project, &log)?;
+        let state = state::fold(&project, &log)?;
         Ok(Session {
             project,
             log,
-            state: folded.state,
-            moves: folded.moves,
+            state,
         })
     }
 
@@ -85,25 +82,12 @@ impl<P: Deref<Target = Project>> Session<P> {
     /// rules about what a person may enter; `apply` is for events already decided on (walks,
     /// tests, generated sessions).
     pub fn apply(&mut self, event: Event) -> Result<(), SessionError> {
-        match event {
-            Event::Started { .. } => Err(SessionError::AlreadyStarted),
-            Event::Back { .. } | Event::TakenOver { .. } => {
-                count_fold();
-                let folded = state::fold(&self.project, self.log.iter().chain([&event]))?;
-                self.state = folded.state;
-                self.moves = folded.moves;
-                self.log.push(event);
-                Ok(())
-            }
-            event => {
-                self.state.apply(&self.project, &event)?;
-                if event.moves() {
-                    self.moves += 1;
-                }
-                self.log.push(event);
-                Ok(())
-            }
+        if matches!(event, Event::Started { .. }) {
+            return Err(SessionError::AlreadyStarted);
         }
+        self.state.apply(&self.project, &event)?;
+        self.log.push(event);
+        Ok(())
     }
 
     pub fn log(&self) -> &[Event] {
@@ -152,9 +136,16 @@ impl<P: Deref<Target = Project>> Session<P> {
             .collect()
     }
 
+    /// The same session, keeping nothing for `Back` from now on (it is refused as if there
+    /// were nothing to go back to): for walks, which only go forward and hold many sessions.
+    pub(crate) fn without_back(mut self) -> Self {
+        self.state.undo.forget();
+        self
+    }
+
     /// Whether `Back` would do anything.
     pub fn can_go_back(&self) -> bool {
-        self.moves > 0
+        self.state.can_go_back()
     }
 }
 
@@ -170,8 +161,8 @@ pub(crate) fn choice(project: &Project, state: &State, index: u16, at: Millis) -
     })
 }
 
-/// How many times this thread has folded a log from its start (a resume, a `Back`, a
-/// take-over; replaying after a `Back` inside one fold counts once). Hosts' tests use it to
+/// How many times this thread has folded a log from its start (a resume; `Back` and
+/// take-overs step back without folding). Hosts' tests use it to
 /// prove that a keypress or a redraw folds no more than it must; counting is one thread-local
 /// add per fold, which no host notices.
 pub fn folds_on_this_thread() -> u64 {

@@ -92,6 +92,8 @@ pub struct State {
     pub stuck: Option<String>,
     pub started_at: Millis,
     pub last_at: Millis,
+    /// How to take the steps in force back.
+    pub(crate) undo: Undo,
 }
 
 impl Env for State {
@@ -104,17 +106,11 @@ impl Env for State {
     }
 }
 
-/// What a log folds to: the state, and how many steps in force `Back` could still undo.
-pub(super) struct Folded {
-    pub state: State,
-    pub moves: usize,
-}
-
 /// Folds a log into the state it describes.
 pub(super) fn fold<'e>(
     project: &Project,
     log: impl IntoIterator<Item = &'e Event>,
-) -> Result<Folded, SessionError> {
+) -> Result<State, SessionError> {
     let mut log = log.into_iter();
     let Some(Event::Started {
         tree,
@@ -136,61 +132,66 @@ pub(super) fn fold<'e>(
             current: short(&current),
         });
     }
-    let begin = || State::begin(project, tree_id, *audience, *at);
-    // The events still in force, `Back` resolved as the log is read: a take-over needs the
-    // state at its point in the log to know whether there is an ending to undo.
-    let mut kept: Vec<&Event> = Vec::new();
-    let mut state = begin()?;
+    let mut state = State::begin(project, tree_id, *audience, *at)?;
     for event in log {
-        match event {
-            Event::Started { .. } => return Err(SessionError::AlreadyStarted),
-            Event::Back { .. } => {
-                undo(&mut kept)?;
-                state = replay(project, begin()?, &kept)?;
-            }
-            Event::TakenOver { .. } => {
-                if state.ending.is_some() {
-                    undo(&mut kept)?;
-                    state = replay(project, begin()?, &kept)?;
-                }
-                kept.push(event);
-                state.take_over(project, event.at())?;
-            }
-            event => {
-                state.apply(project, event)?;
-                kept.push(event);
-            }
-        }
-    }
-    let moves = kept.iter().filter(|e| e.moves()).count();
-    Ok(Folded { state, moves })
-}
-
-/// Removes the last step that moved the call, and the answers given after it, as `Back` does.
-/// Notes are never removed.
-fn undo(kept: &mut Vec<&Event>) -> Result<(), SessionError> {
-    let last = kept
-        .iter()
-        .rposition(|e| e.moves())
-        .ok_or(SessionError::NothingToUndo)?;
-    let after: Vec<&Event> = kept
-        .drain(last..)
-        .skip(1)
-        .filter(|e| !matches!(e, Event::Answered { .. }))
-        .collect();
-    kept.extend(after);
-    Ok(())
-}
-
-/// Plays events that are already known to be in force onto a fresh state.
-fn replay(project: &Project, mut state: State, kept: &[&Event]) -> Result<State, SessionError> {
-    for event in kept {
-        match event {
-            Event::TakenOver { at } => state.take_over(project, *at)?,
-            event => state.apply(project, event)?,
-        }
+        state.apply(project, event)?;
     }
     Ok(state)
+}
+
+/// What `Back` needs to take steps back without folding the log again: where the state
+/// stood before each step still in force, and every slot value as it was before it was
+/// overwritten. Folding a log whose `Back`s each replayed what was in force cost the square
+/// of its length (a 228 KB log took a quarter of a second; a long call with many `Back`s, far
+/// more); taking a step back now costs what the step did.
+///
+/// It is part of the state, and a function of the events in force like the rest of it: the
+/// same events give the same record, however many `Back`s led there.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) struct Undo {
+    /// Off for sessions that never go back (walks), which then keep nothing for it.
+    forgetting: bool,
+    /// Before each step still in force, the latest last.
+    marks: Vec<Mark>,
+    /// Slot values as they were before each write, the latest last.
+    overwritten: Vec<(Slot, Value)>,
+}
+
+impl Undo {
+    /// Stops keeping anything for `Back` and drops what was kept: a walk explores forward
+    /// only, and what `Back` keeps would double the memory of the sessions it holds.
+    pub(crate) fn forget(&mut self) {
+        *self = Undo {
+            forgetting: true,
+            ..Undo::default()
+        };
+    }
+
+    /// Roughly the memory it holds, for walks that budget the sessions they keep.
+    pub(crate) fn footprint(&self) -> usize {
+        size_of_val(self.marks.as_slice()) + size_of_val(self.overwritten.as_slice())
+    }
+}
+
+/// The state just before a step that moved the call. The growing lists are kept as lengths:
+/// everything past them came from the step or after it.
+#[derive(Debug, Clone, PartialEq)]
+struct Mark {
+    audience: Audience,
+    /// How many trees were being run; a step calls or returns from at most one.
+    frames: usize,
+    /// The tree the step returned from, if it did, to run again.
+    returned_from: Option<Frame>,
+    node: NodeId,
+    path: usize,
+    notes: usize,
+    skips: usize,
+    answered: usize,
+    overwritten: usize,
+    stuck: Option<String>,
+    last_at: Millis,
+    /// The notes and take-overs since the step, which `Back` keeps (answers it drops).
+    since: Vec<Event>,
 }
 
 fn short(version: &str) -> String {
@@ -229,6 +230,7 @@ impl State {
             stuck: None,
             started_at: at,
             last_at: at,
+            undo: Undo::default(),
         };
         state.apply_defaults(project, tree);
         state.arrive(project, start, at);
@@ -239,9 +241,8 @@ impl State {
     /// what its caller already knows.
     fn apply_defaults(&mut self, project: &Project, tree: TreeId) {
         for variable in &project.tree(tree).variables {
-            let slot = &mut self.values[variable.slot.index()];
-            if !slot.is_set() {
-                *slot = variable.default.clone();
+            if !self.values[variable.slot.index()].is_set() {
+                self.write(variable.slot, variable.default.clone());
             }
         }
     }
@@ -251,7 +252,132 @@ impl State {
         self.frames.last().map_or(self.tree, |f| f.tree)
     }
 
+    /// Applies one event, `Back` and take-overs included. On error the state is as it was.
     pub(super) fn apply(&mut self, project: &Project, event: &Event) -> Result<(), SessionError> {
+        match event {
+            Event::Back { .. } => self.back(project),
+            Event::TakenOver { at } => self.take_over(project, *at),
+            event if event.moves() => {
+                if self.ending.is_some() {
+                    return Err(SessionError::Ended);
+                }
+                if self.undo.forgetting {
+                    return self.apply_once(project, event);
+                }
+                let mark = self.mark();
+                self.undo.marks.push(mark);
+                let applied = self.apply_once(project, event);
+                if applied.is_err() {
+                    self.undo.marks.pop();
+                }
+                applied
+            }
+            event => {
+                self.apply_once(project, event)?;
+                if let (Event::Noted { .. }, Some(mark)) = (event, self.undo.marks.last_mut()) {
+                    mark.since.push(event.clone());
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Whether `Back` would do anything.
+    pub fn can_go_back(&self) -> bool {
+        !self.undo.marks.is_empty()
+    }
+
+    /// Where the state stands now, to come back to with `Back`.
+    fn mark(&self) -> Mark {
+        // Every field is named, so that a new one has to be given its place in `Back`.
+        let State {
+            tree: _,
+            audience,
+            frames,
+            node,
+            values: _,
+            visits: _,
+            path,
+            notes,
+            skips,
+            answered,
+            // A call that has ended takes no more steps, so there is never an ending to keep.
+            ending: _,
+            stuck,
+            started_at: _,
+            last_at,
+            undo,
+        } = self;
+        Mark {
+            audience: *audience,
+            frames: frames.len(),
+            returned_from: None,
+            node: *node,
+            path: path.len(),
+            notes: notes.len(),
+            skips: skips.len(),
+            answered: answered.len(),
+            overwritten: undo.overwritten.len(),
+            stuck: stuck.clone(),
+            last_at: *last_at,
+            since: Vec::new(),
+        }
+    }
+
+    /// Takes back the last step in force and the answers given after it; notes and
+    /// take-overs stay, as if the step had never been taken.
+    fn back(&mut self, project: &Project) -> Result<(), SessionError> {
+        let mark = self.undo.marks.pop().ok_or(SessionError::NothingToUndo)?;
+        let Mark {
+            audience,
+            frames,
+            returned_from,
+            node,
+            path,
+            notes,
+            skips,
+            answered,
+            overwritten,
+            stuck,
+            last_at,
+            since,
+        } = mark;
+        // Each visit added one to its node's count; nothing else changes the counts.
+        for visit in self.path.drain(path..) {
+            self.visits[visit.node.index()] -= 1;
+        }
+        for (slot, old) in self.undo.overwritten.drain(overwritten..).rev() {
+            self.values[slot.index()] = old;
+        }
+        self.notes.truncate(notes);
+        self.skips.truncate(skips);
+        self.answered.truncate(answered);
+        self.frames.truncate(frames);
+        self.frames.extend(returned_from);
+        self.audience = audience;
+        self.node = node;
+        self.ending = None;
+        self.stuck = stuck;
+        self.last_at = last_at;
+        // They were applied once on a state like this one, so they apply again: a note
+        // never fails and the take-over's tree was checked then.
+        for event in &since {
+            self.apply(project, event)?;
+        }
+        Ok(())
+    }
+
+    /// Sets a slot, remembering what it held for `Back`.
+    fn write(&mut self, slot: Slot, value: Value) {
+        let old = std::mem::replace(&mut self.values[slot.index()], value);
+        if !self.undo.forgetting {
+            self.undo.overwritten.push((slot, old));
+        }
+    }
+
+    fn apply_once(&mut self, project: &Project, event: &Event) -> Result<(), SessionError> {
+        #[cfg(test)]
+        tests::APPLIED.with(|applied| applied.set(applied.get() + 1));
         if self.ending.is_some() && !matches!(event, Event::Noted { .. }) {
             return Err(SessionError::Ended);
         }
@@ -317,10 +443,17 @@ impl State {
     /// From here on the session is an agent's, on the same tree. Any tree: a customer who
     /// was handed a code must find a person who can take it, even on a tree written for
     /// customers only (`audience: customer`), so that audience says where a call may
-    /// *start*, not who may finish it (issue 16).
-    pub(super) fn take_over(&mut self, _project: &Project, at: Millis) -> Result<(), SessionError> {
+    /// *start*, not who may finish it (issue 16). A finished session is reopened first: its
+    /// last step is taken back, as `Back` does, so the agent can carry it on.
+    fn take_over(&mut self, project: &Project, at: Millis) -> Result<(), SessionError> {
+        if self.ending.is_some() {
+            self.back(project)?;
+        }
         self.audience = Audience::Agent;
         self.last_at = at;
+        if let Some(mark) = self.undo.marks.last_mut() {
+            mark.since.push(Event::TakenOver { at });
+        }
         Ok(())
     }
 
@@ -360,7 +493,7 @@ impl State {
             label: variable.shown_label().to_owned(),
             reason,
         })?;
-        self.values[slot.index()] = value;
+        self.write(slot, value);
         if !self.answered.contains(&slot) {
             self.answered.push(slot);
         }
@@ -505,6 +638,10 @@ impl State {
                 if self.frames.len() > 1
                     && let Some(frame) = self.frames.pop()
                 {
+                    // Every step has its mark by now (see `apply`): this one's.
+                    if let Some(mark) = self.undo.marks.last_mut() {
+                        mark.returned_from = Some(frame.clone());
+                    }
                     match frame.then {
                         Some(then) => self.arrive(project, then, at),
                         None => self.stuck = Some("the call has nowhere to return to".into()),
@@ -545,7 +682,7 @@ impl State {
                     Some(expr) => expr.eval(self),
                     None => Value::Bool(true),
                 };
-                self.values[assignment.slot.index()] = value;
+                self.write(assignment.slot, value);
             }
             match &current.exit {
                 Exit::Route { routes, otherwise } => {
@@ -688,5 +825,104 @@ pub(crate) fn input_text(variable: &Variable, value: &Value) -> Option<String> {
             .get(usize::from(*i))
             .map(|c| c.value.clone()),
         other => Some(display(Some(variable), other)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(
+        clippy::unwrap_used,
+        reason = "a test whose setup fails should fail loudly"
+    )]
+
+    use std::cell::Cell;
+
+    use super::*;
+
+    thread_local! {
+        /// Events applied to a state on this thread, `Back`'s re-applied notes included: the
+        /// work a fold does, counted instead of timed.
+        pub(super) static APPLIED: Cell<u64> = const { Cell::new(0) };
+    }
+
+    const LOOP: &str = "tree loop \"Loop\"\n  start: a\n\nnode a \"A\"\n  say \"Again?\"\n  \
+                        option \"Again\" -> a\n  option \"Done\" -> b\n\nnode b \"B\"\n  \
+                        say \"Bye\"\n  end resolved\n";
+
+    /// Issue 13: each `Back` replayed every event still in force, so a log of (choose,
+    /// choose, Back) repeated cost the square of its length; a `Back` now costs what the step
+    /// it takes back did.
+    #[test]
+    fn a_fold_applies_each_event_once_however_many_backs() {
+        let project = Project::single("loop.tree", LOOP);
+        let tree = project.tree_by_name("loop").unwrap();
+        let mut log = vec![Event::Started {
+            tree: "loop".into(),
+            version: project.session_hash(tree),
+            audience: Audience::Agent,
+            at: 0,
+        }];
+        let again = |at| Event::Chose {
+            option: 0,
+            label: "Again".into(),
+            at,
+        };
+        for round in 0..2_000 {
+            let at = 3 * round;
+            log.extend([again(at + 1), again(at + 2), Event::Back { at: at + 3 }]);
+        }
+        let before = APPLIED.with(Cell::get);
+        let state = fold(&project, &log).unwrap();
+        let applied = APPLIED.with(Cell::get) - before;
+        assert_eq!(
+            applied, 4_000,
+            "the two choices of each round, each applied once"
+        );
+        assert_eq!(state.path.len(), 2_001);
+        assert_eq!(state.visits[state.node.index()], 2_001);
+        assert!(state.can_go_back());
+    }
+
+    /// `Back` puts back what the step changed: values written by `set`, visit counts, the
+    /// step's notes; an agent's note written after the step stays, at the step it returns to.
+    #[test]
+    fn back_restores_values_and_keeps_the_agents_notes() {
+        let project = Project::single(
+            "count.tree",
+            "tree count \"Count\"\n  start: a\n\nfield n: number \"N\" = 0\n\n\
+             node a \"A\"\n  say \"Go\"\n  note \"left a with {n}\"\n  -> b\n\n\
+             node b \"B\"\n  say \"Done?\"\n  set n = n + 1\n  option \"Yes\" -> c\n\n\
+             node c \"C\"\n  say \"Bye\"\n  end resolved\n",
+        );
+        let tree = project.tree_by_name("count").unwrap();
+        let mut state = State::begin(&project, tree, Audience::Agent, 0).unwrap();
+        let fresh = state.clone();
+        state.apply(&project, &Event::Continued { at: 1 }).unwrap();
+        state
+            .apply(
+                &project,
+                &Event::Noted {
+                    text: "caller is calm".into(),
+                    at: 2,
+                },
+            )
+            .unwrap();
+        assert_eq!(state.notes.len(), 2);
+        state.apply(&project, &Event::Back { at: 3 }).unwrap();
+        assert_eq!(state.values, fresh.values);
+        assert_eq!(state.visits, fresh.visits);
+        assert_eq!(state.path, fresh.path);
+        let notes: Vec<(&str, NodeId)> = state
+            .notes
+            .iter()
+            .map(|n| (n.text.as_str(), n.node))
+            .collect();
+        assert_eq!(notes, [("caller is calm", fresh.node)]);
+        assert_eq!(state.last_at, 2);
+        assert!(!state.can_go_back());
+        assert!(matches!(
+            state.apply(&project, &Event::Back { at: 4 }),
+            Err(SessionError::NothingToUndo)
+        ));
     }
 }

@@ -25,6 +25,8 @@
 use std::borrow::Cow;
 use std::ops::Deref;
 
+use calltree_syntax::Audience;
+
 use crate::error::{FieldProblem, SessionError, StepRefusal};
 use crate::model::VariableKind;
 use crate::project::Project;
@@ -32,8 +34,8 @@ use crate::show::is_hidden_control;
 use crate::view::{Scene, View};
 
 use super::event::{EndCause, Event, Millis};
-use super::state::{Folded, State, fold, input_text};
-use super::{Session, choice, count_fold};
+use super::state::{State, input_text};
+use super::{Session, choice};
 
 /// The longest answer a person may give, in characters.
 pub const MAX_ANSWER_CHARS: usize = 2_000;
@@ -96,7 +98,6 @@ pub struct Submission {
     base: usize,
     events: Vec<Event>,
     state: State,
-    moves: usize,
 }
 
 impl Submission {
@@ -130,20 +131,26 @@ impl<P: Deref<Target = Project>> Session<P> {
             Some(Action::TakeOver) => Some(Event::TakenOver { at }),
             _ => None,
         };
+        let mut state = self.state.clone();
         if let Some(event) = undo {
-            count_fold();
-            let Folded { state, moves } =
-                fold(project, self.log.iter().chain([&event])).map_err(StepRefusal::of_step)?;
+            state.apply(project, &event).map_err(StepRefusal::of_step)?;
             return Ok(Submission {
                 base,
                 events: vec![event],
                 state,
-                moves,
             });
         }
 
-        let mut state = self.state.clone();
-        let mut moves = self.moves;
+        if state.audience == Audience::Customer {
+            let agents_only = match &step.action {
+                Some(Action::Note(_)) => Some("write notes for the call"),
+                Some(Action::Skip(_)) => Some("skip a step"),
+                _ => None,
+            };
+            if let Some(what) = agents_only {
+                return Err(StepRefusal::of_step(SessionError::AgentsOnly(what)));
+            }
+        }
         let mut events = Vec::new();
         let action = match &step.action {
             None => None,
@@ -209,12 +216,7 @@ impl<P: Deref<Target = Project>> Session<P> {
         }
         if let Some(event) = action {
             match state.apply(project, &event) {
-                Ok(()) => {
-                    if event.moves() {
-                        moves += 1;
-                    }
-                    events.push(event);
-                }
+                Ok(()) => events.push(event),
                 Err(SessionError::Required { field, label }) => {
                     return Err(StepRefusal {
                         fields: vec![FieldProblem {
@@ -232,7 +234,6 @@ impl<P: Deref<Target = Project>> Session<P> {
             base,
             events,
             state,
-            moves,
         })
     }
 
@@ -244,7 +245,6 @@ impl<P: Deref<Target = Project>> Session<P> {
         }
         self.log.extend(submission.events);
         self.state = submission.state;
-        self.moves = submission.moves;
         Ok(())
     }
 
@@ -259,7 +259,7 @@ impl<P: Deref<Target = Project>> Session<P> {
         let scene = Scene {
             project: &self.project,
             state: &state,
-            can_go_back: self.moves > 0,
+            can_go_back: self.state.can_go_back(),
         };
         Preview {
             view: scene.view(),
