@@ -1077,9 +1077,11 @@ pub(crate) fn check_answer(variable: &Variable, value: &Value) -> Result<(), Str
             if let Some((min, max)) = variable.range
                 && !(min..=max).contains(number)
             {
+                // Said to the person who typed it, so in words rather than `min..max`.
                 return Err(format!(
-                    "{} is outside {}..{}",
+                    "{} is too {}: please enter a number from {} to {}",
                     format_number(*number),
+                    if *number < min { "small" } else { "big" },
                     format_number(min),
                     format_number(max)
                 ));
