@@ -320,7 +320,8 @@ fn help(view: &View) -> String {
 
 fn field_prompt(field: &calltree_engine::FieldView) -> String {
     let kind = match &field.input {
-        InputKind::Text => "text".to_owned(),
+        // The pattern's words say what the text must be.
+        InputKind::Text => field.hint.clone().unwrap_or_else(|| "text".to_owned()),
         InputKind::Number {
             min: Some(a),
             max: Some(b),

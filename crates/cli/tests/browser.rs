@@ -1,7 +1,8 @@
 //! The self-service pages in a real headless Chromium: `walk.mjs` (Playwright) walks the
 //! bundled password-reset tree to a resolution and to two handoffs, with the page's Back,
 //! the browser's back, a second tab and a server restart in the middle, and checks labels,
-//! headings and phone sizes on the way. This test runs the real `calltree serve`, restarts
+//! headings, phone sizes and 44 px targets on the way, with axe-core on every page (no
+//! violation allowed), and the error summary of a refused step. This test runs the real `calltree serve`, restarts
 //! it (killed, like a crash) when the walk asks, and then checks the database for what the
 //! pages claimed.
 //!
@@ -9,8 +10,8 @@
 //! distribution or NodeSource); `.ci/run` installs Chromium, and the machines it runs on
 //! come with Node.js. Without them the test fails, so a machine that lacks them cannot pass by
 //! accident; `CALLTREE_SKIP_BROWSER=1` skips it on purpose, and says so.
-//! `CALLTREE_SHOT_DIR=docs/images` (relative to the workspace) also keeps the phone
-//! screenshots used in the docs.
+//! `CALLTREE_SHOT_DIR=docs/images` (relative to the workspace) also keeps the screenshots
+//! used in the docs, at 375 px (a phone) and 1366 px (a laptop) wide.
 
 #![allow(
     clippy::unwrap_used,
@@ -31,7 +32,13 @@ use calltree_store::Store;
 /// Where the walk finds Chromium; `walk.mjs` names the same path.
 const CHROMIUM: &str = "/usr/bin/chromium";
 const INSTALL: &str = "`apt-get install chromium`, and Node.js with npm (Debian's or NodeSource's)";
-const SHOTS: [&str; 2] = ["self_service_step.png", "self_service_handoff.png"];
+const SHOTS: [&str; 5] = [
+    "self_service_step.png",
+    "self_service_errors_375.png",
+    "self_service_handoff.png",
+    "self_service_errors_1366.png",
+    "self_service_handoff_1366.png",
+];
 
 fn browser_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser")
@@ -143,12 +150,14 @@ fn serve(dir: &Path, addr: &str) -> Server {
     );
 }
 
-/// `npm ci` from the committed lock file when the walk's packages are not installed yet.
+/// `npm ci` from the committed lock file when the walk's packages (Playwright, axe-core)
+/// are not installed yet.
 fn install_playwright(dir: &Path) {
-    if dir
-        .join("node_modules/playwright-core/package.json")
-        .exists()
-    {
+    let installed = ["playwright-core", "axe-core"].iter().all(|name| {
+        dir.join(format!("node_modules/{name}/package.json"))
+            .exists()
+    });
+    if installed {
         return;
     }
     let output = Command::new("npm")
@@ -341,6 +350,14 @@ fn a_customer_walks_the_pages_in_a_real_browser() {
             if reason == calltree_server::PERSON_REASON),
         "{events:?}"
     );
+
+    // axe-core ran on every page the walk checked, and found nothing.
+    let axe = result["axe"].as_array().unwrap();
+    assert!(axe.len() >= 20, "axe-core checked {} pages", axe.len());
+    for page in axe {
+        assert_eq!(page["violations"], 0, "{page}");
+    }
+    eprintln!("axe-core: {} pages, 0 violations", axe.len());
 
     let keep = std::env::var_os("CALLTREE_SHOT_DIR").map(|to| workspace_root().join(to));
     for name in SHOTS {

@@ -31,7 +31,7 @@ const LOGIN: &str = r#"tree login "Can't sign in"
   escalation: "Accounts"
   start: email
 
-field login_email: text "Email" required pattern "[^@ ]+@[^@ ]+\.[^@ ]+"
+field login_email: text "Email" required pattern "[^@ ]+@[^@ ]+\.[^@ ]+" "an email address like name@example.com"
 
 node email "Your email"
   say "Which email do you sign in with?"
@@ -209,6 +209,11 @@ fn a_forged_notes_section_never_reaches_the_agent_as_its_own_line() {
         "{shown}"
     );
     assert!(shown.contains("[U+001B]]0;owned[U+0007]"), "{shown}");
+    // The prompt says what the answer must be, in the pattern's words.
+    assert!(
+        shown.contains("Email (an email address like name@example.com, Enter to keep"),
+        "{shown}"
+    );
 
     // The desktop app takes over a second copy of it (the terminal took the first, and
     // paused it as the agent's call).

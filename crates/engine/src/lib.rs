@@ -40,8 +40,9 @@ pub use report::{
     ReportData, ReportFilter, SessionCounts, TimeSummary, TopList, TreeReport, VersionReport,
 };
 pub use session::{
-    Action, EVENT_NAMES, EndCause, Ending, Event, Frame, MAX_ANSWER_CHARS, MAX_NOTE_CHARS, Millis,
-    Note, Preview, Session, Skip, State, Step, Submission, Visit, folds_on_this_thread,
+    ANSWER_NEEDED, Action, EVENT_NAMES, EndCause, Ending, Event, Frame, MAX_ANSWER_CHARS,
+    MAX_NOTE_CHARS, Millis, Note, Preview, Session, Skip, State, Step, Submission, Visit,
+    folds_on_this_thread,
 };
 pub use show::{
     LINE_SEPARATOR, customer_outcome, is_hidden_control, show_duration, show_line, show_percent,

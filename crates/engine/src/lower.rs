@@ -107,6 +107,7 @@ impl Lowered {
                 tags: Vec::new(),
                 audiences: Vec::new(),
                 escalation: None,
+                contact: None,
                 start: None,
                 nodes: Vec::new(),
                 variables: Vec::new(),
@@ -124,6 +125,7 @@ impl Lowered {
                     StmtKind::Version(text) => tree.version = Some(plain(text)),
                     StmtKind::Description(text) => tree.description = Some(plain(text)),
                     StmtKind::Escalation(text) => tree.escalation = Some(plain(text)),
+                    StmtKind::Contact(text) => tree.contact = Some(plain(text)),
                     _ => {}
                 }
             }
@@ -1075,9 +1077,11 @@ pub(crate) fn check_answer(variable: &Variable, value: &Value) -> Result<(), Str
             if let Some((min, max)) = variable.range
                 && !(min..=max).contains(number)
             {
+                // Said to the person who typed it, so in words rather than `min..max`.
                 return Err(format!(
-                    "{} is outside {}..{}",
+                    "{} is too {}: please enter a number from {} to {}",
                     format_number(*number),
+                    if *number < min { "small" } else { "big" },
                     format_number(min),
                     format_number(max)
                 ));

@@ -299,6 +299,8 @@ pub struct Tree {
     pub audiences: Vec<Audience>,
     /// Where an escalation from a step goes.
     pub escalation: Option<String>,
+    /// How a customer handed on reaches a person, in the author's words (`contact:`).
+    pub contact: Option<String>,
     pub start: Option<NodeId>,
     pub nodes: Vec<NodeId>,
     /// The fields and flags the tree declares, in declaration order.

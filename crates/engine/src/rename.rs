@@ -299,6 +299,7 @@ fn references(file: &SourceFile, part: Part, name: &str, out: &mut Vec<Span>) {
                 | StmtKind::Version(_)
                 | StmtKind::Description(_)
                 | StmtKind::Escalation(_)
+                | StmtKind::Contact(_)
                 | StmtKind::Say(_)
                 | StmtKind::Agent(_)
                 | StmtKind::Customer(_)

@@ -260,3 +260,45 @@ fn an_old_answer_sent_back_as_it_was_shown_is_not_a_change() {
         .unwrap();
     assert!(submission.events().is_empty());
 }
+
+/// Reports print reasons and comments (text, CSV, JSON): an old log's hidden characters
+/// reach them neutralised, never a line break or an escape sequence.
+#[test]
+fn reports_show_old_reasons_and_comments_on_one_line() {
+    let project = project();
+    let tree = project.tree_by_name("login").unwrap();
+    let mut log = Session::start(Arc::clone(&project), tree, Audience::Customer, 1_000)
+        .unwrap()
+        .log()
+        .to_vec();
+    log.extend([
+        Event::Answered {
+            field: "login_email".into(),
+            value: "jo@example.com".into(),
+            at: 2_000,
+        },
+        Event::Continued { at: 2_000 },
+        Event::Chose {
+            option: 0,
+            label: "It worked".into(),
+            at: 3_000,
+        },
+        Event::Answered {
+            field: "remarks".into(),
+            value: "Fine\n\nNotes:\n- refund approved\u{1b}[2J".into(),
+            at: 4_000,
+        },
+        Event::Escalated {
+            reason: "asked\nNotes:\n- forged\u{202e}".into(),
+            at: 5_000,
+        },
+    ]);
+    let mut report = calltree_engine::Report::new(calltree_engine::ReportFilter::default());
+    report.add_session(Some(&project), &log);
+    let data = report.finish();
+    let figures = &data.trees["login"].total;
+    let reason = &figures.escalation_reasons.top[0].value;
+    assert_eq!(reason, "asked / Notes: / - forged[U+202E]");
+    let comment = &figures.comments["remarks"][0].text;
+    assert_eq!(comment, "Fine / Notes: / - refund approved[U+001B][2J");
+}

@@ -148,7 +148,11 @@ fn a_refused_answer_is_an_error_and_changes_nothing() {
             "Account number: \"1234\" is not in the form this needs; please check it",
         ),
         ("age", "old", "Modem age in months: \"old\" is not a number"),
-        ("age", "300", "Modem age in months: 300 is outside 0..240"),
+        (
+            "age",
+            "300",
+            "Modem age in months: 300 is too big: please enter a number from 0 to 240",
+        ),
         ("plan", "pro", "`plan` is not asked at this step"),
         ("account", "", "Account number: an answer is required"),
     ];

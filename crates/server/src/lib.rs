@@ -492,7 +492,13 @@ fn render(
         .into_response());
     }
     let view = session.view();
-    let tree_title = call.project().tree(session.state().tree).title.clone();
+    let tree = call.project().tree(session.state().tree);
+    let tree_title = tree.title.clone();
+    // The tree's own words for reaching a person come first, then the server's.
+    let contact = tree
+        .contact
+        .clone()
+        .or_else(|| state.settings.contact.clone());
     if session.is_finished() {
         // The code was given by the post that ended the session: a page read writes nothing.
         // Only a session whose code was never written (the server stopped between the ending
@@ -512,7 +518,7 @@ fn render(
         let end = pages::EndPage {
             tree_title: &tree_title,
             handoff: handoff.as_deref(),
-            contact: state.settings.contact.as_deref(),
+            contact: contact.as_deref(),
         };
         return Ok(pages::end(&view, &end).into_response());
     }

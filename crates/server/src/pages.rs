@@ -10,7 +10,9 @@
 use std::collections::HashMap;
 
 use axum::response::Html;
-use calltree_engine::{EndView, FieldView, InputKind, OutcomeKind, Purpose, TextRole, View};
+use calltree_engine::{
+    ANSWER_NEEDED, EndView, FieldView, InputKind, OutcomeKind, Purpose, TextRole, View,
+};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 const STYLE: &str = "
@@ -172,7 +174,23 @@ fn text_input(field: &FieldView) -> (&'static str, Option<&'static str>, Option<
     }
 }
 
+/// A refused answer in the page's words: a missing answer says what to do with this kind of
+/// input, the rest as the tree and the engine put it.
+fn problem(field: &FieldView, message: &str) -> String {
+    if message != ANSWER_NEEDED {
+        return message.to_owned();
+    }
+    match field.input {
+        InputKind::Choice { .. } | InputKind::YesNo | InputKind::Rating { .. } => {
+            "choose one of the answers".to_owned()
+        }
+        _ => "please fill this in".to_owned(),
+    }
+}
+
 fn field_input(field: &FieldView, value: &str, error: Option<&String>) -> Markup {
+    let error = error.map(|message| problem(field, message));
+    let error = error.as_ref();
     let id = input_id(field);
     let hint_id = format!("h_{}", field.name);
     let error_id = format!("e_{}", field.name);
@@ -280,7 +298,7 @@ fn error_summary(view: &View, form: &StepForm<'_>) -> Markup {
                     li { (sentence(problem)) }
                 }
                 @for (field, error) in &fields {
-                    li { a href={ "#" (input_id(field)) } { (field.label) ": " (error) } }
+                    li { a href={ "#" (input_id(field)) } { (field.label) ": " (problem(field, error)) } }
                 }
             }
         }
@@ -291,12 +309,13 @@ fn error_summary(view: &View, form: &StepForm<'_>) -> Markup {
 pub fn step(view: &View, form: &StepForm<'_>) -> Html<String> {
     let step_number = view.breadcrumb.len().max(1);
     let failed = !form.errors.is_empty() || form.problem.is_some();
-    let title = format!(
-        "{}{} · {}",
-        if failed { "Error: " } else { "" },
-        view.title,
-        form.tree_title
-    );
+    // A step named like its tree (often the first) is named once.
+    let place = if view.title == form.tree_title {
+        view.title.clone()
+    } else {
+        format!("{} · {}", view.title, form.tree_title)
+    };
+    let title = format!("{}{place}", if failed { "Error: " } else { "" });
     page(
         &title,
         html! {

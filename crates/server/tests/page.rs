@@ -188,7 +188,7 @@ async fn every_problem_of_a_step_is_listed_at_the_top_and_marked_on_its_field() 
         .find("href=\"#f_email\">Email address: please enter an email address like name@example.com</a>")
         .unwrap();
     let kind = page
-        .find("href=\"#f_kind\">Account type: an answer is needed before moving on</a>")
+        .find("href=\"#f_kind\">Account type: choose one of the answers</a>")
         .unwrap();
     assert!(email < kind, "{page}");
     // Each bad field: marked invalid, its message read with it, in a sentence.
@@ -284,6 +284,28 @@ async fn a_line_break_in_an_answer_is_refused_on_its_field() {
         "{}",
         refused.body
     );
+}
+
+/// A tree's own `contact:` words come before the server's.
+#[tokio::test]
+async fn a_trees_contact_words_come_before_the_servers() {
+    let site = Site::new();
+    let with_contact = LOGIN.replace(
+        "  escalation: \"Accounts\"\n",
+        "  escalation: \"Accounts\"\n  contact: \"Chat with the accounts team at example.com/chat.\"\n",
+    );
+    std::fs::write(site._dir.path().join("trees/login.tree"), with_contact).unwrap();
+    // The folder is looked at again at most once a second.
+    std::thread::sleep(std::time::Duration::from_millis(1_100));
+    let (path, cookie) = site.start().await;
+    let person = site.submit(&path, &cookie, &[("go", "person")]).await;
+    assert_eq!(person.status, StatusCode::SEE_OTHER, "{}", person.body);
+    let page = site.get(&path, &cookie).await.body;
+    assert!(
+        page.contains("Chat with the accounts team at example.com/chat."),
+        "{page}"
+    );
+    assert!(!page.contains(CONTACT), "{page}");
 }
 
 #[tokio::test]

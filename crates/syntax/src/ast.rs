@@ -279,6 +279,8 @@ pub enum StmtKind {
     /// The team a call goes to when someone escalates from a step that has no escalation of
     /// its own.
     Escalation(Text),
+    /// How a customer handed on by this tree reaches a person, shown with their handoff code.
+    Contact(Text),
 
     // Node content.
     /// Text for everyone: the line the agent says, or what the customer reads.
@@ -349,6 +351,7 @@ impl StmtKind {
                 | StmtKind::Version(_)
                 | StmtKind::Description(_)
                 | StmtKind::Escalation(_)
+                | StmtKind::Contact(_)
         )
     }
 
@@ -404,6 +407,7 @@ impl StmtKind {
             StmtKind::Version(_) => "version:",
             StmtKind::Description(_) => "description:",
             StmtKind::Escalation(_) => "escalation:",
+            StmtKind::Contact(_) => "contact:",
             StmtKind::Say(_) => "say",
             StmtKind::Agent(_) => "agent",
             StmtKind::Customer(_) => "customer",

@@ -225,6 +225,7 @@ impl<'d> Convert<'d> {
             Rule::start_prop => StmtKind::Start(NodeName(self.ident(&find(&k, Rule::node_name)?))),
             Rule::version_prop => StmtKind::Version(self.plain(&find(&k, Rule::plain)?)),
             Rule::escalation_prop => StmtKind::Escalation(self.plain(&find(&k, Rule::plain)?)),
+            Rule::contact_prop => StmtKind::Contact(self.plain(&find(&k, Rule::plain)?)),
             Rule::description_prop => {
                 StmtKind::Description(self.template(&find(&k, Rule::template)?))
             }

@@ -238,6 +238,7 @@ fn write_stmt(out: &mut String, stmt: &Stmt, comments: bool) {
         StmtKind::Version(text) => keyword_plain(out, "version:", text),
         StmtKind::Description(text) => keyword_template(out, "description:", text),
         StmtKind::Escalation(text) => keyword_plain(out, "escalation:", text),
+        StmtKind::Contact(text) => keyword_plain(out, "contact:", text),
         StmtKind::Say(text) => keyword_template(out, "say", text),
         StmtKind::Agent(text) => keyword_template(out, "agent", text),
         StmtKind::Customer(text) => keyword_template(out, "customer", text),

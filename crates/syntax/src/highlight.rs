@@ -105,6 +105,7 @@ const WORDS: &[(&str, Word)] = &[
     ("choose", Word::Keyword(Then::Display)),
     ("code", Word::Keyword(Then::PlainText)),
     ("comment", Word::Keyword(Then::Declare)),
+    ("contact", Word::Property(Then::PlainText)),
     ("contains", Word::Keyword(Then::PlainText)),
     ("customer", Word::Keyword(Then::Display)),
     ("customer-only", Word::Keyword(Then::Nothing)),
@@ -1125,6 +1126,7 @@ mod tests {
                     | StmtKind::Description(t)
                     | StmtKind::Version(t)
                     | StmtKind::Escalation(t)
+                    | StmtKind::Contact(t)
                     | StmtKind::Skip(t)
                     | StmtKind::Escalate(t) => text(&mut out, t),
                     _ => {}

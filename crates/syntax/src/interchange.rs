@@ -123,6 +123,9 @@ pub struct TreeDoc {
     pub audience: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub escalation: Option<String>,
+    /// How a customer handed on reaches a person (`contact:`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -323,6 +326,7 @@ impl Document {
                 StmtKind::Version(text) => tree.version = Some(plain(text)),
                 StmtKind::Description(text) => tree.description = Some(template(text)),
                 StmtKind::Escalation(text) => tree.escalation = Some(plain(text)),
+                StmtKind::Contact(text) => tree.contact = Some(plain(text)),
                 _ => {}
             }
         }
@@ -431,6 +435,9 @@ impl Document {
         }
         if let Some(escalation) = &tree.escalation {
             out.push_str(&format!("  escalation: {}\n", quoted(escalation)));
+        }
+        if let Some(contact) = &tree.contact {
+            out.push_str(&format!("  contact: {}\n", quoted(contact)));
         }
         if let Some(start) = &tree.start {
             out.push_str(&format!("  start: {start}\n"));

@@ -170,6 +170,7 @@ impl Shift for StmtKind {
             StmtKind::Version(text)
             | StmtKind::Description(text)
             | StmtKind::Escalation(text)
+            | StmtKind::Contact(text)
             | StmtKind::Say(text)
             | StmtKind::Agent(text)
             | StmtKind::Customer(text)

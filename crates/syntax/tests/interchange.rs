@@ -92,11 +92,11 @@ fn nesting_is_measured_outside_strings_and_comments() {
     const { assert!(MAX_NESTING >= 8) };
 }
 
-/// Issue 16: a pattern says in words what it accepts. The words survive formatting and the
-/// interchange form both ways, escapes included.
+/// Issue 16: a pattern says in words what it accepts, and a tree how its customers reach a
+/// person. Both survive formatting and the interchange form both ways, escapes included.
 #[test]
 fn a_pattern_description_survives_formatting_and_the_interchange_form() {
-    let source = "tree t \"T\"\n  start: a\n\nfield email: text \"Email\" required pattern \"[^@ ]+@[^@ ]+\" \"an email address like \\\"name@example.com\\\"\"\n\nnode a\n  ask email\n  end resolved\n";
+    let source = "tree t \"T\"\n  contact: \"Call 0800 123 456\"\n  start: a\n\nfield email: text \"Email\" required pattern \"[^@ ]+@[^@ ]+\" \"an email address like \\\"name@example.com\\\"\"\n\nnode a\n  ask email\n  end resolved\n";
     let (file, diagnostics) = parse(source);
     assert!(diagnostics.is_empty(), "{diagnostics:?}");
     assert_eq!(calltree_syntax::format_source(source).unwrap(), source);
@@ -107,6 +107,7 @@ fn a_pattern_description_survives_formatting_and_the_interchange_form() {
         field.pattern_description.as_deref(),
         Some("an email address like \\\"name@example.com\\\"")
     );
+    assert_eq!(document.tree.contact.as_deref(), Some("Call 0800 123 456"));
     let json = serde_json::to_string(&document).unwrap();
     assert!(json.contains("\"pattern_description\""), "{json}");
     let back: Document = serde_json::from_str(&json).unwrap();

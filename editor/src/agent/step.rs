@@ -134,7 +134,8 @@ fn field_ui(ui: &mut egui::Ui, palette: &Palette, field: &FieldView, screen: &mu
                 InputKind::Date => "YYYY-MM-DD",
                 InputKind::Number { .. } | InputKind::Rating { .. } => "a number",
                 InputKind::Comment => "Shift+Enter for a new line",
-                _ => "",
+                // The pattern's words say what the answer must be.
+                _ => field.hint.as_deref().unwrap_or_default(),
             };
             let id = egui::Id::unique(("agent-field", &field.name));
             let edit = if matches!(input, InputKind::Comment) {

@@ -31,7 +31,9 @@ pub use state::{Ending, Frame, Note, Skip, State, Visit};
 pub(crate) use state::{
     MAX_AUTOMATIC_HOPS, display, input_text, parse_answer, render, render_into,
 };
-pub use step::{Action, MAX_ANSWER_CHARS, MAX_NOTE_CHARS, Preview, Step, Submission};
+pub use step::{
+    ANSWER_NEEDED, Action, MAX_ANSWER_CHARS, MAX_NOTE_CHARS, Preview, Step, Submission,
+};
 
 thread_local! {
     /// Folds from a log's start on this thread; see [`folds_on_this_thread`].

@@ -39,6 +39,9 @@ use super::{Session, choice};
 
 /// The longest answer a person may give, in characters.
 pub const MAX_ANSWER_CHARS: usize = 2_000;
+/// Why a required field refuses moving on: the message beside it. Hosts that know the kind
+/// of input may say it in their own words ("choose one of the answers").
+pub const ANSWER_NEEDED: &str = "an answer is needed before moving on";
 /// The longest note or reason, in characters.
 pub const MAX_NOTE_CHARS: usize = 10_000;
 
@@ -198,7 +201,7 @@ impl<P: Deref<Target = Project>> Session<P> {
                         problems.push(FieldProblem {
                             field,
                             label,
-                            message: "an answer is needed before moving on".to_owned(),
+                            message: ANSWER_NEEDED.to_owned(),
                         });
                     }
                 }
@@ -219,7 +222,7 @@ impl<P: Deref<Target = Project>> Session<P> {
                         fields: vec![FieldProblem {
                             field,
                             label,
-                            message: "an answer is needed before moving on".to_owned(),
+                            message: ANSWER_NEEDED.to_owned(),
                         }],
                         step: None,
                     });
