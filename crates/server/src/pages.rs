@@ -364,18 +364,6 @@ pub fn step(view: &View, form: &StepForm<'_>) -> Html<String> {
     )
 }
 
-fn outcome_words(end: &EndView) -> String {
-    match end.outcome {
-        Some(OutcomeKind::Resolved) => "Solved. Glad we could help!".to_owned(),
-        Some(OutcomeKind::Escalated) | Some(OutcomeKind::Transferred) => match &end.to {
-            Some(team) => format!("We're passing this to our {team} team."),
-            None => "We're passing this to a member of our team.".to_owned(),
-        },
-        Some(OutcomeKind::Callback) => "We'll call you back.".to_owned(),
-        Some(OutcomeKind::Abandoned) | None => "This session has ended.".to_owned(),
-    }
-}
-
 /// What the end page needs besides the view.
 pub struct EndPage<'a> {
     pub tree_title: &'a str,
@@ -395,7 +383,7 @@ pub fn end(view: &View, end_page: &EndPage<'_>) -> Html<String> {
         reason: None,
         cause: None,
     });
-    let headline = outcome_words(&end);
+    let headline = calltree_engine::customer_outcome(&end);
     let callback = end.outcome == Some(OutcomeKind::Callback);
     page(
         &format!("{headline} · {}", end_page.tree_title),
