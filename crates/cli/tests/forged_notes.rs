@@ -13,7 +13,6 @@
 mod support;
 
 use std::path::Path;
-use std::process::Command;
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -24,7 +23,7 @@ use calltree_store::Store;
 use calltree_syntax::Audience;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable};
-use support::{get, header, hidden, post, serve};
+use support::{serve, start, take_over_in_the_terminal};
 
 const LOGIN: &str = r#"tree login "Can't sign in"
   audience: agent, customer
@@ -67,22 +66,8 @@ fn forged(text: &str) -> bool {
 /// then keeps nothing of it. Returns the handoff code.
 fn on_the_web(dir: &Path) -> String {
     let server = serve(dir);
-    let started = post(server.port, "/start/login", "", "");
-    assert_eq!(started.status, 303);
-    let path = header(&started, "location").to_owned();
-    let cookie = header(&started, "set-cookie")
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
-    let page = get(server.port, &path, &cookie);
-    let (csrf, seq) = (hidden(&page.body, "csrf"), hidden(&page.body, "seq"));
-    let refused = post(
-        server.port,
-        &path,
-        &cookie,
-        &format!("csrf={csrf}&seq={seq}&login_email={FORGED_FORM}&go=continue"),
-    );
+    let visit = start(server.port, "login");
+    let refused = visit.submit(&format!("login_email={FORGED_FORM}&go=continue"));
     assert_eq!(refused.status, 422, "{}", refused.body);
     assert!(
         refused
@@ -92,23 +77,9 @@ fn on_the_web(dir: &Path) -> String {
         "{}",
         refused.body
     );
-    let person = post(
-        server.port,
-        &path,
-        &cookie,
-        &format!("csrf={csrf}&seq={seq}&login_email={FORGED_FORM}&go=person"),
-    );
+    let person = visit.submit(&format!("login_email={FORGED_FORM}&go=person"));
     assert_eq!(person.status, 303, "{}", person.body);
-    let end = get(server.port, &path, &cookie);
-    let code = end.body.split("class=\"code\"").nth(1).unwrap();
-    code.split('>')
-        .nth(1)
-        .unwrap()
-        .split('<')
-        .next()
-        .unwrap()
-        .trim()
-        .to_owned()
+    visit.handoff_code()
 }
 
 /// A session stored with the forged answer, as a calltree before the fix stored it, waiting
@@ -147,27 +118,7 @@ fn stored_before_the_fix(db: &Path) -> String {
 /// The agent takes the session over in the terminal and stops at the first prompt. Returns
 /// what the terminal showed.
 fn in_the_terminal(dir: &Path, code: &str) -> String {
-    std::fs::write(dir.join("quit.txt"), ":quit\n").unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_calltree"))
-        .args([
-            "run",
-            "--handoff",
-            code,
-            "--db",
-            "sessions.db",
-            "--answers",
-            "quit.txt",
-        ])
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    let shown = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert!(
-        output.status.success(),
-        "{shown}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let shown = take_over_in_the_terminal(dir, code, ":quit\n");
     assert!(
         shown.contains("Taking over the customer's session"),
         "{shown}"

@@ -24,7 +24,7 @@ use calltree_store::Store;
 use calltree_syntax::Audience;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use support::{get, header, hidden, post, serve};
+use support::{serve, start};
 
 const SIGNUP: &str = r#"tree signup "Sign up"
   audience: agent, customer
@@ -151,23 +151,9 @@ fn in_the_desktop() -> Vec<Event> {
 /// The same call on the self-service pages, as a browser posts the forms.
 fn on_the_web(dir: &Path) -> Vec<Event> {
     let server = serve(dir);
-    let started = post(server.port, "/start/signup", "", "");
-    assert_eq!(started.status, 303);
-    let path = header(&started, "location").to_owned();
-    let cookie = header(&started, "set-cookie")
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    let visit = start(server.port, "signup");
     let submit = |fields: &str| {
-        let page = get(server.port, &path, &cookie);
-        let (csrf, seq) = (hidden(&page.body, "csrf"), hidden(&page.body, "seq"));
-        let reply = post(
-            server.port,
-            &path,
-            &cookie,
-            &format!("csrf={csrf}&seq={seq}&{fields}"),
-        );
+        let reply = visit.submit(fields);
         assert_eq!(reply.status, 303, "{fields}: {}", reply.body);
     };
     submit("name=Jo&email=&go=continue");

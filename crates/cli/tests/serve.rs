@@ -12,7 +12,7 @@ mod support;
 
 use std::process::Command;
 
-use support::{get, header, hidden, post, serve};
+use support::{get, hidden, serve, start, take_over_in_the_terminal};
 
 use calltree_engine::Event;
 use calltree_store::Store;
@@ -48,46 +48,18 @@ fn a_customer_hands_over_to_an_agent_who_finishes_the_same_session() {
 
     let code = {
         let server = serve(dir.path());
-        let started = post(server.port, "/start/wifi", "", "");
-        assert_eq!(started.status, 303);
-        let path = header(&started, "location").to_owned();
-        let cookie = header(&started, "set-cookie")
-            .split(';')
-            .next()
-            .unwrap()
-            .to_owned();
-        let page = get(server.port, &path, &cookie);
-        assert_eq!(page.status, 200);
-        let (csrf, seq) = (hidden(&page.body, "csrf"), hidden(&page.body, "seq"));
+        let visit = start(server.port, "wifi");
+        assert_eq!(visit.page().status, 200);
+        let csrf = hidden(&visit.page().body, "csrf");
         // The customer answers, then asks for a person instead of choosing.
-        let asked = post(
-            server.port,
-            &path,
-            &cookie,
-            &format!("csrf={csrf}&seq={seq}&postcode=SW1A+1AA&go=continue"),
-        );
+        let asked = visit.submit("postcode=SW1A+1AA&go=continue");
         assert_eq!(asked.status, 422, "no option chosen yet: {}", asked.body);
-        let person = post(
-            server.port,
-            &path,
-            &cookie,
-            &format!("csrf={csrf}&seq={seq}&postcode=SW1A+1AA&go=person"),
-        );
+        let person = visit.submit("postcode=SW1A+1AA&go=person");
         assert_eq!(person.status, 303, "{}", person.body);
-        let end = get(server.port, &path, &cookie);
-        let code = end.body.split("class=\"code\"").nth(1).unwrap();
-        let code = code
-            .split('>')
-            .nth(1)
-            .unwrap()
-            .split('<')
-            .next()
-            .unwrap()
-            .trim()
-            .to_owned();
+        let code = visit.handoff_code();
         // The log holds no secrets and no answers.
         let log = server.stop();
-        let token = cookie.split('=').nth(1).unwrap();
+        let token = visit.cookie.split('=').nth(1).unwrap();
         assert!(!log.contains(token), "{log}");
         assert!(!log.contains(&csrf), "{log}");
         assert!(!log.contains("SW1A"), "{log}");
@@ -96,27 +68,7 @@ fn a_customer_hands_over_to_an_agent_who_finishes_the_same_session() {
 
     // The agent sees the step as the customer left it, postcode included (Enter keeps it),
     // and finishes with an option only agents have.
-    std::fs::write(dir.path().join("answers.txt"), "\n3\n").unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_calltree"))
-        .args([
-            "run",
-            "--handoff",
-            &code.to_lowercase(),
-            "--db",
-            "sessions.db",
-            "--answers",
-            "answers.txt",
-        ])
-        .current_dir(dir.path())
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    let shown = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{shown}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let shown = take_over_in_the_terminal(dir.path(), &code.to_lowercase(), "\n3\n");
     assert!(
         shown.contains("Taking over the customer's session"),
         "{shown}"
@@ -163,54 +115,12 @@ node found "Found"
     .unwrap();
     let code = {
         let server = serve(dir.path());
-        let started = post(server.port, "/start/parcel", "", "");
-        let path = header(&started, "location").to_owned();
-        let cookie = header(&started, "set-cookie")
-            .split(';')
-            .next()
-            .unwrap()
-            .to_owned();
-        let page = get(server.port, &path, &cookie);
-        let (csrf, seq) = (hidden(&page.body, "csrf"), hidden(&page.body, "seq"));
-        let person = post(
-            server.port,
-            &path,
-            &cookie,
-            &format!("csrf={csrf}&seq={seq}&tracking=TR-1&go=person"),
-        );
+        let visit = start(server.port, "parcel");
+        let person = visit.submit("tracking=TR-1&go=person");
         assert_eq!(person.status, 303, "{}", person.body);
-        let end = get(server.port, &path, &cookie);
-        let code = end.body.split("class=\"code\"").nth(1).unwrap();
-        code.split('>')
-            .nth(1)
-            .unwrap()
-            .split('<')
-            .next()
-            .unwrap()
-            .trim()
-            .to_owned()
+        visit.handoff_code()
     };
-    std::fs::write(dir.path().join("answers.txt"), "\n1\n").unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_calltree"))
-        .args([
-            "run",
-            "--handoff",
-            &code,
-            "--db",
-            "sessions.db",
-            "--answers",
-            "answers.txt",
-        ])
-        .current_dir(dir.path())
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    let shown = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{shown}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let shown = take_over_in_the_terminal(dir.path(), &code, "\n1\n");
     assert!(shown.contains("What is the tracking number?"), "{shown}");
     let store = Store::open(dir.path().join("sessions.db")).unwrap();
     let session = store.sessions(None, None, 10).unwrap().pop().unwrap();

@@ -119,3 +119,91 @@ pub fn hidden(page: &str, name: &str) -> String {
     let start = page.find(&marker).unwrap() + marker.len();
     page[start..].split('"').next().unwrap().to_owned()
 }
+
+/// A customer's session on the self-service pages: the address the start button led to and
+/// the cookie that owns it.
+pub struct Visit {
+    pub port: u16,
+    pub path: String,
+    pub cookie: String,
+}
+
+/// Presses a topic's start button, as the home page does.
+pub fn start(port: u16, tree: &str) -> Visit {
+    let started = post(port, &format!("/start/{tree}"), "", "");
+    assert_eq!(started.status, 303, "{}", started.body);
+    Visit {
+        port,
+        path: header(&started, "location").to_owned(),
+        cookie: header(&started, "set-cookie")
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned(),
+    }
+}
+
+impl Visit {
+    /// The session's page as it is now.
+    pub fn page(&self) -> Reply {
+        get(self.port, &self.path, &self.cookie)
+    }
+
+    /// Posts `fields` with the page's current token and step number, as its form would.
+    pub fn submit(&self, fields: &str) -> Reply {
+        let page = self.page();
+        let (csrf, seq) = (hidden(&page.body, "csrf"), hidden(&page.body, "seq"));
+        post(
+            self.port,
+            &self.path,
+            &self.cookie,
+            &format!("csrf={csrf}&seq={seq}&{fields}"),
+        )
+    }
+
+    /// The handoff code the end page shows.
+    pub fn handoff_code(&self) -> String {
+        let end = self.page();
+        let after = end
+            .body
+            .split("class=\"code\"")
+            .nth(1)
+            .unwrap_or_else(|| panic!("no handoff code on {}", end.body));
+        after
+            .split('>')
+            .nth(1)
+            .unwrap()
+            .split('<')
+            .next()
+            .unwrap()
+            .trim()
+            .to_owned()
+    }
+}
+
+/// An agent takes a customer's session over in the terminal (`calltree run --handoff`),
+/// typing `answers`; the run must succeed. Returns what the terminal showed.
+pub fn take_over_in_the_terminal(dir: &std::path::Path, code: &str, answers: &str) -> String {
+    std::fs::write(dir.join("answers.txt"), answers).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_calltree"))
+        .args([
+            "run",
+            "--handoff",
+            code,
+            "--db",
+            "sessions.db",
+            "--answers",
+            "answers.txt",
+        ])
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let shown = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "{shown}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    shown
+}
