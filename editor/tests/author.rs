@@ -416,3 +416,47 @@ fn memory_folder_reports_what_it_holds() {
     let folder = warranty();
     assert_eq!(folder.list().unwrap(), ["warranty.tree"]);
 }
+
+/// The warranty tree with `lines` comment lines before its last node, so a problem in that
+/// node is far below the fold.
+fn long_warranty_with_a_typo(lines: usize) -> String {
+    let filler: String = (0..lines).map(|i| format!("# filler line {i}\n")).collect();
+    WARRANTY
+        .replace("node declined", &format!("{filler}node declined"))
+        .replace("end abandoned", "-> nowhere")
+}
+
+#[test]
+fn a_pointer_click_on_a_problem_scrolls_to_it_and_gives_the_editor_the_keyboard() {
+    let clock = TestClock::new();
+    let broken = long_warranty_with_a_typo(300);
+    let folder = MemoryFolder::new([("warranty.tree", broken.as_str())]);
+    let mut harness = app(&folder, &clock);
+    let before = harness.state().author.editor_view();
+    let offset = broken.find("nowhere").unwrap();
+    let line = broken[..offset].lines().count();
+    assert!(
+        !(before.first_line..=before.last_line).contains(&line),
+        "line {line} starts out of sight: {before:?}"
+    );
+
+    // A real pointer click (press and release at the row), not an accessibility action.
+    harness.get_by_label_contains("E2").click();
+    harness.run();
+    assert_eq!(harness.state().author.cursor(), Some(offset));
+    let after = harness.state().author.editor_view();
+    assert!(after.scroll > before.scroll, "{before:?} then {after:?}");
+    assert!(
+        (after.first_line..=after.last_line).contains(&line),
+        "line {line} is on screen: {after:?}"
+    );
+    assert!(harness.get_by_label("Editing warranty.tree").is_focused());
+
+    // What the author types next lands there.
+    type_keys(&mut harness, "typed");
+    assert!(
+        text(&harness).contains("-> typednowhere"),
+        "{}",
+        text(&harness)
+    );
+}
