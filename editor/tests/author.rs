@@ -460,3 +460,27 @@ fn a_pointer_click_on_a_problem_scrolls_to_it_and_gives_the_editor_the_keyboard(
         text(&harness)
     );
 }
+
+#[test]
+fn restored_text_that_does_not_parse_says_so_instead_of_checking_forever() {
+    let clock = TestClock::new();
+    let folder = warranty();
+    folder.put_recovery("warranty.tree", &format!("{WARRANTY}nod half typed\n"));
+    let mut harness = app(&folder, &clock);
+    assert!(
+        harness
+            .query_by_label_contains("had unsaved changes when calltree last closed")
+            .is_some()
+    );
+    assert!(harness.query_by_label("Checking…").is_none());
+    assert!(
+        harness
+            .query_by_label_contains("fix the syntax errors under Problems")
+            .is_some()
+    );
+    // Discarding the restored text brings the preview back.
+    harness.get_by_label("Discard them").click();
+    settle(&mut harness);
+    assert!(harness.query_by_label("Age in months *").is_some());
+    assert_eq!(folder.recovery("warranty.tree"), None);
+}
