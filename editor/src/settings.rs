@@ -51,6 +51,30 @@ impl Default for Settings {
 /// The smallest and largest text scale offered.
 pub const TEXT_SCALES: (f32, f32) = (0.6, 2.5);
 
+/// The window's size the first time, in the window system's logical pixels.
+pub const DEFAULT_WINDOW_SIZE: [f32; 2] = [1280.0, 800.0];
+/// The smallest window the app opens, in logical pixels: below it the panels overlap.
+pub const MIN_WINDOW_SIZE: [f32; 2] = [640.0, 420.0];
+
+/// The window size to remember, in the window system's logical pixels (the unit the window
+/// is opened with), from egui's report of it in points.
+///
+/// A point is `pixels_per_point` physical pixels and a logical pixel is
+/// `native_pixels_per_point` of them; the two differ by the text size (egui's zoom). Storing
+/// points and opening the window with them shrank it by the text size at every start
+/// (1280×800 at 130 % became 985×615, and smaller again at each start after). `None` for a
+/// size that is no size at all (a minimised window, a scale of zero).
+pub fn window_size_from_points(
+    points: egui::Vec2,
+    pixels_per_point: f32,
+    native_pixels_per_point: f32,
+) -> Option<[f32; 2]> {
+    let scale = pixels_per_point / native_pixels_per_point;
+    let size = points * scale;
+    let usable = |v: f32| v.is_finite() && v > 0.0;
+    (usable(scale) && usable(size.x) && usable(size.y)).then(|| [size.x.round(), size.y.round()])
+}
+
 impl Settings {
     /// Reads settings, falling back to the defaults for anything missing or unreadable: a
     /// damaged settings file must never keep the app from starting.
@@ -61,6 +85,19 @@ impl Settings {
         }
         settings.text_scale = settings.text_scale.clamp(TEXT_SCALES.0, TEXT_SCALES.1);
         settings
+    }
+
+    /// The size to open the window at, in logical pixels: the remembered size, else the
+    /// default, and never smaller than the smallest usable window. The window is created
+    /// before the text size is applied, so these are the points `with_inner_size` takes.
+    pub fn window_size_to_open(&self) -> [f32; 2] {
+        match self.window_size {
+            Some([width, height]) if width.is_finite() && height.is_finite() => [
+                width.max(MIN_WINDOW_SIZE[0]),
+                height.max(MIN_WINDOW_SIZE[1]),
+            ],
+            _ => DEFAULT_WINDOW_SIZE,
+        }
     }
 
     pub fn to_json(&self) -> String {
@@ -99,5 +136,63 @@ mod tests {
         assert_eq!(partial.theme, Theme::Light);
         assert_eq!(partial.text_scale, TEXT_SCALES.1);
         assert_eq!(partial.mode, Mode::Author);
+    }
+
+    /// One start of the app: open the window at the remembered size, let egui report it in
+    /// points at the text size, and remember what it reports.
+    fn restart(settings: &mut Settings, native_pixels_per_point: f32) {
+        let opened = settings.window_size_to_open();
+        // The window system makes the window `opened` logical pixels wide, that is
+        // `opened × native` physical pixels, which egui reports as physical / (native × zoom).
+        let pixels_per_point = native_pixels_per_point * settings.text_scale;
+        let physical = egui::vec2(opened[0], opened[1]) * native_pixels_per_point;
+        let points = physical / pixels_per_point;
+        settings.window_size =
+            window_size_from_points(points, pixels_per_point, native_pixels_per_point);
+    }
+
+    #[test]
+    fn the_window_keeps_its_size_across_restarts_at_any_text_size() {
+        for (text_scale, native) in [(1.3, 1.0), (1.3, 2.0), (0.8, 1.0), (2.5, 1.25), (1.0, 1.0)] {
+            let mut settings = Settings {
+                text_scale,
+                window_size: Some([1280.0, 800.0]),
+                ..Settings::default()
+            };
+            for start in 1..=3 {
+                restart(&mut settings, native);
+                assert_eq!(
+                    settings.window_size,
+                    Some([1280.0, 800.0]),
+                    "start {start} at text size {text_scale}, scale {native}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_size_that_is_no_size_is_not_remembered_and_a_bad_one_not_opened() {
+        assert_eq!(
+            window_size_from_points(egui::vec2(800.0, 600.0), 1.0, 0.0),
+            None
+        );
+        assert_eq!(
+            window_size_from_points(egui::vec2(0.0, 600.0), 1.0, 1.0),
+            None
+        );
+        assert_eq!(
+            window_size_from_points(egui::vec2(f32::NAN, 600.0), 1.0, 1.0),
+            None
+        );
+        let tiny = Settings {
+            window_size: Some([10.0, 10.0]),
+            ..Settings::default()
+        };
+        assert_eq!(tiny.window_size_to_open(), MIN_WINDOW_SIZE);
+        let broken = Settings {
+            window_size: Some([f32::INFINITY, 10.0]),
+            ..Settings::default()
+        };
+        assert_eq!(broken.window_size_to_open(), DEFAULT_WINDOW_SIZE);
     }
 }
