@@ -104,16 +104,48 @@ impl Settings {
         serde_json::to_string_pretty(self).unwrap_or_else(|_| "{}".to_owned())
     }
 
-    /// Puts the theme and text size into effect.
+    /// Puts the theme into effect. The text size is egui's zoom, which needs
+    /// [`TextSizeSync`] to follow.
     pub fn apply(&self, ctx: &egui::Context) {
         ctx.set_theme(match self.theme {
             Theme::System => egui::ThemePreference::System,
             Theme::Light => egui::ThemePreference::Light,
             Theme::Dark => egui::ThemePreference::Dark,
         });
-        if (ctx.zoom_factor() - self.text_scale).abs() > 0.001 {
-            ctx.set_zoom_factor(self.text_scale);
+    }
+}
+
+/// Keeps egui's zoom and the remembered text size in step, both ways: the size chosen in the
+/// menu (or remembered) is asked of egui, and a zoom the author made with egui's own
+/// Ctrl+plus and Ctrl+minus is remembered.
+///
+/// egui applies a zoom one frame after it is asked for. Comparing the zoom with the settings
+/// took the old zoom, not yet replaced, for the author's choice: the settings went back to
+/// it, the next frame asked for it again, and the text size flipped every frame, never
+/// settled, and was stored wrong (so the window size stored with it was too). Only a zoom
+/// that differs from the last one asked for (or seen) is the author's.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TextSizeSync {
+    /// The zoom asked for last frame, or seen if nothing was asked.
+    expected: Option<f32>,
+}
+
+impl TextSizeSync {
+    /// One frame, with the zoom in effect in it. Returns the zoom to ask egui for, if any, and
+    /// whether `text_scale` was changed to what the author chose with the keyboard.
+    pub fn step(&mut self, text_scale: &mut f32, zoom: f32) -> (Option<f32>, bool) {
+        let differs = |a: f32, b: f32| (a - b).abs() > 0.001;
+        let mut chosen = false;
+        if let Some(expected) = self.expected
+            && differs(zoom, expected)
+            && zoom.is_finite()
+        {
+            *text_scale = zoom.clamp(TEXT_SCALES.0, TEXT_SCALES.1);
+            chosen = true;
         }
+        let ask = differs(zoom, *text_scale).then_some(*text_scale);
+        self.expected = Some(ask.unwrap_or(zoom));
+        (ask, chosen)
     }
 }
 
@@ -136,6 +168,50 @@ mod tests {
         assert_eq!(partial.theme, Theme::Light);
         assert_eq!(partial.text_scale, TEXT_SCALES.1);
         assert_eq!(partial.mode, Mode::Author);
+    }
+
+    /// Frames of egui's zoom, which takes effect one frame after it is asked for.
+    fn frames(
+        sync: &mut TextSizeSync,
+        text_scale: &mut f32,
+        zoom: &mut f32,
+        count: usize,
+    ) -> usize {
+        let mut asks = 0;
+        for _ in 0..count {
+            let (ask, _) = sync.step(text_scale, *zoom);
+            if let Some(ask) = ask {
+                *zoom = ask;
+                asks += 1;
+            }
+        }
+        asks
+    }
+
+    #[test]
+    fn the_text_size_is_asked_for_once_and_kept_and_a_keyboard_zoom_is_remembered() {
+        let mut sync = TextSizeSync::default();
+        let (mut text_scale, mut zoom) = (1.3, 1.0);
+        assert_eq!(frames(&mut sync, &mut text_scale, &mut zoom, 10), 1);
+        assert_eq!((text_scale, zoom), (1.3, 1.3));
+        // Ctrl+plus: egui zooms by itself; the settings follow and nothing is asked.
+        zoom = 1.4;
+        assert_eq!(sync.step(&mut text_scale, zoom), (None, true));
+        assert_eq!(text_scale, 1.4);
+        assert_eq!(frames(&mut sync, &mut text_scale, &mut zoom, 10), 0);
+        // The menu: the settings change; egui is asked once.
+        text_scale = 0.9;
+        assert_eq!(frames(&mut sync, &mut text_scale, &mut zoom, 10), 1);
+        assert_eq!((text_scale, zoom), (0.9, 0.9));
+        // A keyboard zoom past the largest size is brought back to it.
+        zoom = 3.0;
+        assert_eq!(
+            sync.step(&mut text_scale, zoom),
+            (Some(TEXT_SCALES.1), true)
+        );
+        zoom = TEXT_SCALES.1;
+        assert_eq!(frames(&mut sync, &mut text_scale, &mut zoom, 10), 0);
+        assert_eq!(text_scale, TEXT_SCALES.1);
     }
 
     /// One start of the app: open the window at the remembered size, let egui report it in
