@@ -451,6 +451,7 @@ fn a_pointer_click_on_a_problem_scrolls_to_it_and_gives_the_editor_the_keyboard(
         "line {line} is on screen: {after:?}"
     );
     assert!(harness.get_by_label("Editing warranty.tree").is_focused());
+    harness.snapshot("author_jump");
 
     // What the author types next lands there.
     type_keys(&mut harness, "typed");
