@@ -222,6 +222,19 @@ fn a_graph_node_click_jumps_to_its_text() {
     harness.run();
     let offset = WARRANTY.find("node quote").unwrap();
     assert_eq!(harness.state().author.cursor(), Some(offset));
+    // The click gave the editor the keyboard, as a click on a problem does.
+    assert!(harness.get_by_label("Editing warranty.tree").is_focused());
+
+    // "Show its text" in the node's menu goes there the same way.
+    harness
+        .get_by_label("Declined (declined)")
+        .click_secondary();
+    harness.run();
+    harness.get_by_label("Show its text").click();
+    harness.run();
+    let offset = WARRANTY.find("node declined").unwrap();
+    assert_eq!(harness.state().author.cursor(), Some(offset));
+    assert!(harness.get_by_label("Editing warranty.tree").is_focused());
 }
 
 #[test]
@@ -242,6 +255,7 @@ fn tests_run_and_report_pass_fail_and_coverage() {
     harness.run();
     let offset = WARRANTY.find("node covered").unwrap();
     assert_eq!(harness.state().author.cursor(), Some(offset));
+    assert!(harness.get_by_label("Editing warranty.tree").is_focused());
 }
 
 #[test]
