@@ -11,7 +11,7 @@ use crate::author::{Author, TreeFolder};
 use crate::error::EditorError;
 use crate::insights::Insights;
 use crate::published::Published;
-use crate::settings::{Mode, Settings, TEXT_SCALES, Theme};
+use crate::settings::{Mode, Settings, TEXT_SCALES, TextSizeSync, Theme};
 
 pub struct DesktopApp {
     pub author: Author,
@@ -31,6 +31,8 @@ pub struct DesktopApp {
     pub settings_changed: bool,
     /// The palettes are put into egui's themes on the first frame.
     looks_applied: bool,
+    /// Keeps egui's zoom and `settings.text_scale` in step.
+    text_size: TextSizeSync,
     /// What agents run: the newest saved version of each file that checks clean.
     pub published: Published,
     /// When the saved files were last looked at for agents (milliseconds).
@@ -59,6 +61,7 @@ impl DesktopApp {
             settings,
             settings_changed: false,
             looks_applied: false,
+            text_size: TextSizeSync::default(),
             published,
             published_at: 0,
             clock,
@@ -101,10 +104,15 @@ impl DesktopApp {
             };
             self.set_mode(other);
         }
-        let zoom = ui.ctx().zoom_factor();
-        if (zoom - self.settings.text_scale).abs() > 0.001 {
-            // Ctrl+plus and Ctrl+minus change egui's zoom directly; remember what they chose.
-            self.settings.text_scale = zoom.clamp(TEXT_SCALES.0, TEXT_SCALES.1);
+        // Ctrl+plus and Ctrl+minus change egui's zoom directly; remember what they chose, and
+        // ask egui for the size the menu chose.
+        let (ask, chosen) = self
+            .text_size
+            .step(&mut self.settings.text_scale, ui.ctx().zoom_factor());
+        if let Some(zoom) = ask {
+            ui.ctx().set_zoom_factor(zoom);
+        }
+        if chosen {
             self.settings_changed = true;
         }
         egui::Panel::top("app_bar").show(ui, |ui| {

@@ -12,6 +12,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::rc::Rc;
 
+use calltree_editor::settings::{MIN_WINDOW_SIZE, window_size_from_points};
 use calltree_editor::{DesktopApp, Settings};
 
 fn usage() -> &'static str {
@@ -33,15 +34,20 @@ struct Window {
 impl eframe::App for Window {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         self.app.ui(ui);
-        let size = ui
-            .ctx()
-            .input(|i| i.viewport().inner_rect.map(|r| r.size()));
-        if let Some(size) = size {
-            let size = [size.x.round(), size.y.round()];
-            if self.app.settings.window_size != Some(size) {
-                self.app.settings.window_size = Some(size);
-                // Resizing is not worth a disk write per frame; it is stored on close.
-            }
+        // Remembered in logical pixels, the unit the window is opened with: egui's points
+        // shrink as the text grows, so storing them shrank the window at every start. The
+        // viewport rect, not the viewport's inner rect: in the frame the text size changes,
+        // egui corrects only the former to the new size of a point.
+        let size = ui.ctx().input(|i| {
+            window_size_from_points(
+                i.viewport_rect().size(),
+                i.pixels_per_point(),
+                i.viewport().native_pixels_per_point?,
+            )
+        });
+        if size.is_some() {
+            // Resizing is not worth a disk write per frame; it is stored on close.
+            self.app.settings.window_size = size;
         }
         if self.app.settings_changed {
             self.app.settings_changed = false;
@@ -112,7 +118,7 @@ fn main() -> ExitCode {
     }
     settings.last_folder = Some(folder.display().to_string());
     let clock = Rc::new(calltree_calls::now);
-    let size = settings.window_size.unwrap_or([1280.0, 800.0]);
+    let size = settings.window_size_to_open();
     let app = match DesktopApp::new(Box::new(tree_folder), calls, clock, settings) {
         Ok(mut app) => {
             app.settings_changed = true;
@@ -146,7 +152,7 @@ fn main() -> ExitCode {
         viewport: egui::ViewportBuilder::default()
             .with_title(format!("calltree: {}", folder.display()))
             .with_inner_size(size)
-            .with_min_inner_size([640.0, 420.0]),
+            .with_min_inner_size(MIN_WINDOW_SIZE),
         ..eframe::NativeOptions::default()
     };
     match eframe::run_native(

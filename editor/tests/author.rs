@@ -222,6 +222,19 @@ fn a_graph_node_click_jumps_to_its_text() {
     harness.run();
     let offset = WARRANTY.find("node quote").unwrap();
     assert_eq!(harness.state().author.cursor(), Some(offset));
+    // The click gave the editor the keyboard, as a click on a problem does.
+    assert!(harness.get_by_label("Editing warranty.tree").is_focused());
+
+    // "Show its text" in the node's menu goes there the same way.
+    harness
+        .get_by_label("Declined (declined)")
+        .click_secondary();
+    harness.run();
+    harness.get_by_label("Show its text").click();
+    harness.run();
+    let offset = WARRANTY.find("node declined").unwrap();
+    assert_eq!(harness.state().author.cursor(), Some(offset));
+    assert!(harness.get_by_label("Editing warranty.tree").is_focused());
 }
 
 #[test]
@@ -242,6 +255,7 @@ fn tests_run_and_report_pass_fail_and_coverage() {
     harness.run();
     let offset = WARRANTY.find("node covered").unwrap();
     assert_eq!(harness.state().author.cursor(), Some(offset));
+    assert!(harness.get_by_label("Editing warranty.tree").is_focused());
 }
 
 #[test]
@@ -415,4 +429,73 @@ fn the_dark_theme_applies_everywhere() {
 fn memory_folder_reports_what_it_holds() {
     let folder = warranty();
     assert_eq!(folder.list().unwrap(), ["warranty.tree"]);
+}
+
+/// The warranty tree with `lines` comment lines before its last node, so a problem in that
+/// node is far below the fold.
+fn long_warranty_with_a_typo(lines: usize) -> String {
+    let filler: String = (0..lines).map(|i| format!("# filler line {i}\n")).collect();
+    WARRANTY
+        .replace("node declined", &format!("{filler}node declined"))
+        .replace("end abandoned", "-> nowhere")
+}
+
+#[test]
+fn a_pointer_click_on_a_problem_scrolls_to_it_and_gives_the_editor_the_keyboard() {
+    let clock = TestClock::new();
+    let broken = long_warranty_with_a_typo(300);
+    let folder = MemoryFolder::new([("warranty.tree", broken.as_str())]);
+    let mut harness = app(&folder, &clock);
+    let before = harness.state().author.editor_view();
+    let offset = broken.find("nowhere").unwrap();
+    let line = broken[..offset].lines().count();
+    assert!(
+        !(before.first_line..=before.last_line).contains(&line),
+        "line {line} starts out of sight: {before:?}"
+    );
+
+    // A real pointer click (press and release at the row), not an accessibility action.
+    harness.get_by_label_contains("E2").click();
+    harness.run();
+    assert_eq!(harness.state().author.cursor(), Some(offset));
+    let after = harness.state().author.editor_view();
+    assert!(after.scroll > before.scroll, "{before:?} then {after:?}");
+    assert!(
+        (after.first_line..=after.last_line).contains(&line),
+        "line {line} is on screen: {after:?}"
+    );
+    assert!(harness.get_by_label("Editing warranty.tree").is_focused());
+    harness.snapshot("author_jump");
+
+    // What the author types next lands there.
+    type_keys(&mut harness, "typed");
+    assert!(
+        text(&harness).contains("-> typednowhere"),
+        "{}",
+        text(&harness)
+    );
+}
+
+#[test]
+fn restored_text_that_does_not_parse_says_so_instead_of_checking_forever() {
+    let clock = TestClock::new();
+    let folder = warranty();
+    folder.put_recovery("warranty.tree", &format!("{WARRANTY}nod half typed\n"));
+    let mut harness = app(&folder, &clock);
+    assert!(
+        harness
+            .query_by_label_contains("had unsaved changes when calltree last closed")
+            .is_some()
+    );
+    assert!(harness.query_by_label("Checking…").is_none());
+    assert!(
+        harness
+            .query_by_label_contains("fix the syntax errors under Problems")
+            .is_some()
+    );
+    // Discarding the restored text brings the preview back.
+    harness.get_by_label("Discard them").click();
+    settle(&mut harness);
+    assert!(harness.query_by_label("Age in months *").is_some());
+    assert_eq!(folder.recovery("warranty.tree"), None);
 }

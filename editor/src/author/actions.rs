@@ -8,6 +8,10 @@ use super::{Author, AuthorDialog, SideTab, template};
 use crate::error::EditorError;
 
 impl Author {
+    /// Goes to a place: opens the file, and next frame puts the cursor at the byte offset,
+    /// scrolls the text to it and gives the editor the keyboard. Every "go to" (a problem, a
+    /// graph node, a test, a step not reached, F8, a new tree) comes through here, so a
+    /// click lands the same as a key.
     pub fn jump_to(&mut self, file: &str, offset: usize) {
         self.current = Some(file.to_owned());
         self.jump = Some(offset);
@@ -135,7 +139,7 @@ impl Author {
         self.documents.tick(now);
     }
 
-    /// Draws author mode and handles its input.
+    /// The author's keyboard shortcuts.
     pub(super) fn shortcuts(&mut self, ui: &egui::Ui) {
         let pressed = |modifiers, key| {
             ui.input_mut(|i| i.consume_shortcut(&KeyboardShortcut::new(modifiers, key)))

@@ -31,6 +31,19 @@ pub struct CodeOutput {
     pub changed: bool,
     /// Where the text cursor is, as a byte offset.
     pub cursor: Option<usize>,
+    /// What part of the text is on screen.
+    pub view: EditorView,
+}
+
+/// What part of the text the editor shows: how far it is scrolled and which lines are drawn.
+/// Kept so that a jump can be seen to have landed (tests, and the author's next F8).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct EditorView {
+    /// How far down the text is scrolled, in points.
+    pub scroll: f32,
+    /// The first and last line (1-based) drawn inside the editor's visible area.
+    pub first_line: usize,
+    pub last_line: usize,
 }
 
 /// The cached colouring of the text last shown.
@@ -223,7 +236,8 @@ impl CodeView {
         jump: Option<usize>,
     ) -> CodeOutput {
         let font = egui::TextStyle::Monospace.resolve(ui.style());
-        if let Some(offset) = jump {
+        // The cursor a jump asks for, in characters, as the text edit counts.
+        let jump_chars = jump.map(|offset| {
             let offset = floor_boundary(text, offset);
             let chars = text[..offset].chars().count();
             let mut state = egui::text_edit::TextEditState::load(ui.ctx(), id).unwrap_or_default();
@@ -231,8 +245,8 @@ impl CodeView {
                 .cursor
                 .set_char_range(Some(CCursorRange::one(CCursor::new(chars))));
             state.store(ui.ctx(), id);
-            ui.memory_mut(|m| m.request_focus(id));
-        }
+            chars
+        });
         let gutter_digits = text.lines().count().max(1).to_string().len().max(3);
         let gutter = ui.fonts_mut(|f| f.glyph_width(&font, '0')) * gutter_digits as f32 + 12.0;
         let cache = &mut self.cache;
@@ -250,7 +264,7 @@ impl CodeView {
             };
             ui.fonts_mut(|f| f.layout_job(job))
         };
-        let output = egui::ScrollArea::both()
+        let scrolled = egui::ScrollArea::both()
             .id_salt(id.with("scroll"))
             .auto_shrink([false, false])
             .show(ui, |ui| {
@@ -266,19 +280,32 @@ impl CodeView {
                         .show(ui);
                     // Named by the heading above it, for screen readers and tests.
                     let _ = output.response.response.clone().labelled_by(label);
-                    paint_line_numbers(ui, &output, gutter, &font);
-                    if jump.is_some()
-                        && let Some(range) = output.cursor_range
-                    {
-                        let at = output.galley.pos_from_cursor(range.primary);
+                    let lines = paint_line_numbers(ui, &output, gutter, &font);
+                    // Scrolled from the galley, not from the text edit's cursor: the text
+                    // edit only reports a cursor while it has the keyboard, which a click on
+                    // a problem has just taken away from it.
+                    if let Some(chars) = jump_chars {
+                        let at = output.galley.pos_from_cursor(CCursor::new(chars));
                         let rect = at.translate(output.galley_pos.to_vec2()).expand(40.0);
-                        ui.scroll_to_rect(rect, Some(egui::Align::Center));
+                        ui.scroll_to_rect_animation(
+                            rect,
+                            Some(egui::Align::Center),
+                            egui::style::ScrollAnimation::none(),
+                        );
                     }
-                    output
+                    (output, lines)
                 })
                 .inner
-            })
-            .inner;
+            });
+        let (output, (first_line, last_line)) = scrolled.inner;
+        if jump_chars.is_some() {
+            // Asked for after the text edit has been shown, so it holds into the next frame.
+            // Asked for before, it would be lost at once: a pointer click anywhere else (the
+            // problem row that asked for the jump) makes egui take the keyboard away from a
+            // widget that has it while that widget is shown.
+            ui.memory_mut(|m| m.request_focus(id));
+            ui.ctx().request_repaint();
+        }
         // The stored cursor outlives focus: after a click elsewhere it is still where it was.
         let cursor = output.state.cursor.char_range().map(|range| {
             let chars = range.primary.index.0;
@@ -289,16 +316,23 @@ impl CodeView {
         CodeOutput {
             changed: output.response.response.changed(),
             cursor,
+            view: EditorView {
+                scroll: scrolled.state.clamped_offset().y,
+                first_line,
+                last_line,
+            },
         }
     }
 }
 
+/// Numbers the lines in the gutter; returns the first and last line drawn.
 fn paint_line_numbers(
     ui: &egui::Ui,
     output: &egui::text_edit::TextEditOutput,
     gutter: f32,
     font: &FontId,
-) {
+) -> (usize, usize) {
+    let mut shown = (0, 0);
     let painter = ui.painter();
     let clip = ui.clip_rect();
     let colour = ui.visuals().weak_text_color();
@@ -312,6 +346,10 @@ fn paint_line_numbers(
             egui::vec2(gutter, row.rect().height()),
         );
         if starts_line && rect.intersects(clip) {
+            if shown.0 == 0 {
+                shown.0 = line;
+            }
+            shown.1 = line;
             painter.text(
                 egui::pos2(right, top),
                 egui::Align2::RIGHT_TOP,
@@ -327,4 +365,5 @@ fn paint_line_numbers(
             starts_line = false;
         }
     }
+    shown
 }

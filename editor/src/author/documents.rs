@@ -178,6 +178,7 @@ impl Documents {
         let mut failures = Vec::new();
         for index in 0..self.docs.len() {
             if !self.docs[index].is_dirty() {
+                self.drop_recovery_if_clean(index);
                 continue;
             }
             self.check_disk(index);
@@ -196,6 +197,25 @@ impl Documents {
             }
         }
         failures
+    }
+
+    /// Removes a file's recovery copy once its text is the saved text again (typing undone,
+    /// the same text written by another program): a recovery copy is only ever of edits not
+    /// on disk, so a stale one never brings deleted text back at the next start.
+    fn drop_recovery_if_clean(&mut self, index: usize) {
+        let Some(doc) = self.docs.get_mut(index) else {
+            return;
+        };
+        if doc.is_dirty() {
+            return;
+        }
+        if doc.hold == Some(Hold::Recovered) {
+            // The restored edits were undone by hand: there is nothing left to decide.
+            doc.hold = None;
+        }
+        if doc.recovery.take().is_some() {
+            self.folder.remove_recovery(&doc.name);
+        }
     }
 
     /// Gives up the unsaved edits of a file for its text on disk, as it is now.
@@ -232,10 +252,11 @@ impl Documents {
     /// Does what time asks for: recovery copies, autosaves and a look at the disk.
     pub fn tick(&mut self, now: i64) {
         for index in 0..self.docs.len() {
-            let doc = &mut self.docs[index];
-            if !doc.is_dirty() {
+            if !self.docs[index].is_dirty() {
+                self.drop_recovery_if_clean(index);
                 continue;
             }
+            let doc = &mut self.docs[index];
             let quiet = now - doc.edited_at;
             let retry_due = doc
                 .recovery_failed_at
@@ -387,6 +408,57 @@ mod tests {
         documents.revert(0);
         assert!(documents.docs[0].text.ends_with("# theirs, again\n"));
         assert!(documents.docs[0].hold.is_none());
+    }
+
+    #[test]
+    fn typing_undone_before_a_clean_close_leaves_no_recovery_copy_to_bring_it_back() {
+        let folder = MemoryFolder::new([("t.tree", TEXT)]);
+        let mut documents = Documents::open(Box::new(folder.clone()), 0).unwrap();
+        documents.docs[0].text.push_str("# deleted again\n");
+        documents.edited(0, 100);
+        documents.tick(100 + RECOVERY_AFTER_MS);
+        assert!(folder.recovery("t.tree").is_some());
+        // The author deletes what they typed before it is saved, and closes at once.
+        documents.docs[0].text = TEXT.to_owned();
+        documents.edited(0, 500);
+        assert!(documents.save_all().is_empty());
+        assert_eq!(folder.recovery("t.tree"), None);
+        let reopened = Documents::open(Box::new(folder.clone()), 1_000).unwrap();
+        assert_eq!(reopened.docs[0].hold, None);
+        assert_eq!(reopened.docs[0].text, TEXT);
+
+        // The same without closing: the next tick notices the text is the saved text.
+        let mut documents = reopened;
+        documents.docs[0].text.push_str("# typed\n");
+        documents.edited(0, 2_000);
+        documents.tick(2_000 + RECOVERY_AFTER_MS);
+        assert!(folder.recovery("t.tree").is_some());
+        documents.docs[0].text = TEXT.to_owned();
+        documents.edited(0, 2_500);
+        documents.tick(2_600);
+        assert_eq!(folder.recovery("t.tree"), None);
+    }
+
+    #[test]
+    fn a_recovery_copy_equal_to_the_saved_file_is_never_offered() {
+        let folder = MemoryFolder::new([("t.tree", TEXT)]);
+        folder.put_recovery("t.tree", TEXT);
+        let documents = Documents::open(Box::new(folder.clone()), 0).unwrap();
+        assert_eq!(documents.docs[0].hold, None);
+        assert_eq!(folder.recovery("t.tree"), None);
+    }
+
+    #[test]
+    fn restored_edits_undone_by_hand_need_no_decision() {
+        let folder = MemoryFolder::new([("t.tree", TEXT)]);
+        folder.put_recovery("t.tree", &format!("{TEXT}# lost\n"));
+        let mut documents = Documents::open(Box::new(folder.clone()), 0).unwrap();
+        assert_eq!(documents.docs[0].hold, Some(Hold::Recovered));
+        documents.docs[0].text = TEXT.to_owned();
+        documents.edited(0, 100);
+        documents.tick(200);
+        assert_eq!(documents.docs[0].hold, None);
+        assert_eq!(folder.recovery("t.tree"), None);
     }
 
     #[test]

@@ -90,5 +90,6 @@ impl Author {
             self.documents.edited(index, now);
         }
         self.cursor = output.cursor;
+        self.view = output.view;
     }
 }

@@ -34,7 +34,7 @@ use calltree_engine::{NodeId, Project, TestReport};
 use calltree_syntax::Severity;
 
 pub use checker::{CheckRequest, Checked, Checker};
-pub use code_view::{CodeView, Mark};
+pub use code_view::{CodeView, EditorView, Mark};
 pub use documents::{
     AUTOSAVE_AFTER_MS, Document, Documents, Hold, POLL_EVERY_MS, RECOVERY_AFTER_MS,
 };
@@ -127,6 +127,8 @@ pub struct Author {
     /// A byte offset in the current file to put the cursor at next frame.
     jump: Option<usize>,
     cursor: Option<usize>,
+    /// What part of the current file the editor showed last frame.
+    view: EditorView,
     code: CodeView,
     clock: Clock,
     /// The revision last sent to the checker.
@@ -154,6 +156,7 @@ impl Author {
             dialog: None,
             jump: None,
             cursor: None,
+            view: EditorView::default(),
             code: CodeView::default(),
             clock,
             requested: 0,
@@ -186,6 +189,11 @@ impl Author {
     /// Where the text cursor is in the current file (a byte offset).
     pub fn cursor(&self) -> Option<usize> {
         self.cursor
+    }
+
+    /// How far the editor is scrolled and which lines it showed last frame.
+    pub fn editor_view(&self) -> EditorView {
+        self.view
     }
 
     /// Whether the newest text has been checked.
@@ -251,7 +259,7 @@ impl Author {
             .collect()
     }
 
-    /// Opens a file and puts the cursor at a byte offset in it.
+    /// Draws author mode and handles its input.
     pub fn ui(&mut self, ui: &mut egui::Ui) {
         self.tick();
         if let Some(result) = self.checker.poll() {

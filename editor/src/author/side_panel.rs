@@ -33,7 +33,15 @@ impl Author {
                     node_problems,
                 }) = self.good.clone()
                 else {
-                    ui.label("Checking…");
+                    // "Checking…" only while no check has come back: after one, the wait is
+                    // for the author, and saying so beats a spinner that never ends.
+                    if self.findings.is_some() {
+                        ui.label(
+                            "Nothing to show until every file parses: fix the syntax errors under Problems.",
+                        );
+                    } else {
+                        ui.label("Checking…");
+                    }
                     return;
                 };
                 if self
