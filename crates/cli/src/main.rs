@@ -325,7 +325,7 @@ enum Who {
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum OutputFormat {
-    /// Source lines with carets, for people.
+    /// Plain text for people (`check` shows each problem under its source line).
     Human,
     /// One JSON document, for tools and editors.
     Json,
