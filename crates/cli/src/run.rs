@@ -332,7 +332,7 @@ fn field_prompt(field: &calltree_engine::FieldView) -> String {
         InputKind::Choice { values } => values
             .iter()
             .enumerate()
-            .map(|(i, v)| format!("{} {}", i + 1, v.label))
+            .map(|(i, v)| format!("{}. {}", i + 1, v.label))
             .collect::<Vec<_>>()
             .join(" / "),
         InputKind::Rating { min, max } => format!("{min} to {max}"),

@@ -328,6 +328,25 @@ fn run_as_a_customer_offers_what_a_customer_can_do_and_ends_in_their_words() {
     assert!(!out.contains("Call summary"), "{out}");
 }
 
+/// Issue 14: a choice whose labels start with a number read "Age (1 1 to 28 days / 2 29
+/// days or more)" at the prompt.
+#[test]
+fn run_numbers_choices_so_that_labels_starting_with_numbers_stay_readable() {
+    let tree = "tree age \"Age\"\n  start: ask\n\n\
+                field age: choice(young \"1 to 28 days\", older \"29 days or more\") \"Age\" required\n\n\
+                node ask\n  say \"How old is the baby?\"\n  ask age\n  -> done\n\n\
+                node done\n  say \"Thanks.\"\n  end resolved\n";
+    let dir = folder(&[("age.tree", tree.as_bytes()), ("answers.txt", b"2\n\n")]);
+    let output = calltree(dir.path(), &["run", "age.tree", "--answers", "answers.txt"]);
+    let out = text(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{out}");
+    assert!(
+        out.contains("Age (1. 1 to 28 days / 2. 29 days or more): "),
+        "{out}"
+    );
+    assert!(out.contains("- Age: 29 days or more"), "{out}");
+}
+
 fn events(log: &Path) -> Vec<String> {
     std::fs::read_to_string(log)
         .unwrap()
