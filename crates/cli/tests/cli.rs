@@ -347,6 +347,21 @@ fn run_numbers_choices_so_that_labels_starting_with_numbers_stay_readable() {
     assert!(out.contains("- Age: 29 days or more"), "{out}");
 }
 
+/// Issue 14: walks into a sub-tree that does not exist were counted as "cut at loop
+/// limits", which sent authors looking for a loop.
+#[test]
+fn test_reports_a_call_to_a_missing_sub_tree_as_stuck_not_cut() {
+    let tree = "tree caller \"Caller\"\n  start: ask\n\n\
+                node ask\n  say \"Let me check who you are.\"\n  call nowhere -> done\n\n\
+                node done\n  say \"Thanks.\"\n  end resolved\n";
+    let dir = folder(&[("caller.tree", tree.as_bytes())]);
+    let output = calltree(dir.path(), &["test", "caller.tree"]);
+    let out = text(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{out}");
+    assert!(out.contains("calls a tree that does not exist"), "{out}");
+    assert!(out.contains("0 cut at loop limits"), "{out}");
+}
+
 fn events(log: &Path) -> Vec<String> {
     std::fs::read_to_string(log)
         .unwrap()

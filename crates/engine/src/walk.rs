@@ -220,6 +220,15 @@ fn moves(project: &Project, session: &Session<&Project>, at: Millis) -> Result<V
                 Ok(events)
             }
         }
+        // A way forward to nowhere is the tree's fault, not a walk cut short: the session
+        // would refuse the Continue, and the walk would be counted as cut at its limits.
+        Exit::Continue(None) => Err(format!(
+            "`{}` leads to a node that does not exist",
+            node.name
+        )),
+        Exit::Call { tree: None, .. } => {
+            Err(format!("`{}` calls a tree that does not exist", node.name))
+        }
         Exit::Continue(_) | Exit::Call { .. } | Exit::Return => Ok(vec![Event::Continued { at }]),
         Exit::Route { .. } | Exit::End(_) | Exit::None => {
             Err(format!("`{}` has no way forward", node.name))
