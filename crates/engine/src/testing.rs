@@ -187,7 +187,7 @@ impl Runner<'_> {
         let state = self.session.state();
         let node = project.node(state.node);
         match &state.ending {
-            Some(_) => format!("after the call ended at `{}`", node.name),
+            Some(_) => format!("past the end of the call (it ended at `{}`)", node.name),
             None => format!("at `{}`", node.name),
         }
     }

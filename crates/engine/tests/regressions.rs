@@ -97,3 +97,21 @@ fn a_node_that_loops_to_itself_is_described_as_one_node() {
         "{reported:?}"
     );
 }
+
+/// Issue 14: a test step after the end read "expected the call to wait at `x`, but it is
+/// after the call ended at `done`", which reads like a time.
+#[test]
+fn a_test_that_goes_on_after_the_end_says_the_call_is_over() {
+    let project = Project::single(
+        "t.tree",
+        "tree t \"T\"\n  start: welcome\n\nnode welcome\n  say \"Hi\"\n  -> done\n\nnode done\n  say \"Bye\"\n  end resolved\n\ntest \"too far\"\n  expect node done\n",
+    );
+    let reported = codes(&project);
+    assert_eq!(reported.len(), 1, "{reported:?}");
+    assert!(
+        reported[0].ends_with(
+            "expected the call to wait at `done`, but it is past the end of the call (it ended at `done`)"
+        ),
+        "{reported:?}"
+    );
+}
