@@ -25,6 +25,7 @@ mod validate;
 mod value;
 mod view;
 mod walk;
+mod wording;
 
 pub use drawing::Look;
 pub use error::{FieldProblem, RenameError, SessionError, StepRefusal};

@@ -611,12 +611,17 @@ impl Lowered {
                         .as_ref()
                         .and_then(|g| source.get(g.span.range()))
                         .map(str::to_owned);
+                    let guard_words = option
+                        .guard
+                        .as_ref()
+                        .map(|g| crate::wording::in_words(g, &scope));
                     exits.options.push(NodeOption {
                         label,
                         target: None,
                         only: option.only.map(|(audience, _)| audience),
                         guard,
                         guard_text,
+                        guard_words,
                         span: stmt.span,
                     });
                     exits.option_targets.push(&option.target);

@@ -179,8 +179,11 @@ pub struct NodeOption {
     pub target: Option<NodeId>,
     pub only: Option<Audience>,
     pub(crate) guard: Option<Expr>,
-    /// The condition as written, to tell an agent why an option is not available.
+    /// The condition as written, for authors (diagrams).
     pub guard_text: Option<String>,
+    /// The condition in words, with the fields' labels, to tell an agent why an option is
+    /// not available ("needs Restarts less than 2", not "needs restarts < 2").
+    pub guard_words: Option<String>,
     pub span: Span,
 }
 

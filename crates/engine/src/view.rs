@@ -373,7 +373,7 @@ impl Scene<'_> {
                     reason: (!enabled).then(|| {
                         format!(
                             "needs {}",
-                            option.guard_text.as_deref().unwrap_or("a condition")
+                            option.guard_words.as_deref().unwrap_or("a condition")
                         )
                     }),
                     key: (key <= 9).then_some(key),

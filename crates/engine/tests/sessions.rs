@@ -388,7 +388,10 @@ fn an_option_whose_condition_fails_is_disabled_with_its_reason() {
         .find(|o| o.label == "Blinking")
         .unwrap();
     assert!(!blinking.enabled);
-    assert_eq!(blinking.reason.as_deref(), Some("needs restarts < 2"));
+    assert_eq!(
+        blinking.reason.as_deref(),
+        Some("needs Restarts less than 2")
+    );
     let refused = session
         .apply(Event::Chose {
             option: 0,
@@ -398,7 +401,7 @@ fn an_option_whose_condition_fails_is_disabled_with_its_reason() {
         .unwrap_err();
     assert_eq!(
         refused.to_string(),
-        "the option \"Blinking\" is not available: it needs restarts < 2"
+        "the option \"Blinking\" is not available: it needs Restarts less than 2"
     );
 }
 
@@ -639,4 +642,36 @@ fn read_back(stored: &str) -> Vec<Event> {
         .lines()
         .map(|line| Event::from_json_line(line).unwrap())
         .collect()
+}
+
+/// Issue 14: a greyed-out option showed the agent raw code ("needs random_picks > 0"). It
+/// reads in words, with the fields' and choices' labels.
+#[test]
+fn an_unavailable_option_says_why_in_words() {
+    let project = Project::single(
+        "plan.tree",
+        r#"tree plan "Plan"
+  start: ask
+
+field plan: choice(basic "Basic plan", pro "Pro plan") "Plan" = basic
+field random_picks: number "Random picks" = 0
+flag checked "Line checked"
+
+node ask
+  say "Which plan?"
+  option "Upgrade" -> done when plan == pro and (random_picks > 0 or not checked)
+  option "Done" -> done
+
+node done
+  end resolved
+"#,
+    );
+    let tree = project.tree_by_name("plan").unwrap();
+    let session = Session::start(&project, tree, Audience::Agent, 0).unwrap();
+    let view = session.view();
+    let upgrade = view.options.iter().find(|o| o.label == "Upgrade").unwrap();
+    assert_eq!(
+        upgrade.reason.as_deref(),
+        Some("needs Plan is Pro plan and (Random picks more than 0 or not Line checked)")
+    );
 }

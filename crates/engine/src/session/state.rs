@@ -567,7 +567,7 @@ impl State {
                 reason: format!(
                     "it needs {}",
                     option
-                        .guard_text
+                        .guard_words
                         .as_deref()
                         .unwrap_or("a condition that does not hold")
                 ),
