@@ -9,8 +9,11 @@
 //! times:` and `# end repeat` stand for N copies, with `{n}` replaced by 0, 1, 2... and
 //! `{n+1}` by the number after it. A line `Also reported: CODE, CODE.` names codes the
 //! example may report besides its own (a chain of 10,000 nodes is always a large tree too).
+//!
+//! The files are written to a temporary folder and loaded as every host loads them (the host
+//! kit's `load_trees`), so the examples of `use` problems are real too.
 
-use calltree_engine::{Project, SourceInput};
+use calltree_engine::Project;
 use calltree_tests::repo_root;
 
 struct Section {
@@ -160,12 +163,18 @@ fn every_example_reports_its_code_and_nothing_else() {
             ));
             continue;
         }
-        let inputs = section
+        let dir = tempfile::tempdir().unwrap();
+        let paths: Vec<std::path::PathBuf> = section
             .files
             .iter()
-            .map(|(name, text)| SourceInput::new(name.clone(), text.clone()))
+            .map(|(name, text)| {
+                let path = dir.path().join(name);
+                std::fs::write(&path, text).unwrap();
+                path
+            })
             .collect();
-        let project = Project::load(inputs);
+        let loaded = calltree_calls::load_trees(&paths, calltree_files_limit()).unwrap();
+        let project = Project::load(loaded.inputs);
         let reported: Vec<String> = project
             .diagnostics_with_tests()
             .into_iter()
@@ -190,4 +199,9 @@ fn every_example_reports_its_code_and_nothing_else() {
         }
     }
     assert!(problems.is_empty(), "\n{}", problems.join("\n"));
+}
+
+/// The size limit the hosts use unless told otherwise.
+fn calltree_files_limit() -> u64 {
+    64 * 1024 * 1024
 }

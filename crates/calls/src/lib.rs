@@ -21,12 +21,14 @@
 //! Modules: `call` (the record path), `clock` (event times), `store` (the storage trait, agents' own calls, memory),
 //! `log` (the JSON-lines format), `log_file` (one call per file: the CLI), `log_folder` (a
 //! folder of calls: the desktop app), `database` (the session database and take-overs),
-//! `versions` (version → project), `reports` (stored sessions for reports).
+//! `versions` (version → project), `reports` (stored sessions for reports), `load` (the one
+//! rule for which files make a project: a file, its folder, and what it brings in with `use`).
 
 mod call;
 mod clock;
 mod database;
 mod error;
+mod load;
 mod log;
 mod log_file;
 mod log_folder;
@@ -38,6 +40,7 @@ pub use call::{Call, Recorded};
 pub use clock::now;
 pub use database::{DatabaseCalls, Handoffs, SessionDatabase, open_session, take_over};
 pub use error::CallsError;
+pub use load::{LoadedTrees, load_trees};
 pub use log::{LogContents, LogProblem, read_log};
 pub use log_file::LogFile;
 pub use log_folder::LogFolder;

@@ -19,9 +19,13 @@ pub fn run(
     deny_warnings: bool,
     all: bool,
 ) -> Result<ExitCode> {
-    let (project, files) = files::load_project(paths)?;
-    // Tests are part of a tree: a test that fails is a problem in the tree, reported the same way.
-    let all_diagnostics = project.diagnostics_with_tests();
+    let loaded = files::load_project(paths)?;
+    let project = &loaded.project;
+    // Tests are part of a tree: a test that fails is a problem in the tree, reported the same
+    // way. Only the files named are reported: the trees beside them and the files they `use`
+    // are context (a call into a broken one is still reported at the call).
+    let mut all_diagnostics = project.diagnostics_with_tests();
+    all_diagnostics.truncate(loaded.named);
 
     let style = Style::for_stdout();
     let (mut errors, mut warnings) = (0usize, 0usize);
@@ -41,7 +45,7 @@ pub fn run(
                 render::SHOWN_DIAGNOSTICS
             };
             let mut printed = 0usize;
-            for (id, file) in project.files() {
+            for (id, file) in project.files().take(loaded.named) {
                 let diagnostics = &all_diagnostics[id.index()];
                 if diagnostics.is_empty() || printed >= shown || out.is_closed() {
                     continue;
@@ -59,11 +63,12 @@ pub fn run(
                 out.text(&render::more(errors + warnings - printed))?;
                 out.text("\n")?;
             }
-            out.line(&render::summary(files.len(), errors, warnings))?;
+            out.line(&render::summary(loaded.named, errors, warnings))?;
         }
         OutputFormat::Json => {
             let report: Vec<serde_json::Value> = project
                 .files()
+                .take(loaded.named)
                 .map(|(id, file)| {
                     let index = LineIndex::new(&file.text);
                     serde_json::json!({

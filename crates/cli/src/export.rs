@@ -51,14 +51,17 @@ pub fn export(file: &Path, format_: ExportFormat, tree: Option<&str>) -> Result<
             }
         }
         ExportFormat::Dot | ExportFormat::Mermaid => {
-            let project = Project::load(vec![SourceInput::new(file.display().to_string(), text)]);
+            // With its project (the trees beside it and what it brings in with `use`), so a
+            // drawing shows its calls resolved, as `check` and `run` see them.
+            let loaded = files::load_project(&[file.to_path_buf()])?;
+            let project = loaded.project;
             let id = match tree {
                 Some(name) => project.tree_by_name(name).with_context(|| {
                     format!("there is no tree called `{name}` in `{}`", file.display())
                 })?,
                 None => project
                     .trees()
-                    .next()
+                    .find(|(_, t)| t.file.index() < loaded.named)
                     .map(|(id, _)| id)
                     .with_context(|| format!("`{}` has no tree", file.display()))?,
             };

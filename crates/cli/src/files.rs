@@ -74,18 +74,30 @@ pub fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-/// Reads every `.tree` file under `paths` into one project, so calls between trees resolve.
-/// Returns the project and the files it was made from.
-pub fn load_project(paths: &[PathBuf]) -> Result<(calltree_engine::Project, Vec<PathBuf>)> {
-    let files = collect(paths)?;
-    let mut inputs = Vec::with_capacity(files.len());
-    for path in &files {
-        inputs.push(calltree_engine::SourceInput::new(
-            path.display().to_string(),
-            read_text(path)?,
-        ));
+/// A project as the command line loads it: the files named, and the context they need.
+pub struct Loaded {
+    pub project: calltree_engine::Project,
+    /// How many of the project's first files were named (a folder names all its files);
+    /// the rest are the trees beside them and the files they bring in with `use`, loaded so
+    /// that calls resolve, whose own problems are not this run's to report.
+    pub named: usize,
+}
+
+impl Loaded {
+    /// Whether a file was named, rather than loaded as context.
+    pub fn is_named(&self, file: calltree_engine::FileId) -> bool {
+        file.index() < self.named
     }
-    Ok((calltree_engine::Project::load(inputs), files))
+}
+
+/// Loads the files and folders in `paths` by the hosts' one rule (`calltree_calls::load_trees`):
+/// with the other trees of their folders and everything reached through `use`.
+pub fn load_project(paths: &[PathBuf]) -> Result<Loaded> {
+    let loaded = calltree_calls::load_trees(paths, max_input_size()).map_err(with_limit_hint)?;
+    Ok(Loaded {
+        project: calltree_engine::Project::load(loaded.inputs),
+        named: loaded.named,
+    })
 }
 
 /// Reads a file as UTF-8 text, with a message that says what is wrong when it is not, within

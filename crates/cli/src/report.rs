@@ -52,7 +52,7 @@ fn parse_since(text: &str) -> Result<i64> {
 fn versions_on_disk(trees: &Path) -> Result<Versions> {
     let versions = Versions::new();
     if trees.exists() {
-        let (project, _) = files::load_project(&[trees.to_path_buf()])?;
+        let project = files::load_project(&[trees.to_path_buf()])?.project;
         versions.add(&Arc::new(project));
     }
     Ok(versions)
@@ -400,7 +400,7 @@ pub fn simulate(
     seed: u64,
     out: &Path,
 ) -> Result<ExitCode> {
-    let (project, _) = files::load_project(&[trees.to_path_buf()])?;
+    let project = files::load_project(&[trees.to_path_buf()])?.project;
     if project.has_errors() {
         bail!(
             "the trees in `{}` have errors; run `calltree check` first",

@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use anyhow::{Context as _, Result, bail};
 use calltree_calls::{Call, CallStore, CallsError, LogFile, MemoryCalls, Versions, now, take_over};
-use calltree_engine::{Action, InputKind, Project, SourceInput, Step, TextRole, View, show_line};
+use calltree_engine::{Action, InputKind, Project, Step, TextRole, View, show_line};
 use calltree_store::Store;
 use calltree_syntax::Audience;
 
@@ -54,28 +54,11 @@ fn field_help(view: &View) -> String {
     format!("type the answer, or {}", commands.join(", "))
 }
 
-/// The file's tree and every tree beside it, so that sub-tree calls resolve. The file itself
-/// is the project's first file, under the name it was given.
+/// The file's tree with its project, by the hosts' one rule: the trees beside it and
+/// everything reached through `use`. The file itself is the project's first file, under the
+/// name it was given.
 fn load_project(file: &Path) -> Result<Project> {
-    let own =
-        std::fs::canonicalize(file).with_context(|| format!("cannot read `{}`", file.display()))?;
-    let mut inputs = vec![SourceInput::new(
-        file.display().to_string(),
-        files::read_text(file)?,
-    )];
-    let dir = file
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    for path in files::collect(&[dir.to_path_buf()]).unwrap_or_default() {
-        if std::fs::canonicalize(&path).ok().as_ref() != Some(&own) {
-            inputs.push(SourceInput::new(
-                path.display().to_string(),
-                files::read_text(&path)?,
-            ));
-        }
-    }
-    Ok(Project::load(inputs))
+    Ok(files::load_project(&[file.to_path_buf()])?.project)
 }
 
 /// Where answers come from, and whether to echo them (so transcripts of piped runs read well).

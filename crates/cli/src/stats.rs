@@ -120,10 +120,13 @@ pub fn of_tree(project: &Project, id: TreeId) -> TreeStats {
 }
 
 pub fn run(paths: &[PathBuf], format: OutputFormat) -> Result<ExitCode> {
-    let (project, _) = files::load_project(paths)?;
+    let loaded = files::load_project(paths)?;
+    let project = &loaded.project;
+    // The trees of the files named; the others were loaded only so that calls resolve.
     let all: Vec<TreeStats> = project
         .trees()
-        .map(|(id, _)| of_tree(&project, id))
+        .filter(|(_, tree)| loaded.is_named(tree.file))
+        .map(|(id, _)| of_tree(project, id))
         .collect();
     match format {
         OutputFormat::Json => output::emit(&format!("{}\n", serde_json::to_string_pretty(&all)?))?,

@@ -21,7 +21,8 @@ pub struct Options {
 }
 
 pub fn run(paths: &[PathBuf], options: &Options) -> Result<ExitCode> {
-    let (project, _) = files::load_project(paths)?;
+    let loaded = files::load_project(paths)?;
+    let project = &loaded.project;
     let style = Style::for_stdout();
     let indexes: Vec<LineIndex> = project
         .files()
@@ -33,7 +34,10 @@ pub fn run(paths: &[PathBuf], options: &Options) -> Result<ExitCode> {
     // A tree with errors is not tested as written (the broken lines are left out), so its
     // errors are printed first and fail the run: CI that runs only `test` must not pass it.
     let mut errors = 0usize;
-    for (file_id, diagnostic) in project.all_diagnostics().filter(|(_, d)| d.is_error()) {
+    for (file_id, diagnostic) in project
+        .all_diagnostics()
+        .filter(|(file, d)| d.is_error() && loaded.is_named(*file))
+    {
         errors += 1;
         if errors <= render::SHOWN_DIAGNOSTICS {
             let file = project.file(file_id);
@@ -57,10 +61,11 @@ pub fn run(paths: &[PathBuf], options: &Options) -> Result<ExitCode> {
         );
     }
 
-    for (tree_id, tree) in project.trees() {
+    // The trees of the files named are tested; the others were loaded only so calls resolve.
+    for (tree_id, tree) in project.trees().filter(|(_, t)| loaded.is_named(t.file)) {
         let reports = project.run_tree_tests(tree_id);
         let _ = writeln!(out, "{}", style.paint("1", &tree.name));
-        let mut coverage = Coverage::of(&project, tree_id);
+        let mut coverage = Coverage::of(project, tree_id);
         for report in &reports {
             coverage.add_nodes(report.nodes.iter().copied());
             coverage.add_options(report.options.iter().copied());
@@ -99,22 +104,23 @@ pub fn run(paths: &[PathBuf], options: &Options) -> Result<ExitCode> {
                 ..WalkLimits::default()
             };
             let report = match options.random {
-                Some(count) => {
-                    walk_random(&project, tree_id, audience, count, options.seed, limits)
-                }
-                None => walk_all(&project, tree_id, audience, limits),
+                Some(count) => walk_random(project, tree_id, audience, count, options.seed, limits),
+                None => walk_all(project, tree_id, audience, limits),
             };
             stuck_total += report.walks - report.finished - report.cut;
-            describe_walks(&mut out, &project, audience, &report, options, style);
+            describe_walks(&mut out, project, audience, &report, options, style);
             coverage.merge(&report.coverage);
         }
         if options.coverage {
-            describe_coverage(&mut out, &project, &coverage, &indexes);
+            describe_coverage(&mut out, project, &coverage, &indexes);
         }
         out.push('\n');
     }
 
-    let trees = project.trees().count();
+    let trees = project
+        .trees()
+        .filter(|(_, t)| loaded.is_named(t.file))
+        .count();
     let plural =
         |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     let _ = writeln!(

@@ -682,3 +682,25 @@ fn run_refuses_a_log_damaged_in_the_middle_and_leaves_it_untouched() {
         "nothing was lost"
     );
 }
+
+/// Issue 14: `:skip` got past a required field, and the next step read "Hi —, welcome
+/// back". The skip is refused with the field named; answering it moves on.
+#[test]
+fn run_refuses_to_skip_a_step_whose_required_field_is_unanswered() {
+    let tree = "tree hi \"Hi\"\n  start: ask\n\nfield name: text \"Name\" required\n\n\
+                node ask \"Ask\"\n  say \"Who is it?\"\n  ask name\n  -> greet\n\n\
+                node greet \"Greet\"\n  say \"Hi {name}, welcome back\"\n  end resolved\n";
+    let dir = folder(&[
+        ("hi.tree", tree.as_bytes()),
+        ("answers.txt", b":skip busy\nJo\n\n"),
+    ]);
+    let output = calltree(dir.path(), &["run", "hi.tree", "--answers", "answers.txt"]);
+    let out = text(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{out}");
+    assert!(
+        out.contains("this step cannot be skipped: Name must be answered first"),
+        "{out}"
+    );
+    assert!(out.contains("Hi Jo, welcome back"), "{out}");
+    assert!(!out.contains("Hi —"), "{out}");
+}

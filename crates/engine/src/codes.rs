@@ -45,6 +45,9 @@ pub const DUPLICATE_TREE: Code = error("E222", "duplicate-tree");
 pub const NOT_ASKABLE: Code = error("E223", "not-askable");
 pub const ROUTING_LOOP: Code = error("E224", "routing-loop");
 pub const LONG_ROUTING_CHAIN: Code = error("E225", "long-routing-chain");
+/// Reported by the hosts' loader (`calltree_calls::load_trees`), not by the engine, which
+/// reads no files: a `use` whose file cannot be brought in.
+pub const BAD_USE: Code = error("E226", "bad-use");
 
 pub const UNREACHABLE_NODE: Code = warning("W251", "unreachable-node");
 pub const UNUSED_VARIABLE: Code = warning("W252", "unused-variable");
@@ -84,6 +87,7 @@ pub const ALL: &[Code] = &[
     NOT_ASKABLE,
     ROUTING_LOOP,
     LONG_ROUTING_CHAIN,
+    BAD_USE,
     UNREACHABLE_NODE,
     UNUSED_VARIABLE,
     SOFT_LOCK,

@@ -43,6 +43,17 @@ pub enum SessionError {
     },
     #[error("{label} must be answered before moving on")]
     Required { field: String, label: String },
+    /// Skipping a step leaves its required fields unanswered, and what reads them later
+    /// would show "—" or route to `else`: the step is answered, or the call escalated or
+    /// ended instead.
+    #[error(
+        "this step cannot be skipped: {} must be answered first (or escalate or end the call)",
+        labels.join(", ")
+    )]
+    RequiredNotSkippable {
+        fields: Vec<String>,
+        labels: Vec<String>,
+    },
     #[error("this step has no option {0}")]
     NoSuchOption(String),
     #[error("the option \"{label}\" is not available: {reason}")]

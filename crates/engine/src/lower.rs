@@ -801,7 +801,7 @@ impl Lowered {
                     diagnostic = match syntax::nearest(callee.as_str(), &names) {
                         Some(s) => diagnostic.with_hint(format!("did you mean `{s}`?")),
                         None => diagnostic.with_hint(
-                            "put the sub-tree's file in the same folder, or bring it in with `use \"path/to/file.tree\"`",
+                            "the trees in this file's folder are loaded already: bring in a file from elsewhere with `use \"path/to/file.tree\"`, and check the name on the sub-tree's `tree` line",
                         ),
                     };
                     diagnostics.push(diagnostic);

@@ -15,6 +15,9 @@ use crate::{flow, validate};
 pub struct SourceInput {
     pub name: String,
     pub text: String,
+    /// Problems the host found while loading the file (a `use` line whose file could not be
+    /// loaded): the engine does no I/O, so it only adds them to the file's diagnostics.
+    pub found: Vec<Diagnostic>,
 }
 
 impl SourceInput {
@@ -22,6 +25,7 @@ impl SourceInput {
         SourceInput {
             name: name.into(),
             text: text.into(),
+            found: Vec::new(),
         }
     }
 }
@@ -81,10 +85,16 @@ impl Project {
         inputs: Vec<SourceInput>,
         parse: impl FnMut(&str, &str) -> (calltree_syntax::SourceFile, Vec<Diagnostic>),
     ) -> Project {
-        let mut lowered = lower::lower(
-            inputs.into_iter().map(|i| (i.name, i.text)).collect(),
-            parse,
-        );
+        let mut found_on_load = Vec::with_capacity(inputs.len());
+        let mut texts = Vec::with_capacity(inputs.len());
+        for input in inputs {
+            found_on_load.push(input.found);
+            texts.push((input.name, input.text));
+        }
+        let mut lowered = lower::lower(texts, parse);
+        for (list, found) in lowered.diagnostics.iter_mut().zip(found_on_load) {
+            list.extend(found);
+        }
         // Comments, blank lines and tests do not change a call, so they do not change the
         // fingerprint either.
         for tree in &mut lowered.trees {

@@ -165,7 +165,7 @@ fn a_refused_answer_is_an_error_and_changes_nothing() {
 }
 
 #[test]
-fn a_required_field_must_be_answered_before_moving_on_but_can_be_skipped_with_a_reason() {
+fn a_required_field_must_be_answered_before_moving_on_even_by_a_skip() {
     let project = modem();
     let mut session = start(&project, Audience::Agent);
     let error = session.apply(Event::Continued { at: 2_000 }).unwrap_err();
@@ -177,6 +177,24 @@ fn a_required_field_must_be_answered_before_moving_on_but_can_be_skipped_with_a_
         }
     );
 
+    // Issue 14: a skip used to get past it, and later steps read "—" for the account.
+    let error = session
+        .apply(Event::Skipped {
+            reason: "caller has no bill to hand".into(),
+            at: 2_000,
+        })
+        .unwrap_err();
+    assert!(
+        matches!(&error, SessionError::RequiredNotSkippable { fields, .. } if fields == &["account"]),
+        "{error}"
+    );
+    session
+        .apply(Event::Answered {
+            field: "account".into(),
+            value: "12345678".into(),
+            at: 2_000,
+        })
+        .unwrap();
     session
         .apply(Event::Skipped {
             reason: "caller has no bill to hand".into(),

@@ -462,3 +462,36 @@ node done "Done"
     assert_eq!(field.purpose, Some(calltree_engine::Purpose::Digits));
     assert_eq!(field.max_chars, MAX_ANSWER_CHARS);
 }
+
+/// Issue 14: `skip` got past required fields, so the next step read "Which plan, —?".
+/// Skipping is refused with the fields named; answering first, or escalating, still works.
+#[test]
+fn a_step_with_unanswered_required_fields_cannot_be_skipped() {
+    let mut call = session();
+    let refusal = call
+        .submit(&step(&[], Some(Action::Skip("in a hurry".into()))), 2_000)
+        .unwrap_err();
+    match &refusal.step {
+        Some(SessionError::RequiredNotSkippable { fields, labels }) => {
+            assert_eq!(fields, &["name"]);
+            assert_eq!(labels, &["Your name"]);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        refusal.to_string().contains(
+            "this step cannot be skipped: Your name must be answered first (or escalate or end the call)"
+        ),
+        "{refusal}"
+    );
+    let events = play(
+        &mut call,
+        &step(&[("name", "Jo")], Some(Action::Skip("in a hurry".into()))),
+        2_000,
+    );
+    assert!(
+        matches!(events.last(), Some(Event::Skipped { .. })),
+        "{events:?}"
+    );
+    assert!(call.view().title.contains("Plan"), "moved on once answered");
+}

@@ -50,6 +50,8 @@ pub enum FilesError {
     NotAFile { path: PathBuf },
     #[error("`{}` is larger than the input limit of {} bytes", path.display(), limit)]
     TooLarge { path: PathBuf, limit: u64 },
+    #[error("no .tree files in the folder `{}`", path.display())]
+    NoTrees { path: PathBuf },
     #[error("`{}` is {kind}, not a regular file; calltree only reads files", path.display())]
     NotRegular { path: PathBuf, kind: &'static str },
 }

@@ -41,27 +41,33 @@ fn stamps(files: &[PathBuf]) -> Vec<(PathBuf, Option<SystemTime>)> {
         .collect()
 }
 
+/// The folder's trees and every file they bring in with `use`, by the hosts' one rule
+/// (`calltree_calls::load_trees`); files in the folder are named by their path inside it.
 fn read_folder(folder: &Path) -> Result<(Vec<SourceInput>, Vec<PathBuf>), ServerError> {
-    let files =
-        calltree_files::tree_files(folder).map_err(|e| ServerError::Trees(e.to_string()))?;
-    if files.is_empty() {
-        return Err(ServerError::Trees(format!(
-            "no .tree files in `{}`",
-            folder.display()
-        )));
+    let loaded = calltree_calls::load_trees(
+        &[folder.to_path_buf()],
+        calltree_files::DEFAULT_MAX_INPUT_SIZE,
+    )
+    .map_err(|e| ServerError::Trees(e.to_string()))?;
+    let mut inputs = loaded.inputs;
+    for (input, path) in inputs.iter_mut().zip(&loaded.paths) {
+        if let Ok(inside) = path.strip_prefix(folder) {
+            input.name = inside.display().to_string();
+        }
     }
-    let mut inputs = Vec::with_capacity(files.len());
-    for path in &files {
-        let text =
-            calltree_files::read_text(path).map_err(|e| ServerError::Trees(e.to_string()))?;
-        let name = path
-            .strip_prefix(folder)
-            .unwrap_or(path)
-            .display()
-            .to_string();
-        inputs.push(SourceInput::new(name, text));
+    Ok((inputs, loaded.paths))
+}
+
+/// Whether a file loaded changed or went, or a new tree appeared in the folder.
+fn changed(folder: &Path, loaded: &[(PathBuf, Option<SystemTime>)]) -> bool {
+    let paths: Vec<PathBuf> = loaded.iter().map(|(path, _)| path.clone()).collect();
+    if stamps(&paths) != loaded {
+        return true;
     }
-    Ok((inputs, files))
+    calltree_files::tree_files(folder)
+        .unwrap_or_default()
+        .iter()
+        .any(|file| !paths.contains(file))
 }
 
 impl Trees {
@@ -105,10 +111,10 @@ impl Trees {
             due
         });
         let changed = due
-            && self.current.read().map_or(true, |loaded| {
-                let now = calltree_files::tree_files(&self.folder).unwrap_or_default();
-                stamps(&now) != loaded.stamps
-            });
+            && self
+                .current
+                .read()
+                .map_or(true, |loaded| changed(&self.folder, &loaded.stamps));
         if changed
             && let Ok((inputs, files)) = read_folder(&self.folder)
             && let Err(error) = self.install(inputs, stamps(&files))
@@ -145,4 +151,51 @@ pub fn customer_trees(project: &Project) -> Vec<TreeId> {
         })
         .map(|(id, _)| id)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests fail loudly")]
+
+    use super::*;
+
+    /// Issue 14: the server read only the folder, so a customer tree calling a sub-tree
+    /// brought in with `use` from another folder had an error and could not start.
+    #[test]
+    fn a_tree_calling_a_used_sub_tree_elsewhere_can_start() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("site")).unwrap();
+        std::fs::create_dir_all(dir.path().join("shared")).unwrap();
+        std::fs::write(
+            dir.path().join("site/help.tree"),
+            "use \"../shared/hello.tree\"\n\ntree help \"Help\"\n  audience: customer\n  \
+             start: greet\n\nnode greet \"Greet\"\n  say \"Hi\"\n  call hello -> done\n\n\
+             node done \"Done\"\n  say \"Bye\"\n  end resolved\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("shared/hello.tree"),
+            "tree hello \"Hello\"\n  audience: customer\n  start: ask\n\n\
+             node ask \"Ask\"\n  say \"Ready?\"\n  option \"Yes\" -> back\n\n\
+             node back \"Back\"\n  say \"Good.\"\n  return\n",
+        )
+        .unwrap();
+        let store = Store::open(dir.path().join("sessions.db")).unwrap();
+        let trees = Trees::open(&dir.path().join("site"), store).unwrap();
+        let project = trees.current();
+        let errors: Vec<String> = project
+            .all_diagnostics()
+            .map(|(_, d)| d.message.clone())
+            .collect();
+        assert!(errors.is_empty(), "{errors:?}");
+        let help = project.tree_by_name("help").unwrap();
+        assert!(customer_trees(&project).contains(&help));
+        assert!(
+            !changed(
+                &dir.path().join("site"),
+                &trees.current.read().unwrap().stamps
+            ),
+            "a used file outside the folder is not a change every second"
+        );
+    }
 }

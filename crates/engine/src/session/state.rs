@@ -610,6 +610,34 @@ impl State {
         if checked && let Some(missing) = self.missing_required(project) {
             return Err(missing);
         }
+        if !checked {
+            // Required means required: a skip would leave the field unset for every later
+            // read (a "—" in a sentence, a choice routed to `else`).
+            let missing: Vec<Slot> = project
+                .node(self.node)
+                .required
+                .iter()
+                .copied()
+                .filter(|slot| !self.values[slot.index()].is_set())
+                .collect();
+            if !missing.is_empty() {
+                return Err(SessionError::RequiredNotSkippable {
+                    fields: missing
+                        .iter()
+                        .map(|slot| project.slot_name(*slot).to_owned())
+                        .collect(),
+                    labels: missing
+                        .iter()
+                        .map(|slot| {
+                            self.declaration(project, *slot).map_or_else(
+                                || project.slot_name(*slot).to_owned(),
+                                |v| v.shown_label().to_owned(),
+                            )
+                        })
+                        .collect(),
+                });
+            }
+        }
         match forward {
             Forward::To(target) => {
                 let target = target.ok_or_else(|| {

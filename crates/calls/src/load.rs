@@ -1,0 +1,250 @@
+//! The one rule by which every host loads trees: the files it was given, the other `.tree`
+//! files of their folders, and every file reached through `use` (resolved relative to the
+//! file holding the `use`, and followed from every file loaded), each file once.
+//!
+//! It is here and not in the engine because it reads files; the engine only receives the
+//! texts and, on each, what went wrong at its `use` lines (E226), which become the file's
+//! diagnostics like any other. A cycle of `use`s is harmless: a file already loaded (by its
+//! canonical path) is not loaded again, so nothing loops and nothing is reported.
+
+use std::collections::{HashSet, VecDeque};
+use std::path::{Component, Path, PathBuf};
+
+use calltree_engine::{SourceInput, codes};
+use calltree_files::FilesError;
+use calltree_syntax::Diagnostic;
+
+/// The files of a project, in the order the engine receives them: the files named first (in
+/// the order given, a folder as its `.tree` files in name order), then the context they need.
+#[derive(Debug)]
+pub struct LoadedTrees {
+    pub inputs: Vec<SourceInput>,
+    /// Where each input was read from, in the same order.
+    pub paths: Vec<PathBuf>,
+    /// How many of the first inputs were named: only their diagnostics are the user's
+    /// concern; the rest are context (their errors still show at a call into them).
+    pub named: usize,
+}
+
+/// Loads the files and folders in `paths` with everything they need, each file at most
+/// `limit` bytes.
+///
+/// A named file that cannot be read, or a named folder with no `.tree` files, is an error.
+/// A sibling that cannot be read is left out (it is only context); a `use` whose file cannot
+/// be loaded is an E226 diagnostic at that `use` line.
+pub fn load_trees(paths: &[PathBuf], limit: u64) -> Result<LoadedTrees, FilesError> {
+    let mut loader = Loader {
+        limit,
+        seen: HashSet::new(),
+        loaded: LoadedTrees {
+            inputs: Vec::new(),
+            paths: Vec::new(),
+            named: 0,
+        },
+        folders: Vec::new(),
+    };
+    for path in paths {
+        let metadata = std::fs::metadata(path).map_err(|source| FilesError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        if metadata.is_dir() {
+            let found = calltree_files::tree_files(path)?;
+            if found.is_empty() {
+                return Err(FilesError::NoTrees { path: path.clone() });
+            }
+            for file in found {
+                loader.add_named(&file)?;
+            }
+            loader.folders.push(path.clone());
+        } else {
+            loader.add_named(path)?;
+            loader.folders.push(folder_of(path).to_path_buf());
+        }
+    }
+    loader.loaded.named = loader.loaded.inputs.len();
+    // The folders of the named files: their other trees are context.
+    let folders = std::mem::take(&mut loader.folders);
+    let mut listed = HashSet::new();
+    for folder in folders {
+        if !listed.insert(identity(&folder)) {
+            continue;
+        }
+        for file in calltree_files::tree_files(&folder).unwrap_or_default() {
+            if let Ok(text) = calltree_files::read_text_within(&file, limit) {
+                loader.add(&file, text);
+            }
+        }
+    }
+    loader.follow_uses();
+    Ok(loader.loaded)
+}
+
+struct Loader {
+    limit: u64,
+    /// The canonical paths of the files loaded.
+    seen: HashSet<PathBuf>,
+    loaded: LoadedTrees,
+    folders: Vec<PathBuf>,
+}
+
+impl Loader {
+    fn add_named(&mut self, path: &Path) -> Result<(), FilesError> {
+        if self.seen.contains(&identity(path)) {
+            return Ok(());
+        }
+        let text = calltree_files::read_text_within(path, self.limit)?;
+        self.add(path, text);
+        Ok(())
+    }
+
+    /// Adds a file unless it is loaded already.
+    fn add(&mut self, path: &Path, text: String) {
+        self.add_as(path, path, text);
+    }
+
+    fn add_as(&mut self, path: &Path, name: &Path, text: String) {
+        if self.seen.insert(identity(path)) {
+            self.loaded
+                .inputs
+                .push(SourceInput::new(name.display().to_string(), text));
+            self.loaded.paths.push(path.to_path_buf());
+        }
+    }
+
+    /// Follows the `use` lines of every file loaded, including the ones this adds: a queue,
+    /// not recursion, so a long chain of `use`s costs no stack.
+    fn follow_uses(&mut self) {
+        let mut pending: VecDeque<usize> = (0..self.loaded.inputs.len()).collect();
+        while let Some(index) = pending.pop_front() {
+            let (syntax, _) = calltree_syntax::parse(&self.loaded.inputs[index].text);
+            let from = folder_of(&self.loaded.paths[index]).to_path_buf();
+            for (decl, _) in syntax.uses() {
+                let written = decl.path.to_plain();
+                // Read by the path as written (a link in it may lead elsewhere than `..`
+                // suggests); only the name is tidied.
+                let target = from.join(&written);
+                match self.read_use(&target, &written) {
+                    Ok(Some(text)) => {
+                        let before = self.loaded.inputs.len();
+                        self.add_as(&target, &tidy(&target), text);
+                        if self.loaded.inputs.len() > before {
+                            pending.push_back(before);
+                        }
+                    }
+                    Ok(None) => {}
+                    Err(problem) => {
+                        let diagnostic = Diagnostic::new(codes::BAD_USE, decl.path.span, problem.0)
+                            .with_hint(problem.1);
+                        self.loaded.inputs[index].found.push(diagnostic);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The text of a `use`d file; `None` when it is loaded already.
+    fn read_use(&self, target: &Path, written: &str) -> Result<Option<String>, (String, String)> {
+        let metadata = std::fs::metadata(target).map_err(|error| {
+            (
+                format!("cannot bring in `{written}`: {}", plain_io(&error)),
+                format!(
+                    "the path is read from this file's folder: here it means `{}`",
+                    tidy(target).display()
+                ),
+            )
+        })?;
+        if metadata.is_dir() {
+            return Err((
+                format!("`{written}` is a folder, not a .tree file"),
+                "`use` brings in one file; the trees of this file's own folder are loaded already"
+                    .to_owned(),
+            ));
+        }
+        if target.extension().is_none_or(|ext| ext != "tree") {
+            return Err((
+                format!("`{written}` is not a .tree file"),
+                "`use` brings in the trees of another `.tree` file".to_owned(),
+            ));
+        }
+        if self.seen.contains(&identity(target)) {
+            return Ok(None);
+        }
+        calltree_files::read_text_within(target, self.limit)
+            .map(Some)
+            .map_err(|error| {
+                (
+                    format!("cannot bring in `{written}`: {}", reason(&error)),
+                    "fix the file, or remove this `use`".to_owned(),
+                )
+            })
+    }
+}
+
+/// A read error in words, without the path (the diagnostic quotes the path as written).
+fn reason(error: &FilesError) -> String {
+    match error {
+        FilesError::Read { source, .. } => plain_io(source),
+        other => other.to_string(),
+    }
+}
+
+fn plain_io(error: &std::io::Error) -> String {
+    match error.kind() {
+        std::io::ErrorKind::NotFound => "there is no such file".to_owned(),
+        std::io::ErrorKind::PermissionDenied => "permission to read it is denied".to_owned(),
+        _ => error.to_string(),
+    }
+}
+
+/// The folder a file is in (`.` for a bare file name).
+fn folder_of(path: &Path) -> &Path {
+    path.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
+/// The path with `.` left out and `dir/..` taken away where it can be, so that names read
+/// well (`trees/../shared/x.tree` is `shared/x.tree`). Only for names; files are told apart
+/// by their canonical path.
+fn tidy(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                out.pop();
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    if out.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        out
+    }
+}
+
+/// What makes two paths the same file: the canonical path (links and `..` resolved).
+fn identity(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests fail loudly")]
+
+    use super::*;
+
+    #[test]
+    fn tidy_names_read_well() {
+        assert_eq!(
+            tidy(Path::new("trees/../shared/x.tree")),
+            Path::new("shared/x.tree")
+        );
+        assert_eq!(tidy(Path::new("./x.tree")), Path::new("x.tree"));
+        assert_eq!(tidy(Path::new("../x.tree")), Path::new("../x.tree"));
+    }
+}
