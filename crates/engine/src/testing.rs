@@ -307,6 +307,9 @@ impl Runner<'_> {
                     .map_err(|e| self.rejected(project, span, "`note`", &e))
             }
             StmtKind::Skip(reason) => {
+                if let Some(refusal) = self.session.state().skip_refusal(project) {
+                    return Err(self.rejected(project, span, "`skip`", &refusal));
+                }
                 let at = self.tick();
                 self.session
                     .apply(Event::Skipped {

@@ -518,6 +518,41 @@ impl State {
             .collect()
     }
 
+    /// Why the current step cannot be skipped, if it cannot: required means required, and a
+    /// skip would leave the field unset for every later read (a "—" in a sentence, a choice
+    /// routed to `else`).
+    ///
+    /// Checked when a person or a test asks to skip ([`super::Session::submit`], the test
+    /// runner), not when a log is folded: a call recorded before the rule still reopens,
+    /// resumes and counts in reports as it happened.
+    pub(crate) fn skip_refusal(&self, project: &Project) -> Option<SessionError> {
+        let missing: Vec<Slot> = project
+            .node(self.node)
+            .required
+            .iter()
+            .copied()
+            .filter(|slot| !self.values[slot.index()].is_set())
+            .collect();
+        if missing.is_empty() {
+            return None;
+        }
+        Some(SessionError::RequiredNotSkippable {
+            fields: missing
+                .iter()
+                .map(|slot| project.slot_name(*slot).to_owned())
+                .collect(),
+            labels: missing
+                .iter()
+                .map(|slot| {
+                    self.declaration(project, *slot).map_or_else(
+                        || project.slot_name(*slot).to_owned(),
+                        |v| v.shown_label().to_owned(),
+                    )
+                })
+                .collect(),
+        })
+    }
+
     /// The first required field of the current step that has no answer yet, as the error
     /// that refuses moving on.
     fn missing_required(&self, project: &Project) -> Option<SessionError> {
@@ -609,34 +644,6 @@ impl State {
         };
         if checked && let Some(missing) = self.missing_required(project) {
             return Err(missing);
-        }
-        if !checked {
-            // Required means required: a skip would leave the field unset for every later
-            // read (a "—" in a sentence, a choice routed to `else`).
-            let missing: Vec<Slot> = project
-                .node(self.node)
-                .required
-                .iter()
-                .copied()
-                .filter(|slot| !self.values[slot.index()].is_set())
-                .collect();
-            if !missing.is_empty() {
-                return Err(SessionError::RequiredNotSkippable {
-                    fields: missing
-                        .iter()
-                        .map(|slot| project.slot_name(*slot).to_owned())
-                        .collect(),
-                    labels: missing
-                        .iter()
-                        .map(|slot| {
-                            self.declaration(project, *slot).map_or_else(
-                                || project.slot_name(*slot).to_owned(),
-                                |v| v.shown_label().to_owned(),
-                            )
-                        })
-                        .collect(),
-                });
-            }
         }
         match forward {
             Forward::To(target) => {

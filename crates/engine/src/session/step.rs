@@ -215,6 +215,11 @@ impl<P: Deref<Target = Project>> Session<P> {
             }
         }
         if let Some(event) = action {
+            if matches!(event, Event::Skipped { .. })
+                && let Some(refusal) = state.skip_refusal(project)
+            {
+                return Err(StepRefusal::of_step(refusal));
+            }
             match state.apply(project, &event) {
                 Ok(()) => events.push(event),
                 Err(SessionError::Required { field, label }) => {
