@@ -43,19 +43,40 @@ fn stamps(files: &[PathBuf]) -> Vec<(PathBuf, Option<SystemTime>)> {
 
 /// The folder's trees and every file they bring in with `use`, by the hosts' one rule
 /// (`calltree_calls::load_trees`); files in the folder are named by their path inside it.
+/// A file of the folder that cannot be read (not UTF-8, too large, unreadable) is logged and
+/// left out, so one bad file never stops the rest being served; it is still watched, so
+/// fixing it counts as a change. Returns the inputs and every file to watch.
 fn read_folder(folder: &Path) -> Result<(Vec<SourceInput>, Vec<PathBuf>), ServerError> {
-    let loaded = calltree_calls::load_trees(
-        &[folder.to_path_buf()],
-        calltree_files::DEFAULT_MAX_INPUT_SIZE,
-    )
-    .map_err(|e| ServerError::Trees(e.to_string()))?;
+    let files =
+        calltree_files::tree_files(folder).map_err(|e| ServerError::Trees(e.to_string()))?;
+    let mut readable = Vec::with_capacity(files.len());
+    let mut skipped = Vec::new();
+    for file in files {
+        match calltree_files::read_text_within(&file, calltree_files::DEFAULT_MAX_INPUT_SIZE) {
+            Ok(_) => readable.push(file),
+            Err(error) => {
+                crate::log(&format!("left out `{}`: {error}", file.display()));
+                skipped.push(file);
+            }
+        }
+    }
+    if readable.is_empty() {
+        return Err(ServerError::Trees(format!(
+            "no readable .tree files in `{}`",
+            folder.display()
+        )));
+    }
+    let loaded = calltree_calls::load_trees(&readable, calltree_files::DEFAULT_MAX_INPUT_SIZE)
+        .map_err(|e| ServerError::Trees(e.to_string()))?;
     let mut inputs = loaded.inputs;
     for (input, path) in inputs.iter_mut().zip(&loaded.paths) {
         if let Ok(inside) = path.strip_prefix(folder) {
             input.name = inside.display().to_string();
         }
     }
-    Ok((inputs, loaded.paths))
+    let mut watched = loaded.paths;
+    watched.extend(skipped);
+    Ok((inputs, watched))
 }
 
 /// Whether a file loaded changed or went, or a new tree appeared in the folder.
@@ -196,6 +217,30 @@ mod tests {
                 &trees.current.read().unwrap().stamps
             ),
             "a used file outside the folder is not a change every second"
+        );
+    }
+
+    /// Issue 13: a file of the folder that could not be read (here not UTF-8) stopped the
+    /// server from starting, and on a reload kept every other edit from being served.
+    #[test]
+    fn an_unreadable_file_is_left_out_and_the_rest_is_served() {
+        let dir = tempfile::tempdir().unwrap();
+        let site = dir.path().join("site");
+        std::fs::create_dir_all(&site).unwrap();
+        std::fs::write(
+            site.join("help.tree"),
+            "tree help \"Help\"\n  audience: customer\n  start: greet\n\n\
+             node greet \"Greet\"\n  say \"Hi\"\n  end resolved\n",
+        )
+        .unwrap();
+        std::fs::write(site.join("broken.tree"), b"tree broken \xff\xfe\n").unwrap();
+        let store = Store::open(dir.path().join("sessions.db")).unwrap();
+        let trees = Trees::open(&site, store).unwrap();
+        let project = trees.current();
+        assert!(project.tree_by_name("help").is_some());
+        assert!(
+            !changed(&site, &trees.current.read().unwrap().stamps),
+            "the left-out file is watched, not a change every second"
         );
     }
 }
