@@ -526,13 +526,7 @@ impl State {
     /// runner), not when a log is folded: a call recorded before the rule still reopens,
     /// resumes and counts in reports as it happened.
     pub(crate) fn skip_refusal(&self, project: &Project) -> Option<SessionError> {
-        let missing: Vec<Slot> = project
-            .node(self.node)
-            .required
-            .iter()
-            .copied()
-            .filter(|slot| !self.values[slot.index()].is_set())
-            .collect();
+        let missing: Vec<Slot> = self.unanswered_required(project).collect();
         if missing.is_empty() {
             return None;
         }
@@ -543,30 +537,36 @@ impl State {
                 .collect(),
             labels: missing
                 .iter()
-                .map(|slot| {
-                    self.declaration(project, *slot).map_or_else(
-                        || project.slot_name(*slot).to_owned(),
-                        |v| v.shown_label().to_owned(),
-                    )
-                })
+                .map(|slot| self.label(project, *slot))
                 .collect(),
         })
+    }
+
+    /// The current step's required fields that have no value yet, in the step's order.
+    fn unanswered_required<'p>(&'p self, project: &'p Project) -> impl Iterator<Item = Slot> + 'p {
+        project
+            .node(self.node)
+            .required
+            .iter()
+            .copied()
+            .filter(|slot| !self.values[slot.index()].is_set())
+    }
+
+    /// A field's label as this step declares it, or its name.
+    fn label(&self, project: &Project, slot: Slot) -> String {
+        self.declaration(project, slot).map_or_else(
+            || project.slot_name(slot).to_owned(),
+            |v| v.shown_label().to_owned(),
+        )
     }
 
     /// The first required field of the current step that has no answer yet, as the error
     /// that refuses moving on.
     fn missing_required(&self, project: &Project) -> Option<SessionError> {
-        let node = project.node(self.node);
-        let slot = node
-            .required
-            .iter()
-            .find(|slot| !self.values[slot.index()].is_set())?;
+        let slot = self.unanswered_required(project).next()?;
         Some(SessionError::Required {
-            field: project.slot_name(*slot).to_owned(),
-            label: self.declaration(project, *slot).map_or_else(
-                || project.slot_name(*slot).to_owned(),
-                |v| v.shown_label().to_owned(),
-            ),
+            field: project.slot_name(slot).to_owned(),
+            label: self.label(project, slot),
         })
     }
 
