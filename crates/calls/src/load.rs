@@ -24,6 +24,9 @@ pub struct LoadedTrees {
     /// How many of the first inputs were named: only their diagnostics are the user's
     /// concern; the rest are context (their errors still show at a call into them).
     pub named: usize,
+    /// Files of a named folder that could not be read, with why, when the folder was
+    /// loaded by [`load_folder_leaving_out_unreadable`]; empty otherwise.
+    pub left_out: Vec<(PathBuf, FilesError)>,
 }
 
 /// Loads the files and folders in `paths` with everything they need, each file at most
@@ -33,6 +36,31 @@ pub struct LoadedTrees {
 /// A sibling that cannot be read is left out (it is only context); a `use` whose file cannot
 /// be loaded is an E226 diagnostic at that `use` line.
 pub fn load_trees(paths: &[PathBuf], limit: u64) -> Result<LoadedTrees, FilesError> {
+    load(paths, limit, false)
+}
+
+/// Loads a folder as [`load_trees`] does, except that a file of it that cannot be read (not
+/// UTF-8, too large, unreadable) is left out and listed in `left_out` rather than failing
+/// the load: for a server, which must keep serving the rest. A folder with no readable
+/// `.tree` file is still an error.
+pub fn load_folder_leaving_out_unreadable(
+    folder: &Path,
+    limit: u64,
+) -> Result<LoadedTrees, FilesError> {
+    let loaded = load(&[folder.to_path_buf()], limit, true)?;
+    if loaded.named == 0 {
+        return Err(FilesError::NoTrees {
+            path: folder.to_path_buf(),
+        });
+    }
+    Ok(loaded)
+}
+
+fn load(
+    paths: &[PathBuf],
+    limit: u64,
+    leave_out_unreadable: bool,
+) -> Result<LoadedTrees, FilesError> {
     let mut loader = Loader {
         limit,
         seen: HashSet::new(),
@@ -40,6 +68,7 @@ pub fn load_trees(paths: &[PathBuf], limit: u64) -> Result<LoadedTrees, FilesErr
             inputs: Vec::new(),
             paths: Vec::new(),
             named: 0,
+            left_out: Vec::new(),
         },
         folders: Vec::new(),
     };
@@ -54,7 +83,12 @@ pub fn load_trees(paths: &[PathBuf], limit: u64) -> Result<LoadedTrees, FilesErr
                 return Err(FilesError::NoTrees { path: path.clone() });
             }
             for file in found {
-                loader.add_named(&file)?;
+                match loader.add_named(&file) {
+                    Err(error) if leave_out_unreadable => {
+                        loader.loaded.left_out.push((file, error))
+                    }
+                    added => added?,
+                }
             }
             loader.folders.push(path.clone());
         } else {

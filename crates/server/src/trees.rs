@@ -47,27 +47,11 @@ fn stamps(files: &[PathBuf]) -> Vec<(PathBuf, Option<SystemTime>)> {
 /// left out, so one bad file never stops the rest being served; it is still watched, so
 /// fixing it counts as a change. Returns the inputs and every file to watch.
 fn read_folder(folder: &Path) -> Result<(Vec<SourceInput>, Vec<PathBuf>), ServerError> {
-    let files =
-        calltree_files::tree_files(folder).map_err(|e| ServerError::Trees(e.to_string()))?;
-    let mut readable = Vec::with_capacity(files.len());
-    let mut skipped = Vec::new();
-    for file in files {
-        match calltree_files::read_text_within(&file, calltree_files::DEFAULT_MAX_INPUT_SIZE) {
-            Ok(_) => readable.push(file),
-            Err(error) => {
-                crate::log(&format!("left out `{}`: {error}", file.display()));
-                skipped.push(file);
-            }
-        }
-    }
-    if readable.is_empty() {
-        return Err(ServerError::Trees(format!(
-            "no readable .tree files in `{}`",
-            folder.display()
-        )));
-    }
-    let loaded = calltree_calls::load_trees(&readable, calltree_files::DEFAULT_MAX_INPUT_SIZE)
-        .map_err(|e| ServerError::Trees(e.to_string()))?;
+    let loaded = calltree_calls::load_folder_leaving_out_unreadable(
+        folder,
+        calltree_files::DEFAULT_MAX_INPUT_SIZE,
+    )
+    .map_err(|e| ServerError::Trees(e.to_string()))?;
     let mut inputs = loaded.inputs;
     for (input, path) in inputs.iter_mut().zip(&loaded.paths) {
         if let Ok(inside) = path.strip_prefix(folder) {
@@ -75,7 +59,10 @@ fn read_folder(folder: &Path) -> Result<(Vec<SourceInput>, Vec<PathBuf>), Server
         }
     }
     let mut watched = loaded.paths;
-    watched.extend(skipped);
+    for (file, error) in loaded.left_out {
+        crate::log(&format!("left out `{}`: {error}", file.display()));
+        watched.push(file);
+    }
     Ok((inputs, watched))
 }
 
