@@ -7,6 +7,7 @@
 //! store events out.
 
 pub mod codes;
+mod damage;
 mod drawing;
 mod error;
 mod expr;

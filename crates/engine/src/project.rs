@@ -6,6 +6,7 @@ use calltree_syntax::{Diagnostic, LineCache};
 use petgraph::graph::{DiGraph, NodeIndex};
 use sha2::{Digest, Sha256};
 
+use crate::damage::Damage;
 use crate::lower::{self, ProjectFile};
 use crate::model::{Exit, FileId, Node, NodeId, Slot, Tree, TreeId, Variable};
 use crate::{flow, validate};
@@ -60,6 +61,8 @@ pub struct Project {
     session_hashes: Vec<String>,
     /// The fewest steps from each node to its tree's end, worked out on first use.
     remaining: std::sync::OnceLock<Vec<u32>>,
+    /// What did not parse or resolve, so its echoes are held back (see `damage`).
+    pub(crate) damage: Damage,
 }
 
 impl Project {
@@ -95,6 +98,8 @@ impl Project {
         for (list, found) in lowered.diagnostics.iter_mut().zip(found_on_load) {
             list.extend(found);
         }
+        let damage = Damage::survey(&lowered);
+        damage.drop_lowering_echoes(&lowered.files, &mut lowered.diagnostics);
         // Comments, blank lines and tests do not change a call, so they do not change the
         // fingerprint either.
         for tree in &mut lowered.trees {
@@ -116,10 +121,15 @@ impl Project {
             hash: String::new(),
             session_hashes: Vec::new(),
             remaining: std::sync::OnceLock::new(),
+            damage,
         };
         let mut found = Vec::new();
         validate::check(&project, &mut found);
         flow::check(&project, &mut found);
+        if !project.damage.is_none() {
+            let reachable = validate::reachable_from_starts(&project);
+            found.retain(|(file, d)| !project.damage.explains(&project, &reachable, *file, d));
+        }
         for (file, diagnostic) in found {
             project.diagnostics[file.index()].push(diagnostic);
         }

@@ -100,7 +100,7 @@ fn index(node: NodeId) -> NodeIndex {
     NodeIndex::new(node.index())
 }
 
-fn reachable_from_starts(project: &Project) -> Vec<bool> {
+pub(crate) fn reachable_from_starts(project: &Project) -> Vec<bool> {
     let mut reachable = vec![false; project.node_count()];
     for (_, tree) in project.trees() {
         if let Some(start) = tree.start {
