@@ -117,7 +117,10 @@ fn warranty() -> MemoryFolder {
 fn cursor_before(harness: &mut Harness<'static, DesktopApp>, needle: &str) {
     let text = harness.state().author.documents.docs[0].text.clone();
     let offset = text.find(needle).unwrap();
-    harness.state_mut().author.jump_to("warranty.tree", offset);
+    harness
+        .state_mut()
+        .author
+        .jump_to("warranty.tree", offset..offset);
     harness.run();
 }
 
@@ -178,6 +181,11 @@ fn clicking_a_problem_puts_the_cursor_on_its_line() {
     harness.run();
     let offset = broken.find("qoute").unwrap();
     assert_eq!(harness.state().author.cursor(), Some(offset));
+    // The whole unknown name is selected, so typing replaces it.
+    assert_eq!(
+        harness.state().author.selection(),
+        Some(offset..offset + "qoute".len())
+    );
 }
 
 #[test]
@@ -467,10 +475,10 @@ fn a_pointer_click_on_a_problem_scrolls_to_it_and_gives_the_editor_the_keyboard(
     assert!(harness.get_by_label("Editing warranty.tree").is_focused());
     harness.snapshot("author_jump");
 
-    // What the author types next lands there.
+    // The unknown name is selected, so what the author types next replaces it.
     type_keys(&mut harness, "typed");
     assert!(
-        text(&harness).contains("-> typednowhere"),
+        text(&harness).contains("-> typed\n") && !text(&harness).contains("nowhere"),
         "{}",
         text(&harness)
     );

@@ -1,6 +1,6 @@
 //! A real pointer click in a real window: the desktop binary on a virtual X display (Xvfb),
 //! driven by xdotool. Clicking a problem far below the fold must scroll the editor to it and
-//! give the editor the keyboard, so the next keys typed land on that line. (The kittests
+//! give the editor the keyboard, so the next keys typed replace the span the problem is about. (The kittests
 //! click too, but only a real window proves the click and the keys reach egui as a person's
 //! would.) CI installs xvfb and xdotool.
 //!
@@ -155,7 +155,8 @@ sleep 1
     );
     let saved = std::fs::read_to_string(trees.join("far.tree")).unwrap();
     assert!(
-        saved.contains("  -> typednowhere\n"),
+        // The click selected the unknown name, so the typed word replaced it.
+        saved.contains("  -> typed\n") && !saved.contains("nowhere"),
         "clicked at {x},{y} in {geometry}; the file is now:\n{}\napp: {log}",
         &saved[saved.len().saturating_sub(200)..]
     );

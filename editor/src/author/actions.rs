@@ -12,15 +12,16 @@ impl Author {
     /// scrolls the text to it and gives the editor the keyboard. Every "go to" (a problem, a
     /// graph node, a test, a step not reached, F8, a new tree) comes through here, so a
     /// click lands the same as a key.
-    pub fn jump_to(&mut self, file: &str, offset: usize) {
+    /// Opens `file` with `span` (byte offsets) selected and the editor given the keyboard.
+    pub fn jump_to(&mut self, file: &str, span: std::ops::Range<usize>) {
         self.current = Some(file.to_owned());
-        self.jump = Some(offset);
+        self.jump = Some(span);
     }
 
     pub(super) fn jump_to_node(&mut self, project: &Project, node: NodeId) {
         let data = project.node(node);
         let file = project.file(data.file).name.clone();
-        self.jump_to(&file, data.span.start as usize);
+        self.jump_to(&file, data.span.range());
     }
 
     /// Asks for the tests to be run on the newest text.
@@ -43,9 +44,9 @@ impl Author {
             .iter()
             .find(|p| (p.file.clone(), p.start) > here)
             .or_else(|| problems.first())
-            .map(|p| (p.file.clone(), p.start));
-        if let Some((file, start)) = next {
-            self.jump_to(&file, start);
+            .map(|p| (p.file.clone(), p.start..p.end));
+        if let Some((file, span)) = next {
+            self.jump_to(&file, span);
         }
     }
 
@@ -119,7 +120,7 @@ impl Author {
         let name = format!("{id}.tree");
         let text = template::new_tree(id, title);
         self.documents.create(&name, &text, (self.clock)())?;
-        self.jump_to(&name, 0);
+        self.jump_to(&name, 0..0);
         Ok(())
     }
 

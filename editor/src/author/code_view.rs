@@ -31,6 +31,8 @@ pub struct CodeOutput {
     pub changed: bool,
     /// Where the text cursor is, as a byte offset.
     pub cursor: Option<usize>,
+    /// The selected text, as byte offsets; empty when nothing is selected.
+    pub selection: Option<std::ops::Range<usize>>,
     /// What part of the text is on screen.
     pub view: EditorView,
 }
@@ -50,6 +52,17 @@ pub struct EditorView {
 #[derive(Default)]
 pub struct CodeView {
     cache: Option<(u64, LayoutJob)>,
+    /// A jump's selection, waiting for the text edit to have the keyboard: egui collapses the
+    /// selection of a text edit without focus, and a jump is asked for from elsewhere (a
+    /// problem row, a graph node) that has the focus in that frame. Dropped when it is stale.
+    pending: Option<PendingSelection>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct PendingSelection {
+    range: CCursorRange,
+    /// Frames left to wait for focus before the selection is forgotten.
+    frames: u8,
 }
 
 struct Palette {
@@ -225,7 +238,8 @@ fn text_hash(text: &str, marks: &[Mark], dark: bool, size: f32) -> u64 {
 }
 
 impl CodeView {
-    /// Shows the editor. `jump` puts the cursor at a byte offset and scrolls to it.
+    /// Shows the editor. `jump` selects a byte range (the cursor at its start) and scrolls to
+    /// it: a jump to a problem shows exactly the text the problem is about.
     pub fn ui(
         &mut self,
         ui: &mut egui::Ui,
@@ -233,20 +247,44 @@ impl CodeView {
         label: egui::Id,
         text: &mut String,
         marks: &[Mark],
-        jump: Option<usize>,
+        jump: Option<std::ops::Range<usize>>,
     ) -> CodeOutput {
         let font = egui::TextStyle::Monospace.resolve(ui.style());
         // The cursor a jump asks for, in characters, as the text edit counts.
-        let jump_chars = jump.map(|offset| {
-            let offset = floor_boundary(text, offset);
-            let chars = text[..offset].chars().count();
+        let jump_chars = jump.map(|range| {
+            let start = floor_boundary(text, range.start);
+            let end = floor_boundary(text, range.end.max(start));
+            let chars = text[..start].chars().count();
+            let end_chars = chars + text[start..end].chars().count();
             let mut state = egui::text_edit::TextEditState::load(ui.ctx(), id).unwrap_or_default();
             state
                 .cursor
                 .set_char_range(Some(CCursorRange::one(CCursor::new(chars))));
             state.store(ui.ctx(), id);
+            // The cursor stays at the start, so F8 moves on from there to the next problem.
+            self.pending = Some(PendingSelection {
+                range: CCursorRange {
+                    primary: CCursor::new(chars),
+                    secondary: CCursor::new(end_chars),
+                    h_pos: None,
+                },
+                frames: 3,
+            });
             chars
         });
+        if let Some(pending) = self.pending.take() {
+            if ui.memory(|m| m.has_focus(id)) {
+                let mut state =
+                    egui::text_edit::TextEditState::load(ui.ctx(), id).unwrap_or_default();
+                state.cursor.set_char_range(Some(pending.range));
+                state.store(ui.ctx(), id);
+            } else if pending.frames > 0 {
+                self.pending = Some(PendingSelection {
+                    frames: pending.frames - 1,
+                    ..pending
+                });
+            }
+        }
         let gutter_digits = text.lines().count().max(1).to_string().len().max(3);
         let gutter = ui.fonts_mut(|f| f.glyph_width(&font, '0')) * gutter_digits as f32 + 12.0;
         let cache = &mut self.cache;
@@ -307,15 +345,21 @@ impl CodeView {
             ui.ctx().request_repaint();
         }
         // The stored cursor outlives focus: after a click elsewhere it is still where it was.
-        let cursor = output.state.cursor.char_range().map(|range| {
-            let chars = range.primary.index.0;
+        let byte_at = |chars: usize| {
             text.char_indices()
                 .nth(chars)
                 .map_or(text.len(), |(byte, _)| byte)
+        };
+        let range = output.state.cursor.char_range();
+        let cursor = range.map(|range| byte_at(range.primary.index.0));
+        let selection = range.map(|range| {
+            let [a, b] = [range.primary.index.0, range.secondary.index.0].map(byte_at);
+            a.min(b)..a.max(b)
         });
         CodeOutput {
             changed: output.response.response.changed(),
             cursor,
+            selection,
             view: EditorView {
                 scroll: scrolled.state.clamped_offset().y,
                 first_line,

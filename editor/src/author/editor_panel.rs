@@ -90,6 +90,7 @@ impl Author {
             self.documents.edited(index, now);
         }
         self.cursor = output.cursor;
+        self.selection = output.selection;
         self.view = output.view;
     }
 }

@@ -124,9 +124,10 @@ pub struct Author {
     pub tests: Option<TestRun>,
     pub side: SideTab,
     pub dialog: Option<AuthorDialog>,
-    /// A byte offset in the current file to put the cursor at next frame.
-    jump: Option<usize>,
+    /// A byte range of the current file to select next frame.
+    jump: Option<std::ops::Range<usize>>,
     cursor: Option<usize>,
+    selection: Option<std::ops::Range<usize>>,
     /// What part of the current file the editor showed last frame.
     view: EditorView,
     code: CodeView,
@@ -156,6 +157,7 @@ impl Author {
             dialog: None,
             jump: None,
             cursor: None,
+            selection: None,
             view: EditorView::default(),
             code: CodeView::default(),
             clock,
@@ -189,6 +191,12 @@ impl Author {
     /// Where the text cursor is in the current file (a byte offset).
     pub fn cursor(&self) -> Option<usize> {
         self.cursor
+    }
+
+    /// The selected text of the current file, as byte offsets (empty when nothing is
+    /// selected): a jump selects the span it was asked for.
+    pub fn selection(&self) -> Option<std::ops::Range<usize>> {
+        self.selection.clone()
     }
 
     /// How far the editor is scrolled and which lines it showed last frame.

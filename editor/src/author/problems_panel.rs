@@ -7,7 +7,7 @@ use super::Author;
 
 impl Author {
     pub(super) fn problems_panel(&mut self, ui: &mut egui::Ui) {
-        let mut go: Option<(String, usize)> = None;
+        let mut go: Option<(String, std::ops::Range<usize>)> = None;
         egui::Panel::bottom("author_problems")
             .resizable(true)
             .default_size(130.0)
@@ -56,13 +56,13 @@ impl Author {
                                 .on_hover_text(tip)
                                 .clicked()
                             {
-                                go = Some((problem.file.clone(), problem.start));
+                                go = Some((problem.file.clone(), problem.start..problem.end));
                             }
                         }
                     });
             });
-        if let Some((file, start)) = go {
-            self.jump_to(&file, start);
+        if let Some((file, span)) = go {
+            self.jump_to(&file, span);
         }
     }
 }

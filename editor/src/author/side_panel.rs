@@ -154,11 +154,8 @@ impl Author {
                 }
                 if row.clicked() {
                     let file = project.file(report.file).name.clone();
-                    let at = report
-                        .failure
-                        .as_ref()
-                        .map_or(report.span.start, |f| f.span.start);
-                    self.jump_to(&file, at as usize);
+                    let span = report.failure.as_ref().map_or(report.span, |f| f.span);
+                    self.jump_to(&file, span.range());
                 }
             }
         });
