@@ -1,0 +1,471 @@
+//! Issue 19: `calltree lsp`, driven end to end. The real binary in a temporary folder, spoken
+//! to with JSON-RPC messages framed by `Content-Length`, as an editor does.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test helper that cannot talk to the server should fail the test loudly"
+)]
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+/// How long any one answer may take (a debug build checking a 10 MB document included).
+const PATIENCE: Duration = Duration::from_secs(120);
+
+struct Client {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    messages: mpsc::Receiver<Value>,
+    /// Notifications received while waiting for something else.
+    notifications: Vec<Value>,
+    next_id: i64,
+}
+
+impl Client {
+    fn start(dir: &Path) -> Client {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_calltree"))
+            .arg("lsp")
+            .current_dir(dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (sender, messages) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
+            while let Some(message) = read_message(&mut reader) {
+                if sender.send(message).is_err() {
+                    return;
+                }
+            }
+        });
+        let stdin = child.stdin.take();
+        Client {
+            child,
+            stdin,
+            messages,
+            notifications: Vec::new(),
+            next_id: 1,
+        }
+    }
+
+    /// Starts a server and initializes it, offering `encodings` (none: the UTF-16 default).
+    fn initialized(dir: &Path, encodings: &[&str]) -> (Client, Value) {
+        let mut client = Client::start(dir);
+        let mut capabilities = json!({});
+        if !encodings.is_empty() {
+            capabilities = json!({ "general": { "positionEncodings": encodings } });
+        }
+        let root = url(dir);
+        let answer = client.request(
+            "initialize",
+            json!({ "processId": null, "rootUri": root, "capabilities": capabilities }),
+        );
+        client.notify("initialized", json!({}));
+        (client, answer)
+    }
+
+    fn send_bytes(&mut self, bytes: &[u8]) {
+        let stdin = self.stdin.as_mut().unwrap();
+        stdin.write_all(bytes).unwrap();
+        stdin.flush().unwrap();
+    }
+
+    fn send(&mut self, message: &Value) {
+        let body = message.to_string();
+        self.send_bytes(format!("Content-Length: {}\r\n\r\n{body}", body.len()).as_bytes());
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        self.send(&json!({ "jsonrpc": "2.0", "method": method, "params": params }));
+    }
+
+    /// Sends a request and returns the whole response (`result` or `error`).
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(&json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }));
+        self.response(&json!(id))
+    }
+
+    fn result(&mut self, method: &str, params: Value) -> Value {
+        let response = self.request(method, params);
+        assert!(response.get("error").is_none(), "{method}: {response}");
+        response["result"].clone()
+    }
+
+    fn next(&mut self) -> Value {
+        self.messages
+            .recv_timeout(PATIENCE)
+            .expect("the server answered in time")
+    }
+
+    fn response(&mut self, id: &Value) -> Value {
+        loop {
+            let message = self.next();
+            if message.get("method").is_some() {
+                self.notifications.push(message);
+            } else if &message["id"] == id {
+                return message;
+            } else {
+                panic!("a response to something else: {message}");
+            }
+        }
+    }
+
+    /// The next diagnostics published for `uri` (received already or yet to come).
+    fn diagnostics(&mut self, uri: &str) -> Value {
+        let is_ours = |m: &Value| {
+            m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri
+        };
+        if let Some(at) = self.notifications.iter().position(is_ours) {
+            return self.notifications.remove(at)["params"].clone();
+        }
+        loop {
+            let message = self.next();
+            if is_ours(&message) {
+                return message["params"].clone();
+            }
+            if message.get("method").is_some() {
+                self.notifications.push(message);
+            }
+        }
+    }
+
+    fn open(&mut self, path: &Path, text: &str) -> String {
+        let uri = url(path);
+        self.notify(
+            "textDocument/didOpen",
+            json!({ "textDocument": { "uri": uri, "languageId": "calltree", "version": 1, "text": text } }),
+        );
+        uri
+    }
+
+    /// Ends the session politely and returns the exit code.
+    fn shutdown(mut self) -> i32 {
+        assert_eq!(self.result("shutdown", Value::Null), Value::Null);
+        self.notify("exit", Value::Null);
+        self.wait()
+    }
+
+    fn wait(mut self) -> i32 {
+        drop(self.stdin.take());
+        let started = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.code().unwrap_or(-1);
+            }
+            assert!(started.elapsed() < PATIENCE, "the server did not exit");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn read_message(reader: &mut impl BufRead) -> Option<Value> {
+    let mut length = None;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).ok()? == 0 {
+            return None;
+        }
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        if let Some(value) = line.strip_prefix("Content-Length: ") {
+            length = value.parse().ok();
+        }
+    }
+    let mut body = vec![0; length?];
+    reader.read_exact(&mut body).ok()?;
+    serde_json::from_slice(&body).ok()
+}
+
+fn url(path: &Path) -> String {
+    // Temporary folders have plain names; only what a path holds here is escaped.
+    let path = path.display().to_string().replace(' ', "%20");
+    format!("file://{path}")
+}
+
+fn folder(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    dir
+}
+
+fn path(dir: &tempfile::TempDir, name: &str) -> PathBuf {
+    dir.path().canonicalize().unwrap().join(name)
+}
+
+fn codes(diagnostics: &Value) -> Vec<String> {
+    diagnostics["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+const SUPPORT: &str = "\
+tree support \"Support\"
+  start: welcome
+field account: text \"Account number\" required
+flag vip
+node welcome \"Welcome\"
+  say \"Héllo 😀, welcome\"
+  ask account
+  option \"Go on\" -> check when not vip
+  option \"VIP\" -> check
+node check \"Check\"
+  if visited(welcome) and account == \"1\" -> done
+  else -> goodbye
+node done
+  call closing -> goodbye
+node goodbye
+  say \"Thanks {account}\"
+  end resolved
+";
+
+const CLOSING: &str = "\
+tree closing \"Closing\"
+  start: bye
+node bye \"Bye\"
+  say \"Goodbye {account}\"
+  return
+field account: text
+";
+
+// ---------------------------------------------------------------- lifecycle and diagnostics
+
+#[test]
+fn diagnostics_as_you_type_then_a_clean_exit() {
+    let dir = folder(&[("closing.tree", CLOSING)]);
+    let (mut client, answer) = Client::initialized(dir.path(), &[]);
+    let capabilities = &answer["result"]["capabilities"];
+    assert_eq!(capabilities["positionEncoding"], "utf-16");
+    assert_eq!(capabilities["textDocumentSync"]["change"], 2);
+    assert_eq!(answer["result"]["serverInfo"]["name"], "calltree");
+
+    // A typo after non-ASCII text on the line before: `sya` for `say`.
+    let broken = SUPPORT.replace("  ask account\n", "  ask account\n  sya \"é😀\"\n");
+    let file = path(&dir, "support.tree");
+    let uri = client.open(&file, &broken);
+    let published = client.diagnostics(&uri);
+    assert_eq!(published["version"], 1);
+    assert_eq!(codes(&published), ["E102"], "{published}");
+    let diagnostic = &published["diagnostics"][0];
+    assert_eq!(diagnostic["severity"], 1);
+    assert_eq!(diagnostic["source"], "calltree");
+    assert_eq!(
+        diagnostic["range"],
+        json!({ "start": { "line": 7, "character": 2 }, "end": { "line": 7, "character": 5 } }),
+        "{diagnostic}"
+    );
+
+    // The author fixes the typo: an incremental edit of those three characters.
+    client.notify(
+        "textDocument/didChange",
+        json!({
+            "textDocument": { "uri": uri, "version": 2 },
+            "contentChanges": [{
+                "range": { "start": { "line": 7, "character": 2 }, "end": { "line": 7, "character": 5 } },
+                "text": "say"
+            }]
+        }),
+    );
+    let published = client.diagnostics(&uri);
+    assert_eq!(published["version"], 2);
+    assert_eq!(codes(&published), Vec::<String>::new(), "{published}");
+
+    // Closing a document clears its problems.
+    client.notify(
+        "textDocument/didClose",
+        json!({ "textDocument": { "uri": uri } }),
+    );
+    assert_eq!(client.diagnostics(&uri)["diagnostics"], json!([]));
+    assert_eq!(client.shutdown(), 0);
+}
+
+#[test]
+fn a_problem_in_the_project_is_reported_at_its_line_in_utf8_when_offered() {
+    // An unknown target after text with wide characters on the same line.
+    let text = SUPPORT.replace(
+        "  option \"VIP\" -> check\n",
+        "  option \"VIP\" -> check\n  option \"😀 go\" -> nowhere\n",
+    );
+    let dir = folder(&[("closing.tree", CLOSING)]);
+    let (mut client, answer) = Client::initialized(dir.path(), &["utf-8", "utf-16"]);
+    assert_eq!(
+        answer["result"]["capabilities"]["positionEncoding"],
+        "utf-8"
+    );
+    let uri = client.open(&path(&dir, "support.tree"), &text);
+    let published = client.diagnostics(&uri);
+    assert_eq!(codes(&published), ["E203"], "{published}");
+    // `  option "😀 go" -> ` is 22 bytes (and 20 UTF-16 units).
+    assert_eq!(
+        published["diagnostics"][0]["range"],
+        json!({ "start": { "line": 9, "character": 22 }, "end": { "line": 9, "character": 29 } })
+    );
+    assert_eq!(client.shutdown(), 0);
+}
+
+// ---------------------------------------------------------------- bad input
+
+#[test]
+fn bad_input_gets_errors_and_the_server_goes_on() {
+    let dir = folder(&[("closing.tree", CLOSING)]);
+    let mut client = Client::start(dir.path());
+    // Before `initialize`.
+    let early = client.request("textDocument/hover", json!({}));
+    assert_eq!(early["error"]["code"], -32002, "{early}");
+
+    let (mut client, _) = {
+        drop(client);
+        Client::initialized(dir.path(), &[])
+    };
+    // Not JSON, then JSON that is no message, then a header without a length.
+    client.send_bytes(b"Content-Length: 9\r\n\r\n{not json");
+    let reply = client.next();
+    assert_eq!(reply["error"]["code"], -32700, "{reply}");
+    assert_eq!(reply["id"], Value::Null);
+    client.send(&json!({ "jsonrpc": "2.0", "id": 77, "method": 5 }));
+    let reply = client.next();
+    assert_eq!(
+        (reply["id"].clone(), reply["error"]["code"].clone()),
+        (json!(77), json!(-32600))
+    );
+    client.send_bytes(b"Content-Type: nothing\r\n\r\n");
+    assert_eq!(client.next()["error"]["code"], -32700);
+
+    // An unknown method, parameters that do not fit, a second `initialize`.
+    let reply = client.request("calltree/nothing", json!({}));
+    assert_eq!(reply["error"]["code"], -32601, "{reply}");
+    let reply = client.request("initialize", json!({ "capabilities": {} }));
+    assert_eq!(reply["error"]["code"], -32600, "{reply}");
+    // Unknown notifications are ignored, as the protocol says.
+    client.notify("$/somethingElse", json!({}));
+    client.notify("textDocument/didChange", json!({ "bad": 1 }));
+
+    // Edits out of range are clamped to the document, which still checks.
+    let uri = client.open(&path(&dir, "support.tree"), SUPPORT);
+    assert_eq!(codes(&client.diagnostics(&uri)), Vec::<String>::new());
+    client.notify(
+        "textDocument/didChange",
+        json!({
+            "textDocument": { "uri": uri, "version": 2 },
+            "contentChanges": [{
+                "range": { "start": { "line": 900, "character": 0 }, "end": { "line": 901, "character": 9 } },
+                "text": "node extra\n  -> nowhere\n"
+            }, {
+                "range": { "start": { "line": 0, "character": 400 }, "end": { "line": 0, "character": 2 } },
+                "text": ""
+            }]
+        }),
+    );
+    let published = client.diagnostics(&uri);
+    assert!(
+        codes(&published).contains(&"E203".to_owned()),
+        "{published}"
+    );
+
+    // The server still answers, and `exit` without `shutdown` ends it with status 1.
+    let reply = client.request("calltree/nothing", json!({}));
+    assert_eq!(reply["error"]["code"], -32601);
+    client.notify("exit", Value::Null);
+    assert_eq!(client.wait(), 1);
+}
+
+#[test]
+fn unreadable_and_deleted_files_and_a_10_mb_document() {
+    let dir = folder(&[("closing.tree", CLOSING)]);
+    // A sibling that is not UTF-8 is left out of the project, not fatal.
+    std::fs::write(
+        dir.path().join("latin1.tree"),
+        b"tree caf\xe9\n  start: a\n",
+    )
+    .unwrap();
+    let (mut client, _) = Client::initialized(dir.path(), &[]);
+    let file = path(&dir, "support.tree");
+    std::fs::write(&file, SUPPORT).unwrap();
+    let uri = client.open(&file, SUPPORT);
+    assert_eq!(codes(&client.diagnostics(&uri)), Vec::<String>::new());
+
+    // Deleted on disk while open: the editor's text is still the document.
+    std::fs::remove_file(&file).unwrap();
+    std::fs::remove_file(dir.path().join("closing.tree")).unwrap();
+    client.notify("workspace/didChangeWatchedFiles", json!({ "changes": [] }));
+    let published = client.diagnostics(&uri);
+    // `call closing` now names a tree that is gone.
+    assert_eq!(
+        published["diagnostics"].as_array().unwrap().len(),
+        1,
+        "{published}"
+    );
+    assert!(
+        published["diagnostics"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("closing")
+    );
+
+    // A 10 MB document: 2,000 nodes with 5 KB of text each.
+    let mut big = String::from("tree big \"Big\"\n  start: n0\n");
+    let words = "Ünïcode words to read aloud 😀 ".repeat(160);
+    for i in 0..2000 {
+        big.push_str(&format!(
+            "node n{i} \"Step {i}\"\n  say \"{words}\"\n  -> n{}\n",
+            i + 1
+        ));
+    }
+    big.push_str("node n2000\n  end resolved\n");
+    assert!(big.len() > 10_000_000, "{}", big.len());
+    let big_uri = client.open(&path(&dir, "big.tree"), &big);
+    let started = Instant::now();
+    let published = client.diagnostics(&big_uri);
+    eprintln!(
+        "10 MB document: first diagnostics after {:?}",
+        started.elapsed()
+    );
+    // Only the warning that it is too big for agents.
+    assert_eq!(codes(&published), ["W255"]);
+    // One keystroke in it.
+    client.notify(
+        "textDocument/didChange",
+        json!({
+            "textDocument": { "uri": big_uri, "version": 2 },
+            "contentChanges": [{
+                "range": { "start": { "line": 5, "character": 2 }, "end": { "line": 5, "character": 3 } },
+                "text": "S"
+            }]
+        }),
+    );
+    let started = Instant::now();
+    let published = client.diagnostics(&big_uri);
+    eprintln!(
+        "10 MB document: diagnostics after one edit in {:?}",
+        started.elapsed()
+    );
+    assert!(
+        codes(&published).contains(&"E102".to_owned()),
+        "{published}"
+    );
+    assert_eq!(client.shutdown(), 0);
+}
