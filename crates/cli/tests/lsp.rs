@@ -363,6 +363,8 @@ fn bad_input_gets_errors_and_the_server_goes_on() {
     // Unknown notifications are ignored, as the protocol says.
     client.notify("$/somethingElse", json!({}));
     client.notify("textDocument/didChange", json!({ "bad": 1 }));
+    let reply = client.request("textDocument/definition", json!({ "nonsense": true }));
+    assert_eq!(reply["error"]["code"], -32602, "{reply}");
 
     // Edits out of range are clamped to the document, which still checks.
     let uri = client.open(&path(&dir, "support.tree"), SUPPORT);
@@ -467,5 +469,280 @@ fn unreadable_and_deleted_files_and_a_10_mb_document() {
         codes(&published).contains(&"E102".to_owned()),
         "{published}"
     );
+    assert_eq!(client.shutdown(), 0);
+}
+
+// ---------------------------------------------------------------- navigation and editing
+
+fn at(uri: &str, line: u32, character: u32) -> Value {
+    json!({ "textDocument": { "uri": uri }, "position": { "line": line, "character": character } })
+}
+
+/// The byte offset of a UTF-16 position.
+fn offset(text: &str, line: u64, character: u64) -> usize {
+    let start: usize = text
+        .split_inclusive('\n')
+        .take(line as usize)
+        .map(str::len)
+        .sum();
+    let mut units = 0;
+    for (index, c) in text[start..].char_indices() {
+        if units >= character as usize || c == '\n' {
+            return start + index;
+        }
+        units += c.len_utf16();
+    }
+    text.len()
+}
+
+fn apply(text: &str, edits: &Value) -> String {
+    let mut text = text.to_owned();
+    let mut edits = edits.as_array().unwrap().clone();
+    // From the end, so that earlier ranges stay where they were.
+    edits.sort_by_key(|e| {
+        let s = &e["range"]["start"];
+        std::cmp::Reverse((
+            s["line"].as_u64().unwrap(),
+            s["character"].as_u64().unwrap(),
+        ))
+    });
+    for edit in edits {
+        let range = &edit["range"];
+        let point = |p: &Value| {
+            offset(
+                &text,
+                p["line"].as_u64().unwrap(),
+                p["character"].as_u64().unwrap(),
+            )
+        };
+        let (start, end) = (point(&range["start"]), point(&range["end"]));
+        text.replace_range(start..end, edit["newText"].as_str().unwrap());
+    }
+    text
+}
+
+fn places(locations: &Value) -> Vec<(String, u64, u64, u64)> {
+    let mut out: Vec<_> = locations
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            let uri = l["uri"].as_str().unwrap();
+            let name = uri.rsplit('/').next().unwrap().to_owned();
+            let r = &l["range"];
+            (
+                name,
+                r["start"]["line"].as_u64().unwrap(),
+                r["start"]["character"].as_u64().unwrap(),
+                r["end"]["character"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn definition_references_hover_outline_and_colours() {
+    let dir = folder(&[("closing.tree", CLOSING)]);
+    let (mut client, _) = Client::initialized(dir.path(), &[]);
+    let uri = client.open(&path(&dir, "support.tree"), SUPPORT);
+    assert_eq!(codes(&client.diagnostics(&uri)), Vec::<String>::new());
+
+    // A node target, and a tree in another file.
+    let found = client.result("textDocument/definition", at(&uri, 7, 21));
+    assert_eq!(places(&found), [("support.tree".into(), 9, 5, 10)]);
+    let found = client.result("textDocument/definition", at(&uri, 13, 8));
+    assert_eq!(places(&found), [("closing.tree".into(), 0, 5, 12)]);
+
+    // A field, used in both trees the call joins (declarations included, then not).
+    let mut params = at(&uri, 6, 7);
+    params["context"] = json!({ "includeDeclaration": true });
+    let found = client.result("textDocument/references", params.clone());
+    assert_eq!(
+        places(&found),
+        [
+            ("closing.tree".into(), 3, 16, 23),
+            ("closing.tree".into(), 5, 6, 13),
+            ("support.tree".into(), 2, 6, 13),
+            ("support.tree".into(), 6, 6, 13),
+            ("support.tree".into(), 10, 26, 33),
+            ("support.tree".into(), 15, 15, 22),
+        ]
+    );
+    params["context"] = json!({ "includeDeclaration": false });
+    assert_eq!(
+        places(&client.result("textDocument/references", params)).len(),
+        4
+    );
+
+    // Hover: a field's type, a node's text (non-ASCII intact).
+    let hover = client.result("textDocument/hover", at(&uri, 6, 8));
+    let shown = hover["contents"]["value"].as_str().unwrap();
+    assert!(shown.contains("**field** `account`: text"), "{shown}");
+    assert!(shown.contains("required"), "{shown}");
+    let hover = client.result("textDocument/hover", at(&uri, 10, 15));
+    let shown = hover["contents"]["value"].as_str().unwrap();
+    assert!(shown.contains("**node** `welcome` — Welcome"), "{shown}");
+    assert!(shown.contains("says: Héllo 😀, welcome"), "{shown}");
+    // Nothing to say on a keyword.
+    assert_eq!(
+        client.result("textDocument/hover", at(&uri, 6, 1)),
+        Value::Null
+    );
+
+    // The outline: the tree with its declarations in order.
+    let outline = client.result(
+        "textDocument/documentSymbol",
+        json!({ "textDocument": { "uri": uri } }),
+    );
+    assert_eq!(outline.as_array().unwrap().len(), 1);
+    assert_eq!(outline[0]["name"], "support");
+    let children: Vec<&str> = outline[0]["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        children,
+        ["account", "vip", "welcome", "check", "done", "goodbye"]
+    );
+
+    // Colours: `tree` is a keyword at 0:0; the text with an emoji is measured in UTF-16.
+    let tokens = client.result(
+        "textDocument/semanticTokens/full",
+        json!({ "textDocument": { "uri": uri } }),
+    );
+    let data: Vec<u64> = tokens["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_u64().unwrap())
+        .collect();
+    assert_eq!(data[..5], [0, 0, 4, 0, 0]);
+    let mut line = 0;
+    let mut column = 0;
+    let mut texts = Vec::new();
+    for token in data.chunks(5) {
+        if token[0] > 0 {
+            column = 0;
+        }
+        line += token[0];
+        column += token[1];
+        if token[3] == 2 {
+            texts.push((line, column, token[2]));
+        }
+    }
+    let literal = "\"Héllo 😀, welcome\"";
+    assert!(
+        texts.contains(&(5, 6, literal.encode_utf16().count() as u64)),
+        "{texts:?}"
+    );
+
+    // Positions past the end, and documents that are not open.
+    let reply = client.request("textDocument/definition", at(&uri, 500, 0));
+    assert_eq!(reply["error"]["code"], -32602, "{reply}");
+    // Past a line's end is its end, here just after `vip`.
+    let past_line_end = client.result("textDocument/definition", at(&uri, 7, 9999));
+    assert_eq!(places(&past_line_end), [("support.tree".into(), 3, 5, 8)]);
+    let reply = client.request("textDocument/hover", at("file:///nowhere/x.tree", 0, 0));
+    assert_eq!(reply["error"]["code"], -32602, "{reply}");
+    assert_eq!(client.shutdown(), 0);
+}
+
+#[test]
+fn rename_completion_and_formatting() {
+    let dir = folder(&[("closing.tree", CLOSING)]);
+    let (mut client, _) = Client::initialized(dir.path(), &[]);
+    let uri = client.open(&path(&dir, "support.tree"), SUPPORT);
+    let closing_uri = url(&path(&dir, "closing.tree"));
+
+    // A node: every target, in this file only.
+    let mut params = at(&uri, 7, 21);
+    params["newName"] = json!("verify");
+    let edit = client.result("textDocument/rename", params);
+    let changes = edit["changes"].as_object().unwrap();
+    assert_eq!(changes.len(), 1);
+    assert_eq!(
+        apply(SUPPORT, &changes[&uri]),
+        SUPPORT.replace("check", "verify")
+    );
+
+    // A field: both trees the call joins, placeholders included.
+    let mut params = at(&uri, 15, 17);
+    params["newName"] = json!("customer");
+    let edit = client.result("textDocument/rename", params);
+    let changes = edit["changes"].as_object().unwrap();
+    assert_eq!(
+        apply(SUPPORT, &changes[&uri]),
+        SUPPORT
+            .replace("account", "customer")
+            .replace("\"customer number\"", "\"Account number\"")
+    );
+    assert_eq!(
+        apply(CLOSING, &changes[&closing_uri]),
+        CLOSING.replace("account", "customer")
+    );
+
+    // Refusals come back as errors in words.
+    let mut params = at(&uri, 7, 21);
+    params["newName"] = json!("done");
+    let reply = client.request("textDocument/rename", params);
+    assert_eq!(reply["error"]["code"], -32803, "{reply}");
+    assert!(
+        reply["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("already has a node called `done`")
+    );
+    let mut params = at(&uri, 7, 21);
+    params["newName"] = json!("not a name");
+    assert_eq!(
+        client.request("textDocument/rename", params)["error"]["code"],
+        -32803
+    );
+
+    // Completion: nodes after `->`, fields in a placeholder, keywords at a line's start.
+    let labels = |list: &Value| -> Vec<String> {
+        let mut out: Vec<String> = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["label"].as_str().unwrap().to_owned())
+            .collect();
+        out.sort();
+        out
+    };
+    let nodes = client.result("textDocument/completion", at(&uri, 7, 20));
+    assert_eq!(labels(&nodes), ["check", "done", "goodbye", "welcome"]);
+    let fields = client.result("textDocument/completion", at(&uri, 15, 16));
+    assert_eq!(labels(&fields), ["account", "vip"]);
+    let keywords = client.result("textDocument/completion", at(&uri, 6, 2));
+    assert!(labels(&keywords).contains(&"option".to_owned()));
+
+    // Formatting: the same result as `calltree fmt`, as one edit.
+    let messy = "tree   tidy \"Tidy\"\n  start:    a\n\n\n\nnode a   \"A\"\n    say   \"x\"\n    end resolved\n";
+    let messy_uri = client.open(&path(&dir, "messy.tree"), messy);
+    let edits = client.result("textDocument/formatting", json!({ "textDocument": { "uri": messy_uri }, "options": { "tabSize": 2, "insertSpaces": true } }));
+    let mut fmt = Command::new(env!("CARGO_BIN_EXE_calltree"))
+        .args(["fmt", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    fmt.stdin
+        .take()
+        .unwrap()
+        .write_all(messy.as_bytes())
+        .unwrap();
+    let formatted = String::from_utf8(fmt.wait_with_output().unwrap().stdout).unwrap();
+    assert_ne!(formatted, messy);
+    assert_eq!(edits.as_array().unwrap().len(), 1);
+    assert_eq!(apply(messy, &edits), formatted);
+    // A file with syntax errors is left alone, with a reason.
+    let broken_uri = client.open(&path(&dir, "broken.tree"), "tree b\n  sya \"x\"\n");
+    let reply = client.request("textDocument/formatting", json!({ "textDocument": { "uri": broken_uri }, "options": { "tabSize": 2, "insertSpaces": true } }));
+    assert_eq!(reply["error"]["code"], -32803, "{reply}");
     assert_eq!(client.shutdown(), 0);
 }

@@ -13,7 +13,9 @@
 //! One thread reads the wire (see `transport`), the other answers in order. Edits that arrive
 //! while a check runs are taken together, so a check is never more than one behind.
 
+mod edit;
 mod error;
+mod navigate;
 mod position;
 mod server;
 mod transport;

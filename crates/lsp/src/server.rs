@@ -30,6 +30,7 @@ use crate::position::{Encoding, LineMap};
 use crate::transport::{self, Incoming};
 use crate::workspace::{Checked, Workspace};
 use crate::{Ending, LspError};
+use crate::{edit, navigate};
 
 /// Diagnostics sent per document: an editor's problem list is for reading, and a file with
 /// more has one mistake repeated.
@@ -195,11 +196,63 @@ impl<W: Write> Server<W> {
     }
 
     fn feature(&mut self, method: &str, params: Value) -> Answer {
-        let _ = params;
-        Err((
-            ErrorCode::MethodNotFound,
-            format!("calltree does not answer `{method}`"),
-        ))
+        use lsp_types::request::{
+            Completion, DocumentSymbolRequest, Formatting, GotoDefinition, HoverRequest,
+            References, Rename, SemanticTokensFullRequest,
+        };
+        let encoding = self.encoding;
+        let workspace = &mut self.workspace;
+        match method {
+            GotoDefinition::METHOD => {
+                let params: lsp_types::GotoDefinitionParams = parse_params(params)?;
+                let (snapshot, offset) =
+                    navigate::locate(workspace, &params.text_document_position_params, encoding)?;
+                navigate::definition(&snapshot, offset)
+            }
+            References::METHOD => {
+                let params: lsp_types::ReferenceParams = parse_params(params)?;
+                let (snapshot, offset) =
+                    navigate::locate(workspace, &params.text_document_position, encoding)?;
+                navigate::references(&snapshot, offset, params.context.include_declaration)
+            }
+            HoverRequest::METHOD => {
+                let params: lsp_types::HoverParams = parse_params(params)?;
+                let (snapshot, offset) =
+                    navigate::locate(workspace, &params.text_document_position_params, encoding)?;
+                navigate::hover(&snapshot, offset)
+            }
+            DocumentSymbolRequest::METHOD => {
+                let params: lsp_types::DocumentSymbolParams = parse_params(params)?;
+                let snapshot = navigate::snapshot(workspace, &params.text_document.uri, encoding)?;
+                navigate::document_symbols(&snapshot)
+            }
+            SemanticTokensFullRequest::METHOD => {
+                let params: lsp_types::SemanticTokensParams = parse_params(params)?;
+                let snapshot = navigate::snapshot(workspace, &params.text_document.uri, encoding)?;
+                navigate::semantic_tokens(&snapshot.files[0])
+            }
+            Rename::METHOD => {
+                let params: lsp_types::RenameParams = parse_params(params)?;
+                let (snapshot, offset) =
+                    navigate::locate(workspace, &params.text_document_position, encoding)?;
+                edit::rename(&snapshot, offset, &params.new_name)
+            }
+            Formatting::METHOD => {
+                let params: lsp_types::DocumentFormattingParams = parse_params(params)?;
+                let snapshot = navigate::snapshot(workspace, &params.text_document.uri, encoding)?;
+                edit::formatting(&snapshot.files[0])
+            }
+            Completion::METHOD => {
+                let params: lsp_types::CompletionParams = parse_params(params)?;
+                let (snapshot, offset) =
+                    navigate::locate(workspace, &params.text_document_position, encoding)?;
+                edit::completion(&snapshot, offset)
+            }
+            _ => Err((
+                ErrorCode::MethodNotFound,
+                format!("calltree does not answer `{method}`"),
+            )),
+        }
     }
 
     fn initialize(&mut self, params: Value) -> Answer {
@@ -240,7 +293,31 @@ impl<W: Write> Server<W> {
     }
 
     fn more_capabilities(&self, capabilities: ServerCapabilities) -> ServerCapabilities {
-        capabilities
+        use lsp_types::{
+            CompletionOptions, OneOf, SemanticTokensFullOptions, SemanticTokensOptions,
+            SemanticTokensServerCapabilities,
+        };
+        ServerCapabilities {
+            definition_provider: Some(OneOf::Left(true)),
+            references_provider: Some(OneOf::Left(true)),
+            hover_provider: Some(lsp_types::HoverProviderCapability::Simple(true)),
+            document_symbol_provider: Some(OneOf::Left(true)),
+            rename_provider: Some(OneOf::Left(true)),
+            document_formatting_provider: Some(OneOf::Left(true)),
+            completion_provider: Some(CompletionOptions {
+                trigger_characters: Some(vec![">".into(), "{".into(), "(".into()]),
+                ..CompletionOptions::default()
+            }),
+            semantic_tokens_provider: Some(
+                SemanticTokensServerCapabilities::SemanticTokensOptions(SemanticTokensOptions {
+                    legend: navigate::legend(),
+                    full: Some(SemanticTokensFullOptions::Bool(true)),
+                    range: None,
+                    ..SemanticTokensOptions::default()
+                }),
+            ),
+            ..capabilities
+        }
     }
 
     fn notification(&mut self, notification: Notification) -> Result<(), LspError> {

@@ -7,8 +7,11 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use calltree_engine::{ParseCache, Project, SourceInput};
+use calltree_engine::{ParseCache, Project, SourceInput, SymbolIndex};
+use calltree_syntax::{LineCache, SourceFile};
 use lsp_types::Url;
+
+use crate::position::{Encoding, LineMap};
 
 /// The largest file read from disk or checked, as in every other host.
 pub const MAX_FILE: u64 = calltree_files::DEFAULT_MAX_INPUT_SIZE;
@@ -21,11 +24,27 @@ pub struct Document {
     pub path: Option<PathBuf>,
 }
 
+/// One file of a project as the features need it: text, syntax tree and line map.
+pub struct File {
+    pub uri: Url,
+    pub text: String,
+    pub syntax: SourceFile,
+    pub lines: LineMap,
+}
+
+/// A document's project, parsed, with every name resolved. File 0 is the document.
+pub struct Snapshot {
+    pub files: Vec<File>,
+    pub index: SymbolIndex,
+}
+
 #[derive(Default)]
 pub struct Workspace {
     pub documents: HashMap<Url, Document>,
     /// Per folder checked, the parsed lines of its files: typing re-parses only what changed.
     checks: HashMap<PathBuf, ParseCache>,
+    /// The parsed lines of every file read for navigation, by path.
+    parses: HashMap<String, LineCache>,
 }
 
 /// One document's diagnostics after a check.
@@ -132,5 +151,60 @@ impl Workspace {
             });
         }
         out
+    }
+
+    /// The project of an open document, parsed and indexed; `None` when it is not open.
+    pub fn snapshot(&mut self, uri: &Url, encoding: Encoding) -> Option<Snapshot> {
+        let doc = self.documents.get(uri)?;
+        let mut sources: Vec<(Url, String)> = vec![(uri.clone(), doc.text.clone())];
+        if let Some(path) = doc.path.clone() {
+            let loaded =
+                calltree_calls::load_trees_editing(&[path], MAX_FILE, &|p| self.text_at(p));
+            if let Ok(loaded) = loaded {
+                sources = loaded
+                    .inputs
+                    .into_iter()
+                    .zip(loaded.paths)
+                    .enumerate()
+                    .map(|(index, (input, path))| {
+                        // The document keeps the address the editor knows it by.
+                        let address = if index == 0 {
+                            Some(uri.clone())
+                        } else {
+                            absolute(&path).and_then(|p| Url::from_file_path(p).ok())
+                        };
+                        (address, input.text)
+                    })
+                    .filter_map(|(address, text)| Some((address?, text)))
+                    .collect();
+            }
+        }
+        self.parses
+            .retain(|key, _| sources.iter().any(|(uri, _)| uri.as_str() == key));
+        let files: Vec<File> = sources
+            .into_iter()
+            .map(|(uri, text)| {
+                let cache = self.parses.entry(uri.to_string()).or_default();
+                let (syntax, _) = calltree_syntax::parse_cached(&text, cache);
+                let lines = LineMap::new(&text, encoding);
+                File {
+                    uri,
+                    text,
+                    syntax,
+                    lines,
+                }
+            })
+            .collect();
+        let trees: Vec<&SourceFile> = files.iter().map(|f| &f.syntax).collect();
+        let index = SymbolIndex::new(&trees);
+        Some(Snapshot { files, index })
+    }
+}
+
+fn absolute(path: &Path) -> Option<PathBuf> {
+    if path.is_absolute() {
+        Some(path.to_path_buf())
+    } else {
+        std::path::absolute(path).ok()
     }
 }
