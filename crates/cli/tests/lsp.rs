@@ -746,3 +746,47 @@ fn rename_completion_and_formatting() {
     assert_eq!(reply["error"]["code"], -32803, "{reply}");
     assert_eq!(client.shutdown(), 0);
 }
+
+#[test]
+fn a_thousand_node_file_is_checked_as_you_type() {
+    let mut text = String::from("tree big \"Big\"\n  start: n0\nfield x: number \"X\" = 0\n");
+    for i in 0..1000 {
+        text.push_str(&format!(
+            "node n{i} \"Step {i}\"\n  say \"Say {{x}} at step {i}\"\n  set x = x + 1\n  \
+             option \"Next\" -> n{} when x < {i} and not visited(n{i})\n  option \"Done\" -> end_{i}\n\
+             node end_{i}\n  end resolved\n",
+            i + 1
+        ));
+    }
+    text.push_str("node n1000\n  end resolved\n");
+    let dir = folder(&[]);
+    let (mut client, _) = Client::initialized(dir.path(), &[]);
+    let started = Instant::now();
+    let uri = client.open(&path(&dir, "big.tree"), &text);
+    let first = client.diagnostics(&uri);
+    let opened = started.elapsed();
+    assert!(!codes(&first).contains(&"E102".to_owned()));
+    let mut latencies = Vec::new();
+    for version in 2..7 {
+        // Type one character into a `say` halfway down, as an author does.
+        let line = 3 + 7 * 500 + 1;
+        client.notify(
+            "textDocument/didChange",
+            json!({
+                "textDocument": { "uri": uri, "version": version },
+                "contentChanges": [{
+                    "range": { "start": { "line": line, "character": 7 }, "end": { "line": line, "character": 7 } },
+                    "text": "a"
+                }]
+            }),
+        );
+        let started = Instant::now();
+        let published = client.diagnostics(&uri);
+        latencies.push(started.elapsed());
+        assert_eq!(published["version"], version);
+    }
+    eprintln!("1,000 nodes: first diagnostics {opened:?}, after each keystroke {latencies:?}");
+    // Generous, for a debug build on a busy machine; the figures are in the output.
+    assert!(latencies.iter().all(|l| l.as_secs() < 20));
+    assert_eq!(client.shutdown(), 0);
+}
