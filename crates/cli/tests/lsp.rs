@@ -388,6 +388,19 @@ fn bad_input_gets_errors_and_the_server_goes_on() {
         "{published}"
     );
 
+    // A buffer that is not a file is a project of its own.
+    let untitled = "untitled:Untitled-1";
+    client.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": untitled, "languageId": "calltree", "version": 1, "text": "tree u\n  start: a\nnode a\n  -> b\n" } }),
+    );
+    assert!(codes(&client.diagnostics(untitled)).contains(&"E203".to_owned()));
+    let found = client.result("textDocument/definition", at(untitled, 1, 9));
+    assert_eq!(
+        found[0]["range"]["start"],
+        json!({ "line": 2, "character": 5 })
+    );
+
     // The server still answers, and `exit` without `shutdown` ends it with status 1.
     let reply = client.request("calltree/nothing", json!({}));
     assert_eq!(reply["error"]["code"], -32601);
@@ -426,6 +439,19 @@ fn unreadable_and_deleted_files_and_a_10_mb_document() {
             .as_str()
             .unwrap()
             .contains("closing")
+    );
+
+    // A `use` of it is a problem at that line, in words.
+    let user = client.open(
+        &path(&dir, "user.tree"),
+        "use \"latin1.tree\"\ntree user\n  start: a\nnode a\n  end resolved\n",
+    );
+    let published = client.diagnostics(&user);
+    assert_eq!(codes(&published), ["E226"], "{published}");
+    assert_eq!(published["diagnostics"][0]["range"]["start"]["line"], 0);
+    client.notify(
+        "textDocument/didClose",
+        json!({ "textDocument": { "uri": user } }),
     );
 
     // A 10 MB document: 2,000 nodes with 5 KB of text each.
