@@ -40,17 +40,32 @@ pub fn locate(
     Ok((snapshot, offset))
 }
 
+/// An open document alone (see [`Workspace::document`]).
+pub fn document(
+    workspace: &mut Workspace,
+    uri: &Url,
+    encoding: Encoding,
+) -> Result<File, (ErrorCode, String)> {
+    workspace
+        .document(uri, encoding)
+        .ok_or_else(|| not_open(uri))
+}
+
+fn not_open(uri: &Url) -> (ErrorCode, String) {
+    (
+        ErrorCode::InvalidParams,
+        format!("{uri} is not open; open it first (textDocument/didOpen)"),
+    )
+}
+
 pub fn snapshot(
     workspace: &mut Workspace,
     uri: &Url,
     encoding: Encoding,
 ) -> Result<Snapshot, (ErrorCode, String)> {
-    workspace.snapshot(uri, encoding).ok_or_else(|| {
-        (
-            ErrorCode::InvalidParams,
-            format!("{uri} is not open; open it first (textDocument/didOpen)"),
-        )
-    })
+    workspace
+        .snapshot(uri, encoding)
+        .ok_or_else(|| not_open(uri))
 }
 
 fn location(snapshot: &Snapshot, file: usize, span: Span) -> Option<Location> {
@@ -213,8 +228,7 @@ fn type_name(kind: &calltree_syntax::FieldTypeKind) -> String {
 }
 
 /// The outline: the tree with its nodes, fields, flags and tests, in source order.
-pub fn document_symbols(snapshot: &Snapshot) -> Answer {
-    let file = &snapshot.files[0];
+pub fn document_symbols(file: &File) -> Answer {
     let range = |span: Span| file.lines.range(&file.text, span);
     let mut top = Vec::new();
     let mut children = Vec::new();

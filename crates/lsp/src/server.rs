@@ -223,13 +223,13 @@ impl<W: Write> Server<W> {
             }
             DocumentSymbolRequest::METHOD => {
                 let params: lsp_types::DocumentSymbolParams = parse_params(params)?;
-                let snapshot = navigate::snapshot(workspace, &params.text_document.uri, encoding)?;
-                navigate::document_symbols(&snapshot)
+                let file = navigate::document(workspace, &params.text_document.uri, encoding)?;
+                navigate::document_symbols(&file)
             }
             SemanticTokensFullRequest::METHOD => {
                 let params: lsp_types::SemanticTokensParams = parse_params(params)?;
-                let snapshot = navigate::snapshot(workspace, &params.text_document.uri, encoding)?;
-                navigate::semantic_tokens(&snapshot.files[0])
+                let file = navigate::document(workspace, &params.text_document.uri, encoding)?;
+                navigate::semantic_tokens(&file)
             }
             Rename::METHOD => {
                 let params: lsp_types::RenameParams = parse_params(params)?;
@@ -239,8 +239,8 @@ impl<W: Write> Server<W> {
             }
             Formatting::METHOD => {
                 let params: lsp_types::DocumentFormattingParams = parse_params(params)?;
-                let snapshot = navigate::snapshot(workspace, &params.text_document.uri, encoding)?;
-                edit::formatting(&snapshot.files[0])
+                let file = navigate::document(workspace, &params.text_document.uri, encoding)?;
+                edit::formatting(&file)
             }
             Completion::METHOD => {
                 let params: lsp_types::CompletionParams = parse_params(params)?;

@@ -153,6 +153,21 @@ impl Workspace {
         out
     }
 
+    /// An open document alone, parsed: for what needs no other file (outline, colours,
+    /// formatting), so those do not load the folder on every request.
+    pub fn document(&mut self, uri: &Url, encoding: Encoding) -> Option<File> {
+        let text = self.documents.get(uri)?.text.clone();
+        let cache = self.parses.entry(uri.to_string()).or_default();
+        let (syntax, _) = calltree_syntax::parse_cached(&text, cache);
+        let lines = LineMap::new(&text, encoding);
+        Some(File {
+            uri: uri.clone(),
+            text,
+            syntax,
+            lines,
+        })
+    }
+
     /// The project of an open document, parsed and indexed; `None` when it is not open.
     pub fn snapshot(&mut self, uri: &Url, encoding: Encoding) -> Option<Snapshot> {
         let doc = self.documents.get(uri)?;
