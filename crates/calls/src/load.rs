@@ -36,7 +36,20 @@ pub struct LoadedTrees {
 /// A sibling that cannot be read is left out (it is only context); a `use` whose file cannot
 /// be loaded is an E226 diagnostic at that `use` line.
 pub fn load_trees(paths: &[PathBuf], limit: u64) -> Result<LoadedTrees, FilesError> {
-    load(paths, limit, false)
+    load(paths, limit, false, &|_| None)
+}
+
+/// Loads as [`load_trees`] does, with the texts of files open in an editor in place of what
+/// is on disk: `open` gives the editor's text of a path, or `None` to read the disk. An open
+/// file is loaded even when it is no longer (or not yet) on disk, and a `use` of an open
+/// file brings in the editor's text. For a language server, which checks what the author
+/// sees, not what was last saved.
+pub fn load_trees_editing(
+    paths: &[PathBuf],
+    limit: u64,
+    open: &dyn Fn(&Path) -> Option<String>,
+) -> Result<LoadedTrees, FilesError> {
+    load(paths, limit, false, open)
 }
 
 /// Loads a folder as [`load_trees`] does, except that a file of it that cannot be read (not
@@ -47,7 +60,7 @@ pub fn load_folder_leaving_out_unreadable(
     folder: &Path,
     limit: u64,
 ) -> Result<LoadedTrees, FilesError> {
-    let loaded = load(&[folder.to_path_buf()], limit, true)?;
+    let loaded = load(&[folder.to_path_buf()], limit, true, &|_| None)?;
     if loaded.named == 0 {
         return Err(FilesError::NoTrees {
             path: folder.to_path_buf(),
@@ -60,9 +73,11 @@ fn load(
     paths: &[PathBuf],
     limit: u64,
     leave_out_unreadable: bool,
+    open: &dyn Fn(&Path) -> Option<String>,
 ) -> Result<LoadedTrees, FilesError> {
     let mut loader = Loader {
         limit,
+        open,
         seen: HashSet::new(),
         loaded: LoadedTrees {
             inputs: Vec::new(),
@@ -73,6 +88,11 @@ fn load(
         folders: Vec::new(),
     };
     for path in paths {
+        if let Some(text) = open(path) {
+            loader.add(path, text);
+            loader.folders.push(folder_of(path).to_path_buf());
+            continue;
+        }
         let metadata = std::fs::metadata(path).map_err(|source| FilesError::Read {
             path: path.clone(),
             source,
@@ -105,7 +125,7 @@ fn load(
             continue;
         }
         for file in calltree_files::tree_files(&folder).unwrap_or_default() {
-            if let Ok(text) = calltree_files::read_text_within(&file, limit) {
+            if let Ok(text) = loader.read(&file) {
                 loader.add(&file, text);
             }
         }
@@ -114,20 +134,29 @@ fn load(
     Ok(loader.loaded)
 }
 
-struct Loader {
+struct Loader<'o> {
     limit: u64,
+    /// The editor's text of a path, when it has one (see [`load_trees_editing`]).
+    open: &'o dyn Fn(&Path) -> Option<String>,
     /// The canonical paths of the files loaded.
     seen: HashSet<PathBuf>,
     loaded: LoadedTrees,
     folders: Vec<PathBuf>,
 }
 
-impl Loader {
+impl Loader<'_> {
+    fn read(&self, path: &Path) -> Result<String, FilesError> {
+        match (self.open)(path) {
+            Some(text) => Ok(text),
+            None => calltree_files::read_text_within(path, self.limit),
+        }
+    }
+
     fn add_named(&mut self, path: &Path) -> Result<(), FilesError> {
         if self.seen.contains(&identity(path)) {
             return Ok(());
         }
-        let text = calltree_files::read_text_within(path, self.limit)?;
+        let text = self.read(path)?;
         self.add(path, text);
         Ok(())
     }
@@ -179,6 +208,10 @@ impl Loader {
 
     /// The text of a `use`d file; `None` when it is loaded already.
     fn read_use(&self, target: &Path, written: &str) -> Result<Option<String>, (String, String)> {
+        if let Some(text) = (self.open)(target) {
+            let open = !self.seen.contains(&identity(target));
+            return Ok(open.then_some(text));
+        }
         let metadata = std::fs::metadata(target).map_err(|error| {
             (
                 format!("cannot bring in `{written}`: {}", plain_io(&error)),
@@ -204,14 +237,12 @@ impl Loader {
         if self.seen.contains(&identity(target)) {
             return Ok(None);
         }
-        calltree_files::read_text_within(target, self.limit)
-            .map(Some)
-            .map_err(|error| {
-                (
-                    format!("cannot bring in `{written}`: {}", reason(&error)),
-                    "fix the file, or remove this `use`".to_owned(),
-                )
-            })
+        self.read(target).map(Some).map_err(|error| {
+            (
+                format!("cannot bring in `{written}`: {}", reason(&error)),
+                "fix the file, or remove this `use`".to_owned(),
+            )
+        })
     }
 }
 
@@ -271,6 +302,50 @@ mod tests {
     #![allow(clippy::unwrap_used, reason = "tests fail loudly")]
 
     use super::*;
+
+    #[test]
+    fn an_editors_texts_stand_in_for_the_disk() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str, text: &str| std::fs::write(dir.path().join(name), text).unwrap();
+        write(
+            "main.tree",
+            "tree main\n  start: a\nnode a\n  end resolved\n",
+        );
+        write(
+            "sibling.tree",
+            "tree sibling\n  start: a\nnode a\n  end resolved\n",
+        );
+        std::fs::create_dir(dir.path().join("shared")).unwrap();
+        let main = dir.path().join("main.tree");
+        let unsaved = dir.path().join("unsaved.tree");
+        let used = dir.path().join("shared/used.tree");
+        // The editor has a `use` the disk does not, of a file open but never saved, and a
+        // file that is open but no longer on disk.
+        let edited = "use \"shared/used.tree\"\ntree main\n  start: a\nnode a\n  end resolved\n";
+        let open = |path: &Path| {
+            if path == main {
+                Some(edited.to_owned())
+            } else if path == unsaved || path == used {
+                Some(format!(
+                    "tree t{}\n  start: a\nnode a\n  return\n",
+                    path.as_os_str().len()
+                ))
+            } else {
+                None
+            }
+        };
+        let loaded = load_trees_editing(&[main.clone(), unsaved.clone()], 1 << 20, &open).unwrap();
+        assert_eq!(loaded.named, 2);
+        assert_eq!(loaded.inputs[0].text, edited);
+        assert_eq!(loaded.paths[..2], [main.clone(), unsaved.clone()]);
+        assert_eq!(loaded.inputs.len(), 4, "{:?}", loaded.paths);
+        assert!(loaded.paths.contains(&dir.path().join("sibling.tree")));
+        assert!(loaded.paths.iter().any(|p| p.ends_with("shared/used.tree")));
+        assert!(loaded.inputs.iter().all(|i| i.found.is_empty()));
+        // Without the editor, the same call reads the disk.
+        let disk = load_trees_editing(&[main], 1 << 20, &|_| None).unwrap();
+        assert_eq!(disk.inputs.len(), 2);
+    }
 
     #[test]
     fn tidy_names_read_well() {

@@ -315,6 +315,16 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Speak the Language Server Protocol on standard input and output, for editors.
+    ///
+    /// Started by an editor, not by hand: see docs/editors.md for VS Code, Neovim and Helix.
+    /// Diagnostics as you type, go to definition, references, rename, completion, hover,
+    /// formatting, outline and colours. Exit status: 0 after the editor's `shutdown` and
+    /// `exit`, 1 when it exits without `shutdown` or goes away.
+    #[command(
+        after_help = "Examples:\n  calltree lsp    # run by the editor, talks JSON-RPC on stdio"
+    )]
+    Lsp,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -463,6 +473,11 @@ fn main() -> ExitCode {
             all,
         } => check::run(&paths, format, deny_warnings, all),
         Command::Fmt { paths, check } => fmt::run(&paths, check),
+        Command::Lsp => match calltree_lsp::run_stdio() {
+            Ok(calltree_lsp::Ending::Clean) => Ok(ExitCode::SUCCESS),
+            Ok(calltree_lsp::Ending::Abrupt) => Ok(ExitCode::from(1)),
+            Err(error) => Err(error.into()),
+        },
         Command::Stats { paths, format } => stats::run(&paths, format),
         Command::Export { file, format, tree } => export::export(&file, format, tree.as_deref()),
         Command::Import { file, output } => export::import(&file, output.as_ref()),

@@ -159,6 +159,18 @@ pub enum RenameError {
         file: usize,
         line: u32,
     },
+    #[error(
+        "`{name}` cannot be a field name: use letters, digits and underscores, start with a \
+         letter, and avoid the words of the language"
+    )]
+    InvalidFieldName { name: String },
+    #[error("tree `{tree}` and the trees it calls or is called by have no field or flag `{name}`")]
+    UnknownField { tree: String, name: String },
+    #[error(
+        "`{name}` is already a field or flag of tree `{tree}` or of a tree joined to it by a \
+         call; choose another name"
+    )]
+    FieldExists { tree: String, name: String },
     #[error("renaming would leave line {line} of a file unreadable, so nothing was changed")]
     WouldBreak { file: usize, line: u32 },
 }

@@ -17,9 +17,11 @@ mod model;
 mod progress;
 mod project;
 mod rename;
+mod rename_field;
 mod report;
 mod session;
 mod show;
+mod symbols;
 mod synthetic;
 mod testing;
 mod validate;
@@ -37,6 +39,7 @@ pub use model::{
 };
 pub use project::{ParseCache, Project, SourceInput};
 pub use rename::rename_node;
+pub use rename_field::rename_field;
 pub use report::{
     Comment, Counted, DailyRating, Figures, NodeFigures, OutcomeMix, Rate, RatingCount, Report,
     ReportData, ReportFilter, SessionCounts, TimeSummary, TopList, TreeReport, VersionReport,
@@ -49,6 +52,7 @@ pub use session::{
 pub use show::{
     LINE_SEPARATOR, customer_outcome, is_hidden_control, show_duration, show_line, show_percent,
 };
+pub use symbols::{Occurrence, Symbol, SymbolIndex};
 pub use synthetic::synthetic_sessions;
 pub use testing::TestReport;
 pub use value::{Date, Type, Value, format_number};

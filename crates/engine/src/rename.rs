@@ -350,7 +350,12 @@ fn expression(expr: &Expr, name: &str, out: &mut Vec<Span>) {
 
 /// Replaces each span (which must hold `old`) by `new`. A span that does not hold `old` is
 /// returned as the error: the edit would not be the one intended.
-fn replace(text: &str, spans: &mut Vec<Span>, old: &str, new: &str) -> Result<String, Span> {
+pub(crate) fn replace(
+    text: &str,
+    spans: &mut Vec<Span>,
+    old: &str,
+    new: &str,
+) -> Result<String, Span> {
     spans.sort_unstable();
     spans.dedup();
     let mut out = String::with_capacity(text.len() + spans.len() * new.len());
@@ -368,7 +373,7 @@ fn replace(text: &str, spans: &mut Vec<Span>, old: &str, new: &str) -> Result<St
     Ok(out)
 }
 
-fn line_of(text: &str, span: Span) -> u32 {
+pub(crate) fn line_of(text: &str, span: Span) -> u32 {
     LineIndex::new(text).line_col(span.start).line
 }
 

@@ -172,6 +172,37 @@ fn sessions() -> &'static (Project, Vec<Vec<u8>>) {
 proptest! {
     #![proptest_config(ProptestConfig { cases: cases(24), ..ProptestConfig::default() })]
 
+    /// What editors ask of a file being typed: every name found is where it says, and
+    /// renaming any of them ends in new texts or a refusal, never a panic.
+    #[test]
+    fn mutated_trees_index_and_rename_without_panicking(
+        pick in any::<prop::sample::Index>(),
+        mutations in prop::collection::vec(mutation(), 1..5),
+    ) {
+        let files = bundled();
+        let chosen = pick.index(files.len());
+        let mut text = files[chosen].1.clone();
+        for mutation in &mutations {
+            text = apply(&text, mutation);
+        }
+        let (syntax, _) = calltree_syntax::parse(&text);
+        let index = calltree_engine::SymbolIndex::new(&[&syntax]);
+        let tree = syntax.tree_name().map(|n| n.as_str().to_owned());
+        for occurrence in index.occurrences(0).iter().step_by(7).take(12) {
+            prop_assert_eq!(text.get(occurrence.span.range()), Some(occurrence.symbol.name()));
+            let Some(tree) = &tree else { continue };
+            match &occurrence.symbol {
+                calltree_engine::Symbol::Node { tree, name } => {
+                    let _ = calltree_engine::rename_node(&[&text], tree, name, "renamed_x");
+                }
+                calltree_engine::Symbol::Variable { name, .. } => {
+                    let _ = calltree_engine::rename_field(&[&text], tree, name, "renamed_x");
+                }
+                calltree_engine::Symbol::Tree(_) => {}
+            }
+        }
+    }
+
     #[test]
     fn mutated_trees_load_test_and_walk_within_their_budgets(
         pick in any::<prop::sample::Index>(),
