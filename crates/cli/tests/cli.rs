@@ -253,6 +253,25 @@ fn test_reports_each_test_the_walks_and_coverage_and_exits_1_on_failure() {
     golden("test_warranty.txt", &text(&output.stdout));
 }
 
+/// Issue 14: a routing branch whose condition never holds showed as 100 % coverage, because
+/// its node was reached.
+#[test]
+fn test_coverage_names_a_routing_branch_nothing_takes() {
+    let tree = "tree gate \"Gate\"\n  start: ask\n\nfield age: number \"Age\" required range 0..10\n\n\
+                node ask\n  say \"How old?\"\n  ask age\n  -> route\n\n\
+                node route\n  if age > 20 -> old\n  else -> young\n\n\
+                node old\n  say \"Old\"\n  end callback\n\n\
+                node young\n  say \"Young\"\n  end resolved\n";
+    let dir = folder(&[("gate.tree", tree.as_bytes())]);
+    let output = calltree(dir.path(), &["test", "--coverage", "gate.tree"]);
+    let out = text(&output.stdout);
+    assert!(out.contains("routing branches 1/2 (50.0%)"), "{out}");
+    assert!(
+        out.contains("never taken: `if age > 20` at `route` (gate.tree:"),
+        "{out}"
+    );
+}
+
 /// Issue 14: a broken line was left out and the tests of the rest passed, so `test` exited
 /// 0 and CI that runs only `test` stayed green on a tree that `check` refuses.
 #[test]

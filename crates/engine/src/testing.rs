@@ -8,15 +8,16 @@
 //! and the step fails at its line with a hint saying so.
 
 use calltree_syntax::{
-    Audience, Diagnostic, Expectation, OutcomeKind as SyntaxOutcome, Span, StmtKind,
+    Audience, Diagnostic, Expectation, Offered, OutcomeKind as SyntaxOutcome, Span, StmtKind,
 };
 
 use crate::codes;
 use crate::error::SessionError;
 use crate::lower::literal_value;
-use crate::model::{Exit, FileId, NodeId, OptionId, TestCase, TreeId};
+use crate::model::{BranchId, Exit, FileId, NodeId, OptionId, TestCase, TreeId};
 use crate::project::Project;
-use crate::session::{Event, Millis, Session, display, render};
+use crate::session::{Event, Millis, Session, Visit, display, render};
+use crate::walk::Coverage;
 
 /// The result of one test.
 #[derive(Debug, Clone)]
@@ -27,15 +28,24 @@ pub struct TestReport {
     pub span: Span,
     /// `None` when the test passed.
     pub failure: Option<Diagnostic>,
-    /// Nodes the test's call reached.
+    /// Nodes the test's call reached, steps taken back with `back` included.
     pub nodes: Vec<NodeId>,
     /// Options the test chose.
     pub options: Vec<OptionId>,
+    /// Routing branches the test's call took, steps taken back included.
+    pub branches: Vec<BranchId>,
 }
 
 impl TestReport {
     pub fn passed(&self) -> bool {
         self.failure.is_none()
+    }
+
+    /// Adds what this test reached to a coverage of its tree.
+    pub fn cover(&self, coverage: &mut Coverage) {
+        coverage.add_nodes(self.nodes.iter().copied());
+        coverage.add_options(self.options.iter().copied());
+        coverage.add_branches(self.branches.iter().copied());
     }
 }
 
@@ -70,8 +80,15 @@ impl Project {
                 spans
             })
             .collect();
+        let mut seen: Vec<(FileId, Span, String)> = Vec::new();
         for report in self.run_tests() {
             if let Some(failure) = report.failure {
+                // A failing `setup` fails every test of its file the same way: said once.
+                let key = (report.file, failure.span, failure.message.clone());
+                if seen.contains(&key) {
+                    continue;
+                }
+                seen.push(key);
                 let spans = &starts[report.file.index()];
                 let first = spans.partition_point(|(start, _)| *start < failure.span.start);
                 let inside = spans[first..]
@@ -121,6 +138,9 @@ struct Runner<'p> {
     /// Length of the path at the previous step, for `expect text contains`.
     path_mark: usize,
     options: Vec<OptionId>,
+    /// What the call went through before each `back` took it away again: coverage counts
+    /// what a test played, not only what is left of its path at the end.
+    undone: Vec<Visit>,
 }
 
 fn run_test(project: &Project, tree: TreeId, test: &TestCase) -> TestReport {
@@ -132,10 +152,16 @@ fn run_test(project: &Project, tree: TreeId, test: &TestCase) -> TestReport {
         failure: None,
         nodes: Vec::new(),
         options: Vec::new(),
+        branches: Vec::new(),
     };
+    let setup = test
+        .setup
+        .and_then(|index| project.tree(tree).setups.get(index));
+    let setup_steps = setup.map_or(&[][..], |setup| setup.steps.as_slice());
     let audience = test
         .steps
         .iter()
+        .chain(setup_steps)
         .find_map(|s| match &s.kind {
             StmtKind::As(a) => a.audience,
             _ => None,
@@ -161,18 +187,43 @@ fn run_test(project: &Project, tree: TreeId, test: &TestCase) -> TestReport {
         clock: 0,
         path_mark: 0,
         options: Vec::new(),
+        undone: Vec::new(),
     };
-    for step in &test.steps {
+    for step in setup_steps {
         if let Err(diagnostic) = runner.step(project, &step.kind, step.span) {
-            report.failure = Some(*diagnostic);
+            let message = format!("in the setup: {}", diagnostic.message);
+            report.failure = Some(Diagnostic {
+                message,
+                ..*diagnostic
+            });
             break;
         }
     }
+    if report.failure.is_none() {
+        for step in &test.steps {
+            if let Err(diagnostic) = runner.step(project, &step.kind, step.span) {
+                report.failure = Some(*diagnostic);
+                break;
+            }
+        }
+    }
     let state = runner.session.state();
-    let mut nodes: Vec<NodeId> = state.path.iter().map(|v| v.node).collect();
+    let played = || state.path.iter().chain(&runner.undone);
+    let mut nodes: Vec<NodeId> = played().map(|v| v.node).collect();
     nodes.sort_unstable();
     nodes.dedup();
     report.nodes = nodes;
+    let mut branches: Vec<BranchId> = played()
+        .filter_map(|v| {
+            v.branch.map(|index| BranchId {
+                node: v.node,
+                index,
+            })
+        })
+        .collect();
+    branches.sort_unstable();
+    branches.dedup();
+    report.branches = branches;
     report.options = runner.options;
     report
 }
@@ -292,6 +343,7 @@ impl Runner<'_> {
                     .map_err(|refused| refused.at_step(span, &format!("`choose \"{label}\"`")))
             }
             StmtKind::Back => {
+                self.undone.extend_from_slice(&self.session.state().path);
                 let at = self.tick();
                 self.session
                     .apply(Event::Back { at })
@@ -417,6 +469,9 @@ impl Runner<'_> {
                     ))
                 }
             }
+            Expectation::Option { label, offered } => {
+                self.check_option(project, &label.to_plain(), *offered, &here)
+            }
             Expectation::TextContains(text) => {
                 let wanted = text.to_plain();
                 let shown = self.texts_since_mark(project);
@@ -476,6 +531,66 @@ impl Runner<'_> {
                         project.node(ending.node).name
                     ))
                 }
+            }
+        }
+    }
+
+    /// Whether the step the call waits at shows the option labelled `wanted` as expected. A
+    /// step without options never matches, so that the runner presses Continue on to the
+    /// next step that has some, as it does for `choose`.
+    fn check_option(
+        &self,
+        project: &Project,
+        wanted: &str,
+        offered: Offered,
+        here: &str,
+    ) -> Result<(), String> {
+        let state = self.session.state();
+        let Exit::Options(options) = &project.node(state.node).exit else {
+            return Err(format!(
+                "expected a step with options, but the call is {here}, which has none"
+            ));
+        };
+        if state.ending.is_some() {
+            return Err(format!(
+                "expected a step with options, but the call is {here}"
+            ));
+        }
+        let view = self.session.view();
+        let shown = view.options.iter().find(|o| {
+            options
+                .get(usize::from(o.index))
+                .is_some_and(|option| option.label.source == wanted)
+        });
+        let audience = state.audience.name();
+        match (offered, shown) {
+            (Offered::Absent, None) => Ok(()),
+            (Offered::Enabled, Some(o)) if o.enabled => Ok(()),
+            (Offered::Disabled, Some(o)) if !o.enabled => Ok(()),
+            (Offered::Absent, Some(o)) => Err(format!(
+                "expected no option \"{wanted}\" {here}, but {}s are shown it{}",
+                audience,
+                if o.enabled { "" } else { " (disabled)" }
+            )),
+            (Offered::Enabled, Some(o)) => Err(format!(
+                "expected option \"{wanted}\" to be offered {here}, but it is disabled: {}",
+                o.reason.as_deref().unwrap_or("its condition does not hold")
+            )),
+            (Offered::Disabled, Some(_)) => Err(format!(
+                "expected option \"{wanted}\" to be disabled {here}, but it can be chosen"
+            )),
+            (Offered::Enabled | Offered::Disabled, None) => {
+                let exists = options.iter().any(|o| o.label.source == wanted);
+                let why = if !exists {
+                    "this step has no such option"
+                } else if state.audience == Audience::Customer {
+                    "customers are not shown options that are not for them or that they cannot choose"
+                } else {
+                    "it is for customers only"
+                };
+                Err(format!(
+                    "expected option \"{wanted}\" {here}, but it is not shown: {why}"
+                ))
             }
         }
     }

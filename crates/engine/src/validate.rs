@@ -572,10 +572,16 @@ fn check_tests(project: &Project, tree_id: TreeId, out: &mut Found) {
             .iter()
             .any(|t| project.node_by_name(*t, name).is_some())
     };
-    for test in &tree.tests {
-        for step in &test.steps {
+    // A setup's steps are checked once, not once per test that plays them.
+    let blocks = tree
+        .setups
+        .iter()
+        .map(|setup| (setup.file, &setup.steps))
+        .chain(tree.tests.iter().map(|test| (test.file, &test.steps)));
+    for (file, steps) in blocks {
+        for step in steps {
             let problem: Option<Diagnostic> = match &step.kind {
-                StmtKind::Choose(label) => {
+                StmtKind::Choose(label) | StmtKind::Expect(Expectation::Option { label, .. }) => {
                     let label = label.to_plain();
                     (!labels.contains(&label.as_str())).then(|| {
                         let diagnostic = Diagnostic::new(
@@ -635,7 +641,7 @@ fn check_tests(project: &Project, tree_id: TreeId, out: &mut Found) {
                 _ => None,
             };
             if let Some(diagnostic) = problem {
-                out.push((test.file, diagnostic));
+                out.push((file, diagnostic));
             }
         }
     }

@@ -12,9 +12,9 @@ use std::rc::Rc;
 
 use calltree_syntax::Audience;
 
-use crate::model::{Exit, NodeId, OptionId, TreeId, Variable, VariableKind};
+use crate::model::{BranchId, Exit, NodeId, OptionId, TreeId, Variable, VariableKind};
 use crate::project::Project;
-use crate::session::{Event, Millis, Session, parse_answer};
+use crate::session::{Event, Millis, Session, Visit, parse_answer};
 use crate::value::{Type, format_number};
 
 /// Limits that keep walks finite.
@@ -46,13 +46,18 @@ pub struct StuckWalk {
     pub reason: String,
 }
 
-/// Which nodes and options were reached, out of all a tree (and its sub-trees) has.
+/// Which nodes, options and routing branches were reached, out of all a tree (and its
+/// sub-trees) has.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Coverage {
     pub nodes: BTreeSet<NodeId>,
     pub reached_nodes: BTreeSet<NodeId>,
     pub options: BTreeSet<OptionId>,
     pub chosen_options: BTreeSet<OptionId>,
+    /// Every `if` and `else` line of every routing node: a node reached is not a condition
+    /// tried, and a branch whose condition never holds is dead code that node coverage hides.
+    pub branches: BTreeSet<BranchId>,
+    pub taken_branches: BTreeSet<BranchId>,
 }
 
 impl Coverage {
@@ -62,13 +67,26 @@ impl Coverage {
         for t in project.call_closure(tree) {
             for &node in &project.tree(t).nodes {
                 coverage.nodes.insert(node);
-                if let Exit::Options(options) = &project.node(node).exit {
-                    for index in 0..options.len() {
-                        coverage.options.insert(OptionId {
-                            node,
-                            index: u16::try_from(index).unwrap_or(u16::MAX),
-                        });
+                let index = |i: usize| u16::try_from(i).unwrap_or(u16::MAX);
+                match &project.node(node).exit {
+                    Exit::Options(options) => {
+                        for i in 0..options.len() {
+                            coverage.options.insert(OptionId {
+                                node,
+                                index: index(i),
+                            });
+                        }
                     }
+                    Exit::Route { routes, otherwise } => {
+                        let lines = routes.len() + usize::from(otherwise.is_some());
+                        for i in 0..lines {
+                            coverage.branches.insert(BranchId {
+                                node,
+                                index: index(i),
+                            });
+                        }
+                    }
+                    _ => {}
                 }
             }
         }
@@ -91,10 +109,30 @@ impl Coverage {
         }
     }
 
+    pub fn add_branches(&mut self, branches: impl IntoIterator<Item = BranchId>) {
+        for branch in branches {
+            if self.branches.contains(&branch) {
+                self.taken_branches.insert(branch);
+            }
+        }
+    }
+
+    /// Adds the nodes a call went through and the routing branches it took.
+    pub fn add_path(&mut self, path: &[Visit]) {
+        self.add_nodes(path.iter().map(|v| v.node));
+        self.add_branches(path.iter().filter_map(|v| {
+            v.branch.map(|index| BranchId {
+                node: v.node,
+                index,
+            })
+        }));
+    }
+
     /// Adds what another coverage reached (of the same tree).
     pub fn merge(&mut self, other: &Coverage) {
         self.add_nodes(other.reached_nodes.iter().copied());
         self.add_options(other.chosen_options.iter().copied());
+        self.add_branches(other.taken_branches.iter().copied());
     }
 
     pub fn unreached_nodes(&self) -> Vec<NodeId> {
@@ -109,6 +147,22 @@ impl Coverage {
             .difference(&self.chosen_options)
             .copied()
             .collect()
+    }
+
+    pub fn untaken_branches(&self) -> Vec<BranchId> {
+        self.branches
+            .difference(&self.taken_branches)
+            .copied()
+            .collect()
+    }
+
+    /// The percentage of routing branches taken (100 when there are none).
+    pub fn branch_percentage(&self) -> f64 {
+        if self.branches.is_empty() {
+            100.0
+        } else {
+            100.0 * self.taken_branches.len() as f64 / self.branches.len() as f64
+        }
     }
 
     /// Percentages of nodes and options covered (100 when there are none).
@@ -434,7 +488,7 @@ fn exceeded(session: &Session<&Project>, limits: &WalkLimits) -> bool {
 }
 
 fn record(coverage: &mut Coverage, session: &Session<&Project>) {
-    coverage.add_nodes(session.state().path.iter().map(|v| v.node));
+    coverage.add_path(&session.state().path);
 }
 
 /// Memory the sessions kept for waiting walks may take, roughly, before walks are continued

@@ -98,6 +98,13 @@ impl SourceFile {
         })
     }
 
+    /// The file's `setup` block: the steps each of its tests plays first.
+    pub fn setup(&self) -> Option<&Item> {
+        self.items
+            .iter()
+            .find(|item| matches!(item.kind, ItemKind::Setup))
+    }
+
     pub fn uses(&self) -> impl Iterator<Item = (&UseDecl, &Item)> {
         self.items.iter().filter_map(|item| match &item.kind {
             ItemKind::Use(decl) => Some((decl, item)),
@@ -149,6 +156,8 @@ pub enum ItemKind {
     /// `node` and `feedback` blocks.
     Node(NodeHead),
     Test(TestHead),
+    /// `setup`: test steps every test of this file plays before its own.
+    Setup,
     /// A first line that did not parse; kept verbatim so nothing the author wrote is lost.
     Error(ErrorLine),
 }
@@ -175,6 +184,7 @@ impl ItemKind {
                 NodeKind::Feedback => "feedback",
             },
             ItemKind::Test(_) => "test",
+            ItemKind::Setup => "setup",
             ItemKind::Error(_) => "unreadable",
         }
     }
@@ -516,8 +526,29 @@ impl OutcomeKind {
 pub enum Expectation {
     End(Outcome),
     Node(NodeName),
-    Field { var: VarName, value: Literal },
+    Field {
+        var: VarName,
+        value: Literal,
+    },
     TextContains(Text),
+    /// `expect option "Label"` (shown and can be chosen), `... disabled` (shown greyed out) or
+    /// `expect no option "Label"` (not shown at all), at the step the call waits at.
+    Option {
+        label: Text,
+        offered: Offered,
+    },
+}
+
+/// How an option is offered at a step, as a test expects it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Offered {
+    /// Shown and can be chosen.
+    Enabled,
+    /// Shown, greyed out: its condition does not hold.
+    Disabled,
+    /// Not shown: the step has no such option, or not for this audience (customers are not
+    /// shown options they cannot choose either).
+    Absent,
 }
 
 /// Quoted text, decoded: escapes resolved and `{field}` placeholders split out.

@@ -9,7 +9,7 @@ use pest::iterators::Pair;
 use crate::ast::{
     Audience, AudienceRef, BinaryOp, BoolWord, ChoiceItem, Comment, Expectation, Expr, ExprKind,
     FieldDecl, FieldType, FieldTypeKind, FlagDecl, Ident, ItemKind, Literal, LiteralKind, NodeHead,
-    NodeKind, NodeName, Number, OptionStmt, Outcome, OutcomeKind, Pattern, Range, Segment,
+    NodeKind, NodeName, Number, Offered, OptionStmt, Outcome, OutcomeKind, Pattern, Range, Segment,
     StmtKind, TestHead, Text, TreeHead, TreeName, UseDecl, VarName,
 };
 use crate::diagnostic::Diagnostic;
@@ -125,6 +125,7 @@ impl<'d> Convert<'d> {
                 name: self.plain(&find(&k, Rule::plain)?),
             }),
             Rule::field_decl => ItemKind::Field(Box::new(self.field_decl(&k)?)),
+            Rule::setup_head => ItemKind::Setup,
             _ => return None,
         })
     }
@@ -364,6 +365,18 @@ impl<'d> Convert<'d> {
                 value: self.literal(&find(&k, Rule::literal)?)?,
             },
             Rule::expect_text => Expectation::TextContains(self.plain(&find(&k, Rule::plain)?)),
+            Rule::expect_option => Expectation::Option {
+                label: self.template(&find(&k, Rule::template)?),
+                offered: if find(&k, Rule::k_disabled).is_some() {
+                    Offered::Disabled
+                } else {
+                    Offered::Enabled
+                },
+            },
+            Rule::expect_no_option => Expectation::Option {
+                label: self.template(&find(&k, Rule::template)?),
+                offered: Offered::Absent,
+            },
             _ => return None,
         })
     }

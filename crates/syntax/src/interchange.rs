@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::ast::{
-    Expectation, FieldTypeKind, ItemKind, NodeKind, Outcome, OutcomeKind, SourceFile, StmtKind,
-    Text,
+    Expectation, FieldTypeKind, ItemKind, NodeKind, Offered, Outcome, OutcomeKind, SourceFile,
+    StmtKind, Text,
 };
 use crate::format::pieces;
 
@@ -136,6 +136,9 @@ pub struct TreeDoc {
     pub flags: Vec<FlagDoc>,
     #[serde(default)]
     pub nodes: Vec<NodeDoc>,
+    /// The `setup` block: steps every test plays before its own.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub setup: Vec<TestStepDoc>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tests: Vec<TestDoc>,
 }
@@ -274,17 +277,47 @@ pub struct TestDoc {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "do", rename_all = "snake_case")]
 pub enum TestStepDoc {
-    As { audience: String },
-    Answer { field: String, value: String },
-    Choose { label: String },
+    As {
+        audience: String,
+    },
+    Answer {
+        field: String,
+        value: String,
+    },
+    Choose {
+        label: String,
+    },
     Back,
-    Note { text: String },
-    Skip { reason: String },
-    Escalate { reason: String },
+    Note {
+        text: String,
+    },
+    Skip {
+        reason: String,
+    },
+    Escalate {
+        reason: String,
+    },
     ExpectEnd(OutcomeDoc),
-    ExpectNode { node: String },
-    ExpectField { field: String, value: String },
-    ExpectText { contains: String },
+    ExpectNode {
+        node: String,
+    },
+    ExpectField {
+        field: String,
+        value: String,
+    },
+    ExpectText {
+        contains: String,
+    },
+    /// `expect option "Label"`, with `disabled: true` for `expect option "Label" disabled`.
+    ExpectOption {
+        label: String,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        disabled: bool,
+    },
+    /// `expect no option "Label"`.
+    ExpectNoOption {
+        label: String,
+    },
 }
 
 fn template(text: &Text) -> String {
@@ -383,6 +416,9 @@ impl Document {
                     title: head.title.as_ref().map(template),
                     steps: item.body.iter().filter_map(|s| step_doc(&s.kind)).collect(),
                 }),
+                ItemKind::Setup => tree
+                    .setup
+                    .extend(item.body.iter().filter_map(|s| test_step_doc(&s.kind))),
                 ItemKind::Test(head) => tree.tests.push(TestDoc {
                     name: plain(&head.name),
                     steps: item
@@ -499,6 +535,14 @@ impl Document {
                 out.push('\n');
             }
         }
+        if !tree.setup.is_empty() {
+            out.push_str("\nsetup\n");
+            for step in &tree.setup {
+                out.push_str("  ");
+                out.push_str(&test_step_source(step));
+                out.push('\n');
+            }
+        }
         for test in &tree.tests {
             out.push_str(&format!("\ntest {}\n", quoted(&test.name)));
             for step in &test.steps {
@@ -593,29 +637,40 @@ impl Document {
                 }
             }
         }
-        for test in &tree.tests {
-            for (number, step) in test.steps.iter().enumerate() {
-                let place = |what: &str| {
-                    format!("`{what}` of step {} of test \"{}\"", number + 1, test.name)
-                };
-                match step {
-                    TestStepDoc::As { audience } => values.push((place("audience"), audience)),
-                    TestStepDoc::Answer { field, value }
-                    | TestStepDoc::ExpectField { field, value } => {
-                        values.push((place("field"), field));
-                        values.push((place("value"), value));
-                    }
-                    TestStepDoc::ExpectEnd(outcome) => {
-                        values.push((place("outcome"), &outcome.outcome));
-                    }
-                    TestStepDoc::ExpectNode { node } => values.push((place("node"), node)),
-                    TestStepDoc::Choose { .. }
-                    | TestStepDoc::Back
-                    | TestStepDoc::Note { .. }
-                    | TestStepDoc::Skip { .. }
-                    | TestStepDoc::Escalate { .. }
-                    | TestStepDoc::ExpectText { .. } => {}
+        let setup = tree
+            .setup
+            .iter()
+            .enumerate()
+            .map(|(number, step)| (format!("step {} of the setup", number + 1), step));
+        let tests = tree.tests.iter().flat_map(|test| {
+            test.steps.iter().enumerate().map(|(number, step)| {
+                (
+                    format!("step {} of test \"{}\"", number + 1, test.name),
+                    step,
+                )
+            })
+        });
+        for (whose, step) in setup.chain(tests) {
+            let place = |what: &str| format!("`{what}` of {whose}");
+            match step {
+                TestStepDoc::As { audience } => values.push((place("audience"), audience)),
+                TestStepDoc::Answer { field, value }
+                | TestStepDoc::ExpectField { field, value } => {
+                    values.push((place("field"), field));
+                    values.push((place("value"), value));
                 }
+                TestStepDoc::ExpectEnd(outcome) => {
+                    values.push((place("outcome"), &outcome.outcome));
+                }
+                TestStepDoc::ExpectNode { node } => values.push((place("node"), node)),
+                TestStepDoc::Choose { .. }
+                | TestStepDoc::Back
+                | TestStepDoc::Note { .. }
+                | TestStepDoc::Skip { .. }
+                | TestStepDoc::Escalate { .. }
+                | TestStepDoc::ExpectText { .. }
+                | TestStepDoc::ExpectOption { .. }
+                | TestStepDoc::ExpectNoOption { .. } => {}
             }
         }
         for (place, value) in values {
@@ -725,6 +780,15 @@ fn test_step_doc(kind: &StmtKind) -> Option<TestStepDoc> {
         StmtKind::Expect(Expectation::TextContains(text)) => TestStepDoc::ExpectText {
             contains: plain(text),
         },
+        StmtKind::Expect(Expectation::Option { label, offered }) => match offered {
+            Offered::Absent => TestStepDoc::ExpectNoOption {
+                label: template(label),
+            },
+            Offered::Enabled | Offered::Disabled => TestStepDoc::ExpectOption {
+                label: template(label),
+                disabled: *offered == Offered::Disabled,
+            },
+        },
         _ => return None,
     })
 }
@@ -807,5 +871,11 @@ fn test_step_source(step: &TestStepDoc) -> String {
         TestStepDoc::ExpectNode { node } => format!("expect node {node}"),
         TestStepDoc::ExpectField { field, value } => format!("expect field {field} = {value}"),
         TestStepDoc::ExpectText { contains } => format!("expect text contains {}", q(contains)),
+        TestStepDoc::ExpectOption { label, disabled } => format!(
+            "expect option {}{}",
+            q(label),
+            if *disabled { " disabled" } else { "" }
+        ),
+        TestStepDoc::ExpectNoOption { label } => format!("expect no option {}", q(label)),
     }
 }

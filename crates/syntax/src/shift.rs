@@ -113,6 +113,7 @@ impl Shift for ItemKind {
                 title.shift(by);
             }
             ItemKind::Test(TestHead { name }) => name.shift(by),
+            ItemKind::Setup => {}
             ItemKind::Error(line) => line.shift(by),
         }
     }
@@ -265,6 +266,7 @@ impl Shift for Expectation {
                 value.shift(by);
             }
             Expectation::TextContains(text) => text.shift(by),
+            Expectation::Option { label, offered: _ } => label.shift(by),
         }
     }
 }

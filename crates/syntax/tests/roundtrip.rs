@@ -172,6 +172,16 @@ fn test_statement() -> impl Strategy<Value = String> {
         name().prop_map(|n| format!("expect node {n}")),
         (name(), literal()).prop_map(|(n, l)| format!("expect field {n} = {l}")),
         plain().prop_map(|t| format!("expect text contains {t}")),
+        (
+            prop::sample::select(vec!["", "no "]),
+            template(),
+            prop::sample::select(vec!["", " disabled"])
+        )
+            .prop_map(|(no, t, disabled)| if no.is_empty() {
+                format!("expect option {t}{disabled}")
+            } else {
+                format!("expect no option {t}")
+            }),
     ]
 }
 
@@ -300,8 +310,10 @@ fn tree_source() -> impl Strategy<Value = String> {
         prop::collection::vec(name(), 1..3),
         name(),
         prop::collection::vec((item(), prop::option::of("[ a-z]{0,12}")), 0..8),
+        // A file has at most one `setup`.
+        prop::option::of(body(test_statement().boxed())),
     )
-        .prop_map(|(id, title, tags, start, items)| {
+        .prop_map(|(id, title, tags, start, items, setup)| {
             let mut text = format!(
                 "tree {id} {title}\n  tags: {}\n  audience: agent, customer\n  start: {start}\n",
                 tags.join(", ")
@@ -312,6 +324,13 @@ fn tree_source() -> impl Strategy<Value = String> {
                     text.push_str(&format!("#{}\n", comment.trim_end()));
                 }
                 for line in lines {
+                    text.push_str(&line);
+                    text.push('\n');
+                }
+            }
+            if let Some(setup) = setup {
+                text.push_str("\nsetup\n");
+                for line in setup {
                     text.push_str(&line);
                     text.push('\n');
                 }

@@ -30,6 +30,10 @@ pub struct Frame {
 pub struct Visit {
     pub node: NodeId,
     pub at: Millis,
+    /// At a routing node, the line that sent the call on: the position of its `if` among the
+    /// node's routes, or their number for `else`. Coverage counts these.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub branch: Option<u16>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -710,7 +714,11 @@ impl State {
         for _ in 0..MAX_AUTOMATIC_HOPS {
             self.node = node;
             self.visits[node.index()] += 1;
-            self.path.push(Visit { node, at });
+            self.path.push(Visit {
+                node,
+                at,
+                branch: None,
+            });
             let current = project.node(node);
             for assignment in &current.sets {
                 let value = match &assignment.value {
@@ -721,11 +729,17 @@ impl State {
             }
             match &current.exit {
                 Exit::Route { routes, otherwise } => {
-                    let chosen = routes
-                        .iter()
-                        .find(|r| r.condition.holds(self))
-                        .map(|r| r.target)
-                        .or(*otherwise);
+                    let taken = routes.iter().position(|r| r.condition.holds(self));
+                    let chosen = match taken {
+                        Some(index) => Some(routes[index].target),
+                        None => *otherwise,
+                    };
+                    if chosen.is_some()
+                        && let Some(visit) = self.path.last_mut()
+                    {
+                        visit.branch =
+                            Some(u16::try_from(taken.unwrap_or(routes.len())).unwrap_or(u16::MAX));
+                    }
                     match chosen.flatten() {
                         Some(next) => node = next,
                         None => {
