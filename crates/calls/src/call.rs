@@ -197,6 +197,12 @@ impl<S: CallStore> Call<S> {
         self.session.view()
     }
 
+    /// The view at the host's `now`: conditions on time count up to it (see
+    /// `Session::view_at`).
+    pub fn view_at(&self, now: Millis) -> View {
+        self.session.view_at(now)
+    }
+
     pub fn summary(&self) -> Summary {
         self.session.summary()
     }

@@ -346,7 +346,7 @@ fn play(
             // Nobody reads the screen any more (a closed pipe): stop, the call is kept.
             return Ok(ExitCode::SUCCESS);
         }
-        let view = call.view();
+        let view = call.view_at(now());
         if view.ended.is_some() {
             if !view.texts.is_empty() {
                 show(&view, style);
@@ -486,7 +486,7 @@ fn act(call: &mut TerminalCall, input: &mut Input, command: Command, style: Styl
     let customer = call.session().state().audience == Audience::Customer;
     let action = match command {
         Command::Choose(number) => {
-            let view = call.view();
+            let view = call.view_at(now());
             let Some(option) = view
                 .options
                 .iter()

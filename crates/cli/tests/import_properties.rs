@@ -193,6 +193,7 @@ fn document() -> impl Strategy<Value = Document> {
         (quoted(), any::<bool>())
             .prop_map(|(label, disabled)| TestStepDoc::ExpectOption { label, disabled }),
         quoted().prop_map(|label| TestStepDoc::ExpectNoOption { label }),
+        (raw(), raw()).prop_map(|(amount, unit)| TestStepDoc::Wait { amount, unit }),
     ];
     let test = (quoted(), prop::collection::vec(test_step.clone(), 0..3))
         .prop_map(|(name, steps)| TestDoc { name, steps });

@@ -316,6 +316,7 @@ fn references(file: &SourceFile, part: Part, name: &str, out: &mut Vec<Span>) {
                 | StmtKind::Answer { .. }
                 | StmtKind::Choose(_)
                 | StmtKind::Back
+                | StmtKind::Wait { .. }
                 | StmtKind::Skip(_)
                 | StmtKind::Escalate(_)
                 | StmtKind::Error(_) => {}

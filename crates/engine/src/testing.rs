@@ -230,7 +230,7 @@ fn run_test(project: &Project, tree: TreeId, test: &TestCase) -> TestReport {
 
 impl Runner<'_> {
     fn tick(&mut self) -> Millis {
-        self.clock += STEP;
+        self.clock = self.clock.saturating_add(STEP);
         self.clock
     }
 
@@ -380,6 +380,13 @@ impl Runner<'_> {
                     .map_err(|e| self.rejected(project, span, "`escalate`", &e))
             }
             StmtKind::Expect(expectation) => return self.expect(project, expectation, span),
+            StmtKind::Wait { amount, unit } => {
+                // Time passes without anything happening: the next event is stamped later,
+                // and only then do conditions on time see it. `as` saturates a huge wait.
+                let millis = (amount.value * unit.millis() as f64) as Millis;
+                self.clock = self.clock.saturating_add(millis);
+                return Ok(());
+            }
             _ => Ok(()),
         };
         result?;

@@ -491,7 +491,9 @@ fn render(
         )
         .into_response());
     }
-    let view = session.view();
+    // As of now: an option that opens after some minutes in the call is offered once they
+    // have passed, not only after the next step.
+    let view = session.view_at(now());
     let tree = call.project().tree(session.state().tree);
     let tree_title = tree.title.clone();
     // The tree's own words for reaching a person come first, then the server's.

@@ -344,6 +344,11 @@ pub enum StmtKind {
     Back,
     Skip(Text),
     Escalate(Text),
+    /// `wait 31 minutes`: the test's clock moves on before the next step.
+    Wait {
+        amount: Number,
+        unit: TimeUnit,
+    },
     Expect(Expectation),
 
     /// A line that did not parse, kept verbatim.
@@ -404,6 +409,7 @@ impl StmtKind {
                 | StmtKind::Skip(_)
                 | StmtKind::Escalate(_)
                 | StmtKind::Note(_)
+                | StmtKind::Wait { .. }
                 | StmtKind::Expect(_)
         )
     }
@@ -439,6 +445,7 @@ impl StmtKind {
             StmtKind::Back => "back",
             StmtKind::Skip(_) => "skip",
             StmtKind::Escalate(_) => "escalate",
+            StmtKind::Wait { .. } => "wait",
             StmtKind::Expect(_) => "expect",
             StmtKind::Error(_) => "",
         }
@@ -537,6 +544,47 @@ pub enum Expectation {
         label: Text,
         offered: Offered,
     },
+}
+
+/// The unit of a test's `wait`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TimeUnit {
+    Seconds,
+    Minutes,
+    Hours,
+}
+
+impl TimeUnit {
+    pub(crate) fn from_word(word: &str) -> Option<TimeUnit> {
+        match word {
+            "second" | "seconds" => Some(TimeUnit::Seconds),
+            "minute" | "minutes" => Some(TimeUnit::Minutes),
+            "hour" | "hours" => Some(TimeUnit::Hours),
+            _ => None,
+        }
+    }
+
+    /// The unit's word after an amount: `1 minute`, `31 minutes`.
+    pub fn word(self, amount: &str) -> &'static str {
+        let one = amount == "1";
+        match (self, one) {
+            (TimeUnit::Seconds, true) => "second",
+            (TimeUnit::Seconds, false) => "seconds",
+            (TimeUnit::Minutes, true) => "minute",
+            (TimeUnit::Minutes, false) => "minutes",
+            (TimeUnit::Hours, true) => "hour",
+            (TimeUnit::Hours, false) => "hours",
+        }
+    }
+
+    /// Milliseconds in one of this unit.
+    pub fn millis(self) -> i64 {
+        match self {
+            TimeUnit::Seconds => 1_000,
+            TimeUnit::Minutes => 60_000,
+            TimeUnit::Hours => 3_600_000,
+        }
+    }
 }
 
 /// How an option is offered at a step, as a test expects it.

@@ -10,7 +10,7 @@ use crate::ast::{
     Audience, AudienceRef, BinaryOp, BoolWord, ChoiceItem, Comment, Expectation, Expr, ExprKind,
     FieldDecl, FieldType, FieldTypeKind, FlagDecl, Ident, ItemKind, Literal, LiteralKind, NodeHead,
     NodeKind, NodeName, Number, Offered, OptionStmt, Outcome, OutcomeKind, Pattern, Range, Segment,
-    StmtKind, TestHead, Text, TreeHead, TreeName, UseDecl, VarName,
+    StmtKind, TestHead, Text, TimeUnit, TreeHead, TreeName, UseDecl, VarName,
 };
 use crate::diagnostic::Diagnostic;
 use crate::grammar::Rule;
@@ -278,6 +278,10 @@ impl<'d> Convert<'d> {
             Rule::skip => StmtKind::Skip(self.plain(&find(&k, Rule::plain)?)),
             Rule::escalate => StmtKind::Escalate(self.plain(&find(&k, Rule::plain)?)),
             Rule::expect => StmtKind::Expect(self.expectation(k.last()?)?),
+            Rule::wait => StmtKind::Wait {
+                amount: self.number(&find(&k, Rule::number)?),
+                unit: TimeUnit::from_word(find(&k, Rule::time_unit)?.as_str())?,
+            },
             _ => return None,
         })
     }

@@ -52,6 +52,7 @@ const STATEMENT_KEYWORDS: &[&str] = &[
     "skip",
     "escalate",
     "expect",
+    "wait",
 ];
 
 const OUTCOME_WORDS: &[&str] = &[
@@ -407,6 +408,7 @@ fn phrase(rule: Rule) -> Option<&'static str> {
             "an outcome (`resolved`, `escalated \"team\"`, `callback`, `transferred \"queue\"` or `abandoned`)"
         }
         Rule::outcome_code => "`code \"...\"`",
+        Rule::time_unit => "`seconds`, `minutes` or `hours`",
         Rule::expect_end
         | Rule::expect_node
         | Rule::expect_field
@@ -441,6 +443,7 @@ fn keyword_rule(rule: Rule) -> Option<&'static str> {
         Rule::k_setup => "setup",
         Rule::k_no => "no",
         Rule::k_disabled => "disabled",
+        Rule::k_wait => "wait",
         Rule::k_tags => "tags",
         Rule::k_audience => "audience",
         Rule::k_start => "start",

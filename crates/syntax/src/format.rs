@@ -307,6 +307,9 @@ fn write_stmt(out: &mut String, stmt: &Stmt, comments: bool) {
         StmtKind::Back => out.push_str("back"),
         StmtKind::Skip(text) => keyword_plain(out, "skip", text),
         StmtKind::Escalate(text) => keyword_plain(out, "escalate", text),
+        StmtKind::Wait { amount, unit } => {
+            let _ = write!(out, "wait {} {}", amount.text, unit.word(&amount.text));
+        }
         StmtKind::Expect(expectation) => {
             out.push_str("expect ");
             write_expectation(out, expectation);

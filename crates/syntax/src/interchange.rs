@@ -318,6 +318,11 @@ pub enum TestStepDoc {
     ExpectNoOption {
         label: String,
     },
+    /// `wait 31 minutes`: the amount as written and its unit (`seconds`, `minutes`, `hours`).
+    Wait {
+        amount: String,
+        unit: String,
+    },
 }
 
 fn template(text: &Text) -> String {
@@ -663,6 +668,10 @@ impl Document {
                     values.push((place("outcome"), &outcome.outcome));
                 }
                 TestStepDoc::ExpectNode { node } => values.push((place("node"), node)),
+                TestStepDoc::Wait { amount, unit } => {
+                    values.push((place("amount"), amount));
+                    values.push((place("unit"), unit));
+                }
                 TestStepDoc::Choose { .. }
                 | TestStepDoc::Back
                 | TestStepDoc::Note { .. }
@@ -760,6 +769,10 @@ fn test_step_doc(kind: &StmtKind) -> Option<TestStepDoc> {
             label: template(label),
         },
         StmtKind::Back => TestStepDoc::Back,
+        StmtKind::Wait { amount, unit } => TestStepDoc::Wait {
+            amount: amount.text.clone(),
+            unit: unit.word(&amount.text).to_owned(),
+        },
         StmtKind::Note(text) => TestStepDoc::Note {
             text: template(text),
         },
@@ -877,5 +890,6 @@ fn test_step_source(step: &TestStepDoc) -> String {
             if *disabled { " disabled" } else { "" }
         ),
         TestStepDoc::ExpectNoOption { label } => format!("expect no option {}", q(label)),
+        TestStepDoc::Wait { amount, unit } => format!("wait {amount} {unit}"),
     }
 }

@@ -195,6 +195,7 @@ impl Shift for StmtKind {
                 then.shift(by);
             }
             StmtKind::Return | StmtKind::Back => {}
+            StmtKind::Wait { amount, unit: _ } => amount.shift(by),
             StmtKind::Rating {
                 var,
                 question,

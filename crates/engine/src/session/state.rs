@@ -108,6 +108,54 @@ impl Env for State {
     fn visits(&self, node: NodeId) -> u32 {
         self.visits[node.index()]
     }
+
+    fn minutes_in_call(&self) -> f64 {
+        minutes(self.last_at - self.started_at)
+    }
+
+    fn minutes_at_step(&self) -> f64 {
+        let arrived = self.path.last().map_or(self.started_at, |visit| visit.at);
+        minutes(self.last_at - arrived)
+    }
+}
+
+/// A state read as of a moment after its latest event: a host showing a step now, when time
+/// has passed since anything happened, shows greyed-out options as they would be chosen now.
+pub(crate) struct AsOf<'s> {
+    pub state: &'s State,
+    pub now: Millis,
+}
+
+impl AsOf<'_> {
+    fn now(&self) -> Millis {
+        self.now.max(self.state.last_at)
+    }
+}
+
+impl Env for AsOf<'_> {
+    fn value(&self, slot: Slot) -> &Value {
+        self.state.value(slot)
+    }
+
+    fn visits(&self, node: NodeId) -> u32 {
+        self.state.visits(node)
+    }
+
+    fn minutes_in_call(&self) -> f64 {
+        minutes(self.now() - self.state.started_at)
+    }
+
+    fn minutes_at_step(&self) -> f64 {
+        let state = self.state;
+        let arrived = state.path.last().map_or(state.started_at, |visit| visit.at);
+        minutes(self.now() - arrived)
+    }
+}
+
+/// Whole and part minutes in a span of milliseconds; never negative, so a host clock that
+/// stepped back does not make a call younger than it started.
+fn minutes(span: Millis) -> f64 {
+    span.max(0) as f64 / 60_000.0
 }
 
 /// Folds a log into the state it describes.
@@ -386,6 +434,23 @@ impl State {
             return Err(SessionError::Ended);
         }
         let at = event.at();
+        // Conditions worked out by this event (a guard, a route on arrival) read the time it
+        // happened; a refused event leaves the state as it was, time included.
+        let before = self.last_at;
+        self.last_at = at;
+        let applied = self.apply_timed(project, event, at);
+        if applied.is_err() {
+            self.last_at = before;
+        }
+        applied
+    }
+
+    fn apply_timed(
+        &mut self,
+        project: &Project,
+        event: &Event,
+        at: Millis,
+    ) -> Result<(), SessionError> {
         match event {
             Event::Answered { field, value, .. } => self.answer(project, field, value)?,
             Event::Chose { option, label, .. } => self.choose(project, *option, label, at)?,
@@ -440,7 +505,6 @@ impl State {
                 return Err(SessionError::WrongStep("cannot be applied this way"));
             }
         }
-        self.last_at = at;
         Ok(())
     }
 

@@ -265,6 +265,7 @@ impl<P: Deref<Target = Project>> Session<P> {
             project: &self.project,
             state: &state,
             can_go_back: self.state.can_go_back(),
+            now: None,
         };
         Preview {
             view: scene.view(),
