@@ -36,6 +36,8 @@ pub struct Options {
     pub answers: Option<PathBuf>,
     /// A customer's handoff code and the self-service database it is in.
     pub handoff: Option<(String, PathBuf)>,
+    /// Values handed in for the tree's `given` fields (`--set`).
+    pub given: Vec<calltree_engine::Given>,
 }
 
 /// What can be typed at a field prompt besides the answer, for who is using the tree.
@@ -147,7 +149,14 @@ pub fn run(options: &Options) -> Result<ExitCode> {
                 Some(path) => Box::new(LogFile::create(path, options.force)?),
                 None => Box::new(MemoryCalls::new()),
             };
-            Call::start(project, tree, options.audience, now(), store)?
+            Call::start_with(
+                project,
+                tree,
+                options.audience,
+                now(),
+                options.given.clone(),
+                store,
+            )?
         }
     };
     play_with_input(&mut call, options)

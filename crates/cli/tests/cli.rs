@@ -310,6 +310,72 @@ fn test_of_the_bundled_trees_passes_with_no_stuck_walks() {
 
 /// Issue 14: `run --as customer` offered notes and skipping, and printed the agent's call
 /// summary, internal notes included, to the customer.
+const POPPED: &str = "tree popped \"Screen-pop\"\n  start: greet\n\n\
+    field account: text \"Account number\" required given pattern \"[0-9]{8}\"\n\
+    field campaign: text \"Campaign\" given\n\n\
+    node greet \"Greet\"\n  say \"Hello, account {account}.\"\n  -> done\n\n\
+    node done \"Done\"\n  say \"Bye\"\n  end resolved\n";
+
+/// Issue 14, item 10: a phone system hands the account number in; it is checked like an
+/// answer, shown, summarised and logged in the `Started` event.
+#[test]
+fn run_takes_given_values_with_set_and_checks_them() {
+    let dir = folder(&[("popped.tree", POPPED.as_bytes()), ("answers.txt", b"\n")]);
+    let output = calltree(
+        dir.path(),
+        &[
+            "run",
+            "popped.tree",
+            "--set",
+            "account=12345678",
+            "--set",
+            "campaign=spring",
+            "--answers",
+            "answers.txt",
+            "--log",
+            "call.jsonl",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let out = text(&output.stdout);
+    assert!(out.contains("Hello, account 12345678."), "{out}");
+    assert!(out.contains("- Campaign: spring"), "{out}");
+    let log = std::fs::read_to_string(dir.path().join("call.jsonl")).unwrap();
+    let first = log.lines().next().unwrap();
+    assert!(
+        first.contains(r#""given":[{"field":"account","value":"12345678"},{"field":"campaign","value":"spring"}]"#),
+        "{first}"
+    );
+
+    let refused = calltree(
+        dir.path(),
+        &[
+            "run",
+            "popped.tree",
+            "--set",
+            "account=12",
+            "--answers",
+            "answers.txt",
+        ],
+    );
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        text(&refused.stderr).contains("Account number:"),
+        "{}",
+        text(&refused.stderr)
+    );
+    let missing = calltree(
+        dir.path(),
+        &["run", "popped.tree", "--answers", "answers.txt"],
+    );
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(
+        text(&missing.stderr).contains("must be handed in when the call starts"),
+        "{}",
+        text(&missing.stderr)
+    );
+}
+
 #[test]
 fn run_as_a_customer_offers_what_a_customer_can_do_and_ends_in_their_words() {
     let tree = "tree pay \"Payments\"\n  audience: agent, customer\n  start: ask\n\n\

@@ -177,17 +177,20 @@ fn document() -> impl Strategy<Value = Document> {
             title,
             steps,
         });
-    let field = (raw(), raw(), prop::option::of(raw())).prop_map(|(name, ty, default)| FieldDoc {
-        name,
-        ty,
-        choices: Vec::new(),
-        label: None,
-        required: false,
-        pattern: None,
-        pattern_description: None,
-        range: None,
-        default,
-    });
+    let field = (raw(), raw(), prop::option::of(raw()), any::<bool>()).prop_map(
+        |(name, ty, default, given)| FieldDoc {
+            name,
+            ty,
+            choices: Vec::new(),
+            label: None,
+            required: false,
+            given,
+            pattern: None,
+            pattern_description: None,
+            range: None,
+            default,
+        },
+    );
     let test_step = prop_oneof![
         (raw(), raw()).prop_map(|(field, value)| TestStepDoc::Answer { field, value }),
         (quoted(), any::<bool>())

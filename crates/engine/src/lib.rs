@@ -42,7 +42,7 @@ pub use report::{
     ReportData, ReportFilter, SessionCounts, TimeSummary, TopList, TreeReport, VersionReport,
 };
 pub use session::{
-    ANSWER_NEEDED, Action, EVENT_NAMES, EndCause, Ending, Event, Frame, MAX_ANSWER_CHARS,
+    ANSWER_NEEDED, Action, EVENT_NAMES, EndCause, Ending, Event, Frame, Given, MAX_ANSWER_CHARS,
     MAX_NOTE_CHARS, Millis, Note, Preview, Session, Skip, State, Step, Submission, Visit,
     folds_on_this_thread,
 };

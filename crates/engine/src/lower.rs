@@ -247,6 +247,7 @@ impl Lowered {
         let ty = variable.ty;
         let name = decl.name.as_str().to_owned();
         variable.required = decl.required.is_some();
+        variable.given = decl.given.is_some();
         if let Some(pattern) = &decl.pattern {
             if ty != Type::Text {
                 problems.push(Diagnostic::new(
@@ -369,6 +370,7 @@ impl Lowered {
             ty,
             label,
             required: false,
+            given: false,
             pattern: None,
             pattern_description: None,
             range: None,

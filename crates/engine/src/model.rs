@@ -105,6 +105,9 @@ pub struct Variable {
     pub ty: Type,
     pub label: Option<String>,
     pub required: bool,
+    /// `given`: the host may hand its value in when a call starts (a screen-pop's account
+    /// number, a URL's campaign), checked like an answer.
+    pub given: bool,
     pub pattern: Option<regex::Regex>,
     /// What the pattern accepts, in the author's words ("an email address like
     /// name@example.com"): said to the person whose answer it refuses.

@@ -317,6 +317,7 @@ fn references(file: &SourceFile, part: Part, name: &str, out: &mut Vec<Span>) {
                 | StmtKind::Choose(_)
                 | StmtKind::Back
                 | StmtKind::Wait { .. }
+                | StmtKind::Given { .. }
                 | StmtKind::Skip(_)
                 | StmtKind::Escalate(_)
                 | StmtKind::Error(_) => {}

@@ -16,7 +16,7 @@ use crate::error::SessionError;
 use crate::lower::literal_value;
 use crate::model::{BranchId, Exit, FileId, NodeId, OptionId, TestCase, TreeId};
 use crate::project::Project;
-use crate::session::{Event, Millis, Session, Visit, display, render};
+use crate::session::{Event, Given, Millis, Session, Visit, display, render};
 use crate::walk::Coverage;
 
 /// The result of one test.
@@ -171,7 +171,19 @@ fn run_test(project: &Project, tree: TreeId, test: &TestCase) -> TestReport {
         } else {
             Audience::Customer
         });
-    let session = match Session::start(project, tree, audience, 0) {
+    // `given` steps, wherever they stand, are what the call is started with.
+    let given: Vec<Given> = setup_steps
+        .iter()
+        .chain(&test.steps)
+        .filter_map(|s| match &s.kind {
+            StmtKind::Given { var, value } => Some(Given {
+                field: var.as_str().to_owned(),
+                value: literal_text(value),
+            }),
+            _ => None,
+        })
+        .collect();
+    let session = match Session::start_with(project, tree, audience, 0, given) {
         Ok(session) => session,
         Err(error) => {
             report.failure = Some(Diagnostic::new(
@@ -380,6 +392,8 @@ impl Runner<'_> {
                     .map_err(|e| self.rejected(project, span, "`escalate`", &e))
             }
             StmtKind::Expect(expectation) => return self.expect(project, expectation, span),
+            // Handed in when the call started (see `run_test`).
+            StmtKind::Given { .. } => return Ok(()),
             StmtKind::Wait { amount, unit } => {
                 // Time passes without anything happening: the next event is stamped later,
                 // and only then do conditions on time see it. `as` saturates a huge wait.

@@ -477,7 +477,9 @@ fn check_unused(project: &Project, tree_id: TreeId, out: &mut Found) {
         }
     }
     for variable in &tree.variables {
-        if used[variable.slot.index()] {
+        // A value handed in at the start is kept in the call's record and summary even when
+        // nothing in the tree reads it (a campaign, a caller's number).
+        if used[variable.slot.index()] || variable.given {
             continue;
         }
         out.push((
@@ -596,6 +598,7 @@ fn check_tests(project: &Project, tree_id: TreeId, out: &mut Found) {
                     })
                 }
                 StmtKind::Answer { var, value }
+                | StmtKind::Given { var, value }
                 | StmtKind::Expect(Expectation::Field { var, value }) => {
                     let declared = closure
                         .iter()
@@ -604,7 +607,10 @@ fn check_tests(project: &Project, tree_id: TreeId, out: &mut Found) {
                         None => Some(unknown_name(var.as_str(), "field or flag", var.span())),
                         Some(variable) => literal_value(variable, &value.kind)
                             .and_then(|v| {
-                                if matches!(step.kind, StmtKind::Answer { .. }) {
+                                if matches!(
+                                    step.kind,
+                                    StmtKind::Answer { .. } | StmtKind::Given { .. }
+                                ) {
                                     check_answer(variable, &v)
                                 } else {
                                     Ok(())

@@ -14,7 +14,7 @@ use calltree_syntax::Audience;
 
 use crate::model::{BranchId, Exit, NodeId, OptionId, TreeId, Variable, VariableKind};
 use crate::project::Project;
-use crate::session::{Event, Millis, Session, Visit, parse_answer};
+use crate::session::{Event, Given, Millis, Session, Visit, parse_answer};
 use crate::value::{Type, format_number};
 
 /// Limits that keep walks finite.
@@ -481,6 +481,25 @@ pub(crate) fn invented_answers(
         .collect()
 }
 
+/// Values for the tree's required `given` fields, which a call cannot start without: the
+/// first value a walk would answer with. Optional ones are left out, as walks leave optional
+/// answers blank.
+pub(crate) fn invented_given(project: &Project, tree: TreeId) -> Vec<Given> {
+    project
+        .tree(tree)
+        .variables
+        .iter()
+        .filter(|v| v.given && v.required)
+        .filter_map(|v| {
+            let value = invented_answers(project, tree, v).into_iter().next()?;
+            Some(Given {
+                field: v.name.clone(),
+                value,
+            })
+        })
+        .collect()
+}
+
 fn exceeded(session: &Session<&Project>, limits: &WalkLimits) -> bool {
     let state = session.state();
     state.visits[state.node.index()] > limits.visits_per_node
@@ -514,7 +533,8 @@ fn explore(
     budget: usize,
 ) -> WalkReport {
     let mut report = WalkReport::empty(project, tree);
-    let Ok(session) = Session::start(project, tree, audience, 0).map(Session::without_back) else {
+    let started = Session::start_with(project, tree, audience, 0, invented_given(project, tree));
+    let Ok(session) = started.map(Session::without_back) else {
         return report;
     };
     // Best-first rather than depth-first: the next walk continued is the one whose next node
@@ -781,8 +801,9 @@ pub fn walk_random(
     let mut report = WalkReport::empty(project, tree);
     let mut rng = Rng::new(seed);
     for _ in 0..count {
-        let Ok(mut session) = Session::start(project, tree, audience, 0).map(Session::without_back)
-        else {
+        let started =
+            Session::start_with(project, tree, audience, 0, invented_given(project, tree));
+        let Ok(mut session) = started.map(Session::without_back) else {
             return report;
         };
         let mut chosen = Vec::new();

@@ -209,6 +209,8 @@ pub struct FieldDecl {
     pub label: Option<Text>,
     /// Where `required` was written, if it was.
     pub required: Option<Span>,
+    /// Where `given` was written, if it was: the value may be handed in when a call starts.
+    pub given: Option<Span>,
     pub pattern: Option<Pattern>,
     pub range: Option<Range>,
     pub default: Option<Literal>,
@@ -344,6 +346,11 @@ pub enum StmtKind {
     Back,
     Skip(Text),
     Escalate(Text),
+    /// `given account "12345678"`: a value the test's call starts with, for a `given` field.
+    Given {
+        var: VarName,
+        value: Literal,
+    },
     /// `wait 31 minutes`: the test's clock moves on before the next step.
     Wait {
         amount: Number,
@@ -410,6 +417,7 @@ impl StmtKind {
                 | StmtKind::Escalate(_)
                 | StmtKind::Note(_)
                 | StmtKind::Wait { .. }
+                | StmtKind::Given { .. }
                 | StmtKind::Expect(_)
         )
     }
@@ -446,6 +454,7 @@ impl StmtKind {
             StmtKind::Skip(_) => "skip",
             StmtKind::Escalate(_) => "escalate",
             StmtKind::Wait { .. } => "wait",
+            StmtKind::Given { .. } => "given",
             StmtKind::Expect(_) => "expect",
             StmtKind::Error(_) => "",
         }

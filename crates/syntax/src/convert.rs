@@ -142,6 +142,7 @@ impl<'d> Convert<'d> {
             ty,
             label: None,
             required: None,
+            given: None,
             pattern: None,
             range: None,
             default: None,
@@ -154,6 +155,7 @@ impl<'d> Convert<'d> {
                     keep_first(&mut decl.label, text, "a label")
                 }
                 Rule::required => keep_first(&mut decl.required, span, "`required`"),
+                Rule::given => keep_first(&mut decl.given, span, "`given`"),
                 Rule::pattern => {
                     let parts = kids(extra);
                     let mut pattern = self.raw(&find(&parts, Rule::raw)?);
@@ -278,6 +280,10 @@ impl<'d> Convert<'d> {
             Rule::skip => StmtKind::Skip(self.plain(&find(&k, Rule::plain)?)),
             Rule::escalate => StmtKind::Escalate(self.plain(&find(&k, Rule::plain)?)),
             Rule::expect => StmtKind::Expect(self.expectation(k.last()?)?),
+            Rule::hand_in => StmtKind::Given {
+                var: VarName(self.ident(&find(&k, Rule::var_name)?)),
+                value: self.literal(&find(&k, Rule::literal)?)?,
+            },
             Rule::wait => StmtKind::Wait {
                 amount: self.number(&find(&k, Rule::number)?),
                 unit: TimeUnit::from_word(find(&k, Rule::time_unit)?.as_str())?,

@@ -53,6 +53,7 @@ const STATEMENT_KEYWORDS: &[&str] = &[
     "escalate",
     "expect",
     "wait",
+    "given",
 ];
 
 const OUTCOME_WORDS: &[&str] = &[
@@ -444,6 +445,7 @@ fn keyword_rule(rule: Rule) -> Option<&'static str> {
         Rule::k_no => "no",
         Rule::k_disabled => "disabled",
         Rule::k_wait => "wait",
+        Rule::k_given => "given",
         Rule::k_tags => "tags",
         Rule::k_audience => "audience",
         Rule::k_start => "start",
@@ -482,6 +484,7 @@ fn keyword_rule(rule: Rule) -> Option<&'static str> {
         Rule::k_escalated => "escalated",
         Rule::k_transferred => "transferred",
         Rule::required => "required",
+        Rule::given => "given",
         Rule::agent_only => "agent-only",
         Rule::customer_only => "customer-only",
         Rule::resolved => "resolved",

@@ -206,6 +206,9 @@ fn write_field(out: &mut String, decl: &FieldDecl) {
     if decl.required.is_some() {
         out.push_str(" required");
     }
+    if decl.given.is_some() {
+        out.push_str(" given");
+    }
     if let Some(pattern) = &decl.pattern {
         out.push_str(" pattern \"");
         out.push_str(&pattern.regex.replace('"', "\\\""));
@@ -307,6 +310,10 @@ fn write_stmt(out: &mut String, stmt: &Stmt, comments: bool) {
         StmtKind::Back => out.push_str("back"),
         StmtKind::Skip(text) => keyword_plain(out, "skip", text),
         StmtKind::Escalate(text) => keyword_plain(out, "escalate", text),
+        StmtKind::Given { var, value } => {
+            let _ = write!(out, "given {} ", var.as_str());
+            write_literal(out, value);
+        }
         StmtKind::Wait { amount, unit } => {
             let _ = write!(out, "wait {} {}", amount.text, unit.word(&amount.text));
         }

@@ -123,6 +123,7 @@ const WORDS: &[(&str, Word)] = &[
     ("field", Word::Keyword(Then::Declare)),
     ("flag", Word::Keyword(Then::Declare)),
     ("for", Word::Keyword(Then::Refer)),
+    ("given", Word::Keyword(Then::Nothing)),
     ("hour", Word::Keyword(Then::Nothing)),
     ("hours", Word::Keyword(Then::Nothing)),
     ("if", Word::Keyword(Then::Condition)),

@@ -155,6 +155,9 @@ pub struct FieldDoc {
     pub label: Option<String>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub required: bool,
+    /// `given`: the value may be handed in when a call starts.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub given: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pattern: Option<String>,
     /// What the pattern accepts, in words, as written between the quotes.
@@ -323,6 +326,11 @@ pub enum TestStepDoc {
         amount: String,
         unit: String,
     },
+    /// `given account "12345678"`: the literal as written, like `answer`.
+    Given {
+        field: String,
+        value: String,
+    },
 }
 
 fn template(text: &Text) -> String {
@@ -394,6 +402,7 @@ impl Document {
                         choices,
                         label: decl.label.as_ref().map(template),
                         required: decl.required.is_some(),
+                        given: decl.given.is_some(),
                         pattern: decl.pattern.as_ref().map(|p| p.regex.replace('"', "\\\"")),
                         pattern_description: decl
                             .pattern
@@ -506,6 +515,9 @@ impl Document {
             }
             if field.required {
                 line.push_str(" required");
+            }
+            if field.given {
+                line.push_str(" given");
             }
             if let Some(pattern) = &field.pattern {
                 line.push_str(&format!(" pattern {}", quoted(pattern)));
@@ -660,6 +672,7 @@ impl Document {
             match step {
                 TestStepDoc::As { audience } => values.push((place("audience"), audience)),
                 TestStepDoc::Answer { field, value }
+                | TestStepDoc::Given { field, value }
                 | TestStepDoc::ExpectField { field, value } => {
                     values.push((place("field"), field));
                     values.push((place("value"), value));
@@ -769,6 +782,10 @@ fn test_step_doc(kind: &StmtKind) -> Option<TestStepDoc> {
             label: template(label),
         },
         StmtKind::Back => TestStepDoc::Back,
+        StmtKind::Given { var, value } => TestStepDoc::Given {
+            field: var.as_str().to_owned(),
+            value: pieces::literal(value),
+        },
         StmtKind::Wait { amount, unit } => TestStepDoc::Wait {
             amount: amount.text.clone(),
             unit: unit.word(&amount.text).to_owned(),
@@ -891,5 +908,6 @@ fn test_step_source(step: &TestStepDoc) -> String {
         ),
         TestStepDoc::ExpectNoOption { label } => format!("expect no option {}", q(label)),
         TestStepDoc::Wait { amount, unit } => format!("wait {amount} {unit}"),
+        TestStepDoc::Given { field, value } => format!("given {field} {value}"),
     }
 }

@@ -126,6 +126,7 @@ impl Shift for FieldDecl {
             ty,
             label,
             required,
+            given,
             pattern,
             range,
             default,
@@ -134,6 +135,7 @@ impl Shift for FieldDecl {
         ty.shift(by);
         label.shift(by);
         required.shift(by);
+        given.shift(by);
         pattern.shift(by);
         range.shift(by);
         default.shift(by);
@@ -196,6 +198,10 @@ impl Shift for StmtKind {
             }
             StmtKind::Return | StmtKind::Back => {}
             StmtKind::Wait { amount, unit: _ } => amount.shift(by),
+            StmtKind::Given { var, value } => {
+                var.shift(by);
+                value.shift(by);
+            }
             StmtKind::Rating {
                 var,
                 question,

@@ -5,7 +5,7 @@
 use calltree_syntax::Audience;
 use serde::Serialize;
 
-use super::event::{EndCause, Event, Millis};
+use super::event::{EndCause, Event, Given, Millis};
 
 use crate::error::SessionError;
 use crate::expr::Env;
@@ -169,6 +169,7 @@ pub(super) fn fold<'e>(
         version,
         audience,
         at,
+        given,
     }) = log.next()
     else {
         return Err(SessionError::NotStarted);
@@ -184,7 +185,7 @@ pub(super) fn fold<'e>(
             current: short(&current),
         });
     }
-    let mut state = State::begin(project, tree_id, *audience, *at)?;
+    let mut state = State::begin_with(project, tree_id, *audience, *at, given)?;
     for event in log {
         state.apply(project, event)?;
     }
@@ -251,11 +252,22 @@ fn short(version: &str) -> String {
 }
 
 impl State {
+    #[cfg(test)]
     pub(super) fn begin(
         project: &Project,
         tree: TreeId,
         audience: Audience,
         at: Millis,
+    ) -> Result<State, SessionError> {
+        State::begin_with(project, tree, audience, at, &[])
+    }
+
+    pub(super) fn begin_with(
+        project: &Project,
+        tree: TreeId,
+        audience: Audience,
+        at: Millis,
+        given: &[Given],
     ) -> Result<State, SessionError> {
         let root = project.tree(tree);
         if !root.serves(audience) {
@@ -285,8 +297,54 @@ impl State {
             undo: Undo::default(),
         };
         state.apply_defaults(project, tree);
+        state.hand_in(project, tree, given)?;
         state.arrive(project, start, at);
         Ok(state)
+    }
+
+    /// Fills the root tree's `given` fields with what the host handed in, each checked as an
+    /// answer; a required one that was not handed in refuses the start. They count as
+    /// answered, so the summary and a handover carry them.
+    fn hand_in(
+        &mut self,
+        project: &Project,
+        tree: TreeId,
+        given: &[Given],
+    ) -> Result<(), SessionError> {
+        let root = project.tree(tree);
+        for Given { field, value } in given {
+            let variable = root.variable_named(field).ok_or(SessionError::NotGiven {
+                field: field.clone(),
+                reason: "the tree has no field of that name",
+            })?;
+            if !variable.given {
+                return Err(SessionError::NotGiven {
+                    field: field.clone(),
+                    reason: "the tree does not mark it `given`",
+                });
+            }
+            let parsed =
+                parse_answer(variable, value).map_err(|reason| SessionError::InvalidAnswer {
+                    field: field.clone(),
+                    label: variable.shown_label().to_owned(),
+                    reason,
+                })?;
+            self.write(variable.slot, parsed);
+            if !self.answered.contains(&variable.slot) {
+                self.answered.push(variable.slot);
+            }
+        }
+        if let Some(missing) = root
+            .variables
+            .iter()
+            .find(|v| v.given && v.required && !self.values[v.slot.index()].is_set())
+        {
+            return Err(SessionError::GivenMissing {
+                field: missing.name.clone(),
+                label: missing.shown_label().to_owned(),
+            });
+        }
+        Ok(())
     }
 
     /// A tree's defaults fill the slots that have no value yet: a sub-tree never overwrites
@@ -974,6 +1032,7 @@ mod tests {
             version: project.session_hash(tree),
             audience: Audience::Agent,
             at: 0,
+            given: Vec::new(),
         }];
         let again = |at| Event::Chose {
             option: 0,
