@@ -467,3 +467,110 @@ fn the_picker_reads_the_call_logs_once_however_often_it_is_drawn() {
     assert!(harness.query_by_label("Unfinished calls (40)").is_some());
     assert_eq!(calls.reads(), 40);
 }
+
+const POPPED: &str = r#"tree popped "Screen-pop"
+  start: greet
+
+field account: text "Account number" required given pattern "[0-9]{8}"
+field campaign: text "Campaign" given
+
+node greet "Greet"
+  say "Hello, account {account}."
+  -> done
+
+node done "Done"
+  say "Bye"
+  end resolved
+"#;
+
+fn given_of(store: &MemoryCalls) -> Vec<calltree_engine::Given> {
+    let id = store.call_ids().pop().unwrap();
+    match &store.events(&id)[0] {
+        Event::Started { given, .. } => given.clone(),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// Issue 14, item 10: a script with `given` fields opens a start dialog, which checks what
+/// is typed like an answer and keeps it in the `Started` event.
+#[test]
+fn a_script_with_given_fields_starts_from_a_dialog_that_checks_them() {
+    let store = MemoryCalls::new();
+    let folder = folder();
+    folder.put("popped.tree", POPPED);
+    let mut harness = app_on(&folder, &store);
+    harness.run();
+    harness.get_by_label("Screen-pop").click();
+    harness.run();
+    assert!(harness.query_by_label("Start a call: Screen-pop").is_some());
+    type_into(&mut harness, "Account number", "123");
+    harness.get_by_label("Start call").click();
+    harness.run();
+    assert!(matches!(harness.state().agent.screen, Screen::Picker(_)));
+    assert!(
+        store.call_ids().is_empty(),
+        "nothing is stored for a refused start"
+    );
+    assert!(
+        harness
+            .query_by_label_contains("is not in the form this needs")
+            .is_some()
+    );
+    type_into(&mut harness, "Account number", "45678");
+    harness.get_by_label("Start call").click();
+    harness.run();
+    assert!(matches!(harness.state().agent.screen, Screen::Call(_)));
+    assert!(harness.query_by_label("Hello, account 12345678.").is_some());
+    assert_eq!(
+        given_of(&store),
+        [calltree_engine::Given {
+            field: "account".into(),
+            value: "12345678".into()
+        }]
+    );
+}
+
+/// A phone system's screen-pop (`calltree-desktop --call popped --set account=...`) starts
+/// the call at once; a value that does not fit opens the dialog with the problem.
+#[test]
+fn a_screen_pop_starts_the_call_at_once_or_says_what_does_not_fit() {
+    let store = MemoryCalls::new();
+    let folder = folder();
+    folder.put("popped.tree", POPPED);
+    let mut harness = app_on(&folder, &store);
+    harness.run();
+    {
+        let app = harness.state_mut();
+        app.agent.handed_in = vec![calltree_engine::Given {
+            field: "account".into(),
+            value: "1234".into(),
+        }];
+        let calls = app.calls.store();
+        app.agent.call_on("popped", calls);
+    }
+    harness.run();
+    assert!(matches!(harness.state().agent.screen, Screen::Picker(_)));
+    assert!(
+        harness
+            .query_by_label_contains("is not in the form this needs")
+            .is_some()
+    );
+    {
+        let app = harness.state_mut();
+        app.agent.handed_in = vec![
+            calltree_engine::Given {
+                field: "account".into(),
+                value: "12345678".into(),
+            },
+            calltree_engine::Given {
+                field: "campaign".into(),
+                value: "spring".into(),
+            },
+        ];
+        let calls = app.calls.store();
+        app.agent.call_on("popped", calls);
+    }
+    harness.run();
+    assert!(matches!(harness.state().agent.screen, Screen::Call(_)));
+    assert_eq!(given_of(&store).len(), 2);
+}
