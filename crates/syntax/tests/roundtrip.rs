@@ -240,31 +240,36 @@ fn field_line() -> impl Strategy<Value = String> {
             }),
         ],
         prop::option::of(template()),
-        any::<bool>(),
+        (any::<bool>(), any::<bool>()),
         // A pattern cannot end in a backslash: it would escape the closing quote.
         prop::option::of("[a-z0-9\\[\\]{}\\\\.*+?]{0,9}[a-z0-9.*+?]"),
         prop::option::of((0u32..50, 50u32..100)),
         prop::option::of(literal()),
     )
-        .prop_map(|(name, ty, label, required, pattern, range, default)| {
-            let mut line = format!("field {name}: {ty}");
-            if let Some(label) = label {
-                line.push_str(&format!(" {label}"));
-            }
-            if required {
-                line.push_str(" required");
-            }
-            if let Some(pattern) = pattern {
-                line.push_str(&format!(" pattern \"{pattern}\""));
-            }
-            if let Some((min, max)) = range {
-                line.push_str(&format!(" range {min}..{max}"));
-            }
-            if let Some(default) = default {
-                line.push_str(&format!(" = {default}"));
-            }
-            line
-        })
+        .prop_map(
+            |(name, ty, label, (required, given), pattern, range, default)| {
+                let mut line = format!("field {name}: {ty}");
+                if let Some(label) = label {
+                    line.push_str(&format!(" {label}"));
+                }
+                if required {
+                    line.push_str(" required");
+                }
+                if given {
+                    line.push_str(" given");
+                }
+                if let Some(pattern) = pattern {
+                    line.push_str(&format!(" pattern \"{pattern}\""));
+                }
+                if let Some((min, max)) = range {
+                    line.push_str(&format!(" range {min}..{max}"));
+                }
+                if let Some(default) = default {
+                    line.push_str(&format!(" = {default}"));
+                }
+                line
+            },
+        )
 }
 
 fn item() -> impl Strategy<Value = Vec<String>> {
