@@ -126,6 +126,33 @@ impl Expr {
         }
     }
 
+    /// Whether the expression reads the call's time, and every number it compares the time
+    /// with (`minutes_in_call() > 30` gives 30): walks move time on past them.
+    pub(crate) fn compared_minutes(&self, out: &mut Vec<f64>) -> bool {
+        match self {
+            Expr::MinutesInCall | Expr::MinutesAtStep => true,
+            Expr::Binary(op, l, r) => {
+                if !matches!(op, BinaryOp::And | BinaryOp::Or) {
+                    match (&**l, &**r) {
+                        (
+                            Expr::MinutesInCall | Expr::MinutesAtStep,
+                            Expr::Const(Value::Number(n)),
+                        )
+                        | (
+                            Expr::Const(Value::Number(n)),
+                            Expr::MinutesInCall | Expr::MinutesAtStep,
+                        ) => out.push(*n),
+                        _ => {}
+                    }
+                }
+                let left = l.compared_minutes(out);
+                r.compared_minutes(out) || left
+            }
+            Expr::Not(e) | Expr::Neg(e) => e.compared_minutes(out),
+            _ => false,
+        }
+    }
+
     /// Every slot named anywhere, `answered(...)` included: what counts as "used".
     pub(crate) fn mentions(&self, out: &mut Vec<Slot>) {
         if let Expr::Answered(slot) = self {

@@ -302,6 +302,26 @@ impl<P: Deref<Target = Project>> Session<P> {
             })
     }
 
+    /// Positions of the options that can be chosen at `now` (conditions on time counted up
+    /// to it), by the session's audience: what a walk may choose after time has passed.
+    pub(crate) fn enabled_options_at(&self, now: Millis) -> Vec<u16> {
+        let state = self.state();
+        let at = AsOf { state, now };
+        let options = match &self.project().node(state.node).exit {
+            Exit::Options(options) if state.ending.is_none() => options.as_slice(),
+            _ => &[],
+        };
+        options
+            .iter()
+            .enumerate()
+            .filter(|(_, option)| {
+                option.visible_to(state.audience)
+                    && option.guard.as_ref().is_none_or(|g| g.holds(&at))
+            })
+            .map(|(index, _)| u16::try_from(index).unwrap_or(u16::MAX))
+            .collect()
+    }
+
     /// What the screen shows, as of the latest event.
     pub fn view(&self) -> View {
         self.scene().view()

@@ -213,7 +213,46 @@ impl WalkReport {
 }
 
 /// What can be done next in a session, as events; or why nothing can.
-fn moves(project: &Project, session: &Session<&Project>, at: Millis) -> Result<Vec<Event>, String> {
+/// How far a walk moves time on to try what opens later, for a tree whose conditions read
+/// the call's time: a minute past the largest number they compare it with (an hour if they
+/// compare it with none). `None` when nothing in the tree or its sub-trees reads the time.
+fn late_step(project: &Project, tree: TreeId) -> Option<Millis> {
+    let mut minutes = Vec::new();
+    let mut reads = false;
+    for t in project.call_closure(tree) {
+        for &id in &project.tree(t).nodes {
+            match &project.node(id).exit {
+                Exit::Route { routes, .. } => {
+                    for route in routes {
+                        reads |= route.condition.compared_minutes(&mut minutes);
+                    }
+                }
+                Exit::Options(options) => {
+                    for guard in options.iter().filter_map(|o| o.guard.as_ref()) {
+                        reads |= guard.compared_minutes(&mut minutes);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    if !reads {
+        return None;
+    }
+    let largest = minutes
+        .into_iter()
+        .filter(|m| m.is_finite())
+        .fold(59.0_f64, f64::max);
+    // A minute past the largest, in whole milliseconds; `as` saturates a huge constant.
+    Some(((largest.max(0.0) + 1.0) * 60_000.0) as Millis)
+}
+
+fn moves(
+    project: &Project,
+    session: &Session<&Project>,
+    at: Millis,
+    late: Option<Millis>,
+) -> Result<Vec<Event>, String> {
     let state = session.state();
     if let Some(reason) = &state.stuck {
         return Err(reason.clone());
@@ -257,14 +296,23 @@ fn moves(project: &Project, session: &Session<&Project>, at: Millis) -> Result<V
         Exit::Options(options) => {
             // Not `view()`: it renders every text and works out whether Back is possible, which
             // costs the length of the log on every step of every walk.
-            let events: Vec<Event> = session
-                .enabled_options()
-                .map(|index| Event::Chose {
-                    option: index,
-                    label: options[usize::from(index)].label.source.clone(),
-                    at,
-                })
-                .collect();
+            let chose = |index: u16, at: Millis| Event::Chose {
+                option: index,
+                label: options[usize::from(index)].label.source.clone(),
+                at,
+            };
+            let mut events: Vec<Event> = session.enabled_options().map(|i| chose(i, at)).collect();
+            // In a tree that reads the time, each option is also tried later, which is how
+            // an option that opens after half an hour is ever chosen.
+            if let Some(late) = late {
+                let later = at.saturating_add(late);
+                events.extend(
+                    session
+                        .enabled_options_at(later)
+                        .into_iter()
+                        .map(|i| chose(i, later)),
+                );
+            }
             if events.is_empty() {
                 Err(format!(
                     "every option of `{}` is disabled or hidden here",
@@ -283,7 +331,15 @@ fn moves(project: &Project, session: &Session<&Project>, at: Millis) -> Result<V
         Exit::Call { tree: None, .. } => {
             Err(format!("`{}` calls a tree that does not exist", node.name))
         }
-        Exit::Continue(_) | Exit::Call { .. } | Exit::Return => Ok(vec![Event::Continued { at }]),
+        Exit::Continue(_) | Exit::Call { .. } | Exit::Return => {
+            let mut events = vec![Event::Continued { at }];
+            if let Some(late) = late {
+                events.push(Event::Continued {
+                    at: at.saturating_add(late),
+                });
+            }
+            Ok(events)
+        }
         Exit::Route { .. } | Exit::End(_) | Exit::None => {
             Err(format!("`{}` has no way forward", node.name))
         }
@@ -533,6 +589,7 @@ fn explore(
     budget: usize,
 ) -> WalkReport {
     let mut report = WalkReport::empty(project, tree);
+    let late = late_step(project, tree);
     let started = Session::start_with(project, tree, audience, 0, invented_given(project, tree));
     let Ok(session) = started.map(Session::without_back) else {
         return report;
@@ -592,7 +649,7 @@ fn explore(
         }
         let node = session.state().node;
         expansions[node.index()] += 1;
-        match moves(project, &session, at) {
+        match moves(project, &session, at, late) {
             Err(reason) => {
                 report.walks += 1;
                 record(&mut report.coverage, &session);
@@ -799,6 +856,7 @@ pub fn walk_random(
     limits: WalkLimits,
 ) -> WalkReport {
     let mut report = WalkReport::empty(project, tree);
+    let late = late_step(project, tree);
     let mut rng = Rng::new(seed);
     for _ in 0..count {
         let started =
@@ -818,7 +876,7 @@ pub fn walk_random(
                 break;
             }
             let at = session.state().last_at + 1_000;
-            match moves(project, &session, at) {
+            match moves(project, &session, at, late) {
                 Err(reason) => {
                     push_stuck(&mut report.stuck, &session, reason);
                     break;

@@ -150,3 +150,24 @@ fn time_functions_are_numbers_and_take_nothing() {
     let misspelt = with("minutes_in_cal() > 30");
     assert_eq!(misspelt.len(), 1, "{misspelt:?}");
 }
+
+/// Walks move time on in a tree whose conditions read it, so an option that opens after half
+/// an hour is chosen and a branch on time is taken; a branch that can never hold (the time at
+/// a routing step is always zero on arrival) stays untaken.
+#[test]
+fn walks_try_each_step_later_in_a_tree_that_reads_the_time() {
+    let project = project("");
+    let tree = project.tree_by_name("slow").unwrap();
+    let report = calltree_engine::walk_all(
+        &project,
+        tree,
+        Audience::Agent,
+        calltree_engine::WalkLimits::default(),
+    );
+    assert!(report.stuck.is_empty(), "{:?}", report.stuck);
+    let coverage = &report.coverage;
+    assert!(coverage.unchosen_options().is_empty(), "{coverage:?}");
+    let untaken = coverage.untaken_branches();
+    assert_eq!(untaken.len(), 1, "{untaken:?}");
+    assert_eq!(untaken[0].index, 1, "`if minutes_at_step() > 100`");
+}
