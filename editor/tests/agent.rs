@@ -574,3 +574,58 @@ fn a_screen_pop_starts_the_call_at_once_or_says_what_does_not_fit() {
     assert!(matches!(harness.state().agent.screen, Screen::Call(_)));
     assert_eq!(given_of(&store).len(), 2);
 }
+
+const SLOW: &str = r#"tree slow "Slow line"
+  start: lights
+
+node lights "Lights"
+  say "Are the lights on?"
+  option "Still down" -> done
+  option "Offer a callback" -> done when minutes_in_call() > 30
+
+node done "Done"
+  say "Bye"
+  end resolved
+"#;
+
+/// Issue 14, item 11: an option that opens after half an hour in the call lights up on the
+/// agent's screen when the half hour has passed, although nothing else happened.
+#[test]
+fn an_option_on_time_opens_on_screen_as_the_clock_passes() {
+    let store = MemoryCalls::new();
+    let folder = folder();
+    folder.put("slow.tree", SLOW);
+    let now = Rc::new(Cell::new(1_000_000i64));
+    let time = Rc::clone(&now);
+    let clock: Clock = Rc::new(move || time.get());
+    let settings = Settings {
+        mode: Mode::Agent,
+        theme: Theme::Light,
+        ..Settings::default()
+    };
+    let app = DesktopApp::new(Box::new(folder), Box::new(store.clone()), clock, settings).unwrap();
+    let mut harness = Harness::builder()
+        .with_max_steps(32)
+        .with_size(egui::vec2(900.0, 700.0))
+        .build_ui_state(|ui, app: &mut DesktopApp| app.ui(ui), app);
+    harness.run();
+    harness.get_by_label("Slow line").click();
+    harness.run();
+    assert!(
+        harness
+            .get_by_label("2  Offer a callback")
+            .accesskit_node()
+            .is_disabled()
+    );
+    now.set(now.get() + 31 * 60_000);
+    harness.run();
+    assert!(
+        !harness
+            .get_by_label("2  Offer a callback")
+            .accesskit_node()
+            .is_disabled()
+    );
+    harness.get_by_label("2  Offer a callback").click();
+    harness.run();
+    assert_eq!(events(&store), ["started", "chose"]);
+}

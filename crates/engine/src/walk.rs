@@ -247,6 +247,14 @@ fn late_step(project: &Project, tree: TreeId) -> Option<Millis> {
     Some(((largest.max(0.0) + 1.0) * 60_000.0) as Millis)
 }
 
+impl Project {
+    /// Whether the conditions of a tree (or of the sub-trees it calls) read the call's time:
+    /// a host showing such a tree redraws its step as time passes.
+    pub fn reads_time(&self, tree: TreeId) -> bool {
+        late_step(self, tree).is_some()
+    }
+}
+
 fn moves(
     project: &Project,
     session: &Session<&Project>,
