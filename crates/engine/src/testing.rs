@@ -138,9 +138,11 @@ struct Runner<'p> {
     /// Length of the path at the previous step, for `expect text contains`.
     path_mark: usize,
     options: Vec<OptionId>,
-    /// What the call went through before each `back` took it away again: coverage counts
-    /// what a test played, not only what is left of its path at the end.
-    undone: Vec<Visit>,
+    /// Every visit the call made, noted before each step, so that coverage counts what a
+    /// test played and not only what `back` left of its path at the end.
+    reached: Vec<Visit>,
+    /// How much of the path is in `reached` already.
+    noted: usize,
 }
 
 fn run_test(project: &Project, tree: TreeId, test: &TestCase) -> TestReport {
@@ -199,7 +201,8 @@ fn run_test(project: &Project, tree: TreeId, test: &TestCase) -> TestReport {
         clock: 0,
         path_mark: 0,
         options: Vec::new(),
-        undone: Vec::new(),
+        reached: Vec::new(),
+        noted: 0,
     };
     for step in setup_steps {
         if let Err(diagnostic) = runner.step(project, &step.kind, step.span) {
@@ -219,8 +222,8 @@ fn run_test(project: &Project, tree: TreeId, test: &TestCase) -> TestReport {
             }
         }
     }
-    let state = runner.session.state();
-    let played = || state.path.iter().chain(&runner.undone);
+    runner.note_path();
+    let played = || runner.reached.iter();
     let mut nodes: Vec<NodeId> = played().map(|v| v.node).collect();
     nodes.sort_unstable();
     nodes.dedup();
@@ -241,6 +244,16 @@ fn run_test(project: &Project, tree: TreeId, test: &TestCase) -> TestReport {
 }
 
 impl Runner<'_> {
+    /// Adds the visits made since the last look to `reached`. Only `back` shortens the path,
+    /// and it is a step of its own, so looking before every step misses nothing; each visit is
+    /// noted once, however many times the test goes back.
+    fn note_path(&mut self) {
+        let path = &self.session.state().path;
+        self.noted = self.noted.min(path.len());
+        self.reached.extend_from_slice(&path[self.noted..]);
+        self.noted = path.len();
+    }
+
     fn tick(&mut self) -> Millis {
         self.clock = self.clock.saturating_add(STEP);
         self.clock
@@ -330,6 +343,7 @@ impl Runner<'_> {
         kind: &StmtKind,
         span: Span,
     ) -> Result<(), Box<Diagnostic>> {
+        self.note_path();
         let mark = self.session.state().path.len();
         let result = match kind {
             StmtKind::As(_) => Ok(()),
@@ -355,7 +369,6 @@ impl Runner<'_> {
                     .map_err(|refused| refused.at_step(span, &format!("`choose \"{label}\"`")))
             }
             StmtKind::Back => {
-                self.undone.extend_from_slice(&self.session.state().path);
                 let at = self.tick();
                 self.session
                     .apply(Event::Back { at })
