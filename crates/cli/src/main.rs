@@ -158,8 +158,9 @@ enum Command {
     /// page. Sessions and every event are stored in an SQLite database (created on first
     /// start), so a reload, the back button or a restart continue where the customer was.
     /// "Talk to a person" and escalations give the customer a handoff code for
-    /// `calltree run --handoff CODE --db FILE` or the desktop app. Set CALLTREE_API_TOKEN to
-    /// enable the JSON API (/api/sessions) for reporting.
+    /// `calltree run --handoff CODE --db FILE` or the desktop app. A start link's query
+    /// (`/start/TREE?account=12345678`) fills in `given` fields the tree also asks. Set
+    /// CALLTREE_API_TOKEN to enable the JSON API (/api/sessions) for reporting.
     #[command(
         after_help = "Examples:\n  calltree serve\n  calltree serve --trees trees/ --db sessions.db --addr 0.0.0.0:8080"
     )]

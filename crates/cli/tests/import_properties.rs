@@ -197,6 +197,7 @@ fn document() -> impl Strategy<Value = Document> {
             .prop_map(|(label, disabled)| TestStepDoc::ExpectOption { label, disabled }),
         quoted().prop_map(|label| TestStepDoc::ExpectNoOption { label }),
         (raw(), raw()).prop_map(|(amount, unit)| TestStepDoc::Wait { amount, unit }),
+        (raw(), raw()).prop_map(|(field, value)| TestStepDoc::Given { field, value }),
     ];
     let test = (quoted(), prop::collection::vec(test_step.clone(), 0..3))
         .prop_map(|(name, steps)| TestDoc { name, steps });

@@ -142,3 +142,33 @@ fn a_test_starts_its_call_with_given_values_and_walks_invent_them() {
     assert_eq!(walks.finished, walks.walks, "{walks:?}");
     assert!(walks.walks > 0);
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 128, ..proptest::prelude::ProptestConfig::default() })]
+
+    /// Whatever a host hands in, a call starts or is refused with a reason, never panics, and
+    /// a started call's log folds back to the same state.
+    #[test]
+    fn any_values_handed_in_start_a_call_or_are_refused(
+        pairs in proptest::collection::vec(
+            (
+                proptest::sample::select(vec!["account", "campaign", "note_text", "", "x"]),
+                "\\PC{0,12}|[0-9]{8}",
+            ),
+            0..4,
+        )
+    ) {
+        let project = Project::single("popped.tree", TREE);
+        let tree = project.tree_by_name("popped").unwrap();
+        let given: Vec<Given> = pairs
+            .iter()
+            .map(|(field, value)| Given { field: (*field).to_owned(), value: value.clone() })
+            .collect();
+        if let Ok(session) = Session::start_with(&project, tree, Audience::Agent, 0, given) {
+            let again = Session::resume(&project, session.log().to_vec()).unwrap();
+            proptest::prop_assert_eq!(again.state(), session.state());
+            let line = session.log()[0].to_json_line();
+            proptest::prop_assert_eq!(Event::from_json_line(&line).unwrap(), session.log()[0].clone());
+        }
+    }
+}

@@ -84,6 +84,8 @@ fn expr() -> impl Strategy<Value = String> {
         plain().prop_filter("no braces", |t| !t.contains('{')),
         prop::sample::select(vec!["yes", "no", "true", "false"]).prop_map(str::to_owned),
         name().prop_map(|n| format!("visited({n})")),
+        prop::sample::select(vec!["minutes_in_call()", "minutes_at_step()"])
+            .prop_map(str::to_owned),
     ];
     leaf.prop_recursive(3, 16, 2, |inner| {
         prop_oneof![
@@ -165,6 +167,7 @@ fn test_statement() -> impl Strategy<Value = String> {
     prop_oneof![
         prop::sample::select(vec!["as agent", "as customer", "back"]).prop_map(str::to_owned),
         (name(), literal()).prop_map(|(n, l)| format!("answer {n} {l}")),
+        (name(), literal()).prop_map(|(n, l)| format!("given {n} {l}")),
         template().prop_map(|t| format!("choose {t}")),
         plain().prop_map(|t| format!("skip {t}")),
         plain().prop_map(|t| format!("escalate {t}")),
