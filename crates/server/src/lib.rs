@@ -390,6 +390,9 @@ async fn home(State(state): State<Arc<AppState>>, Query(search): Query<Search>) 
             .into_iter()
             .map(|id| project.tree(id))
             .filter(|tree| tree.described_by(&words))
+            // A tree that cannot start without a value handed in is reached by a link that
+            // hands it in; from the search its button would only lead to a refusal.
+            .filter(|tree| !tree.variables.iter().any(|v| v.given && v.required))
             .map(|tree| pages::Topic {
                 name: tree.name.clone(),
                 title: tree.title.clone(),

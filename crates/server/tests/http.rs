@@ -1033,4 +1033,36 @@ async fn a_start_link_fills_in_given_fields_the_customer_is_asked_anyway() {
         .post("/start/wifi?postcode=SW1A%201AA", None, &[])
         .await;
     assert_eq!(other.status, StatusCode::BAD_REQUEST);
+    // Listed on the home page while the postcode is optional; once a link must hand it in,
+    // the search no longer offers a button that could only be refused.
+    assert!(
+        site.get("/", None)
+            .await
+            .body
+            .contains("Linked from the account page")
+    );
+    std::fs::write(
+        site.trees.join("linked.tree"),
+        LINKED.replace("given pattern", "required given pattern"),
+    )
+    .unwrap();
+    site.restart();
+    assert!(
+        !site
+            .get("/", None)
+            .await
+            .body
+            .contains("Linked from the account page")
+    );
+    let without = site.post("/start/linked", None, &[]).await;
+    assert_eq!(without.status, StatusCode::BAD_REQUEST);
+    assert!(
+        without.body.contains("must be handed in"),
+        "{}",
+        without.body
+    );
+    let with = site
+        .post("/start/linked?postcode=SW1A%201AA", None, &[])
+        .await;
+    assert_eq!(with.status, StatusCode::SEE_OTHER);
 }
