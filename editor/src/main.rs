@@ -16,8 +16,11 @@ use calltree_editor::settings::{MIN_WINDOW_SIZE, window_size_from_points};
 use calltree_editor::{DesktopApp, Settings};
 
 fn usage() -> &'static str {
-    "usage: calltree-desktop [FOLDER]\n\
+    "usage: calltree-desktop [FOLDER] [--call TREE [--set NAME=VALUE]...]\n\
      Opens a folder of .tree files (default: the folder used last time, else ./trees).\n\
+     --call TREE starts a call on that script in agent mode at once, with --set handing in\n\
+     values for its `given` fields (a phone system's screen-pop); a value that does not fit\n\
+     opens the start dialog, which says what is wrong.\n\
      Author mode edits, checks, previews and tests the trees; agent mode (Ctrl+M) runs calls.\n\
      Calls are saved as they happen under $XDG_DATA_HOME/calltree/calls (or\n\
      ~/.local/share/calltree/calls); set CALLTREE_CALLS to use another folder.\n\
@@ -67,16 +70,61 @@ impl eframe::App for Window {
     }
 }
 
+/// What the command line asks for: a folder, and a call to start at once.
+#[derive(Debug, Default)]
+struct Launch {
+    folder: Option<PathBuf>,
+    call: Option<String>,
+    given: Vec<calltree_engine::Given>,
+}
+
+impl Launch {
+    fn read(args: &[String]) -> Result<Launch, String> {
+        let mut launch = Launch::default();
+        let mut args = args.iter();
+        while let Some(arg) = args.next() {
+            match arg.as_str() {
+                "--call" => {
+                    let tree = args.next().ok_or("--call needs the id of a script")?;
+                    launch.call = Some(tree.clone());
+                }
+                "--set" => {
+                    let pair = args.next().ok_or("--set needs NAME=VALUE")?;
+                    let given = calltree_calls::given_value(pair)
+                        .ok_or_else(|| format!("--set needs NAME=VALUE, not `{pair}`"))?;
+                    launch.given.push(given);
+                }
+                other if other.starts_with("--") => {
+                    return Err(format!("unknown option `{other}`"));
+                }
+                folder if launch.folder.is_none() => launch.folder = Some(PathBuf::from(folder)),
+                extra => return Err(format!("one folder only, not also `{extra}`")),
+            }
+        }
+        if launch.call.is_none() && !launch.given.is_empty() {
+            return Err("--set hands values to a call: give the script with --call".to_owned());
+        }
+        Ok(launch)
+    }
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.iter().any(|a| a == "--help" || a == "-h") {
         eprintln!("{}", usage());
         return ExitCode::SUCCESS;
     }
+    let launch = match Launch::read(&args) {
+        Ok(launch) => launch,
+        Err(message) => {
+            eprintln!("error: {message}\n{}", usage());
+            return ExitCode::from(2);
+        }
+    };
     let mut settings: Settings = files::load_settings();
-    let folder = args
-        .first()
-        .map(PathBuf::from)
+    let folder = launch
+        .folder
+        .clone()
         .or_else(|| {
             settings
                 .last_folder
@@ -141,6 +189,12 @@ fn main() -> ExitCode {
                 }
             }
             app.sessions = Some(Box::new(sessions));
+            if let Some(tree) = &launch.call {
+                app.set_mode(calltree_editor::settings::Mode::Agent);
+                app.agent.handed_in = launch.given.clone();
+                let store = app.calls.store();
+                app.agent.call_on(tree, store);
+            }
             app
         }
         Err(error) => {
@@ -165,5 +219,37 @@ fn main() -> ExitCode {
             eprintln!("error: the window could not be opened: {error}");
             ExitCode::from(2)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Launch;
+
+    fn read(args: &[&str]) -> Result<Launch, String> {
+        let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+        Launch::read(&args)
+    }
+
+    #[test]
+    fn a_screen_pop_names_the_script_and_its_values() {
+        let launch = read(&["trees", "--call", "popped", "--set", "account=12345678"]);
+        let launch = launch.unwrap_or_default();
+        assert_eq!(launch.folder, Some(std::path::PathBuf::from("trees")));
+        assert_eq!(launch.call.as_deref(), Some("popped"));
+        assert_eq!(launch.given.len(), 1);
+        assert_eq!(launch.given[0].field, "account");
+        assert_eq!(launch.given[0].value, "12345678");
+    }
+
+    #[test]
+    fn a_command_line_that_cannot_be_followed_says_why() {
+        assert!(read(&["--set", "account=1"]).is_err_and(|e| e.contains("--call")));
+        assert!(read(&["--call"]).is_err());
+        assert!(
+            read(&["--call", "t", "--set", "account"]).is_err_and(|e| e.contains("NAME=VALUE"))
+        );
+        assert!(read(&["a", "b"]).is_err());
+        assert!(read(&["--calls"]).is_err());
     }
 }

@@ -467,3 +467,165 @@ fn the_picker_reads_the_call_logs_once_however_often_it_is_drawn() {
     assert!(harness.query_by_label("Unfinished calls (40)").is_some());
     assert_eq!(calls.reads(), 40);
 }
+
+const POPPED: &str = r#"tree popped "Screen-pop"
+  start: greet
+
+field account: text "Account number" required given pattern "[0-9]{8}"
+field campaign: text "Campaign" given
+
+node greet "Greet"
+  say "Hello, account {account}."
+  -> done
+
+node done "Done"
+  say "Bye"
+  end resolved
+"#;
+
+fn given_of(store: &MemoryCalls) -> Vec<calltree_engine::Given> {
+    let id = store.call_ids().pop().unwrap();
+    match &store.events(&id)[0] {
+        Event::Started { given, .. } => given.clone(),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// Issue 14, item 10: a script with `given` fields opens a start dialog, which checks what
+/// is typed like an answer and keeps it in the `Started` event.
+#[test]
+fn a_script_with_given_fields_starts_from_a_dialog_that_checks_them() {
+    let store = MemoryCalls::new();
+    let folder = folder();
+    folder.put("popped.tree", POPPED);
+    let mut harness = app_on(&folder, &store);
+    harness.run();
+    harness.get_by_label("Screen-pop").click();
+    harness.run();
+    assert!(harness.query_by_label("Start a call: Screen-pop").is_some());
+    type_into(&mut harness, "Account number", "123");
+    harness.get_by_label("Start call").click();
+    harness.run();
+    assert!(matches!(harness.state().agent.screen, Screen::Picker(_)));
+    assert!(
+        store.call_ids().is_empty(),
+        "nothing is stored for a refused start"
+    );
+    assert!(
+        harness
+            .query_by_label_contains("is not in the form this needs")
+            .is_some()
+    );
+    type_into(&mut harness, "Account number", "45678");
+    harness.get_by_label("Start call").click();
+    harness.run();
+    assert!(matches!(harness.state().agent.screen, Screen::Call(_)));
+    assert!(harness.query_by_label("Hello, account 12345678.").is_some());
+    assert_eq!(
+        given_of(&store),
+        [calltree_engine::Given {
+            field: "account".into(),
+            value: "12345678".into()
+        }]
+    );
+}
+
+/// A phone system's screen-pop (`calltree-desktop --call popped --set account=...`) starts
+/// the call at once; a value that does not fit opens the dialog with the problem.
+#[test]
+fn a_screen_pop_starts_the_call_at_once_or_says_what_does_not_fit() {
+    let store = MemoryCalls::new();
+    let folder = folder();
+    folder.put("popped.tree", POPPED);
+    let mut harness = app_on(&folder, &store);
+    harness.run();
+    {
+        let app = harness.state_mut();
+        app.agent.handed_in = vec![calltree_engine::Given {
+            field: "account".into(),
+            value: "1234".into(),
+        }];
+        let calls = app.calls.store();
+        app.agent.call_on("popped", calls);
+    }
+    harness.run();
+    assert!(matches!(harness.state().agent.screen, Screen::Picker(_)));
+    assert!(
+        harness
+            .query_by_label_contains("is not in the form this needs")
+            .is_some()
+    );
+    {
+        let app = harness.state_mut();
+        app.agent.handed_in = vec![
+            calltree_engine::Given {
+                field: "account".into(),
+                value: "12345678".into(),
+            },
+            calltree_engine::Given {
+                field: "campaign".into(),
+                value: "spring".into(),
+            },
+        ];
+        let calls = app.calls.store();
+        app.agent.call_on("popped", calls);
+    }
+    harness.run();
+    assert!(matches!(harness.state().agent.screen, Screen::Call(_)));
+    assert_eq!(given_of(&store).len(), 2);
+}
+
+const SLOW: &str = r#"tree slow "Slow line"
+  start: lights
+
+node lights "Lights"
+  say "Are the lights on?"
+  option "Still down" -> done
+  option "Offer a callback" -> done when minutes_in_call() > 30
+
+node done "Done"
+  say "Bye"
+  end resolved
+"#;
+
+/// Issue 14, item 11: an option that opens after half an hour in the call lights up on the
+/// agent's screen when the half hour has passed, although nothing else happened.
+#[test]
+fn an_option_on_time_opens_on_screen_as_the_clock_passes() {
+    let store = MemoryCalls::new();
+    let folder = folder();
+    folder.put("slow.tree", SLOW);
+    let now = Rc::new(Cell::new(1_000_000i64));
+    let time = Rc::clone(&now);
+    let clock: Clock = Rc::new(move || time.get());
+    let settings = Settings {
+        mode: Mode::Agent,
+        theme: Theme::Light,
+        ..Settings::default()
+    };
+    let app = DesktopApp::new(Box::new(folder), Box::new(store.clone()), clock, settings).unwrap();
+    let mut harness = Harness::builder()
+        .with_max_steps(32)
+        .with_size(egui::vec2(900.0, 700.0))
+        .build_ui_state(|ui, app: &mut DesktopApp| app.ui(ui), app);
+    harness.run();
+    harness.get_by_label("Slow line").click();
+    harness.run();
+    assert!(
+        harness
+            .get_by_label("2  Offer a callback")
+            .accesskit_node()
+            .is_disabled()
+    );
+    now.set(now.get() + 31 * 60_000);
+    harness.run();
+    assert!(
+        !harness
+            .get_by_label("2  Offer a callback")
+            .accesskit_node()
+            .is_disabled()
+    );
+    harness.get_by_label("2  Offer a callback").click();
+    harness.run();
+    assert_eq!(events(&store), ["started", "chose"]);
+}

@@ -13,7 +13,7 @@
 
 use std::sync::Arc;
 
-use calltree_engine::{Millis, Project, Session, Step, Summary, TreeId, View};
+use calltree_engine::{Given, Millis, Project, Session, Step, Summary, TreeId, View};
 use calltree_syntax::Audience;
 
 use crate::error::CallsError;
@@ -26,6 +26,21 @@ pub struct Call<S = Box<dyn CallStore>> {
     store: S,
     /// Events at the end of the log that the store has not kept yet.
     unsaved: usize,
+}
+
+/// A value handed in as `name=value` (a command line's `--set`, a phone system's screen-pop):
+/// the name is trimmed, the value kept as typed (an answer's checks trim it). `None` when
+/// there is no `=` or no name before it.
+pub fn given_value(text: &str) -> Option<Given> {
+    let (field, value) = text.split_once('=')?;
+    let field = field.trim();
+    if field.is_empty() {
+        return None;
+    }
+    Some(Given {
+        field: field.to_owned(),
+        value: value.to_owned(),
+    })
 }
 
 /// What one recorded step did.
@@ -50,9 +65,23 @@ impl<S: CallStore> Call<S> {
         tree: TreeId,
         audience: Audience,
         at: Millis,
+        store: S,
+    ) -> Result<Self, CallsError> {
+        Call::start_with(project, tree, audience, at, Vec::new(), store)
+    }
+
+    /// Starts a call with values handed in for the tree's `given` fields (see
+    /// [`given_value`]): checked as answers are, and refused, with nothing stored, when one
+    /// does not fit.
+    pub fn start_with(
+        project: Arc<Project>,
+        tree: TreeId,
+        audience: Audience,
+        at: Millis,
+        given: Vec<Given>,
         mut store: S,
     ) -> Result<Self, CallsError> {
-        let session = Session::start(project, tree, audience, at)?;
+        let session = Session::start_with(project, tree, audience, at, given)?;
         let id = store.begin(&session.log()[0])?;
         Ok(Call {
             id,
@@ -195,6 +224,12 @@ impl<S: CallStore> Call<S> {
 
     pub fn view(&self) -> View {
         self.session.view()
+    }
+
+    /// The view at the host's `now`: conditions on time count up to it (see
+    /// `Session::view_at`).
+    pub fn view_at(&self, now: Millis) -> View {
+        self.session.view_at(now)
     }
 
     pub fn summary(&self) -> Summary {

@@ -36,7 +36,7 @@ mod reports;
 mod store;
 mod versions;
 
-pub use call::{Call, Recorded};
+pub use call::{Call, Recorded, given_value};
 pub use clock::now;
 pub use database::{DatabaseCalls, Handoffs, SessionDatabase, open_session, take_over};
 pub use error::CallsError;

@@ -345,6 +345,7 @@ mod tests {
             version: "v1".into(),
             audience: Audience::Agent,
             at,
+            given: Vec::new(),
         }
     }
 

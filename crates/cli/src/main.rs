@@ -113,7 +113,7 @@ enum Command {
     /// answer, or :back, :skip REASON, :escalate REASON, :note TEXT, :quit. The call summary is
     /// printed at the end. Trees in the same folder are loaded too, so sub-tree calls work.
     #[command(
-        after_help = "Examples:\n  calltree run trees/internet_down.tree\n  calltree run trees/password_reset.tree --as customer\n  calltree run trees/billing_dispute.tree --log call.jsonl\n  calltree run trees/billing_dispute.tree --resume call.jsonl\n  calltree run trees/internet_down.tree --answers answers.txt   # one input per line"
+        after_help = "Examples:\n  calltree run trees/internet_down.tree\n  calltree run trees/password_reset.tree --as customer\n  calltree run trees/billing_dispute.tree --log call.jsonl\n  calltree run trees/billing_dispute.tree --resume call.jsonl\n  calltree run trees/internet_down.tree --answers answers.txt   # one input per line\n  calltree run trees/inbound_call.tree --set account=12345678   # a `given` field"
     )]
     Run {
         /// The `.tree` file to play.
@@ -147,6 +147,10 @@ enum Command {
         /// The self-service session database (see `calltree serve`).
         #[arg(long, value_name = "FILE", requires = "handoff")]
         db: Option<PathBuf>,
+        /// Hand in a value for a field the tree marks `given` (an account number from the
+        /// phone system), checked like an answer; repeat for more fields.
+        #[arg(long = "set", value_name = "NAME=VALUE", value_parser = given_value, conflicts_with_all = ["resume", "handoff"])]
+        set: Vec<calltree_engine::Given>,
     },
     /// Serve the trees that customers use as self-service web pages.
     ///
@@ -154,8 +158,9 @@ enum Command {
     /// page. Sessions and every event are stored in an SQLite database (created on first
     /// start), so a reload, the back button or a restart continue where the customer was.
     /// "Talk to a person" and escalations give the customer a handoff code for
-    /// `calltree run --handoff CODE --db FILE` or the desktop app. Set CALLTREE_API_TOKEN to
-    /// enable the JSON API (/api/sessions) for reporting.
+    /// `calltree run --handoff CODE --db FILE` or the desktop app. A start link's query
+    /// (`/start/TREE?account=12345678`) fills in `given` fields the tree also asks. Set
+    /// CALLTREE_API_TOKEN to enable the JSON API (/api/sessions) for reporting.
     #[command(
         after_help = "Examples:\n  calltree serve\n  calltree serve --trees trees/ --db sessions.db --addr 0.0.0.0:8080"
     )]
@@ -506,6 +511,7 @@ fn main() -> ExitCode {
             answers,
             handoff,
             db,
+            set,
         } => run::run(&run::Options {
             file,
             audience: match audience {
@@ -518,6 +524,7 @@ fn main() -> ExitCode {
             resume,
             answers,
             handoff: handoff.zip(db),
+            given: set,
         }),
         Command::Serve {
             trees,
@@ -571,4 +578,9 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// `--set NAME=VALUE`, read by the host kit's one rule.
+fn given_value(text: &str) -> Result<calltree_engine::Given, String> {
+    calltree_calls::given_value(text).ok_or_else(|| format!("expected NAME=VALUE, found `{text}`"))
 }

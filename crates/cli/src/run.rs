@@ -36,6 +36,8 @@ pub struct Options {
     pub answers: Option<PathBuf>,
     /// A customer's handoff code and the self-service database it is in.
     pub handoff: Option<(String, PathBuf)>,
+    /// Values handed in for the tree's `given` fields (`--set`).
+    pub given: Vec<calltree_engine::Given>,
 }
 
 /// What can be typed at a field prompt besides the answer, for who is using the tree.
@@ -147,7 +149,14 @@ pub fn run(options: &Options) -> Result<ExitCode> {
                 Some(path) => Box::new(LogFile::create(path, options.force)?),
                 None => Box::new(MemoryCalls::new()),
             };
-            Call::start(project, tree, options.audience, now(), store)?
+            Call::start_with(
+                project,
+                tree,
+                options.audience,
+                now(),
+                options.given.clone(),
+                store,
+            )?
         }
     };
     play_with_input(&mut call, options)
@@ -346,7 +355,7 @@ fn play(
             // Nobody reads the screen any more (a closed pipe): stop, the call is kept.
             return Ok(ExitCode::SUCCESS);
         }
-        let view = call.view();
+        let view = call.view_at(now());
         if view.ended.is_some() {
             if !view.texts.is_empty() {
                 show(&view, style);
@@ -486,7 +495,7 @@ fn act(call: &mut TerminalCall, input: &mut Input, command: Command, style: Styl
     let customer = call.session().state().audience == Audience::Customer;
     let action = match command {
         Command::Choose(number) => {
-            let view = call.view();
+            let view = call.view_at(now());
             let Some(option) = view
                 .options
                 .iter()

@@ -67,8 +67,7 @@ pub fn run(paths: &[PathBuf], options: &Options) -> Result<ExitCode> {
         let _ = writeln!(out, "{}", style.paint("1", &tree.name));
         let mut coverage = Coverage::of(project, tree_id);
         for report in &reports {
-            coverage.add_nodes(report.nodes.iter().copied());
-            coverage.add_options(report.options.iter().copied());
+            report.cover(&mut coverage);
             match &report.failure {
                 None => {
                     passed += 1;
@@ -205,11 +204,14 @@ fn describe_coverage(
     let (nodes, options) = coverage.percentages();
     let _ = writeln!(
         out,
-        "  coverage: nodes {}/{} ({nodes:.1}%), options {}/{} ({options:.1}%)",
+        "  coverage: nodes {}/{} ({nodes:.1}%), options {}/{} ({options:.1}%), routing branches {}/{} ({:.1}%)",
         coverage.reached_nodes.len(),
         coverage.nodes.len(),
         coverage.chosen_options.len(),
         coverage.options.len(),
+        coverage.taken_branches.len(),
+        coverage.branches.len(),
+        coverage.branch_percentage(),
     );
     for node in coverage.unreached_nodes() {
         let node = project.node(node);
@@ -219,6 +221,28 @@ fn describe_coverage(
             "    never reached: node `{}` ({}:{line})",
             node.name,
             project.file(node.file).name
+        );
+    }
+    for branch in coverage.untaken_branches() {
+        let node = project.node(branch.node);
+        let Exit::Route { routes, .. } = &node.exit else {
+            continue;
+        };
+        let file = project.file(node.file);
+        let (line, what) = match routes.get(usize::from(branch.index)) {
+            Some(route) => (
+                indexes[node.file.index()].line_col(route.span.start).line,
+                format!("`if {}`", route.condition_text),
+            ),
+            None => (
+                indexes[node.file.index()].line_col(node.span.start).line,
+                "`else`".to_owned(),
+            ),
+        };
+        let _ = writeln!(
+            out,
+            "    never taken: {what} at `{}` ({}:{line})",
+            node.name, file.name
         );
     }
     for option in coverage.unchosen_options() {

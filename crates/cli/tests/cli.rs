@@ -253,6 +253,25 @@ fn test_reports_each_test_the_walks_and_coverage_and_exits_1_on_failure() {
     golden("test_warranty.txt", &text(&output.stdout));
 }
 
+/// Issue 14: a routing branch whose condition never holds showed as 100 % coverage, because
+/// its node was reached.
+#[test]
+fn test_coverage_names_a_routing_branch_nothing_takes() {
+    let tree = "tree gate \"Gate\"\n  start: ask\n\nfield age: number \"Age\" required range 0..10\n\n\
+                node ask\n  say \"How old?\"\n  ask age\n  -> route\n\n\
+                node route\n  if age > 20 -> old\n  else -> young\n\n\
+                node old\n  say \"Old\"\n  end callback\n\n\
+                node young\n  say \"Young\"\n  end resolved\n";
+    let dir = folder(&[("gate.tree", tree.as_bytes())]);
+    let output = calltree(dir.path(), &["test", "--coverage", "gate.tree"]);
+    let out = text(&output.stdout);
+    assert!(out.contains("routing branches 1/2 (50.0%)"), "{out}");
+    assert!(
+        out.contains("never taken: `if age > 20` at `route` (gate.tree:"),
+        "{out}"
+    );
+}
+
 /// Issue 14: a broken line was left out and the tests of the rest passed, so `test` exited
 /// 0 and CI that runs only `test` stayed green on a tree that `check` refuses.
 #[test]
@@ -291,6 +310,72 @@ fn test_of_the_bundled_trees_passes_with_no_stuck_walks() {
 
 /// Issue 14: `run --as customer` offered notes and skipping, and printed the agent's call
 /// summary, internal notes included, to the customer.
+const POPPED: &str = "tree popped \"Screen-pop\"\n  start: greet\n\n\
+    field account: text \"Account number\" required given pattern \"[0-9]{8}\"\n\
+    field campaign: text \"Campaign\" given\n\n\
+    node greet \"Greet\"\n  say \"Hello, account {account}.\"\n  -> done\n\n\
+    node done \"Done\"\n  say \"Bye\"\n  end resolved\n";
+
+/// Issue 14, item 10: a phone system hands the account number in; it is checked like an
+/// answer, shown, summarised and logged in the `Started` event.
+#[test]
+fn run_takes_given_values_with_set_and_checks_them() {
+    let dir = folder(&[("popped.tree", POPPED.as_bytes()), ("answers.txt", b"\n")]);
+    let output = calltree(
+        dir.path(),
+        &[
+            "run",
+            "popped.tree",
+            "--set",
+            "account=12345678",
+            "--set",
+            "campaign=spring",
+            "--answers",
+            "answers.txt",
+            "--log",
+            "call.jsonl",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let out = text(&output.stdout);
+    assert!(out.contains("Hello, account 12345678."), "{out}");
+    assert!(out.contains("- Campaign: spring"), "{out}");
+    let log = std::fs::read_to_string(dir.path().join("call.jsonl")).unwrap();
+    let first = log.lines().next().unwrap();
+    assert!(
+        first.contains(r#""given":[{"field":"account","value":"12345678"},{"field":"campaign","value":"spring"}]"#),
+        "{first}"
+    );
+
+    let refused = calltree(
+        dir.path(),
+        &[
+            "run",
+            "popped.tree",
+            "--set",
+            "account=12",
+            "--answers",
+            "answers.txt",
+        ],
+    );
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        text(&refused.stderr).contains("Account number:"),
+        "{}",
+        text(&refused.stderr)
+    );
+    let missing = calltree(
+        dir.path(),
+        &["run", "popped.tree", "--answers", "answers.txt"],
+    );
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(
+        text(&missing.stderr).contains("must be handed in when the call starts"),
+        "{}",
+        text(&missing.stderr)
+    );
+}
+
 #[test]
 fn run_as_a_customer_offers_what_a_customer_can_do_and_ends_in_their_words() {
     let tree = "tree pay \"Payments\"\n  audience: agent, customer\n  start: ask\n\n\

@@ -264,6 +264,7 @@ fn greeting_log() -> String {
         version: project.session_hash(tree),
         audience: Audience::Agent,
         at: 1_767_225_600_000,
+        given: Vec::new(),
     }];
     events
         .iter()
@@ -560,6 +561,7 @@ fn report_is_cubic_in_back_events() {
         version: project.session_hash(tree),
         audience: Audience::Agent,
         at,
+        given: Vec::new(),
     }
     .to_json_line();
     log.push('\n');
@@ -613,6 +615,7 @@ fn report_shows_absurd_durations_when_timestamps_go_backwards() {
                 version: version.clone(),
                 audience: Audience::Agent,
                 at: times[0],
+                given: Vec::new(),
             },
             Event::Chose {
                 option: 0,

@@ -177,25 +177,30 @@ fn document() -> impl Strategy<Value = Document> {
             title,
             steps,
         });
-    let field = (raw(), raw(), prop::option::of(raw())).prop_map(|(name, ty, default)| FieldDoc {
-        name,
-        ty,
-        choices: Vec::new(),
-        label: None,
-        required: false,
-        pattern: None,
-        pattern_description: None,
-        range: None,
-        default,
-    });
-    let test =
-        (quoted(), prop::collection::vec((raw(), raw()), 0..3)).prop_map(|(name, steps)| TestDoc {
+    let field = (raw(), raw(), prop::option::of(raw()), any::<bool>()).prop_map(
+        |(name, ty, default, given)| FieldDoc {
             name,
-            steps: steps
-                .into_iter()
-                .map(|(field, value)| TestStepDoc::Answer { field, value })
-                .collect(),
-        });
+            ty,
+            choices: Vec::new(),
+            label: None,
+            required: false,
+            given,
+            pattern: None,
+            pattern_description: None,
+            range: None,
+            default,
+        },
+    );
+    let test_step = prop_oneof![
+        (raw(), raw()).prop_map(|(field, value)| TestStepDoc::Answer { field, value }),
+        (quoted(), any::<bool>())
+            .prop_map(|(label, disabled)| TestStepDoc::ExpectOption { label, disabled }),
+        quoted().prop_map(|label| TestStepDoc::ExpectNoOption { label }),
+        (raw(), raw()).prop_map(|(amount, unit)| TestStepDoc::Wait { amount, unit }),
+        (raw(), raw()).prop_map(|(field, value)| TestStepDoc::Given { field, value }),
+    ];
+    let test = (quoted(), prop::collection::vec(test_step.clone(), 0..3))
+        .prop_map(|(name, steps)| TestDoc { name, steps });
     (
         raw(),
         prop::option::of(quoted()),
@@ -203,8 +208,9 @@ fn document() -> impl Strategy<Value = Document> {
         prop::collection::vec(field, 0..3),
         prop::collection::vec(node, 0..4),
         prop::collection::vec(test, 0..2),
+        prop::collection::vec(test_step, 0..3),
     )
-        .prop_map(|(id, title, start, fields, nodes, tests)| Document {
+        .prop_map(|(id, title, start, fields, nodes, tests, setup)| Document {
             format: "calltree.tree".into(),
             version: 1,
             tree: TreeDoc {
@@ -214,6 +220,7 @@ fn document() -> impl Strategy<Value = Document> {
                 fields,
                 nodes,
                 tests,
+                setup,
                 ..TreeDoc::default()
             },
         })
@@ -227,6 +234,11 @@ fn expected_lines(document: &Document) -> usize {
         + 2 * tree.fields.len()
         + tree.nodes.iter().map(|n| 2 + n.steps.len()).sum::<usize>()
         + tree.tests.iter().map(|t| 2 + t.steps.len()).sum::<usize>()
+        + if tree.setup.is_empty() {
+            0
+        } else {
+            2 + tree.setup.len()
+        }
 }
 
 proptest! {

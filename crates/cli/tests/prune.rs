@@ -17,6 +17,7 @@ fn started(at: i64) -> Event {
         version: "v".into(),
         audience: calltree_syntax::Audience::Customer,
         at,
+        given: Vec::new(),
     }
 }
 

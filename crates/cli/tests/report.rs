@@ -51,6 +51,7 @@ fn started(version: &str, audience: Audience, at: i64) -> Event {
         version: version.into(),
         audience,
         at,
+        given: Vec::new(),
     }
 }
 
@@ -242,6 +243,7 @@ fn a_long_path_is_shown_by_its_ends_and_its_length() {
         version: project.session_hash(project.tree_by_name("again").unwrap()),
         audience: Audience::Agent,
         at: 0,
+        given: Vec::new(),
     }];
     events.extend((1..=1_000).map(|at| chose(0, "Again", at * 1_000)));
     events.push(chose(1, "Done", 1_001_000));

@@ -29,6 +29,12 @@ pub enum SessionError {
     },
     #[error("a call log must begin with a `started` event")]
     NotStarted,
+    /// A value handed in at the start for a field the tree does not mark `given`.
+    #[error("`{field}` cannot be handed in at the start: {reason}")]
+    NotGiven { field: String, reason: &'static str },
+    /// A required `given` field the host did not hand in.
+    #[error("{label} must be handed in when the call starts (`{field}` is a required given field)")]
+    GivenMissing { field: String, label: String },
     #[error("the call has already been started")]
     AlreadyStarted,
     #[error("the call has ended; go back to change it")]

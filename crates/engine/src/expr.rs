@@ -20,15 +20,22 @@ pub(crate) enum Expr {
     Visited(NodeId),
     Count(NodeId),
     Answered(Slot),
+    /// `minutes_in_call()`: minutes from the call's first event to the latest.
+    MinutesInCall,
+    /// `minutes_at_step()`: minutes from arriving at the current step to the latest event.
+    MinutesAtStep,
     Not(Box<Expr>),
     Neg(Box<Expr>),
     Binary(BinaryOp, Box<Expr>, Box<Expr>),
 }
 
-/// What evaluation reads: the session's values and visit counts.
+/// What evaluation reads: the session's values, visit counts and event times. Time is the
+/// events' own (`at`), never a clock, so a log folds to the same state whenever it is read.
 pub(crate) trait Env {
     fn value(&self, slot: Slot) -> &Value;
     fn visits(&self, node: NodeId) -> u32;
+    fn minutes_in_call(&self) -> f64;
+    fn minutes_at_step(&self) -> f64;
 }
 
 impl Expr {
@@ -39,6 +46,8 @@ impl Expr {
             Expr::Visited(node) => Value::Bool(env.visits(*node) > 0),
             Expr::Count(node) => Value::Number(f64::from(env.visits(*node))),
             Expr::Answered(slot) => Value::Bool(env.value(*slot).is_set()),
+            Expr::MinutesInCall => Value::Number(env.minutes_in_call()),
+            Expr::MinutesAtStep => Value::Number(env.minutes_at_step()),
             Expr::Not(operand) => match operand.eval(env) {
                 Value::Bool(b) => Value::Bool(!b),
                 _ => Value::Unset,
@@ -114,6 +123,33 @@ impl Expr {
             }
             Expr::Not(e) | Expr::Neg(e) => e.compared_numbers(slot, out),
             _ => {}
+        }
+    }
+
+    /// Whether the expression reads the call's time, and every number it compares the time
+    /// with (`minutes_in_call() > 30` gives 30): walks move time on past them.
+    pub(crate) fn compared_minutes(&self, out: &mut Vec<f64>) -> bool {
+        match self {
+            Expr::MinutesInCall | Expr::MinutesAtStep => true,
+            Expr::Binary(op, l, r) => {
+                if !matches!(op, BinaryOp::And | BinaryOp::Or) {
+                    match (&**l, &**r) {
+                        (
+                            Expr::MinutesInCall | Expr::MinutesAtStep,
+                            Expr::Const(Value::Number(n)),
+                        )
+                        | (
+                            Expr::Const(Value::Number(n)),
+                            Expr::MinutesInCall | Expr::MinutesAtStep,
+                        ) => out.push(*n),
+                        _ => {}
+                    }
+                }
+                let left = l.compared_minutes(out);
+                r.compared_minutes(out) || left
+            }
+            Expr::Not(e) | Expr::Neg(e) => e.compared_minutes(out),
+            _ => false,
         }
     }
 
@@ -222,7 +258,10 @@ enum Operand {
     Word(String, Span),
 }
 
-const FUNCTIONS: &str = "`visited(node)`, `count(node)` and `answered(field)`";
+const FUNCTIONS: &str = "`visited(node)`, `count(node)`, `answered(field)`, `minutes_in_call()` and `minutes_at_step()`";
+
+/// The functions of the call's time, which take nothing.
+const TIME_FUNCTIONS: [&str; 2] = ["minutes_in_call", "minutes_at_step"];
 
 /// Whether a function of conditions takes a node name (`visited(x)`, `count(x)`) rather than a
 /// field name (`answered(x)`). Renaming a node relies on this to find every reference.
@@ -407,8 +446,33 @@ impl Scope<'_> {
 
     fn call(&mut self, func: &syntax::Ident, args: &[syntax::Expr], span: Span) -> Option<Operand> {
         let name = func.text.as_str();
+        if TIME_FUNCTIONS.contains(&name) {
+            if !args.is_empty() {
+                self.error(
+                    codes::UNKNOWN_FUNCTION,
+                    span,
+                    format!("`{name}` takes nothing between its brackets: `{name}()`"),
+                );
+                return None;
+            }
+            let expr = if name == "minutes_in_call" {
+                Expr::MinutesInCall
+            } else {
+                Expr::MinutesAtStep
+            };
+            return Some(Operand::Typed(expr, Type::Number));
+        }
         if !matches!(name, "visited" | "count" | "answered") {
-            let suggestion = syntax::nearest(name, &["visited", "count", "answered"]);
+            let suggestion = syntax::nearest(
+                name,
+                &[
+                    "visited",
+                    "count",
+                    "answered",
+                    "minutes_in_call",
+                    "minutes_at_step",
+                ],
+            );
             let diagnostic = self.error(
                 codes::UNKNOWN_FUNCTION,
                 func.span,

@@ -88,11 +88,12 @@ struct Analysis<'p> {
 }
 
 impl Analysis<'_> {
-    /// What has a value when a tree starts: its defaults and flags.
+    /// What has a value when a tree starts: its defaults and flags, and the `given` fields
+    /// that are required (a call does not start without them).
     fn entry(&self, tree: TreeId) -> Bits {
         let mut bits = Bits::empty(self.width);
         for variable in &self.project.tree(tree).variables {
-            if variable.default.is_set() {
+            if variable.default.is_set() || (variable.given && variable.required) {
                 bits.insert(variable.slot);
             }
         }

@@ -34,8 +34,9 @@ pub use drawing::Look;
 pub use error::{FieldProblem, RenameError, SessionError, StepRefusal};
 pub use lower::ProjectFile;
 pub use model::{
-    Assignment, ChoiceValue, Exit, FileId, Node, NodeId, NodeKind, NodeOption, OptionId, Outcome,
-    OutcomeKind, Route, Slot, Template, TestCase, Tree, TreeId, Variable, VariableKind,
+    Assignment, BranchId, ChoiceValue, Exit, FileId, Node, NodeId, NodeKind, NodeOption, OptionId,
+    Outcome, OutcomeKind, Route, Slot, Template, TestCase, TestSetup, Tree, TreeId, Variable,
+    VariableKind,
 };
 pub use project::{ParseCache, Project, SourceInput};
 pub use rename::rename_node;
@@ -45,7 +46,7 @@ pub use report::{
     ReportData, ReportFilter, SessionCounts, TimeSummary, TopList, TreeReport, VersionReport,
 };
 pub use session::{
-    ANSWER_NEEDED, Action, EVENT_NAMES, EndCause, Ending, Event, Frame, MAX_ANSWER_CHARS,
+    ANSWER_NEEDED, Action, EVENT_NAMES, EndCause, Ending, Event, Frame, Given, MAX_ANSWER_CHARS,
     MAX_NOTE_CHARS, Millis, Note, Preview, Session, Skip, State, Step, Submission, Visit,
     folds_on_this_thread,
 };

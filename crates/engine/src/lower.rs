@@ -14,7 +14,7 @@ use crate::codes;
 use crate::expr::{Scope, unknown_node};
 use crate::model::{
     Assignment, ChoiceValue, Exit, FileId, Node, NodeId, NodeOption, Outcome, OutcomeKind, Route,
-    Slot, Template, TemplatePart, TestCase, Tree, TreeId, Variable, VariableKind,
+    Slot, Template, TemplatePart, TestCase, TestSetup, Tree, TreeId, Variable, VariableKind,
 };
 use crate::value::{Date, Type, Value, format_number};
 
@@ -112,6 +112,7 @@ impl Lowered {
                 nodes: Vec::new(),
                 variables: Vec::new(),
                 tests: Vec::new(),
+                setups: Vec::new(),
                 hash: String::new(),
             };
             for stmt in &item.body {
@@ -246,6 +247,7 @@ impl Lowered {
         let ty = variable.ty;
         let name = decl.name.as_str().to_owned();
         variable.required = decl.required.is_some();
+        variable.given = decl.given.is_some();
         if let Some(pattern) = &decl.pattern {
             if ty != Type::Text {
                 problems.push(Diagnostic::new(
@@ -368,6 +370,7 @@ impl Lowered {
             ty,
             label,
             required: false,
+            given: false,
             pattern: None,
             pattern_description: None,
             range: None,
@@ -824,13 +827,19 @@ impl Lowered {
             let Some(owner) = syntax_file.tree_name() else {
                 continue;
             };
-            let tests: Vec<TestCase> = syntax_file
+            let setup = syntax_file.setup().map(|item| TestSetup {
+                file,
+                span: item.span,
+                steps: item.body.clone(),
+            });
+            let mut tests: Vec<TestCase> = syntax_file
                 .tests()
                 .map(|(head, item)| TestCase {
                     name: plain(&head.name),
                     file,
                     span: item.span,
                     steps: item.body.clone(),
+                    setup: None,
                 })
                 .collect();
             let owner_name = owner.as_str().to_owned();
@@ -838,7 +847,15 @@ impl Lowered {
             let is_tests_for = syntax_file.tree().is_none();
             match self.tree_names.get(&owner_name) {
                 Some(&tree) if is_tests_for || self.trees[tree.index()].file == file => {
-                    self.trees[tree.index()].tests.extend(tests);
+                    let tree = &mut self.trees[tree.index()];
+                    if let Some(setup) = setup {
+                        let index = tree.setups.len();
+                        tree.setups.push(setup);
+                        for test in &mut tests {
+                            test.setup = Some(index);
+                        }
+                    }
+                    tree.tests.extend(tests);
                 }
                 Some(_) => {}
                 None => {

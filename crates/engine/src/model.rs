@@ -59,6 +59,14 @@ pub struct OptionId {
     pub index: u16,
 }
 
+/// One way a routing node can send a call on: the node and the position of the `if` line
+/// among its routes, with `else` counted last (its position is the number of `if` lines).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct BranchId {
+    pub node: NodeId,
+    pub index: u16,
+}
+
 /// What kind of thing a variable is, which decides how it gets a value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -97,6 +105,9 @@ pub struct Variable {
     pub ty: Type,
     pub label: Option<String>,
     pub required: bool,
+    /// `given`: the host may hand its value in when a call starts (a screen-pop's account
+    /// number, a URL's campaign), checked like an answer.
+    pub given: bool,
     pub pattern: Option<regex::Regex>,
     /// What the pattern accepts, in the author's words ("an email address like
     /// name@example.com"): said to the person whose answer it refuses.
@@ -287,6 +298,18 @@ pub struct TestCase {
     pub file: FileId,
     pub span: Span,
     pub steps: Vec<calltree_syntax::Stmt>,
+    /// The `setup` its file gives every test, played first: an index into the tree's
+    /// `setups`.
+    pub setup: Option<usize>,
+}
+
+/// A file's `setup` block: test steps each test of that file plays before its own. Kept
+/// once, so a mistake in it is reported once, not once per test.
+#[derive(Debug, Clone)]
+pub struct TestSetup {
+    pub file: FileId,
+    pub span: Span,
+    pub steps: Vec<calltree_syntax::Stmt>,
 }
 
 /// One tree of the project.
@@ -309,6 +332,8 @@ pub struct Tree {
     /// The fields and flags the tree declares, in declaration order.
     pub variables: Vec<Variable>,
     pub tests: Vec<TestCase>,
+    /// The `setup` blocks of the files holding its tests.
+    pub setups: Vec<TestSetup>,
     /// Fingerprint of what the tree does (comments, layout and tests excluded).
     pub hash: String,
 }

@@ -258,7 +258,7 @@ fn references(file: &SourceFile, part: Part, name: &str, out: &mut Vec<Span>) {
     };
     for item in &file.items {
         match &item.kind {
-            ItemKind::Test(_) => {}
+            ItemKind::Test(_) | ItemKind::Setup => {}
             _ if part == Part::Tests => continue,
             ItemKind::Node(head) => node(&head.name, out),
             ItemKind::Tree(_)
@@ -291,7 +291,10 @@ fn references(file: &SourceFile, part: Part, name: &str, out: &mut Vec<Span>) {
                 }
                 StmtKind::Expect(Expectation::Node(target)) => node(target, out),
                 StmtKind::Expect(
-                    Expectation::End(_) | Expectation::Field { .. } | Expectation::TextContains(_),
+                    Expectation::End(_)
+                    | Expectation::Field { .. }
+                    | Expectation::TextContains(_)
+                    | Expectation::Option { .. },
                 ) => {}
                 // Listed one by one so that a new statement has to be thought about here.
                 StmtKind::Tags(_)
@@ -313,6 +316,8 @@ fn references(file: &SourceFile, part: Part, name: &str, out: &mut Vec<Span>) {
                 | StmtKind::Answer { .. }
                 | StmtKind::Choose(_)
                 | StmtKind::Back
+                | StmtKind::Wait { .. }
+                | StmtKind::Given { .. }
                 | StmtKind::Skip(_)
                 | StmtKind::Escalate(_)
                 | StmtKind::Error(_) => {}

@@ -122,7 +122,8 @@ impl<'a, 'p> Caller<'a, 'p> {
             (true, false) => Audience::Agent,
             (false, false) => return None,
         };
-        let mut session = Session::start(self.project, tree, audience, at).ok()?;
+        let given = crate::walk::invented_given(self.project, tree);
+        let mut session = Session::start_with(self.project, tree, audience, at, given).ok()?;
         let mut now = at;
         let mut waiting_for_agent = false;
         for _ in 0..MAX_STEPS {

@@ -8,15 +8,16 @@
 //! and the step fails at its line with a hint saying so.
 
 use calltree_syntax::{
-    Audience, Diagnostic, Expectation, OutcomeKind as SyntaxOutcome, Span, StmtKind,
+    Audience, Diagnostic, Expectation, Offered, OutcomeKind as SyntaxOutcome, Span, StmtKind,
 };
 
 use crate::codes;
 use crate::error::SessionError;
 use crate::lower::literal_value;
-use crate::model::{Exit, FileId, NodeId, OptionId, TestCase, TreeId};
+use crate::model::{BranchId, Exit, FileId, NodeId, OptionId, TestCase, TreeId};
 use crate::project::Project;
-use crate::session::{Event, Millis, Session, display, render};
+use crate::session::{Event, Given, Millis, Session, Visit, display, render};
+use crate::walk::Coverage;
 
 /// The result of one test.
 #[derive(Debug, Clone)]
@@ -27,15 +28,24 @@ pub struct TestReport {
     pub span: Span,
     /// `None` when the test passed.
     pub failure: Option<Diagnostic>,
-    /// Nodes the test's call reached.
+    /// Nodes the test's call reached, steps taken back with `back` included.
     pub nodes: Vec<NodeId>,
     /// Options the test chose.
     pub options: Vec<OptionId>,
+    /// Routing branches the test's call took, steps taken back included.
+    pub branches: Vec<BranchId>,
 }
 
 impl TestReport {
     pub fn passed(&self) -> bool {
         self.failure.is_none()
+    }
+
+    /// Adds what this test reached to a coverage of its tree.
+    pub fn cover(&self, coverage: &mut Coverage) {
+        coverage.add_nodes(self.nodes.iter().copied());
+        coverage.add_options(self.options.iter().copied());
+        coverage.add_branches(self.branches.iter().copied());
     }
 }
 
@@ -76,8 +86,15 @@ impl Project {
             .trees()
             .filter(|(id, _)| !self.damage.holds_back_tests(self, *id))
             .flat_map(|(id, _)| self.run_tree_tests(id));
+        let mut seen: Vec<(FileId, Span, String)> = Vec::new();
         for report in reports {
             if let Some(failure) = report.failure {
+                // A failing `setup` fails every test of its file the same way: said once.
+                let key = (report.file, failure.span, failure.message.clone());
+                if seen.contains(&key) {
+                    continue;
+                }
+                seen.push(key);
                 let spans = &starts[report.file.index()];
                 let first = spans.partition_point(|(start, _)| *start < failure.span.start);
                 let inside = spans[first..]
@@ -127,6 +144,11 @@ struct Runner<'p> {
     /// Length of the path at the previous step, for `expect text contains`.
     path_mark: usize,
     options: Vec<OptionId>,
+    /// Every visit the call made, noted before each step, so that coverage counts what a
+    /// test played and not only what `back` left of its path at the end.
+    reached: Vec<Visit>,
+    /// How much of the path is in `reached` already.
+    noted: usize,
 }
 
 fn run_test(project: &Project, tree: TreeId, test: &TestCase) -> TestReport {
@@ -138,10 +160,16 @@ fn run_test(project: &Project, tree: TreeId, test: &TestCase) -> TestReport {
         failure: None,
         nodes: Vec::new(),
         options: Vec::new(),
+        branches: Vec::new(),
     };
+    let setup = test
+        .setup
+        .and_then(|index| project.tree(tree).setups.get(index));
+    let setup_steps = setup.map_or(&[][..], |setup| setup.steps.as_slice());
     let audience = test
         .steps
         .iter()
+        .chain(setup_steps)
         .find_map(|s| match &s.kind {
             StmtKind::As(a) => a.audience,
             _ => None,
@@ -151,7 +179,19 @@ fn run_test(project: &Project, tree: TreeId, test: &TestCase) -> TestReport {
         } else {
             Audience::Customer
         });
-    let session = match Session::start(project, tree, audience, 0) {
+    // `given` steps, wherever they stand, are what the call is started with.
+    let given: Vec<Given> = setup_steps
+        .iter()
+        .chain(&test.steps)
+        .filter_map(|s| match &s.kind {
+            StmtKind::Given { var, value } => Some(Given {
+                field: var.as_str().to_owned(),
+                value: literal_text(value),
+            }),
+            _ => None,
+        })
+        .collect();
+    let session = match Session::start_with(project, tree, audience, 0, given) {
         Ok(session) => session,
         Err(error) => {
             report.failure = Some(Diagnostic::new(
@@ -167,25 +207,61 @@ fn run_test(project: &Project, tree: TreeId, test: &TestCase) -> TestReport {
         clock: 0,
         path_mark: 0,
         options: Vec::new(),
+        reached: Vec::new(),
+        noted: 0,
     };
-    for step in &test.steps {
+    for step in setup_steps {
         if let Err(diagnostic) = runner.step(project, &step.kind, step.span) {
-            report.failure = Some(*diagnostic);
+            let message = format!("in the setup: {}", diagnostic.message);
+            report.failure = Some(Diagnostic {
+                message,
+                ..*diagnostic
+            });
             break;
         }
     }
-    let state = runner.session.state();
-    let mut nodes: Vec<NodeId> = state.path.iter().map(|v| v.node).collect();
+    if report.failure.is_none() {
+        for step in &test.steps {
+            if let Err(diagnostic) = runner.step(project, &step.kind, step.span) {
+                report.failure = Some(*diagnostic);
+                break;
+            }
+        }
+    }
+    runner.note_path();
+    let played = || runner.reached.iter();
+    let mut nodes: Vec<NodeId> = played().map(|v| v.node).collect();
     nodes.sort_unstable();
     nodes.dedup();
     report.nodes = nodes;
+    let mut branches: Vec<BranchId> = played()
+        .filter_map(|v| {
+            v.branch.map(|index| BranchId {
+                node: v.node,
+                index,
+            })
+        })
+        .collect();
+    branches.sort_unstable();
+    branches.dedup();
+    report.branches = branches;
     report.options = runner.options;
     report
 }
 
 impl Runner<'_> {
+    /// Adds the visits made since the last look to `reached`. Only `back` shortens the path,
+    /// and it is a step of its own, so looking before every step misses nothing; each visit is
+    /// noted once, however many times the test goes back.
+    fn note_path(&mut self) {
+        let path = &self.session.state().path;
+        self.noted = self.noted.min(path.len());
+        self.reached.extend_from_slice(&path[self.noted..]);
+        self.noted = path.len();
+    }
+
     fn tick(&mut self) -> Millis {
-        self.clock += STEP;
+        self.clock = self.clock.saturating_add(STEP);
         self.clock
     }
 
@@ -273,6 +349,7 @@ impl Runner<'_> {
         kind: &StmtKind,
         span: Span,
     ) -> Result<(), Box<Diagnostic>> {
+        self.note_path();
         let mark = self.session.state().path.len();
         let result = match kind {
             StmtKind::As(_) => Ok(()),
@@ -334,6 +411,15 @@ impl Runner<'_> {
                     .map_err(|e| self.rejected(project, span, "`escalate`", &e))
             }
             StmtKind::Expect(expectation) => return self.expect(project, expectation, span),
+            // Handed in when the call started (see `run_test`).
+            StmtKind::Given { .. } => return Ok(()),
+            StmtKind::Wait { amount, unit } => {
+                // Time passes without anything happening: the next event is stamped later,
+                // and only then do conditions on time see it. `as` saturates a huge wait.
+                let millis = (amount.value * unit.millis() as f64) as Millis;
+                self.clock = self.clock.saturating_add(millis);
+                return Ok(());
+            }
             _ => Ok(()),
         };
         result?;
@@ -423,6 +509,9 @@ impl Runner<'_> {
                     ))
                 }
             }
+            Expectation::Option { label, offered } => {
+                self.check_option(project, &label.to_plain(), *offered, &here)
+            }
             Expectation::TextContains(text) => {
                 let wanted = text.to_plain();
                 let shown = self.texts_since_mark(project);
@@ -482,6 +571,66 @@ impl Runner<'_> {
                         project.node(ending.node).name
                     ))
                 }
+            }
+        }
+    }
+
+    /// Whether the step the call waits at shows the option labelled `wanted` as expected. A
+    /// step without options never matches, so that the runner presses Continue on to the
+    /// next step that has some, as it does for `choose`.
+    fn check_option(
+        &self,
+        project: &Project,
+        wanted: &str,
+        offered: Offered,
+        here: &str,
+    ) -> Result<(), String> {
+        let state = self.session.state();
+        let Exit::Options(options) = &project.node(state.node).exit else {
+            return Err(format!(
+                "expected a step with options, but the call is {here}, which has none"
+            ));
+        };
+        if state.ending.is_some() {
+            return Err(format!(
+                "expected a step with options, but the call is {here}"
+            ));
+        }
+        let view = self.session.view();
+        let shown = view.options.iter().find(|o| {
+            options
+                .get(usize::from(o.index))
+                .is_some_and(|option| option.label.source == wanted)
+        });
+        let audience = state.audience.name();
+        match (offered, shown) {
+            (Offered::Absent, None) => Ok(()),
+            (Offered::Enabled, Some(o)) if o.enabled => Ok(()),
+            (Offered::Disabled, Some(o)) if !o.enabled => Ok(()),
+            (Offered::Absent, Some(o)) => Err(format!(
+                "expected no option \"{wanted}\" {here}, but {}s are shown it{}",
+                audience,
+                if o.enabled { "" } else { " (disabled)" }
+            )),
+            (Offered::Enabled, Some(o)) => Err(format!(
+                "expected option \"{wanted}\" to be offered {here}, but it is disabled: {}",
+                o.reason.as_deref().unwrap_or("its condition does not hold")
+            )),
+            (Offered::Disabled, Some(_)) => Err(format!(
+                "expected option \"{wanted}\" to be disabled {here}, but it can be chosen"
+            )),
+            (Offered::Enabled | Offered::Disabled, None) => {
+                let exists = options.iter().any(|o| o.label.source == wanted);
+                let why = if !exists {
+                    "this step has no such option"
+                } else if state.audience == Audience::Customer {
+                    "customers are not shown options that are not for them or that they cannot choose"
+                } else {
+                    "it is for customers only"
+                };
+                Err(format!(
+                    "expected option \"{wanted}\" {here}, but it is not shown: {why}"
+                ))
             }
         }
     }

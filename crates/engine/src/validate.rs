@@ -477,7 +477,9 @@ fn check_unused(project: &Project, tree_id: TreeId, out: &mut Found) {
         }
     }
     for variable in &tree.variables {
-        if used[variable.slot.index()] {
+        // A value handed in at the start is kept in the call's record and summary even when
+        // nothing in the tree reads it (a campaign, a caller's number).
+        if used[variable.slot.index()] || variable.given {
             continue;
         }
         out.push((
@@ -572,10 +574,16 @@ fn check_tests(project: &Project, tree_id: TreeId, out: &mut Found) {
             .iter()
             .any(|t| project.node_by_name(*t, name).is_some())
     };
-    for test in &tree.tests {
-        for step in &test.steps {
+    // A setup's steps are checked once, not once per test that plays them.
+    let blocks = tree
+        .setups
+        .iter()
+        .map(|setup| (setup.file, &setup.steps))
+        .chain(tree.tests.iter().map(|test| (test.file, &test.steps)));
+    for (file, steps) in blocks {
+        for step in steps {
             let problem: Option<Diagnostic> = match &step.kind {
-                StmtKind::Choose(label) => {
+                StmtKind::Choose(label) | StmtKind::Expect(Expectation::Option { label, .. }) => {
                     let label = label.to_plain();
                     (!labels.contains(&label.as_str())).then(|| {
                         let diagnostic = Diagnostic::new(
@@ -590,6 +598,7 @@ fn check_tests(project: &Project, tree_id: TreeId, out: &mut Found) {
                     })
                 }
                 StmtKind::Answer { var, value }
+                | StmtKind::Given { var, value }
                 | StmtKind::Expect(Expectation::Field { var, value }) => {
                     let declared = closure
                         .iter()
@@ -598,7 +607,10 @@ fn check_tests(project: &Project, tree_id: TreeId, out: &mut Found) {
                         None => Some(unknown_name(var.as_str(), "field or flag", var.span())),
                         Some(variable) => literal_value(variable, &value.kind)
                             .and_then(|v| {
-                                if matches!(step.kind, StmtKind::Answer { .. }) {
+                                if matches!(
+                                    step.kind,
+                                    StmtKind::Answer { .. } | StmtKind::Given { .. }
+                                ) {
                                     check_answer(variable, &v)
                                 } else {
                                     Ok(())
@@ -635,7 +647,7 @@ fn check_tests(project: &Project, tree_id: TreeId, out: &mut Found) {
                 _ => None,
             };
             if let Some(diagnostic) = problem {
-                out.push((test.file, diagnostic));
+                out.push((file, diagnostic));
             }
         }
     }

@@ -7,7 +7,9 @@ use std::ops::Deref;
 
 use crate::model::{Exit, NodeKind, OutcomeKind, Slot, VariableKind};
 use crate::project::Project;
-use crate::session::{EndCause, Session, State, display, input_text, render, render_into};
+use crate::session::{
+    AsOf, EndCause, Millis, Session, State, display, input_text, render, render_into,
+};
 use crate::show::show_line;
 use crate::value::Type;
 
@@ -262,6 +264,8 @@ pub(crate) struct Scene<'a> {
     pub project: &'a Project,
     pub state: &'a State,
     pub can_go_back: bool,
+    /// The moment the step is shown, for conditions on time; the latest event's when `None`.
+    pub now: Option<Millis>,
 }
 
 impl<P: Deref<Target = Project>> Session<P> {
@@ -270,6 +274,7 @@ impl<P: Deref<Target = Project>> Session<P> {
             project: self.project(),
             state: self.state(),
             can_go_back: self.can_go_back(),
+            now: None,
         }
     }
 
@@ -297,9 +302,41 @@ impl<P: Deref<Target = Project>> Session<P> {
             })
     }
 
-    /// What the screen shows now.
+    /// Positions of the options that can be chosen at `now` (conditions on time counted up
+    /// to it), by the session's audience: what a walk may choose after time has passed.
+    pub(crate) fn enabled_options_at(&self, now: Millis) -> Vec<u16> {
+        let state = self.state();
+        let at = AsOf { state, now };
+        let options = match &self.project().node(state.node).exit {
+            Exit::Options(options) if state.ending.is_none() => options.as_slice(),
+            _ => &[],
+        };
+        options
+            .iter()
+            .enumerate()
+            .filter(|(_, option)| {
+                option.visible_to(state.audience)
+                    && option.guard.as_ref().is_none_or(|g| g.holds(&at))
+            })
+            .map(|(index, _)| u16::try_from(index).unwrap_or(u16::MAX))
+            .collect()
+    }
+
+    /// What the screen shows, as of the latest event.
     pub fn view(&self) -> View {
         self.scene().view()
+    }
+
+    /// What the screen shows at `now` (the host's clock): the same as [`Session::view`]
+    /// except that conditions on time (`minutes_in_call()`) count up to `now`, so an option
+    /// that opens after half an hour is offered once half an hour has passed, although
+    /// nothing has happened in the call since.
+    pub fn view_at(&self, now: Millis) -> View {
+        Scene {
+            now: Some(now),
+            ..self.scene()
+        }
+        .view()
     }
 
     /// The call summary as it stands.
@@ -360,7 +397,11 @@ impl Scene<'_> {
                 if !option.visible_to(audience) {
                     continue;
                 }
-                let enabled = option.guard.as_ref().is_none_or(|g| g.holds(state));
+                let at = AsOf {
+                    state,
+                    now: self.now.unwrap_or(state.last_at),
+                };
+                let enabled = option.guard.as_ref().is_none_or(|g| g.holds(&at));
                 // Customers are not shown what they cannot choose; agents see why.
                 if !enabled && audience == Audience::Customer {
                     continue;

@@ -12,9 +12,9 @@ use std::rc::Rc;
 
 use calltree_syntax::Audience;
 
-use crate::model::{Exit, NodeId, OptionId, TreeId, Variable, VariableKind};
+use crate::model::{BranchId, Exit, NodeId, OptionId, TreeId, Variable, VariableKind};
 use crate::project::Project;
-use crate::session::{Event, Millis, Session, parse_answer};
+use crate::session::{Event, Given, Millis, Session, Visit, parse_answer};
 use crate::value::{Type, format_number};
 
 /// Limits that keep walks finite.
@@ -46,13 +46,18 @@ pub struct StuckWalk {
     pub reason: String,
 }
 
-/// Which nodes and options were reached, out of all a tree (and its sub-trees) has.
+/// Which nodes, options and routing branches were reached, out of all a tree (and its
+/// sub-trees) has.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Coverage {
     pub nodes: BTreeSet<NodeId>,
     pub reached_nodes: BTreeSet<NodeId>,
     pub options: BTreeSet<OptionId>,
     pub chosen_options: BTreeSet<OptionId>,
+    /// Every `if` and `else` line of every routing node: a node reached is not a condition
+    /// tried, and a branch whose condition never holds is dead code that node coverage hides.
+    pub branches: BTreeSet<BranchId>,
+    pub taken_branches: BTreeSet<BranchId>,
 }
 
 impl Coverage {
@@ -62,13 +67,26 @@ impl Coverage {
         for t in project.call_closure(tree) {
             for &node in &project.tree(t).nodes {
                 coverage.nodes.insert(node);
-                if let Exit::Options(options) = &project.node(node).exit {
-                    for index in 0..options.len() {
-                        coverage.options.insert(OptionId {
-                            node,
-                            index: u16::try_from(index).unwrap_or(u16::MAX),
-                        });
+                let index = |i: usize| u16::try_from(i).unwrap_or(u16::MAX);
+                match &project.node(node).exit {
+                    Exit::Options(options) => {
+                        for i in 0..options.len() {
+                            coverage.options.insert(OptionId {
+                                node,
+                                index: index(i),
+                            });
+                        }
                     }
+                    Exit::Route { routes, otherwise } => {
+                        let lines = routes.len() + usize::from(otherwise.is_some());
+                        for i in 0..lines {
+                            coverage.branches.insert(BranchId {
+                                node,
+                                index: index(i),
+                            });
+                        }
+                    }
+                    _ => {}
                 }
             }
         }
@@ -91,10 +109,30 @@ impl Coverage {
         }
     }
 
+    pub fn add_branches(&mut self, branches: impl IntoIterator<Item = BranchId>) {
+        for branch in branches {
+            if self.branches.contains(&branch) {
+                self.taken_branches.insert(branch);
+            }
+        }
+    }
+
+    /// Adds the nodes a call went through and the routing branches it took.
+    pub fn add_path(&mut self, path: &[Visit]) {
+        self.add_nodes(path.iter().map(|v| v.node));
+        self.add_branches(path.iter().filter_map(|v| {
+            v.branch.map(|index| BranchId {
+                node: v.node,
+                index,
+            })
+        }));
+    }
+
     /// Adds what another coverage reached (of the same tree).
     pub fn merge(&mut self, other: &Coverage) {
         self.add_nodes(other.reached_nodes.iter().copied());
         self.add_options(other.chosen_options.iter().copied());
+        self.add_branches(other.taken_branches.iter().copied());
     }
 
     pub fn unreached_nodes(&self) -> Vec<NodeId> {
@@ -109,6 +147,22 @@ impl Coverage {
             .difference(&self.chosen_options)
             .copied()
             .collect()
+    }
+
+    pub fn untaken_branches(&self) -> Vec<BranchId> {
+        self.branches
+            .difference(&self.taken_branches)
+            .copied()
+            .collect()
+    }
+
+    /// The percentage of routing branches taken (100 when there are none).
+    pub fn branch_percentage(&self) -> f64 {
+        if self.branches.is_empty() {
+            100.0
+        } else {
+            100.0 * self.taken_branches.len() as f64 / self.branches.len() as f64
+        }
     }
 
     /// Percentages of nodes and options covered (100 when there are none).
@@ -159,7 +213,54 @@ impl WalkReport {
 }
 
 /// What can be done next in a session, as events; or why nothing can.
-fn moves(project: &Project, session: &Session<&Project>, at: Millis) -> Result<Vec<Event>, String> {
+/// How far a walk moves time on to try what opens later, for a tree whose conditions read
+/// the call's time: a minute past the largest number they compare it with (an hour if they
+/// compare it with none). `None` when nothing in the tree or its sub-trees reads the time.
+fn late_step(project: &Project, tree: TreeId) -> Option<Millis> {
+    let mut minutes = Vec::new();
+    let mut reads = false;
+    for t in project.call_closure(tree) {
+        for &id in &project.tree(t).nodes {
+            match &project.node(id).exit {
+                Exit::Route { routes, .. } => {
+                    for route in routes {
+                        reads |= route.condition.compared_minutes(&mut minutes);
+                    }
+                }
+                Exit::Options(options) => {
+                    for guard in options.iter().filter_map(|o| o.guard.as_ref()) {
+                        reads |= guard.compared_minutes(&mut minutes);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    if !reads {
+        return None;
+    }
+    let largest = minutes
+        .into_iter()
+        .filter(|m| m.is_finite())
+        .fold(59.0_f64, f64::max);
+    // A minute past the largest, in whole milliseconds; `as` saturates a huge constant.
+    Some(((largest.max(0.0) + 1.0) * 60_000.0) as Millis)
+}
+
+impl Project {
+    /// Whether the conditions of a tree (or of the sub-trees it calls) read the call's time:
+    /// a host showing such a tree redraws its step as time passes.
+    pub fn reads_time(&self, tree: TreeId) -> bool {
+        late_step(self, tree).is_some()
+    }
+}
+
+fn moves(
+    project: &Project,
+    session: &Session<&Project>,
+    at: Millis,
+    late: Option<Millis>,
+) -> Result<Vec<Event>, String> {
     let state = session.state();
     if let Some(reason) = &state.stuck {
         return Err(reason.clone());
@@ -203,14 +304,23 @@ fn moves(project: &Project, session: &Session<&Project>, at: Millis) -> Result<V
         Exit::Options(options) => {
             // Not `view()`: it renders every text and works out whether Back is possible, which
             // costs the length of the log on every step of every walk.
-            let events: Vec<Event> = session
-                .enabled_options()
-                .map(|index| Event::Chose {
-                    option: index,
-                    label: options[usize::from(index)].label.source.clone(),
-                    at,
-                })
-                .collect();
+            let chose = |index: u16, at: Millis| Event::Chose {
+                option: index,
+                label: options[usize::from(index)].label.source.clone(),
+                at,
+            };
+            let mut events: Vec<Event> = session.enabled_options().map(|i| chose(i, at)).collect();
+            // In a tree that reads the time, each option is also tried later, which is how
+            // an option that opens after half an hour is ever chosen.
+            if let Some(late) = late {
+                let later = at.saturating_add(late);
+                events.extend(
+                    session
+                        .enabled_options_at(later)
+                        .into_iter()
+                        .map(|i| chose(i, later)),
+                );
+            }
             if events.is_empty() {
                 Err(format!(
                     "every option of `{}` is disabled or hidden here",
@@ -229,7 +339,15 @@ fn moves(project: &Project, session: &Session<&Project>, at: Millis) -> Result<V
         Exit::Call { tree: None, .. } => {
             Err(format!("`{}` calls a tree that does not exist", node.name))
         }
-        Exit::Continue(_) | Exit::Call { .. } | Exit::Return => Ok(vec![Event::Continued { at }]),
+        Exit::Continue(_) | Exit::Call { .. } | Exit::Return => {
+            let mut events = vec![Event::Continued { at }];
+            if let Some(late) = late {
+                events.push(Event::Continued {
+                    at: at.saturating_add(late),
+                });
+            }
+            Ok(events)
+        }
         Exit::Route { .. } | Exit::End(_) | Exit::None => {
             Err(format!("`{}` has no way forward", node.name))
         }
@@ -427,6 +545,25 @@ pub(crate) fn invented_answers(
         .collect()
 }
 
+/// Values for the tree's required `given` fields, which a call cannot start without: the
+/// first value a walk would answer with. Optional ones are left out, as walks leave optional
+/// answers blank.
+pub(crate) fn invented_given(project: &Project, tree: TreeId) -> Vec<Given> {
+    project
+        .tree(tree)
+        .variables
+        .iter()
+        .filter(|v| v.given && v.required)
+        .filter_map(|v| {
+            let value = invented_answers(project, tree, v).into_iter().next()?;
+            Some(Given {
+                field: v.name.clone(),
+                value,
+            })
+        })
+        .collect()
+}
+
 fn exceeded(session: &Session<&Project>, limits: &WalkLimits) -> bool {
     let state = session.state();
     state.visits[state.node.index()] > limits.visits_per_node
@@ -434,7 +571,7 @@ fn exceeded(session: &Session<&Project>, limits: &WalkLimits) -> bool {
 }
 
 fn record(coverage: &mut Coverage, session: &Session<&Project>) {
-    coverage.add_nodes(session.state().path.iter().map(|v| v.node));
+    coverage.add_path(&session.state().path);
 }
 
 /// Memory the sessions kept for waiting walks may take, roughly, before walks are continued
@@ -460,7 +597,9 @@ fn explore(
     budget: usize,
 ) -> WalkReport {
     let mut report = WalkReport::empty(project, tree);
-    let Ok(session) = Session::start(project, tree, audience, 0).map(Session::without_back) else {
+    let late = late_step(project, tree);
+    let started = Session::start_with(project, tree, audience, 0, invented_given(project, tree));
+    let Ok(session) = started.map(Session::without_back) else {
         return report;
     };
     // Best-first rather than depth-first: the next walk continued is the one whose next node
@@ -518,7 +657,7 @@ fn explore(
         }
         let node = session.state().node;
         expansions[node.index()] += 1;
-        match moves(project, &session, at) {
+        match moves(project, &session, at, late) {
             Err(reason) => {
                 report.walks += 1;
                 record(&mut report.coverage, &session);
@@ -725,10 +864,12 @@ pub fn walk_random(
     limits: WalkLimits,
 ) -> WalkReport {
     let mut report = WalkReport::empty(project, tree);
+    let late = late_step(project, tree);
     let mut rng = Rng::new(seed);
     for _ in 0..count {
-        let Ok(mut session) = Session::start(project, tree, audience, 0).map(Session::without_back)
-        else {
+        let started =
+            Session::start_with(project, tree, audience, 0, invented_given(project, tree));
+        let Ok(mut session) = started.map(Session::without_back) else {
             return report;
         };
         let mut chosen = Vec::new();
@@ -743,7 +884,7 @@ pub fn walk_random(
                 break;
             }
             let at = session.state().last_at + 1_000;
-            match moves(project, &session, at) {
+            match moves(project, &session, at, late) {
                 Err(reason) => {
                     push_stuck(&mut report.stuck, &session, reason);
                     break;

@@ -47,10 +47,14 @@ fn write(out: &mut String, expr: &syntax::Expr, scope: &Scope<'_>, choices: Opti
                 "visited" => "visited",
                 "count" => "times at",
                 "answered" => "answered",
+                "minutes_in_call" => "minutes in the call",
+                "minutes_at_step" => "minutes at this step",
                 other => other,
             };
             out.push_str(what);
-            out.push(' ');
+            if !args.is_empty() {
+                out.push(' ');
+            }
             for (index, arg) in args.iter().enumerate() {
                 if index > 0 {
                     out.push_str(", ");

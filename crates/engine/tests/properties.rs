@@ -146,6 +146,7 @@ fn concrete(session: &Session<&Project>, action: &Action, at: i64) -> Event {
             version: "x".into(),
             audience: Audience::Agent,
             at,
+            given: Vec::new(),
         },
     }
 }

@@ -94,6 +94,7 @@ impl Log {
                 version: project.session_hash(tree),
                 audience,
                 at: start,
+                given: Vec::new(),
             }],
         }
     }

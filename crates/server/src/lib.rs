@@ -390,6 +390,9 @@ async fn home(State(state): State<Arc<AppState>>, Query(search): Query<Search>) 
             .into_iter()
             .map(|id| project.tree(id))
             .filter(|tree| tree.described_by(&words))
+            // A tree that cannot start without a value handed in is reached by a link that
+            // hands it in; from the search its button would only lead to a refusal.
+            .filter(|tree| !tree.variables.iter().any(|v| v.given && v.required))
             .map(|tree| pages::Topic {
                 name: tree.name.clone(),
                 title: tree.title.clone(),
@@ -403,9 +406,52 @@ async fn home(State(state): State<Arc<AppState>>, Query(search): Query<Search>) 
     result.into_response()
 }
 
+/// The most values a start link may hand in; a tree has a handful of `given` fields.
+const MOST_GIVEN: usize = 32;
+
+/// The values a start link's query hands in (`/start/TREE?account=12345678`). A visitor can
+/// write anything into a link, so the page takes only `given` fields that the tree also asks
+/// (`ask`): what they could have typed on the way anyway. Anything else is refused, so a link
+/// that is wrong says so instead of being half obeyed.
+fn handed_in(
+    project: &calltree_engine::Project,
+    tree: calltree_engine::TreeId,
+    query: Vec<(String, String)>,
+) -> Result<Vec<calltree_engine::Given>, ServerError> {
+    if query.len() > MOST_GIVEN {
+        return Err(ServerError::BadRequest(format!(
+            "this link hands in more than {MOST_GIVEN} values"
+        )));
+    }
+    let asked = |slot| {
+        project
+            .tree(tree)
+            .nodes
+            .iter()
+            .any(|&node| project.node(node).asks.iter().any(|(s, _)| *s == slot))
+    };
+    query
+        .into_iter()
+        .map(|(field, value)| {
+            let taken = project
+                .tree(tree)
+                .variable_named(&field)
+                .is_some_and(|v| v.given && asked(v.slot));
+            if !taken {
+                return Err(ServerError::BadRequest(format!(
+                    "this link fills in `{}`, which this page does not take from a link",
+                    calltree_engine::show_line(&field)
+                )));
+            }
+            Ok(calltree_engine::Given { field, value })
+        })
+        .collect()
+}
+
 async fn start(
     State(state): State<Arc<AppState>>,
     UrlPath(tree): UrlPath<String>,
+    Query(query): Query<Vec<(String, String)>>,
     headers: HeaderMap,
 ) -> Response {
     let result = blocking(move || {
@@ -415,8 +461,17 @@ async fn start(
             .tree_by_name(&tree)
             .filter(|id| trees::customer_trees(&project).contains(id))
             .ok_or(ServerError::NotFound)?;
-        let session = Session::start(project, id, Audience::Customer, now())
-            .map_err(|e| ServerError::Gone(e.to_string()))?;
+        let given = handed_in(&project, id, query)?;
+        let session = Session::start_with(project, id, Audience::Customer, now(), given).map_err(
+            |e| match e {
+                // A value the link hands in that does not fit, or one the tree needs that it
+                // leaves out: the link is wrong, not the server.
+                SessionError::InvalidAnswer { .. }
+                | SessionError::NotGiven { .. }
+                | SessionError::GivenMissing { .. } => ServerError::BadRequest(e.to_string()),
+                other => ServerError::Gone(other.to_string()),
+            },
+        )?;
         let first = session.log()[0].clone();
         let created = state.store.create_session(&first)?;
         // Behind a TLS proxy the cookie must not travel over plain HTTP.
@@ -491,7 +546,9 @@ fn render(
         )
         .into_response());
     }
-    let view = session.view();
+    // As of now: an option that opens after some minutes in the call is offered once they
+    // have passed, not only after the next step.
+    let view = session.view_at(now());
     let tree = call.project().tree(session.state().tree);
     let tree_title = tree.title.clone();
     // The tree's own words for reaching a person come first, then the server's.

@@ -978,3 +978,91 @@ async fn a_session_stops_at_its_event_cap_and_its_age() {
         .await;
     assert_own_page(&old, StatusCode::GONE, "started too long ago");
 }
+
+const LINKED: &str = r#"tree linked "Linked from the account page"
+  audience: customer
+  start: check_postcode
+
+field postcode: text "Postcode" given pattern "[A-Z0-9 ]{5,8}"
+field tier: text "Tier" given
+
+node check_postcode "Your postcode"
+  say "Please check your postcode."
+  ask postcode
+  -> done
+
+node done "Done"
+  say "Thanks."
+  end resolved
+"#;
+
+/// Issue 14, item 10: a link hands values in through the query of `/start/TREE`, but only
+/// for `given` fields the tree asks anyway, and each is checked like an answer.
+#[tokio::test]
+async fn a_start_link_fills_in_given_fields_the_customer_is_asked_anyway() {
+    let mut site = Site::new();
+    std::fs::write(site.trees.join("linked.tree"), LINKED).unwrap();
+    site.restart();
+
+    let started = site
+        .post("/start/linked?postcode=SW1A%201AA", None, &[])
+        .await;
+    assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", started.body);
+    let page = site
+        .get(&started.location.unwrap(), started.cookie.as_deref())
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains(r#"value="SW1A 1AA""#), "{}", page.body);
+
+    // `tier` is given but never asked: a visitor must not be able to set it from a link.
+    let forged = site.post("/start/linked?tier=gold", None, &[]).await;
+    assert_eq!(forged.status, StatusCode::BAD_REQUEST);
+    assert!(
+        forged
+            .body
+            .contains("which this page does not take from a link"),
+        "{}",
+        forged.body
+    );
+    let wrong = site.post("/start/linked?postcode=%3Cb%3E", None, &[]).await;
+    assert_eq!(wrong.status, StatusCode::BAD_REQUEST);
+    assert!(wrong.body.contains("Postcode"), "{}", wrong.body);
+    assert!(!wrong.body.contains("<b>"), "escaped: {}", wrong.body);
+    // A tree without given fields takes nothing from a link either.
+    let other = site
+        .post("/start/wifi?postcode=SW1A%201AA", None, &[])
+        .await;
+    assert_eq!(other.status, StatusCode::BAD_REQUEST);
+    // Listed on the home page while the postcode is optional; once a link must hand it in,
+    // the search no longer offers a button that could only be refused.
+    assert!(
+        site.get("/", None)
+            .await
+            .body
+            .contains("Linked from the account page")
+    );
+    std::fs::write(
+        site.trees.join("linked.tree"),
+        LINKED.replace("given pattern", "required given pattern"),
+    )
+    .unwrap();
+    site.restart();
+    assert!(
+        !site
+            .get("/", None)
+            .await
+            .body
+            .contains("Linked from the account page")
+    );
+    let without = site.post("/start/linked", None, &[]).await;
+    assert_eq!(without.status, StatusCode::BAD_REQUEST);
+    assert!(
+        without.body.contains("must be handed in"),
+        "{}",
+        without.body
+    );
+    let with = site
+        .post("/start/linked?postcode=SW1A%201AA", None, &[])
+        .await;
+    assert_eq!(with.status, StatusCode::SEE_OTHER);
+}

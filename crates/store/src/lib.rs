@@ -67,6 +67,7 @@
 //!     version: "3f2a".into(),
 //!     audience: calltree_syntax::Audience::Customer,
 //!     at: 1_700_000_000_000,
+//!     given: Vec::new(),
 //! };
 //! let new = store.create_session(&started)?; // give `new.owner_token` to the customer
 //! store.append(&new.id, 1, &Event::Continued { at: 1_700_000_001_000 })?; // 1 = events seen

@@ -166,6 +166,7 @@ impl Store {
             version,
             audience,
             at,
+            given: _,
         } = first
         else {
             return Err(StoreError::NotStarted);

@@ -30,6 +30,7 @@ fn started(tree: &str, at: i64) -> Event {
         version: "v1-fingerprint".into(),
         audience: Audience::Customer,
         at,
+        given: Vec::new(),
     }
 }
 
@@ -664,6 +665,7 @@ fn a_step_of_several_events_is_stored_whole_or_not_at_all() {
         version: "v1".into(),
         audience: Audience::Customer,
         at: 1,
+        given: Vec::new(),
     };
     let created = store.create_session(&first).unwrap();
     let step = [

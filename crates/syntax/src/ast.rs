@@ -98,6 +98,13 @@ impl SourceFile {
         })
     }
 
+    /// The file's `setup` block: the steps each of its tests plays first.
+    pub fn setup(&self) -> Option<&Item> {
+        self.items
+            .iter()
+            .find(|item| matches!(item.kind, ItemKind::Setup))
+    }
+
     pub fn uses(&self) -> impl Iterator<Item = (&UseDecl, &Item)> {
         self.items.iter().filter_map(|item| match &item.kind {
             ItemKind::Use(decl) => Some((decl, item)),
@@ -149,6 +156,8 @@ pub enum ItemKind {
     /// `node` and `feedback` blocks.
     Node(NodeHead),
     Test(TestHead),
+    /// `setup`: test steps every test of this file plays before its own.
+    Setup,
     /// A first line that did not parse; kept verbatim so nothing the author wrote is lost.
     Error(ErrorLine),
 }
@@ -175,6 +184,7 @@ impl ItemKind {
                 NodeKind::Feedback => "feedback",
             },
             ItemKind::Test(_) => "test",
+            ItemKind::Setup => "setup",
             ItemKind::Error(_) => "unreadable",
         }
     }
@@ -199,6 +209,8 @@ pub struct FieldDecl {
     pub label: Option<Text>,
     /// Where `required` was written, if it was.
     pub required: Option<Span>,
+    /// Where `given` was written, if it was: the value may be handed in when a call starts.
+    pub given: Option<Span>,
     pub pattern: Option<Pattern>,
     pub range: Option<Range>,
     pub default: Option<Literal>,
@@ -334,6 +346,16 @@ pub enum StmtKind {
     Back,
     Skip(Text),
     Escalate(Text),
+    /// `given account "12345678"`: a value the test's call starts with, for a `given` field.
+    Given {
+        var: VarName,
+        value: Literal,
+    },
+    /// `wait 31 minutes`: the test's clock moves on before the next step.
+    Wait {
+        amount: Number,
+        unit: TimeUnit,
+    },
     Expect(Expectation),
 
     /// A line that did not parse, kept verbatim.
@@ -394,6 +416,8 @@ impl StmtKind {
                 | StmtKind::Skip(_)
                 | StmtKind::Escalate(_)
                 | StmtKind::Note(_)
+                | StmtKind::Wait { .. }
+                | StmtKind::Given { .. }
                 | StmtKind::Expect(_)
         )
     }
@@ -429,6 +453,8 @@ impl StmtKind {
             StmtKind::Back => "back",
             StmtKind::Skip(_) => "skip",
             StmtKind::Escalate(_) => "escalate",
+            StmtKind::Wait { .. } => "wait",
+            StmtKind::Given { .. } => "given",
             StmtKind::Expect(_) => "expect",
             StmtKind::Error(_) => "",
         }
@@ -516,8 +542,70 @@ impl OutcomeKind {
 pub enum Expectation {
     End(Outcome),
     Node(NodeName),
-    Field { var: VarName, value: Literal },
+    Field {
+        var: VarName,
+        value: Literal,
+    },
     TextContains(Text),
+    /// `expect option "Label"` (shown and can be chosen), `... disabled` (shown greyed out) or
+    /// `expect no option "Label"` (not shown at all), at the step the call waits at.
+    Option {
+        label: Text,
+        offered: Offered,
+    },
+}
+
+/// The unit of a test's `wait`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TimeUnit {
+    Seconds,
+    Minutes,
+    Hours,
+}
+
+impl TimeUnit {
+    pub(crate) fn from_word(word: &str) -> Option<TimeUnit> {
+        match word {
+            "second" | "seconds" => Some(TimeUnit::Seconds),
+            "minute" | "minutes" => Some(TimeUnit::Minutes),
+            "hour" | "hours" => Some(TimeUnit::Hours),
+            _ => None,
+        }
+    }
+
+    /// The unit's word after an amount: `1 minute`, `31 minutes`.
+    pub fn word(self, amount: &str) -> &'static str {
+        let one = amount == "1";
+        match (self, one) {
+            (TimeUnit::Seconds, true) => "second",
+            (TimeUnit::Seconds, false) => "seconds",
+            (TimeUnit::Minutes, true) => "minute",
+            (TimeUnit::Minutes, false) => "minutes",
+            (TimeUnit::Hours, true) => "hour",
+            (TimeUnit::Hours, false) => "hours",
+        }
+    }
+
+    /// Milliseconds in one of this unit.
+    pub fn millis(self) -> i64 {
+        match self {
+            TimeUnit::Seconds => 1_000,
+            TimeUnit::Minutes => 60_000,
+            TimeUnit::Hours => 3_600_000,
+        }
+    }
+}
+
+/// How an option is offered at a step, as a test expects it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Offered {
+    /// Shown and can be chosen.
+    Enabled,
+    /// Shown, greyed out: its condition does not hold.
+    Disabled,
+    /// Not shown: the step has no such option, or not for this audience (customers are not
+    /// shown options they cannot choose either).
+    Absent,
 }
 
 /// Quoted text, decoded: escapes resolved and `{field}` placeholders split out.

@@ -9,8 +9,8 @@ use pest::iterators::Pair;
 use crate::ast::{
     Audience, AudienceRef, BinaryOp, BoolWord, ChoiceItem, Comment, Expectation, Expr, ExprKind,
     FieldDecl, FieldType, FieldTypeKind, FlagDecl, Ident, ItemKind, Literal, LiteralKind, NodeHead,
-    NodeKind, NodeName, Number, OptionStmt, Outcome, OutcomeKind, Pattern, Range, Segment,
-    StmtKind, TestHead, Text, TreeHead, TreeName, UseDecl, VarName,
+    NodeKind, NodeName, Number, Offered, OptionStmt, Outcome, OutcomeKind, Pattern, Range, Segment,
+    StmtKind, TestHead, Text, TimeUnit, TreeHead, TreeName, UseDecl, VarName,
 };
 use crate::diagnostic::Diagnostic;
 use crate::grammar::Rule;
@@ -125,6 +125,7 @@ impl<'d> Convert<'d> {
                 name: self.plain(&find(&k, Rule::plain)?),
             }),
             Rule::field_decl => ItemKind::Field(Box::new(self.field_decl(&k)?)),
+            Rule::setup_head => ItemKind::Setup,
             _ => return None,
         })
     }
@@ -141,6 +142,7 @@ impl<'d> Convert<'d> {
             ty,
             label: None,
             required: None,
+            given: None,
             pattern: None,
             range: None,
             default: None,
@@ -153,6 +155,7 @@ impl<'d> Convert<'d> {
                     keep_first(&mut decl.label, text, "a label")
                 }
                 Rule::required => keep_first(&mut decl.required, span, "`required`"),
+                Rule::given => keep_first(&mut decl.given, span, "`given`"),
                 Rule::pattern => {
                     let parts = kids(extra);
                     let mut pattern = self.raw(&find(&parts, Rule::raw)?);
@@ -277,6 +280,14 @@ impl<'d> Convert<'d> {
             Rule::skip => StmtKind::Skip(self.plain(&find(&k, Rule::plain)?)),
             Rule::escalate => StmtKind::Escalate(self.plain(&find(&k, Rule::plain)?)),
             Rule::expect => StmtKind::Expect(self.expectation(k.last()?)?),
+            Rule::hand_in => StmtKind::Given {
+                var: VarName(self.ident(&find(&k, Rule::var_name)?)),
+                value: self.literal(&find(&k, Rule::literal)?)?,
+            },
+            Rule::wait => StmtKind::Wait {
+                amount: self.number(&find(&k, Rule::number)?),
+                unit: TimeUnit::from_word(find(&k, Rule::time_unit)?.as_str())?,
+            },
             _ => return None,
         })
     }
@@ -364,6 +375,18 @@ impl<'d> Convert<'d> {
                 value: self.literal(&find(&k, Rule::literal)?)?,
             },
             Rule::expect_text => Expectation::TextContains(self.plain(&find(&k, Rule::plain)?)),
+            Rule::expect_option => Expectation::Option {
+                label: self.template(&find(&k, Rule::template)?),
+                offered: if find(&k, Rule::k_disabled).is_some() {
+                    Offered::Disabled
+                } else {
+                    Offered::Enabled
+                },
+            },
+            Rule::expect_no_option => Expectation::Option {
+                label: self.template(&find(&k, Rule::template)?),
+                offered: Offered::Absent,
+            },
             _ => return None,
         })
     }

@@ -19,7 +19,7 @@ pub(crate) enum LineKind {
 
 /// The words that start a block at the beginning of a line.
 pub(crate) const BLOCK_KEYWORDS: &[&str] = &[
-    "tree", "node", "feedback", "field", "flag", "test", "tests", "use",
+    "tree", "node", "feedback", "field", "flag", "test", "tests", "use", "setup",
 ];
 
 /// The words that start an indented statement.
@@ -52,6 +52,8 @@ const STATEMENT_KEYWORDS: &[&str] = &[
     "skip",
     "escalate",
     "expect",
+    "wait",
+    "given",
 ];
 
 const OUTCOME_WORDS: &[&str] = &[
@@ -407,8 +409,14 @@ fn phrase(rule: Rule) -> Option<&'static str> {
             "an outcome (`resolved`, `escalated \"team\"`, `callback`, `transferred \"queue\"` or `abandoned`)"
         }
         Rule::outcome_code => "`code \"...\"`",
-        Rule::expect_end | Rule::expect_node | Rule::expect_field | Rule::expect_text => {
-            "`end`, `node`, `field` or `text contains`"
+        Rule::time_unit => "`seconds`, `minutes` or `hours`",
+        Rule::expect_end
+        | Rule::expect_node
+        | Rule::expect_field
+        | Rule::expect_text
+        | Rule::expect_option
+        | Rule::expect_no_option => {
+            "`end`, `node`, `field`, `text contains`, `option` or `no option`"
         }
         Rule::arrow => "`->`",
         Rule::colon => "`:`",
@@ -433,6 +441,11 @@ fn keyword_rule(rule: Rule) -> Option<&'static str> {
         Rule::k_node => "node",
         Rule::k_feedback => "feedback",
         Rule::k_test => "test",
+        Rule::k_setup => "setup",
+        Rule::k_no => "no",
+        Rule::k_disabled => "disabled",
+        Rule::k_wait => "wait",
+        Rule::k_given => "given",
         Rule::k_tags => "tags",
         Rule::k_audience => "audience",
         Rule::k_start => "start",
@@ -471,6 +484,7 @@ fn keyword_rule(rule: Rule) -> Option<&'static str> {
         Rule::k_escalated => "escalated",
         Rule::k_transferred => "transferred",
         Rule::required => "required",
+        Rule::given => "given",
         Rule::agent_only => "agent-only",
         Rule::customer_only => "customer-only",
         Rule::resolved => "resolved",
@@ -498,9 +512,12 @@ fn keywords_of(rule: Rule) -> &'static [&'static str] {
         }
         Rule::audience => &["agent", "customer"],
         Rule::yes_no => &["yes", "no"],
-        Rule::expect_end | Rule::expect_node | Rule::expect_field | Rule::expect_text => {
-            &["end", "node", "field", "text"]
-        }
+        Rule::expect_end
+        | Rule::expect_node
+        | Rule::expect_field
+        | Rule::expect_text
+        | Rule::expect_option
+        | Rule::expect_no_option => &["end", "node", "field", "text", "option", "no"],
         _ => &[],
     }
 }

@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 
 use crate::ast::{
     BinaryOp, ChoiceItem, Comment, Expectation, Expr, ExprKind, FieldDecl, FieldTypeKind, Item,
-    ItemKind, Literal, LiteralKind, NodeKind, OptionStmt, Outcome, OutcomeKind, Segment,
+    ItemKind, Literal, LiteralKind, NodeKind, Offered, OptionStmt, Outcome, OutcomeKind, Segment,
     SourceFile, Stmt, StmtKind, Text, Trivia,
 };
 
@@ -33,7 +33,10 @@ fn format_with(file: &SourceFile, everything: bool) -> String {
     let mut previous: Option<&Item> = None;
     for item in &file.items {
         if !everything {
-            if !matches!(item.kind, ItemKind::Test(_) | ItemKind::TestsFor(_)) {
+            if !matches!(
+                item.kind,
+                ItemKind::Test(_) | ItemKind::TestsFor(_) | ItemKind::Setup
+            ) {
                 write_item(&mut out, item, false);
             }
             continue;
@@ -146,6 +149,7 @@ fn write_item(out: &mut String, item: &Item, comments: bool) {
             out.push_str("test ");
             write_plain(out, &head.name);
         }
+        ItemKind::Setup => out.push_str("setup"),
         ItemKind::Error(line) => out.push_str(&line.raw),
     }
     end_line(out, item.comment.as_ref(), comments);
@@ -201,6 +205,9 @@ fn write_field(out: &mut String, decl: &FieldDecl) {
     optional_template(out, decl.label.as_ref());
     if decl.required.is_some() {
         out.push_str(" required");
+    }
+    if decl.given.is_some() {
+        out.push_str(" given");
     }
     if let Some(pattern) = &decl.pattern {
         out.push_str(" pattern \"");
@@ -303,6 +310,13 @@ fn write_stmt(out: &mut String, stmt: &Stmt, comments: bool) {
         StmtKind::Back => out.push_str("back"),
         StmtKind::Skip(text) => keyword_plain(out, "skip", text),
         StmtKind::Escalate(text) => keyword_plain(out, "escalate", text),
+        StmtKind::Given { var, value } => {
+            let _ = write!(out, "given {} ", var.as_str());
+            write_literal(out, value);
+        }
+        StmtKind::Wait { amount, unit } => {
+            let _ = write!(out, "wait {} {}", amount.text, unit.word(&amount.text));
+        }
         StmtKind::Expect(expectation) => {
             out.push_str("expect ");
             write_expectation(out, expectation);
@@ -379,6 +393,15 @@ fn write_expectation(out: &mut String, expectation: &Expectation) {
             write_literal(out, value);
         }
         Expectation::TextContains(text) => keyword_plain(out, "text contains", text),
+        Expectation::Option { label, offered } => {
+            if *offered == Offered::Absent {
+                out.push_str("no ");
+            }
+            keyword_template(out, "option", label);
+            if *offered == Offered::Disabled {
+                out.push_str(" disabled");
+            }
+        }
     }
 }
 

@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::ast::{
-    Expectation, FieldTypeKind, ItemKind, NodeKind, Outcome, OutcomeKind, SourceFile, StmtKind,
-    Text,
+    Expectation, FieldTypeKind, ItemKind, NodeKind, Offered, Outcome, OutcomeKind, SourceFile,
+    StmtKind, Text,
 };
 use crate::format::pieces;
 
@@ -136,6 +136,9 @@ pub struct TreeDoc {
     pub flags: Vec<FlagDoc>,
     #[serde(default)]
     pub nodes: Vec<NodeDoc>,
+    /// The `setup` block: steps every test plays before its own.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub setup: Vec<TestStepDoc>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tests: Vec<TestDoc>,
 }
@@ -152,6 +155,9 @@ pub struct FieldDoc {
     pub label: Option<String>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub required: bool,
+    /// `given`: the value may be handed in when a call starts.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub given: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pattern: Option<String>,
     /// What the pattern accepts, in words, as written between the quotes.
@@ -274,17 +280,57 @@ pub struct TestDoc {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "do", rename_all = "snake_case")]
 pub enum TestStepDoc {
-    As { audience: String },
-    Answer { field: String, value: String },
-    Choose { label: String },
+    As {
+        audience: String,
+    },
+    Answer {
+        field: String,
+        value: String,
+    },
+    Choose {
+        label: String,
+    },
     Back,
-    Note { text: String },
-    Skip { reason: String },
-    Escalate { reason: String },
+    Note {
+        text: String,
+    },
+    Skip {
+        reason: String,
+    },
+    Escalate {
+        reason: String,
+    },
     ExpectEnd(OutcomeDoc),
-    ExpectNode { node: String },
-    ExpectField { field: String, value: String },
-    ExpectText { contains: String },
+    ExpectNode {
+        node: String,
+    },
+    ExpectField {
+        field: String,
+        value: String,
+    },
+    ExpectText {
+        contains: String,
+    },
+    /// `expect option "Label"`, with `disabled: true` for `expect option "Label" disabled`.
+    ExpectOption {
+        label: String,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        disabled: bool,
+    },
+    /// `expect no option "Label"`.
+    ExpectNoOption {
+        label: String,
+    },
+    /// `wait 31 minutes`: the amount as written and its unit (`seconds`, `minutes`, `hours`).
+    Wait {
+        amount: String,
+        unit: String,
+    },
+    /// `given account "12345678"`: the literal as written, like `answer`.
+    Given {
+        field: String,
+        value: String,
+    },
 }
 
 fn template(text: &Text) -> String {
@@ -356,6 +402,7 @@ impl Document {
                         choices,
                         label: decl.label.as_ref().map(template),
                         required: decl.required.is_some(),
+                        given: decl.given.is_some(),
                         pattern: decl.pattern.as_ref().map(|p| p.regex.replace('"', "\\\"")),
                         pattern_description: decl
                             .pattern
@@ -383,6 +430,9 @@ impl Document {
                     title: head.title.as_ref().map(template),
                     steps: item.body.iter().filter_map(|s| step_doc(&s.kind)).collect(),
                 }),
+                ItemKind::Setup => tree
+                    .setup
+                    .extend(item.body.iter().filter_map(|s| test_step_doc(&s.kind))),
                 ItemKind::Test(head) => tree.tests.push(TestDoc {
                     name: plain(&head.name),
                     steps: item
@@ -466,6 +516,9 @@ impl Document {
             if field.required {
                 line.push_str(" required");
             }
+            if field.given {
+                line.push_str(" given");
+            }
             if let Some(pattern) = &field.pattern {
                 line.push_str(&format!(" pattern {}", quoted(pattern)));
                 if let Some(description) = &field.pattern_description {
@@ -496,6 +549,14 @@ impl Document {
             for step in &node.steps {
                 out.push_str("  ");
                 out.push_str(&step_source(step));
+                out.push('\n');
+            }
+        }
+        if !tree.setup.is_empty() {
+            out.push_str("\nsetup\n");
+            for step in &tree.setup {
+                out.push_str("  ");
+                out.push_str(&test_step_source(step));
                 out.push('\n');
             }
         }
@@ -593,29 +654,45 @@ impl Document {
                 }
             }
         }
-        for test in &tree.tests {
-            for (number, step) in test.steps.iter().enumerate() {
-                let place = |what: &str| {
-                    format!("`{what}` of step {} of test \"{}\"", number + 1, test.name)
-                };
-                match step {
-                    TestStepDoc::As { audience } => values.push((place("audience"), audience)),
-                    TestStepDoc::Answer { field, value }
-                    | TestStepDoc::ExpectField { field, value } => {
-                        values.push((place("field"), field));
-                        values.push((place("value"), value));
-                    }
-                    TestStepDoc::ExpectEnd(outcome) => {
-                        values.push((place("outcome"), &outcome.outcome));
-                    }
-                    TestStepDoc::ExpectNode { node } => values.push((place("node"), node)),
-                    TestStepDoc::Choose { .. }
-                    | TestStepDoc::Back
-                    | TestStepDoc::Note { .. }
-                    | TestStepDoc::Skip { .. }
-                    | TestStepDoc::Escalate { .. }
-                    | TestStepDoc::ExpectText { .. } => {}
+        let setup = tree
+            .setup
+            .iter()
+            .enumerate()
+            .map(|(number, step)| (format!("step {} of the setup", number + 1), step));
+        let tests = tree.tests.iter().flat_map(|test| {
+            test.steps.iter().enumerate().map(|(number, step)| {
+                (
+                    format!("step {} of test \"{}\"", number + 1, test.name),
+                    step,
+                )
+            })
+        });
+        for (whose, step) in setup.chain(tests) {
+            let place = |what: &str| format!("`{what}` of {whose}");
+            match step {
+                TestStepDoc::As { audience } => values.push((place("audience"), audience)),
+                TestStepDoc::Answer { field, value }
+                | TestStepDoc::Given { field, value }
+                | TestStepDoc::ExpectField { field, value } => {
+                    values.push((place("field"), field));
+                    values.push((place("value"), value));
                 }
+                TestStepDoc::ExpectEnd(outcome) => {
+                    values.push((place("outcome"), &outcome.outcome));
+                }
+                TestStepDoc::ExpectNode { node } => values.push((place("node"), node)),
+                TestStepDoc::Wait { amount, unit } => {
+                    values.push((place("amount"), amount));
+                    values.push((place("unit"), unit));
+                }
+                TestStepDoc::Choose { .. }
+                | TestStepDoc::Back
+                | TestStepDoc::Note { .. }
+                | TestStepDoc::Skip { .. }
+                | TestStepDoc::Escalate { .. }
+                | TestStepDoc::ExpectText { .. }
+                | TestStepDoc::ExpectOption { .. }
+                | TestStepDoc::ExpectNoOption { .. } => {}
             }
         }
         for (place, value) in values {
@@ -705,6 +782,14 @@ fn test_step_doc(kind: &StmtKind) -> Option<TestStepDoc> {
             label: template(label),
         },
         StmtKind::Back => TestStepDoc::Back,
+        StmtKind::Given { var, value } => TestStepDoc::Given {
+            field: var.as_str().to_owned(),
+            value: pieces::literal(value),
+        },
+        StmtKind::Wait { amount, unit } => TestStepDoc::Wait {
+            amount: amount.text.clone(),
+            unit: unit.word(&amount.text).to_owned(),
+        },
         StmtKind::Note(text) => TestStepDoc::Note {
             text: template(text),
         },
@@ -724,6 +809,15 @@ fn test_step_doc(kind: &StmtKind) -> Option<TestStepDoc> {
         },
         StmtKind::Expect(Expectation::TextContains(text)) => TestStepDoc::ExpectText {
             contains: plain(text),
+        },
+        StmtKind::Expect(Expectation::Option { label, offered }) => match offered {
+            Offered::Absent => TestStepDoc::ExpectNoOption {
+                label: template(label),
+            },
+            Offered::Enabled | Offered::Disabled => TestStepDoc::ExpectOption {
+                label: template(label),
+                disabled: *offered == Offered::Disabled,
+            },
         },
         _ => return None,
     })
@@ -807,5 +901,13 @@ fn test_step_source(step: &TestStepDoc) -> String {
         TestStepDoc::ExpectNode { node } => format!("expect node {node}"),
         TestStepDoc::ExpectField { field, value } => format!("expect field {field} = {value}"),
         TestStepDoc::ExpectText { contains } => format!("expect text contains {}", q(contains)),
+        TestStepDoc::ExpectOption { label, disabled } => format!(
+            "expect option {}{}",
+            q(label),
+            if *disabled { " disabled" } else { "" }
+        ),
+        TestStepDoc::ExpectNoOption { label } => format!("expect no option {}", q(label)),
+        TestStepDoc::Wait { amount, unit } => format!("wait {amount} {unit}"),
+        TestStepDoc::Given { field, value } => format!("given {field} {value}"),
     }
 }

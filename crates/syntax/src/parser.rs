@@ -434,7 +434,7 @@ fn misplaced(kind: &ItemKind, stmt: &Stmt) -> Option<Diagnostic> {
             stmt.kind.is_node_statement()
                 || (head.kind == NodeKind::Feedback && stmt.kind.is_feedback_question())
         }
-        ItemKind::Test(_) => stmt.kind.is_test_step(),
+        ItemKind::Test(_) | ItemKind::Setup => stmt.kind.is_test_step(),
         ItemKind::TestsFor(_) | ItemKind::Use(_) | ItemKind::Field(_) | ItemKind::Flag(_) => {
             let keyword = kind.keyword();
             return Some(
@@ -479,6 +479,7 @@ fn misplaced(kind: &ItemKind, stmt: &Stmt) -> Option<Diagnostic> {
 /// File-level rules: one tree per file, and nothing tree-like without a `tree` line.
 fn check_file_shape(file: &SourceFile, diagnostics: &mut Vec<Diagnostic>) {
     let mut header: Option<&Item> = None;
+    let mut setup: Option<&Item> = None;
     for item in &file.items {
         match &item.kind {
             ItemKind::Tree(_) | ItemKind::TestsFor(_) => {
@@ -499,7 +500,24 @@ fn check_file_shape(file: &SourceFile, diagnostics: &mut Vec<Diagnostic>) {
                     header = Some(item);
                 }
             }
-            ItemKind::Node(_) | ItemKind::Field(_) | ItemKind::Flag(_) | ItemKind::Test(_)
+            ItemKind::Setup if setup.is_some() => {
+                if let Some(first) = setup {
+                    diagnostics.push(
+                        Diagnostic::new(
+                            codes::DUPLICATE_PROPERTY,
+                            item.span,
+                            "a file has one `setup` block, but this is a second one",
+                        )
+                        .with_hint("move its steps into the first `setup` block")
+                        .with_related(first.span, "the file's setup starts here"),
+                    );
+                }
+            }
+            ItemKind::Node(_)
+            | ItemKind::Field(_)
+            | ItemKind::Flag(_)
+            | ItemKind::Test(_)
+            | ItemKind::Setup
                 if header.is_none() =>
             {
                 diagnostics.push(
@@ -517,6 +535,9 @@ fn check_file_shape(file: &SourceFile, diagnostics: &mut Vec<Diagnostic>) {
                 header = Some(item);
             }
             _ => {}
+        }
+        if matches!(item.kind, ItemKind::Setup) && setup.is_none() {
+            setup = Some(item);
         }
         if let ItemKind::Tree(_) = item.kind {
             check_duplicate_properties(item, diagnostics);

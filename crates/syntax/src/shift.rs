@@ -113,6 +113,7 @@ impl Shift for ItemKind {
                 title.shift(by);
             }
             ItemKind::Test(TestHead { name }) => name.shift(by),
+            ItemKind::Setup => {}
             ItemKind::Error(line) => line.shift(by),
         }
     }
@@ -125,6 +126,7 @@ impl Shift for FieldDecl {
             ty,
             label,
             required,
+            given,
             pattern,
             range,
             default,
@@ -133,6 +135,7 @@ impl Shift for FieldDecl {
         ty.shift(by);
         label.shift(by);
         required.shift(by);
+        given.shift(by);
         pattern.shift(by);
         range.shift(by);
         default.shift(by);
@@ -194,6 +197,11 @@ impl Shift for StmtKind {
                 then.shift(by);
             }
             StmtKind::Return | StmtKind::Back => {}
+            StmtKind::Wait { amount, unit: _ } => amount.shift(by),
+            StmtKind::Given { var, value } => {
+                var.shift(by);
+                value.shift(by);
+            }
             StmtKind::Rating {
                 var,
                 question,
@@ -265,6 +273,7 @@ impl Shift for Expectation {
                 value.shift(by);
             }
             Expectation::TextContains(text) => text.shift(by),
+            Expectation::Option { label, offered: _ } => label.shift(by),
         }
     }
 }

@@ -80,9 +80,12 @@ fn expr() -> impl Strategy<Value = String> {
     let leaf = prop_oneof![
         number(),
         name(),
-        plain(),
+        // A `{name}` in a text of a condition is warned about (W102), so none is generated.
+        plain().prop_filter("no braces", |t| !t.contains('{')),
         prop::sample::select(vec!["yes", "no", "true", "false"]).prop_map(str::to_owned),
         name().prop_map(|n| format!("visited({n})")),
+        prop::sample::select(vec!["minutes_in_call()", "minutes_at_step()"])
+            .prop_map(str::to_owned),
     ];
     leaf.prop_recursive(3, 16, 2, |inner| {
         prop_oneof![
@@ -164,6 +167,7 @@ fn test_statement() -> impl Strategy<Value = String> {
     prop_oneof![
         prop::sample::select(vec!["as agent", "as customer", "back"]).prop_map(str::to_owned),
         (name(), literal()).prop_map(|(n, l)| format!("answer {n} {l}")),
+        (name(), literal()).prop_map(|(n, l)| format!("given {n} {l}")),
         template().prop_map(|t| format!("choose {t}")),
         plain().prop_map(|t| format!("skip {t}")),
         plain().prop_map(|t| format!("escalate {t}")),
@@ -172,6 +176,21 @@ fn test_statement() -> impl Strategy<Value = String> {
         name().prop_map(|n| format!("expect node {n}")),
         (name(), literal()).prop_map(|(n, l)| format!("expect field {n} = {l}")),
         plain().prop_map(|t| format!("expect text contains {t}")),
+        (
+            "[0-9]{1,3}(\\.[0-9])?",
+            prop::sample::select(vec!["second", "seconds", "minutes", "hour", "hours"])
+        )
+            .prop_map(|(n, unit)| format!("wait {n} {unit}")),
+        (
+            prop::sample::select(vec!["", "no "]),
+            template(),
+            prop::sample::select(vec!["", " disabled"])
+        )
+            .prop_map(|(no, t, disabled)| if no.is_empty() {
+                format!("expect option {t}{disabled}")
+            } else {
+                format!("expect no option {t}")
+            }),
     ]
 }
 
@@ -224,31 +243,36 @@ fn field_line() -> impl Strategy<Value = String> {
             }),
         ],
         prop::option::of(template()),
-        any::<bool>(),
+        (any::<bool>(), any::<bool>()),
         // A pattern cannot end in a backslash: it would escape the closing quote.
         prop::option::of("[a-z0-9\\[\\]{}\\\\.*+?]{0,9}[a-z0-9.*+?]"),
         prop::option::of((0u32..50, 50u32..100)),
         prop::option::of(literal()),
     )
-        .prop_map(|(name, ty, label, required, pattern, range, default)| {
-            let mut line = format!("field {name}: {ty}");
-            if let Some(label) = label {
-                line.push_str(&format!(" {label}"));
-            }
-            if required {
-                line.push_str(" required");
-            }
-            if let Some(pattern) = pattern {
-                line.push_str(&format!(" pattern \"{pattern}\""));
-            }
-            if let Some((min, max)) = range {
-                line.push_str(&format!(" range {min}..{max}"));
-            }
-            if let Some(default) = default {
-                line.push_str(&format!(" = {default}"));
-            }
-            line
-        })
+        .prop_map(
+            |(name, ty, label, (required, given), pattern, range, default)| {
+                let mut line = format!("field {name}: {ty}");
+                if let Some(label) = label {
+                    line.push_str(&format!(" {label}"));
+                }
+                if required {
+                    line.push_str(" required");
+                }
+                if given {
+                    line.push_str(" given");
+                }
+                if let Some(pattern) = pattern {
+                    line.push_str(&format!(" pattern \"{pattern}\""));
+                }
+                if let Some((min, max)) = range {
+                    line.push_str(&format!(" range {min}..{max}"));
+                }
+                if let Some(default) = default {
+                    line.push_str(&format!(" = {default}"));
+                }
+                line
+            },
+        )
 }
 
 fn item() -> impl Strategy<Value = Vec<String>> {
@@ -300,8 +324,10 @@ fn tree_source() -> impl Strategy<Value = String> {
         prop::collection::vec(name(), 1..3),
         name(),
         prop::collection::vec((item(), prop::option::of("[ a-z]{0,12}")), 0..8),
+        // A file has at most one `setup`.
+        prop::option::of(body(test_statement().boxed())),
     )
-        .prop_map(|(id, title, tags, start, items)| {
+        .prop_map(|(id, title, tags, start, items, setup)| {
             let mut text = format!(
                 "tree {id} {title}\n  tags: {}\n  audience: agent, customer\n  start: {start}\n",
                 tags.join(", ")
@@ -312,6 +338,13 @@ fn tree_source() -> impl Strategy<Value = String> {
                     text.push_str(&format!("#{}\n", comment.trim_end()));
                 }
                 for line in lines {
+                    text.push_str(&line);
+                    text.push('\n');
+                }
+            }
+            if let Some(setup) = setup {
+                text.push_str("\nsetup\n");
+                for line in setup {
                     text.push_str(&line);
                     text.push('\n');
                 }

@@ -68,12 +68,17 @@ pub struct CallScreen {
     pub keyboard: bool,
     /// A narrow screen (the author's preview): no side panel.
     pub compact: bool,
+    /// Whether the call's tree has conditions on time, worked out once for the call.
+    reads_time: bool,
 }
 
 /// What the screen shows, worked out for one log length and one set of typed answers.
 pub(super) struct Shown {
     log_len: usize,
     inputs: HashMap<String, String>,
+    /// The minute it was worked out in, for a tree whose conditions read the time (an option
+    /// that opens after half an hour lights up without anything else happening).
+    minute: Option<i64>,
     /// The step as stored.
     pub saved: View,
     /// The step with the typed answers applied, for display.
@@ -111,7 +116,10 @@ pub(crate) enum CallOutcome {
 
 impl CallScreen {
     pub fn new(call: Call) -> Self {
+        let session = call.session();
+        let reads_time = session.project().reads_time(session.state().tree);
         CallScreen {
+            reads_time,
             call,
             inputs: HashMap::new(),
             errors: HashMap::new(),
@@ -141,18 +149,25 @@ impl CallScreen {
         }
     }
 
-    /// Works the screen out again if the log or the typed text changed since the last frame.
-    fn refresh(&mut self) {
+    /// Works the screen out again if the log or the typed text changed since the last frame,
+    /// or, for a tree whose conditions read the time, the minute `now` is in.
+    fn refresh(&mut self, now: i64) {
         let log_len = self.call.session().log().len();
+        let session = self.call.session();
+        let timed = self.reads_time;
+        let minute = timed.then_some(now.div_euclid(60_000));
         if self
             .shown
             .as_ref()
-            .is_some_and(|s| s.log_len == log_len && s.inputs == self.inputs)
+            .is_some_and(|s| s.log_len == log_len && s.inputs == self.inputs && s.minute == minute)
         {
             return;
         }
-        let session = self.call.session();
-        let saved = session.view();
+        let at = timed.then_some(now);
+        let saved = match at {
+            Some(now) => session.view_at(now),
+            None => session.view(),
+        };
         // A new step: its first field gets the keyboard, and answers carried over from a
         // wrong script fill the boxes of fields with the same name (shown, not yet stored).
         let here = (saved.node.clone(), session.state().path.len());
@@ -177,7 +192,7 @@ impl CallScreen {
             .iter()
             .map(|(field, text)| (field.clone(), text.clone()))
             .collect();
-        let preview = session.preview(&typed);
+        let preview = session.preview_at(&typed, at);
         self.errors = preview
             .problems
             .iter()
@@ -186,6 +201,7 @@ impl CallScreen {
         self.shown = Some(Shown {
             log_len,
             inputs: self.inputs.clone(),
+            minute,
             saved,
             view: preview.view,
             summary: session.summary(),
@@ -443,11 +459,16 @@ pub(super) fn skip_refusal(view: &View) -> &'static str {
 
 /// Draws a call and carries out what the agent did.
 pub(crate) fn call_ui(ui: &mut egui::Ui, screen: &mut CallScreen, clock: &Clock) -> CallOutcome {
-    screen.refresh();
+    let now = clock();
+    screen.refresh(now);
     let Some(shown) = screen.shown.take() else {
         return CallOutcome::Stay;
     };
-    let now = clock();
+    if shown.minute.is_some() {
+        // Nothing else may happen for a while: redraw so time-gated options open on time.
+        ui.ctx()
+            .request_repaint_after(std::time::Duration::from_secs(15));
+    }
     let typing = ui.ctx().text_edit_focused();
     // Plain Enter is always ours (next field, Continue, confirm); Shift+Enter is left to a
     // comment or a dialog box, for a new line.

@@ -25,7 +25,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use calltree_calls::{AgentCalls, Call, CallStore, CallsError, Handoffs};
-use calltree_engine::{Event, Project, TreeId};
+use calltree_engine::{Event, Given, Project, TreeId};
 use calltree_syntax::Audience;
 
 pub(crate) use call_screen::{CallOutcome, call_ui};
@@ -50,6 +50,9 @@ pub struct Agent {
     pub notice: Option<String>,
     /// Answers from a call ended as the wrong script, for the next call started.
     pub carried: HashMap<String, String>,
+    /// Values handed in from outside (a phone system's screen-pop on the command line) for
+    /// the `given` fields of the next call started.
+    pub handed_in: Vec<Given>,
     /// Why calls cannot be kept on this machine (the calls folder cannot be written, or
     /// another app has it): no call starts while it is set.
     pub calls_problem: Option<String>,
@@ -66,6 +69,7 @@ impl Agent {
             recent: Vec::new(),
             notice: None,
             carried: HashMap::new(),
+            handed_in: Vec::new(),
             calls_problem: None,
             time_zone: jiff::tz::TimeZone::system(),
             clock,
@@ -89,13 +93,26 @@ impl Agent {
     /// Starts a call on a tree: the `Started` event is stored before the call is shown.
     /// Answers carried over from a wrong script fill the boxes of fields with the same name.
     pub fn start(&mut self, tree: TreeId, store: Box<dyn CallStore>) -> Result<(), CallsError> {
-        let call = Call::start(
+        self.start_with(tree, Vec::new(), store)
+    }
+
+    /// Starts a call with values for the tree's `given` fields, checked as answers are; on a
+    /// refusal nothing is stored and the picker stays.
+    pub fn start_with(
+        &mut self,
+        tree: TreeId,
+        given: Vec<Given>,
+        store: Box<dyn CallStore>,
+    ) -> Result<(), CallsError> {
+        let call = Call::start_with(
             Arc::clone(&self.project),
             tree,
             Audience::Agent,
             (self.clock)(),
+            given,
             store,
         )?;
+        self.handed_in.clear();
         let name = self.project.tree(tree).name.clone();
         self.recent.retain(|r| *r != name);
         self.recent.insert(0, name);
@@ -103,6 +120,24 @@ impl Agent {
         screen.carried = std::mem::take(&mut self.carried);
         self.screen = Screen::Call(Box::new(screen));
         Ok(())
+    }
+
+    /// Starts a call on the tree named `name` with the values handed in (the desktop's
+    /// `--call TREE --set NAME=VALUE`, for a phone system's screen-pop): at once when they
+    /// fit, else the start dialog opens with them and says what is wrong.
+    pub fn call_on(&mut self, name: &str, store: Box<dyn CallStore>) {
+        let Some(tree) = self.project.tree_by_name(name) else {
+            self.notice = Some(format!(
+                "There is no script called `{name}` in this folder."
+            ));
+            return;
+        };
+        let given = self.handed_in.clone();
+        if let Err(error) = self.start_with(tree, given, store) {
+            let mut starting = picker::Starting::new(&self.project, tree, &self.handed_in);
+            starting.problem = Some(error.to_string());
+            self.screen = Screen::Picker(Picker::starting(starting));
+        }
     }
 
     /// Continues a stored call, refusing it clearly if the tree changed since it started.

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use calltree_calls::{AgentCalls, CallId, Handoffs, StoredCall};
-use calltree_engine::{Project, Session, TreeId};
+use calltree_engine::{Given, Project, Session, TreeId};
 use egui::{Key, KeyboardShortcut, Modifiers, RichText};
 
 use super::{Agent, Screen};
@@ -22,6 +22,66 @@ pub struct Picker {
     pub handoff: String,
     /// The unfinished calls as rows, worked out once per list (folding each call once).
     rows: Option<(usize, Vec<Unfinished>)>,
+    /// The start dialog of a script with `given` fields, when one is open.
+    pub starting: Option<Starting>,
+}
+
+impl Picker {
+    /// The picker with a script's start dialog open.
+    pub fn starting(starting: Starting) -> Picker {
+        Picker {
+            starting: Some(starting),
+            ..Picker::default()
+        }
+    }
+}
+
+/// The start dialog: a script whose `given` fields can be filled in before the call starts
+/// (what a phone system would have handed in), each box checked as an answer is.
+#[derive(Debug, Clone)]
+pub struct Starting {
+    pub tree: TreeId,
+    /// Each given field: its name, its label and what is typed.
+    pub fields: Vec<(String, String, String)>,
+    /// Why the last try to start was refused.
+    pub problem: Option<String>,
+}
+
+impl Starting {
+    /// The dialog for `tree`, its boxes filled with the values handed in for them.
+    pub fn new(project: &Project, tree: TreeId, handed_in: &[Given]) -> Starting {
+        let fields = project
+            .tree(tree)
+            .variables
+            .iter()
+            .filter(|v| v.given)
+            .map(|v| {
+                let value = handed_in
+                    .iter()
+                    .find(|g| g.field == v.name)
+                    .map(|g| g.value.clone())
+                    .unwrap_or_default();
+                (v.name.clone(), v.shown_label().to_owned(), value)
+            })
+            .collect();
+        Starting {
+            tree,
+            fields,
+            problem: None,
+        }
+    }
+
+    /// The values to start with: the boxes that are not empty.
+    fn given(&self) -> Vec<Given> {
+        self.fields
+            .iter()
+            .filter(|(_, _, value)| !value.trim().is_empty())
+            .map(|(field, _, value)| Given {
+                field: field.clone(),
+                value: value.clone(),
+            })
+            .collect()
+    }
 }
 
 /// An unfinished call as the picker lists it.
@@ -163,6 +223,27 @@ impl Agent {
         let Screen::Picker(picker) = &mut self.screen else {
             return;
         };
+        if let Some(starting) = &mut picker.starting {
+            let picked = start_dialog(ui, &project, starting);
+            match picked {
+                Some(StartDialog::Cancel) => picker.starting = None,
+                Some(StartDialog::Start(tree, given)) => {
+                    if self.calls_problem.is_some() {
+                        self.notice = Some(
+                            "No call can start until calls can be kept: see the message above."
+                                .to_owned(),
+                        );
+                    } else if let Err(error) = self.start_with(tree, given, calls.store())
+                        && let Screen::Picker(picker) = &mut self.screen
+                        && let Some(starting) = &mut picker.starting
+                    {
+                        starting.problem = Some(error.to_string());
+                    }
+                }
+                None => {}
+            }
+            return;
+        }
         let list_key = Arc::as_ptr(&unfinished) as usize;
         if picker.rows.as_ref().is_none_or(|(key, _)| *key != list_key) {
             // The most recent first; only the latest are listed (an agent has a handful; a
@@ -362,6 +443,14 @@ impl Agent {
             return;
         }
         self.notice = match picked {
+            // A script with `given` fields opens its start dialog first.
+            Picked::Start(tree) if project.tree(tree).variables.iter().any(|v| v.given) => {
+                let starting = Starting::new(&project, tree, &self.handed_in);
+                if let Screen::Picker(picker) = &mut self.screen {
+                    picker.starting = Some(starting);
+                }
+                None
+            }
             Picked::Start(tree) => self.start(tree, calls.store()).err().map(|e| e.to_string()),
             Picked::Resume(id) => self.resume(&id, calls).err().map(|e| e.to_string()),
             Picked::SetAside(id) => calls.set_aside(&id).err().map(|e| e.to_string()),
@@ -371,4 +460,57 @@ impl Agent {
             },
         };
     }
+}
+
+/// What the start dialog asked for this frame.
+enum StartDialog {
+    Start(TreeId, Vec<Given>),
+    Cancel,
+}
+
+/// Draws the start dialog: a box per `given` field, then Start call (Enter) or Cancel
+/// (Escape).
+fn start_dialog(
+    ui: &mut egui::Ui,
+    project: &Project,
+    starting: &mut Starting,
+) -> Option<StartDialog> {
+    let palette = Palette::of(ui);
+    let title = project.tree(starting.tree).title.clone();
+    ui.heading(RichText::new(format!("Start a call: {title}")).size(22.0));
+    ui.label("Fill in what the phone system or the caller has given; a box may stay empty unless the script needs it.");
+    ui.add_space(6.0);
+    let (enter, escape) = ui.input(|i| (i.key_pressed(Key::Enter), i.key_pressed(Key::Escape)));
+    egui::Grid::new("start-dialog")
+        .num_columns(2)
+        .show(ui, |ui| {
+            for (index, (_, label, value)) in starting.fields.iter_mut().enumerate() {
+                let shown = ui.label(label.as_str());
+                let input = ui
+                    .add(
+                        egui::TextEdit::singleline(value)
+                            .desired_width(280.0)
+                            .id(egui::Id::unique(("start-given", index))),
+                    )
+                    .labelled_by(shown.id);
+                if index == 0 && ui.ctx().memory(|m| m.focused().is_none()) {
+                    input.request_focus();
+                }
+                ui.end_row();
+            }
+        });
+    if let Some(problem) = &starting.problem {
+        ui.colored_label(palette.error, problem);
+    }
+    ui.add_space(6.0);
+    let mut picked = None;
+    ui.horizontal(|ui| {
+        if ui.button("Start call").clicked() || enter {
+            picked = Some(StartDialog::Start(starting.tree, starting.given()));
+        }
+        if ui.button("Cancel").clicked() || escape {
+            picked = Some(StartDialog::Cancel);
+        }
+    });
+    picked
 }

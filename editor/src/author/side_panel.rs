@@ -117,12 +117,17 @@ impl Author {
         for tree in &mine {
             let mut coverage = Coverage::of(&project, *tree);
             for report in reports.iter().filter(|r| r.tree == *tree) {
-                coverage.add_nodes(report.nodes.iter().copied());
-                coverage.add_options(report.options.iter().copied());
+                report.cover(&mut coverage);
             }
             let (nodes, options) = coverage.percentages();
+            // Routing branches are named only where a tree has some.
+            let branches = if coverage.branches.is_empty() {
+                String::new()
+            } else {
+                format!(", {:.0}% of routing branches", coverage.branch_percentage())
+            };
             ui.label(format!(
-                "Coverage of {}: {nodes:.0}% of steps, {options:.0}% of options",
+                "Coverage of {}: {nodes:.0}% of steps, {options:.0}% of options{branches}",
                 project.tree(*tree).name
             ));
             let unreached = coverage.unreached_nodes();

@@ -137,6 +137,7 @@ impl Report {
             version,
             audience,
             at,
+            given: _,
         }) = events.first()
         else {
             self.not_sessions += 1;

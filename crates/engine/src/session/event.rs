@@ -11,12 +11,15 @@ pub type Millis = i64;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
-    /// The call began on this tree, at this version, for this audience.
+    /// The call began on this tree, at this version, for this audience, with the values the
+    /// host handed in for its `given` fields (none in logs written before there were any).
     Started {
         tree: String,
         version: String,
         audience: Audience,
         at: Millis,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        given: Vec<Given>,
     },
     /// A field asked at the current step was filled in (an empty value clears it).
     Answered {
@@ -54,6 +57,14 @@ pub enum Event {
     /// person, an ending of the tree), its last step is undone first, so the agent picks up
     /// where the customer last was, with every answer already there.
     TakenOver { at: Millis },
+}
+
+/// A value handed in when a call started, for a field the tree marks `given`: as typed, and
+/// checked as an answer would be.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Given {
+    pub field: String,
+    pub value: String,
 }
 
 /// Why a host ended a call before the tree did, for reports to count each apart.
@@ -187,6 +198,7 @@ mod tests {
                 version: "v".into(),
                 audience: Audience::Agent,
                 at: 1,
+                given: Vec::new(),
             },
             Event::Answered {
                 field: "f".into(),

@@ -26,11 +26,11 @@ use crate::error::SessionError;
 use crate::model::{Exit, TreeId};
 use crate::project::Project;
 
-pub use event::{EVENT_NAMES, EndCause, Event, Millis};
-pub use state::{Ending, Frame, Note, Skip, State, Visit};
+pub use event::{EVENT_NAMES, EndCause, Event, Given, Millis};
 pub(crate) use state::{
-    MAX_AUTOMATIC_HOPS, display, input_text, parse_answer, render, render_into,
+    AsOf, MAX_AUTOMATIC_HOPS, display, input_text, parse_answer, render, render_into,
 };
+pub use state::{Ending, Frame, Note, Skip, State, Visit};
 pub use step::{
     ANSWER_NEEDED, Action, MAX_ANSWER_CHARS, MAX_NOTE_CHARS, Preview, Step, Submission,
 };
@@ -56,11 +56,25 @@ impl<P: Deref<Target = Project>> Session<P> {
         audience: Audience,
         at: Millis,
     ) -> Result<Self, SessionError> {
+        Session::start_with(project, tree, audience, at, Vec::new())
+    }
+
+    /// Starts a call with values handed in for the tree's `given` fields (a phone system's
+    /// screen-pop, a link's query). Each is checked as an answer would be, and a required
+    /// given field must be among them; they are kept in the `Started` event.
+    pub fn start_with(
+        project: P,
+        tree: TreeId,
+        audience: Audience,
+        at: Millis,
+        given: Vec<Given>,
+    ) -> Result<Self, SessionError> {
         let started = Event::Started {
             tree: project.tree(tree).name.clone(),
             version: project.session_hash(tree),
             audience,
             at,
+            given,
         };
         Session::resume(project, vec![started])
     }

@@ -5,7 +5,7 @@
 use calltree_syntax::Audience;
 use serde::Serialize;
 
-use super::event::{EndCause, Event, Millis};
+use super::event::{EndCause, Event, Given, Millis};
 
 use crate::error::SessionError;
 use crate::expr::Env;
@@ -30,6 +30,10 @@ pub struct Frame {
 pub struct Visit {
     pub node: NodeId,
     pub at: Millis,
+    /// At a routing node, the line that sent the call on: the position of its `if` among the
+    /// node's routes, or their number for `else`. Coverage counts these.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub branch: Option<u16>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -104,6 +108,54 @@ impl Env for State {
     fn visits(&self, node: NodeId) -> u32 {
         self.visits[node.index()]
     }
+
+    fn minutes_in_call(&self) -> f64 {
+        minutes(self.last_at - self.started_at)
+    }
+
+    fn minutes_at_step(&self) -> f64 {
+        let arrived = self.path.last().map_or(self.started_at, |visit| visit.at);
+        minutes(self.last_at - arrived)
+    }
+}
+
+/// A state read as of a moment after its latest event: a host showing a step now, when time
+/// has passed since anything happened, shows greyed-out options as they would be chosen now.
+pub(crate) struct AsOf<'s> {
+    pub state: &'s State,
+    pub now: Millis,
+}
+
+impl AsOf<'_> {
+    fn now(&self) -> Millis {
+        self.now.max(self.state.last_at)
+    }
+}
+
+impl Env for AsOf<'_> {
+    fn value(&self, slot: Slot) -> &Value {
+        self.state.value(slot)
+    }
+
+    fn visits(&self, node: NodeId) -> u32 {
+        self.state.visits(node)
+    }
+
+    fn minutes_in_call(&self) -> f64 {
+        minutes(self.now() - self.state.started_at)
+    }
+
+    fn minutes_at_step(&self) -> f64 {
+        let state = self.state;
+        let arrived = state.path.last().map_or(state.started_at, |visit| visit.at);
+        minutes(self.now() - arrived)
+    }
+}
+
+/// Whole and part minutes in a span of milliseconds; never negative, so a host clock that
+/// stepped back does not make a call younger than it started.
+fn minutes(span: Millis) -> f64 {
+    span.max(0) as f64 / 60_000.0
 }
 
 /// Folds a log into the state it describes.
@@ -117,6 +169,7 @@ pub(super) fn fold<'e>(
         version,
         audience,
         at,
+        given,
     }) = log.next()
     else {
         return Err(SessionError::NotStarted);
@@ -132,7 +185,7 @@ pub(super) fn fold<'e>(
             current: short(&current),
         });
     }
-    let mut state = State::begin(project, tree_id, *audience, *at)?;
+    let mut state = State::begin_with(project, tree_id, *audience, *at, given)?;
     for event in log {
         state.apply(project, event)?;
     }
@@ -199,11 +252,22 @@ fn short(version: &str) -> String {
 }
 
 impl State {
+    #[cfg(test)]
     pub(super) fn begin(
         project: &Project,
         tree: TreeId,
         audience: Audience,
         at: Millis,
+    ) -> Result<State, SessionError> {
+        State::begin_with(project, tree, audience, at, &[])
+    }
+
+    pub(super) fn begin_with(
+        project: &Project,
+        tree: TreeId,
+        audience: Audience,
+        at: Millis,
+        given: &[Given],
     ) -> Result<State, SessionError> {
         let root = project.tree(tree);
         if !root.serves(audience) {
@@ -233,8 +297,54 @@ impl State {
             undo: Undo::default(),
         };
         state.apply_defaults(project, tree);
+        state.hand_in(project, tree, given)?;
         state.arrive(project, start, at);
         Ok(state)
+    }
+
+    /// Fills the root tree's `given` fields with what the host handed in, each checked as an
+    /// answer; a required one that was not handed in refuses the start. They count as
+    /// answered, so the summary and a handover carry them.
+    fn hand_in(
+        &mut self,
+        project: &Project,
+        tree: TreeId,
+        given: &[Given],
+    ) -> Result<(), SessionError> {
+        let root = project.tree(tree);
+        for Given { field, value } in given {
+            let variable = root.variable_named(field).ok_or(SessionError::NotGiven {
+                field: field.clone(),
+                reason: "the tree has no field of that name",
+            })?;
+            if !variable.given {
+                return Err(SessionError::NotGiven {
+                    field: field.clone(),
+                    reason: "the tree does not mark it `given`",
+                });
+            }
+            let parsed =
+                parse_answer(variable, value).map_err(|reason| SessionError::InvalidAnswer {
+                    field: field.clone(),
+                    label: variable.shown_label().to_owned(),
+                    reason,
+                })?;
+            self.write(variable.slot, parsed);
+            if !self.answered.contains(&variable.slot) {
+                self.answered.push(variable.slot);
+            }
+        }
+        if let Some(missing) = root
+            .variables
+            .iter()
+            .find(|v| v.given && v.required && !self.values[v.slot.index()].is_set())
+        {
+            return Err(SessionError::GivenMissing {
+                field: missing.name.clone(),
+                label: missing.shown_label().to_owned(),
+            });
+        }
+        Ok(())
     }
 
     /// A tree's defaults fill the slots that have no value yet: a sub-tree never overwrites
@@ -382,6 +492,23 @@ impl State {
             return Err(SessionError::Ended);
         }
         let at = event.at();
+        // Conditions worked out by this event (a guard, a route on arrival) read the time it
+        // happened; a refused event leaves the state as it was, time included.
+        let before = self.last_at;
+        self.last_at = at;
+        let applied = self.apply_timed(project, event, at);
+        if applied.is_err() {
+            self.last_at = before;
+        }
+        applied
+    }
+
+    fn apply_timed(
+        &mut self,
+        project: &Project,
+        event: &Event,
+        at: Millis,
+    ) -> Result<(), SessionError> {
         match event {
             Event::Answered { field, value, .. } => self.answer(project, field, value)?,
             Event::Chose { option, label, .. } => self.choose(project, *option, label, at)?,
@@ -436,7 +563,6 @@ impl State {
                 return Err(SessionError::WrongStep("cannot be applied this way"));
             }
         }
-        self.last_at = at;
         Ok(())
     }
 
@@ -710,7 +836,11 @@ impl State {
         for _ in 0..MAX_AUTOMATIC_HOPS {
             self.node = node;
             self.visits[node.index()] += 1;
-            self.path.push(Visit { node, at });
+            self.path.push(Visit {
+                node,
+                at,
+                branch: None,
+            });
             let current = project.node(node);
             for assignment in &current.sets {
                 let value = match &assignment.value {
@@ -721,11 +851,17 @@ impl State {
             }
             match &current.exit {
                 Exit::Route { routes, otherwise } => {
-                    let chosen = routes
-                        .iter()
-                        .find(|r| r.condition.holds(self))
-                        .map(|r| r.target)
-                        .or(*otherwise);
+                    let taken = routes.iter().position(|r| r.condition.holds(self));
+                    let chosen = match taken {
+                        Some(index) => Some(routes[index].target),
+                        None => *otherwise,
+                    };
+                    if chosen.is_some()
+                        && let Some(visit) = self.path.last_mut()
+                    {
+                        visit.branch =
+                            Some(u16::try_from(taken.unwrap_or(routes.len())).unwrap_or(u16::MAX));
+                    }
                     match chosen.flatten() {
                         Some(next) => node = next,
                         None => {
@@ -896,6 +1032,7 @@ mod tests {
             version: project.session_hash(tree),
             audience: Audience::Agent,
             at: 0,
+            given: Vec::new(),
         }];
         let again = |at| Event::Chose {
             option: 0,

@@ -257,6 +257,12 @@ impl<P: Deref<Target = Project>> Session<P> {
     /// typing at once (the options an answer enables light up) and stores nothing until the
     /// person moves on. Refused answers are left out and reported.
     pub fn preview(&self, answers: &[(String, String)]) -> Preview {
+        self.preview_at(answers, None)
+    }
+
+    /// [`Session::preview`] as of the host's `now`, for a tree whose conditions read the
+    /// time (see [`Session::view_at`]); `None` is the latest event's time.
+    pub fn preview_at(&self, answers: &[(String, String)], now: Option<Millis>) -> Preview {
         let mut state = self.state.clone();
         let mut events = Vec::new();
         let at = state.last_at;
@@ -265,6 +271,7 @@ impl<P: Deref<Target = Project>> Session<P> {
             project: &self.project,
             state: &state,
             can_go_back: self.state.can_go_back(),
+            now,
         };
         Preview {
             view: scene.view(),
