@@ -96,6 +96,9 @@ impl Project {
                         if let Some(guard) = &option.guard_text {
                             let _ = write!(label, "\nwhen {guard}");
                         }
+                        if let Some(effects) = &option.effects_text {
+                            let _ = write!(label, "\nset {effects}");
+                        }
                         out.push((target, label));
                     }
                 }

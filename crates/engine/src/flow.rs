@@ -3,7 +3,7 @@
 //! A forward dataflow over each tree's graph: a node's "has a value" set is the intersection of
 //! what every path into it guarantees. Asking a field counts as giving it a value (an optional
 //! field left blank is an answer of "nothing", which conditions and text handle), and so does
-//! `set`, a default, or a sub-tree that asks it on every path to its `return`. A read that is
+//! `set` (in a node, or an option's effects on the way to the option's target), a default, or a sub-tree that asks it on every path to its `return`. A read that is
 //! not covered is reported with an example path on which nothing gives the field a value.
 
 use std::collections::HashMap;
@@ -156,6 +156,26 @@ impl Analysis<'_> {
         bits
     }
 
+    /// What every option from `node` to `next` sets when chosen (the intersection, when
+    /// several options lead there); `None` when no option's effects lead there.
+    fn edge_effects(&self, node: NodeId, next: NodeId) -> Option<Bits> {
+        let Exit::Options(options) = &self.project.node(node).exit else {
+            return None;
+        };
+        let mut result: Option<Bits> = None;
+        for option in options.iter().filter(|o| o.target == Some(next)) {
+            let mut bits = Bits::empty(self.width);
+            for effect in &option.effects {
+                bits.insert(effect.slot);
+            }
+            match &mut result {
+                Some(all) => all.intersect(&bits),
+                None => result = Some(bits),
+            }
+        }
+        result
+    }
+
     /// The "has a value" set on arrival at each node of the tree (by position in the tree);
     /// `None` for nodes no path reaches.
     fn analyse(&mut self, tree: TreeId) -> Vec<Option<Bits>> {
@@ -241,12 +261,16 @@ impl Analysis<'_> {
             };
             leaving.union(&generated[node.index() - first]);
             for next in project.successors(node) {
+                let mut along = leaving.clone();
+                if let Some(effects) = self.edge_effects(node, next) {
+                    along.union(&effects);
+                }
                 let slot = &mut states[next.index() - first];
                 let merged = match slot {
-                    None => leaving.clone(),
+                    None => along,
                     Some(existing) => {
                         let mut merged = existing.clone();
-                        merged.intersect(&leaving);
+                        merged.intersect(&along);
                         merged
                     }
                 };
@@ -333,6 +357,14 @@ impl Analysis<'_> {
                     if let Some(guard) = &option.guard {
                         check_expr(guard, option.span, &have, &mut missing);
                     }
+                    // An option's effects run in order when it is chosen.
+                    let mut chosen = have.clone();
+                    for effect in &option.effects {
+                        if let Some(value) = &effect.value {
+                            check_expr(value, effect.span, &chosen, &mut missing);
+                        }
+                        chosen.insert(effect.slot);
+                    }
                 }
             }
 
@@ -381,6 +413,12 @@ impl Analysis<'_> {
                 continue;
             }
             for next in project.successors(node) {
+                if self
+                    .edge_effects(node, next)
+                    .is_some_and(|effects| effects.contains(slot))
+                {
+                    continue;
+                }
                 if seen.insert(next) {
                     parent.insert(next, node);
                     queue.push_back(next);

@@ -527,10 +527,16 @@ impl Lowered {
         let mut written = Vec::new();
         for stmt in &item.body {
             match &stmt.kind {
-                StmtKind::Option(syntax::OptionStmt {
-                    guard: Some(expr), ..
-                })
-                | StmtKind::If {
+                StmtKind::Option(option) => {
+                    for expr in option
+                        .guard
+                        .iter()
+                        .chain(option.effects.iter().filter_map(|e| e.value.as_ref()))
+                    {
+                        written_names(expr, &mut written);
+                    }
+                }
+                StmtKind::If {
                     condition: expr, ..
                 }
                 | StmtKind::Set {
@@ -556,35 +562,10 @@ impl Lowered {
                     }
                 }
                 StmtKind::Set { var, value } => {
-                    let Some(&index) = scope.variable_names.get(var.as_str()) else {
-                        scope.unknown_variable(var.as_str(), var.span());
-                        continue;
-                    };
-                    let (slot, ty) = (scope.variables[index].slot, scope.variables[index].ty);
-                    let value = match value {
-                        Some(expr) => scope.value_for(index, expr),
-                        None if ty == Type::Bool => None,
-                        None => {
-                            let name = var.as_str();
-                            scope.diagnostics.push(
-                                Diagnostic::new(
-                                    codes::TYPE_ERROR,
-                                    stmt.span,
-                                    format!(
-                                        "`set {name}` on its own means yes, but `{name}` is {}",
-                                        ty.describe()
-                                    ),
-                                )
-                                .with_hint(format!("give it a value: `set {name} = ...`")),
-                            );
-                            continue;
-                        }
-                    };
-                    node.sets.push(Assignment {
-                        slot,
-                        value,
-                        span: stmt.span,
-                    });
+                    if let Some(assignment) = assignment(&mut scope, var, value.as_ref(), stmt.span)
+                    {
+                        node.sets.push(assignment);
+                    }
                 }
                 StmtKind::Option(option) => {
                     let label = template(&mut scope, &option.label);
@@ -622,6 +603,24 @@ impl Lowered {
                         guard,
                         guard_text,
                         guard_words,
+                        effects: option
+                            .effects
+                            .iter()
+                            .filter_map(|effect| {
+                                assignment(
+                                    &mut scope,
+                                    &effect.var,
+                                    effect.value.as_ref(),
+                                    effect.span,
+                                )
+                            })
+                            .collect(),
+                        effects_text: match (option.effects.first(), option.effects.last()) {
+                            (Some(first), Some(last)) => source
+                                .get(first.span.range().start..last.span.range().end)
+                                .map(str::to_owned),
+                            _ => None,
+                        },
                         span: stmt.span,
                     });
                     exits.option_targets.push(&option.target);
@@ -987,6 +986,41 @@ impl ExitBuilder<'_> {
             _ => {}
         }
     }
+}
+
+/// `set name = value` in a node, or one effect of an option: the value type-checked against
+/// the variable, and a bare `set name` allowed only for yes/no.
+fn assignment(
+    scope: &mut Scope<'_>,
+    var: &syntax::VarName,
+    value: Option<&syntax::Expr>,
+    span: Span,
+) -> Option<Assignment> {
+    let Some(&index) = scope.variable_names.get(var.as_str()) else {
+        scope.unknown_variable(var.as_str(), var.span());
+        return None;
+    };
+    let (slot, ty) = (scope.variables[index].slot, scope.variables[index].ty);
+    let value = match value {
+        Some(expr) => scope.value_for(index, expr),
+        None if ty == Type::Bool => None,
+        None => {
+            let name = var.as_str();
+            scope.diagnostics.push(
+                Diagnostic::new(
+                    codes::TYPE_ERROR,
+                    span,
+                    format!(
+                        "`set {name}` on its own means yes, but `{name}` is {}",
+                        ty.describe()
+                    ),
+                )
+                .with_hint(format!("give it a value: `set {name} = ...`")),
+            );
+            return None;
+        }
+    };
+    Some(Assignment { slot, value, span })
 }
 
 fn askable(scope: &mut Scope<'_>, name: &syntax::VarName) -> Option<Slot> {

@@ -184,6 +184,11 @@ pub struct NodeOption {
     /// The condition in words, with the fields' labels, to tell an agent why an option is
     /// not available ("needs Restarts less than 2", not "needs restarts < 2").
     pub guard_words: Option<String>,
+    /// What choosing the option sets, in order, before the call moves on (and what `Back`
+    /// takes back with the choice).
+    pub effects: Vec<Assignment>,
+    /// The effects as written after `set`, for authors (diagrams).
+    pub effects_text: Option<String>,
     pub span: Span,
 }
 

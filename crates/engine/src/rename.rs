@@ -278,6 +278,9 @@ fn references(file: &SourceFile, part: Part, name: &str, out: &mut Vec<Span>) {
                     if let Some(guard) = &option.guard {
                         expression(guard, name, out);
                     }
+                    for value in option.effects.iter().filter_map(|e| e.value.as_ref()) {
+                        expression(value, name, out);
+                    }
                 }
                 StmtKind::If { condition, target } => {
                     expression(condition, name, out);

@@ -463,6 +463,12 @@ fn check_unused(project: &Project, tree_id: TreeId, out: &mut Found) {
                     if let Some(guard) = &option.guard {
                         guard.mentions(&mut slots);
                     }
+                    for effect in &option.effects {
+                        slots.push(effect.slot);
+                        if let Some(value) = &effect.value {
+                            value.mentions(&mut slots);
+                        }
+                    }
                 }
             }
             Exit::Route { routes, .. } => {

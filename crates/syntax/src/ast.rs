@@ -469,7 +469,7 @@ pub struct AudienceRef {
     pub audience: Option<Audience>,
 }
 
-/// `option "label" -> target [agent-only|customer-only] [when condition]`.
+/// `option "label" -> target [agent-only|customer-only] [when condition] [set a, b = value]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OptionStmt {
     pub label: Text,
@@ -477,6 +477,17 @@ pub struct OptionStmt {
     /// Restricts the option to one audience.
     pub only: Option<(Audience, Span)>,
     pub guard: Option<Expr>,
+    /// What choosing the option sets, in order, before the call moves on.
+    pub effects: Vec<Effect>,
+}
+
+/// One `name = value` (or a bare `flag`, meaning yes) after an option's `set`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Effect {
+    pub var: VarName,
+    pub value: Option<Expr>,
+    /// The name and its value.
+    pub span: Span,
 }
 
 /// How a call ends: `end resolved`, `end escalated "Network L2" code "NET-01"`...

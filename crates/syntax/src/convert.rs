@@ -7,10 +7,10 @@
 use pest::iterators::Pair;
 
 use crate::ast::{
-    Audience, AudienceRef, BinaryOp, BoolWord, ChoiceItem, Comment, Expectation, Expr, ExprKind,
-    FieldDecl, FieldType, FieldTypeKind, FlagDecl, Ident, ItemKind, Literal, LiteralKind, NodeHead,
-    NodeKind, NodeName, Number, OptionStmt, Outcome, OutcomeKind, Pattern, Range, Segment,
-    StmtKind, TestHead, Text, TreeHead, TreeName, UseDecl, VarName,
+    Audience, AudienceRef, BinaryOp, BoolWord, ChoiceItem, Comment, Effect, Expectation, Expr,
+    ExprKind, FieldDecl, FieldType, FieldTypeKind, FlagDecl, Ident, ItemKind, Literal, LiteralKind,
+    NodeHead, NodeKind, NodeName, Number, OptionStmt, Outcome, OutcomeKind, Pattern, Range,
+    Segment, StmtKind, TestHead, Text, TreeHead, TreeName, UseDecl, VarName,
 };
 use crate::diagnostic::Diagnostic;
 use crate::grammar::Rule;
@@ -291,7 +291,21 @@ impl<'d> Convert<'d> {
             target: self.target(k)?,
             only: None,
             guard: None,
+            effects: Vec::new(),
         };
+        if let Some(effects) = find(k, Rule::effects) {
+            for effect in find_all(&kids(&effects), Rule::effect) {
+                let parts = kids(effect);
+                option.effects.push(Effect {
+                    var: VarName(self.ident(&find(&parts, Rule::var_name)?)),
+                    value: match find(&parts, Rule::expr) {
+                        Some(expr) => Some(self.expr(&expr)?),
+                        None => None,
+                    },
+                    span: self.span(effect),
+                });
+            }
+        }
         for extra in k {
             let span = self.span(extra);
             let hint = match extra.as_rule() {

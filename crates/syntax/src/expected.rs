@@ -407,6 +407,8 @@ fn phrase(rule: Rule) -> Option<&'static str> {
             "an outcome (`resolved`, `escalated \"team\"`, `callback`, `transferred \"queue\"` or `abandoned`)"
         }
         Rule::outcome_code => "`code \"...\"`",
+        Rule::effects => "`set` and what choosing the option changes",
+        Rule::effect => "a field or flag to set",
         Rule::expect_end | Rule::expect_node | Rule::expect_field | Rule::expect_text => {
             "`end`, `node`, `field` or `text contains`"
         }

@@ -347,6 +347,14 @@ fn write_option(out: &mut String, option: &OptionStmt) {
         out.push_str(" when ");
         write_expr(out, guard);
     }
+    for (index, effect) in option.effects.iter().enumerate() {
+        out.push_str(if index == 0 { " set " } else { ", " });
+        out.push_str(effect.var.as_str());
+        if let Some(value) = &effect.value {
+            out.push_str(" = ");
+            write_expr(out, value);
+        }
+    }
 }
 
 fn write_outcome(out: &mut String, outcome: &Outcome) {

@@ -203,6 +203,8 @@ struct Line {
     expression: bool,
     /// Words may contain `-` (`tags: self-service`).
     tags: bool,
+    /// The line is an option: `set` after its condition starts its effects.
+    option: bool,
     flavour: Flavour,
     /// The flavour of the next quoted text only (`pattern "..."`, `= "default"`).
     next_flavour: Option<Flavour>,
@@ -398,6 +400,15 @@ impl Lexer<'_> {
             return end;
         }
         let first = !self.line.started;
+        if first && word == b"option" {
+            self.line.option = true;
+        }
+        if self.line.option && self.line.expression && word == b"set" {
+            self.line.expression = false;
+            self.apply(Then::Value);
+            self.push(start, end, TokenKind::Keyword);
+            return end;
+        }
         let kind = match lookup(word) {
             None => TokenKind::Plain,
             Some(Word::Expression) => TokenKind::Keyword,
@@ -752,6 +763,28 @@ mod tests {
                 ("(", Operator),
                 ("x", Plain),
                 (")", Operator)
+            ]
+        );
+        // Issue 14: `set` after an option's condition starts its effects.
+        assert_eq!(
+            kinds("  option \"Done\" -> a when n < 2 set done, n = n + 1"),
+            [
+                ("option", Keyword),
+                ("\"Done\"", Text),
+                ("->", Operator),
+                ("a", Name),
+                ("when", Keyword),
+                ("n", Plain),
+                ("<", Operator),
+                ("2", Number),
+                ("set", Keyword),
+                ("done", Name),
+                (",", Operator),
+                ("n", Plain),
+                ("=", Operator),
+                ("n", Plain),
+                ("+", Operator),
+                ("1", Number)
             ]
         );
         assert_eq!(

@@ -225,6 +225,9 @@ pub enum StepDoc {
         only: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         when: Option<String>,
+        /// What choosing the option sets, in order.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        set: Vec<EffectDoc>,
     },
     Continue {
         to: String,
@@ -252,6 +255,14 @@ pub enum StepDoc {
         name: String,
         question: String,
     },
+}
+
+/// One `name = value` of an option's `set`; without a value, the flag is set to yes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EffectDoc {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -562,10 +573,20 @@ impl Document {
                         values.push((place("name"), name));
                         values.extend(value.iter().map(|v| (place("value"), v.as_str())));
                     }
-                    StepDoc::Option { to, only, when, .. } => {
+                    StepDoc::Option {
+                        to,
+                        only,
+                        when,
+                        set,
+                        ..
+                    } => {
                         values.push((place("to"), to));
                         values.extend(only.iter().map(|o| (place("only"), o.as_str())));
                         values.extend(when.iter().map(|w| (place("when"), w.as_str())));
+                        for effect in set {
+                            values.push((place("set"), &effect.name));
+                            values.extend(effect.value.iter().map(|v| (place("set"), v.as_str())));
+                        }
                     }
                     StepDoc::Continue { to } | StepDoc::Else { to } => {
                         values.push((place("to"), to))
@@ -657,6 +678,14 @@ fn step_doc(kind: &StmtKind) -> Option<StepDoc> {
             to: option.target.as_str().to_owned(),
             only: option.only.map(|(audience, _)| audience.name().to_owned()),
             when: option.guard.as_ref().map(pieces::expr),
+            set: option
+                .effects
+                .iter()
+                .map(|effect| EffectDoc {
+                    name: effect.var.as_str().to_owned(),
+                    value: effect.value.as_ref().map(pieces::expr),
+                })
+                .collect(),
         },
         StmtKind::Goto(target) => StepDoc::Continue {
             to: target.as_str().to_owned(),
@@ -768,6 +797,7 @@ fn step_source(step: &StepDoc) -> String {
             to,
             only,
             when,
+            set,
         } => {
             let mut text = format!("option {} -> {to}", q(label));
             if let Some(only) = only {
@@ -775,6 +805,13 @@ fn step_source(step: &StepDoc) -> String {
             }
             if let Some(when) = when {
                 text.push_str(&format!(" when {when}"));
+            }
+            for (index, effect) in set.iter().enumerate() {
+                text.push_str(if index == 0 { " set " } else { ", " });
+                text.push_str(&effect.name);
+                if let Some(value) = &effect.value {
+                    text.push_str(&format!(" = {value}"));
+                }
             }
             text
         }

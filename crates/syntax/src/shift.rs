@@ -8,10 +8,10 @@
 
 use crate::Span;
 use crate::ast::{
-    AudienceRef, ChoiceItem, Comment, ErrorLine, Expectation, Expr, ExprKind, FieldDecl, FieldType,
-    FieldTypeKind, FlagDecl, Ident, ItemKind, Literal, LiteralKind, NodeHead, NodeName, Number,
-    OptionStmt, Outcome, OutcomeKind, Pattern, Range, Segment, StmtKind, TestHead, Text, TreeHead,
-    TreeName, UseDecl, VarName,
+    AudienceRef, ChoiceItem, Comment, Effect, ErrorLine, Expectation, Expr, ExprKind, FieldDecl,
+    FieldType, FieldTypeKind, FlagDecl, Ident, ItemKind, Literal, LiteralKind, NodeHead, NodeName,
+    Number, OptionStmt, Outcome, OutcomeKind, Pattern, Range, Segment, StmtKind, TestHead, Text,
+    TreeHead, TreeName, UseDecl, VarName,
 };
 use crate::diagnostic::{Diagnostic, Related};
 
@@ -232,6 +232,7 @@ impl Shift for OptionStmt {
             target,
             only,
             guard,
+            effects,
         } = self;
         label.shift(by);
         target.shift(by);
@@ -239,6 +240,18 @@ impl Shift for OptionStmt {
             span.shift(by);
         }
         guard.shift(by);
+        for effect in effects {
+            effect.shift(by);
+        }
+    }
+}
+
+impl Shift for Effect {
+    fn shift(&mut self, by: usize) {
+        let Effect { var, value, span } = self;
+        var.shift(by);
+        value.shift(by);
+        span.shift(by);
     }
 }
 

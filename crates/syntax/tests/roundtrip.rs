@@ -145,11 +145,24 @@ fn node_statement() -> impl Strategy<Value = String> {
             template(),
             name(),
             prop::sample::select(vec!["", " agent-only", " customer-only"]),
-            prop::option::of(expr())
+            prop::option::of(expr()),
+            prop::collection::vec((name(), prop::option::of(expr())), 0..3),
         )
-            .prop_map(|(label, target, only, guard)| {
+            .prop_map(|(label, target, only, guard, effects)| {
                 let guard = guard.map(|g| format!(" when {g}")).unwrap_or_default();
-                format!("option {label} -> {target}{only}{guard}")
+                let effects: Vec<String> = effects
+                    .into_iter()
+                    .map(|(n, e)| match e {
+                        Some(e) => format!("{n} = {e}"),
+                        None => n,
+                    })
+                    .collect();
+                let effects = if effects.is_empty() {
+                    String::new()
+                } else {
+                    format!(" set {}", effects.join(", "))
+                };
+                format!("option {label} -> {target}{only}{guard}{effects}")
             }),
         name().prop_map(|t| format!("-> {t}")),
         (expr(), name()).prop_map(|(e, t)| format!("if {e} -> {t}")),

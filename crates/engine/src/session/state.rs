@@ -10,7 +10,7 @@ use super::event::{EndCause, Event, Millis};
 use crate::error::SessionError;
 use crate::expr::Env;
 use crate::model::{
-    Exit, NodeId, Outcome, OutcomeKind, Slot, Template, TemplatePart, TreeId, Variable,
+    Assignment, Exit, NodeId, Outcome, OutcomeKind, Slot, Template, TemplatePart, TreeId, Variable,
     VariableKind,
 };
 use crate::project::Project;
@@ -614,6 +614,9 @@ impl State {
         let target = option.target.ok_or_else(|| {
             SessionError::Stuck("the option leads to a node that does not exist".into())
         })?;
+        // The option's effects come first, so the notes written on leaving know the choice;
+        // each is a `write`, which `Back` takes back with the rest of the step.
+        self.assign(&option.effects);
         self.leave(project, at);
         self.arrive(project, target, at);
         Ok(())
@@ -690,6 +693,17 @@ impl State {
         Ok(())
     }
 
+    /// Runs `set`s in order, each seeing the values the ones before it wrote.
+    fn assign(&mut self, assignments: &[Assignment]) {
+        for assignment in assignments {
+            let value = match &assignment.value {
+                Some(expr) => expr.eval(self),
+                None => Value::Bool(true),
+            };
+            self.write(assignment.slot, value);
+        }
+    }
+
     /// Leaving a node writes its note templates with what is known by then.
     fn leave(&mut self, project: &Project, at: Millis) {
         let node = project.node(self.node);
@@ -712,13 +726,7 @@ impl State {
             self.visits[node.index()] += 1;
             self.path.push(Visit { node, at });
             let current = project.node(node);
-            for assignment in &current.sets {
-                let value = match &assignment.value {
-                    Some(expr) => expr.eval(self),
-                    None => Value::Bool(true),
-                };
-                self.write(assignment.slot, value);
-            }
+            self.assign(&current.sets);
             match &current.exit {
                 Exit::Route { routes, otherwise } => {
                     let chosen = routes

@@ -1,0 +1,170 @@
+//! The constructs issue 14 added to the language, each stated as the rules a call follows:
+//! what it does when played, what `Back` takes back, and what the checks say about it.
+
+#![allow(
+    clippy::unwrap_used,
+    reason = "a test whose setup fails should fail loudly"
+)]
+
+use calltree_engine::{Event, Project, Session, Value};
+use calltree_syntax::Audience;
+
+fn codes(project: &Project) -> Vec<String> {
+    project
+        .diagnostics_with_tests()
+        .into_iter()
+        .flatten()
+        .map(|d| format!("{} {}", d.code.id, d.message))
+        .collect()
+}
+
+fn clean(name: &str, text: &str) -> Project {
+    let project = Project::single(name, text);
+    assert_eq!(codes(&project), Vec::<String>::new());
+    project
+}
+
+fn start<'p>(project: &'p Project, tree: &str) -> Session<&'p Project> {
+    Session::start(
+        project,
+        project.tree_by_name(tree).unwrap(),
+        Audience::Agent,
+        0,
+    )
+    .unwrap()
+}
+
+fn value(session: &Session<&Project>, field: &str) -> Value {
+    let slot = session.project().slot_by_name(field).unwrap();
+    session.state().values[slot.index()].clone()
+}
+
+fn choose(session: &mut Session<&Project>, label: &str, at: i64) {
+    session
+        .apply(Event::Chose {
+            option: session
+                .view()
+                .options
+                .iter()
+                .position(|o| o.label == label)
+                .and_then(|i| u16::try_from(i).ok())
+                .unwrap(),
+            label: label.into(),
+            at,
+        })
+        .unwrap();
+}
+
+const EFFECTS: &str = r#"tree effects "Effects"
+  start: check
+
+field attempts: number "Attempts" = 0
+flag reset_done
+
+node check "Check the light"
+  say "Is the light on?"
+  note "Attempts so far: {attempts}"
+  option "Done" -> check set reset_done, attempts = attempts + 1
+  option "Give up" -> stop when attempts > 0
+
+node stop "Stop"
+  say "Reset done: {reset_done}, after {attempts}."
+  end resolved
+
+test "two attempts then stop"
+  choose "Done"
+  choose "Done"
+  expect field attempts = 2
+  expect field reset_done = yes
+  choose "Give up"
+  expect end resolved
+"#;
+
+/// Item 4: an option's effects apply when it is chosen, before the notes written on leaving;
+/// `Back` takes them back with the choice; the tree's own tests see them.
+#[test]
+fn option_effects_apply_when_chosen_and_back_takes_them_back() {
+    let project = clean("effects.tree", EFFECTS);
+    let mut session = start(&project, "effects");
+    assert_eq!(value(&session, "attempts"), Value::Number(0.0));
+    choose(&mut session, "Done", 1);
+    assert_eq!(value(&session, "attempts"), Value::Number(1.0));
+    assert_eq!(value(&session, "reset_done"), Value::Bool(true));
+    assert_eq!(session.state().notes[0].text, "Attempts so far: 1");
+    choose(&mut session, "Done", 2);
+    assert_eq!(value(&session, "attempts"), Value::Number(2.0));
+    session.apply(Event::Back { at: 3 }).unwrap();
+    assert_eq!(value(&session, "attempts"), Value::Number(1.0));
+    session.apply(Event::Back { at: 4 }).unwrap();
+    assert_eq!(value(&session, "attempts"), Value::Number(0.0));
+    assert_eq!(value(&session, "reset_done"), Value::Bool(false));
+    // Folding the log again gives the same state as going back step by step.
+    let again = Session::resume(&project, session.log().to_vec()).unwrap();
+    assert_eq!(again.state(), session.state());
+}
+
+/// Item 4: effects are type-checked like `set`, name declared variables, and a bare name
+/// means yes only for yes/no.
+#[test]
+fn option_effects_are_type_checked() {
+    let project = Project::single(
+        "bad.tree",
+        "tree bad \"Bad\"\n  start: a\n\nfield n: number \"N\" = 0\nflag f\n\n\
+         node a\n  say \"Go\"\n  option \"One\" -> b set n = \"many\"\n  \
+         option \"Two\" -> b set n\n  option \"Three\" -> b set missing = 1, f = 2\n\n\
+         node b\n  say \"{n} {f}\"\n  end resolved\n",
+    );
+    let found = codes(&project);
+    assert!(
+        found
+            .iter()
+            .any(|c| c.starts_with("E208") && c.contains("cannot be set to")),
+        "{found:?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|c| c.starts_with("E208") && c.contains("`set n` on its own means yes")),
+        "{found:?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|c| c.starts_with("E207") && c.contains("missing")),
+        "{found:?}"
+    );
+    assert_eq!(
+        found.iter().filter(|c| c.starts_with("E208")).count(),
+        3,
+        "{found:?}"
+    );
+}
+
+/// Item 4: an option's effects give a value on the way to its own target only, and their
+/// values are read after the node's questions are answered.
+#[test]
+fn option_effects_take_part_in_read_before_set() {
+    let text = "tree flow \"Flow\"\n  start: a\n\nfield reason: text \"Reason\"\nfield count: number \"Count\"\n\n\
+                node a\n  say \"Why?\"\n  ask count\n  option \"Known\" -> b set reason = \"known\", count = count + 1\n  \
+                option \"Unknown\" -> c\n\n\
+                node b\n  say \"Because {reason}\"\n  -> c\n\n\
+                node c\n  say \"So: {reason}\"\n  end resolved\n";
+    let project = Project::single("flow.tree", text);
+    let found = codes(&project);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].starts_with("E209") && found[0].contains("a → c"),
+        "only `c`, reached by the option that sets nothing, reads too early: {found:?}"
+    );
+
+    // Reading a variable in an effect before anything gives it a value is reported too.
+    let early = Project::single(
+        "early.tree",
+        "tree early \"Early\"\n  start: a\n\nfield n: number \"N\"\n\n\
+         node a\n  say \"Go\"\n  option \"Go\" -> b set n = n + 1\n\n\
+         node b\n  say \"{n}\"\n  end resolved\n",
+    );
+    let found = codes(&early);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].starts_with("E209"), "{found:?}");
+}
