@@ -85,6 +85,11 @@ impl Project {
     /// audience and condition, a route's condition, `else`...). A plain continue has none.
     pub fn labelled_edges(&self, node: NodeId) -> Vec<(NodeId, String)> {
         let mut out = Vec::new();
+        for skip in &self.node(node).entry {
+            if let Some(target) = skip.target {
+                out.push((target, format!("skip if {}", skip.condition_text)));
+            }
+        }
         match &self.node(node).exit {
             Exit::Options(options) => {
                 for option in options {

@@ -32,6 +32,11 @@ pub(crate) trait Env {
 }
 
 impl Expr {
+    /// Whether the expression is the constant yes (`if yes -> ...`), whatever the call.
+    pub(crate) fn is_always_true(&self) -> bool {
+        matches!(self, Expr::Const(Value::Bool(true)))
+    }
+
     pub(crate) fn eval(&self, env: &impl Env) -> Value {
         match self {
             Expr::Const(value) => value.clone(),

@@ -156,6 +156,15 @@ impl Analysis<'_> {
         bits
     }
 
+    /// Whether an entry skip of `node` leads to `next`.
+    fn passes_to(&self, node: NodeId, next: NodeId) -> bool {
+        self.project
+            .node(node)
+            .entry
+            .iter()
+            .any(|skip| skip.target == Some(next))
+    }
+
     /// What every option from `node` to `next` sets when chosen (the intersection, when
     /// several options lead there); `None` when no option's effects lead there.
     fn edge_effects(&self, node: NodeId, next: NodeId) -> Option<Bits> {
@@ -256,15 +265,23 @@ impl Analysis<'_> {
         states[start.index() - first] = Some(self.entry(tree));
         let mut work = vec![start];
         while let Some(node) = work.pop() {
-            let Some(mut leaving) = states[node.index() - first].clone() else {
+            let Some(arriving) = states[node.index() - first].clone() else {
                 continue;
             };
+            let mut leaving = arriving.clone();
             leaving.union(&generated[node.index() - first]);
             for next in project.successors(node) {
-                let mut along = leaving.clone();
-                if let Some(effects) = self.edge_effects(node, next) {
-                    along.union(&effects);
-                }
+                // Passed over by an entry skip, the node gives nothing; that is the least
+                // any way to `next` guarantees.
+                let along = if self.passes_to(node, next) {
+                    arriving.clone()
+                } else {
+                    let mut along = leaving.clone();
+                    if let Some(effects) = self.edge_effects(node, next) {
+                        along.union(&effects);
+                    }
+                    along
+                };
                 let slot = &mut states[next.index() - first];
                 let merged = match slot {
                     None => along,
@@ -316,7 +333,11 @@ impl Analysis<'_> {
                     }
                 };
 
-            // On arrival: `set` runs in order, then the node's text is shown.
+            // On arrival: the entry skips are checked before anything of the node runs.
+            for skip in &node.entry {
+                check_expr(&skip.condition, skip.span, &have, &mut missing);
+            }
+            // Then `set` runs in order, and the node's text is shown.
             for assignment in &node.sets {
                 if let Some(value) = &assignment.value {
                     check_expr(value, assignment.span, &have, &mut missing);
@@ -409,14 +430,14 @@ impl Analysis<'_> {
                 path.reverse();
                 return Some(describe_path(project, &path));
             }
-            if self.generated(node).contains(slot) {
-                continue;
-            }
+            let gives = self.generated(node).contains(slot);
             for next in project.successors(node) {
-                if self
-                    .edge_effects(node, next)
-                    .is_some_and(|effects| effects.contains(slot))
-                {
+                let gives_on_the_way = !self.passes_to(node, next)
+                    && (gives
+                        || self
+                            .edge_effects(node, next)
+                            .is_some_and(|effects| effects.contains(slot)));
+                if gives_on_the_way {
                     continue;
                 }
                 if seen.insert(next) {

@@ -31,8 +31,8 @@ pub use drawing::Look;
 pub use error::{FieldProblem, RenameError, SessionError, StepRefusal};
 pub use lower::ProjectFile;
 pub use model::{
-    Assignment, ChoiceValue, Exit, FileId, Node, NodeId, NodeKind, NodeOption, OptionId, Outcome,
-    OutcomeKind, Route, Slot, Template, TestCase, Tree, TreeId, Variable, VariableKind,
+    Assignment, ChoiceValue, EntrySkip, Exit, FileId, Node, NodeId, NodeKind, NodeOption, OptionId,
+    Outcome, OutcomeKind, Route, Slot, Template, TestCase, Tree, TreeId, Variable, VariableKind,
 };
 pub use project::{ParseCache, Project, SourceInput};
 pub use rename::rename_node;

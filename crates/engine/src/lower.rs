@@ -13,8 +13,9 @@ use calltree_syntax::{
 use crate::codes;
 use crate::expr::{Scope, unknown_node};
 use crate::model::{
-    Assignment, ChoiceValue, Exit, FileId, Node, NodeId, NodeOption, Outcome, OutcomeKind, Route,
-    Slot, Template, TemplatePart, TestCase, Tree, TreeId, Variable, VariableKind,
+    Assignment, ChoiceValue, EntrySkip, Exit, FileId, Node, NodeId, NodeOption, Outcome,
+    OutcomeKind, Route, Slot, Template, TemplatePart, TestCase, Tree, TreeId, Variable,
+    VariableKind,
 };
 use crate::value::{Date, Type, Value, format_number};
 
@@ -525,7 +526,8 @@ impl Lowered {
 
         let mut exits = ExitBuilder::default();
         let mut written = Vec::new();
-        for stmt in &item.body {
+        let entry_skips = entry_skip_count(&item.body);
+        for (position, stmt) in item.body.iter().enumerate() {
             match &stmt.kind {
                 StmtKind::Option(option) => {
                     for expr in option
@@ -628,6 +630,22 @@ impl Lowered {
                 StmtKind::Goto(target) => {
                     exits.record(ExitKind::Continue, stmt.span, scope.diagnostics);
                     exits.single_target = Some(target);
+                }
+                StmtKind::If { condition, target } if position < entry_skips => {
+                    let compiled = scope.condition(condition);
+                    let because = crate::wording::in_words(condition, &scope);
+                    node.entry.push(EntrySkip {
+                        // A condition that did not compile is reported already; the skip
+                        // stays (never taken) so its target is not also reported unreachable.
+                        condition: compiled.unwrap_or(crate::expr::Expr::Const(Value::Unset)),
+                        condition_text: source
+                            .get(condition.span.range())
+                            .unwrap_or_default()
+                            .to_owned(),
+                        because,
+                        target: self.resolve_target(tree, target, scope.diagnostics),
+                        span: stmt.span,
+                    });
                 }
                 StmtKind::If { condition, target } => {
                     exits.record(ExitKind::Route, stmt.span, scope.diagnostics);
@@ -881,6 +899,7 @@ fn empty_node(tree: TreeId) -> Node {
         notes: Vec::new(),
         asks: Vec::new(),
         sets: Vec::new(),
+        entry: Vec::new(),
         exit: Exit::None,
         mentions: Vec::new(),
         required: Vec::new(),
@@ -977,15 +996,45 @@ impl ExitBuilder<'_> {
                         kind.describe()
                     )
                 };
+                let hint = if kind == ExitKind::Route || existing == ExitKind::Route {
+                    "to pass this step over on arrival when a condition holds, put its `if ... ->` lines first in the node, with no `else`; otherwise a node has one kind of way out: split it into two nodes"
+                } else {
+                    "a node has one kind of way out: options, `->`, routing, `call`, `end` or `return`; split it into two nodes"
+                };
                 diagnostics.push(
                     Diagnostic::new(codes::CONFLICTING_EXITS, span, message)
-                        .with_hint("a node has one kind of way out: options, `->`, routing, `call`, `end` or `return`; split it into two nodes")
+                        .with_hint(hint)
                         .with_related(first, "the node's way out starts here"),
                 );
             }
             _ => {}
         }
     }
+}
+
+/// How many `if` lines at the top of a node are entry skips: all of them when the node has
+/// a way out of its own (options, `->`, `call`, `end`, `return`) and no `else`; none when its
+/// `if`s are its routing.
+fn entry_skip_count(body: &[syntax::Stmt]) -> usize {
+    let has_own_exit = body.iter().any(|stmt| {
+        matches!(
+            stmt.kind,
+            StmtKind::Option(_)
+                | StmtKind::Goto(_)
+                | StmtKind::End(_)
+                | StmtKind::Call { .. }
+                | StmtKind::Return
+        )
+    });
+    let has_else = body
+        .iter()
+        .any(|stmt| matches!(stmt.kind, StmtKind::Else(_)));
+    if !has_own_exit || has_else {
+        return 0;
+    }
+    body.iter()
+        .take_while(|stmt| matches!(stmt.kind, StmtKind::If { .. }))
+        .count()
 }
 
 /// `set name = value` in a node, or one effect of an option: the value type-checked against

@@ -212,6 +212,19 @@ pub struct Route {
     pub span: Span,
 }
 
+/// An `if condition -> target` line at the top of a node that has its own way out: on
+/// arrival, the first that holds sends the call straight on, and the node is passed over.
+#[derive(Debug, Clone)]
+pub struct EntrySkip {
+    pub(crate) condition: Expr,
+    /// The condition as written, for drawings.
+    pub condition_text: String,
+    /// The condition in words, with the fields' labels: why the step was passed over.
+    pub because: String,
+    pub target: Option<NodeId>,
+    pub span: Span,
+}
+
 /// The way out of a node. A node has exactly one kind.
 #[derive(Debug, Clone)]
 pub enum Exit {
@@ -261,6 +274,8 @@ pub struct Node {
     /// Fields asked here, in order (a feedback node's ratings and comments included).
     pub asks: Vec<(Slot, Span)>,
     pub sets: Vec<Assignment>,
+    /// Checked on arrival, before anything else: the first that holds passes the node over.
+    pub entry: Vec<EntrySkip>,
     pub exit: Exit,
     /// The asked fields that must have an answer before the node can be left, resolved at
     /// load time so that stepping never searches declarations.

@@ -485,6 +485,9 @@ impl Runner<'_> {
         let state = self.session.state();
         let mut texts = Vec::new();
         for visit in &state.path[self.path_mark.min(state.path.len())..] {
+            if !visit.shown() {
+                continue;
+            }
             let node = project.node(visit.node);
             let say = if state.audience == Audience::Customer && !node.customer.is_empty() {
                 &node.customer

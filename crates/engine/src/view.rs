@@ -187,6 +187,9 @@ pub struct Summary {
     pub answers: Vec<(String, String)>,
     pub notes: Vec<String>,
     pub skipped: Vec<(String, String)>,
+    /// Steps passed over on arrival by an entry skip, and why, in the order they were.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub passed: Vec<(String, String)>,
     pub outcome: Option<EndView>,
     pub started_at: i64,
     pub last_at: i64,
@@ -236,6 +239,12 @@ impl Summary {
             let _ = writeln!(out, "\nSkipped:");
             for (step, reason) in &self.skipped {
                 let _ = writeln!(out, "- {step}: {reason}");
+            }
+        }
+        if !self.passed.is_empty() {
+            let _ = writeln!(out, "\nPassed over:");
+            for (step, because) in &self.passed {
+                let _ = writeln!(out, "- {step}: skipped because {because}");
             }
         }
         let steps: Vec<&str> = self.path.iter().map(|c| c.title.as_str()).collect();
@@ -486,7 +495,7 @@ impl Scene<'_> {
         self.state
             .path
             .iter()
-            .filter(|visit| !project.node(visit.node).is_routing())
+            .filter(|visit| visit.shown() && !project.node(visit.node).is_routing())
             .map(|visit| {
                 let node = project.node(visit.node);
                 Crumb {
@@ -502,7 +511,7 @@ impl Scene<'_> {
             .state
             .path
             .iter()
-            .filter(|visit| !self.project.node(visit.node).is_routing())
+            .filter(|visit| visit.shown() && !self.project.node(visit.node).is_routing())
             .count();
         if finished {
             return Progress {
@@ -565,6 +574,15 @@ impl Scene<'_> {
                         project.node(s.node).shown_title().to_owned(),
                         shown(&s.reason),
                     )
+                })
+                .collect(),
+            passed: state
+                .path
+                .iter()
+                .filter_map(|visit| {
+                    let node = project.node(visit.node);
+                    let skip = node.entry.get(usize::from(visit.passed?))?;
+                    Some((node.shown_title().to_owned(), skip.because.clone()))
                 })
                 .collect(),
             outcome: self.ended(),

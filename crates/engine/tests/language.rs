@@ -168,3 +168,140 @@ fn option_effects_take_part_in_read_before_set() {
     assert_eq!(found.len(), 1, "{found:?}");
     assert!(found[0].starts_with("E209"), "{found:?}");
 }
+
+const SKIPS: &str = r#"tree skips "Entry skips"
+  start: check
+
+flag reset_done "Factory reset done"
+
+node check "Check the light"
+  say "Is the light green?"
+  option "Green" -> fixed
+  option "Still red" -> reset
+
+node reset "Factory reset"
+  if reset_done -> replace
+  say "Hold the reset button for ten seconds."
+  option "Done" -> check set reset_done
+
+node replace "Replace the router"
+  say "We'll send a new router."
+  -> fixed
+
+node fixed "Fixed"
+  say "Great."
+  end resolved
+
+test "a second red light goes straight to the replacement"
+  choose "Still red"
+  expect node reset
+  choose "Done"
+  choose "Still red"
+  expect node replace
+  expect text contains "new router"
+"#;
+
+/// Item 5: on arrival the first entry skip that holds passes the node over: nothing of it is
+/// shown or run, the summary says why, Back returns to the step before, and the breadcrumb
+/// leaves the passed node out.
+#[test]
+fn an_entry_skip_passes_a_step_over_on_arrival() {
+    let project = clean("skips.tree", SKIPS);
+    let mut session = start(&project, "skips");
+    choose(&mut session, "Still red", 1);
+    assert_eq!(session.view().title, "Factory reset");
+    choose(&mut session, "Done", 2);
+    choose(&mut session, "Still red", 3);
+    assert_eq!(session.view().title, "Replace the router");
+    let summary = session.summary();
+    assert_eq!(
+        summary.passed,
+        [("Factory reset".to_owned(), "Factory reset done".to_owned())]
+    );
+    let crumbs: Vec<&str> = summary.path.iter().map(|c| c.title.as_str()).collect();
+    assert_eq!(
+        crumbs,
+        [
+            "Check the light",
+            "Factory reset",
+            "Check the light",
+            "Replace the router"
+        ]
+    );
+    assert!(
+        summary
+            .to_plain_text()
+            .contains("Passed over:\n- Factory reset: skipped because Factory reset done\n"),
+        "{}",
+        summary.to_plain_text()
+    );
+    session.apply(Event::Back { at: 4 }).unwrap();
+    assert_eq!(session.view().title, "Check the light");
+    assert!(session.summary().passed.is_empty());
+    let again = Session::resume(&project, session.log().to_vec()).unwrap();
+    assert_eq!(again.state(), session.state());
+}
+
+/// Item 5: the checks see entry skips: loops of skips, a skip that always holds, an `if`
+/// written after the node's content, and values read by a skip or after one.
+#[test]
+fn entry_skips_are_validated() {
+    let looped = Project::single(
+        "looped.tree",
+        "tree looped \"Looped\"\n  start: a\n\nflag f\n\n\
+         node a\n  if f -> b\n  say \"A\"\n  option \"On\" -> b set f\n\n\
+         node b\n  if f -> a\n  say \"B\"\n  option \"Stop\" -> c\n\n\
+         node c\n  say \"C\"\n  end resolved\n",
+    );
+    let found = codes(&looped);
+    assert!(
+        found
+            .iter()
+            .any(|c| c.starts_with("E224") && c.contains("entry skips")),
+        "{found:?}"
+    );
+
+    let always = Project::single(
+        "always.tree",
+        "tree always \"Always\"\n  start: a\n\n\
+         node a\n  if yes -> c\n  say \"A\"\n  -> c\n\n\
+         node c\n  say \"C\"\n  end resolved\n",
+    );
+    let found = codes(&always);
+    assert!(
+        found
+            .iter()
+            .any(|c| c.starts_with("W251") && c.contains("always holds")),
+        "{found:?}"
+    );
+
+    let late = Project::single(
+        "late.tree",
+        "tree late \"Late\"\n  start: a\n\nflag f\n\n\
+         node a\n  say \"A\"\n  option \"Go\" -> c\n  if f -> c\n\n\
+         node c\n  say \"C\"\n  end resolved\n",
+    );
+    let late_diagnostics: Vec<_> = late
+        .diagnostics_with_tests()
+        .into_iter()
+        .flatten()
+        .collect();
+    assert!(
+        late_diagnostics.iter().any(|d| d.code.id == "E213"
+            && d.hints
+                .iter()
+                .any(|h| h.contains("put its `if ... ->` lines first"))),
+        "{late_diagnostics:?}"
+    );
+
+    // Passed over, `a` asks nothing: `c` may be reached without `name`.
+    let unread = Project::single(
+        "unread.tree",
+        "tree unread \"Unread\"\n  start: a\n\nfield name: text \"Name\"\nfield known: yesno \"Known\" = no\n\n\
+         node a\n  if known -> c\n  ask name\n  -> c\n\n\
+         node c\n  say \"Hello {name}\"\n  end resolved\n",
+    );
+    let found = codes(&unread);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].starts_with("E209"), "{found:?}");
+}

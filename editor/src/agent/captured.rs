@@ -1,5 +1,5 @@
-//! The side panel: what the call has captured so far (answers, notes, skipped steps) and how
-//! far it has come, so the agent never scrolls back or asks twice.
+//! The side panel: what the call has captured so far (answers, notes, skipped and passed-over
+//! steps) and how far it has come, so the agent never scrolls back or asks twice.
 
 use egui::RichText;
 
@@ -44,6 +44,13 @@ pub(super) fn ui(ui: &mut egui::Ui, shown: &Shown) {
                     ui.label(RichText::new("Skipped").strong().size(15.0));
                     for (step, reason) in &summary.skipped {
                         ui.label(format!("• {step}: {reason}"));
+                    }
+                }
+                if !summary.passed.is_empty() {
+                    ui.add_space(10.0);
+                    ui.label(RichText::new("Passed over").strong().size(15.0));
+                    for (step, because) in &summary.passed {
+                        ui.label(format!("• {step}: skipped because {because}"));
                     }
                 }
             });

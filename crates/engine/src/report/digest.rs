@@ -181,7 +181,7 @@ fn known(
         let digest = &mut nodes[slot];
         digest.visits += 1;
         let node = project.node(visit.node);
-        if node.is_routing() {
+        if node.is_routing() || !visit.shown() {
             continue;
         }
         if !path.is_empty() {

@@ -30,6 +30,17 @@ pub struct Frame {
 pub struct Visit {
     pub node: NodeId,
     pub at: Millis,
+    /// Set when the node was passed over on arrival: the position of the entry skip that
+    /// held. Nothing of the node was shown or run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub passed: Option<u16>,
+}
+
+impl Visit {
+    /// Whether the call stopped here to show the node (not passed over by an entry skip).
+    pub fn shown(&self) -> bool {
+        self.passed.is_none()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -724,8 +735,33 @@ impl State {
         for _ in 0..MAX_AUTOMATIC_HOPS {
             self.node = node;
             self.visits[node.index()] += 1;
-            self.path.push(Visit { node, at });
             let current = project.node(node);
+            // Entry skips come first: a node passed over shows nothing and sets nothing.
+            if let Some(position) = current.entry.iter().position(|s| s.condition.holds(self)) {
+                self.path.push(Visit {
+                    node,
+                    at,
+                    passed: Some(u16::try_from(position).unwrap_or(u16::MAX)),
+                });
+                match current.entry[position].target {
+                    Some(next) => {
+                        node = next;
+                        continue;
+                    }
+                    None => {
+                        self.stuck = Some(format!(
+                            "`{}` is passed over to a node that does not exist",
+                            current.name
+                        ));
+                        return;
+                    }
+                }
+            }
+            self.path.push(Visit {
+                node,
+                at,
+                passed: None,
+            });
             self.assign(&current.sets);
             match &current.exit {
                 Exit::Route { routes, otherwise } => {
