@@ -32,6 +32,19 @@ pub(crate) trait Env {
 }
 
 impl Expr {
+    /// The slots this condition proves answered when it holds: `answered(x)`, alone or joined
+    /// with `and`.
+    pub(crate) fn answered_when_true(&self, out: &mut Vec<Slot>) {
+        match self {
+            Expr::Answered(slot) => out.push(*slot),
+            Expr::Binary(BinaryOp::And, lhs, rhs) => {
+                lhs.answered_when_true(out);
+                rhs.answered_when_true(out);
+            }
+            _ => {}
+        }
+    }
+
     /// Whether the expression is the constant yes (`if yes -> ...`), whatever the call.
     pub(crate) fn is_always_true(&self) -> bool {
         matches!(self, Expr::Const(Value::Bool(true)))

@@ -370,8 +370,18 @@ impl Analysis<'_> {
             for (slot, _) in &node.asks {
                 have.insert(*slot);
             }
-            for template in &node.notes {
-                check_template(template, &have, &mut missing);
+            for note in &node.notes {
+                let mut known = have.clone();
+                if let Some(when) = &note.when {
+                    check_expr(when, note.span, &have, &mut missing);
+                    // `note "..." when answered(x)` may show `{x}`: it is written only then.
+                    let mut answered = Vec::new();
+                    when.answered_when_true(&mut answered);
+                    for slot in answered {
+                        known.insert(slot);
+                    }
+                }
+                check_template(&note.text, &known, &mut missing);
             }
             if let Exit::Options(options) = &node.exit {
                 for option in options {

@@ -31,8 +31,9 @@ pub use drawing::Look;
 pub use error::{FieldProblem, RenameError, SessionError, StepRefusal};
 pub use lower::ProjectFile;
 pub use model::{
-    Assignment, ChoiceValue, EntrySkip, Exit, FileId, Node, NodeId, NodeKind, NodeOption, OptionId,
-    Outcome, OutcomeKind, Route, Slot, Template, TestCase, Tree, TreeId, Variable, VariableKind,
+    Assignment, ChoiceValue, EntrySkip, Exit, FileId, Node, NodeId, NodeKind, NodeOption,
+    NoteTemplate, OptionId, Outcome, OutcomeKind, Route, Slot, Template, TestCase, Tree, TreeId,
+    Variable, VariableKind,
 };
 pub use project::{ParseCache, Project, SourceInput};
 pub use rename::rename_node;
@@ -41,9 +42,9 @@ pub use report::{
     ReportData, ReportFilter, SessionCounts, TimeSummary, TopList, TreeReport, VersionReport,
 };
 pub use session::{
-    ANSWER_NEEDED, Action, EVENT_NAMES, EndCause, Ending, Event, Frame, MAX_ANSWER_CHARS,
-    MAX_NOTE_CHARS, Millis, Note, Preview, Session, Skip, State, Step, Submission, Visit,
-    folds_on_this_thread,
+    ANSWER_NEEDED, Action, EVENT_NAMES, EndCause, Ending, Event, Frame, Given, Left,
+    MAX_ANSWER_CHARS, MAX_NOTE_CHARS, Millis, Note, Preview, Session, Skip, State, Step,
+    Submission, Visit, folds_on_this_thread,
 };
 pub use show::{
     LINE_SEPARATOR, customer_outcome, is_hidden_control, show_duration, show_line, show_percent,
@@ -53,6 +54,6 @@ pub use testing::TestReport;
 pub use value::{Date, Type, Value, format_number};
 pub use view::{
     Actions, ChoiceView, Crumb, EndView, FieldView, InputKind, OptionView, Progress, Purpose,
-    ShownText, Summary, TextRole, View,
+    ShownText, StepLine, Summary, TextRole, View,
 };
 pub use walk::{Coverage, Rng, StuckWalk, WalkLimits, WalkReport, walk_all, walk_random};

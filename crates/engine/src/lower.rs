@@ -13,8 +13,8 @@ use calltree_syntax::{
 use crate::codes;
 use crate::expr::{Scope, unknown_node};
 use crate::model::{
-    Assignment, ChoiceValue, EntrySkip, Exit, FileId, Node, NodeId, NodeOption, Outcome,
-    OutcomeKind, Route, Slot, Template, TemplatePart, TestCase, Tree, TreeId, Variable,
+    Assignment, ChoiceValue, EntrySkip, Exit, FileId, Node, NodeId, NodeOption, NoteTemplate,
+    Outcome, OutcomeKind, Route, Slot, Template, TemplatePart, TestCase, Tree, TreeId, Variable,
     VariableKind,
 };
 use crate::value::{Date, Type, Value, format_number};
@@ -538,7 +538,8 @@ impl Lowered {
                         written_names(expr, &mut written);
                     }
                 }
-                StmtKind::If {
+                StmtKind::NoteWhen { when: expr, .. }
+                | StmtKind::If {
                     condition: expr, ..
                 }
                 | StmtKind::Set {
@@ -550,7 +551,19 @@ impl Lowered {
                 StmtKind::Say(text) => node.say.push(template(&mut scope, text)),
                 StmtKind::Agent(text) => node.agent.push(template(&mut scope, text)),
                 StmtKind::Customer(text) => node.customer.push(template(&mut scope, text)),
-                StmtKind::Note(text) => node.notes.push(template(&mut scope, text)),
+                StmtKind::Note(text) => node.notes.push(NoteTemplate {
+                    text: template(&mut scope, text),
+                    when: None,
+                    span: stmt.span,
+                }),
+                StmtKind::NoteWhen { text, when } => {
+                    let text = template(&mut scope, text);
+                    node.notes.push(NoteTemplate {
+                        text,
+                        when: scope.condition(when),
+                        span: stmt.span,
+                    });
+                }
                 StmtKind::Ask(names) => {
                     for name in names {
                         if let Some(slot) = askable(&mut scope, name) {

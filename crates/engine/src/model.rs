@@ -247,6 +247,15 @@ pub enum Exit {
     Return,
 }
 
+/// A node's `note`, written to the call notes when the call leaves the node: always, or, with
+/// `when`, only if the condition holds then.
+#[derive(Debug, Clone)]
+pub struct NoteTemplate {
+    pub text: Template,
+    pub(crate) when: Option<Expr>,
+    pub span: Span,
+}
+
 /// `set slot = value` (a bare `set flag` stores yes).
 #[derive(Debug, Clone)]
 pub struct Assignment {
@@ -270,7 +279,7 @@ pub struct Node {
     pub say: Vec<Template>,
     pub agent: Vec<Template>,
     pub customer: Vec<Template>,
-    pub notes: Vec<Template>,
+    pub notes: Vec<NoteTemplate>,
     /// Fields asked here, in order (a feedback node's ratings and comments included).
     pub asks: Vec<(Slot, Span)>,
     pub sets: Vec<Assignment>,

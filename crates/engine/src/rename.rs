@@ -287,6 +287,7 @@ fn references(file: &SourceFile, part: Part, name: &str, out: &mut Vec<Span>) {
                     node(target, out);
                 }
                 StmtKind::Call { then, .. } => node(then, out),
+                StmtKind::NoteWhen { when, .. } => expression(when, name, out),
                 StmtKind::Set { value, .. } => {
                     if let Some(value) = value {
                         expression(value, name, out);

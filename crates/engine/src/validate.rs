@@ -506,9 +506,14 @@ fn check_unused(project: &Project, tree_id: TreeId, out: &mut Found) {
             .chain(&node.say)
             .chain(&node.agent)
             .chain(&node.customer)
-            .chain(&node.notes);
+            .chain(node.notes.iter().map(|note| &note.text));
         for template in templates {
             slots.extend(template.slots());
+        }
+        for note in &node.notes {
+            if let Some(when) = &note.when {
+                when.mentions(&mut slots);
+            }
         }
         slots.extend(node.asks.iter().map(|(s, _)| *s));
         slots.extend(node.mentions.iter().copied());

@@ -231,7 +231,7 @@ fn an_entry_skip_passes_a_step_over_on_arrival() {
     assert!(
         summary
             .to_plain_text()
-            .contains("Passed over:\n- Factory reset: skipped because Factory reset done\n"),
+            .contains("- Factory reset — passed over because Factory reset done\n"),
         "{}",
         summary.to_plain_text()
     );
@@ -304,4 +304,141 @@ fn entry_skips_are_validated() {
     let found = codes(&unread);
     assert_eq!(found.len(), 1, "{found:?}");
     assert!(found[0].starts_with("E209"), "{found:?}");
+}
+
+const NOTES: &str = r#"tree notes "Notes and steps"
+  start: details
+
+field account: text "Account number" required
+field reference: text "Ticket reference"
+field online: yesno "Can the customer get online?"
+
+node details "Details"
+  ask account, reference
+  note "Account {account}"
+  note "Ticket {reference}" when answered(reference)
+  -> online
+
+node online "Online?"
+  ask online
+  note "Still offline" when not online
+  option "Book an engineer" -> booked
+  option "Done" -> done
+
+node booked "Engineer booked"
+  say "An engineer will come tomorrow."
+  end resolved
+
+node done "Done"
+  say "Glad it works."
+  end resolved
+"#;
+
+/// Item 9: a note with `when` is written only if its condition holds when the call leaves the
+/// step; `when answered(x)` lets it show `{x}` without a read-before-set error.
+#[test]
+fn a_conditional_note_is_written_only_when_its_condition_holds() {
+    let project = clean("notes.tree", NOTES);
+    let mut session = start(&project, "notes");
+    for (field, value) in [("account", "12345678"), ("reference", "")] {
+        session
+            .apply(Event::Answered {
+                field: field.into(),
+                value: value.into(),
+                at: 1,
+            })
+            .unwrap();
+    }
+    session.apply(Event::Continued { at: 2 }).unwrap();
+    session
+        .apply(Event::Answered {
+            field: "online".into(),
+            value: "no".into(),
+            at: 3,
+        })
+        .unwrap();
+    choose(&mut session, "Book an engineer", 4);
+    let notes: Vec<&str> = session
+        .state()
+        .notes
+        .iter()
+        .map(|n| n.text.as_str())
+        .collect();
+    assert_eq!(notes, ["Account 12345678", "Still offline"]);
+
+    // Without `answered(...)` the template may read a blank.
+    let unguarded = Project::single(
+        "unguarded.tree",
+        "tree unguarded \"U\"\n  start: a\n\nfield n: number \"N\"\n\n\
+         node a\n  say \"Go\"\n  note \"N is {n}\" when yes\n  -> b\n\n\
+         node b\n  say \"B\"\n  end resolved\n",
+    );
+    let found = codes(&unguarded);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].starts_with("E209"), "{found:?}");
+}
+
+/// Item 9: the summary lists every step with the answers given there and the option chosen,
+/// and Back takes the step's line back with it.
+#[test]
+fn the_summary_lists_each_step_with_its_answers_and_choice() {
+    let project = clean("notes.tree", NOTES);
+    let mut session = start(&project, "notes");
+    session
+        .apply(Event::Answered {
+            field: "account".into(),
+            value: "11111111".into(),
+            at: 1,
+        })
+        .unwrap();
+    session
+        .apply(Event::Answered {
+            field: "account".into(),
+            value: "12345678".into(),
+            at: 2,
+        })
+        .unwrap();
+    session.apply(Event::Continued { at: 3 }).unwrap();
+    session
+        .apply(Event::Answered {
+            field: "online".into(),
+            value: "no".into(),
+            at: 4,
+        })
+        .unwrap();
+    choose(&mut session, "Done", 5);
+    session.apply(Event::Back { at: 6 }).unwrap();
+    let lines: Vec<String> = session
+        .summary()
+        .steps
+        .iter()
+        .map(|s| s.to_line())
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "Details — Account number: 12345678",
+            "Online? — Can the customer get online?: no"
+        ]
+    );
+    choose(&mut session, "Book an engineer", 7);
+    let summary = session.summary();
+    let lines: Vec<String> = summary.steps.iter().map(|s| s.to_line()).collect();
+    assert_eq!(
+        lines,
+        [
+            "Details — Account number: 12345678",
+            "Online? — Can the customer get online?: no — chose Book an engineer",
+            "Engineer booked"
+        ]
+    );
+    assert!(
+        summary.to_plain_text().contains(
+            "\nSteps:\n- Details — Account number: 12345678\n- Online? — Can the customer get online?: no — chose Book an engineer\n- Engineer booked\n"
+        ),
+        "{}",
+        summary.to_plain_text()
+    );
+    let again = Session::resume(&project, session.log().to_vec()).unwrap();
+    assert_eq!(again.state(), session.state());
 }

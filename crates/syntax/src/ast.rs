@@ -291,6 +291,11 @@ pub enum StmtKind {
     Customer(Text),
     /// In a node: a note template appended to the call notes. In a test: a note taken.
     Note(Text),
+    /// `note "..." when condition` in a node: written only if the condition holds.
+    NoteWhen {
+        text: Text,
+        when: Expr,
+    },
     Ask(Vec<VarName>),
     /// `set name = value`, or `set flag` for `set flag = yes`.
     Set {
@@ -363,6 +368,7 @@ impl StmtKind {
                 | StmtKind::Agent(_)
                 | StmtKind::Customer(_)
                 | StmtKind::Note(_)
+                | StmtKind::NoteWhen { .. }
                 | StmtKind::Ask(_)
                 | StmtKind::Set { .. }
                 | StmtKind::Option(_)
@@ -411,7 +417,7 @@ impl StmtKind {
             StmtKind::Say(_) => "say",
             StmtKind::Agent(_) => "agent",
             StmtKind::Customer(_) => "customer",
-            StmtKind::Note(_) => "note",
+            StmtKind::Note(_) | StmtKind::NoteWhen { .. } => "note",
             StmtKind::Ask(_) => "ask",
             StmtKind::Set { .. } => "set",
             StmtKind::Option(_) => "option",

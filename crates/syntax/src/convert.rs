@@ -232,7 +232,16 @@ impl<'d> Convert<'d> {
             Rule::say => StmtKind::Say(self.template(&find(&k, Rule::template)?)),
             Rule::agent_text => StmtKind::Agent(self.template(&find(&k, Rule::template)?)),
             Rule::customer_text => StmtKind::Customer(self.template(&find(&k, Rule::template)?)),
-            Rule::note => StmtKind::Note(self.template(&find(&k, Rule::template)?)),
+            Rule::note => {
+                let text = self.template(&find(&k, Rule::template)?);
+                match find(&k, Rule::guard) {
+                    Some(guard) => StmtKind::NoteWhen {
+                        text,
+                        when: self.expr(&find(&kids(&guard), Rule::expr)?)?,
+                    },
+                    None => StmtKind::Note(text),
+                }
+            }
             Rule::ask => StmtKind::Ask(
                 find_all(&k, Rule::var_name)
                     .map(|v| VarName(self.ident(v)))

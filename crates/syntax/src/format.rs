@@ -243,6 +243,11 @@ fn write_stmt(out: &mut String, stmt: &Stmt, comments: bool) {
         StmtKind::Agent(text) => keyword_template(out, "agent", text),
         StmtKind::Customer(text) => keyword_template(out, "customer", text),
         StmtKind::Note(text) => keyword_template(out, "note", text),
+        StmtKind::NoteWhen { text, when } => {
+            keyword_template(out, "note", text);
+            out.push_str(" when ");
+            write_expr(out, when);
+        }
         StmtKind::Ask(vars) => {
             out.push_str("ask ");
             join(out, vars.iter().map(|v| v.as_str()));

@@ -1162,6 +1162,7 @@ mod tests {
                     | StmtKind::Contact(t)
                     | StmtKind::Skip(t)
                     | StmtKind::Escalate(t) => text(&mut out, t),
+                    StmtKind::NoteWhen { text: t, .. } => text(&mut out, t),
                     _ => {}
                 }
             }

@@ -209,6 +209,9 @@ pub enum StepDoc {
     },
     Note {
         text: String,
+        /// The condition of a conditional note (`note "..." when ...`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        when: Option<String>,
     },
     Ask {
         fields: Vec<String>,
@@ -566,6 +569,9 @@ impl Document {
                 let place =
                     |what: &str| format!("`{what}` of step {} of node `{}`", number + 1, node.id);
                 match step {
+                    StepDoc::Note {
+                        when: Some(when), ..
+                    } => values.push((place("when"), when)),
                     StepDoc::Ask { fields } => {
                         values.extend(fields.iter().map(|f| (place("fields"), f.as_str())));
                     }
@@ -609,7 +615,7 @@ impl Document {
                     StepDoc::Say { .. }
                     | StepDoc::Agent { .. }
                     | StepDoc::Customer { .. }
-                    | StepDoc::Note { .. }
+                    | StepDoc::Note { when: None, .. }
                     | StepDoc::Return => {}
                 }
             }
@@ -665,6 +671,11 @@ fn step_doc(kind: &StmtKind) -> Option<StepDoc> {
         },
         StmtKind::Note(text) => StepDoc::Note {
             text: template(text),
+            when: None,
+        },
+        StmtKind::NoteWhen { text, when } => StepDoc::Note {
+            text: template(text),
+            when: Some(pieces::expr(when)),
         },
         StmtKind::Ask(vars) => StepDoc::Ask {
             fields: vars.iter().map(|v| v.as_str().to_owned()).collect(),
@@ -785,7 +796,11 @@ fn step_source(step: &StepDoc) -> String {
         StepDoc::Say { text } => format!("say {}", q(text)),
         StepDoc::Agent { text } => format!("agent {}", q(text)),
         StepDoc::Customer { text } => format!("customer {}", q(text)),
-        StepDoc::Note { text } => format!("note {}", q(text)),
+        StepDoc::Note { text, when: None } => format!("note {}", q(text)),
+        StepDoc::Note {
+            text,
+            when: Some(when),
+        } => format!("note {} when {when}", q(text)),
         StepDoc::Ask { fields } => format!("ask {}", fields.join(", ")),
         StepDoc::Set {
             name,

@@ -453,6 +453,18 @@ fn misplaced(kind: &ItemKind, stmt: &Stmt) -> Option<Diagnostic> {
     if allowed {
         return None;
     }
+    if let (StmtKind::NoteWhen { .. }, ItemKind::Test(_)) = (&stmt.kind, kind) {
+        return Some(
+            Diagnostic::new(
+                codes::MISPLACED_STATEMENT,
+                stmt.span,
+                "a note taken in a test has no `when`",
+            )
+            .with_hint(
+                "`note \"...\" when ...` is for nodes; in a test, write the note the agent takes",
+            ),
+        );
+    }
     let home = if stmt.kind.is_tree_property() {
         "it belongs under the `tree` line"
     } else if stmt.kind.is_test_step() {

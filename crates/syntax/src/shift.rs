@@ -178,6 +178,10 @@ impl Shift for StmtKind {
             | StmtKind::Choose(text)
             | StmtKind::Skip(text)
             | StmtKind::Escalate(text) => text.shift(by),
+            StmtKind::NoteWhen { text, when } => {
+                text.shift(by);
+                when.shift(by);
+            }
             StmtKind::Ask(vars) => vars.shift(by),
             StmtKind::Set { var, value } => {
                 var.shift(by);

@@ -136,6 +136,7 @@ fn node_statement() -> impl Strategy<Value = String> {
         template().prop_map(|t| format!("agent {t}")),
         template().prop_map(|t| format!("customer {t}")),
         template().prop_map(|t| format!("note {t}")),
+        (template(), expr()).prop_map(|(t, e)| format!("note {t} when {e}")),
         prop::collection::vec(name(), 1..3).prop_map(|v| format!("ask {}", v.join(", "))),
         (name(), prop::option::of(expr())).prop_map(|(n, e)| match e {
             Some(e) => format!("set {n} = {e}"),

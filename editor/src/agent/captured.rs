@@ -1,5 +1,6 @@
-//! The side panel: what the call has captured so far (answers, notes, skipped and passed-over
-//! steps) and how far it has come, so the agent never scrolls back or asks twice.
+//! The side panel: what the call has captured so far (answers, notes, skipped steps, and each
+//! step done with what was answered and chosen there) and how far it has come, so the agent
+//! never scrolls back or asks twice.
 
 use egui::RichText;
 
@@ -46,11 +47,14 @@ pub(super) fn ui(ui: &mut egui::Ui, shown: &Shown) {
                         ui.label(format!("• {step}: {reason}"));
                     }
                 }
-                if !summary.passed.is_empty() {
+                // Each step with what was done there, so "what did they say at the lights?" is
+                // one glance, not a scroll back.
+                if summary.steps.len() > 1 {
                     ui.add_space(10.0);
-                    ui.label(RichText::new("Passed over").strong().size(15.0));
-                    for (step, because) in &summary.passed {
-                        ui.label(format!("• {step}: skipped because {because}"));
+                    ui.label(RichText::new("Steps").strong().size(15.0));
+                    let done = &summary.steps[..summary.steps.len() - 1];
+                    for step in done {
+                        ui.label(format!("• {}", step.to_line()));
                     }
                 }
             });

@@ -27,7 +27,7 @@ use crate::model::{Exit, TreeId};
 use crate::project::Project;
 
 pub use event::{EVENT_NAMES, EndCause, Event, Millis};
-pub use state::{Ending, Frame, Note, Skip, State, Visit};
+pub use state::{Ending, Frame, Given, Left, Note, Skip, State, Visit};
 pub(crate) use state::{
     MAX_AUTOMATIC_HOPS, display, input_text, parse_answer, render, render_into,
 };

@@ -34,6 +34,32 @@ pub struct Visit {
     /// held. Nothing of the node was shown or run.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub passed: Option<u16>,
+    /// How the call left the step, once it has: what the summary says was done there.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub left: Option<Left>,
+}
+
+/// How a call moved on from a step it stopped at.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase", tag = "by")]
+pub enum Left {
+    /// The option at this position was chosen.
+    Chose {
+        option: u16,
+    },
+    Continued,
+    /// Skipped, with the reason given.
+    Skipped {
+        reason: String,
+    },
+}
+
+/// One answer as it was given, at the step (the position in the path) it was given at.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Given {
+    pub visit: usize,
+    pub slot: Slot,
+    pub value: Value,
 }
 
 impl Visit {
@@ -98,6 +124,8 @@ pub struct State {
     pub skips: Vec<Skip>,
     /// Fields in the order they were first answered, for the summary.
     pub answered: Vec<Slot>,
+    /// Every answer in the order given, with the step it was given at: the summary's steps.
+    pub given: Vec<Given>,
     pub ending: Option<Ending>,
     /// Set when the tree itself is broken at this point (a route to nowhere).
     pub stuck: Option<String>,
@@ -198,6 +226,7 @@ struct Mark {
     notes: usize,
     skips: usize,
     answered: usize,
+    given: usize,
     overwritten: usize,
     stuck: Option<String>,
     last_at: Millis,
@@ -237,6 +266,7 @@ impl State {
             notes: Vec::new(),
             skips: Vec::new(),
             answered: Vec::new(),
+            given: Vec::new(),
             ending: None,
             stuck: None,
             started_at: at,
@@ -312,6 +342,7 @@ impl State {
             notes,
             skips,
             answered,
+            given,
             // A call that has ended takes no more steps, so there is never an ending to keep.
             ending: _,
             stuck,
@@ -328,6 +359,7 @@ impl State {
             notes: notes.len(),
             skips: skips.len(),
             answered: answered.len(),
+            given: given.len(),
             overwritten: undo.overwritten.len(),
             stuck: stuck.clone(),
             last_at: *last_at,
@@ -348,6 +380,7 @@ impl State {
             notes,
             skips,
             answered,
+            given,
             overwritten,
             stuck,
             last_at,
@@ -363,6 +396,11 @@ impl State {
         self.notes.truncate(notes);
         self.skips.truncate(skips);
         self.answered.truncate(answered);
+        self.given.truncate(given);
+        // The step taken back left the visit it was taken from: it has not been left now.
+        if let Some(visit) = self.path.last_mut() {
+            visit.left = None;
+        }
         self.frames.truncate(frames);
         self.frames.extend(returned_from);
         self.audience = audience;
@@ -395,11 +433,26 @@ impl State {
         let at = event.at();
         match event {
             Event::Answered { field, value, .. } => self.answer(project, field, value)?,
-            Event::Chose { option, label, .. } => self.choose(project, *option, label, at)?,
-            Event::Continued { .. } => self.go_on(project, at, true)?,
+            Event::Chose { option, label, .. } => {
+                let from = self.path.len().saturating_sub(1);
+                self.choose(project, *option, label, at)?;
+                self.left(from, Left::Chose { option: *option });
+            }
+            Event::Continued { .. } => {
+                let from = self.path.len().saturating_sub(1);
+                self.go_on(project, at, true)?;
+                self.left(from, Left::Continued);
+            }
             Event::Skipped { reason, .. } => {
                 let skipped = self.node;
+                let from = self.path.len().saturating_sub(1);
                 self.go_on(project, at, false)?;
+                self.left(
+                    from,
+                    Left::Skipped {
+                        reason: reason.clone(),
+                    },
+                );
                 self.skips.push(Skip {
                     node: skipped,
                     reason: reason.clone(),
@@ -504,10 +557,15 @@ impl State {
             label: variable.shown_label().to_owned(),
             reason,
         })?;
-        self.write(slot, value);
+        self.write(slot, value.clone());
         if !self.answered.contains(&slot) {
             self.answered.push(slot);
         }
+        self.given.push(Given {
+            visit: self.path.len().saturating_sub(1),
+            slot,
+            value,
+        });
         Ok(())
     }
 
@@ -704,6 +762,13 @@ impl State {
         Ok(())
     }
 
+    /// Notes how the call moved on from the visit at `from` (once it has).
+    fn left(&mut self, from: usize, how: Left) {
+        if let Some(visit) = self.path.get_mut(from) {
+            visit.left = Some(how);
+        }
+    }
+
     /// Runs `set`s in order, each seeing the values the ones before it wrote.
     fn assign(&mut self, assignments: &[Assignment]) {
         for assignment in assignments {
@@ -718,8 +783,11 @@ impl State {
     /// Leaving a node writes its note templates with what is known by then.
     fn leave(&mut self, project: &Project, at: Millis) {
         let node = project.node(self.node);
-        for template in &node.notes {
-            let text = render(project, self, template);
+        for note in &node.notes {
+            if note.when.as_ref().is_some_and(|when| !when.holds(self)) {
+                continue;
+            }
+            let text = render(project, self, &note.text);
             self.notes.push(Note {
                 text,
                 node: self.node,
@@ -742,6 +810,7 @@ impl State {
                     node,
                     at,
                     passed: Some(u16::try_from(position).unwrap_or(u16::MAX)),
+                    left: None,
                 });
                 match current.entry[position].target {
                     Some(next) => {
@@ -761,6 +830,7 @@ impl State {
                 node,
                 at,
                 passed: None,
+                left: None,
             });
             self.assign(&current.sets);
             match &current.exit {
