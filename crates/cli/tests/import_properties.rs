@@ -167,11 +167,17 @@ fn step() -> impl Strategy<Value = StepDoc> {
         (quoted(), prop::option::of(raw())).prop_map(|(text, when)| StepDoc::Note { text, when }),
         raw().prop_map(|to| StepDoc::Continue { to }),
         (raw(), raw()).prop_map(|(when, to)| StepDoc::If { when, to }),
-        (raw(), prop::option::of(quoted())).prop_map(|(outcome, code)| StepDoc::End(OutcomeDoc {
-            outcome,
-            to: None,
-            code
-        })),
+        (
+            raw(),
+            prop::option::of(quoted()),
+            prop::option::of(quoted())
+        )
+            .prop_map(|(outcome, result, code)| StepDoc::End(OutcomeDoc {
+                outcome,
+                to: None,
+                result,
+                code
+            })),
         (raw(), raw()).prop_map(|(tree, then)| StepDoc::Call { tree, then }),
     ]
 }

@@ -27,7 +27,7 @@ mod view;
 mod walk;
 mod wording;
 
-pub use drawing::Look;
+pub use drawing::{Hue, Look};
 pub use error::{FieldProblem, RenameError, SessionError, StepRefusal};
 pub use lower::ProjectFile;
 pub use model::{

@@ -706,13 +706,16 @@ impl Lowered {
                             syntax::OutcomeKind::Escalated(_) => OutcomeKind::Escalated,
                             syntax::OutcomeKind::Callback => OutcomeKind::Callback,
                             syntax::OutcomeKind::Transferred(_) => OutcomeKind::Transferred,
+                            syntax::OutcomeKind::Referred(_) => OutcomeKind::Referred,
                             syntax::OutcomeKind::Abandoned => OutcomeKind::Abandoned,
                         },
                         to: match &outcome.kind {
                             syntax::OutcomeKind::Escalated(to)
-                            | syntax::OutcomeKind::Transferred(to) => Some(plain(to)),
+                            | syntax::OutcomeKind::Transferred(to)
+                            | syntax::OutcomeKind::Referred(to) => Some(plain(to)),
                             _ => None,
                         },
+                        result: outcome.result.as_ref().map(plain),
                         code: outcome.code.as_ref().map(plain),
                     });
                 }

@@ -147,6 +147,9 @@ pub enum OutcomeKind {
     Escalated,
     Callback,
     Transferred,
+    /// Sent on to another provider or service that the caller contacts themselves: not
+    /// resolved here, not escalated inside, and not a transfer of the call.
+    Referred,
     Abandoned,
 }
 
@@ -157,6 +160,7 @@ impl OutcomeKind {
             OutcomeKind::Escalated => "escalated",
             OutcomeKind::Callback => "callback",
             OutcomeKind::Transferred => "transferred",
+            OutcomeKind::Referred => "referred",
             OutcomeKind::Abandoned => "abandoned",
         }
     }
@@ -166,8 +170,11 @@ impl OutcomeKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Outcome {
     pub kind: OutcomeKind,
-    /// The team (escalated) or queue (transferred).
+    /// The team (escalated), queue (transferred) or service (referred).
     pub to: Option<String>,
+    /// The ending's name in the author's words (`result "Urgent (orange)"`): summaries,
+    /// reports and diagrams show it beside the kind.
+    pub result: Option<String>,
     /// The wrap-up code for the CRM.
     pub code: Option<String>,
 }

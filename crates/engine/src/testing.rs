@@ -446,9 +446,11 @@ impl Runner<'_> {
                     SyntaxOutcome::Escalated(team) => ("escalated", Some(team.to_plain())),
                     SyntaxOutcome::Callback => ("callback", None),
                     SyntaxOutcome::Transferred(queue) => ("transferred", Some(queue.to_plain())),
+                    SyntaxOutcome::Referred(service) => ("referred", Some(service.to_plain())),
                     SyntaxOutcome::Abandoned => ("abandoned", None),
                 };
                 let code = outcome.code.as_ref().map(calltree_syntax::Text::to_plain);
+                let result = outcome.result.as_ref().map(calltree_syntax::Text::to_plain);
                 let describe = |kind: &str, to: Option<&str>, code: Option<&str>| {
                     let mut text = kind.to_owned();
                     if let Some(to) = to {
@@ -461,6 +463,7 @@ impl Runner<'_> {
                 };
                 let matches = actual.kind.name() == kind
                     && (to.is_none() || to == actual.to)
+                    && (result.is_none() || result == actual.result)
                     && (code.is_none() || code == actual.code);
                 if matches {
                     Ok(())

@@ -135,6 +135,9 @@ pub struct Crumb {
 pub struct EndView {
     pub outcome: Option<OutcomeKind>,
     pub to: Option<String>,
+    /// The ending's name in the author's words, when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub result: Option<String>,
     pub code: Option<String>,
     pub reason: Option<String>,
     /// Why the host ended the call, when it did.
@@ -259,6 +262,9 @@ impl Summary {
                     let _ = write!(line, " (code {code})");
                 }
                 let _ = writeln!(out, "Outcome: {line}");
+                if let Some(result) = &end.result {
+                    let _ = writeln!(out, "Result: {result}");
+                }
                 if let Some(reason) = &end.reason {
                     let _ = writeln!(out, "Reason: {reason}");
                 }
@@ -581,6 +587,7 @@ impl Scene<'_> {
         self.state.ending.as_ref().map(|ending| EndView {
             outcome: ending.outcome.as_ref().map(|o| o.kind),
             to: ending.outcome.as_ref().and_then(|o| o.to.clone()),
+            result: ending.outcome.as_ref().and_then(|o| o.result.clone()),
             code: ending.outcome.as_ref().and_then(|o| o.code.clone()),
             reason: ending.reason.as_deref().map(shown),
             cause: ending.cause,

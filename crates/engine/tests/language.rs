@@ -442,3 +442,91 @@ fn the_summary_lists_each_step_with_its_answers_and_choice() {
     let again = Session::resume(&project, session.log().to_vec()).unwrap();
     assert_eq!(again.state(), session.state());
 }
+
+const TRIAGE: &str = r#"tree triage "Chest pain triage"
+  start: pain
+
+field severe: yesno "Severe pain?" required
+
+node pain "Pain"
+  ask severe
+  option "Assess" -> sort
+  option "Advice only" -> advice
+
+node sort
+  if severe -> urgent
+  else -> routine
+
+node urgent "Urgent"
+  say "An ambulance is on its way."
+  end escalated "Ambulance" result "Emergency (red)" code "T1"
+
+node advice "Advice"
+  say "Rest, and call back if it gets worse."
+  end resolved result "Self-care (green)"
+
+node routine "Routine"
+  say "Please see your own GP this week."
+  end referred "Own GP" result "Delayed (yellow)" code "T3"
+
+test "mild pain goes to the GP"
+  answer severe no
+  choose "Assess"
+  expect end referred "Own GP" result "Delayed (yellow)" code "T3"
+"#;
+
+/// Item 8: an ending's author-named result and the referred outcome reach the summary, the
+/// diagram's colours, the tests and the report.
+#[test]
+fn an_author_named_result_is_shown_drawn_tested_and_counted() {
+    use calltree_engine::{Hue, Look, Report, ReportFilter};
+
+    let project = clean("triage.tree", TRIAGE);
+    let tree = project.tree_by_name("triage").unwrap();
+    let mut session = start(&project, "triage");
+    session
+        .apply(Event::Answered {
+            field: "severe".into(),
+            value: "no".into(),
+            at: 1,
+        })
+        .unwrap();
+    choose(&mut session, "Assess", 2);
+    let summary = session.summary();
+    let text = summary.to_plain_text();
+    assert!(
+        text.contains("Outcome: referred to Own GP (code T3)\nResult: Delayed (yellow)\n"),
+        "{text}"
+    );
+    let urgent = project.node_by_name(tree, "urgent").unwrap();
+    let routine = project.node_by_name(tree, "routine").unwrap();
+    assert_eq!(project.look(tree, urgent), Look::Result(Hue::Red));
+    assert_eq!(project.look(tree, routine), Look::Result(Hue::Yellow));
+    assert!(
+        project
+            .caption(routine)
+            .contains("end referred to Own GP: Delayed (yellow) [T3]")
+    );
+
+    // A test that expects another result fails.
+    let wrong = Project::single(
+        "wrong.tree",
+        TRIAGE.replace(
+            "expect end referred \"Own GP\" result \"Delayed (yellow)\"",
+            "expect end referred \"Own GP\" result \"Routine (green)\"",
+        ),
+    );
+    assert!(
+        codes(&wrong).iter().any(|c| c.starts_with("E304")),
+        "{:?}",
+        codes(&wrong)
+    );
+
+    let mut report = Report::new(ReportFilter::default());
+    report.add_session(Some(&project), session.log());
+    let data = report.finish();
+    let outcomes = &data.trees["triage"].total.outcomes;
+    assert_eq!(outcomes.referred, 1);
+    assert_eq!(outcomes.referred_to.get("Own GP"), Some(&1));
+    assert_eq!(outcomes.results.get("Delayed (yellow)"), Some(&1));
+}

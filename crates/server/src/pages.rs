@@ -381,6 +381,7 @@ pub fn end(view: &View, end_page: &EndPage<'_>) -> Html<String> {
     let end = view.ended.clone().unwrap_or(EndView {
         outcome: None,
         to: None,
+        result: None,
         code: None,
         reason: None,
         cause: None,

@@ -500,6 +500,8 @@ pub struct Effect {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outcome {
     pub kind: OutcomeKind,
+    /// The ending's name in the author's words (`result "Urgent (orange)"`), if given.
+    pub result: Option<Text>,
     /// The wrap-up code for the CRM, if the author gave one.
     pub code: Option<Text>,
     pub span: Span,
@@ -513,6 +515,9 @@ pub enum OutcomeKind {
     Callback,
     /// Transferred to the named queue.
     Transferred(Text),
+    /// Referred elsewhere: sent on to another provider or service, named here, that the
+    /// caller contacts themselves (a transfer hands the call over).
+    Referred(Text),
     Abandoned,
 }
 
@@ -523,6 +528,7 @@ impl OutcomeKind {
             OutcomeKind::Escalated(_) => "escalated",
             OutcomeKind::Callback => "callback",
             OutcomeKind::Transferred(_) => "transferred",
+            OutcomeKind::Referred(_) => "referred",
             OutcomeKind::Abandoned => "abandoned",
         }
     }

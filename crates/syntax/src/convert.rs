@@ -365,6 +365,7 @@ impl<'d> Convert<'d> {
             Rule::escalated => OutcomeKind::Escalated(named(self)?),
             Rule::callback => OutcomeKind::Callback,
             Rule::transferred => OutcomeKind::Transferred(named(self)?),
+            Rule::referred => OutcomeKind::Referred(named(self)?),
             Rule::abandoned => OutcomeKind::Abandoned,
             _ => return None,
         };
@@ -372,7 +373,16 @@ impl<'d> Convert<'d> {
             Some(code) => Some(self.plain(&find(&kids(&code), Rule::plain)?)),
             None => None,
         };
-        Some(Outcome { kind, code, span })
+        let result = match find(&k, Rule::outcome_result) {
+            Some(result) => Some(self.plain(&find(&kids(&result), Rule::plain)?)),
+            None => None,
+        };
+        Some(Outcome {
+            kind,
+            result,
+            code,
+            span,
+        })
     }
 
     fn expectation(&mut self, pair: &P<'_>) -> Option<Expectation> {

@@ -59,6 +59,7 @@ const OUTCOME_WORDS: &[&str] = &[
     "escalated",
     "callback",
     "transferred",
+    "referred",
     "abandoned",
 ];
 
@@ -403,9 +404,11 @@ fn phrase(rule: Rule) -> Option<&'static str> {
         | Rule::escalated
         | Rule::callback
         | Rule::transferred
+        | Rule::referred
         | Rule::abandoned => {
-            "an outcome (`resolved`, `escalated \"team\"`, `callback`, `transferred \"queue\"` or `abandoned`)"
+            "an outcome (`resolved`, `escalated \"team\"`, `callback`, `transferred \"queue\"`, `referred \"service\"` or `abandoned`)"
         }
+        Rule::outcome_result => "`result \"...\"`",
         Rule::outcome_code => "`code \"...\"`",
         Rule::effects => "`set` and what choosing the option changes",
         Rule::effect => "a field or flag to set",
@@ -472,6 +475,8 @@ fn keyword_rule(rule: Rule) -> Option<&'static str> {
         Rule::k_choice => "choice",
         Rule::k_escalated => "escalated",
         Rule::k_transferred => "transferred",
+        Rule::k_referred => "referred",
+        Rule::k_result => "result",
         Rule::required => "required",
         Rule::agent_only => "agent-only",
         Rule::customer_only => "customer-only",
@@ -494,6 +499,7 @@ fn keywords_of(rule: Rule) -> &'static [&'static str] {
         | Rule::escalated
         | Rule::callback
         | Rule::transferred
+        | Rule::referred
         | Rule::abandoned => OUTCOME_WORDS,
         Rule::field_type | Rule::ty_text | Rule::ty_number | Rule::ty_yesno | Rule::ty_date => {
             &["text", "number", "yesno", "date", "choice"]

@@ -365,11 +365,17 @@ fn write_option(out: &mut String, option: &OptionStmt) {
 fn write_outcome(out: &mut String, outcome: &Outcome) {
     out.push_str(outcome.kind.keyword());
     match &outcome.kind {
-        OutcomeKind::Escalated(name) | OutcomeKind::Transferred(name) => {
+        OutcomeKind::Escalated(name)
+        | OutcomeKind::Transferred(name)
+        | OutcomeKind::Referred(name) => {
             out.push(' ');
             write_plain(out, name);
         }
         OutcomeKind::Resolved | OutcomeKind::Callback | OutcomeKind::Abandoned => {}
+    }
+    if let Some(result) = &outcome.result {
+        out.push_str(" result ");
+        write_plain(out, result);
     }
     if let Some(code) = &outcome.code {
         out.push_str(" code ");

@@ -133,8 +133,10 @@ const WORDS: &[(&str, Word)] = &[
     ("pattern", Word::Keyword(Then::Pattern)),
     ("range", Word::Keyword(Then::Nothing)),
     ("rating", Word::Keyword(Then::Declare)),
+    ("referred", Word::Outcome(Then::PlainText)),
     ("required", Word::Keyword(Then::Nothing)),
     ("resolved", Word::Outcome(Then::Nothing)),
+    ("result", Word::Keyword(Then::PlainText)),
     ("return", Word::Keyword(Then::Nothing)),
     ("say", Word::Keyword(Then::Display)),
     ("set", Word::Keyword(Then::Value)),
@@ -849,6 +851,7 @@ mod tests {
             "escalated",
             "callback",
             "transferred",
+            "referred",
             "abandoned",
         ] {
             assert_eq!(

@@ -270,11 +270,14 @@ pub struct EffectDoc {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OutcomeDoc {
-    /// `resolved`, `escalated`, `callback`, `transferred` or `abandoned`.
+    /// `resolved`, `escalated`, `callback`, `transferred`, `referred` or `abandoned`.
     pub outcome: String,
-    /// The team or queue, for `escalated` and `transferred`.
+    /// The team, queue or service, for `escalated`, `transferred` and `referred`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
+    /// The ending's name in the author's words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
 }
@@ -311,12 +314,15 @@ fn plain(text: &Text) -> String {
 
 fn outcome_doc(outcome: &Outcome) -> OutcomeDoc {
     let to = match &outcome.kind {
-        OutcomeKind::Escalated(to) | OutcomeKind::Transferred(to) => Some(plain(to)),
+        OutcomeKind::Escalated(to) | OutcomeKind::Transferred(to) | OutcomeKind::Referred(to) => {
+            Some(plain(to))
+        }
         _ => None,
     };
     OutcomeDoc {
         outcome: outcome.kind.keyword().to_owned(),
         to,
+        result: outcome.result.as_ref().map(plain),
         code: outcome.code.as_ref().map(plain),
     }
 }
@@ -784,6 +790,9 @@ fn outcome_source(outcome: &OutcomeDoc) -> String {
     let mut text = outcome.outcome.clone();
     if let Some(to) = &outcome.to {
         text.push_str(&format!(" {}", q(to)));
+    }
+    if let Some(result) = &outcome.result {
+        text.push_str(&format!(" result {}", q(result)));
     }
     if let Some(code) = &outcome.code {
         text.push_str(&format!(" code {}", q(code)));

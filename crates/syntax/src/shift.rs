@@ -261,12 +261,19 @@ impl Shift for Effect {
 
 impl Shift for Outcome {
     fn shift(&mut self, by: usize) {
-        let Outcome { kind, code, span } = self;
+        let Outcome {
+            kind,
+            result,
+            code,
+            span,
+        } = self;
         match kind {
             OutcomeKind::Resolved | OutcomeKind::Callback | OutcomeKind::Abandoned => {}
             OutcomeKind::Escalated(team) => team.shift(by),
             OutcomeKind::Transferred(queue) => queue.shift(by),
+            OutcomeKind::Referred(to) => to.shift(by),
         }
+        result.shift(by);
         code.shift(by);
         span.shift(by);
     }

@@ -30,6 +30,7 @@ fn document(steps: Vec<StepDoc>) -> Document {
                     steps: vec![StepDoc::End(calltree_syntax::interchange::OutcomeDoc {
                         outcome: "resolved".into(),
                         to: None,
+                        result: None,
                         code: None,
                     })],
                 },
@@ -116,11 +117,12 @@ fn a_pattern_description_survives_formatting_and_the_interchange_form() {
     assert_eq!(again, source);
 }
 
-/// Issue 14 items 4 and 9: an option's effects and a conditional note survive formatting and
-/// the interchange form both ways, and a line break cannot ride in on an effect.
+/// Issue 14 items 4, 8 and 9: an option's effects, a conditional note, and a referral with an
+/// author-named result survive formatting and the interchange form both ways, and a line
+/// break cannot ride in on an effect.
 #[test]
 fn option_effects_survive_formatting_and_the_interchange_form() {
-    let source = "tree t \"T\"\n  start: a\n\nfield n: number \"N\" = 0\n\nflag done\n\nnode a\n  note \"Tried {n} times\" when n > 1 and done\n  option \"Done\" -> b agent-only when n < 3 set done, n = n + 1\n  option \"Other\" -> b\n\nnode b\n  end resolved\n";
+    let source = "tree t \"T\"\n  start: a\n\nfield n: number \"N\" = 0\n\nflag done\n\nnode a\n  note \"Tried {n} times\" when n > 1 and done\n  option \"Done\" -> b agent-only when n < 3 set done, n = n + 1\n  option \"Other\" -> b\n\nnode b\n  end referred \"Out-of-hours GP\" result \"Urgent (orange)\" code \"T2\"\n";
     let (file, diagnostics) = parse(source);
     assert!(diagnostics.is_empty(), "{diagnostics:?}");
     assert_eq!(calltree_syntax::format_source(source).unwrap(), source);
@@ -131,6 +133,12 @@ fn option_effects_survive_formatting_and_the_interchange_form() {
         "{json}"
     );
     assert!(json.contains("\"when\":\"n > 1 and done\""), "{json}");
+    assert!(
+        json.contains(
+            "\"outcome\":\"referred\",\"to\":\"Out-of-hours GP\",\"result\":\"Urgent (orange)\""
+        ),
+        "{json}"
+    );
     let back: Document = serde_json::from_str(&json).unwrap();
     let again = calltree_syntax::format_source(&back.to_source().unwrap()).unwrap();
     assert_eq!(again, source);

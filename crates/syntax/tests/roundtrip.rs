@@ -110,13 +110,16 @@ fn outcome() -> impl Strategy<Value = String> {
             plain().prop_map(|t| format!("escalated {t}")),
             Just("callback".to_owned()),
             plain().prop_map(|t| format!("transferred {t}")),
+            plain().prop_map(|t| format!("referred {t}")),
             Just("abandoned".to_owned()),
         ],
         prop::option::of(plain()),
+        prop::option::of(plain()),
     )
-        .prop_map(|(kind, code)| match code {
-            Some(code) => format!("{kind} code {code}"),
-            None => kind,
+        .prop_map(|(kind, result, code)| {
+            let result = result.map(|r| format!(" result {r}")).unwrap_or_default();
+            let code = code.map(|c| format!(" code {c}")).unwrap_or_default();
+            format!("{kind}{result}{code}")
         })
 }
 

@@ -475,6 +475,7 @@ impl State {
                     Some(Outcome {
                         kind: OutcomeKind::Escalated,
                         to: team,
+                        result: None,
                         code: None,
                     }),
                     Some(reason.clone()),
@@ -486,6 +487,7 @@ impl State {
                     Some(Outcome {
                         kind: OutcomeKind::Abandoned,
                         to: None,
+                        result: None,
                         code: None,
                     }),
                     Some(reason.clone()),
