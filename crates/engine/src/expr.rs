@@ -284,6 +284,11 @@ impl Scope<'_> {
     }
 
     /// Compiles a condition: it must be yes/no.
+    /// Compiles the expression of a placeholder (`{restarts + 1}`): any type, shown as text.
+    pub(crate) fn shown_value(&mut self, expr: &syntax::Expr) -> Option<(Expr, Type)> {
+        self.typed(expr)
+    }
+
     pub(crate) fn condition(&mut self, expr: &syntax::Expr) -> Option<Expr> {
         let (compiled, ty) = self.typed(expr)?;
         if ty != Type::Bool {

@@ -325,10 +325,21 @@ impl Analysis<'_> {
             let check_template =
                 |template: &Template, have: &Bits, missing: &mut Vec<(Slot, Span)>| {
                     for part in &template.parts {
-                        if let TemplatePart::Var(slot, span) = part
-                            && !have.contains(*slot)
-                        {
-                            missing.push((*slot, *span));
+                        match part {
+                            TemplatePart::Var(slot, span) if !have.contains(*slot) => {
+                                missing.push((*slot, *span));
+                            }
+                            TemplatePart::Expr(expr, _, span) => {
+                                let mut slots = Vec::new();
+                                expr.reads(&mut slots);
+                                missing.extend(
+                                    slots
+                                        .into_iter()
+                                        .filter(|s| !have.contains(*s))
+                                        .map(|s| (s, *span)),
+                                );
+                            }
+                            _ => {}
                         }
                     }
                 };

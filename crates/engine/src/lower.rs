@@ -1128,6 +1128,14 @@ fn template(scope: &mut Scope<'_>, text: &syntax::Text) -> Template {
                     parts.push(TemplatePart::Text(format!("{{{}}}", name.as_str())));
                 }
             },
+            syntax::Segment::Expr(expr) => match scope.shown_value(expr) {
+                Some((compiled, ty)) => parts.push(TemplatePart::Expr(compiled, ty, expr.span)),
+                // Reported already; the text keeps what was written.
+                None => parts.push(TemplatePart::Text(format!(
+                    "{{{}}}",
+                    scope.source.get(expr.span.range()).unwrap_or_default()
+                ))),
+            },
         }
     }
     Template {

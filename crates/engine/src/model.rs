@@ -129,14 +129,21 @@ pub(crate) enum TemplatePart {
     Text(String),
     /// A placeholder and where it is written, for diagnostics.
     Var(Slot, Span),
+    /// A placeholder holding an expression (`{restarts + 1}`), with its type (a choice is
+    /// shown by its label) and where it is written.
+    Expr(Expr, Type, Span),
 }
 
 impl Template {
-    pub(crate) fn slots(&self) -> impl Iterator<Item = Slot> + '_ {
-        self.parts.iter().filter_map(|part| match part {
-            TemplatePart::Var(slot, _) => Some(*slot),
-            TemplatePart::Text(_) => None,
-        })
+    /// Every variable a placeholder names, in expressions too: what counts as using it.
+    pub(crate) fn mentions(&self, out: &mut Vec<Slot>) {
+        for part in &self.parts {
+            match part {
+                TemplatePart::Var(slot, _) => out.push(*slot),
+                TemplatePart::Expr(expr, _, _) => expr.mentions(out),
+                TemplatePart::Text(_) => {}
+            }
+        }
     }
 }
 

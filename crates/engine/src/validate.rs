@@ -508,7 +508,7 @@ fn check_unused(project: &Project, tree_id: TreeId, out: &mut Found) {
             .chain(&node.customer)
             .chain(node.notes.iter().map(|note| &note.text));
         for template in templates {
-            slots.extend(template.slots());
+            template.mentions(&mut slots);
         }
         for note in &node.notes {
             if let Some(when) = &note.when {
@@ -529,7 +529,7 @@ fn check_unused(project: &Project, tree_id: TreeId, out: &mut Found) {
         match &node.exit {
             Exit::Options(options) => {
                 for option in options {
-                    slots.extend(option.label.slots());
+                    option.label.mentions(&mut slots);
                     if let Some(guard) = &option.guard {
                         guard.mentions(&mut slots);
                     }

@@ -530,3 +530,56 @@ fn an_author_named_result_is_shown_drawn_tested_and_counted() {
     assert_eq!(outcomes.referred_to.get("Own GP"), Some(&1));
     assert_eq!(outcomes.results.get("Delayed (yellow)"), Some(&1));
 }
+
+const PLACEHOLDERS: &str = r#"tree placeholders "Placeholders"
+  start: restart
+
+field restarts: number "Restarts" = 0
+field plan: choice(basic "Basic plan", pro "Pro plan") "Plan" = pro
+
+node restart "Restart {restarts + 1}"
+  say "This is restart {restarts + 1} of 2 on the {plan} ({plan == pro}); visits: {count(restart)}."
+  option "Again" -> restart set restarts = restarts + 1
+  option "Stop" -> done
+
+node done
+  say "Done"
+  end resolved
+"#;
+
+/// Item 7: a placeholder holds any expression, type-checked, shown like a value (a choice by
+/// its label, yes/no as words), and renaming a node renames it inside placeholders too.
+#[test]
+fn placeholders_hold_expressions() {
+    let project = clean("placeholders.tree", PLACEHOLDERS);
+    let mut session = start(&project, "placeholders");
+    choose(&mut session, "Again", 1);
+    let view = session.view();
+    assert_eq!(view.title, "Restart 2");
+    let mut text = String::new();
+    session.render_text(&mut text);
+    assert!(
+        text.contains("This is restart 2 of 2 on the Pro plan (yes); visits: 2."),
+        "{text}"
+    );
+
+    let bad = Project::single(
+        "bad.tree",
+        PLACEHOLDERS.replace("{restarts + 1} of 2", "{restarts + plan} of 2"),
+    );
+    assert!(
+        codes(&bad).iter().any(|c| c.starts_with("E208")),
+        "{:?}",
+        codes(&bad)
+    );
+    let unknown = Project::single(
+        "unknown.tree",
+        PLACEHOLDERS.replace("{count(restart)}", "{count(nowhere)}"),
+    );
+    assert!(!codes(&unknown).is_empty());
+
+    let renamed =
+        calltree_engine::rename_node(&[PLACEHOLDERS], "placeholders", "restart", "reboot").unwrap();
+    let text = renamed[0].as_deref().unwrap();
+    assert!(text.contains("{count(reboot)}"), "{text}");
+}

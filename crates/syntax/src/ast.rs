@@ -560,6 +560,7 @@ impl Text {
             .map(|segment| match segment {
                 Segment::Literal(text) => text.len(),
                 Segment::Field(name) => name.as_str().len() + 2,
+                Segment::Expr(_) => 8,
             })
             .sum();
         let mut out = String::with_capacity(length);
@@ -571,6 +572,11 @@ impl Text {
                     out.push_str(name.as_str());
                     out.push('}');
                 }
+                Segment::Expr(expr) => {
+                    out.push('{');
+                    out.push_str(&crate::format::pieces::expr(expr));
+                    out.push('}');
+                }
             }
         }
         out
@@ -579,7 +585,7 @@ impl Text {
     pub fn placeholders(&self) -> impl Iterator<Item = &VarName> {
         self.segments.iter().filter_map(|segment| match segment {
             Segment::Field(name) => Some(name),
-            Segment::Literal(_) => None,
+            Segment::Literal(_) | Segment::Expr(_) => None,
         })
     }
 }
@@ -587,6 +593,8 @@ impl Text {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Segment {
     Literal(String),
+    /// `{restarts + 1}`: any other expression, replaced by its value when shown.
+    Expr(Box<Expr>),
     /// `{name}`: replaced by the field's value when shown.
     Field(VarName),
 }
@@ -670,12 +678,16 @@ pub enum LiteralKind {
     Choice(Ident),
 }
 
-/// An expression in a guard, a routing condition or a `set`.
+/// An expression in a guard, a routing condition, a `set` or a placeholder.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Expr {
     pub kind: ExprKind,
     pub span: Span,
 }
+
+// Equality of expressions is total: their numbers come from digits in the source, so none is
+// NaN. Texts hold expressions in placeholders, and texts compare with `Eq`.
+impl Eq for Expr {}
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum ExprKind {

@@ -521,11 +521,18 @@ impl<'d> Convert<'d> {
                 }
                 Rule::escape => self.escape(&part, &mut literal),
                 Rule::placeholder => {
-                    if let Some(name) = find(&kids(&part), Rule::var_name) {
+                    let expr = find(&kids(&part), Rule::placeholder_expr)
+                        .and_then(|inner| find(&kids(&inner), Rule::expr))
+                        .and_then(|expr| self.expr(&expr));
+                    if let Some(expr) = expr {
                         if !literal.is_empty() {
                             segments.push(Segment::Literal(std::mem::take(&mut literal)));
                         }
-                        segments.push(Segment::Field(VarName(self.ident(&name))));
+                        // A bare name stays a field placeholder, as it always was.
+                        segments.push(match expr.kind {
+                            ExprKind::Name(ident) => Segment::Field(VarName(ident)),
+                            _ => Segment::Expr(Box::new(expr)),
+                        });
                     }
                 }
                 _ => {}

@@ -409,6 +409,7 @@ fn phrase(rule: Rule) -> Option<&'static str> {
             "an outcome (`resolved`, `escalated \"team\"`, `callback`, `transferred \"queue\"`, `referred \"service\"` or `abandoned`)"
         }
         Rule::outcome_result => "`result \"...\"`",
+        Rule::placeholder_expr => "a field name or an expression between `{` and `}`",
         Rule::outcome_code => "`code \"...\"`",
         Rule::effects => "`set` and what choosing the option changes",
         Rule::effect => "a field or flag to set",

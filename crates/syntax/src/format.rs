@@ -455,6 +455,11 @@ fn write_quoted(out: &mut String, text: &Text, template: bool) {
                 out.push_str(name.as_str());
                 out.push('}');
             }
+            Segment::Expr(expr) => {
+                out.push('{');
+                write_expr(out, expr);
+                out.push('}');
+            }
         }
     }
     out.push('"');

@@ -572,17 +572,25 @@ fn refuse_deep_line(content: &str, base: usize) -> Option<Diagnostic> {
     let mut max_depth = 0usize;
     let mut operators = 0usize;
     let mut in_text = false;
+    // Inside a text's `{...}`: an expression, counted like one outside a text.
+    let mut in_placeholder = false;
     let mut escaped = false;
     let mut at = 0;
     while at < bytes.len() {
         let byte = bytes[at];
-        if in_text {
+        if in_text && !in_placeholder {
             match (escaped, byte) {
                 (true, _) => escaped = false,
                 (false, b'\\') => escaped = true,
                 (false, b'"') => in_text = false,
+                (false, b'{') => in_placeholder = true,
                 _ => {}
             }
+            at += 1;
+            continue;
+        }
+        if in_placeholder && byte == b'}' {
+            in_placeholder = false;
             at += 1;
             continue;
         }

@@ -306,6 +306,7 @@ impl Shift for Segment {
         match self {
             Segment::Literal(_) => {}
             Segment::Field(name) => name.shift(by),
+            Segment::Expr(expr) => expr.shift(by),
         }
     }
 }

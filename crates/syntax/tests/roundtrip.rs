@@ -57,14 +57,26 @@ fn quoted(content: &str, template: bool, alternate: bool) -> String {
     out
 }
 
+/// What goes between `{` and `}`: a field, or (issue 14) an expression without texts.
+fn placeholder() -> impl Strategy<Value = String> {
+    prop_oneof![
+        3 => name(),
+        1 => (name(), number()).prop_map(|(n, k)| format!("{n} + {k}")),
+        1 => name().prop_map(|n| format!(" count({n}) ")),
+        1 => (name(), name()).prop_map(|(a, b)| format!("{a} == {b} and not {b}")),
+    ]
+}
+
 fn template() -> impl Strategy<Value = String> {
-    (content(), any::<bool>(), prop::option::of(name())).prop_map(|(text, alternate, field)| {
-        let mut quoted = quoted(&text, true, alternate);
-        if let Some(field) = field {
-            quoted.insert_str(quoted.len() - 1, &format!("{{{field}}}"));
-        }
-        quoted
-    })
+    (content(), any::<bool>(), prop::option::of(placeholder())).prop_map(
+        |(text, alternate, field)| {
+            let mut quoted = quoted(&text, true, alternate);
+            if let Some(field) = field {
+                quoted.insert_str(quoted.len() - 1, &format!("{{{field}}}"));
+            }
+            quoted
+        },
+    )
 }
 
 fn plain() -> impl Strategy<Value = String> {

@@ -946,6 +946,17 @@ pub(crate) fn render_into(project: &Project, state: &State, template: &Template,
     for part in &template.parts {
         match part {
             TemplatePart::Text(text) => out.push_str(text),
+            TemplatePart::Expr(expr, ty, _) => {
+                let value = expr.eval(state);
+                let variable = match ty {
+                    Type::Choice(field) => state.declaration(project, *field),
+                    _ => None,
+                };
+                match &value {
+                    Value::Text(text) => out.push_str(&crate::show::show_line(text)),
+                    other => out.push_str(&display(variable, other)),
+                }
+            }
             TemplatePart::Var(slot, _) => {
                 let value = &state.values[slot.index()];
                 match value {
