@@ -23,6 +23,16 @@ pub(crate) enum Expr {
     Not(Box<Expr>),
     Neg(Box<Expr>),
     Binary(BinaryOp, Box<Expr>, Box<Expr>),
+    /// A text with placeholders (`"HR {hr}"`): its parts joined into one text.
+    Join(Vec<JoinPart>),
+}
+
+/// One part of a text with placeholders.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum JoinPart {
+    Text(String),
+    /// A value, and the labels of its choices when it is a choice (shown by label).
+    Value(Expr, Vec<String>),
 }
 
 /// What evaluation reads: the session's values and visit counts.
@@ -66,6 +76,22 @@ impl Expr {
                 _ => Value::Unset,
             },
             Expr::Binary(op, lhs, rhs) => binary(*op, lhs, rhs, env),
+            Expr::Join(parts) => {
+                let mut text = String::new();
+                for part in parts {
+                    match part {
+                        JoinPart::Text(literal) => text.push_str(literal),
+                        JoinPart::Value(expr, labels) => match expr.eval(env) {
+                            Value::Text(value) => text.push_str(&value),
+                            Value::Choice(index) if !labels.is_empty() => text.push_str(
+                                labels.get(usize::from(index)).map_or("—", String::as_str),
+                            ),
+                            value => text.push_str(&crate::session::display(None, &value)),
+                        },
+                    }
+                }
+                Value::Text(text)
+            }
         }
     }
 
@@ -94,6 +120,13 @@ impl Expr {
             Expr::Binary(_, l, r) => {
                 l.reads_unless(guarded, out);
                 r.reads_unless(guarded, out);
+            }
+            Expr::Join(parts) => {
+                for part in parts {
+                    if let JoinPart::Value(e, _) = part {
+                        e.reads_unless(guarded, out);
+                    }
+                }
             }
             _ => {}
         }
@@ -145,6 +178,13 @@ impl Expr {
             Expr::Binary(_, l, r) => {
                 l.mentions(out);
                 r.mentions(out);
+            }
+            Expr::Join(parts) => {
+                for part in parts {
+                    if let JoinPart::Value(e, _) = part {
+                        e.mentions(out);
+                    }
+                }
             }
             _ => self.reads(out),
         }
@@ -390,7 +430,48 @@ impl Scope<'_> {
         let typed = |e, t| Some(Operand::Typed(e, t));
         match &expr.kind {
             ExprKind::Number(n) => typed(Expr::Const(Value::Number(n.value)), Type::Number),
-            ExprKind::Text(text) => typed(Expr::Const(Value::Text(text.to_plain())), Type::Text),
+            ExprKind::Text(text) => {
+                if text
+                    .segments
+                    .iter()
+                    .all(|s| matches!(s, syntax::Segment::Literal(_)))
+                {
+                    return typed(Expr::Const(Value::Text(text.to_plain())), Type::Text);
+                }
+                let mut parts = Vec::with_capacity(text.segments.len());
+                for segment in &text.segments {
+                    let (compiled, ty) = match segment {
+                        syntax::Segment::Literal(literal) => {
+                            parts.push(JoinPart::Text(literal.clone()));
+                            continue;
+                        }
+                        syntax::Segment::Field(name) => {
+                            match self.variable_names.get(name.as_str()) {
+                                Some(&index) => {
+                                    let variable = &self.variables[index];
+                                    (Expr::Var(variable.slot), variable.ty)
+                                }
+                                None => {
+                                    self.unknown_variable(name.as_str(), name.span());
+                                    return None;
+                                }
+                            }
+                        }
+                        syntax::Segment::Expr(inner) => self.typed(inner)?,
+                    };
+                    let labels = match ty {
+                        Type::Choice(field) => self
+                            .variables
+                            .iter()
+                            .find(|v| v.slot == field)
+                            .map(|v| v.choices.iter().map(|c| c.shown().to_owned()).collect())
+                            .unwrap_or_default(),
+                        _ => Vec::new(),
+                    };
+                    parts.push(JoinPart::Value(compiled, labels));
+                }
+                typed(Expr::Join(parts), Type::Text)
+            }
             ExprKind::Bool(word) => typed(Expr::Const(Value::Bool(word.value())), Type::Bool),
             ExprKind::Name(ident) => match self.variable_names.get(&ident.text) {
                 Some(&index) => {

@@ -583,3 +583,41 @@ fn placeholders_hold_expressions() {
     let text = renamed[0].as_deref().unwrap();
     assert!(text.contains("{count(reboot)}"), "{text}");
 }
+
+/// Item 7: a text in `set` (any expression) fills in its placeholders, a choice by its label.
+#[test]
+fn a_set_text_fills_in_its_placeholders() {
+    let project = clean(
+        "vitals.tree",
+        "tree vitals \"Vitals\"\n  start: ask\n\n\
+         field hr: number \"Heart rate\"\n\
+         field plan: choice(basic \"Basic plan\", pro \"Pro plan\") \"Plan\" = pro\n\
+         field summary: text \"Summary\"\n\n\
+         node ask \"Heart rate\"\n  ask hr\n  option \"Next\" -> done set summary = \"HR {hr}, {hr + 10} with exercise, {plan}\"\n\n\
+         node done\n  say \"Recorded: {summary}\"\n  end resolved\n",
+    );
+    let mut session = start(&project, "vitals");
+    session
+        .apply(Event::Answered {
+            field: "hr".into(),
+            value: "70".into(),
+            at: 1,
+        })
+        .unwrap();
+    choose(&mut session, "Next", 2);
+    assert_eq!(
+        value(&session, "summary"),
+        Value::Text("HR 70, 80 with exercise, Pro plan".into())
+    );
+    // The placeholders of a `set` text are read where it runs: on arrival, before `ask`.
+    let early = Project::single(
+        "early.tree",
+        "tree early \"Early\"\n  start: a\n\nfield hr: number \"HR\"\nfield s: text \"S\"\n\n\
+         node a\n  set s = \"HR {hr}\"\n  ask hr\n  -> b\n\nnode b\n  say \"{s}\"\n  end resolved\n",
+    );
+    let found = codes(&early);
+    assert!(
+        found.len() == 1 && found[0].starts_with("E209"),
+        "{found:?}"
+    );
+}

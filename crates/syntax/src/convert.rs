@@ -572,9 +572,9 @@ impl<'d> Convert<'d> {
         }
     }
 
-    /// Warns about `{name}` in a text value of an expression: it is kept as written, braces
-    /// and all, which authors did not expect ("HR {hr}" read out to a caller). A brace meant
-    /// literally is written `\{`.
+    /// Warns about `{name}` in a constant text (a default, a test's answer): it is kept as
+    /// written, braces and all, which authors did not expect ("HR {hr}" read out to a caller).
+    /// A brace meant literally is written `\{`.
     fn warn_literal_placeholder(&mut self, part: &P<'_>) {
         let text = part.as_str();
         let start = part.as_span().start();
@@ -598,8 +598,9 @@ impl<'d> Convert<'d> {
                         format!("`{{{name}}}` is not filled in here: this text is shown as written"),
                     )
                     .with_hint(
-                        "placeholders work in say, agent, customer, note, title and option texts; \
-                         to use a value here, set the field from an expression, or write `\\{` for a brace",
+                        "a default or a test's value is taken as written; placeholders are filled in \
+                         in the texts a step shows and in expressions, so set the field with \
+                         `set name = \"... {field}\"` where the value is known, or write `\\{` for a brace",
                     ),
                 );
             }
@@ -727,8 +728,8 @@ impl<'d> Convert<'d> {
                 kind: ExprKind::Number(self.number(pair)),
                 span,
             }),
-            Rule::plain => Some(Expr {
-                kind: ExprKind::Text(self.text(pair, true)),
+            Rule::template => Some(Expr {
+                kind: ExprKind::Text(self.template(pair)),
                 span,
             }),
             Rule::yes_no => Some(Expr {

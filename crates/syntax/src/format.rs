@@ -484,7 +484,7 @@ fn is_comparison(op: BinaryOp) -> bool {
 pub(crate) fn write_expr(out: &mut String, expr: &Expr) {
     match &expr.kind {
         ExprKind::Number(number) => out.push_str(&number.text),
-        ExprKind::Text(text) => write_plain(out, text),
+        ExprKind::Text(text) => write_template(out, text),
         ExprKind::Bool(word) => out.push_str(word.as_str()),
         ExprKind::Name(ident) => out.push_str(&ident.text),
         ExprKind::Call { func, args } => {

@@ -92,7 +92,8 @@ fn expr() -> impl Strategy<Value = String> {
     let leaf = prop_oneof![
         number(),
         name(),
-        plain(),
+        // A text in an expression fills in placeholders (issue 14), like a step's text.
+        template(),
         prop::sample::select(vec!["yes", "no", "true", "false"]).prop_map(str::to_owned),
         name().prop_map(|n| format!("visited({n})")),
     ];
