@@ -25,6 +25,8 @@ pub(crate) enum Expr {
     Binary(BinaryOp, Box<Expr>, Box<Expr>),
     /// A text with placeholders (`"HR {hr}"`): its parts joined into one text.
     Join(Vec<JoinPart>),
+    /// `count(labs, ecg, xray)` over yes/no fields: how many are yes.
+    CountYes(Vec<Slot>),
 }
 
 /// One part of a text with placeholders.
@@ -76,6 +78,12 @@ impl Expr {
                 _ => Value::Unset,
             },
             Expr::Binary(op, lhs, rhs) => binary(*op, lhs, rhs, env),
+            Expr::CountYes(slots) => Value::Number(
+                slots
+                    .iter()
+                    .filter(|slot| matches!(env.value(**slot), Value::Bool(true)))
+                    .count() as f64,
+            ),
             Expr::Join(parts) => {
                 let mut text = String::new();
                 for part in parts {
@@ -127,6 +135,9 @@ impl Expr {
                         e.reads_unless(guarded, out);
                     }
                 }
+            }
+            Expr::CountYes(slots) => {
+                out.extend(slots.iter().filter(|s| !guarded.contains(s)).copied());
             }
             _ => {}
         }
@@ -280,7 +291,8 @@ enum Operand {
     Word(String, Span),
 }
 
-const FUNCTIONS: &str = "`visited(node)`, `count(node)` and `answered(field)`";
+const FUNCTIONS: &str =
+    "`visited(node)`, `count(node)`, `count(yes/no fields...)` and `answered(field)`";
 
 /// Whether a function of conditions takes a node name (`visited(x)`, `count(x)`) rather than a
 /// field name (`answered(x)`). Renaming a node relies on this to find every reference.
@@ -524,6 +536,11 @@ impl Scope<'_> {
             });
             return None;
         }
+        if name == "count"
+            && let Some(slots) = self.yes_no_fields(args)
+        {
+            return Some(Operand::Typed(Expr::CountYes(slots), Type::Number));
+        }
         let arg = match args {
             [
                 syntax::Expr {
@@ -533,11 +550,12 @@ impl Scope<'_> {
             ] => ident,
             _ => {
                 let what = if takes_node(name) { "node" } else { "field" };
-                self.error(
-                    codes::UNKNOWN_FUNCTION,
-                    span,
-                    format!("`{name}` takes one {what} name, like `{name}(x)`"),
-                );
+                let message = if name == "count" {
+                    "`count` takes one node name, like `count(x)`, or yes/no fields, like `count(labs, ecg, xray)`".to_owned()
+                } else {
+                    format!("`{name}` takes one {what} name, like `{name}(x)`")
+                };
+                self.error(codes::UNKNOWN_FUNCTION, span, message);
                 return None;
             }
         };
@@ -562,6 +580,26 @@ impl Scope<'_> {
         } else {
             Operand::Typed(Expr::Count(node), Type::Number)
         })
+    }
+
+    /// The arguments of `count(a, b, ...)` as yes/no fields, when every one is a declared
+    /// yes/no field or flag and none is a node's name (`count(node)` counts visits).
+    fn yes_no_fields(&mut self, args: &[syntax::Expr]) -> Option<Vec<Slot>> {
+        let mut slots = Vec::with_capacity(args.len());
+        for arg in args {
+            let ExprKind::Name(ident) = &arg.kind else {
+                return None;
+            };
+            if self.node_names.contains_key(&ident.text) {
+                return None;
+            }
+            let &index = self.variable_names.get(&ident.text)?;
+            if self.variables[index].ty != Type::Bool {
+                return None;
+            }
+            slots.push(self.variables[index].slot);
+        }
+        (!slots.is_empty()).then_some(slots)
     }
 
     fn binary(

@@ -621,3 +621,45 @@ fn a_set_text_fills_in_its_placeholders() {
         "{found:?}"
     );
 }
+
+/// Item 6 (in part): `count(a, b, c)` of yes/no fields adds up the yeses, so counting the
+/// kinds of resource a patient needs takes one expression instead of a node per answer.
+#[test]
+fn count_adds_up_yes_no_fields() {
+    let project = clean(
+        "resources.tree",
+        "tree resources \"Resources\"\n  start: ask\n\n\
+         field labs: yesno \"Lab tests\"\nfield ecg: yesno \"ECG\"\nfield xray: yesno \"X-rays\"\n\n\
+         node ask \"Resources\"\n  ask labs, ecg, xray\n  -> sort\n\n\
+         node sort\n  if count(labs, ecg, xray) >= 2 -> many\n  else -> few\n\n\
+         node many \"Many\"\n  say \"{count(labs, ecg, xray)} kinds of resource\"\n  end resolved result \"Level 3 (yellow)\"\n\n\
+         node few \"Few\"\n  say \"At most one\"\n  end resolved result \"Level 4 (green)\"\n",
+    );
+    let mut session = start(&project, "resources");
+    for (field, answer) in [("labs", "yes"), ("ecg", "no"), ("xray", "yes")] {
+        session
+            .apply(Event::Answered {
+                field: field.into(),
+                value: answer.into(),
+                at: 1,
+            })
+            .unwrap();
+    }
+    session.apply(Event::Continued { at: 2 }).unwrap();
+    let mut text = String::new();
+    session.render_text(&mut text);
+    assert!(text.contains("2 kinds of resource"), "{text}");
+
+    let wrong = Project::single(
+        "wrong.tree",
+        "tree wrong \"W\"\n  start: a\n\nfield n: number \"N\" = 1\n\n\
+         node a\n  say \"{count(n, n)}\"\n  end resolved\n",
+    );
+    assert!(
+        codes(&wrong)
+            .iter()
+            .any(|c| c.starts_with("E219") && c.contains("yes/no fields")),
+        "{:?}",
+        codes(&wrong)
+    );
+}
