@@ -247,7 +247,7 @@ fn kpis(ui: &mut egui::Ui, figures: &Figures) {
 fn charts(ui: &mut egui::Ui, figures: &Figures) {
     let o = &figures.outcomes;
     ui.label(RichText::new("Outcomes").strong());
-    let outcomes = [
+    let mut outcomes = vec![
         ("resolved", o.resolved, Color32::from_rgb(0x4c, 0xaf, 0x50)),
         (
             "escalated",
@@ -266,6 +266,10 @@ fn charts(ui: &mut egui::Ui, figures: &Figures) {
             Color32::from_rgb(0x9e, 0x9e, 0x9e),
         ),
     ];
+    // A bar for referrals only where there were some: most trees have none.
+    if o.referred > 0 {
+        outcomes.push(("referred", o.referred, Color32::from_rgb(0xc0, 0x7a, 0x3a)));
+    }
     let bars: Vec<Bar> = outcomes
         .iter()
         .enumerate()
@@ -286,6 +290,13 @@ fn charts(ui: &mut egui::Ui, figures: &Figures) {
                 .map_or(String::new(), |n| (*n).to_owned())
         })
         .show(ui, |plot| plot.bar_chart(BarChart::new("sessions", bars)));
+    // Endings by the names their authors gave them (triage levels, categories).
+    if !o.results.is_empty() {
+        ui.label(RichText::new("Results").strong());
+        for (result, count) in &o.results {
+            ui.label(format!("{result}: {count}"));
+        }
+    }
 
     let mut slow: Vec<(String, u64)> = figures
         .nodes

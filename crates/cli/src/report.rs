@@ -181,8 +181,19 @@ fn figures_text(out: &mut String, figures: &Figures) {
         o.transferred,
         o.abandoned
     );
+    // Referrals are newer than the other kinds: named only where there were some, so reports
+    // on trees without them read as before.
+    if o.referred > 0 {
+        let _ = writeln!(out, "    referred: {}", o.referred);
+    }
     for (team, count) in &o.escalated_to {
         let _ = writeln!(out, "    escalated to {team}: {count}");
+    }
+    for (service, count) in &o.referred_to {
+        let _ = writeln!(out, "    referred to {service}: {count}");
+    }
+    for (result, count) in &o.results {
+        let _ = writeln!(out, "    result {result}: {count}");
     }
     for (cause, count) in &o.ended_early {
         let _ = writeln!(
@@ -335,9 +346,16 @@ fn csv_figures(out: &mut String, tree: &str, version: &str, f: &Figures) {
     row("outcome", "escalated", f.outcomes.escalated.to_string());
     row("outcome", "callback", f.outcomes.callback.to_string());
     row("outcome", "transferred", f.outcomes.transferred.to_string());
+    row("outcome", "referred", f.outcomes.referred.to_string());
     row("outcome", "abandoned", f.outcomes.abandoned.to_string());
     for (team, count) in &f.outcomes.escalated_to {
         row("escalated_to", team, count.to_string());
+    }
+    for (service, count) in &f.outcomes.referred_to {
+        row("referred_to", service, count.to_string());
+    }
+    for (result, count) in &f.outcomes.results {
+        row("result", result, count.to_string());
     }
     for (cause, count) in &f.outcomes.ended_early {
         row("ended_early", cause, count.to_string());

@@ -14,8 +14,8 @@
 
 use calltree_engine::Project;
 use calltree_syntax::interchange::{
-    Document, FieldDoc, MAX_NESTING, NodeDoc, OutcomeDoc, StepDoc, TestDoc, TestStepDoc, TreeDoc,
-    nesting_depth,
+    Document, EffectDoc, FieldDoc, MAX_NESTING, NodeDoc, OutcomeDoc, StepDoc, TestDoc, TestStepDoc,
+    TreeDoc, nesting_depth,
 };
 use calltree_syntax::{format, parse};
 use proptest::prelude::*;
@@ -148,19 +148,36 @@ fn step() -> impl Strategy<Value = StepDoc> {
         quoted().prop_map(|text| StepDoc::Say { text }),
         prop::collection::vec(raw(), 1..3).prop_map(|fields| StepDoc::Ask { fields }),
         (raw(), prop::option::of(raw())).prop_map(|(name, value)| StepDoc::Set { name, value }),
-        (quoted(), raw(), prop::option::of(raw())).prop_map(|(label, to, when)| StepDoc::Option {
-            label,
-            to,
-            only: None,
-            when
-        }),
+        (
+            quoted(),
+            raw(),
+            prop::option::of(raw()),
+            prop::collection::vec((raw(), prop::option::of(raw())), 0..2)
+        )
+            .prop_map(|(label, to, when, set)| StepDoc::Option {
+                label,
+                to,
+                only: None,
+                when,
+                set: set
+                    .into_iter()
+                    .map(|(name, value)| EffectDoc { name, value })
+                    .collect(),
+            }),
+        (quoted(), prop::option::of(raw())).prop_map(|(text, when)| StepDoc::Note { text, when }),
         raw().prop_map(|to| StepDoc::Continue { to }),
         (raw(), raw()).prop_map(|(when, to)| StepDoc::If { when, to }),
-        (raw(), prop::option::of(quoted())).prop_map(|(outcome, code)| StepDoc::End(OutcomeDoc {
-            outcome,
-            to: None,
-            code
-        })),
+        (
+            raw(),
+            prop::option::of(quoted()),
+            prop::option::of(quoted())
+        )
+            .prop_map(|(outcome, result, code)| StepDoc::End(OutcomeDoc {
+                outcome,
+                to: None,
+                result,
+                code
+            })),
         (raw(), raw()).prop_map(|(tree, then)| StepDoc::Call { tree, then }),
     ]
 }

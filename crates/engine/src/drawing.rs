@@ -17,11 +17,44 @@ pub enum Look {
     Feedback,
     Return,
     End(OutcomeKind),
+    /// An ending whose author-named result names a colour ("Urgent (orange)"): drawn in that
+    /// colour, so a protocol's levels are not all the green of `resolved`.
+    Result(Hue),
+}
+
+/// The colours a result's words can name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Hue {
+    Red,
+    Orange,
+    Yellow,
+    Green,
+    Blue,
+    Purple,
+    Grey,
+}
+
+impl Hue {
+    /// The first colour word in a result's words, if any ("Delayed (yellow)" is yellow).
+    pub fn named_in(words: &str) -> Option<Hue> {
+        words.split(|c: char| !c.is_alphabetic()).find_map(|word| {
+            match word.to_lowercase().as_str() {
+                "red" => Some(Hue::Red),
+                "orange" | "amber" => Some(Hue::Orange),
+                "yellow" => Some(Hue::Yellow),
+                "green" => Some(Hue::Green),
+                "blue" => Some(Hue::Blue),
+                "purple" | "violet" => Some(Hue::Purple),
+                "grey" | "gray" | "black" | "white" => Some(Hue::Grey),
+                _ => None,
+            }
+        })
+    }
 }
 
 impl Look {
     /// Every look, with a short name for legends and style classes.
-    pub const ALL: [(Look, &'static str); 11] = [
+    pub const ALL: [(Look, &'static str); 19] = [
         (Look::Step, "step"),
         (Look::Start, "start"),
         (Look::Routing, "routing"),
@@ -32,7 +65,15 @@ impl Look {
         (Look::End(OutcomeKind::Escalated), "escalated"),
         (Look::End(OutcomeKind::Callback), "callback"),
         (Look::End(OutcomeKind::Transferred), "transferred"),
+        (Look::End(OutcomeKind::Referred), "referred"),
         (Look::End(OutcomeKind::Abandoned), "abandoned"),
+        (Look::Result(Hue::Red), "result_red"),
+        (Look::Result(Hue::Orange), "result_orange"),
+        (Look::Result(Hue::Yellow), "result_yellow"),
+        (Look::Result(Hue::Green), "result_green"),
+        (Look::Result(Hue::Blue), "result_blue"),
+        (Look::Result(Hue::Purple), "result_purple"),
+        (Look::Result(Hue::Grey), "result_grey"),
     ];
 
     pub fn name(self) -> &'static str {
@@ -55,7 +96,15 @@ impl Look {
             Look::End(OutcomeKind::Escalated) => [0xff, 0xe0, 0xc2],
             Look::End(OutcomeKind::Callback) => [0xd6, 0xe9, 0xff],
             Look::End(OutcomeKind::Transferred) => [0xea, 0xdc, 0xf5],
+            Look::End(OutcomeKind::Referred) => [0xf5, 0xe6, 0xd8],
             Look::End(OutcomeKind::Abandoned) => [0xe2, 0xe2, 0xe2],
+            Look::Result(Hue::Red) => [0xf8, 0xc4, 0xc4],
+            Look::Result(Hue::Orange) => [0xfd, 0xd5, 0xa8],
+            Look::Result(Hue::Yellow) => [0xfb, 0xef, 0xa4],
+            Look::Result(Hue::Green) => [0xc8, 0xec, 0xc4],
+            Look::Result(Hue::Blue) => [0xc9, 0xdd, 0xf7],
+            Look::Result(Hue::Purple) => [0xe1, 0xd0, 0xf2],
+            Look::Result(Hue::Grey) => [0xd9, 0xd9, 0xd9],
         }
     }
 
@@ -71,7 +120,10 @@ impl Project {
     pub fn look(&self, tree: TreeId, node: NodeId) -> Look {
         let data = self.node(node);
         match &data.exit {
-            Exit::End(outcome) => Look::End(outcome.kind),
+            Exit::End(outcome) => match outcome.result.as_deref().and_then(Hue::named_in) {
+                Some(hue) => Look::Result(hue),
+                None => Look::End(outcome.kind),
+            },
             Exit::Return => Look::Return,
             Exit::Route { .. } => Look::Routing,
             Exit::Call { .. } => Look::Call,
@@ -85,6 +137,11 @@ impl Project {
     /// audience and condition, a route's condition, `else`...). A plain continue has none.
     pub fn labelled_edges(&self, node: NodeId) -> Vec<(NodeId, String)> {
         let mut out = Vec::new();
+        for skip in &self.node(node).entry {
+            if let Some(target) = skip.target {
+                out.push((target, format!("skip if {}", skip.condition_text)));
+            }
+        }
         match &self.node(node).exit {
             Exit::Options(options) => {
                 for option in options {
@@ -95,6 +152,9 @@ impl Project {
                         }
                         if let Some(guard) = &option.guard_text {
                             let _ = write!(label, "\nwhen {guard}");
+                        }
+                        if let Some(effects) = &option.effects_text {
+                            let _ = write!(label, "\nset {effects}");
                         }
                         out.push((target, label));
                     }
@@ -129,6 +189,9 @@ impl Project {
                 let _ = write!(label, "\nend {}", outcome.kind.name());
                 if let Some(to) = &outcome.to {
                     let _ = write!(label, " to {to}");
+                }
+                if let Some(result) = &outcome.result {
+                    let _ = write!(label, ": {result}");
                 }
                 if let Some(code) = &outcome.code {
                     let _ = write!(label, " [{code}]");

@@ -27,6 +27,18 @@ pub(crate) enum Expr {
     Not(Box<Expr>),
     Neg(Box<Expr>),
     Binary(BinaryOp, Box<Expr>, Box<Expr>),
+    /// A text with placeholders (`"HR {hr}"`): its parts joined into one text.
+    Join(Vec<JoinPart>),
+    /// `count(labs, ecg, xray)` over yes/no fields: how many are yes.
+    CountYes(Vec<Slot>),
+}
+
+/// One part of a text with placeholders.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum JoinPart {
+    Text(String),
+    /// A value, and the labels of its choices when it is a choice (shown by label).
+    Value(Expr, Vec<String>),
 }
 
 /// What evaluation reads: the session's values, visit counts and event times. Time is the
@@ -39,6 +51,24 @@ pub(crate) trait Env {
 }
 
 impl Expr {
+    /// The slots this condition proves answered when it holds: `answered(x)`, alone or joined
+    /// with `and`.
+    pub(crate) fn answered_when_true(&self, out: &mut Vec<Slot>) {
+        match self {
+            Expr::Answered(slot) => out.push(*slot),
+            Expr::Binary(BinaryOp::And, lhs, rhs) => {
+                lhs.answered_when_true(out);
+                rhs.answered_when_true(out);
+            }
+            _ => {}
+        }
+    }
+
+    /// Whether the expression is the constant yes (`if yes -> ...`), whatever the call.
+    pub(crate) fn is_always_true(&self) -> bool {
+        matches!(self, Expr::Const(Value::Bool(true)))
+    }
+
     pub(crate) fn eval(&self, env: &impl Env) -> Value {
         match self {
             Expr::Const(value) => value.clone(),
@@ -57,6 +87,28 @@ impl Expr {
                 _ => Value::Unset,
             },
             Expr::Binary(op, lhs, rhs) => binary(*op, lhs, rhs, env),
+            Expr::CountYes(slots) => Value::Number(
+                slots
+                    .iter()
+                    .filter(|slot| matches!(env.value(**slot), Value::Bool(true)))
+                    .count() as f64,
+            ),
+            Expr::Join(parts) => {
+                let mut text = String::new();
+                for part in parts {
+                    match part {
+                        JoinPart::Text(literal) => text.push_str(literal),
+                        JoinPart::Value(expr, labels) => match expr.eval(env) {
+                            Value::Text(value) => text.push_str(&value),
+                            Value::Choice(index) if !labels.is_empty() => text.push_str(
+                                labels.get(usize::from(index)).map_or("—", String::as_str),
+                            ),
+                            value => text.push_str(&crate::session::display(None, &value)),
+                        },
+                    }
+                }
+                Value::Text(text)
+            }
         }
     }
 
@@ -85,6 +137,16 @@ impl Expr {
             Expr::Binary(_, l, r) => {
                 l.reads_unless(guarded, out);
                 r.reads_unless(guarded, out);
+            }
+            Expr::Join(parts) => {
+                for part in parts {
+                    if let JoinPart::Value(e, _) = part {
+                        e.reads_unless(guarded, out);
+                    }
+                }
+            }
+            Expr::CountYes(slots) => {
+                out.extend(slots.iter().filter(|s| !guarded.contains(s)).copied());
             }
             _ => {}
         }
@@ -163,6 +225,13 @@ impl Expr {
             Expr::Binary(_, l, r) => {
                 l.mentions(out);
                 r.mentions(out);
+            }
+            Expr::Join(parts) => {
+                for part in parts {
+                    if let JoinPart::Value(e, _) = part {
+                        e.mentions(out);
+                    }
+                }
             }
             _ => self.reads(out),
         }
@@ -258,7 +327,7 @@ enum Operand {
     Word(String, Span),
 }
 
-const FUNCTIONS: &str = "`visited(node)`, `count(node)`, `answered(field)`, `minutes_in_call()` and `minutes_at_step()`";
+const FUNCTIONS: &str = "`visited(node)`, `count(node)`, `count(yes/no fields...)`, `answered(field)`, `minutes_in_call()` and `minutes_at_step()`";
 
 /// The functions of the call's time, which take nothing.
 const TIME_FUNCTIONS: [&str; 2] = ["minutes_in_call", "minutes_at_step"];
@@ -305,6 +374,11 @@ impl Scope<'_> {
     }
 
     /// Compiles a condition: it must be yes/no.
+    /// Compiles the expression of a placeholder (`{restarts + 1}`): any type, shown as text.
+    pub(crate) fn shown_value(&mut self, expr: &syntax::Expr) -> Option<(Expr, Type)> {
+        self.typed(expr)
+    }
+
     pub(crate) fn condition(&mut self, expr: &syntax::Expr) -> Option<Expr> {
         let (compiled, ty) = self.typed(expr)?;
         if ty != Type::Bool {
@@ -406,7 +480,48 @@ impl Scope<'_> {
         let typed = |e, t| Some(Operand::Typed(e, t));
         match &expr.kind {
             ExprKind::Number(n) => typed(Expr::Const(Value::Number(n.value)), Type::Number),
-            ExprKind::Text(text) => typed(Expr::Const(Value::Text(text.to_plain())), Type::Text),
+            ExprKind::Text(text) => {
+                if text
+                    .segments
+                    .iter()
+                    .all(|s| matches!(s, syntax::Segment::Literal(_)))
+                {
+                    return typed(Expr::Const(Value::Text(text.to_plain())), Type::Text);
+                }
+                let mut parts = Vec::with_capacity(text.segments.len());
+                for segment in &text.segments {
+                    let (compiled, ty) = match segment {
+                        syntax::Segment::Literal(literal) => {
+                            parts.push(JoinPart::Text(literal.clone()));
+                            continue;
+                        }
+                        syntax::Segment::Field(name) => {
+                            match self.variable_names.get(name.as_str()) {
+                                Some(&index) => {
+                                    let variable = &self.variables[index];
+                                    (Expr::Var(variable.slot), variable.ty)
+                                }
+                                None => {
+                                    self.unknown_variable(name.as_str(), name.span());
+                                    return None;
+                                }
+                            }
+                        }
+                        syntax::Segment::Expr(inner) => self.typed(inner)?,
+                    };
+                    let labels = match ty {
+                        Type::Choice(field) => self
+                            .variables
+                            .iter()
+                            .find(|v| v.slot == field)
+                            .map(|v| v.choices.iter().map(|c| c.shown().to_owned()).collect())
+                            .unwrap_or_default(),
+                        _ => Vec::new(),
+                    };
+                    parts.push(JoinPart::Value(compiled, labels));
+                }
+                typed(Expr::Join(parts), Type::Text)
+            }
             ExprKind::Bool(word) => typed(Expr::Const(Value::Bool(word.value())), Type::Bool),
             ExprKind::Name(ident) => match self.variable_names.get(&ident.text) {
                 Some(&index) => {
@@ -484,6 +599,11 @@ impl Scope<'_> {
             });
             return None;
         }
+        if name == "count"
+            && let Some(slots) = self.yes_no_fields(args)
+        {
+            return Some(Operand::Typed(Expr::CountYes(slots), Type::Number));
+        }
         let arg = match args {
             [
                 syntax::Expr {
@@ -493,11 +613,12 @@ impl Scope<'_> {
             ] => ident,
             _ => {
                 let what = if takes_node(name) { "node" } else { "field" };
-                self.error(
-                    codes::UNKNOWN_FUNCTION,
-                    span,
-                    format!("`{name}` takes one {what} name, like `{name}(x)`"),
-                );
+                let message = if name == "count" {
+                    "`count` takes one node name, like `count(x)`, or yes/no fields, like `count(labs, ecg, xray)`".to_owned()
+                } else {
+                    format!("`{name}` takes one {what} name, like `{name}(x)`")
+                };
+                self.error(codes::UNKNOWN_FUNCTION, span, message);
                 return None;
             }
         };
@@ -522,6 +643,26 @@ impl Scope<'_> {
         } else {
             Operand::Typed(Expr::Count(node), Type::Number)
         })
+    }
+
+    /// The arguments of `count(a, b, ...)` as yes/no fields, when every one is a declared
+    /// yes/no field or flag and none is a node's name (`count(node)` counts visits).
+    fn yes_no_fields(&mut self, args: &[syntax::Expr]) -> Option<Vec<Slot>> {
+        let mut slots = Vec::with_capacity(args.len());
+        for arg in args {
+            let ExprKind::Name(ident) = &arg.kind else {
+                return None;
+            };
+            if self.node_names.contains_key(&ident.text) {
+                return None;
+            }
+            let &index = self.variable_names.get(&ident.text)?;
+            if self.variables[index].ty != Type::Bool {
+                return None;
+            }
+            slots.push(self.variables[index].slot);
+        }
+        (!slots.is_empty()).then_some(slots)
     }
 
     fn binary(

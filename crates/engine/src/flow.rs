@@ -3,7 +3,7 @@
 //! A forward dataflow over each tree's graph: a node's "has a value" set is the intersection of
 //! what every path into it guarantees. Asking a field counts as giving it a value (an optional
 //! field left blank is an answer of "nothing", which conditions and text handle), and so does
-//! `set`, a default, or a sub-tree that asks it on every path to its `return`. A read that is
+//! `set` (in a node, or an option's effects on the way to the option's target), a default, or a sub-tree that asks it on every path to its `return`. A read that is
 //! not covered is reported with an example path on which nothing gives the field a value.
 
 use std::collections::HashMap;
@@ -157,6 +157,35 @@ impl Analysis<'_> {
         bits
     }
 
+    /// Whether an entry skip of `node` leads to `next`.
+    fn passes_to(&self, node: NodeId, next: NodeId) -> bool {
+        self.project
+            .node(node)
+            .entry
+            .iter()
+            .any(|skip| skip.target == Some(next))
+    }
+
+    /// What every option from `node` to `next` sets when chosen (the intersection, when
+    /// several options lead there); `None` when no option's effects lead there.
+    fn edge_effects(&self, node: NodeId, next: NodeId) -> Option<Bits> {
+        let Exit::Options(options) = &self.project.node(node).exit else {
+            return None;
+        };
+        let mut result: Option<Bits> = None;
+        for option in options.iter().filter(|o| o.target == Some(next)) {
+            let mut bits = Bits::empty(self.width);
+            for effect in &option.effects {
+                bits.insert(effect.slot);
+            }
+            match &mut result {
+                Some(all) => all.intersect(&bits),
+                None => result = Some(bits),
+            }
+        }
+        result
+    }
+
     /// The "has a value" set on arrival at each node of the tree (by position in the tree);
     /// `None` for nodes no path reaches.
     fn analyse(&mut self, tree: TreeId) -> Vec<Option<Bits>> {
@@ -237,17 +266,29 @@ impl Analysis<'_> {
         states[start.index() - first] = Some(self.entry(tree));
         let mut work = vec![start];
         while let Some(node) = work.pop() {
-            let Some(mut leaving) = states[node.index() - first].clone() else {
+            let Some(arriving) = states[node.index() - first].clone() else {
                 continue;
             };
+            let mut leaving = arriving.clone();
             leaving.union(&generated[node.index() - first]);
             for next in project.successors(node) {
+                // Passed over by an entry skip, the node gives nothing; that is the least
+                // any way to `next` guarantees.
+                let along = if self.passes_to(node, next) {
+                    arriving.clone()
+                } else {
+                    let mut along = leaving.clone();
+                    if let Some(effects) = self.edge_effects(node, next) {
+                        along.union(&effects);
+                    }
+                    along
+                };
                 let slot = &mut states[next.index() - first];
                 let merged = match slot {
-                    None => leaving.clone(),
+                    None => along,
                     Some(existing) => {
                         let mut merged = existing.clone();
-                        merged.intersect(&leaving);
+                        merged.intersect(&along);
                         merged
                     }
                 };
@@ -285,15 +326,30 @@ impl Analysis<'_> {
             let check_template =
                 |template: &Template, have: &Bits, missing: &mut Vec<(Slot, Span)>| {
                     for part in &template.parts {
-                        if let TemplatePart::Var(slot, span) = part
-                            && !have.contains(*slot)
-                        {
-                            missing.push((*slot, *span));
+                        match part {
+                            TemplatePart::Var(slot, span) if !have.contains(*slot) => {
+                                missing.push((*slot, *span));
+                            }
+                            TemplatePart::Expr(expr, _, span) => {
+                                let mut slots = Vec::new();
+                                expr.reads(&mut slots);
+                                missing.extend(
+                                    slots
+                                        .into_iter()
+                                        .filter(|s| !have.contains(*s))
+                                        .map(|s| (s, *span)),
+                                );
+                            }
+                            _ => {}
                         }
                     }
                 };
 
-            // On arrival: `set` runs in order, then the node's text is shown.
+            // On arrival: the entry skips are checked before anything of the node runs.
+            for skip in &node.entry {
+                check_expr(&skip.condition, skip.span, &have, &mut missing);
+            }
+            // Then `set` runs in order, and the node's text is shown.
             for assignment in &node.sets {
                 if let Some(value) = &assignment.value {
                     check_expr(value, assignment.span, &have, &mut missing);
@@ -326,13 +382,31 @@ impl Analysis<'_> {
             for (slot, _) in &node.asks {
                 have.insert(*slot);
             }
-            for template in &node.notes {
-                check_template(template, &have, &mut missing);
+            for note in &node.notes {
+                let mut known = have.clone();
+                if let Some(when) = &note.when {
+                    check_expr(when, note.span, &have, &mut missing);
+                    // `note "..." when answered(x)` may show `{x}`: it is written only then.
+                    let mut answered = Vec::new();
+                    when.answered_when_true(&mut answered);
+                    for slot in answered {
+                        known.insert(slot);
+                    }
+                }
+                check_template(&note.text, &known, &mut missing);
             }
             if let Exit::Options(options) = &node.exit {
                 for option in options {
                     if let Some(guard) = &option.guard {
                         check_expr(guard, option.span, &have, &mut missing);
+                    }
+                    // An option's effects run in order when it is chosen.
+                    let mut chosen = have.clone();
+                    for effect in &option.effects {
+                        if let Some(value) = &effect.value {
+                            check_expr(value, effect.span, &chosen, &mut missing);
+                        }
+                        chosen.insert(effect.slot);
                     }
                 }
             }
@@ -378,10 +452,16 @@ impl Analysis<'_> {
                 path.reverse();
                 return Some(describe_path(project, &path));
             }
-            if self.generated(node).contains(slot) {
-                continue;
-            }
+            let gives = self.generated(node).contains(slot);
             for next in project.successors(node) {
+                let gives_on_the_way = !self.passes_to(node, next)
+                    && (gives
+                        || self
+                            .edge_effects(node, next)
+                            .is_some_and(|effects| effects.contains(slot)));
+                if gives_on_the_way {
+                    continue;
+                }
                 if seen.insert(next) {
                     parent.insert(next, node);
                     queue.push_back(next);

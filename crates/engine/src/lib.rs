@@ -30,13 +30,13 @@ mod view;
 mod walk;
 mod wording;
 
-pub use drawing::Look;
+pub use drawing::{Hue, Look};
 pub use error::{FieldProblem, RenameError, SessionError, StepRefusal};
 pub use lower::ProjectFile;
 pub use model::{
-    Assignment, BranchId, ChoiceValue, Exit, FileId, Node, NodeId, NodeKind, NodeOption, OptionId,
-    Outcome, OutcomeKind, Route, Slot, Template, TestCase, TestSetup, Tree, TreeId, Variable,
-    VariableKind,
+    Assignment, BranchId, ChoiceValue, EntrySkip, Exit, FileId, Node, NodeId, NodeKind,
+    NodeOption, NoteTemplate, OptionId, Outcome, OutcomeKind, Route, Slot, Template, TestCase,
+    TestSetup, Tree, TreeId, Variable, VariableKind,
 };
 pub use project::{ParseCache, Project, SourceInput};
 pub use rename::rename_node;
@@ -46,9 +46,9 @@ pub use report::{
     ReportData, ReportFilter, SessionCounts, TimeSummary, TopList, TreeReport, VersionReport,
 };
 pub use session::{
-    ANSWER_NEEDED, Action, EVENT_NAMES, EndCause, Ending, Event, Frame, Given, MAX_ANSWER_CHARS,
-    MAX_NOTE_CHARS, Millis, Note, Preview, Session, Skip, State, Step, Submission, Visit,
-    folds_on_this_thread,
+    ANSWER_NEEDED, Action, AnswerGiven, EVENT_NAMES, EndCause, Ending, Event, Frame, Given, Left,
+    MAX_ANSWER_CHARS, MAX_NOTE_CHARS, Millis, Note, Preview, Session, Skip, State, Step,
+    Submission, Visit, folds_on_this_thread,
 };
 pub use show::{
     LINE_SEPARATOR, customer_outcome, is_hidden_control, show_duration, show_line, show_percent,
@@ -59,6 +59,6 @@ pub use testing::TestReport;
 pub use value::{Date, Type, Value, format_number};
 pub use view::{
     Actions, ChoiceView, Crumb, EndView, FieldView, InputKind, OptionView, Progress, Purpose,
-    ShownText, Summary, TextRole, View,
+    ShownText, StepLine, Summary, TextRole, View,
 };
 pub use walk::{Coverage, Rng, StuckWalk, WalkLimits, WalkReport, walk_all, walk_random};

@@ -13,8 +13,9 @@ use calltree_syntax::{
 use crate::codes;
 use crate::expr::{Scope, unknown_node};
 use crate::model::{
-    Assignment, ChoiceValue, Exit, FileId, Node, NodeId, NodeOption, Outcome, OutcomeKind, Route,
-    Slot, Template, TemplatePart, TestCase, TestSetup, Tree, TreeId, Variable, VariableKind,
+    Assignment, ChoiceValue, EntrySkip, Exit, FileId, Node, NodeId, NodeOption, NoteTemplate,
+    Outcome, OutcomeKind, Route, Slot, Template, TemplatePart, TestCase, TestSetup, Tree, TreeId,
+    Variable, VariableKind,
 };
 use crate::value::{Date, Type, Value, format_number};
 
@@ -528,11 +529,19 @@ impl Lowered {
 
         let mut exits = ExitBuilder::default();
         let mut written = Vec::new();
-        for stmt in &item.body {
+        let entry_skips = entry_skip_count(&item.body);
+        for (position, stmt) in item.body.iter().enumerate() {
             match &stmt.kind {
-                StmtKind::Option(syntax::OptionStmt {
-                    guard: Some(expr), ..
-                })
+                StmtKind::Option(option) => {
+                    for expr in option
+                        .guard
+                        .iter()
+                        .chain(option.effects.iter().filter_map(|e| e.value.as_ref()))
+                    {
+                        written_names(expr, &mut written);
+                    }
+                }
+                StmtKind::NoteWhen { when: expr, .. }
                 | StmtKind::If {
                     condition: expr, ..
                 }
@@ -545,7 +554,19 @@ impl Lowered {
                 StmtKind::Say(text) => node.say.push(template(&mut scope, text)),
                 StmtKind::Agent(text) => node.agent.push(template(&mut scope, text)),
                 StmtKind::Customer(text) => node.customer.push(template(&mut scope, text)),
-                StmtKind::Note(text) => node.notes.push(template(&mut scope, text)),
+                StmtKind::Note(text) => node.notes.push(NoteTemplate {
+                    text: template(&mut scope, text),
+                    when: None,
+                    span: stmt.span,
+                }),
+                StmtKind::NoteWhen { text, when } => {
+                    let text = template(&mut scope, text);
+                    node.notes.push(NoteTemplate {
+                        text,
+                        when: scope.condition(when),
+                        span: stmt.span,
+                    });
+                }
                 StmtKind::Ask(names) => {
                     for name in names {
                         if let Some(slot) = askable(&mut scope, name) {
@@ -559,35 +580,10 @@ impl Lowered {
                     }
                 }
                 StmtKind::Set { var, value } => {
-                    let Some(&index) = scope.variable_names.get(var.as_str()) else {
-                        scope.unknown_variable(var.as_str(), var.span());
-                        continue;
-                    };
-                    let (slot, ty) = (scope.variables[index].slot, scope.variables[index].ty);
-                    let value = match value {
-                        Some(expr) => scope.value_for(index, expr),
-                        None if ty == Type::Bool => None,
-                        None => {
-                            let name = var.as_str();
-                            scope.diagnostics.push(
-                                Diagnostic::new(
-                                    codes::TYPE_ERROR,
-                                    stmt.span,
-                                    format!(
-                                        "`set {name}` on its own means yes, but `{name}` is {}",
-                                        ty.describe()
-                                    ),
-                                )
-                                .with_hint(format!("give it a value: `set {name} = ...`")),
-                            );
-                            continue;
-                        }
-                    };
-                    node.sets.push(Assignment {
-                        slot,
-                        value,
-                        span: stmt.span,
-                    });
+                    if let Some(assignment) = assignment(&mut scope, var, value.as_ref(), stmt.span)
+                    {
+                        node.sets.push(assignment);
+                    }
                 }
                 StmtKind::Option(option) => {
                     let label = template(&mut scope, &option.label);
@@ -625,6 +621,24 @@ impl Lowered {
                         guard,
                         guard_text,
                         guard_words,
+                        effects: option
+                            .effects
+                            .iter()
+                            .filter_map(|effect| {
+                                assignment(
+                                    &mut scope,
+                                    &effect.var,
+                                    effect.value.as_ref(),
+                                    effect.span,
+                                )
+                            })
+                            .collect(),
+                        effects_text: match (option.effects.first(), option.effects.last()) {
+                            (Some(first), Some(last)) => source
+                                .get(first.span.range().start..last.span.range().end)
+                                .map(str::to_owned),
+                            _ => None,
+                        },
                         span: stmt.span,
                     });
                     exits.option_targets.push(&option.target);
@@ -632,6 +646,22 @@ impl Lowered {
                 StmtKind::Goto(target) => {
                     exits.record(ExitKind::Continue, stmt.span, scope.diagnostics);
                     exits.single_target = Some(target);
+                }
+                StmtKind::If { condition, target } if position < entry_skips => {
+                    let compiled = scope.condition(condition);
+                    let because = crate::wording::in_words(condition, &scope);
+                    node.entry.push(EntrySkip {
+                        // A condition that did not compile is reported already; the skip
+                        // stays (never taken) so its target is not also reported unreachable.
+                        condition: compiled.unwrap_or(crate::expr::Expr::Const(Value::Unset)),
+                        condition_text: source
+                            .get(condition.span.range())
+                            .unwrap_or_default()
+                            .to_owned(),
+                        because,
+                        target: self.resolve_target(tree, target, scope.diagnostics),
+                        span: stmt.span,
+                    });
                 }
                 StmtKind::If { condition, target } => {
                     exits.record(ExitKind::Route, stmt.span, scope.diagnostics);
@@ -679,13 +709,16 @@ impl Lowered {
                             syntax::OutcomeKind::Escalated(_) => OutcomeKind::Escalated,
                             syntax::OutcomeKind::Callback => OutcomeKind::Callback,
                             syntax::OutcomeKind::Transferred(_) => OutcomeKind::Transferred,
+                            syntax::OutcomeKind::Referred(_) => OutcomeKind::Referred,
                             syntax::OutcomeKind::Abandoned => OutcomeKind::Abandoned,
                         },
                         to: match &outcome.kind {
                             syntax::OutcomeKind::Escalated(to)
-                            | syntax::OutcomeKind::Transferred(to) => Some(plain(to)),
+                            | syntax::OutcomeKind::Transferred(to)
+                            | syntax::OutcomeKind::Referred(to) => Some(plain(to)),
                             _ => None,
                         },
+                        result: outcome.result.as_ref().map(plain),
                         code: outcome.code.as_ref().map(plain),
                     });
                 }
@@ -899,6 +932,7 @@ fn empty_node(tree: TreeId) -> Node {
         notes: Vec::new(),
         asks: Vec::new(),
         sets: Vec::new(),
+        entry: Vec::new(),
         exit: Exit::None,
         mentions: Vec::new(),
         required: Vec::new(),
@@ -995,15 +1029,80 @@ impl ExitBuilder<'_> {
                         kind.describe()
                     )
                 };
+                let hint = if kind == ExitKind::Route || existing == ExitKind::Route {
+                    "to pass this step over on arrival when a condition holds, put its `if ... ->` lines first in the node, with no `else`; otherwise a node has one kind of way out: split it into two nodes"
+                } else {
+                    "a node has one kind of way out: options, `->`, routing, `call`, `end` or `return`; split it into two nodes"
+                };
                 diagnostics.push(
                     Diagnostic::new(codes::CONFLICTING_EXITS, span, message)
-                        .with_hint("a node has one kind of way out: options, `->`, routing, `call`, `end` or `return`; split it into two nodes")
+                        .with_hint(hint)
                         .with_related(first, "the node's way out starts here"),
                 );
             }
             _ => {}
         }
     }
+}
+
+/// How many `if` lines at the top of a node are entry skips: all of them when the node has
+/// a way out of its own (options, `->`, `call`, `end`, `return`) and no `else`; none when its
+/// `if`s are its routing.
+fn entry_skip_count(body: &[syntax::Stmt]) -> usize {
+    let has_own_exit = body.iter().any(|stmt| {
+        matches!(
+            stmt.kind,
+            StmtKind::Option(_)
+                | StmtKind::Goto(_)
+                | StmtKind::End(_)
+                | StmtKind::Call { .. }
+                | StmtKind::Return
+        )
+    });
+    let has_else = body
+        .iter()
+        .any(|stmt| matches!(stmt.kind, StmtKind::Else(_)));
+    if !has_own_exit || has_else {
+        return 0;
+    }
+    body.iter()
+        .take_while(|stmt| matches!(stmt.kind, StmtKind::If { .. }))
+        .count()
+}
+
+/// `set name = value` in a node, or one effect of an option: the value type-checked against
+/// the variable, and a bare `set name` allowed only for yes/no.
+fn assignment(
+    scope: &mut Scope<'_>,
+    var: &syntax::VarName,
+    value: Option<&syntax::Expr>,
+    span: Span,
+) -> Option<Assignment> {
+    let Some(&index) = scope.variable_names.get(var.as_str()) else {
+        scope.unknown_variable(var.as_str(), var.span());
+        return None;
+    };
+    let (slot, ty) = (scope.variables[index].slot, scope.variables[index].ty);
+    let value = match value {
+        Some(expr) => scope.value_for(index, expr),
+        None if ty == Type::Bool => None,
+        None => {
+            let name = var.as_str();
+            scope.diagnostics.push(
+                Diagnostic::new(
+                    codes::TYPE_ERROR,
+                    span,
+                    format!(
+                        "`set {name}` on its own means yes, but `{name}` is {}",
+                        ty.describe()
+                    ),
+                )
+                .with_hint(format!("give it a value: `set {name} = ...`")),
+            );
+            return None;
+        }
+    };
+    Some(Assignment { slot, value, span })
 }
 
 fn askable(scope: &mut Scope<'_>, name: &syntax::VarName) -> Option<Slot> {
@@ -1045,6 +1144,14 @@ fn template(scope: &mut Scope<'_>, text: &syntax::Text) -> Template {
                     scope.unknown_variable(name.as_str(), name.span());
                     parts.push(TemplatePart::Text(format!("{{{}}}", name.as_str())));
                 }
+            },
+            syntax::Segment::Expr(expr) => match scope.shown_value(expr) {
+                Some((compiled, ty)) => parts.push(TemplatePart::Expr(compiled, ty, expr.span)),
+                // Reported already; the text keeps what was written.
+                None => parts.push(TemplatePart::Text(format!(
+                    "{{{}}}",
+                    scope.source.get(expr.span.range()).unwrap_or_default()
+                ))),
             },
         }
     }

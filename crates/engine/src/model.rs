@@ -140,14 +140,21 @@ pub(crate) enum TemplatePart {
     Text(String),
     /// A placeholder and where it is written, for diagnostics.
     Var(Slot, Span),
+    /// A placeholder holding an expression (`{restarts + 1}`), with its type (a choice is
+    /// shown by its label) and where it is written.
+    Expr(Expr, Type, Span),
 }
 
 impl Template {
-    pub(crate) fn slots(&self) -> impl Iterator<Item = Slot> + '_ {
-        self.parts.iter().filter_map(|part| match part {
-            TemplatePart::Var(slot, _) => Some(*slot),
-            TemplatePart::Text(_) => None,
-        })
+    /// Every variable a placeholder names, in expressions too: what counts as using it.
+    pub(crate) fn mentions(&self, out: &mut Vec<Slot>) {
+        for part in &self.parts {
+            match part {
+                TemplatePart::Var(slot, _) => out.push(*slot),
+                TemplatePart::Expr(expr, _, _) => expr.mentions(out),
+                TemplatePart::Text(_) => {}
+            }
+        }
     }
 }
 
@@ -158,6 +165,9 @@ pub enum OutcomeKind {
     Escalated,
     Callback,
     Transferred,
+    /// Sent on to another provider or service that the caller contacts themselves: not
+    /// resolved here, not escalated inside, and not a transfer of the call.
+    Referred,
     Abandoned,
 }
 
@@ -168,6 +178,7 @@ impl OutcomeKind {
             OutcomeKind::Escalated => "escalated",
             OutcomeKind::Callback => "callback",
             OutcomeKind::Transferred => "transferred",
+            OutcomeKind::Referred => "referred",
             OutcomeKind::Abandoned => "abandoned",
         }
     }
@@ -177,8 +188,11 @@ impl OutcomeKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Outcome {
     pub kind: OutcomeKind,
-    /// The team (escalated) or queue (transferred).
+    /// The team (escalated), queue (transferred) or service (referred).
     pub to: Option<String>,
+    /// The ending's name in the author's words (`result "Urgent (orange)"`): summaries,
+    /// reports and diagrams show it beside the kind.
+    pub result: Option<String>,
     /// The wrap-up code for the CRM.
     pub code: Option<String>,
 }
@@ -195,6 +209,11 @@ pub struct NodeOption {
     /// The condition in words, with the fields' labels, to tell an agent why an option is
     /// not available ("needs Restarts less than 2", not "needs restarts < 2").
     pub guard_words: Option<String>,
+    /// What choosing the option sets, in order, before the call moves on (and what `Back`
+    /// takes back with the choice).
+    pub effects: Vec<Assignment>,
+    /// The effects as written after `set`, for authors (diagrams).
+    pub effects_text: Option<String>,
     pub span: Span,
 }
 
@@ -214,6 +233,19 @@ pub struct Route {
     pub(crate) condition: Expr,
     /// The condition as written, for drawings and reports.
     pub condition_text: String,
+    pub target: Option<NodeId>,
+    pub span: Span,
+}
+
+/// An `if condition -> target` line at the top of a node that has its own way out: on
+/// arrival, the first that holds sends the call straight on, and the node is passed over.
+#[derive(Debug, Clone)]
+pub struct EntrySkip {
+    pub(crate) condition: Expr,
+    /// The condition as written, for drawings.
+    pub condition_text: String,
+    /// The condition in words, with the fields' labels: why the step was passed over.
+    pub because: String,
     pub target: Option<NodeId>,
     pub span: Span,
 }
@@ -240,6 +272,15 @@ pub enum Exit {
     Return,
 }
 
+/// A node's `note`, written to the call notes when the call leaves the node: always, or, with
+/// `when`, only if the condition holds then.
+#[derive(Debug, Clone)]
+pub struct NoteTemplate {
+    pub text: Template,
+    pub(crate) when: Option<Expr>,
+    pub span: Span,
+}
+
 /// `set slot = value` (a bare `set flag` stores yes).
 #[derive(Debug, Clone)]
 pub struct Assignment {
@@ -263,10 +304,12 @@ pub struct Node {
     pub say: Vec<Template>,
     pub agent: Vec<Template>,
     pub customer: Vec<Template>,
-    pub notes: Vec<Template>,
+    pub notes: Vec<NoteTemplate>,
     /// Fields asked here, in order (a feedback node's ratings and comments included).
     pub asks: Vec<(Slot, Span)>,
     pub sets: Vec<Assignment>,
+    /// Checked on arrival, before anything else: the first that holds passes the node over.
+    pub entry: Vec<EntrySkip>,
     pub exit: Exit,
     /// The asked fields that must have an answer before the node can be left, resolved at
     /// load time so that stepping never searches declarations.

@@ -327,6 +327,7 @@ fn build_graph(nodes: &[Node]) -> DiGraph<(), ()> {
                 graph.add_edge(from, NodeIndex::new(target.index()), ());
             }
         };
+        node.entry.iter().for_each(|skip| link(skip.target));
         match &node.exit {
             Exit::Options(options) => options.iter().for_each(|o| link(o.target)),
             Exit::Continue(target) => link(*target),

@@ -260,7 +260,12 @@ fn references(file: &SourceFile, part: Part, name: &str, out: &mut Vec<Span>) {
         match &item.kind {
             ItemKind::Test(_) | ItemKind::Setup => {}
             _ if part == Part::Tests => continue,
-            ItemKind::Node(head) => node(&head.name, out),
+            ItemKind::Node(head) => {
+                node(&head.name, out);
+                if let Some(title) = &head.title {
+                    placeholders(title, name, out);
+                }
+            }
             ItemKind::Tree(_)
             | ItemKind::TestsFor(_)
             | ItemKind::Use(_)
@@ -269,6 +274,16 @@ fn references(file: &SourceFile, part: Part, name: &str, out: &mut Vec<Span>) {
             | ItemKind::Error(_) => {}
         }
         for stmt in &item.body {
+            // `{count(node)}` in a text names a node too.
+            match &stmt.kind {
+                StmtKind::Say(text)
+                | StmtKind::Agent(text)
+                | StmtKind::Customer(text)
+                | StmtKind::Note(text)
+                | StmtKind::NoteWhen { text, .. } => placeholders(text, name, out),
+                StmtKind::Option(option) => placeholders(&option.label, name, out),
+                _ => {}
+            }
             match &stmt.kind {
                 StmtKind::Start(target) | StmtKind::Goto(target) | StmtKind::Else(target) => {
                     node(target, out);
@@ -278,12 +293,16 @@ fn references(file: &SourceFile, part: Part, name: &str, out: &mut Vec<Span>) {
                     if let Some(guard) = &option.guard {
                         expression(guard, name, out);
                     }
+                    for value in option.effects.iter().filter_map(|e| e.value.as_ref()) {
+                        expression(value, name, out);
+                    }
                 }
                 StmtKind::If { condition, target } => {
                     expression(condition, name, out);
                     node(target, out);
                 }
                 StmtKind::Call { then, .. } => node(then, out),
+                StmtKind::NoteWhen { when, .. } => expression(when, name, out),
                 StmtKind::Set { value, .. } => {
                     if let Some(value) = value {
                         expression(value, name, out);
@@ -322,6 +341,15 @@ fn references(file: &SourceFile, part: Part, name: &str, out: &mut Vec<Span>) {
                 | StmtKind::Escalate(_)
                 | StmtKind::Error(_) => {}
             }
+        }
+    }
+}
+
+/// Node names in the expressions of a text's placeholders.
+fn placeholders(text: &calltree_syntax::Text, name: &str, out: &mut Vec<Span>) {
+    for segment in &text.segments {
+        if let calltree_syntax::Segment::Expr(expr) = segment {
+            expression(expr, name, out);
         }
     }
 }

@@ -17,6 +17,10 @@ pub fn customer_outcome(end: &crate::EndView) -> String {
             None => "We're passing this to a member of our team.".to_owned(),
         },
         Some(OutcomeKind::Callback) => "We'll call you back.".to_owned(),
+        Some(OutcomeKind::Referred) => match &end.to {
+            Some(service) => format!("The right place for this is {service}."),
+            None => "The right place for this is another service.".to_owned(),
+        },
         Some(OutcomeKind::Abandoned) | None => "This session has ended.".to_owned(),
     }
 }

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 
 use calltree_syntax::{
     BinaryOp, Expectation, Expr, ExprKind, FieldTypeKind, Ident, ItemKind, SourceFile, Span,
-    StmtKind, Text,
+    Segment, StmtKind, Text,
 };
 
 use crate::expr::takes_node;
@@ -302,8 +302,12 @@ impl<'t, 'a> Collector<'t, 'a> {
     }
 
     fn text(&mut self, text: &Text) {
-        for name in text.placeholders() {
-            self.variable(&name.0, false);
+        for segment in &text.segments {
+            match segment {
+                Segment::Field(name) => self.variable(&name.0, false),
+                Segment::Expr(expr) => self.expression(expr),
+                Segment::Literal(_) => {}
+            }
         }
     }
 
@@ -333,7 +337,7 @@ impl<'t, 'a> Collector<'t, 'a> {
                     self.node(&head.name.0, true);
                     head.title.iter().for_each(|t| self.text(t));
                 }
-                ItemKind::Use(_) | ItemKind::Test(_) | ItemKind::Error(_) => {}
+                ItemKind::Use(_) | ItemKind::Test(_) | ItemKind::Setup | ItemKind::Error(_) => {}
             }
             for stmt in &item.body {
                 self.statement(&stmt.kind);
@@ -352,7 +356,18 @@ impl<'t, 'a> Collector<'t, 'a> {
                 if let Some(guard) = &option.guard {
                     self.expression(guard);
                 }
+                for effect in &option.effects {
+                    self.variable(&effect.var.0, false);
+                    if let Some(value) = &effect.value {
+                        self.expression(value);
+                    }
+                }
             }
+            StmtKind::NoteWhen { text, when } => {
+                self.text(text);
+                self.expression(when);
+            }
+            StmtKind::Given { var, .. } => self.variable(&var.0, false),
             StmtKind::If { condition, target } => {
                 self.expression(condition);
                 self.node(&target.0, false);
@@ -395,7 +410,8 @@ impl<'t, 'a> Collector<'t, 'a> {
             | StmtKind::Contact(t)
             | StmtKind::Skip(t)
             | StmtKind::Escalate(t)
-            | StmtKind::Expect(Expectation::TextContains(t)) => self.text(t),
+            | StmtKind::Expect(Expectation::TextContains(t))
+            | StmtKind::Expect(Expectation::Option { label: t, .. }) => self.text(t),
             // Listed one by one so that a new statement has to be thought about here.
             StmtKind::Tags(_)
             | StmtKind::Audience(_)
@@ -403,6 +419,7 @@ impl<'t, 'a> Collector<'t, 'a> {
             | StmtKind::Return
             | StmtKind::As(_)
             | StmtKind::Back
+            | StmtKind::Wait { .. }
             | StmtKind::Expect(Expectation::End(_))
             | StmtKind::Error(_) => {}
         }

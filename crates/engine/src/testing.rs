@@ -541,9 +541,11 @@ impl Runner<'_> {
                     SyntaxOutcome::Escalated(team) => ("escalated", Some(team.to_plain())),
                     SyntaxOutcome::Callback => ("callback", None),
                     SyntaxOutcome::Transferred(queue) => ("transferred", Some(queue.to_plain())),
+                    SyntaxOutcome::Referred(service) => ("referred", Some(service.to_plain())),
                     SyntaxOutcome::Abandoned => ("abandoned", None),
                 };
                 let code = outcome.code.as_ref().map(calltree_syntax::Text::to_plain);
+                let result = outcome.result.as_ref().map(calltree_syntax::Text::to_plain);
                 let describe = |kind: &str, to: Option<&str>, code: Option<&str>| {
                     let mut text = kind.to_owned();
                     if let Some(to) = to {
@@ -556,6 +558,7 @@ impl Runner<'_> {
                 };
                 let matches = actual.kind.name() == kind
                     && (to.is_none() || to == actual.to)
+                    && (result.is_none() || result == actual.result)
                     && (code.is_none() || code == actual.code);
                 if matches {
                     Ok(())
@@ -640,6 +643,9 @@ impl Runner<'_> {
         let state = self.session.state();
         let mut texts = Vec::new();
         for visit in &state.path[self.path_mark.min(state.path.len())..] {
+            if !visit.shown() {
+                continue;
+            }
             let node = project.node(visit.node);
             let say = if state.audience == Audience::Customer && !node.customer.is_empty() {
                 &node.customer

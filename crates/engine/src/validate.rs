@@ -7,7 +7,7 @@
 
 use calltree_syntax::{Audience, Diagnostic, Expectation, StmtKind};
 use petgraph::algo::kosaraju_scc;
-use petgraph::graph::NodeIndex;
+use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::{Bfs, NodeFiltered, Reversed, Walker};
 
 use crate::codes;
@@ -91,8 +91,10 @@ pub(crate) fn check(project: &Project, out: &mut Found) {
         check_tests(project, tree_id, out);
     }
     check_traps(project, &reachable, &finishes, out);
-    check_routing_loops(project, out);
-    check_routing_chains(project, out);
+    let automatic = automatic_graph(project);
+    check_routing_loops(project, &automatic, out);
+    check_routing_chains(project, &automatic, out);
+    check_constant_skips(project, out);
     check_recursion(project, out);
 }
 
@@ -206,41 +208,103 @@ fn check_traps(project: &Project, reachable: &[bool], finishes: &[bool], out: &m
     }
 }
 
-/// Routing nodes that route to each other would spin without anyone being asked anything.
-fn check_routing_loops(project: &Project, out: &mut Found) {
-    let routing = NodeFiltered::from_fn(&project.graph, |n: NodeIndex| {
-        project.node(NodeId::from_index(n.index())).is_routing()
-    });
-    for component in kosaraju_scc(&routing) {
-        if !is_loop(project, &component) {
+/// The moves a call makes without anyone being asked: every way out of a routing node, and
+/// each entry skip. Only those nodes have edges here.
+fn automatic_graph(project: &Project) -> DiGraph<(), ()> {
+    let mut graph = DiGraph::with_capacity(project.node_count(), 0);
+    for _ in 0..project.node_count() {
+        graph.add_node(());
+    }
+    for index in 0..project.node_count() {
+        let node = project.node(NodeId::from_index(index));
+        let from = NodeIndex::new(index);
+        let mut link = |target: Option<NodeId>| {
+            if let Some(target) = target {
+                graph.add_edge(from, NodeIndex::new(target.index()), ());
+            }
+        };
+        node.entry.iter().for_each(|skip| link(skip.target));
+        if let Exit::Route { routes, otherwise } = &node.exit {
+            routes.iter().for_each(|r| link(r.target));
+            link(otherwise.flatten());
+        }
+    }
+    graph
+}
+
+/// Whether the call can move on from this node without anyone being asked anything.
+fn is_automatic(project: &Project, node: NodeIndex) -> bool {
+    let node = project.node(NodeId::from_index(node.index()));
+    node.is_routing() || !node.entry.is_empty()
+}
+
+/// Routing nodes that route to each other (and steps whose entry skips pass the call on to
+/// each other) would spin without anyone being asked anything.
+fn check_routing_loops(project: &Project, automatic: &DiGraph<(), ()>, out: &mut Found) {
+    for component in kosaraju_scc(automatic) {
+        if component.len() == 1 && !automatic.contains_edge(component[0], component[0]) {
             continue;
         }
         let members = loop_members(project, &component);
         let first = project.node(members[0]);
+        let skips = members.iter().any(|&m| !project.node(m).entry.is_empty());
+        let message = match (members.len(), skips) {
+            (1, false) => format!(
+                "`{}` routes to itself without asking anything, so a call could go round for ever",
+                first.name
+            ),
+            (1, true) => format!(
+                "`{}` passes the call over to itself on arrival, so a call could go round for ever",
+                first.name
+            ),
+            (_, false) => format!(
+                "{} route to each other without asking anything, so a call could go round for ever",
+                names(project, &members)
+            ),
+            (_, true) => format!(
+                "{} pass the call on to each other on arrival (by routing or entry skips) without asking anything, so a call could go round for ever",
+                names(project, &members)
+            ),
+        };
         out.push((
             first.file,
-            Diagnostic::new(
-                codes::ROUTING_LOOP,
-                first.span,
-                if members.len() == 1 {
-                    format!("`{}` routes to itself without asking anything, so a call could go round for ever", first.name)
-                } else {
-                    format!(
-                        "{} route to each other without asking anything, so a call could go round for ever",
-                        names(project, &members)
-                    )
-                },
-            )
-            .with_hint("put a node with a question or a continue inside the loop"),
+            Diagnostic::new(codes::ROUTING_LOOP, first.span, message)
+                .with_hint("put a node with a question or a continue inside the loop"),
         ));
+    }
+}
+
+/// An entry skip that always holds: the node's own content is never shown, and the skips
+/// after it never apply.
+fn check_constant_skips(project: &Project, out: &mut Found) {
+    for index in 0..project.node_count() {
+        let node = project.node(NodeId::from_index(index));
+        if let Some(skip) = node
+            .entry
+            .iter()
+            .find(|skip| skip.condition.is_always_true())
+        {
+            out.push((
+                node.file,
+                Diagnostic::new(
+                    codes::UNREACHABLE_NODE,
+                    skip.span,
+                    format!(
+                        "this entry skip always holds, so nothing of `{}` below it is ever shown",
+                        node.name
+                    ),
+                )
+                .with_hint("give the skip a condition that can fail, or point the arrows into this node at its target instead"),
+            ));
+        }
     }
 }
 
 /// Routing nodes one after another, more of them than a session follows in one go: a call
 /// that arrives at the first would stop at the hop limit before it reaches a step.
-fn check_routing_chains(project: &Project, out: &mut Found) {
-    let is_routing = |n: NodeIndex| project.node(NodeId::from_index(n.index())).is_routing();
-    let routing = NodeFiltered::from_fn(&project.graph, is_routing);
+fn check_routing_chains(project: &Project, automatic: &DiGraph<(), ()>, out: &mut Found) {
+    let is_routing = |n: NodeIndex| is_automatic(project, n);
+    let routing = NodeFiltered::from_fn(automatic, is_routing);
     // The longest run of routing nodes from each routing node, the node itself included.
     // Components come sinks first, so every successor is measured before its predecessors;
     // loops (reported as routing loops) count as the end of a run.
@@ -250,8 +314,7 @@ fn check_routing_chains(project: &Project, out: &mut Found) {
             continue;
         }
         let node = component[0];
-        let after = project
-            .graph
+        let after = automatic
             .neighbors(node)
             .filter(|&next| is_routing(next))
             .map(|next| longest[next.index()])
@@ -262,8 +325,7 @@ fn check_routing_chains(project: &Project, out: &mut Found) {
     for (index, &length) in longest.iter().enumerate() {
         // A run is reported where it starts: at a node no routing node leads to.
         if length < MAX_AUTOMATIC_HOPS
-            || project
-                .graph
+            || automatic
                 .neighbors_directed(NodeIndex::new(index), petgraph::Direction::Incoming)
                 .any(is_routing)
         {
@@ -287,7 +349,7 @@ fn check_routing_chains(project: &Project, out: &mut Found) {
 }
 
 fn check_recursion(project: &Project, out: &mut Found) {
-    let mut calls = petgraph::graph::DiGraph::<(), NodeId>::new();
+    let mut calls = DiGraph::<(), NodeId>::new();
     for _ in project.trees() {
         calls.add_node(());
     }
@@ -444,12 +506,20 @@ fn check_unused(project: &Project, tree_id: TreeId, out: &mut Found) {
             .chain(&node.say)
             .chain(&node.agent)
             .chain(&node.customer)
-            .chain(&node.notes);
+            .chain(node.notes.iter().map(|note| &note.text));
         for template in templates {
-            slots.extend(template.slots());
+            template.mentions(&mut slots);
+        }
+        for note in &node.notes {
+            if let Some(when) = &note.when {
+                when.mentions(&mut slots);
+            }
         }
         slots.extend(node.asks.iter().map(|(s, _)| *s));
         slots.extend(node.mentions.iter().copied());
+        for skip in &node.entry {
+            skip.condition.mentions(&mut slots);
+        }
         for set in &node.sets {
             slots.push(set.slot);
             if let Some(value) = &set.value {
@@ -459,9 +529,15 @@ fn check_unused(project: &Project, tree_id: TreeId, out: &mut Found) {
         match &node.exit {
             Exit::Options(options) => {
                 for option in options {
-                    slots.extend(option.label.slots());
+                    option.label.mentions(&mut slots);
                     if let Some(guard) = &option.guard {
                         guard.mentions(&mut slots);
+                    }
+                    for effect in &option.effects {
+                        slots.push(effect.slot);
+                        if let Some(value) = &effect.value {
+                            value.mentions(&mut slots);
+                        }
                     }
                 }
             }

@@ -8,7 +8,7 @@ use std::ops::Deref;
 use crate::model::{Exit, NodeKind, OutcomeKind, Slot, VariableKind};
 use crate::project::Project;
 use crate::session::{
-    AsOf, EndCause, Millis, Session, State, display, input_text, render, render_into,
+    AsOf, EndCause, Left, Millis, Session, State, display, input_text, render, render_into,
 };
 use crate::show::show_line;
 use crate::value::Type;
@@ -137,6 +137,9 @@ pub struct Crumb {
 pub struct EndView {
     pub outcome: Option<OutcomeKind>,
     pub to: Option<String>,
+    /// The ending's name in the author's words, when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub result: Option<String>,
     pub code: Option<String>,
     pub reason: Option<String>,
     /// Why the host ended the call, when it did.
@@ -176,6 +179,50 @@ fn shown(text: &str) -> String {
     show_line(text).into_owned()
 }
 
+/// One step of the call summary: the step, the answers given there, and how the call moved
+/// on ("Online? — Can the customer get online?: no — chose Book an engineer").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StepLine {
+    pub node: String,
+    pub title: String,
+    /// Label and value of each answer given at this step, the last for a field answered
+    /// twice, in the order first given.
+    pub answers: Vec<(String, String)>,
+    /// The label of the option chosen here.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chose: Option<String>,
+    /// The reason given for skipping the step.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<String>,
+    /// Why the step was passed over on arrival (an entry skip, in words).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub passed: Option<String>,
+}
+
+impl StepLine {
+    /// The step on one line: `Title — Label: value; … — chose Option`. Dashes, not arrows:
+    /// every host's font has them.
+    pub fn to_line(&self) -> String {
+        use std::fmt::Write as _;
+        let mut line = self.title.clone();
+        if let Some(because) = &self.passed {
+            let _ = write!(line, " — passed over because {because}");
+            return line;
+        }
+        for (index, (label, value)) in self.answers.iter().enumerate() {
+            line.push_str(if index == 0 { " — " } else { "; " });
+            let _ = write!(line, "{label}: {value}");
+        }
+        if let Some(chose) = &self.chose {
+            let _ = write!(line, " — chose {chose}");
+        }
+        if let Some(reason) = &self.skipped {
+            let _ = write!(line, " — skipped: {reason}");
+        }
+        line
+    }
+}
+
 /// The call summary: ready for the CRM, the handoff to a specialist, and the reports. Every
 /// text in it that people typed (answers, notes, reasons) is on one line with hidden
 /// characters named ([`show_line`]), so pasting it anywhere shows only what it says.
@@ -185,10 +232,15 @@ pub struct Summary {
     pub title: String,
     pub audience: Audience,
     pub path: Vec<Crumb>,
+    /// Each step the call stopped at or passed over, in order, with what was done there.
+    pub steps: Vec<StepLine>,
     /// Label and value of every answered field, in the order they were first answered.
     pub answers: Vec<(String, String)>,
     pub notes: Vec<String>,
     pub skipped: Vec<(String, String)>,
+    /// Steps passed over on arrival by an entry skip, and why, in the order they were.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub passed: Vec<(String, String)>,
     pub outcome: Option<EndView>,
     pub started_at: i64,
     pub last_at: i64,
@@ -212,6 +264,9 @@ impl Summary {
                     let _ = write!(line, " (code {code})");
                 }
                 let _ = writeln!(out, "Outcome: {line}");
+                if let Some(result) = &end.result {
+                    let _ = writeln!(out, "Result: {result}");
+                }
                 if let Some(reason) = &end.reason {
                     let _ = writeln!(out, "Reason: {reason}");
                 }
@@ -238,6 +293,12 @@ impl Summary {
             let _ = writeln!(out, "\nSkipped:");
             for (step, reason) in &self.skipped {
                 let _ = writeln!(out, "- {step}: {reason}");
+            }
+        }
+        if !self.steps.is_empty() {
+            let _ = writeln!(out, "\nSteps:");
+            for step in &self.steps {
+                let _ = writeln!(out, "- {}", step.to_line());
             }
         }
         let steps: Vec<&str> = self.path.iter().map(|c| c.title.as_str()).collect();
@@ -527,7 +588,7 @@ impl Scene<'_> {
         self.state
             .path
             .iter()
-            .filter(|visit| !project.node(visit.node).is_routing())
+            .filter(|visit| visit.shown() && !project.node(visit.node).is_routing())
             .map(|visit| {
                 let node = project.node(visit.node);
                 Crumb {
@@ -543,7 +604,7 @@ impl Scene<'_> {
             .state
             .path
             .iter()
-            .filter(|visit| !self.project.node(visit.node).is_routing())
+            .filter(|visit| visit.shown() && !self.project.node(visit.node).is_routing())
             .count();
         if finished {
             return Progress {
@@ -567,10 +628,80 @@ impl Scene<'_> {
         self.state.ending.as_ref().map(|ending| EndView {
             outcome: ending.outcome.as_ref().map(|o| o.kind),
             to: ending.outcome.as_ref().and_then(|o| o.to.clone()),
+            result: ending.outcome.as_ref().and_then(|o| o.result.clone()),
             code: ending.outcome.as_ref().and_then(|o| o.code.clone()),
             reason: ending.reason.as_deref().map(shown),
             cause: ending.cause,
         })
+    }
+
+    /// The steps the call stopped at or passed over (routing nodes, which show nothing, left
+    /// out), each with what was done there.
+    fn steps(&self) -> Vec<StepLine> {
+        let project = self.project;
+        let state = self.state;
+        let mut steps = Vec::new();
+        for (position, visit) in state.path.iter().enumerate() {
+            let node = project.node(visit.node);
+            if node.is_routing() {
+                continue;
+            }
+            let mut line = StepLine {
+                node: node.name.clone(),
+                title: node.shown_title().to_owned(),
+                answers: Vec::new(),
+                chose: None,
+                skipped: None,
+                passed: None,
+            };
+            if let Some(skip) = visit.passed {
+                line.passed = node.entry.get(usize::from(skip)).map(|s| s.because.clone());
+                steps.push(line);
+                continue;
+            }
+            let mut slots: Vec<Slot> = Vec::new();
+            for given in state.answers.iter().filter(|g| g.visit == position) {
+                if !slots.contains(&given.slot) {
+                    slots.push(given.slot);
+                }
+            }
+            for slot in slots {
+                let Some(given) = state
+                    .answers
+                    .iter()
+                    .rev()
+                    .find(|g| g.visit == position && g.slot == slot)
+                else {
+                    continue;
+                };
+                if !given.value.is_set() {
+                    continue;
+                }
+                let variable = state
+                    .declaration(project, slot)
+                    .or_else(|| project.declaration(node.tree, slot));
+                line.answers.push((
+                    variable.map_or_else(
+                        || project.slot_name(slot).to_owned(),
+                        |v| v.shown_label().to_owned(),
+                    ),
+                    shown(&display(variable, &given.value)),
+                ));
+            }
+            match &visit.left {
+                Some(Left::Chose { option }) => {
+                    if let Exit::Options(options) = &node.exit
+                        && let Some(option) = options.get(usize::from(*option))
+                    {
+                        line.chose = Some(shown(&render(project, state, &option.label)));
+                    }
+                }
+                Some(Left::Skipped { reason }) => line.skipped = Some(shown(reason)),
+                Some(Left::Continued) | None => {}
+            }
+            steps.push(line);
+        }
+        steps
     }
 
     fn summary(&self) -> Summary {
@@ -596,6 +727,7 @@ impl Scene<'_> {
             title: root.title.clone(),
             audience: state.audience,
             path: self.breadcrumb(),
+            steps: self.steps(),
             answers,
             notes: state.notes.iter().map(|n| shown(&n.text)).collect(),
             skipped: state
@@ -606,6 +738,15 @@ impl Scene<'_> {
                         project.node(s.node).shown_title().to_owned(),
                         shown(&s.reason),
                     )
+                })
+                .collect(),
+            passed: state
+                .path
+                .iter()
+                .filter_map(|visit| {
+                    let node = project.node(visit.node);
+                    let skip = node.entry.get(usize::from(visit.passed?))?;
+                    Some((node.shown_title().to_owned(), skip.because.clone()))
                 })
                 .collect(),
             outcome: self.ended(),

@@ -360,6 +360,10 @@ fn boundary_numbers(project: &Project, tree: TreeId, variable: &Variable) -> Vec
     const MOST: usize = 8;
     let mut constants = Vec::new();
     for &id in &project.tree(tree).nodes {
+        for skip in &project.node(id).entry {
+            skip.condition
+                .compared_numbers(variable.slot, &mut constants);
+        }
         match &project.node(id).exit {
             Exit::Route { routes, .. } => {
                 for route in routes {

@@ -45,6 +45,7 @@ fn write(out: &mut String, expr: &syntax::Expr, scope: &Scope<'_>, choices: Opti
         ExprKind::Call { func, args } => {
             let what = match func.text.as_str() {
                 "visited" => "visited",
+                "count" if args.len() > 1 => "how many of",
                 "count" => "times at",
                 "answered" => "answered",
                 "minutes_in_call" => "minutes in the call",

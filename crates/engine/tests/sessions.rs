@@ -134,6 +134,12 @@ fn a_call_runs_to_its_outcome_and_summarises_itself() {
          - Customer was patient.\n\
          - Restart number 1.\n\
          \n\
+         Steps:\n\
+         - Welcome — Account number: 12345678\n\
+         - Modem lights — chose Blinking\n\
+         - Restart — chose Working\n\
+         - Fixed\n\
+         \n\
          Path: Welcome > Modem lights > Restart > Fixed\n"
     );
 }

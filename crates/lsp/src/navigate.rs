@@ -275,6 +275,7 @@ pub fn document_symbols(file: &File) -> Answer {
                 SymbolKind::METHOD,
                 head.name.span,
             ),
+            ItemKind::Setup => ("setup".to_owned(), None, SymbolKind::METHOD, item.span),
             ItemKind::Use(_) | ItemKind::Error(_) => continue,
         };
         #[allow(

@@ -572,10 +572,12 @@ fn render(
         } else {
             None
         };
+        let steps = session.summary().steps;
         let end = pages::EndPage {
             tree_title: &tree_title,
             handoff: handoff.as_deref(),
             contact: contact.as_deref(),
+            steps: &steps,
         };
         return Ok(pages::end(&view, &end).into_response());
     }

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use axum::response::Html;
 use calltree_engine::{
-    ANSWER_NEEDED, EndView, FieldView, InputKind, OutcomeKind, Purpose, TextRole, View,
+    ANSWER_NEEDED, EndView, FieldView, InputKind, OutcomeKind, Purpose, StepLine, TextRole, View,
 };
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
@@ -371,6 +371,8 @@ pub struct EndPage<'a> {
     pub handoff: Option<&'a str>,
     /// How to reach a person, in the words of whoever runs the server.
     pub contact: Option<&'a str>,
+    /// The steps of the session with what the customer answered and chose at each.
+    pub steps: &'a [StepLine],
 }
 
 /// The last page: the outcome, and when a person takes over, the code, what happens next
@@ -379,6 +381,7 @@ pub fn end(view: &View, end_page: &EndPage<'_>) -> Html<String> {
     let end = view.ended.clone().unwrap_or(EndView {
         outcome: None,
         to: None,
+        result: None,
         code: None,
         reason: None,
         cause: None,
@@ -413,6 +416,21 @@ pub fn end(view: &View, end_page: &EndPage<'_>) -> Html<String> {
                 @match end_page.contact {
                     Some(contact) => p { (contact) },
                     None => p { "Call or message us the way you usually do, and give the code above." },
+                }
+            }
+            // What the customer answered and chose, step by step; steps where they did
+            // neither (the ending itself, steps passed over) are left out.
+            @let told: Vec<&StepLine> = end_page
+                .steps
+                .iter()
+                .filter(|s| !s.answers.is_empty() || s.chose.is_some())
+                .collect();
+            @if !told.is_empty() {
+                h2 { "What you told us" }
+                ul {
+                    @for step in told {
+                        li { (step.to_line()) }
+                    }
                 }
             }
             p { a href="/" { "Back to the help topics" } }

@@ -274,6 +274,19 @@ async fn a_customer_walks_to_a_resolution_with_validation_and_back() {
     let end = site.get(&path, Some(&cookie)).await;
     assert!(end.body.contains("Solved"), "{}", end.body);
     assert!(end.body.contains("back online"));
+    // Issue 14 item 9: the end page lists what the customer answered and chose, step by step.
+    assert!(end.body.contains("What you told us"), "{}", end.body);
+    assert!(
+        end.body.contains("<li>Hello — chose My Wi-Fi is down</li>"),
+        "{}",
+        end.body
+    );
+    assert!(
+        end.body
+            .contains("<li>Router lights — Postcode: SW1A 1AA — chose All green</li>"),
+        "{}",
+        end.body
+    );
 }
 
 #[tokio::test]

@@ -303,6 +303,11 @@ pub enum StmtKind {
     Customer(Text),
     /// In a node: a note template appended to the call notes. In a test: a note taken.
     Note(Text),
+    /// `note "..." when condition` in a node: written only if the condition holds.
+    NoteWhen {
+        text: Text,
+        when: Expr,
+    },
     Ask(Vec<VarName>),
     /// `set name = value`, or `set flag` for `set flag = yes`.
     Set {
@@ -385,6 +390,7 @@ impl StmtKind {
                 | StmtKind::Agent(_)
                 | StmtKind::Customer(_)
                 | StmtKind::Note(_)
+                | StmtKind::NoteWhen { .. }
                 | StmtKind::Ask(_)
                 | StmtKind::Set { .. }
                 | StmtKind::Option(_)
@@ -435,7 +441,7 @@ impl StmtKind {
             StmtKind::Say(_) => "say",
             StmtKind::Agent(_) => "agent",
             StmtKind::Customer(_) => "customer",
-            StmtKind::Note(_) => "note",
+            StmtKind::Note(_) | StmtKind::NoteWhen { .. } => "note",
             StmtKind::Ask(_) => "ask",
             StmtKind::Set { .. } => "set",
             StmtKind::Option(_) => "option",
@@ -495,7 +501,7 @@ pub struct AudienceRef {
     pub audience: Option<Audience>,
 }
 
-/// `option "label" -> target [agent-only|customer-only] [when condition]`.
+/// `option "label" -> target [agent-only|customer-only] [when condition] [set a, b = value]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OptionStmt {
     pub label: Text,
@@ -503,12 +509,25 @@ pub struct OptionStmt {
     /// Restricts the option to one audience.
     pub only: Option<(Audience, Span)>,
     pub guard: Option<Expr>,
+    /// What choosing the option sets, in order, before the call moves on.
+    pub effects: Vec<Effect>,
+}
+
+/// One `name = value` (or a bare `flag`, meaning yes) after an option's `set`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Effect {
+    pub var: VarName,
+    pub value: Option<Expr>,
+    /// The name and its value.
+    pub span: Span,
 }
 
 /// How a call ends: `end resolved`, `end escalated "Network L2" code "NET-01"`...
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outcome {
     pub kind: OutcomeKind,
+    /// The ending's name in the author's words (`result "Urgent (orange)"`), if given.
+    pub result: Option<Text>,
     /// The wrap-up code for the CRM, if the author gave one.
     pub code: Option<Text>,
     pub span: Span,
@@ -522,6 +541,9 @@ pub enum OutcomeKind {
     Callback,
     /// Transferred to the named queue.
     Transferred(Text),
+    /// Referred elsewhere: sent on to another provider or service, named here, that the
+    /// caller contacts themselves (a transfer hands the call over).
+    Referred(Text),
     Abandoned,
 }
 
@@ -532,6 +554,7 @@ impl OutcomeKind {
             OutcomeKind::Escalated(_) => "escalated",
             OutcomeKind::Callback => "callback",
             OutcomeKind::Transferred(_) => "transferred",
+            OutcomeKind::Referred(_) => "referred",
             OutcomeKind::Abandoned => "abandoned",
         }
     }
@@ -625,6 +648,7 @@ impl Text {
             .map(|segment| match segment {
                 Segment::Literal(text) => text.len(),
                 Segment::Field(name) => name.as_str().len() + 2,
+                Segment::Expr(_) => 8,
             })
             .sum();
         let mut out = String::with_capacity(length);
@@ -636,6 +660,11 @@ impl Text {
                     out.push_str(name.as_str());
                     out.push('}');
                 }
+                Segment::Expr(expr) => {
+                    out.push('{');
+                    out.push_str(&crate::format::pieces::expr(expr));
+                    out.push('}');
+                }
             }
         }
         out
@@ -644,7 +673,7 @@ impl Text {
     pub fn placeholders(&self) -> impl Iterator<Item = &VarName> {
         self.segments.iter().filter_map(|segment| match segment {
             Segment::Field(name) => Some(name),
-            Segment::Literal(_) => None,
+            Segment::Literal(_) | Segment::Expr(_) => None,
         })
     }
 }
@@ -652,6 +681,8 @@ impl Text {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Segment {
     Literal(String),
+    /// `{restarts + 1}`: any other expression, replaced by its value when shown.
+    Expr(Box<Expr>),
     /// `{name}`: replaced by the field's value when shown.
     Field(VarName),
 }
@@ -735,12 +766,16 @@ pub enum LiteralKind {
     Choice(Ident),
 }
 
-/// An expression in a guard, a routing condition or a `set`.
+/// An expression in a guard, a routing condition, a `set` or a placeholder.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Expr {
     pub kind: ExprKind,
     pub span: Span,
 }
+
+// Equality of expressions is total: their numbers come from digits in the source, so none is
+// NaN. Texts hold expressions in placeholders, and texts compare with `Eq`.
+impl Eq for Expr {}
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum ExprKind {

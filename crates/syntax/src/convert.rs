@@ -7,10 +7,10 @@
 use pest::iterators::Pair;
 
 use crate::ast::{
-    Audience, AudienceRef, BinaryOp, BoolWord, ChoiceItem, Comment, Expectation, Expr, ExprKind,
-    FieldDecl, FieldType, FieldTypeKind, FlagDecl, Ident, ItemKind, Literal, LiteralKind, NodeHead,
-    NodeKind, NodeName, Number, Offered, OptionStmt, Outcome, OutcomeKind, Pattern, Range, Segment,
-    StmtKind, TestHead, Text, TimeUnit, TreeHead, TreeName, UseDecl, VarName,
+    Audience, AudienceRef, BinaryOp, BoolWord, ChoiceItem, Comment, Effect, Expectation, Expr,
+    ExprKind, FieldDecl, FieldType, FieldTypeKind, FlagDecl, Ident, ItemKind, Literal, LiteralKind,
+    NodeHead, NodeKind, NodeName, Number, Offered, OptionStmt, Outcome, OutcomeKind, Pattern,
+    Range, Segment, StmtKind, TestHead, Text, TimeUnit, TreeHead, TreeName, UseDecl, VarName,
 };
 use crate::diagnostic::Diagnostic;
 use crate::grammar::Rule;
@@ -235,7 +235,16 @@ impl<'d> Convert<'d> {
             Rule::say => StmtKind::Say(self.template(&find(&k, Rule::template)?)),
             Rule::agent_text => StmtKind::Agent(self.template(&find(&k, Rule::template)?)),
             Rule::customer_text => StmtKind::Customer(self.template(&find(&k, Rule::template)?)),
-            Rule::note => StmtKind::Note(self.template(&find(&k, Rule::template)?)),
+            Rule::note => {
+                let text = self.template(&find(&k, Rule::template)?);
+                match find(&k, Rule::guard) {
+                    Some(guard) => StmtKind::NoteWhen {
+                        text,
+                        when: self.expr(&find(&kids(&guard), Rule::expr)?)?,
+                    },
+                    None => StmtKind::Note(text),
+                }
+            }
             Rule::ask => StmtKind::Ask(
                 find_all(&k, Rule::var_name)
                     .map(|v| VarName(self.ident(v)))
@@ -302,7 +311,21 @@ impl<'d> Convert<'d> {
             target: self.target(k)?,
             only: None,
             guard: None,
+            effects: Vec::new(),
         };
+        if let Some(effects) = find(k, Rule::effects) {
+            for effect in find_all(&kids(&effects), Rule::effect) {
+                let parts = kids(effect);
+                option.effects.push(Effect {
+                    var: VarName(self.ident(&find(&parts, Rule::var_name)?)),
+                    value: match find(&parts, Rule::expr) {
+                        Some(expr) => Some(self.expr(&expr)?),
+                        None => None,
+                    },
+                    span: self.span(effect),
+                });
+            }
+        }
         for extra in k {
             let span = self.span(extra);
             let hint = match extra.as_rule() {
@@ -353,6 +376,7 @@ impl<'d> Convert<'d> {
             Rule::escalated => OutcomeKind::Escalated(named(self)?),
             Rule::callback => OutcomeKind::Callback,
             Rule::transferred => OutcomeKind::Transferred(named(self)?),
+            Rule::referred => OutcomeKind::Referred(named(self)?),
             Rule::abandoned => OutcomeKind::Abandoned,
             _ => return None,
         };
@@ -360,7 +384,16 @@ impl<'d> Convert<'d> {
             Some(code) => Some(self.plain(&find(&kids(&code), Rule::plain)?)),
             None => None,
         };
-        Some(Outcome { kind, code, span })
+        let result = match find(&k, Rule::outcome_result) {
+            Some(result) => Some(self.plain(&find(&kids(&result), Rule::plain)?)),
+            None => None,
+        };
+        Some(Outcome {
+            kind,
+            result,
+            code,
+            span,
+        })
     }
 
     fn expectation(&mut self, pair: &P<'_>) -> Option<Expectation> {
@@ -511,11 +544,18 @@ impl<'d> Convert<'d> {
                 }
                 Rule::escape => self.escape(&part, &mut literal),
                 Rule::placeholder => {
-                    if let Some(name) = find(&kids(&part), Rule::var_name) {
+                    let expr = find(&kids(&part), Rule::placeholder_expr)
+                        .and_then(|inner| find(&kids(&inner), Rule::expr))
+                        .and_then(|expr| self.expr(&expr));
+                    if let Some(expr) = expr {
                         if !literal.is_empty() {
                             segments.push(Segment::Literal(std::mem::take(&mut literal)));
                         }
-                        segments.push(Segment::Field(VarName(self.ident(&name))));
+                        // A bare name stays a field placeholder, as it always was.
+                        segments.push(match expr.kind {
+                            ExprKind::Name(ident) => Segment::Field(VarName(ident)),
+                            _ => Segment::Expr(Box::new(expr)),
+                        });
                     }
                 }
                 _ => {}
@@ -555,9 +595,9 @@ impl<'d> Convert<'d> {
         }
     }
 
-    /// Warns about `{name}` in a text value of an expression: it is kept as written, braces
-    /// and all, which authors did not expect ("HR {hr}" read out to a caller). A brace meant
-    /// literally is written `\{`.
+    /// Warns about `{name}` in a constant text (a default, a test's answer): it is kept as
+    /// written, braces and all, which authors did not expect ("HR {hr}" read out to a caller).
+    /// A brace meant literally is written `\{`.
     fn warn_literal_placeholder(&mut self, part: &P<'_>) {
         let text = part.as_str();
         let start = part.as_span().start();
@@ -581,8 +621,9 @@ impl<'d> Convert<'d> {
                         format!("`{{{name}}}` is not filled in here: this text is shown as written"),
                     )
                     .with_hint(
-                        "placeholders work in say, agent, customer, note, title and option texts; \
-                         to use a value here, set the field from an expression, or write `\\{` for a brace",
+                        "a default or a test's value is taken as written; placeholders are filled in \
+                         in the texts a step shows and in expressions, so set the field with \
+                         `set name = \"... {field}\"` where the value is known, or write `\\{` for a brace",
                     ),
                 );
             }
@@ -710,8 +751,8 @@ impl<'d> Convert<'d> {
                 kind: ExprKind::Number(self.number(pair)),
                 span,
             }),
-            Rule::plain => Some(Expr {
-                kind: ExprKind::Text(self.text(pair, true)),
+            Rule::template => Some(Expr {
+                kind: ExprKind::Text(self.template(pair)),
                 span,
             }),
             Rule::yes_no => Some(Expr {

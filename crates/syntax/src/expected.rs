@@ -61,6 +61,7 @@ const OUTCOME_WORDS: &[&str] = &[
     "escalated",
     "callback",
     "transferred",
+    "referred",
     "abandoned",
 ];
 
@@ -405,11 +406,16 @@ fn phrase(rule: Rule) -> Option<&'static str> {
         | Rule::escalated
         | Rule::callback
         | Rule::transferred
+        | Rule::referred
         | Rule::abandoned => {
-            "an outcome (`resolved`, `escalated \"team\"`, `callback`, `transferred \"queue\"` or `abandoned`)"
+            "an outcome (`resolved`, `escalated \"team\"`, `callback`, `transferred \"queue\"`, `referred \"service\"` or `abandoned`)"
         }
+        Rule::outcome_result => "`result \"...\"`",
+        Rule::placeholder_expr => "a field name or an expression between `{` and `}`",
         Rule::outcome_code => "`code \"...\"`",
         Rule::time_unit => "`seconds`, `minutes` or `hours`",
+        Rule::effects => "`set` and what choosing the option changes",
+        Rule::effect => "a field or flag to set",
         Rule::expect_end
         | Rule::expect_node
         | Rule::expect_field
@@ -483,6 +489,8 @@ fn keyword_rule(rule: Rule) -> Option<&'static str> {
         Rule::k_choice => "choice",
         Rule::k_escalated => "escalated",
         Rule::k_transferred => "transferred",
+        Rule::k_referred => "referred",
+        Rule::k_result => "result",
         Rule::required => "required",
         Rule::given => "given",
         Rule::agent_only => "agent-only",
@@ -506,6 +514,7 @@ fn keywords_of(rule: Rule) -> &'static [&'static str] {
         | Rule::escalated
         | Rule::callback
         | Rule::transferred
+        | Rule::referred
         | Rule::abandoned => OUTCOME_WORDS,
         Rule::field_type | Rule::ty_text | Rule::ty_number | Rule::ty_yesno | Rule::ty_date => {
             &["text", "number", "yesno", "date", "choice"]

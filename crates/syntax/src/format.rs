@@ -250,6 +250,11 @@ fn write_stmt(out: &mut String, stmt: &Stmt, comments: bool) {
         StmtKind::Agent(text) => keyword_template(out, "agent", text),
         StmtKind::Customer(text) => keyword_template(out, "customer", text),
         StmtKind::Note(text) => keyword_template(out, "note", text),
+        StmtKind::NoteWhen { text, when } => {
+            keyword_template(out, "note", text);
+            out.push_str(" when ");
+            write_expr(out, when);
+        }
         StmtKind::Ask(vars) => {
             out.push_str("ask ");
             join(out, vars.iter().map(|v| v.as_str()));
@@ -361,16 +366,30 @@ fn write_option(out: &mut String, option: &OptionStmt) {
         out.push_str(" when ");
         write_expr(out, guard);
     }
+    for (index, effect) in option.effects.iter().enumerate() {
+        out.push_str(if index == 0 { " set " } else { ", " });
+        out.push_str(effect.var.as_str());
+        if let Some(value) = &effect.value {
+            out.push_str(" = ");
+            write_expr(out, value);
+        }
+    }
 }
 
 fn write_outcome(out: &mut String, outcome: &Outcome) {
     out.push_str(outcome.kind.keyword());
     match &outcome.kind {
-        OutcomeKind::Escalated(name) | OutcomeKind::Transferred(name) => {
+        OutcomeKind::Escalated(name)
+        | OutcomeKind::Transferred(name)
+        | OutcomeKind::Referred(name) => {
             out.push(' ');
             write_plain(out, name);
         }
         OutcomeKind::Resolved | OutcomeKind::Callback | OutcomeKind::Abandoned => {}
+    }
+    if let Some(result) = &outcome.result {
+        out.push_str(" result ");
+        write_plain(out, result);
     }
     if let Some(code) = &outcome.code {
         out.push_str(" code ");
@@ -459,6 +478,11 @@ fn write_quoted(out: &mut String, text: &Text, template: bool) {
                 out.push_str(name.as_str());
                 out.push('}');
             }
+            Segment::Expr(expr) => {
+                out.push('{');
+                write_expr(out, expr);
+                out.push('}');
+            }
         }
     }
     out.push('"');
@@ -483,7 +507,7 @@ fn is_comparison(op: BinaryOp) -> bool {
 pub(crate) fn write_expr(out: &mut String, expr: &Expr) {
     match &expr.kind {
         ExprKind::Number(number) => out.push_str(&number.text),
-        ExprKind::Text(text) => write_plain(out, text),
+        ExprKind::Text(text) => write_template(out, text),
         ExprKind::Bool(word) => out.push_str(word.as_str()),
         ExprKind::Name(ident) => out.push_str(&ident.text),
         ExprKind::Call { func, args } => {

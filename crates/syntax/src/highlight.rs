@@ -139,8 +139,10 @@ const WORDS: &[(&str, Word)] = &[
     ("pattern", Word::Keyword(Then::Pattern)),
     ("range", Word::Keyword(Then::Nothing)),
     ("rating", Word::Keyword(Then::Declare)),
+    ("referred", Word::Outcome(Then::PlainText)),
     ("required", Word::Keyword(Then::Nothing)),
     ("resolved", Word::Outcome(Then::Nothing)),
+    ("result", Word::Keyword(Then::PlainText)),
     ("return", Word::Keyword(Then::Nothing)),
     ("say", Word::Keyword(Then::Display)),
     ("second", Word::Keyword(Then::Nothing)),
@@ -213,6 +215,8 @@ struct Line {
     expression: bool,
     /// Words may contain `-` (`tags: self-service`).
     tags: bool,
+    /// The line is an option: `set` after its condition starts its effects.
+    option: bool,
     flavour: Flavour,
     /// The flavour of the next quoted text only (`pattern "..."`, `= "default"`).
     next_flavour: Option<Flavour>,
@@ -408,6 +412,15 @@ impl Lexer<'_> {
             return end;
         }
         let first = !self.line.started;
+        if first && word == b"option" {
+            self.line.option = true;
+        }
+        if self.line.option && self.line.expression && word == b"set" {
+            self.line.expression = false;
+            self.apply(Then::Value);
+            self.push(start, end, TokenKind::Keyword);
+            return end;
+        }
         let kind = match lookup(word) {
             None => TokenKind::Plain,
             Some(Word::Expression) => TokenKind::Keyword,
@@ -764,6 +777,28 @@ mod tests {
                 (")", Operator)
             ]
         );
+        // Issue 14: `set` after an option's condition starts its effects.
+        assert_eq!(
+            kinds("  option \"Done\" -> a when n < 2 set done, n = n + 1"),
+            [
+                ("option", Keyword),
+                ("\"Done\"", Text),
+                ("->", Operator),
+                ("a", Name),
+                ("when", Keyword),
+                ("n", Plain),
+                ("<", Operator),
+                ("2", Number),
+                ("set", Keyword),
+                ("done", Name),
+                (",", Operator),
+                ("n", Plain),
+                ("=", Operator),
+                ("n", Plain),
+                ("+", Operator),
+                ("1", Number)
+            ]
+        );
         assert_eq!(
             kinds("  if code == \"{x}\" or still == yes -> end"),
             [
@@ -826,6 +861,7 @@ mod tests {
             "escalated",
             "callback",
             "transferred",
+            "referred",
             "abandoned",
         ] {
             assert_eq!(
@@ -1139,6 +1175,7 @@ mod tests {
                     | StmtKind::Contact(t)
                     | StmtKind::Skip(t)
                     | StmtKind::Escalate(t) => text(&mut out, t),
+                    StmtKind::NoteWhen { text: t, .. } => text(&mut out, t),
                     _ => {}
                 }
             }

@@ -215,6 +215,9 @@ pub enum StepDoc {
     },
     Note {
         text: String,
+        /// The condition of a conditional note (`note "..." when ...`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        when: Option<String>,
     },
     Ask {
         fields: Vec<String>,
@@ -231,6 +234,9 @@ pub enum StepDoc {
         only: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         when: Option<String>,
+        /// What choosing the option sets, in order.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        set: Vec<EffectDoc>,
     },
     Continue {
         to: String,
@@ -260,13 +266,24 @@ pub enum StepDoc {
     },
 }
 
+/// One `name = value` of an option's `set`; without a value, the flag is set to yes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EffectDoc {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OutcomeDoc {
-    /// `resolved`, `escalated`, `callback`, `transferred` or `abandoned`.
+    /// `resolved`, `escalated`, `callback`, `transferred`, `referred` or `abandoned`.
     pub outcome: String,
-    /// The team or queue, for `escalated` and `transferred`.
+    /// The team, queue or service, for `escalated`, `transferred` and `referred`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
+    /// The ending's name in the author's words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
 }
@@ -343,12 +360,15 @@ fn plain(text: &Text) -> String {
 
 fn outcome_doc(outcome: &Outcome) -> OutcomeDoc {
     let to = match &outcome.kind {
-        OutcomeKind::Escalated(to) | OutcomeKind::Transferred(to) => Some(plain(to)),
+        OutcomeKind::Escalated(to) | OutcomeKind::Transferred(to) | OutcomeKind::Referred(to) => {
+            Some(plain(to))
+        }
         _ => None,
     };
     OutcomeDoc {
         outcome: outcome.kind.keyword().to_owned(),
         to,
+        result: outcome.result.as_ref().map(plain),
         code: outcome.code.as_ref().map(plain),
     }
 }
@@ -616,6 +636,9 @@ impl Document {
                 let place =
                     |what: &str| format!("`{what}` of step {} of node `{}`", number + 1, node.id);
                 match step {
+                    StepDoc::Note {
+                        when: Some(when), ..
+                    } => values.push((place("when"), when)),
                     StepDoc::Ask { fields } => {
                         values.extend(fields.iter().map(|f| (place("fields"), f.as_str())));
                     }
@@ -623,10 +646,20 @@ impl Document {
                         values.push((place("name"), name));
                         values.extend(value.iter().map(|v| (place("value"), v.as_str())));
                     }
-                    StepDoc::Option { to, only, when, .. } => {
+                    StepDoc::Option {
+                        to,
+                        only,
+                        when,
+                        set,
+                        ..
+                    } => {
                         values.push((place("to"), to));
                         values.extend(only.iter().map(|o| (place("only"), o.as_str())));
                         values.extend(when.iter().map(|w| (place("when"), w.as_str())));
+                        for effect in set {
+                            values.push((place("set"), &effect.name));
+                            values.extend(effect.value.iter().map(|v| (place("set"), v.as_str())));
+                        }
                     }
                     StepDoc::Continue { to } | StepDoc::Else { to } => {
                         values.push((place("to"), to))
@@ -649,7 +682,7 @@ impl Document {
                     StepDoc::Say { .. }
                     | StepDoc::Agent { .. }
                     | StepDoc::Customer { .. }
-                    | StepDoc::Note { .. }
+                    | StepDoc::Note { when: None, .. }
                     | StepDoc::Return => {}
                 }
             }
@@ -721,6 +754,11 @@ fn step_doc(kind: &StmtKind) -> Option<StepDoc> {
         },
         StmtKind::Note(text) => StepDoc::Note {
             text: template(text),
+            when: None,
+        },
+        StmtKind::NoteWhen { text, when } => StepDoc::Note {
+            text: template(text),
+            when: Some(pieces::expr(when)),
         },
         StmtKind::Ask(vars) => StepDoc::Ask {
             fields: vars.iter().map(|v| v.as_str().to_owned()).collect(),
@@ -734,6 +772,14 @@ fn step_doc(kind: &StmtKind) -> Option<StepDoc> {
             to: option.target.as_str().to_owned(),
             only: option.only.map(|(audience, _)| audience.name().to_owned()),
             when: option.guard.as_ref().map(pieces::expr),
+            set: option
+                .effects
+                .iter()
+                .map(|effect| EffectDoc {
+                    name: effect.var.as_str().to_owned(),
+                    value: effect.value.as_ref().map(pieces::expr),
+                })
+                .collect(),
         },
         StmtKind::Goto(target) => StepDoc::Continue {
             to: target.as_str().to_owned(),
@@ -839,6 +885,9 @@ fn outcome_source(outcome: &OutcomeDoc) -> String {
     if let Some(to) = &outcome.to {
         text.push_str(&format!(" {}", q(to)));
     }
+    if let Some(result) = &outcome.result {
+        text.push_str(&format!(" result {}", q(result)));
+    }
     if let Some(code) = &outcome.code {
         text.push_str(&format!(" code {}", q(code)));
     }
@@ -850,7 +899,11 @@ fn step_source(step: &StepDoc) -> String {
         StepDoc::Say { text } => format!("say {}", q(text)),
         StepDoc::Agent { text } => format!("agent {}", q(text)),
         StepDoc::Customer { text } => format!("customer {}", q(text)),
-        StepDoc::Note { text } => format!("note {}", q(text)),
+        StepDoc::Note { text, when: None } => format!("note {}", q(text)),
+        StepDoc::Note {
+            text,
+            when: Some(when),
+        } => format!("note {} when {when}", q(text)),
         StepDoc::Ask { fields } => format!("ask {}", fields.join(", ")),
         StepDoc::Set {
             name,
@@ -862,6 +915,7 @@ fn step_source(step: &StepDoc) -> String {
             to,
             only,
             when,
+            set,
         } => {
             let mut text = format!("option {} -> {to}", q(label));
             if let Some(only) = only {
@@ -869,6 +923,13 @@ fn step_source(step: &StepDoc) -> String {
             }
             if let Some(when) = when {
                 text.push_str(&format!(" when {when}"));
+            }
+            for (index, effect) in set.iter().enumerate() {
+                text.push_str(if index == 0 { " set " } else { ", " });
+                text.push_str(&effect.name);
+                if let Some(value) = &effect.value {
+                    text.push_str(&format!(" = {value}"));
+                }
             }
             text
         }

@@ -453,6 +453,18 @@ fn misplaced(kind: &ItemKind, stmt: &Stmt) -> Option<Diagnostic> {
     if allowed {
         return None;
     }
+    if let (StmtKind::NoteWhen { .. }, ItemKind::Test(_)) = (&stmt.kind, kind) {
+        return Some(
+            Diagnostic::new(
+                codes::MISPLACED_STATEMENT,
+                stmt.span,
+                "a note taken in a test has no `when`",
+            )
+            .with_hint(
+                "`note \"...\" when ...` is for nodes; in a test, write the note the agent takes",
+            ),
+        );
+    }
     let home = if stmt.kind.is_tree_property() {
         "it belongs under the `tree` line"
     } else if stmt.kind.is_test_step() {
@@ -581,17 +593,25 @@ fn refuse_deep_line(content: &str, base: usize) -> Option<Diagnostic> {
     let mut max_depth = 0usize;
     let mut operators = 0usize;
     let mut in_text = false;
+    // Inside a text's `{...}`: an expression, counted like one outside a text.
+    let mut in_placeholder = false;
     let mut escaped = false;
     let mut at = 0;
     while at < bytes.len() {
         let byte = bytes[at];
-        if in_text {
+        if in_text && !in_placeholder {
             match (escaped, byte) {
                 (true, _) => escaped = false,
                 (false, b'\\') => escaped = true,
                 (false, b'"') => in_text = false,
+                (false, b'{') => in_placeholder = true,
                 _ => {}
             }
+            at += 1;
+            continue;
+        }
+        if in_placeholder && byte == b'}' {
+            in_placeholder = false;
             at += 1;
             continue;
         }

@@ -8,10 +8,10 @@
 
 use crate::Span;
 use crate::ast::{
-    AudienceRef, ChoiceItem, Comment, ErrorLine, Expectation, Expr, ExprKind, FieldDecl, FieldType,
-    FieldTypeKind, FlagDecl, Ident, ItemKind, Literal, LiteralKind, NodeHead, NodeName, Number,
-    OptionStmt, Outcome, OutcomeKind, Pattern, Range, Segment, StmtKind, TestHead, Text, TreeHead,
-    TreeName, UseDecl, VarName,
+    AudienceRef, ChoiceItem, Comment, Effect, ErrorLine, Expectation, Expr, ExprKind, FieldDecl,
+    FieldType, FieldTypeKind, FlagDecl, Ident, ItemKind, Literal, LiteralKind, NodeHead, NodeName,
+    Number, OptionStmt, Outcome, OutcomeKind, Pattern, Range, Segment, StmtKind, TestHead, Text,
+    TreeHead, TreeName, UseDecl, VarName,
 };
 use crate::diagnostic::{Diagnostic, Related};
 
@@ -181,6 +181,10 @@ impl Shift for StmtKind {
             | StmtKind::Choose(text)
             | StmtKind::Skip(text)
             | StmtKind::Escalate(text) => text.shift(by),
+            StmtKind::NoteWhen { text, when } => {
+                text.shift(by);
+                when.shift(by);
+            }
             StmtKind::Ask(vars) => vars.shift(by),
             StmtKind::Set { var, value } => {
                 var.shift(by);
@@ -240,6 +244,7 @@ impl Shift for OptionStmt {
             target,
             only,
             guard,
+            effects,
         } = self;
         label.shift(by);
         target.shift(by);
@@ -247,17 +252,36 @@ impl Shift for OptionStmt {
             span.shift(by);
         }
         guard.shift(by);
+        for effect in effects {
+            effect.shift(by);
+        }
+    }
+}
+
+impl Shift for Effect {
+    fn shift(&mut self, by: usize) {
+        let Effect { var, value, span } = self;
+        var.shift(by);
+        value.shift(by);
+        span.shift(by);
     }
 }
 
 impl Shift for Outcome {
     fn shift(&mut self, by: usize) {
-        let Outcome { kind, code, span } = self;
+        let Outcome {
+            kind,
+            result,
+            code,
+            span,
+        } = self;
         match kind {
             OutcomeKind::Resolved | OutcomeKind::Callback | OutcomeKind::Abandoned => {}
             OutcomeKind::Escalated(team) => team.shift(by),
             OutcomeKind::Transferred(queue) => queue.shift(by),
+            OutcomeKind::Referred(to) => to.shift(by),
         }
+        result.shift(by);
         code.shift(by);
         span.shift(by);
     }
@@ -291,6 +315,7 @@ impl Shift for Segment {
         match self {
             Segment::Literal(_) => {}
             Segment::Field(name) => name.shift(by),
+            Segment::Expr(expr) => expr.shift(by),
         }
     }
 }

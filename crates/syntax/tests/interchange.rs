@@ -30,6 +30,7 @@ fn document(steps: Vec<StepDoc>) -> Document {
                     steps: vec![StepDoc::End(calltree_syntax::interchange::OutcomeDoc {
                         outcome: "resolved".into(),
                         to: None,
+                        result: None,
                         code: None,
                     })],
                 },
@@ -50,6 +51,7 @@ fn a_condition_with_a_line_break_injects_lines() {
             to: "b".into(),
             only: None,
             when: Some("yes\n\nnode evil\n  say \"injected\"\n  end resolved".into()),
+            set: Vec::new(),
         },
     ]);
     assert_eq!(
@@ -113,4 +115,47 @@ fn a_pattern_description_survives_formatting_and_the_interchange_form() {
     let back: Document = serde_json::from_str(&json).unwrap();
     let again = calltree_syntax::format_source(&back.to_source().unwrap()).unwrap();
     assert_eq!(again, source);
+}
+
+/// Issue 14 items 4, 8 and 9: an option's effects, a conditional note, and a referral with an
+/// author-named result survive formatting and the interchange form both ways, and a line
+/// break cannot ride in on an effect.
+#[test]
+fn option_effects_survive_formatting_and_the_interchange_form() {
+    let source = "tree t \"T\"\n  start: a\n\nfield n: number \"N\" = 0\n\nflag done\n\nnode a\n  note \"Tried {n} times\" when n > 1 and done\n  option \"Done\" -> b agent-only when n < 3 set done, n = n + 1\n  option \"Other\" -> b\n\nnode b\n  end referred \"Out-of-hours GP\" result \"Urgent (orange)\" code \"T2\"\n";
+    let (file, diagnostics) = parse(source);
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    assert_eq!(calltree_syntax::format_source(source).unwrap(), source);
+    let document = Document::from_file(&file).unwrap();
+    let json = serde_json::to_string(&document).unwrap();
+    assert!(
+        json.contains("\"set\":[{\"name\":\"done\"},{\"name\":\"n\",\"value\":\"n + 1\"}]"),
+        "{json}"
+    );
+    assert!(json.contains("\"when\":\"n > 1 and done\""), "{json}");
+    assert!(
+        json.contains(
+            "\"outcome\":\"referred\",\"to\":\"Out-of-hours GP\",\"result\":\"Urgent (orange)\""
+        ),
+        "{json}"
+    );
+    let back: Document = serde_json::from_str(&json).unwrap();
+    let again = calltree_syntax::format_source(&back.to_source().unwrap()).unwrap();
+    assert_eq!(again, source);
+
+    let injected = document_with_effect("n + 1\nnode evil");
+    assert!(injected.to_source().is_err());
+}
+
+fn document_with_effect(value: &str) -> Document {
+    document(vec![StepDoc::Option {
+        label: "Go".into(),
+        to: "b".into(),
+        only: None,
+        when: None,
+        set: vec![calltree_syntax::interchange::EffectDoc {
+            name: "n".into(),
+            value: Some(value.into()),
+        }],
+    }])
 }

@@ -78,3 +78,16 @@ fn a_flat_list_of_names_is_not_nesting() {
     let line = format!("  if x{} -> a", "\tand\tx".repeat(200));
     assert_eq!(codes_on_line(tree_with(&line), 7), ["E101"]);
 }
+
+/// Issue 14 item 7: a placeholder holds an expression now, so the text between quotes is no
+/// longer free: a deep one inside `{...}` is refused like one outside.
+#[test]
+fn a_deep_expression_in_a_placeholder_is_refused_not_parsed() {
+    let deep = format!("  say \"{{{}1{}}}\"", "(".repeat(5_000), ")".repeat(5_000));
+    assert_eq!(codes_on_line(tree_with(&deep), 7), ["E101"]);
+    let long = format!("  say \"{{{}1}}\"", "1 + ".repeat(20_000));
+    assert_eq!(codes_on_line(tree_with(&long), 7), ["E101"]);
+    // Prose with brackets and dashes is still free.
+    let prose = format!("  say \"{}\"", "(see the back - left side) ".repeat(2_000));
+    assert!(codes_on_line(tree_with(&prose), 7).is_empty());
+}

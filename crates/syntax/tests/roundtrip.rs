@@ -57,14 +57,26 @@ fn quoted(content: &str, template: bool, alternate: bool) -> String {
     out
 }
 
+/// What goes between `{` and `}`: a field, or (issue 14) an expression without texts.
+fn placeholder() -> impl Strategy<Value = String> {
+    prop_oneof![
+        3 => name(),
+        1 => (name(), number()).prop_map(|(n, k)| format!("{n} + {k}")),
+        1 => name().prop_map(|n| format!(" count({n}) ")),
+        1 => (name(), name()).prop_map(|(a, b)| format!("{a} == {b} and not {b}")),
+    ]
+}
+
 fn template() -> impl Strategy<Value = String> {
-    (content(), any::<bool>(), prop::option::of(name())).prop_map(|(text, alternate, field)| {
-        let mut quoted = quoted(&text, true, alternate);
-        if let Some(field) = field {
-            quoted.insert_str(quoted.len() - 1, &format!("{{{field}}}"));
-        }
-        quoted
-    })
+    (content(), any::<bool>(), prop::option::of(placeholder())).prop_map(
+        |(text, alternate, field)| {
+            let mut quoted = quoted(&text, true, alternate);
+            if let Some(field) = field {
+                quoted.insert_str(quoted.len() - 1, &format!("{{{field}}}"));
+            }
+            quoted
+        },
+    )
 }
 
 fn plain() -> impl Strategy<Value = String> {
@@ -80,8 +92,8 @@ fn expr() -> impl Strategy<Value = String> {
     let leaf = prop_oneof![
         number(),
         name(),
-        // A `{name}` in a text of a condition is warned about (W102), so none is generated.
-        plain().prop_filter("no braces", |t| !t.contains('{')),
+        // A text in an expression fills in placeholders (issue 14), like a step's text.
+        template(),
         prop::sample::select(vec!["yes", "no", "true", "false"]).prop_map(str::to_owned),
         name().prop_map(|n| format!("visited({n})")),
         prop::sample::select(vec!["minutes_in_call()", "minutes_at_step()"])
@@ -113,13 +125,16 @@ fn outcome() -> impl Strategy<Value = String> {
             plain().prop_map(|t| format!("escalated {t}")),
             Just("callback".to_owned()),
             plain().prop_map(|t| format!("transferred {t}")),
+            plain().prop_map(|t| format!("referred {t}")),
             Just("abandoned".to_owned()),
         ],
         prop::option::of(plain()),
+        prop::option::of(plain()),
     )
-        .prop_map(|(kind, code)| match code {
-            Some(code) => format!("{kind} code {code}"),
-            None => kind,
+        .prop_map(|(kind, result, code)| {
+            let result = result.map(|r| format!(" result {r}")).unwrap_or_default();
+            let code = code.map(|c| format!(" code {c}")).unwrap_or_default();
+            format!("{kind}{result}{code}")
         })
 }
 
@@ -139,6 +154,7 @@ fn node_statement() -> impl Strategy<Value = String> {
         template().prop_map(|t| format!("agent {t}")),
         template().prop_map(|t| format!("customer {t}")),
         template().prop_map(|t| format!("note {t}")),
+        (template(), expr()).prop_map(|(t, e)| format!("note {t} when {e}")),
         prop::collection::vec(name(), 1..3).prop_map(|v| format!("ask {}", v.join(", "))),
         (name(), prop::option::of(expr())).prop_map(|(n, e)| match e {
             Some(e) => format!("set {n} = {e}"),
@@ -148,11 +164,24 @@ fn node_statement() -> impl Strategy<Value = String> {
             template(),
             name(),
             prop::sample::select(vec!["", " agent-only", " customer-only"]),
-            prop::option::of(expr())
+            prop::option::of(expr()),
+            prop::collection::vec((name(), prop::option::of(expr())), 0..3),
         )
-            .prop_map(|(label, target, only, guard)| {
+            .prop_map(|(label, target, only, guard, effects)| {
                 let guard = guard.map(|g| format!(" when {g}")).unwrap_or_default();
-                format!("option {label} -> {target}{only}{guard}")
+                let effects: Vec<String> = effects
+                    .into_iter()
+                    .map(|(n, e)| match e {
+                        Some(e) => format!("{n} = {e}"),
+                        None => n,
+                    })
+                    .collect();
+                let effects = if effects.is_empty() {
+                    String::new()
+                } else {
+                    format!(" set {}", effects.join(", "))
+                };
+                format!("option {label} -> {target}{only}{guard}{effects}")
             }),
         name().prop_map(|t| format!("-> {t}")),
         (expr(), name()).prop_map(|(e, t)| format!("if {e} -> {t}")),

@@ -1,5 +1,6 @@
-//! The side panel: what the call has captured so far (answers, notes, skipped steps) and how
-//! far it has come, so the agent never scrolls back or asks twice.
+//! The side panel: what the call has captured so far (answers, notes, skipped steps, and each
+//! step done with what was answered and chosen there) and how far it has come, so the agent
+//! never scrolls back or asks twice.
 
 use egui::RichText;
 
@@ -44,6 +45,16 @@ pub(super) fn ui(ui: &mut egui::Ui, shown: &Shown) {
                     ui.label(RichText::new("Skipped").strong().size(15.0));
                     for (step, reason) in &summary.skipped {
                         ui.label(format!("• {step}: {reason}"));
+                    }
+                }
+                // Each step with what was done there, so "what did they say at the lights?" is
+                // one glance, not a scroll back.
+                if summary.steps.len() > 1 {
+                    ui.add_space(10.0);
+                    ui.label(RichText::new("Steps").strong().size(15.0));
+                    let done = &summary.steps[..summary.steps.len() - 1];
+                    for step in done {
+                        ui.label(format!("• {}", step.to_line()));
                     }
                 }
             });

@@ -19,6 +19,9 @@ pub(super) fn outcome_line(ended: &EndView) -> String {
     if let Some(to) = &ended.to {
         line.push_str(&format!(" to {to}"));
     }
+    if let Some(result) = &ended.result {
+        line.push_str(&format!(": {result}"));
+    }
     if let Some(code) = &ended.code {
         line.push_str(&format!(" (code {code})"));
     }

@@ -99,6 +99,12 @@ pub struct OutcomeMix {
     pub transferred: u64,
     /// Transfers by queue.
     pub transferred_to: BTreeMap<String, u64>,
+    /// Sent on to another provider or service.
+    pub referred: u64,
+    /// Referrals by service.
+    pub referred_to: BTreeMap<String, u64>,
+    /// Endings by their author-named result (`result "Urgent (orange)"`), whatever their kind.
+    pub results: BTreeMap<String, u64>,
     /// The tree's `end abandoned` and the host's `Ended` together.
     pub abandoned: u64,
     /// The host's `Ended` alone (the caller hung up, the page was closed).

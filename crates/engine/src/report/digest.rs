@@ -47,6 +47,8 @@ pub(super) struct Known {
 pub(super) struct EndDigest {
     pub(super) kind: Option<OutcomeKind>,
     pub(super) to: Option<String>,
+    /// The ending's author-named result, if it has one.
+    pub(super) result: Option<String>,
     pub(super) by_host: bool,
     /// Why the host ended the call, when it did.
     pub(super) cause: Option<EndCause>,
@@ -142,6 +144,7 @@ fn known(
     let ending = state.ending.as_ref().map(|ending| EndDigest {
         kind: ending.outcome.as_ref().map(|o| o.kind),
         to: ending.outcome.as_ref().and_then(|o| o.to.clone()),
+        result: ending.outcome.as_ref().and_then(|o| o.result.clone()),
         // The tree's own `end abandoned` gives no reason; the host's `Ended` always does.
         by_host: ending.reason.is_some()
             && ending.outcome.as_ref().map(|o| o.kind) == Some(OutcomeKind::Abandoned),
@@ -181,7 +184,7 @@ fn known(
         let digest = &mut nodes[slot];
         digest.visits += 1;
         let node = project.node(visit.node);
-        if node.is_routing() {
+        if node.is_routing() || !visit.shown() {
             continue;
         }
         if !path.is_empty() {

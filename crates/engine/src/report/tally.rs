@@ -172,6 +172,9 @@ impl FigureTally {
     fn count_outcome(&mut self, ending: &EndDigest) {
         let outcomes = &mut self.outcomes;
         let team = || ending.to.clone().unwrap_or_else(|| NO_TEAM.to_owned());
+        if let Some(result) = &ending.result {
+            *outcomes.results.entry(result.clone()).or_default() += 1;
+        }
         match ending.kind {
             None => outcomes.returned += 1,
             Some(OutcomeKind::Resolved) => outcomes.resolved += 1,
@@ -180,6 +183,10 @@ impl FigureTally {
                 *outcomes.escalated_to.entry(team()).or_default() += 1;
             }
             Some(OutcomeKind::Callback) => outcomes.callback += 1,
+            Some(OutcomeKind::Referred) => {
+                outcomes.referred += 1;
+                *outcomes.referred_to.entry(team()).or_default() += 1;
+            }
             Some(OutcomeKind::Transferred) => {
                 outcomes.transferred += 1;
                 *outcomes.transferred_to.entry(team()).or_default() += 1;

@@ -30,7 +30,7 @@ pub use event::{EVENT_NAMES, EndCause, Event, Given, Millis};
 pub(crate) use state::{
     AsOf, MAX_AUTOMATIC_HOPS, display, input_text, parse_answer, render, render_into,
 };
-pub use state::{Ending, Frame, Note, Skip, State, Visit};
+pub use state::{AnswerGiven, Ending, Frame, Left, Note, Skip, State, Visit};
 pub use step::{
     ANSWER_NEEDED, Action, MAX_ANSWER_CHARS, MAX_NOTE_CHARS, Preview, Step, Submission,
 };

@@ -10,7 +10,7 @@ use super::event::{EndCause, Event, Given, Millis};
 use crate::error::SessionError;
 use crate::expr::Env;
 use crate::model::{
-    Exit, NodeId, Outcome, OutcomeKind, Slot, Template, TemplatePart, TreeId, Variable,
+    Assignment, Exit, NodeId, Outcome, OutcomeKind, Slot, Template, TemplatePart, TreeId, Variable,
     VariableKind,
 };
 use crate::project::Project;
@@ -34,6 +34,44 @@ pub struct Visit {
     /// node's routes, or their number for `else`. Coverage counts these.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub branch: Option<u16>,
+    /// Set when the node was passed over on arrival: the position of the entry skip that
+    /// held. Nothing of the node was shown or run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub passed: Option<u16>,
+    /// How the call left the step, once it has: what the summary says was done there.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub left: Option<Left>,
+}
+
+/// How a call moved on from a step it stopped at.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase", tag = "by")]
+pub enum Left {
+    /// The option at this position was chosen.
+    Chose {
+        option: u16,
+    },
+    Continued,
+    /// Skipped, with the reason given.
+    Skipped {
+        reason: String,
+    },
+}
+
+/// One answer as it was given, at the step (the position in the path) it was given at.
+/// (Not to be confused with `Given`, a value handed in when the call started.)
+#[derive(Debug, Clone, PartialEq)]
+pub struct AnswerGiven {
+    pub visit: usize,
+    pub slot: Slot,
+    pub value: Value,
+}
+
+impl Visit {
+    /// Whether the call stopped here to show the node (not passed over by an entry skip).
+    pub fn shown(&self) -> bool {
+        self.passed.is_none()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -91,6 +129,8 @@ pub struct State {
     pub skips: Vec<Skip>,
     /// Fields in the order they were first answered, for the summary.
     pub answered: Vec<Slot>,
+    /// Every answer in the order given, with the step it was given at: the summary's steps.
+    pub answers: Vec<AnswerGiven>,
     pub ending: Option<Ending>,
     /// Set when the tree itself is broken at this point (a route to nowhere).
     pub stuck: Option<String>,
@@ -240,6 +280,7 @@ struct Mark {
     notes: usize,
     skips: usize,
     answered: usize,
+    answers: usize,
     overwritten: usize,
     stuck: Option<String>,
     last_at: Millis,
@@ -290,6 +331,7 @@ impl State {
             notes: Vec::new(),
             skips: Vec::new(),
             answered: Vec::new(),
+            answers: Vec::new(),
             ending: None,
             stuck: None,
             started_at: at,
@@ -411,6 +453,7 @@ impl State {
             notes,
             skips,
             answered,
+            answers,
             // A call that has ended takes no more steps, so there is never an ending to keep.
             ending: _,
             stuck,
@@ -427,6 +470,7 @@ impl State {
             notes: notes.len(),
             skips: skips.len(),
             answered: answered.len(),
+            answers: answers.len(),
             overwritten: undo.overwritten.len(),
             stuck: stuck.clone(),
             last_at: *last_at,
@@ -447,6 +491,7 @@ impl State {
             notes,
             skips,
             answered,
+            answers,
             overwritten,
             stuck,
             last_at,
@@ -462,6 +507,11 @@ impl State {
         self.notes.truncate(notes);
         self.skips.truncate(skips);
         self.answered.truncate(answered);
+        self.answers.truncate(answers);
+        // The step taken back left the visit it was taken from: it has not been left now.
+        if let Some(visit) = self.path.last_mut() {
+            visit.left = None;
+        }
         self.frames.truncate(frames);
         self.frames.extend(returned_from);
         self.audience = audience;
@@ -511,11 +561,26 @@ impl State {
     ) -> Result<(), SessionError> {
         match event {
             Event::Answered { field, value, .. } => self.answer(project, field, value)?,
-            Event::Chose { option, label, .. } => self.choose(project, *option, label, at)?,
-            Event::Continued { .. } => self.go_on(project, at, true)?,
+            Event::Chose { option, label, .. } => {
+                let from = self.path.len().saturating_sub(1);
+                self.choose(project, *option, label, at)?;
+                self.left(from, Left::Chose { option: *option });
+            }
+            Event::Continued { .. } => {
+                let from = self.path.len().saturating_sub(1);
+                self.go_on(project, at, true)?;
+                self.left(from, Left::Continued);
+            }
             Event::Skipped { reason, .. } => {
                 let skipped = self.node;
+                let from = self.path.len().saturating_sub(1);
                 self.go_on(project, at, false)?;
+                self.left(
+                    from,
+                    Left::Skipped {
+                        reason: reason.clone(),
+                    },
+                );
                 self.skips.push(Skip {
                     node: skipped,
                     reason: reason.clone(),
@@ -538,6 +603,7 @@ impl State {
                     Some(Outcome {
                         kind: OutcomeKind::Escalated,
                         to: team,
+                        result: None,
                         code: None,
                     }),
                     Some(reason.clone()),
@@ -549,6 +615,7 @@ impl State {
                     Some(Outcome {
                         kind: OutcomeKind::Abandoned,
                         to: None,
+                        result: None,
                         code: None,
                     }),
                     Some(reason.clone()),
@@ -619,10 +686,15 @@ impl State {
             label: variable.shown_label().to_owned(),
             reason,
         })?;
-        self.write(slot, value);
+        self.write(slot, value.clone());
         if !self.answered.contains(&slot) {
             self.answered.push(slot);
         }
+        self.answers.push(AnswerGiven {
+            visit: self.path.len().saturating_sub(1),
+            slot,
+            value,
+        });
         Ok(())
     }
 
@@ -740,6 +812,9 @@ impl State {
         let target = option.target.ok_or_else(|| {
             SessionError::Stuck("the option leads to a node that does not exist".into())
         })?;
+        // The option's effects come first, so the notes written on leaving know the choice;
+        // each is a `write`, which `Back` takes back with the rest of the step.
+        self.assign(&option.effects);
         self.leave(project, at);
         self.arrive(project, target, at);
         Ok(())
@@ -816,11 +891,32 @@ impl State {
         Ok(())
     }
 
+    /// Notes how the call moved on from the visit at `from` (once it has).
+    fn left(&mut self, from: usize, how: Left) {
+        if let Some(visit) = self.path.get_mut(from) {
+            visit.left = Some(how);
+        }
+    }
+
+    /// Runs `set`s in order, each seeing the values the ones before it wrote.
+    fn assign(&mut self, assignments: &[Assignment]) {
+        for assignment in assignments {
+            let value = match &assignment.value {
+                Some(expr) => expr.eval(self),
+                None => Value::Bool(true),
+            };
+            self.write(assignment.slot, value);
+        }
+    }
+
     /// Leaving a node writes its note templates with what is known by then.
     fn leave(&mut self, project: &Project, at: Millis) {
         let node = project.node(self.node);
-        for template in &node.notes {
-            let text = render(project, self, template);
+        for note in &node.notes {
+            if note.when.as_ref().is_some_and(|when| !when.holds(self)) {
+                continue;
+            }
+            let text = render(project, self, &note.text);
             self.notes.push(Note {
                 text,
                 node: self.node,
@@ -836,19 +932,38 @@ impl State {
         for _ in 0..MAX_AUTOMATIC_HOPS {
             self.node = node;
             self.visits[node.index()] += 1;
+            let current = project.node(node);
+            // Entry skips come first: a node passed over shows nothing and sets nothing.
+            if let Some(position) = current.entry.iter().position(|s| s.condition.holds(self)) {
+                self.path.push(Visit {
+                    node,
+                    at,
+                    branch: None,
+                    passed: Some(u16::try_from(position).unwrap_or(u16::MAX)),
+                    left: None,
+                });
+                match current.entry[position].target {
+                    Some(next) => {
+                        node = next;
+                        continue;
+                    }
+                    None => {
+                        self.stuck = Some(format!(
+                            "`{}` is passed over to a node that does not exist",
+                            current.name
+                        ));
+                        return;
+                    }
+                }
+            }
             self.path.push(Visit {
                 node,
                 at,
                 branch: None,
+                passed: None,
+                left: None,
             });
-            let current = project.node(node);
-            for assignment in &current.sets {
-                let value = match &assignment.value {
-                    Some(expr) => expr.eval(self),
-                    None => Value::Bool(true),
-                };
-                self.write(assignment.slot, value);
-            }
+            self.assign(&current.sets);
             match &current.exit {
                 Exit::Route { routes, otherwise } => {
                     let taken = routes.iter().position(|r| r.condition.holds(self));
@@ -966,6 +1081,17 @@ pub(crate) fn render_into(project: &Project, state: &State, template: &Template,
     for part in &template.parts {
         match part {
             TemplatePart::Text(text) => out.push_str(text),
+            TemplatePart::Expr(expr, ty, _) => {
+                let value = expr.eval(state);
+                let variable = match ty {
+                    Type::Choice(field) => state.declaration(project, *field),
+                    _ => None,
+                };
+                match &value {
+                    Value::Text(text) => out.push_str(&crate::show::show_line(text)),
+                    other => out.push_str(&display(variable, other)),
+                }
+            }
             TemplatePart::Var(slot, _) => {
                 let value = &state.values[slot.index()];
                 match value {
