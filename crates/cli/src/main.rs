@@ -144,8 +144,9 @@ enum Command {
         /// continues where they left it, with their answers (needs --db).
         #[arg(long, value_name = "CODE", requires = "db", conflicts_with_all = ["resume", "tree", "log"])]
         handoff: Option<String>,
-        /// The self-service session database (see `calltree serve`).
-        #[arg(long, value_name = "FILE", requires = "handoff")]
+        /// The self-service session database (see `calltree serve`): a file, or a
+        /// PostgreSQL address (postgres://…).
+        #[arg(long, value_name = "FILE|URL", requires = "handoff")]
         db: Option<PathBuf>,
     },
     /// Serve the trees that customers use as self-service web pages.
@@ -157,14 +158,16 @@ enum Command {
     /// `calltree run --handoff CODE --db FILE` or the desktop app. Set CALLTREE_API_TOKEN to
     /// enable the JSON API (/api/sessions) for reporting.
     #[command(
-        after_help = "Examples:\n  calltree serve\n  calltree serve --trees trees/ --db sessions.db --addr 0.0.0.0:8080"
+        after_help = "Examples:\n  calltree serve\n  calltree serve --trees trees/ --db sessions.db --addr 0.0.0.0:8080\n  calltree serve --db postgres://calltree@db.internal/calltree"
     )]
     Serve {
         /// The folder of trees.
         #[arg(long, value_name = "DIR", default_value = "trees")]
         trees: PathBuf,
-        /// The SQLite database of sessions; created if missing.
-        #[arg(long, value_name = "FILE", default_value = "calltree-sessions.db")]
+        /// Where sessions are kept: an SQLite file (created if missing), or a PostgreSQL
+        /// database, `postgres://USER:PASSWORD@HOST:PORT/DATABASE`, which several instances
+        /// of `calltree serve` may share (see docs/deployment.md).
+        #[arg(long, value_name = "FILE|URL", default_value = "calltree-sessions.db")]
         db: PathBuf,
         /// The address to listen on.
         #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
@@ -200,8 +203,9 @@ enum Command {
             conflicts_with = "db"
         )]
         logs: Option<PathBuf>,
-        /// The self-service session database (see `calltree serve`).
-        #[arg(long, value_name = "FILE")]
+        /// The self-service session database (see `calltree serve`): a file, or a
+        /// PostgreSQL address (postgres://…).
+        #[arg(long, value_name = "FILE|URL")]
         db: Option<PathBuf>,
         /// The trees the logs were made with (for outcomes and per-step figures).
         #[arg(long, value_name = "DIR", default_value = "trees")]
@@ -336,8 +340,8 @@ enum OutputFormat {
 /// a stack frame that the hardening tests run under 512 KiB).
 #[derive(clap::Args, Debug)]
 struct PruneArgs {
-    /// The self-service session database.
-    #[arg(long, value_name = "FILE", default_value = "calltree-sessions.db")]
+    /// The self-service session database: a file, or a PostgreSQL address (postgres://…).
+    #[arg(long, value_name = "FILE|URL", default_value = "calltree-sessions.db")]
     db: PathBuf,
     /// Keep sessions whose last event is at most this many days old.
     #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..=36_500))]

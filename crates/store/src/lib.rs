@@ -102,7 +102,8 @@ mod writer;
 
 pub use error::StoreError;
 pub use store::{
-    Backend, HANDOFF_LIFETIME, NewSession, Pruned, SessionInfo, Store, postgres_address,
+    Backend, HANDOFF_LIFETIME, NewSession, Pruned, SessionInfo, Store, location_exists,
+    postgres_address, shown_location,
 };
 pub use token::same_secret;
 

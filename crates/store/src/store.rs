@@ -62,6 +62,21 @@ pub(crate) trait Reads: Send + Sync {
     ) -> Result<Vec<RawSession>, StoreError>;
 }
 
+/// `location` as it may be shown to people and in logs: a file's path, or a PostgreSQL
+/// address without its password.
+pub fn shown_location(location: &Path) -> String {
+    match postgres_address(location) {
+        Some(address) => crate::pg::shown_address(address),
+        None => location.display().to_string(),
+    }
+}
+
+/// Whether there is a database at `location`: a file that exists, or any PostgreSQL address
+/// (whether it answers is known only on opening it).
+pub fn location_exists(location: &Path) -> bool {
+    postgres_address(location).is_some() || location.exists()
+}
+
 /// The address of a PostgreSQL database, if `location` is one (`postgres://…` or
 /// `postgresql://…`) rather than the path of an SQLite file.
 pub fn postgres_address(location: &Path) -> Option<&str> {
