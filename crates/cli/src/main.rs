@@ -183,6 +183,17 @@ enum Command {
     /// does the same every hour. The file does not shrink; SQLite reuses the space.
     #[command(after_help = "Examples:\n  calltree prune --db calltree-sessions.db --retain 90")]
     Prune(PruneArgs),
+    /// Copy a self-service SQLite database into PostgreSQL.
+    ///
+    /// Copies every session (its events, handoff code and the hashes of its tokens, so
+    /// customers' links and agents' codes keep working) and every tree version into the
+    /// PostgreSQL database, whose schema is made or brought up to date first. A session already
+    /// there is left as it is, so a copy cut short is finished by running it again. Stop
+    /// `calltree serve` on the file first; then start it with `--db` set to the address.
+    #[command(
+        after_help = "Examples:\n  calltree migrate --from calltree-sessions.db --to postgres://calltree@db.internal/calltree"
+    )]
+    Migrate(MigrateArgs),
     /// Report what happened on calls and self-service sessions: outcomes, first-contact
     /// resolution, containment, where sessions stop, time per step, paths, reasons, ratings.
     ///
@@ -333,6 +344,18 @@ enum OutputFormat {
     Human,
     /// One JSON document, for tools and editors.
     Json,
+}
+
+/// `calltree migrate`'s options (a struct of their own, as `PruneArgs` and for its reason).
+#[derive(clap::Args, Debug)]
+struct MigrateArgs {
+    /// The SQLite session database to copy (it is not changed, beyond bringing its schema up
+    /// to date).
+    #[arg(long, value_name = "FILE")]
+    from: PathBuf,
+    /// The PostgreSQL database to copy into: postgres://USER:PASSWORD@HOST:PORT/DATABASE.
+    #[arg(long, value_name = "URL")]
+    to: PathBuf,
 }
 
 /// `calltree prune`'s options: a struct of their own, so that clap builds them in a function
@@ -515,6 +538,7 @@ fn main() -> ExitCode {
             settings,
         } => serve(&trees, &db, addr, settings.settings()),
         Command::Prune(PruneArgs { db, retain }) => prune::run(&db, retain),
+        Command::Migrate(MigrateArgs { from, to }) => prune::migrate(&from, &to),
         Command::Report {
             logs,
             db,

@@ -360,3 +360,90 @@ fn serve_with_postgres_out_of_reach_says_so_and_stops() {
     assert!(!said.contains("secret"), "{said}");
     assert!(!said.contains("panicked"), "{said}");
 }
+
+/// `calltree migrate` moves a one-machine site to PostgreSQL: the customer's link (its cookie)
+/// and the handoff code keep working on the server that now runs on PostgreSQL, every event
+/// and version is there, and running it again copies nothing twice.
+#[test]
+fn migrate_copies_an_sqlite_site_to_postgres_and_its_sessions_carry_on() {
+    let Some(db) = postgres_database() else {
+        return;
+    };
+    let dir = site();
+    let (visit, waiting, code) = {
+        let server = serve_with(dir.path(), "sessions.db", &[]);
+        let visit = start(server.port, "notes");
+        assert!(step(server.port, server.port, &visit, "note=on+sqlite&choose=0").unwrap());
+        let waiting = start(server.port, "notes");
+        let asked = step(server.port, server.port, &waiting, "note=call+me&go=person").unwrap();
+        assert!(asked);
+        let code = waiting.handoff_code();
+        (visit, waiting, code)
+    };
+    let before = Store::open(dir.path().join("sessions.db")).unwrap();
+    let sessions = before.sessions(None, None, 100).unwrap();
+    assert_eq!(sessions.len(), 2);
+
+    let migrate = |expect: &str| {
+        let output = Command::new(env!("CARGO_BIN_EXE_calltree"))
+            .args(["migrate", "--from", "sessions.db", "--to", &db])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        let said = String::from_utf8_lossy(&output.stdout).into_owned();
+        assert!(
+            output.status.success(),
+            "{said}{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(said.contains(expect), "{said}");
+    };
+    migrate("copied 2 sessions (6 events) and 1 tree versions");
+    migrate("copied 0 sessions (0 events) and 0 tree versions");
+
+    let after = Store::open(&db).unwrap();
+    assert_eq!(after.sessions(None, None, 100).unwrap(), sessions);
+    for info in &sessions {
+        assert_eq!(
+            after.events(&info.id).unwrap(),
+            before.events(&info.id).unwrap()
+        );
+        assert_eq!(
+            after.csrf(&info.id).unwrap(),
+            before.csrf(&info.id).unwrap()
+        );
+    }
+    assert_eq!(after.find_handoff(&code).unwrap(), Some(id_of(&waiting)));
+
+    // The same browser carries on against the server on PostgreSQL.
+    let server = serve_with(dir.path(), &db, &[]);
+    let visit = Visit {
+        port: server.port,
+        ..visit
+    };
+    assert!(
+        step(
+            server.port,
+            server.port,
+            &visit,
+            "note=on+postgres&choose=0"
+        )
+        .unwrap()
+    );
+    assert_eq!(notes(&after, &id_of(&visit)), ["on sqlite", "on postgres"]);
+    let shown = take_over_from(dir.path(), &db, &code, "\n2\n");
+    assert!(shown.contains("Taking over"), "{shown}");
+}
+
+#[test]
+fn migrate_refuses_a_target_that_is_not_postgres() {
+    let dir = site();
+    let output = Command::new(env!("CARGO_BIN_EXE_calltree"))
+        .args(["migrate", "--from", "sessions.db", "--to", "other.db"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(said.contains("PostgreSQL address"), "{said}");
+}

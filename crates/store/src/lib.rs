@@ -91,6 +91,7 @@
 //! ```
 
 mod error;
+mod migrate;
 mod pg;
 mod schema;
 mod sqlite;
@@ -101,6 +102,7 @@ mod token;
 mod writer;
 
 pub use error::StoreError;
+pub use migrate::{Migrated, migrate};
 pub use store::{
     Backend, HANDOFF_LIFETIME, NewSession, Pruned, SessionInfo, Store, location_exists,
     postgres_address, shown_location,

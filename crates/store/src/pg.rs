@@ -171,7 +171,7 @@ impl Target {
 
 /// Whether an error means the server could not be reached or went away, rather than that
 /// it refused what was asked.
-fn unreachable(error: &postgres::Error) -> bool {
+pub(crate) fn unreachable(error: &postgres::Error) -> bool {
     if error.is_closed() {
         return true;
     }
