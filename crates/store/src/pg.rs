@@ -31,7 +31,7 @@ use std::time::Duration;
 
 use calltree_engine::Millis;
 use postgres::types::ToSql;
-use postgres::{Client, Config, NoTls, Row, Transaction};
+use postgres::{Client, Config, NoTls, Row, Statement, Transaction};
 
 use crate::error::StoreError;
 use crate::store::{RawSession, Reads, SESSION_COLUMNS};
@@ -525,6 +525,28 @@ impl Reads for Readers {
     }
 }
 
+std::thread_local! {
+    /// The statements of a step, prepared once on the writer thread's connection rather than
+    /// at every use (which costs a round trip each). Statements belong to one connection, so
+    /// this is emptied whenever the writer's connection is replaced (`forget_prepared`).
+    static PREPARED: std::cell::RefCell<std::collections::HashMap<&'static str, Statement>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+/// `sql` prepared on the writer's connection, once.
+fn prepared(tx: &mut Transaction<'_>, sql: &'static str) -> Result<Statement, postgres::Error> {
+    if let Some(statement) = PREPARED.with(|cache| cache.borrow().get(sql).cloned()) {
+        return Ok(statement);
+    }
+    let statement = tx.prepare(sql)?;
+    PREPARED.with(|cache| cache.borrow_mut().insert(sql, statement.clone()));
+    Ok(statement)
+}
+
+fn forget_prepared() {
+    PREPARED.with(|cache| cache.borrow_mut().clear());
+}
+
 /// The writer thread's connection, reopened when it breaks.
 pub(crate) struct PgWriter {
     target: Arc<Target>,
@@ -576,6 +598,7 @@ impl Batches for PgWriter {
                 .is_some_and(|client| !client.is_closed());
             if !reused {
                 self.client = None;
+                forget_prepared();
                 match self.target.connect("connecting") {
                     Ok(client) => self.client = Some(client),
                     Err(error) => return fail_all(batch, &error),
@@ -590,6 +613,7 @@ impl Batches for PgWriter {
                     let broken = unreachable(&failed.error) || client.is_closed();
                     if broken {
                         self.client = None;
+                        forget_prepared();
                     }
                     // A connection that died before `COMMIT` left nothing behind: try the
                     // batch once more on a new one (PostgreSQL may have restarted meanwhile).
@@ -705,8 +729,10 @@ fn apply(tx: &mut Transaction<'_>, work: &Work) -> Result<Reply, Failure> {
         } => {
             // The row lock orders writers of one session, across instances: the second
             // waits here, then counts the first one's events and hears `Conflict`.
+            let lock = prepared(tx, "SELECT 1 FROM sessions WHERE id = $1 FOR UPDATE")
+                .map_err(db("locking a session"))?;
             let found = tx
-                .query_opt("SELECT 1 FROM sessions WHERE id = $1 FOR UPDATE", &[id])
+                .query_opt(&lock, &[id])
                 .map_err(db("locking a session"))?;
             if found.is_none() {
                 return Err(StoreError::NotFound(id.clone()).into());
@@ -728,7 +754,8 @@ fn apply(tx: &mut Transaction<'_>, work: &Work) -> Result<Reply, Failure> {
                 } else {
                     "UPDATE sessions SET updated_at = $2 WHERE id = $1"
                 };
-                tx.execute(sql, &[id, &event.at])
+                let update = prepared(tx, sql).map_err(db("updating a session"))?;
+                tx.execute(&update, &[id, &event.at])
                     .map_err(db("updating a session"))?;
             }
             Ok(Reply::Done)
@@ -807,13 +834,13 @@ fn apply(tx: &mut Transaction<'_>, work: &Work) -> Result<Reply, Failure> {
 }
 
 fn event_count(tx: &mut Transaction<'_>, id: &str) -> Result<usize, Failure> {
-    let count: i64 = tx
-        .query_one(
-            "SELECT coalesce(max(seq) + 1, 0) FROM events WHERE session_id = $1",
-            &[&id],
-        )
-        .and_then(|row| row.try_get(0))
-        .map_err(db("counting a session's events"))?;
+    let count: i64 = prepared(
+        tx,
+        "SELECT coalesce(max(seq) + 1, 0) FROM events WHERE session_id = $1",
+    )
+    .and_then(|select| tx.query_one(&select, &[&id]))
+    .and_then(|row| row.try_get(0))
+    .map_err(db("counting a session's events"))?;
     usize::try_from(count).map_err(|_| {
         StoreError::BadSession {
             session: id.to_owned(),
@@ -836,10 +863,11 @@ fn insert_event(
         seq,
         message: "too many events for one session".into(),
     })?;
-    tx.execute(
+    prepared(
+        tx,
         "INSERT INTO events (session_id, seq, at, kind, body) VALUES ($1, $2, $3, $4, $5)",
-        &[&id, &seq, &at, &kind, &body],
     )
+    .and_then(|insert| tx.execute(&insert, &[&id, &seq, &at, &kind, &body]))
     .map_err(db("storing an event"))?;
     Ok(())
 }
