@@ -26,7 +26,8 @@ fn usage() -> &'static str {
      ~/.local/share/calltree/calls); set CALLTREE_CALLS to use another folder.\n\
      Settings live in $XDG_CONFIG_HOME/calltree/desktop.json (CALLTREE_SETTINGS overrides).\n\
      Customers' self-service sessions are taken over by handoff code from the database of\n\
-     `calltree serve`: CALLTREE_DB, else ./calltree-sessions.db."
+     `calltree serve`: CALLTREE_DB (a file or a postgres:// address), else\n\
+     ./calltree-sessions.db."
 }
 
 /// The window: the app, plus remembering settings and saving files when it closes.
@@ -179,7 +180,7 @@ fn main() -> ExitCode {
                 calltree_calls::StoredSessions::new().with_logs(files::calls_folder());
             // Reports rebuild sessions on the versions the database keeps, like
             // `calltree report --db`; without one, on the trees of the folder.
-            if database.exists() {
+            if calltree_store::location_exists(&database) {
                 match calltree_store::Store::open(&database) {
                     Ok(store) => {
                         app.versions = calltree_calls::Versions::with_store(store.clone());

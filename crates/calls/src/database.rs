@@ -153,7 +153,7 @@ impl SessionDatabase {
 
     fn open(&mut self) -> Result<&(Store, Versions), CallsError> {
         if self.opened.is_none() {
-            if !self.path.exists() {
+            if !calltree_store::location_exists(&self.path) {
                 return Err(CallsError::NoDatabase(self.path.clone()));
             }
             let store = Store::open(&self.path)?;

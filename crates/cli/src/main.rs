@@ -144,8 +144,9 @@ enum Command {
         /// continues where they left it, with their answers (needs --db).
         #[arg(long, value_name = "CODE", requires = "db", conflicts_with_all = ["resume", "tree", "log"])]
         handoff: Option<String>,
-        /// The self-service session database (see `calltree serve`).
-        #[arg(long, value_name = "FILE", requires = "handoff")]
+        /// The self-service session database (see `calltree serve`): a file, or a
+        /// PostgreSQL address (postgres://…).
+        #[arg(long, value_name = "FILE|URL", requires = "handoff")]
         db: Option<PathBuf>,
         /// Hand in a value for a field the tree marks `given` (an account number from the
         /// phone system), checked like an answer; repeat for more fields.
@@ -162,14 +163,16 @@ enum Command {
     /// (`/start/TREE?account=12345678`) fills in `given` fields the tree also asks. Set
     /// CALLTREE_API_TOKEN to enable the JSON API (/api/sessions) for reporting.
     #[command(
-        after_help = "Examples:\n  calltree serve\n  calltree serve --trees trees/ --db sessions.db --addr 0.0.0.0:8080"
+        after_help = "Examples:\n  calltree serve\n  calltree serve --trees trees/ --db sessions.db --addr 0.0.0.0:8080\n  calltree serve --db postgres://calltree@db.internal/calltree"
     )]
     Serve {
         /// The folder of trees.
         #[arg(long, value_name = "DIR", default_value = "trees")]
         trees: PathBuf,
-        /// The SQLite database of sessions; created if missing.
-        #[arg(long, value_name = "FILE", default_value = "calltree-sessions.db")]
+        /// Where sessions are kept: an SQLite file (created if missing), or a PostgreSQL
+        /// database, `postgres://USER:PASSWORD@HOST:PORT/DATABASE`, which several instances
+        /// of `calltree serve` may share (see docs/deployment.md).
+        #[arg(long, value_name = "FILE|URL", default_value = "calltree-sessions.db")]
         db: PathBuf,
         /// The address to listen on.
         #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
@@ -185,6 +188,17 @@ enum Command {
     /// does the same every hour. The file does not shrink; SQLite reuses the space.
     #[command(after_help = "Examples:\n  calltree prune --db calltree-sessions.db --retain 90")]
     Prune(PruneArgs),
+    /// Copy a self-service SQLite database into PostgreSQL.
+    ///
+    /// Copies every session (its events, handoff code and the hashes of its tokens, so
+    /// customers' links and agents' codes keep working) and every tree version into the
+    /// PostgreSQL database, whose schema is made or brought up to date first. A session already
+    /// there is left as it is, so a copy cut short is finished by running it again. Stop
+    /// `calltree serve` on the file first; then start it with `--db` set to the address.
+    #[command(
+        after_help = "Examples:\n  calltree migrate --from calltree-sessions.db --to postgres://calltree@db.internal/calltree"
+    )]
+    Migrate(MigrateArgs),
     /// Report what happened on calls and self-service sessions: outcomes, first-contact
     /// resolution, containment, where sessions stop, time per step, paths, reasons, ratings.
     ///
@@ -205,8 +219,9 @@ enum Command {
             conflicts_with = "db"
         )]
         logs: Option<PathBuf>,
-        /// The self-service session database (see `calltree serve`).
-        #[arg(long, value_name = "FILE")]
+        /// The self-service session database (see `calltree serve`): a file, or a
+        /// PostgreSQL address (postgres://…).
+        #[arg(long, value_name = "FILE|URL")]
         db: Option<PathBuf>,
         /// The trees the logs were made with (for outcomes and per-step figures).
         #[arg(long, value_name = "DIR", default_value = "trees")]
@@ -346,13 +361,25 @@ enum OutputFormat {
     Json,
 }
 
+/// `calltree migrate`'s options (a struct of their own, as `PruneArgs` and for its reason).
+#[derive(clap::Args, Debug)]
+struct MigrateArgs {
+    /// The SQLite session database to copy (it is not changed, beyond bringing its schema up
+    /// to date).
+    #[arg(long, value_name = "FILE")]
+    from: PathBuf,
+    /// The PostgreSQL database to copy into: postgres://USER:PASSWORD@HOST:PORT/DATABASE.
+    #[arg(long, value_name = "URL")]
+    to: PathBuf,
+}
+
 /// `calltree prune`'s options: a struct of their own, so that clap builds them in a function
 /// of their own (in a debug build, every option built in `Command`'s one function adds to
 /// a stack frame that the hardening tests run under 512 KiB).
 #[derive(clap::Args, Debug)]
 struct PruneArgs {
-    /// The self-service session database.
-    #[arg(long, value_name = "FILE", default_value = "calltree-sessions.db")]
+    /// The self-service session database: a file, or a PostgreSQL address (postgres://…).
+    #[arg(long, value_name = "FILE|URL", default_value = "calltree-sessions.db")]
     db: PathBuf,
     /// Keep sessions whose last event is at most this many days old.
     #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..=36_500))]
@@ -533,6 +560,7 @@ fn main() -> ExitCode {
             settings,
         } => serve(&trees, &db, addr, settings.settings()),
         Command::Prune(PruneArgs { db, retain }) => prune::run(&db, retain),
+        Command::Migrate(MigrateArgs { from, to }) => prune::migrate(&from, &to),
         Command::Report {
             logs,
             db,

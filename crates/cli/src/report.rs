@@ -75,11 +75,12 @@ pub fn run(options: &Options) -> Result<ExitCode> {
             calltree_calls::report(filter, &mut sessions, &versions_on_disk(&options.trees)?)?
         }
         (None, Some(db)) => {
-            if !db.exists() {
-                bail!("there is no session database at `{}`", db.display());
+            let shown = calltree_store::shown_location(db);
+            if !calltree_store::location_exists(db) {
+                bail!("there is no session database at `{shown}`");
             }
             let store = Store::open(db)
-                .with_context(|| format!("cannot open the session database `{}`", db.display()))?;
+                .with_context(|| format!("cannot open the session database `{shown}`"))?;
             // Sessions rebuild on the versions the database keeps: the figures are those of
             // the trees as they ran, whatever the folder holds now.
             let versions = Versions::with_store(store.clone());

@@ -93,11 +93,12 @@ type TerminalCall = Call<Box<dyn CallStore>>;
 /// Takes over a customer's session by its handoff code: the session continues as an
 /// agent's, from where the customer left it, on the version of the tree it started on.
 fn take_over_by_code(code: &str, db: &Path) -> Result<TerminalCall> {
-    if !db.exists() {
-        bail!("there is no session database at `{}`", db.display());
+    let shown = calltree_store::shown_location(db);
+    if !calltree_store::location_exists(db) {
+        bail!("there is no session database at `{shown}`");
     }
-    let store = Store::open(db)
-        .with_context(|| format!("cannot open the session database `{}`", db.display()))?;
+    let store =
+        Store::open(db).with_context(|| format!("cannot open the session database `{shown}`"))?;
     let versions = Versions::with_store(store.clone());
     let call = take_over(&store, &versions, code, now())?;
     let (id, session, store) = call.into_parts();
@@ -444,7 +445,7 @@ fn paused(options: &Options, input_ended: bool) -> ExitCode {
     match (&options.handoff, &options.file, log) {
         (Some((code, db)), _, _) => sayln!(
             "The call is paused and saved. Continue it with: calltree run --handoff {code} --db {}",
-            db.display()
+            calltree_store::shown_location(db)
         ),
         (None, Some(file), Some(path)) => sayln!(
             "The call is paused. Continue it with: calltree run {} --resume {}",

@@ -6,7 +6,9 @@
 //! Other measurements: `-- long` (a page and a post at 100 and at 10,000 events), `-- flood
 //! [SECONDS]` (one address starting sessions as fast as it can, with the default limits,
 //! and the database's growth) and `-- edits [TREES] [N]` (the server's memory and database
-//! over N edits of a copy of a trees folder).
+//! over N edits of a copy of a trees folder), and `-- compare [SESSIONS] [SECONDS]` (steps per
+//! second on SQLite, on PostgreSQL, and on two servers sharing PostgreSQL, in one run; it
+//! starts a throw-away PostgreSQL cluster, or uses `CALLTREE_TEST_POSTGRES`).
 
 #![allow(clippy::print_stdout, reason = "a measuring harness reports on stdout")]
 #![allow(
@@ -65,8 +67,11 @@ fn header(reply: &str, name: &str) -> String {
         .unwrap_or_else(|| panic!("no {name} in {reply}"))
 }
 
-async fn customer(addr: SocketAddr, until: Instant) -> Vec<Duration> {
+/// One customer after another on the server(s) at `addrs`: each step is posted to the next
+/// address in turn, as a balancer sending requests round-robin would.
+async fn customer(addrs: Vec<SocketAddr>, until: Instant) -> Vec<Duration> {
     let mut latencies = Vec::new();
+    let addr = addrs[0];
     let host = format!("Host: {addr}\r\nOrigin: http://{addr}");
     while Instant::now() < until {
         let started = request(
@@ -95,6 +100,8 @@ async fn customer(addr: SocketAddr, until: Instant) -> Vec<Duration> {
                 break;
             }
             let choice = if seq == STEPS_PER_SESSION { 1 } else { 0 };
+            let addr = addrs[seq % addrs.len()];
+            let host = format!("Host: {addr}\r\nOrigin: http://{addr}");
             let body = format!("csrf={csrf}&seq={seq}&choose={choice}");
             let text = format!(
                 "POST {path} HTTP/1.1\r\n{host}\r\nCookie: {cookie}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
@@ -115,13 +122,13 @@ async fn start_server(
     db: &std::path::Path,
     settings: Settings,
 ) -> (SocketAddr, Arc<AppState>) {
-    let store = Store::open(db).unwrap();
-    let state = Arc::new(AppState::new(
-        Trees::open(trees, store.clone()).unwrap(),
-        store,
-        None,
-        settings.clone(),
-    ));
+    // Opening blocks (PostgreSQL's client has a runtime of its own).
+    let (store, opened) = tokio::task::block_in_place(|| {
+        let store = Store::open(db).unwrap();
+        let opened = Trees::open(trees, store.clone()).unwrap();
+        (store, opened)
+    });
+    let state = Arc::new(AppState::new(opened, store, None, settings.clone()));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(serve_on(listener, router(Arc::clone(&state)), settings));
@@ -163,6 +170,14 @@ fn main() {
                 std::fs::metadata(&db).map(|m| m.len()).unwrap_or(0) / 1024
             );
         }
+        Some("compare") => {
+            let sessions = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(64);
+            let seconds = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(10);
+            // Made before the runtime runs: the test cluster's client blocks.
+            let postgres = calltree_store::testing::postgres_database()
+                .expect("the comparison needs PostgreSQL (Debian's postgresql package)");
+            runtime.block_on(compare(sessions, seconds, &postgres));
+        }
         _ => {
             let sessions = args.first().and_then(|a| a.parse().ok()).unwrap_or(64);
             let seconds = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(10);
@@ -188,7 +203,7 @@ async fn steps(sessions: usize, seconds: u64) {
     let until = Instant::now() + Duration::from_secs(seconds);
     let began = Instant::now();
     let clients: Vec<_> = (0..sessions)
-        .map(|_| tokio::spawn(customer(addr, until)))
+        .map(|_| tokio::spawn(customer(vec![addr], until)))
         .collect();
     let mut latencies = Vec::new();
     for client in clients {
@@ -204,6 +219,48 @@ async fn steps(sessions: usize, seconds: u64) {
         .sum();
     println!(
         "{sessions} concurrent sessions for {:.1} s: {} steps, {:.0} steps/s, p50 {:.1} ms, p99 {:.1} ms; {stored} events stored",
+        elapsed.as_secs_f64(),
+        latencies.len(),
+        latencies.len() as f64 / elapsed.as_secs_f64(),
+        quantile(&latencies, 0.5).as_secs_f64() * 1000.0,
+        quantile(&latencies, 0.99).as_secs_f64() * 1000.0,
+    );
+}
+
+/// Durable steps per second at SESSIONS customers for SECONDS each, side by side: SQLite
+/// with one server, PostgreSQL with one, and PostgreSQL with two servers sharing the database
+/// (each with its own store: writer, group commit and connections), steps round-robin.
+async fn compare(sessions: usize, seconds: u64, postgres: &str) {
+    let (_dir, trees, db) = loop_folder();
+    let (sqlite, _) = start_server(&trees, &db, unlimited()).await;
+    measure("SQLite, 1 instance", vec![sqlite], sessions, seconds).await;
+    let postgres = std::path::Path::new(postgres);
+    let (first, _) = start_server(&trees, postgres, unlimited()).await;
+    measure("PostgreSQL, 1 instance", vec![first], sessions, seconds).await;
+    let (second, _) = start_server(&trees, postgres, unlimited()).await;
+    measure(
+        "PostgreSQL, 2 instances",
+        vec![first, second],
+        sessions,
+        seconds,
+    )
+    .await;
+}
+
+async fn measure(name: &str, addrs: Vec<SocketAddr>, sessions: usize, seconds: u64) {
+    let until = Instant::now() + Duration::from_secs(seconds);
+    let began = Instant::now();
+    let clients: Vec<_> = (0..sessions)
+        .map(|_| tokio::spawn(customer(addrs.clone(), until)))
+        .collect();
+    let mut latencies = Vec::new();
+    for client in clients {
+        latencies.extend(client.await.unwrap());
+    }
+    let elapsed = began.elapsed();
+    latencies.sort_unstable();
+    println!(
+        "{name}: {sessions} concurrent sessions for {:.1} s: {} steps, {:.0} steps/s, p50 {:.1} ms, p99 {:.1} ms",
         elapsed.as_secs_f64(),
         latencies.len(),
         latencies.len() as f64 / elapsed.as_secs_f64(),

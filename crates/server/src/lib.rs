@@ -171,8 +171,16 @@ pub async fn serve(
     db: &Path,
     settings: Settings,
 ) -> Result<(), ServerError> {
-    let store = Store::open(db)?;
-    let trees = Trees::open(trees, store.clone())?;
+    // Opening a store blocks (PostgreSQL's client runs its own small runtime, which cannot
+    // be entered from this one), so it happens where blocking is allowed.
+    let (db, folder) = (db.to_path_buf(), trees.to_path_buf());
+    let (store, trees) = tokio::task::spawn_blocking(move || {
+        let store = Store::open(&db)?;
+        let trees = Trees::open(&folder, store.clone())?;
+        Ok::<_, ServerError>((store, trees))
+    })
+    .await
+    .map_err(|error| ServerError::Trees(format!("the start-up task failed: {error}")))??;
     let api_token = std::env::var("CALLTREE_API_TOKEN")
         .ok()
         .filter(|t| !t.is_empty());

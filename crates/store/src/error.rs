@@ -76,9 +76,40 @@ pub enum StoreError {
     NoFreeHandoff,
     #[error("the database writer has stopped; reopen the store")]
     WriterGone,
+    /// A failure PostgreSQL reported (a constraint, a permission, a value of the wrong type).
+    #[error("the session database failed while {during}")]
+    Postgres {
+        during: &'static str,
+        #[source]
+        source: Arc<postgres::Error>,
+    },
+    /// PostgreSQL cannot be reached (stopped, restarting, the network): this call stored
+    /// nothing it acknowledged, and the store connects again on the next call.
+    #[error("the session database {location} cannot be reached while {during}")]
+    Unavailable {
+        location: String,
+        during: &'static str,
+        #[source]
+        source: Arc<postgres::Error>,
+    },
+    /// A PostgreSQL database that already holds another program's `sessions` table.
+    #[error(
+        "the PostgreSQL database {location} already has a `sessions` table that calltree did \
+         not make: give calltree a database of its own"
+    )]
+    ForeignDatabase { location: String },
+    /// A `postgres://` address that does not parse.
+    #[error("`{location}` is not a PostgreSQL address calltree can use: {message}")]
+    BadAddress { location: String, message: String },
 }
 
 impl StoreError {
+    /// Whether the database could not be reached, as opposed to refusing what was asked: a
+    /// host answers "try again in a moment", and nothing acknowledged was lost.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, StoreError::Unavailable { .. })
+    }
+
     /// A closure for `map_err` that names what the store was doing.
     pub(crate) fn db(during: &'static str) -> impl FnOnce(rusqlite::Error) -> StoreError {
         move |source| StoreError::Database {

@@ -1,6 +1,10 @@
-//! Durable storage of calltree sessions and their events in one embedded SQLite file, shared
-//! by the web server (customers' self-service), the CLI and the desktop app (agents taking a
-//! session over by its handoff code), and later by reports.
+//! Durable storage of calltree sessions and their events, shared by the web server
+//! (customers' self-service), the CLI and the desktop app (agents taking a session over by its
+//! handoff code), and reports. Two backends behind the one `Store`: an embedded SQLite file
+//! (the default, nothing to set up) and PostgreSQL (`Store::open("postgres://…")`), for a
+//! contact centre where several `calltree serve` instances share one database. They keep the
+//! same schema (versioned migrations, version for version), the same durability promise and
+//! the same expected-seq rule, and one test suite runs against both (`tests/store.rs`).
 //!
 //! # Design
 //!
@@ -23,6 +27,12 @@
 //! timeout) order their writes, and the expected-seq check works across them too.
 //!
 //! Times are the events' own `at`: the store reads no clock, like the engine.
+//!
+//! **PostgreSQL** (`pg.rs`) keeps this design: the same writer thread and group commit, a
+//! small pool of reading connections, `synchronous_commit = on`, and the expected-seq check
+//! under a lock on the session's row, so two instances appending to one session get one
+//! success and one `Conflict`. A server that cannot be reached is `StoreError::Unavailable`
+//! (hosts answer "try again"), and the store connects again on the next call.
 //!
 //! # Schema (version 4, in `PRAGMA user_version`)
 //!
@@ -52,7 +62,10 @@
 //! `TakenOver` clears them, since by the engine's rules either one undoes an ending.
 //!
 //! Both tables are `STRICT`. Migrations are a list in code, applied in order inside one
-//! transaction; a database from a newer version of the program is refused, untouched.
+//! transaction; a database from a newer version of the program is refused, untouched. On
+//! PostgreSQL the same tables have the same columns (`BIGINT` times, a `BOOLEAN` `finished`),
+//! the version is in a table of its own, `calltree_schema`, and migrations run under an
+//! advisory lock so two instances starting at once do not both migrate.
 //!
 //! # Example
 //!
@@ -79,13 +92,22 @@
 //! ```
 
 mod error;
+mod migrate;
+mod pg;
 mod schema;
+mod sqlite;
 mod store;
+#[doc(hidden)]
+pub mod testing;
 mod token;
 mod writer;
 
 pub use error::StoreError;
-pub use store::{HANDOFF_LIFETIME, NewSession, Pruned, SessionInfo, Store};
+pub use migrate::{Migrated, migrate};
+pub use store::{
+    Backend, HANDOFF_LIFETIME, NewSession, Pruned, SessionInfo, Store, location_exists,
+    postgres_address, shown_location,
+};
 pub use token::same_secret;
 
 /// The schema version this build of the store writes and understands.

@@ -93,6 +93,9 @@ const MIGRATIONS: &[&str] = &[
     ",
 ];
 
+/// How many migrations there are: the PostgreSQL backend has as many, version for version.
+pub(crate) const MIGRATION_COUNT: usize = MIGRATIONS.len();
+
 /// The schema version this build writes and understands.
 pub(crate) fn latest() -> i64 {
     MIGRATIONS.len() as i64

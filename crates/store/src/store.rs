@@ -1,21 +1,20 @@
 //! `Store`, the handle hosts share: writes go to the writer thread, reads to a small pool of
-//! read-only connections that WAL lets run beside the writer.
+//! connections beside it. Which database holds the sessions — an SQLite file or PostgreSQL —
+//! is the backend's business (`sqlite.rs`, `pg.rs`); this file holds what both share.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::mpsc::{self, Sender};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 
 use calltree_engine::{Event, Millis};
 use calltree_syntax::Audience;
-use rusqlite::{Connection, OptionalExtension as _, ToSql};
 use serde::{Deserialize, Serialize};
 
 use crate::error::StoreError;
-use crate::schema;
 use crate::token::{hash_token, normalise_handoff, random_hex, same_secret, show_handoff};
-use crate::writer::{self, Job, NewEvent, Reply, VersionFile, Work};
+use crate::writer::{self, Batches, Job, NewEvent, Reply, VersionFile, Work};
 
 /// How long a handoff code lasts unless the host says otherwise: a day, so a customer who
 /// asked for a callback in the evening can still be taken over the next morning, while a code
@@ -32,9 +31,58 @@ pub struct Pruned {
     pub events: usize,
 }
 
-/// Idle read connections kept for reuse. More readers than this may run at once (each opens
-/// its own connection); the extra ones are closed when done.
-const IDLE_READERS: usize = 4;
+/// Which database a store keeps its sessions in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// One embedded SQLite file: the default, for one machine.
+    Sqlite,
+    /// A PostgreSQL server, shared by several `calltree serve` instances.
+    Postgres,
+}
+
+/// The reads every backend answers. Each returns rows as the database holds them; the
+/// checks that turn them into the store's types are shared, in this file.
+pub(crate) trait Reads: Send + Sync {
+    fn has_version(&self, version: &str) -> Result<bool, StoreError>;
+    /// The files of a version, in name order (empty if it was never saved).
+    fn load_version(&self, version: &str) -> Result<Vec<(String, String)>, StoreError>;
+    /// The session whose handoff code (normalised, without its dash) this is.
+    fn find_handoff(&self, code: &str) -> Result<Option<String>, StoreError>;
+    fn session(&self, id: &str) -> Result<Option<RawSession>, StoreError>;
+    /// `(seq, body)` of every event of a session, in order.
+    fn events(&self, id: &str) -> Result<Vec<(i64, String)>, StoreError>;
+    fn event_count(&self, id: &str) -> Result<Option<i64>, StoreError>;
+    fn owner_hash(&self, id: &str) -> Result<Option<String>, StoreError>;
+    fn csrf(&self, id: &str) -> Result<Option<String>, StoreError>;
+    fn sessions(
+        &self,
+        tree: Option<&str>,
+        since: Option<Millis>,
+        limit: i64,
+    ) -> Result<Vec<RawSession>, StoreError>;
+}
+
+/// `location` as it may be shown to people and in logs: a file's path, or a PostgreSQL
+/// address without its password.
+pub fn shown_location(location: &Path) -> String {
+    match postgres_address(location) {
+        Some(address) => crate::pg::shown_address(address),
+        None => location.display().to_string(),
+    }
+}
+
+/// Whether there is a database at `location`: a file that exists, or any PostgreSQL address
+/// (whether it answers is known only on opening it).
+pub fn location_exists(location: &Path) -> bool {
+    postgres_address(location).is_some() || location.exists()
+}
+
+/// The address of a PostgreSQL database, if `location` is one (`postgres://…` or
+/// `postgresql://…`) rather than the path of an SQLite file.
+pub fn postgres_address(location: &Path) -> Option<&str> {
+    let text = location.to_str()?;
+    (text.starts_with("postgres://") || text.starts_with("postgresql://")).then_some(text)
+}
 
 /// The store of sessions. Cheap to clone; clones share one writer thread and one reader pool,
 /// and the database is closed when the last clone is dropped.
@@ -44,11 +92,13 @@ pub struct Store {
 }
 
 struct Inner {
+    /// The file, or the PostgreSQL address without its password.
     path: PathBuf,
+    backend: Backend,
     /// `Option` only so that `Drop` can close the channel before waiting for the writer.
     jobs: Option<Sender<Job>>,
     writer: Option<JoinHandle<()>>,
-    readers: Mutex<Vec<Connection>>,
+    reads: Box<dyn Reads>,
     /// Writes asked of the writer thread, for hosts' own checks ("a page read writes nothing").
     writes: std::sync::atomic::AtomicU64,
 }
@@ -121,41 +171,66 @@ pub struct SessionInfo {
     pub outcome: Option<String>,
 }
 
-/// The columns every `SessionInfo` query selects, in the order `session_row` reads them.
-const SESSION_COLUMNS: &str = "s.id, s.tree, s.version, s.audience, s.handoff, s.created_at, \
+/// The columns every `SessionInfo` query selects, in the order `RawSession`'s fields (both
+/// databases read this SQL alike).
+pub(crate) const SESSION_COLUMNS: &str = "s.id, s.tree, s.version, s.audience, s.handoff, s.created_at, \
      s.updated_at, s.finished, s.outcome, \
      (SELECT coalesce(max(e.seq) + 1, 0) FROM events e WHERE e.session_id = s.id), \
      s.handoff_expires";
 
 impl Store {
-    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    /// Opens (creating if needed) the database at `location` and brings its schema up to
+    /// date: an SQLite file, or a PostgreSQL database when `location` is an address
+    /// (`postgres://user:password@host:port/database`). Everything else about the store is the
+    /// same on both.
     ///
     /// There is deliberately no in-memory variant: WAL needs a file, and the store's point
     /// is several connections (writer and readers) on one database, which an in-memory
     /// database cannot give without a different locking model. Tests use a temporary file,
     /// and so exercise exactly what runs in production.
-    pub fn open(path: impl AsRef<Path>) -> Result<Store, StoreError> {
-        let path = path.as_ref().to_path_buf();
-        let conn = schema::open_writer(&path)?;
+    pub fn open(location: impl AsRef<Path>) -> Result<Store, StoreError> {
+        let location = location.as_ref();
+        if let Some(address) = postgres_address(location) {
+            let (writer, reads, shown) = crate::pg::open(address)?;
+            return Store::start(PathBuf::from(shown), Backend::Postgres, writer, reads);
+        }
+        let path = location.to_path_buf();
+        let conn = crate::schema::open_writer(&path)?;
+        let reads = crate::sqlite::Readers::new(path.clone());
+        Store::start(path, Backend::Sqlite, conn, Box::new(reads))
+    }
+
+    fn start(
+        path: PathBuf,
+        backend: Backend,
+        batches: impl Batches,
+        reads: Box<dyn Reads>,
+    ) -> Result<Store, StoreError> {
         let (jobs, queue) = mpsc::channel();
         let writer = std::thread::Builder::new()
             .name("calltree-store-writer".into())
-            .spawn(move || writer::run(conn, &queue))
+            .spawn(move || writer::run(batches, &queue))
             .map_err(StoreError::Thread)?;
         Ok(Store {
             inner: Arc::new(Inner {
                 path,
+                backend,
                 jobs: Some(jobs),
                 writer: Some(writer),
-                readers: Mutex::new(Vec::new()),
+                reads,
                 writes: std::sync::atomic::AtomicU64::new(0),
             }),
         })
     }
 
-    /// The database file.
+    /// The database file, or the PostgreSQL address without its password.
     pub fn path(&self) -> &Path {
         &self.inner.path
+    }
+
+    /// Which database the sessions are in.
+    pub fn backend(&self) -> Backend {
+        self.inner.backend
     }
 
     /// Stores a new session whose first event is `first` (which must be `Started`), with a
@@ -273,32 +348,12 @@ impl Store {
 
     /// Whether a tree version's files are kept.
     pub fn has_version(&self, version: &str) -> Result<bool, StoreError> {
-        self.read(|conn| {
-            conn.prepare_cached(
-                "SELECT EXISTS (SELECT 1 FROM version_snapshots WHERE version = ?1) \
-                 OR EXISTS (SELECT 1 FROM versions WHERE version = ?1)",
-            )
-            .and_then(|mut select| select.query_row([version], |row| row.get(0)))
-            .map_err(StoreError::db("looking for a tree version"))
-        })
+        self.inner.reads.has_version(version)
     }
 
     /// The files saved for a tree version, in name order, or `None` if it was never saved.
     pub fn load_version(&self, version: &str) -> Result<Option<Vec<(String, String)>>, StoreError> {
-        let files: Vec<(String, String)> = self.read(|conn| {
-            conn.prepare_cached(
-                "SELECT f.file, t.text FROM version_snapshots v \
-                 JOIN snapshot_files f ON f.snapshot = v.snapshot \
-                 JOIN texts t ON t.hash = f.hash WHERE v.version = ?1 \
-                 UNION ALL SELECT file, text FROM versions WHERE version = ?1 ORDER BY 1",
-            )
-            .and_then(|mut select| {
-                select
-                    .query_map([version], |row| Ok((row.get(0)?, row.get(1)?)))?
-                    .collect()
-            })
-            .map_err(StoreError::db("reading a tree version"))
-        })?;
+        let files = self.inner.reads.load_version(version)?;
         Ok((!files.is_empty()).then_some(files))
     }
 
@@ -357,38 +412,22 @@ impl Store {
         let Some(code) = normalise_handoff(code) else {
             return Ok(None);
         };
-        self.read(|conn| {
-            conn.prepare_cached("SELECT id FROM sessions WHERE handoff = ?1")
-                .and_then(|mut select| select.query_row([code], |row| row.get(0)).optional())
-                .map_err(StoreError::db("finding a handoff code"))
-        })
+        self.inner.reads.find_handoff(&code)
     }
 
     /// What is known about a session, or `None` if there is no such session.
     pub fn session(&self, id: &str) -> Result<Option<SessionInfo>, StoreError> {
-        self.read(|conn| {
-            let raw = conn
-                .prepare_cached(&format!(
-                    "SELECT {SESSION_COLUMNS} FROM sessions s WHERE s.id = ?1"
-                ))
-                .and_then(|mut select| select.query_row([id], session_row).optional())
-                .map_err(StoreError::db("reading a session"))?;
-            raw.map(RawSession::check).transpose()
-        })
+        self.inner
+            .reads
+            .session(id)?
+            .map(RawSession::check)
+            .transpose()
     }
 
     /// Every event of a session, in order. A stored event that no longer reads as an event
     /// is an error naming the session and the event's number.
     pub fn events(&self, id: &str) -> Result<Vec<Event>, StoreError> {
-        let rows: Vec<(i64, String)> = self.read(|conn| {
-            conn.prepare_cached("SELECT seq, body FROM events WHERE session_id = ?1 ORDER BY seq")
-                .and_then(|mut select| {
-                    select
-                        .query_map([id], |row| Ok((row.get(0)?, row.get(1)?)))?
-                        .collect()
-                })
-                .map_err(StoreError::db("reading events"))
-        })?;
+        let rows = self.inner.reads.events(id)?;
         // Every session has its `Started` event, so no events means no session.
         if rows.is_empty() {
             return Err(StoreError::NotFound(id.to_owned()));
@@ -402,35 +441,20 @@ impl Store {
     /// How many events a session has (the number its next event takes), or `None` if there is
     /// no such session. One lookup in the primary key, whatever the session's length.
     pub fn event_count(&self, id: &str) -> Result<Option<usize>, StoreError> {
-        let count: Option<i64> = self.read(|conn| {
-            conn.prepare_cached(
-                "SELECT (SELECT coalesce(max(seq) + 1, 0) FROM events WHERE session_id = s.id) \
-                 FROM sessions s WHERE s.id = ?1",
-            )
-            .and_then(|mut select| select.query_row([id], |row| row.get(0)).optional())
-            .map_err(StoreError::db("counting a session's events"))
-        })?;
+        let count = self.inner.reads.event_count(id)?;
         Ok(count.map(|count| usize::try_from(count).unwrap_or(0)))
     }
 
     /// Whether `token` is the session's owner token. Compares hashes in constant time; a
     /// session that does not exist has no owner.
     pub fn check_owner(&self, id: &str, token: &str) -> Result<bool, StoreError> {
-        let stored: Option<String> = self.read(|conn| {
-            conn.prepare_cached("SELECT owner_hash FROM sessions WHERE id = ?1")
-                .and_then(|mut select| select.query_row([id], |row| row.get(0)).optional())
-                .map_err(StoreError::db("checking an owner"))
-        })?;
+        let stored = self.inner.reads.owner_hash(id)?;
         Ok(stored.is_some_and(|stored| same_secret(&stored, &hash_token(token))))
     }
 
     /// The session's CSRF token, or `None` if there is no such session.
     pub fn csrf(&self, id: &str) -> Result<Option<String>, StoreError> {
-        self.read(|conn| {
-            conn.prepare_cached("SELECT csrf FROM sessions WHERE id = ?1")
-                .and_then(|mut select| select.query_row([id], |row| row.get(0)).optional())
-                .map_err(StoreError::db("reading a CSRF token"))
-        })
+        self.inner.reads.csrf(id)
     }
 
     /// Sessions newest first, optionally only those of one tree and those created at or after
@@ -441,34 +465,9 @@ impl Store {
         since: Option<Millis>,
         limit: usize,
     ) -> Result<Vec<SessionInfo>, StoreError> {
-        // SQLite counts in i64; no list is longer than that anyway.
+        // Both databases count in i64; no list is longer than that anyway.
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let mut sql = format!("SELECT {SESSION_COLUMNS} FROM sessions s");
-        let mut conditions = Vec::new();
-        let mut values: Vec<&dyn ToSql> = Vec::new();
-        // Conditions are only written when present, so SQLite can use the matching index.
-        if let Some(tree) = &tree {
-            values.push(tree);
-            conditions.push(format!("s.tree = ?{}", values.len()));
-        }
-        if let Some(since) = &since {
-            values.push(since);
-            conditions.push(format!("s.created_at >= ?{}", values.len()));
-        }
-        if !conditions.is_empty() {
-            sql.push_str(" WHERE ");
-            sql.push_str(&conditions.join(" AND "));
-        }
-        values.push(&limit);
-        sql.push_str(&format!(
-            " ORDER BY s.created_at DESC, s.id LIMIT ?{}",
-            values.len()
-        ));
-        let raws: Vec<RawSession> = self.read(|conn| {
-            conn.prepare_cached(&sql)
-                .and_then(|mut select| select.query_map(&*values, session_row)?.collect())
-                .map_err(StoreError::db("listing sessions"))
-        })?;
+        let raws = self.inner.reads.sessions(tree, since, limit)?;
         raws.into_iter().map(RawSession::check).collect()
     }
 
@@ -488,33 +487,6 @@ impl Store {
         jobs.send(Job { work, reply })
             .map_err(|_| StoreError::WriterGone)?;
         answer.recv().map_err(|_| StoreError::WriterGone)?
-    }
-
-    /// Runs `f` on an idle read connection, opening one if none is idle.
-    fn read<T>(
-        &self,
-        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
-    ) -> Result<T, StoreError> {
-        let idle = self.idle_readers().pop();
-        let conn = match idle {
-            Some(conn) => conn,
-            None => schema::open_reader(&self.inner.path)?,
-        };
-        let result = f(&conn);
-        let mut idle = self.idle_readers();
-        if idle.len() < IDLE_READERS {
-            idle.push(conn);
-        }
-        result
-    }
-
-    fn idle_readers(&self) -> MutexGuard<'_, Vec<Connection>> {
-        // A panic elsewhere while holding the lock cannot leave a list of connections
-        // half-changed, so a poisoned lock is still good to use.
-        self.inner
-            .readers
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -551,35 +523,19 @@ fn read_event(id: &str, index: usize, seq: i64, body: &str) -> Result<Event, Sto
     Event::from_json_line(body).map_err(|error| bad(format!("not a call event ({error})")))
 }
 
-/// A `sessions` row as SQLite gives it, before the checks that need our error type.
-struct RawSession {
-    id: String,
-    tree: String,
-    version: String,
-    audience: String,
-    handoff: Option<String>,
-    created_at: i64,
-    updated_at: i64,
-    finished: bool,
-    outcome: Option<String>,
-    events: i64,
-    handoff_expires: Option<i64>,
-}
-
-fn session_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawSession> {
-    Ok(RawSession {
-        id: row.get(0)?,
-        tree: row.get(1)?,
-        version: row.get(2)?,
-        audience: row.get(3)?,
-        handoff: row.get(4)?,
-        created_at: row.get(5)?,
-        updated_at: row.get(6)?,
-        finished: row.get(7)?,
-        outcome: row.get(8)?,
-        events: row.get(9)?,
-        handoff_expires: row.get(10)?,
-    })
+/// A `sessions` row as the database gives it, before the checks that need our error type.
+pub(crate) struct RawSession {
+    pub id: String,
+    pub tree: String,
+    pub version: String,
+    pub audience: String,
+    pub handoff: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub finished: bool,
+    pub outcome: Option<String>,
+    pub events: i64,
+    pub handoff_expires: Option<i64>,
 }
 
 impl RawSession {

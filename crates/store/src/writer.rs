@@ -5,6 +5,9 @@
 //! one caller's conflict does not undo another's event), commits once — one fsync of the WAL
 //! for the whole batch — and only then answers. A reply of `Ok` therefore always means "on
 //! disk"; if the commit fails, every caller of the batch gets the error.
+//!
+//! The thread and the jobs are the same for both backends; how a batch is committed is each
+//! backend's (`Batches`): here for SQLite, in `pg.rs` for PostgreSQL.
 
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender};
@@ -20,7 +23,7 @@ const MAX_BATCH: usize = 256;
 
 /// Attempts at a handoff code before giving up; with 2^40 codes a second attempt is already
 /// a rarity, so running out means something else is wrong.
-const HANDOFF_ATTEMPTS: usize = 16;
+pub(crate) const HANDOFF_ATTEMPTS: usize = 16;
 
 pub(crate) struct Job {
     pub(crate) work: Work,
@@ -75,6 +78,20 @@ pub(crate) enum Work {
     },
 }
 
+impl Work {
+    /// The session the work is on ("" for work on none), by which a PostgreSQL batch orders
+    /// its jobs.
+    pub(crate) fn session(&self) -> &str {
+        match self {
+            Work::Create { id, .. }
+            | Work::Append { id, .. }
+            | Work::Finish { id, .. }
+            | Work::Handoff { id, .. } => id,
+            Work::SaveVersion { .. } | Work::Prune { .. } => "",
+        }
+    }
+}
+
 /// A file of a tree version, with the SHA-256 of its text (hex).
 pub(crate) struct VersionFile {
     pub name: String,
@@ -84,7 +101,7 @@ pub(crate) struct VersionFile {
 
 /// A snapshot is named by the hash of its files' names and text hashes, so the same set of
 /// files saved for another version (every tree of one project) is one snapshot.
-fn snapshot_hash(files: &[VersionFile]) -> String {
+pub(crate) fn snapshot_hash(files: &[VersionFile]) -> String {
     let mut listing = String::new();
     for file in files {
         listing.push_str(&file.name);
@@ -103,8 +120,20 @@ pub(crate) enum Reply {
     Pruned(usize, usize),
 }
 
+/// A database connection that commits a batch of jobs in one transaction, a result per job,
+/// each `Ok` only once the transaction holding it has committed.
+pub(crate) trait Batches: Send + 'static {
+    fn commit(&mut self, batch: &[Job]) -> Vec<Result<Reply, StoreError>>;
+}
+
+impl Batches for Connection {
+    fn commit(&mut self, batch: &[Job]) -> Vec<Result<Reply, StoreError>> {
+        commit_batch(self, batch)
+    }
+}
+
 /// Serves jobs until every sender is gone (the last clone of the store was dropped).
-pub(crate) fn run(mut conn: Connection, jobs: &Receiver<Job>) {
+pub(crate) fn run(mut conn: impl Batches, jobs: &Receiver<Job>) {
     while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH
@@ -112,7 +141,7 @@ pub(crate) fn run(mut conn: Connection, jobs: &Receiver<Job>) {
         {
             batch.push(job);
         }
-        let results = commit_batch(&mut conn, &batch);
+        let results = conn.commit(&batch);
         for (job, result) in batch.into_iter().zip(results) {
             // A caller that stopped waiting is no reason to stop answering the others.
             let _ = job.reply.send(result);
@@ -421,7 +450,7 @@ mod tests {
             })
             .0,
         ];
-        let results = commit_batch(&mut conn, &batch);
+        let results = conn.commit(&batch);
         assert!(results[0].is_ok() && results[1].is_ok() && results[4].is_ok());
         assert!(matches!(
             results[2],

@@ -1,6 +1,8 @@
 //! The store keeps what it acknowledged, refuses what it must, and stays correct under
-//! concurrent writers. Every test works on a real database file in a temporary folder, with
-//! the same WAL and sync settings as production.
+//! concurrent writers. Every test works on a real database with the settings of production:
+//! the tests in `on_both_backends!` run once on an SQLite file in a temporary folder and once
+//! on a new database of a real PostgreSQL (see `calltree_store::testing`), so both backends
+//! keep one set of promises; the rest are about one backend's own file or server.
 
 #![allow(
     clippy::unwrap_used,
@@ -8,7 +10,7 @@
 )]
 
 use std::collections::HashSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Barrier};
 use std::thread;
 
@@ -23,6 +25,140 @@ fn temp_store() -> (TempDir, Store) {
     let store = Store::open(dir.path().join("sessions.db")).unwrap();
     (dir, store)
 }
+
+/// One database for a test: an SQLite file in a temporary folder, or a new, empty database
+/// on the test PostgreSQL.
+enum Db {
+    Sqlite(TempDir),
+    Postgres(String),
+}
+
+impl Db {
+    fn sqlite() -> Db {
+        Db::Sqlite(tempfile::tempdir().unwrap())
+    }
+
+    /// `None` (the test is skipped, with a note) when PostgreSQL cannot be had and is not
+    /// required.
+    fn postgres() -> Option<Db> {
+        calltree_store::testing::postgres_database().map(Db::Postgres)
+    }
+
+    fn location(&self) -> PathBuf {
+        match self {
+            Db::Sqlite(dir) => dir.path().join("sessions.db"),
+            Db::Postgres(address) => PathBuf::from(address),
+        }
+    }
+
+    fn open(&self) -> Store {
+        Store::open(self.location()).unwrap()
+    }
+
+    fn pg(address: &str) -> ::postgres::Client {
+        ::postgres::Client::connect(address, ::postgres::NoTls).unwrap()
+    }
+
+    /// Runs `sql` (with `$1` = `param`) beside the store, as another program would.
+    fn execute(&self, sql: &str, param: &str) {
+        match self {
+            Db::Sqlite(_) => {
+                raw(&self.location()).execute(sql, [param]).unwrap();
+            }
+            Db::Postgres(address) => {
+                Db::pg(address).execute(sql, &[&param]).unwrap();
+            }
+        }
+    }
+
+    /// The one text value `sql` selects.
+    fn text(&self, sql: &str, param: &str) -> String {
+        match self {
+            Db::Sqlite(_) => raw(&self.location())
+                .query_row(sql, [param], |row| row.get(0))
+                .unwrap(),
+            Db::Postgres(address) => Db::pg(address).query_one(sql, &[&param]).unwrap().get(0),
+        }
+    }
+
+    /// The one number `sql` selects.
+    fn number(&self, sql: &str, param: &str) -> i64 {
+        match self {
+            Db::Sqlite(_) => raw(&self.location())
+                .query_row(sql, [param], |row| row.get(0))
+                .unwrap(),
+            Db::Postgres(address) => Db::pg(address).query_one(sql, &[&param]).unwrap().get(0),
+        }
+    }
+
+    fn count(&self, table: &str) -> i64 {
+        self.number(&format!("SELECT count(*) FROM {table} WHERE $1 = $1"), "")
+    }
+
+    /// The `kind` and `at` columns of a session's events, in order.
+    fn kinds(&self, id: &str) -> Vec<(String, i64)> {
+        let sql = "SELECT kind, at FROM events WHERE session_id = $1 ORDER BY seq";
+        match self {
+            Db::Sqlite(_) => raw(&self.location())
+                .prepare(sql)
+                .unwrap()
+                .query_map([id], |row| Ok((row.get(0)?, row.get(1)?)))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap(),
+            Db::Postgres(address) => Db::pg(address)
+                .query(sql, &[&id])
+                .unwrap()
+                .iter()
+                .map(|row| (row.get(0), row.get(1)))
+                .collect(),
+        }
+    }
+}
+
+/// Each test named here runs twice: `sqlite::NAME` and `postgres::NAME`.
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[test]
+                fn $name() {
+                    super::$name(&super::Db::sqlite());
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[test]
+                fn $name() {
+                    if let Some(db) = super::Db::postgres() {
+                        super::$name(&db);
+                    }
+                }
+            )*
+        }
+    };
+}
+
+on_both_backends!(
+    a_session_reads_back_as_it_was_written,
+    a_stale_seq_is_a_conflict_and_stores_nothing,
+    unknown_sessions_and_misplaced_started_events_are_refused,
+    everything_is_there_after_a_restart,
+    concurrent_appends_to_different_sessions_all_land_in_order,
+    of_two_writers_racing_for_one_seq_exactly_one_wins,
+    handoff_codes_are_unique_stable_and_forgiving_to_type,
+    only_the_owner_token_passes_and_it_is_not_stored,
+    ids_and_tokens_are_32_hex_digits_and_all_different,
+    a_damaged_event_is_an_error_naming_session_and_seq,
+    sessions_are_listed_newest_first_by_tree_and_time,
+    a_session_played_through_the_store_resumes_exactly,
+    a_tree_version_is_kept_as_first_saved,
+    a_step_of_several_events_is_stored_whole_or_not_at_all,
+    a_handoff_code_expires_a_lifetime_after_the_last_event_and_asking_again_keeps_it,
+    prune_deletes_old_sessions_but_keeps_live_handoffs_and_versions,
+    a_file_text_is_stored_once_whatever_number_of_versions_use_it,
+);
 
 fn started(tree: &str, at: i64) -> Event {
     Event::Started {
@@ -46,9 +182,8 @@ fn raw(path: &Path) -> Connection {
     Connection::open(path).unwrap()
 }
 
-#[test]
-fn a_session_reads_back_as_it_was_written() {
-    let (_dir, store) = temp_store();
+fn a_session_reads_back_as_it_was_written(db: &Db) {
+    let store = db.open();
     let new = store.create_session(&started("modem", 1_000)).unwrap();
     let log = vec![
         started("modem", 1_000),
@@ -93,13 +228,7 @@ fn a_session_reads_back_as_it_was_written() {
     assert_eq!(info.updated_at, 5_000);
 
     // The kind and time columns agree with the JSON body, for reports.
-    let kinds: Vec<(String, i64)> = raw(store.path())
-        .prepare("SELECT kind, at FROM events WHERE session_id = ?1 ORDER BY seq")
-        .unwrap()
-        .query_map([&new.id], |row| Ok((row.get(0)?, row.get(1)?)))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let kinds = db.kinds(&new.id);
     assert_eq!(
         kinds,
         [
@@ -112,9 +241,8 @@ fn a_session_reads_back_as_it_was_written() {
     );
 }
 
-#[test]
-fn a_stale_seq_is_a_conflict_and_stores_nothing() {
-    let (_dir, store) = temp_store();
+fn a_stale_seq_is_a_conflict_and_stores_nothing(db: &Db) {
+    let store = db.open();
     let new = store.create_session(&started("modem", 0)).unwrap();
     store.append(&new.id, 1, &note("first tab", 1)).unwrap();
 
@@ -150,9 +278,8 @@ fn a_stale_seq_is_a_conflict_and_stores_nothing() {
     assert_eq!(store.events(&new.id).unwrap().len(), 3);
 }
 
-#[test]
-fn unknown_sessions_and_misplaced_started_events_are_refused() {
-    let (_dir, store) = temp_store();
+fn unknown_sessions_and_misplaced_started_events_are_refused(db: &Db) {
+    let store = db.open();
     let error = store.append("nope", 1, &note("x", 1)).unwrap_err();
     assert!(matches!(&error, StoreError::NotFound(id) if id == "nope"));
     assert!(matches!(
@@ -182,12 +309,9 @@ fn unknown_sessions_and_misplaced_started_events_are_refused() {
     assert_eq!(store.events(&new.id).unwrap().len(), 1);
 }
 
-#[test]
-fn everything_is_there_after_a_restart() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("sessions.db");
+fn everything_is_there_after_a_restart(db: &Db) {
     let (new, code, csrf) = {
-        let store = Store::open(&path).unwrap();
+        let store = db.open();
         let new = store.create_session(&started("modem", 10)).unwrap();
         store
             .append(&new.id, 1, &note("before the restart", 20))
@@ -198,7 +322,7 @@ fn everything_is_there_after_a_restart() {
         // The store is dropped here, as when the server stops.
     };
 
-    let store = Store::open(&path).unwrap();
+    let store = db.open();
     assert_eq!(
         store.events(&new.id).unwrap(),
         [started("modem", 10), note("before the restart", 20)]
@@ -230,11 +354,10 @@ fn the_database_is_wal_at_the_current_schema_version() {
     assert_eq!(version, 4);
 }
 
-#[test]
-fn concurrent_appends_to_different_sessions_all_land_in_order() {
+fn concurrent_appends_to_different_sessions_all_land_in_order(db: &Db) {
     const THREADS: usize = 8;
     const EVENTS: usize = 60;
-    let (_dir, store) = temp_store();
+    let store = db.open();
     let start = Arc::new(Barrier::new(THREADS));
     let workers: Vec<_> = (0..THREADS)
         .map(|thread| {
@@ -266,10 +389,9 @@ fn concurrent_appends_to_different_sessions_all_land_in_order() {
     }
 }
 
-#[test]
-fn of_two_writers_racing_for_one_seq_exactly_one_wins() {
+fn of_two_writers_racing_for_one_seq_exactly_one_wins(db: &Db) {
     const THREADS: usize = 8;
-    let (_dir, store) = temp_store();
+    let store = db.open();
     let new = store.create_session(&started("modem", 0)).unwrap();
     let start = Arc::new(Barrier::new(THREADS));
     let results: Vec<Result<(), StoreError>> = (0..THREADS)
@@ -293,9 +415,8 @@ fn of_two_writers_racing_for_one_seq_exactly_one_wins() {
     assert_eq!(store.events(&new.id).unwrap().len(), 2);
 }
 
-#[test]
-fn handoff_codes_are_unique_stable_and_forgiving_to_type() {
-    let (_dir, store) = temp_store();
+fn handoff_codes_are_unique_stable_and_forgiving_to_type(db: &Db) {
+    let store = db.open();
     let mut codes = HashSet::new();
     let mut sessions = Vec::new();
     for i in 0..200 {
@@ -333,9 +454,8 @@ fn handoff_codes_are_unique_stable_and_forgiving_to_type() {
     }
 }
 
-#[test]
-fn only_the_owner_token_passes_and_it_is_not_stored() {
-    let (dir, store) = temp_store();
+fn only_the_owner_token_passes_and_it_is_not_stored(db: &Db) {
+    let store = db.open();
     let new = store.create_session(&started("modem", 0)).unwrap();
     let other = store.create_session(&started("modem", 0)).unwrap();
     assert!(store.check_owner(&new.id, &new.owner_token).unwrap());
@@ -348,28 +468,29 @@ fn only_the_owner_token_passes_and_it_is_not_stored() {
     );
     assert!(!store.check_owner("nope", &new.owner_token).unwrap());
 
-    let path = store.path().to_path_buf();
     drop(store);
-    // Neither the database nor anything SQLite keeps beside it holds the token.
-    for entry in std::fs::read_dir(dir.path()).unwrap() {
-        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
-        let text = String::from_utf8_lossy(&bytes);
-        assert!(!text.contains(&new.owner_token));
-        assert!(!text.contains(&other.owner_token));
+    if let Db::Sqlite(dir) = db {
+        // Neither the database nor anything SQLite keeps beside it holds the token.
+        for entry in std::fs::read_dir(dir.path()).unwrap() {
+            let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+            let text = String::from_utf8_lossy(&bytes);
+            assert!(!text.contains(&new.owner_token));
+            assert!(!text.contains(&other.owner_token));
+        }
     }
-    let stored: String = raw(&path)
-        .query_row(
-            "SELECT owner_hash FROM sessions WHERE id = ?1",
-            [&new.id],
-            |row| row.get(0),
-        )
-        .unwrap();
+    // No row holds either token.
+    for token in [&new.owner_token, &other.owner_token] {
+        let sql = "SELECT count(*) FROM sessions WHERE owner_hash = $1 OR csrf = $1 OR id = $1";
+        assert_eq!(db.number(sql, token), 0);
+        let sql = "SELECT count(*) FROM events WHERE body LIKE '%' || $1 || '%'";
+        assert_eq!(db.number(sql, token), 0);
+    }
+    let stored = db.text("SELECT owner_hash FROM sessions WHERE id = $1", &new.id);
     assert_eq!(stored.len(), 64);
 }
 
-#[test]
-fn ids_and_tokens_are_32_hex_digits_and_all_different() {
-    let (_dir, store) = temp_store();
+fn ids_and_tokens_are_32_hex_digits_and_all_different(db: &Db) {
+    let store = db.open();
     let mut seen = HashSet::new();
     for _ in 0..100 {
         let NewSession {
@@ -464,21 +585,18 @@ fn another_programs_database_is_refused() {
     );
 }
 
-#[test]
-fn a_damaged_event_is_an_error_naming_session_and_seq() {
-    let (_dir, store) = temp_store();
+fn a_damaged_event_is_an_error_naming_session_and_seq(db: &Db) {
+    let store = db.open();
     let new = store.create_session(&started("modem", 0)).unwrap();
     store.append(&new.id, 1, &note("fine", 1)).unwrap();
     store
         .append(&new.id, 2, &note("about to break", 2))
         .unwrap();
-    raw(store.path())
-        .execute(
-            "UPDATE events SET body = '{\"event\":\"teleported\",\"at\":2}' \
-             WHERE session_id = ?1 AND seq = 2",
-            [&new.id],
-        )
-        .unwrap();
+    db.execute(
+        "UPDATE events SET body = '{\"event\":\"teleported\",\"at\":2}' \
+         WHERE session_id = $1 AND seq = 2",
+        &new.id,
+    );
 
     let error = store.events(&new.id).unwrap_err();
     assert!(
@@ -491,21 +609,18 @@ fn a_damaged_event_is_an_error_naming_session_and_seq() {
         "{message}"
     );
 
-    raw(store.path())
-        .execute(
-            "UPDATE sessions SET audience = 'robot' WHERE id = ?1",
-            [&new.id],
-        )
-        .unwrap();
+    db.execute(
+        "UPDATE sessions SET audience = 'robot' WHERE id = $1",
+        &new.id,
+    );
     assert!(matches!(
         store.session(&new.id).unwrap_err(),
         StoreError::BadSession { .. }
     ));
 }
 
-#[test]
-fn sessions_are_listed_newest_first_by_tree_and_time() {
-    let (_dir, store) = temp_store();
+fn sessions_are_listed_newest_first_by_tree_and_time(db: &Db) {
+    let store = db.open();
     let mut ids = Vec::new();
     for (tree, at) in [
         ("modem", 100),
@@ -574,12 +689,11 @@ node person "Person"
   end escalated "Support"
 "#;
 
-#[test]
-fn a_session_played_through_the_store_resumes_exactly() {
+fn a_session_played_through_the_store_resumes_exactly(db: &Db) {
     let project = Project::single("help.tree", HELP);
     assert!(!project.has_errors());
     let tree = project.tree_by_name("help").unwrap();
-    let (_dir, store) = temp_store();
+    let store = db.open();
 
     let mut session = Session::start(&project, tree, Audience::Customer, 1_000).unwrap();
     let new = store.create_session(&session.log()[0]).unwrap();
@@ -636,9 +750,8 @@ fn the_store_can_be_shared_between_threads() {
     error_travels::<StoreError>();
 }
 
-#[test]
-fn a_tree_version_is_kept_as_first_saved() {
-    let (_dir, store) = temp_store();
+fn a_tree_version_is_kept_as_first_saved(db: &Db) {
+    let store = db.open();
     assert_eq!(store.load_version("abc").unwrap(), None);
     let files = vec![
         ("b.tree".to_owned(), "tree b \"B\"\n".to_owned()),
@@ -656,10 +769,8 @@ fn a_tree_version_is_kept_as_first_saved() {
     assert_eq!(store.load_version("abd").unwrap(), None);
 }
 
-#[test]
-fn a_step_of_several_events_is_stored_whole_or_not_at_all() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path().join("s.db")).unwrap();
+fn a_step_of_several_events_is_stored_whole_or_not_at_all(db: &Db) {
+    let store = db.open();
     let first = Event::Started {
         tree: "wifi".into(),
         version: "v1".into(),
@@ -693,9 +804,8 @@ fn a_step_of_several_events_is_stored_whole_or_not_at_all() {
     assert_eq!(store.events(&created.id).unwrap().len(), 3);
 }
 
-#[test]
-fn a_handoff_code_expires_a_lifetime_after_the_last_event_and_asking_again_keeps_it() {
-    let (_dir, store) = temp_store();
+fn a_handoff_code_expires_a_lifetime_after_the_last_event_and_asking_again_keeps_it(db: &Db) {
+    let store = db.open();
     let new = store.create_session(&started("modem", 10)).unwrap();
     store
         .append(&new.id, 1, &note("asked for a person", 500))
@@ -760,9 +870,8 @@ fn codes_given_before_expiry_existed_last_a_day_from_their_sessions_last_event()
     assert!(store.has_version("old").unwrap());
 }
 
-#[test]
-fn prune_deletes_old_sessions_but_keeps_live_handoffs_and_versions() {
-    let (_dir, store) = temp_store();
+fn prune_deletes_old_sessions_but_keeps_live_handoffs_and_versions(db: &Db) {
+    let store = db.open();
     store
         .save_version("v1", &[("a.tree".into(), "tree a".into())])
         .unwrap();
@@ -797,9 +906,8 @@ fn prune_deletes_old_sessions_but_keeps_live_handoffs_and_versions() {
     );
 }
 
-#[test]
-fn a_file_text_is_stored_once_whatever_number_of_versions_use_it() {
-    let (_dir, store) = temp_store();
+fn a_file_text_is_stored_once_whatever_number_of_versions_use_it(db: &Db) {
+    let store = db.open();
     let a = ("a.tree".to_owned(), "tree a".to_owned());
     let b = ("b.tree".to_owned(), "tree b".to_owned());
     let b2 = ("b.tree".to_owned(), "tree b, edited".to_owned());
@@ -808,13 +916,7 @@ fn a_file_text_is_stored_once_whatever_number_of_versions_use_it() {
     store.save_version("b1", &[a.clone(), b.clone()]).unwrap();
     // An edit of b: a new text for b only.
     store.save_version("b2", &[a.clone(), b2.clone()]).unwrap();
-    let conn = raw(store.path());
-    let count = |table: &str| -> i64 {
-        conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |row| {
-            row.get(0)
-        })
-        .unwrap()
-    };
+    let count = |table: &str| db.count(table);
     assert_eq!(count("texts"), 3);
     assert_eq!(count("snapshot_files"), 4, "two snapshots of two files");
     assert_eq!(count("version_snapshots"), 3);
@@ -822,4 +924,207 @@ fn a_file_text_is_stored_once_whatever_number_of_versions_use_it() {
     assert_eq!(store.load_version("b2").unwrap(), Some(vec![a, b2]));
     assert!(store.has_version("b2").unwrap());
     assert!(!store.has_version("zz").unwrap());
+}
+
+/// Two stores on one PostgreSQL database are two `calltree serve` instances: each sees what
+/// the other stored, and of two appends racing for one number exactly one lands.
+#[test]
+fn two_stores_on_one_postgres_database_share_sessions_and_race_fairly() {
+    let Some(db) = Db::postgres() else { return };
+    let (a, b) = (db.open(), db.open());
+    let new = a.create_session(&started("modem", 0)).unwrap();
+    // Alternating between the two, as a balancer sending requests round-robin does.
+    for seq in 1..=20 {
+        let store = if seq % 2 == 0 { &a } else { &b };
+        let seen = store.session(&new.id).unwrap().unwrap().events;
+        assert_eq!(seen, seq);
+        store
+            .append(&new.id, seen, &note(&format!("step {seq}"), seq as i64))
+            .unwrap();
+    }
+    assert_eq!(a.events(&new.id).unwrap(), b.events(&new.id).unwrap());
+    let code = a.handoff(&new.id).unwrap();
+    assert_eq!(b.find_handoff(&code).unwrap(), Some(new.id.clone()));
+
+    const THREADS: usize = 8;
+    let start = Arc::new(Barrier::new(THREADS));
+    let results: Vec<Result<(), StoreError>> = (0..THREADS)
+        .map(|thread| {
+            let store = if thread % 2 == 0 {
+                a.clone()
+            } else {
+                b.clone()
+            };
+            let (start, id) = (Arc::clone(&start), new.id.clone());
+            thread::spawn(move || {
+                start.wait();
+                store.append(&id, 21, &note(&format!("tab {thread}"), 21))
+            })
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .map(|worker| worker.join().unwrap())
+        .collect();
+    let won = results.iter().filter(|result| result.is_ok()).count();
+    let conflicts = results
+        .iter()
+        .filter(|result| matches!(result, Err(StoreError::Conflict { .. })))
+        .count();
+    assert_eq!((won, conflicts), (1, THREADS - 1), "{results:?}");
+    assert_eq!(b.events(&new.id).unwrap().len(), 22);
+}
+
+/// Many sessions, each written by both instances at once: every acknowledged event is there
+/// exactly once, numbers dense, and a lost race is a conflict, never a duplicate or a
+/// deadlock that fails the step.
+#[test]
+fn two_postgres_stores_writing_the_same_sessions_lose_nothing() {
+    let Some(db) = Db::postgres() else { return };
+    let stores = [db.open(), db.open()];
+    let ids: Vec<String> = (0..6)
+        .map(|_| stores[0].create_session(&started("modem", 0)).unwrap().id)
+        .collect();
+    let workers: Vec<_> = (0..8)
+        .map(|worker| {
+            let store = stores[worker % 2].clone();
+            let ids = ids.clone();
+            thread::spawn(move || {
+                let mut stored = Vec::new();
+                for round in 0..30 {
+                    // Each worker walks the sessions in its own order.
+                    let id = &ids[(round * (worker + 1)) % ids.len()];
+                    let seen = store.session(id).unwrap().unwrap().events;
+                    let text = format!("worker {worker} round {round}");
+                    match store.append(id, seen, &note(&text, 1)) {
+                        Ok(()) => stored.push((id.clone(), text)),
+                        Err(StoreError::Conflict { .. }) => {}
+                        Err(other) => panic!("{other}"),
+                    }
+                }
+                stored
+            })
+        })
+        .collect();
+    let acknowledged: Vec<(String, String)> = workers
+        .into_iter()
+        .flat_map(|worker| worker.join().unwrap())
+        .collect();
+    let mut found = 0;
+    for id in &ids {
+        let events = stores[1].events(id).unwrap();
+        found += events.len() - 1;
+        for (session, text) in acknowledged.iter().filter(|(session, _)| session == id) {
+            let copies = events
+                .iter()
+                .filter(|event| **event == note(text, 1))
+                .count();
+            assert_eq!(copies, 1, "{session}: {text}");
+        }
+    }
+    assert_eq!(
+        found,
+        acknowledged.len(),
+        "nothing stored that was not acknowledged"
+    );
+}
+
+#[test]
+fn a_postgres_database_from_a_newer_version_or_another_program_is_refused() {
+    let Some(db) = Db::postgres() else { return };
+    drop(db.open());
+    db.execute("UPDATE calltree_schema SET version = 99 WHERE $1 = $1", "");
+    let error = Store::open(db.location()).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            StoreError::TooNew {
+                found: 99,
+                supported: 4,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+
+    let Some(other) = Db::postgres() else { return };
+    let Db::Postgres(address) = &other else {
+        return;
+    };
+    Db::pg(address)
+        .batch_execute("CREATE TABLE sessions (who TEXT)")
+        .unwrap();
+    let error = Store::open(other.location()).unwrap_err();
+    assert!(
+        matches!(error, StoreError::ForeignDatabase { .. }),
+        "{error:?}"
+    );
+    assert_eq!(other.count("sessions"), 0, "left as it was");
+}
+
+/// PostgreSQL restarting closes every connection: the store notices, connects again, and
+/// the caller sees nothing of it.
+#[test]
+fn connections_lost_to_a_postgres_restart_are_made_again() {
+    let Some(db) = Db::postgres() else { return };
+    let store = db.open();
+    let new = store.create_session(&started("modem", 0)).unwrap();
+    assert_eq!(store.events(&new.id).unwrap().len(), 1);
+    let kill = "SELECT count(pg_terminate_backend(pid))::bigint FROM pg_stat_activity \
+                WHERE datname = current_database() AND pid <> pg_backend_pid() AND $1 = $1";
+    assert!(
+        db.number(kill, "") >= 2,
+        "the writer and a reader were connected"
+    );
+    store.append(&new.id, 1, &note("after", 1)).unwrap();
+    assert_eq!(store.events(&new.id).unwrap().len(), 2);
+}
+
+/// PostgreSQL out of reach: every call is `Unavailable` (no panic, nothing half-stored), and
+/// the store works again once the database is back.
+#[test]
+fn an_unreachable_postgres_is_unavailable_and_then_back() {
+    let Some(db) = Db::postgres() else { return };
+    let store = db.open();
+    let new = store.create_session(&started("modem", 0)).unwrap();
+    let Db::Postgres(address) = &db else { return };
+    let name = address.rsplit('/').next().unwrap().to_owned();
+    let admin = address.replace(&format!("/{name}"), "/postgres");
+    let mut admin = ::postgres::Client::connect(&admin, ::postgres::NoTls).unwrap();
+    admin
+        .batch_execute(&format!(
+            "ALTER DATABASE {name} WITH ALLOW_CONNECTIONS false;
+             SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}';"
+        ))
+        .unwrap();
+
+    let error = store
+        .append(&new.id, 1, &note("while down", 1))
+        .unwrap_err();
+    assert!(error.is_unavailable(), "{error:?}");
+    assert!(store.events(&new.id).unwrap_err().is_unavailable());
+    assert!(store.session(&new.id).unwrap_err().is_unavailable());
+    assert!(Store::open(db.location()).unwrap_err().is_unavailable());
+
+    admin
+        .batch_execute(&format!(
+            "ALTER DATABASE {name} WITH ALLOW_CONNECTIONS true"
+        ))
+        .unwrap();
+    assert_eq!(
+        store.events(&new.id).unwrap().len(),
+        1,
+        "nothing half-stored"
+    );
+    store.append(&new.id, 1, &note("back", 2)).unwrap();
+    assert_eq!(store.events(&new.id).unwrap().len(), 2);
+}
+
+#[test]
+fn a_postgres_address_that_does_not_parse_or_answer_is_a_clear_error() {
+    let error = Store::open("postgres://nobody@127.0.0.1:1/none?connect_timeout=2").unwrap_err();
+    assert!(error.is_unavailable(), "{error:?}");
+    assert!(error.to_string().contains("127.0.0.1:1"), "{error}");
+    let error = Store::open("postgres://a:secret@h/db?sslmode=sideways").unwrap_err();
+    assert!(matches!(error, StoreError::BadAddress { .. }), "{error:?}");
+    assert!(!error.to_string().contains("secret"), "{error}");
 }

@@ -37,16 +37,23 @@ impl Drop for Server {
 }
 
 pub fn serve(dir: &std::path::Path) -> Server {
+    serve_with(dir, "sessions.db", &[])
+}
+
+/// `calltree serve` on the trees in `dir/trees`, keeping sessions in `db` (a file in `dir`
+/// or a PostgreSQL address), with `extra` options.
+pub fn serve_with(dir: &std::path::Path, db: &str, extra: &[&str]) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_calltree"))
         .args([
             "serve",
             "--trees",
             "trees",
             "--db",
-            "sessions.db",
+            db,
             "--addr",
             "127.0.0.1:0",
         ])
+        .args(extra)
         .current_dir(dir)
         .stderr(Stdio::piped())
         .stdout(Stdio::null())
@@ -70,17 +77,30 @@ pub struct Reply {
 }
 
 pub fn http(port: u16, request: &str) -> Reply {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    stream.write_all(request.as_bytes()).unwrap();
+    try_http(port, request).unwrap()
+}
+
+/// One request, or why there was no answer (a server killed in the middle, say).
+pub fn try_http(port: u16, request: &str) -> Result<Reply, String> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
+    stream
+        .write_all(request.as_bytes())
+        .map_err(|e| e.to_string())?;
     let mut raw = String::new();
-    stream.read_to_string(&mut raw).unwrap();
-    let (head, body) = raw.split_once("\r\n\r\n").unwrap();
-    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
-    Reply {
+    stream.read_to_string(&mut raw).map_err(|e| e.to_string())?;
+    let (head, body) = raw
+        .split_once("\r\n\r\n")
+        .ok_or_else(|| format!("no complete answer: {raw:?}"))?;
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|status| status.parse().ok())
+        .ok_or_else(|| format!("no status in {head:?}"))?;
+    Ok(Reply {
         status,
         headers: head.to_owned(),
         body: body.to_owned(),
-    }
+    })
 }
 
 pub fn header<'r>(reply: &'r Reply, name: &str) -> &'r str {
@@ -96,7 +116,11 @@ pub fn header<'r>(reply: &'r Reply, name: &str) -> &'r str {
 }
 
 pub fn post(port: u16, path: &str, cookie: &str, body: &str) -> Reply {
-    http(
+    try_post(port, path, cookie, body).unwrap()
+}
+
+pub fn try_post(port: u16, path: &str, cookie: &str, body: &str) -> Result<Reply, String> {
+    try_http(
         port,
         &format!(
             "POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nOrigin: http://127.0.0.1:{port}\r\nCookie: {cookie}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
@@ -106,7 +130,11 @@ pub fn post(port: u16, path: &str, cookie: &str, body: &str) -> Reply {
 }
 
 pub fn get(port: u16, path: &str, cookie: &str) -> Reply {
-    http(
+    try_get(port, path, cookie).unwrap()
+}
+
+pub fn try_get(port: u16, path: &str, cookie: &str) -> Result<Reply, String> {
+    try_http(
         port,
         &format!(
             "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n"
@@ -184,6 +212,11 @@ impl Visit {
 /// An agent takes a customer's session over in the terminal (`calltree run --handoff`),
 /// typing `answers`; the run must succeed. Returns what the terminal showed.
 pub fn take_over_in_the_terminal(dir: &std::path::Path, code: &str, answers: &str) -> String {
+    take_over_from(dir, "sessions.db", code, answers)
+}
+
+/// [`take_over_in_the_terminal`] from the database at `db` (a file in `dir`, or an address).
+pub fn take_over_from(dir: &std::path::Path, db: &str, code: &str, answers: &str) -> String {
     std::fs::write(dir.join("answers.txt"), answers).unwrap();
     let output = Command::new(env!("CARGO_BIN_EXE_calltree"))
         .args([
@@ -191,7 +224,7 @@ pub fn take_over_in_the_terminal(dir: &std::path::Path, code: &str, answers: &st
             "--handoff",
             code,
             "--db",
-            "sessions.db",
+            db,
             "--answers",
             "answers.txt",
         ])

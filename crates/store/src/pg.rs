@@ -1,0 +1,927 @@
+//! The PostgreSQL backend: the same tables, migrations, group commit and expected-seq rule as
+//! the SQLite file, on a server that several `calltree serve` instances share.
+//!
+//! **Client.** rust-postgres's blocking `Client`. The store's API is synchronous and it owns
+//! its threads already (one writer, readers on the callers' threads), so an async client
+//! would only add a runtime inside the store. The pool is the store's own, as for SQLite: a
+//! few idle connections, one more opened when all are busy, a dead one dropped.
+//!
+//! **Durability.** A caller hears `Ok` only after `COMMIT` returned, with
+//! `synchronous_commit = on` set on every connection (a server or role set to `off` would
+//! acknowledge commits that a crash of PostgreSQL can lose). If the connection breaks while
+//! `COMMIT` is on its way, the caller hears an error although the events may be stored: the
+//! promise is that nothing acknowledged is lost, and the caller's retry finds the events (a
+//! `Conflict`), never a copy of them.
+//!
+//! **Two instances, one session.** An append first locks the session's row (`FOR UPDATE`),
+//! then counts its events. A second writer to the same session waits for the first to
+//! commit and then counts the first one's events too, so it hears `Conflict`; nothing is
+//! stored twice and no number is skipped. A batch takes its jobs in the order of their
+//! session ids, so two instances' batches lock rows in one order; a deadlock or a
+//! serialisation failure that still happens (a prune) repeats the job, up to three times.
+//!
+//! **Down and back.** Any failure to reach the server is `StoreError::Unavailable`. A
+//! connection that failed is dropped, and the next call connects again; a read, and a batch
+//! that broke before its `COMMIT` was sent, are tried once more on a fresh connection at
+//! once, so the first request after PostgreSQL comes back works.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use calltree_engine::Millis;
+use postgres::types::ToSql;
+use postgres::{Client, Config, NoTls, Row, Statement, Transaction};
+
+use crate::error::StoreError;
+use crate::store::{RawSession, Reads, SESSION_COLUMNS};
+use crate::token::{random_handoff, show_handoff};
+use crate::writer::{Batches, Job, Reply, Work, snapshot_hash};
+
+/// Idle connections kept for reads (more may be open at once; the extra ones are closed).
+/// Opening one costs PostgreSQL a new server process, so the pool keeps enough for a busy
+/// server's concurrent requests: with 4, a load of 64 sessions opened a connection for most
+/// reads and served 194 steps a second instead of the figure in docs/performance.md.
+const IDLE_READERS: usize = 32;
+
+/// How long connecting may take unless the address says (`connect_timeout=`): long enough
+/// for a server across a data centre, short enough that a customer hears "try again" soon.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// TCP keepalive, so a server that vanished without closing the connection (a machine lost,
+/// a network cut) is noticed in about a minute rather than the system's two hours.
+const KEEPALIVE_IDLE: Duration = Duration::from_secs(30);
+
+/// Tries of one job that lost a deadlock or a serialisation race.
+const JOB_ATTEMPTS: usize = 3;
+
+/// The advisory lock under which a schema is migrated ("CTRE"), so two instances starting
+/// at once migrate one after the other.
+const MIGRATION_LOCK: i64 = 0x4354_5245;
+
+/// Schema migrations; `MIGRATIONS[n]` takes the database from version `n` to `n + 1`. They
+/// are the SQLite migrations in PostgreSQL's words, version for version, so a schema version
+/// means the same tables on both (checked at compile time below).
+const MIGRATIONS: &[&str] = &[
+    "
+    CREATE TABLE sessions (
+        id         TEXT PRIMARY KEY,
+        tree       TEXT NOT NULL,
+        version    TEXT NOT NULL,
+        audience   TEXT NOT NULL,
+        owner_hash TEXT NOT NULL,
+        csrf       TEXT NOT NULL,
+        handoff    TEXT UNIQUE,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL,
+        finished   BOOLEAN NOT NULL DEFAULT FALSE,
+        outcome    TEXT
+    );
+    CREATE TABLE events (
+        session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+        seq        BIGINT NOT NULL CHECK (seq >= 0),
+        at         BIGINT NOT NULL,
+        kind       TEXT NOT NULL,
+        body       TEXT NOT NULL,
+        PRIMARY KEY (session_id, seq)
+    );
+    CREATE TABLE versions (
+        version TEXT NOT NULL,
+        file    TEXT NOT NULL,
+        text    TEXT NOT NULL,
+        PRIMARY KEY (version, file)
+    );
+    CREATE INDEX sessions_by_created ON sessions (created_at);
+    CREATE INDEX sessions_by_tree ON sessions (tree, created_at);
+    ",
+    "
+    ALTER TABLE sessions ADD COLUMN handoff_expires BIGINT;
+    UPDATE sessions SET handoff_expires = updated_at + 86400000 WHERE handoff IS NOT NULL;
+    ",
+    "
+    CREATE INDEX sessions_by_updated ON sessions (updated_at);
+    ",
+    "
+    CREATE TABLE texts (
+        hash TEXT PRIMARY KEY,
+        text TEXT NOT NULL
+    );
+    CREATE TABLE snapshot_files (
+        snapshot TEXT NOT NULL,
+        file     TEXT NOT NULL,
+        hash     TEXT NOT NULL REFERENCES texts (hash),
+        PRIMARY KEY (snapshot, file)
+    );
+    CREATE TABLE version_snapshots (
+        version  TEXT PRIMARY KEY,
+        snapshot TEXT NOT NULL
+    );
+    ",
+];
+
+const _: () = assert!(MIGRATIONS.len() == crate::schema::MIGRATION_COUNT);
+
+/// Where the database is, and how it is shown (without the password).
+struct Target {
+    config: Config,
+    shown: String,
+}
+
+impl Target {
+    fn connect(&self, during: &'static str) -> Result<Client, StoreError> {
+        let mut client = self.config.connect(NoTls).map_err(|error| {
+            // Refused at the door for a reason an operator must fix (a wrong password, no
+            // such database) is a plain failure; anything else there (not started yet, shut
+            // down, not accepting connections, no answer) is the database being away.
+            let misconfigured = error
+                .code()
+                .is_some_and(|code| code.code().starts_with("28") || code.code() == "3D000");
+            let error = Arc::new(error);
+            if misconfigured {
+                StoreError::Postgres {
+                    during,
+                    source: error,
+                }
+            } else {
+                StoreError::Unavailable {
+                    location: self.shown.clone(),
+                    during,
+                    source: error,
+                }
+            }
+        })?;
+        client
+            .batch_execute("SET synchronous_commit TO on")
+            .map_err(|error| self.error(during, error))?;
+        Ok(client)
+    }
+
+    fn error(&self, during: &'static str, error: postgres::Error) -> StoreError {
+        if unreachable(&error) {
+            StoreError::Unavailable {
+                location: self.shown.clone(),
+                during,
+                source: Arc::new(error),
+            }
+        } else {
+            StoreError::Postgres {
+                during,
+                source: Arc::new(error),
+            }
+        }
+    }
+}
+
+/// Whether an error means the server could not be reached or went away, rather than that
+/// it refused what was asked.
+pub(crate) fn unreachable(error: &postgres::Error) -> bool {
+    if error.is_closed() {
+        return true;
+    }
+    match error.code() {
+        // Connection exceptions (08…), the server shutting down or starting (57P…), and a
+        // server with no connection to spare.
+        Some(code) => {
+            let code = code.code();
+            code.starts_with("08") || code.starts_with("57P") || code == "53300"
+        }
+        // The client's own kinds have no code; these three are the ones about the line.
+        None => {
+            let text = error.to_string();
+            text.starts_with("error communicating")
+                || text.starts_with("error connecting")
+                || text.starts_with("timeout")
+        }
+    }
+}
+
+/// Whether a job lost a race that PostgreSQL resolved by undoing it (a deadlock, a
+/// serialisation failure), so doing it again is right.
+fn lost_race(error: &postgres::Error) -> bool {
+    error
+        .code()
+        .is_some_and(|code| matches!(code.code(), "40P01" | "40001"))
+}
+
+/// The address as it may be shown in messages and logs: the password, and any parameters
+/// (which may hold one), left out.
+pub(crate) fn shown_address(address: &str) -> String {
+    let Some((scheme, rest)) = address.split_once("://") else {
+        return "a PostgreSQL database".to_owned();
+    };
+    let end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    let authority = match authority.rsplit_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split_once(':').map_or(userinfo, |(user, _)| user);
+            format!("{user}@{host}")
+        }
+        None => authority.to_owned(),
+    };
+    let path = tail.split('?').next().unwrap_or_default();
+    format!("{scheme}://{authority}{path}")
+}
+
+/// Connects, migrates the schema, and returns the writer's connection, the readers, and the
+/// address as shown.
+pub(crate) fn open(address: &str) -> Result<(PgWriter, Box<dyn Reads>, String), StoreError> {
+    let shown = shown_address(address);
+    let mut config: Config =
+        address
+            .parse()
+            .map_err(|error: postgres::Error| StoreError::BadAddress {
+                location: shown.clone(),
+                message: error.to_string(),
+            })?;
+    if config.get_connect_timeout().is_none() {
+        config.connect_timeout(CONNECT_TIMEOUT);
+    }
+    config.keepalives_idle(KEEPALIVE_IDLE);
+    if config.get_application_name().is_none() {
+        config.application_name("calltree");
+    }
+    let target = Arc::new(Target {
+        config,
+        shown: shown.clone(),
+    });
+    let mut client = target.connect("connecting")?;
+    migrate(&mut client, &target)?;
+    let writer = PgWriter {
+        target: Arc::clone(&target),
+        client: Some(client),
+    };
+    let readers = Readers {
+        target,
+        idle: Mutex::new(Vec::new()),
+    };
+    Ok((writer, Box::new(readers), shown))
+}
+
+fn migrate(client: &mut Client, target: &Target) -> Result<(), StoreError> {
+    let during = "migrating the schema";
+    let error = |error| target.error(during, error);
+    let mut tx = client.transaction().map_err(error)?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+        .map_err(error)?;
+    let ours: bool = tx
+        .query_one("SELECT to_regclass('calltree_schema') IS NOT NULL", &[])
+        .and_then(|row| row.try_get(0))
+        .map_err(error)?;
+    if !ours {
+        // A database that already has a `sessions` table of someone else's is refused
+        // before anything is added to it.
+        let foreign: bool = tx
+            .query_one("SELECT to_regclass('sessions') IS NOT NULL", &[])
+            .and_then(|row| row.try_get(0))
+            .map_err(error)?;
+        if foreign {
+            return Err(StoreError::ForeignDatabase {
+                location: target.shown.clone(),
+            });
+        }
+        tx.batch_execute(
+            "CREATE TABLE calltree_schema (version BIGINT NOT NULL);
+             INSERT INTO calltree_schema (version) VALUES (0);",
+        )
+        .map_err(error)?;
+    }
+    let current: i64 = tx
+        .query_one("SELECT max(version) FROM calltree_schema", &[])
+        .and_then(|row| row.try_get::<_, Option<i64>>(0))
+        .map_err(error)?
+        .unwrap_or(0);
+    let latest = MIGRATIONS.len() as i64;
+    if current > latest {
+        return Err(StoreError::TooNew {
+            path: PathBuf::from(&target.shown),
+            found: current,
+            supported: latest,
+        });
+    }
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(current.max(0) as usize) {
+        tx.batch_execute(sql).map_err(error)?;
+        tx.execute(
+            "UPDATE calltree_schema SET version = $1",
+            &[&(index as i64 + 1)],
+        )
+        .map_err(error)?;
+    }
+    tx.commit().map_err(error)
+}
+
+/// Connections for reading.
+struct Readers {
+    target: Arc<Target>,
+    idle: Mutex<Vec<Client>>,
+}
+
+impl Drop for Readers {
+    /// The blocking client's destructor runs a runtime of its own, which may not start on a
+    /// thread that drives async tasks (where the last handle of a server's store may go): the
+    /// idle connections are closed on a thread of their own.
+    fn drop(&mut self) {
+        let idle = std::mem::take(&mut *self.idle());
+        if !idle.is_empty() {
+            let _ = std::thread::spawn(move || drop(idle)).join();
+        }
+    }
+}
+
+impl Readers {
+    fn idle(&self) -> MutexGuard<'_, Vec<Client>> {
+        // A list of connections cannot be left half-changed by a panic elsewhere.
+        self.idle.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Runs `f` on an idle connection (or a new one). A pooled connection that turns out to
+    /// be dead (PostgreSQL restarted meanwhile) is dropped and `f` runs again on a new one:
+    /// reads change nothing, so repeating one is safe.
+    fn read<T>(
+        &self,
+        during: &'static str,
+        f: impl Fn(&mut Client) -> Result<T, postgres::Error>,
+    ) -> Result<T, StoreError> {
+        let mut pooled = self.idle().pop();
+        loop {
+            let reused = pooled.is_some();
+            let mut client = match pooled.take() {
+                Some(client) => client,
+                None => self.target.connect(during)?,
+            };
+            match f(&mut client) {
+                Ok(value) => {
+                    self.put_back(client);
+                    return Ok(value);
+                }
+                Err(error) if unreachable(&error) || client.is_closed() => {
+                    if !reused {
+                        return Err(self.target.error(during, error));
+                    }
+                }
+                Err(error) => {
+                    self.put_back(client);
+                    return Err(self.target.error(during, error));
+                }
+            }
+        }
+    }
+
+    fn put_back(&self, client: Client) {
+        let mut idle = self.idle();
+        if idle.len() < IDLE_READERS && !client.is_closed() {
+            idle.push(client);
+        }
+    }
+
+    fn one<T: for<'a> postgres::types::FromSql<'a>>(
+        &self,
+        sql: &str,
+        key: &str,
+        during: &'static str,
+    ) -> Result<Option<T>, StoreError> {
+        self.read(during, |client| {
+            client
+                .query_opt(sql, &[&key])?
+                .map(|row| row.try_get(0))
+                .transpose()
+        })
+    }
+}
+
+fn session_row(row: &Row) -> Result<RawSession, postgres::Error> {
+    Ok(RawSession {
+        id: row.try_get(0)?,
+        tree: row.try_get(1)?,
+        version: row.try_get(2)?,
+        audience: row.try_get(3)?,
+        handoff: row.try_get(4)?,
+        created_at: row.try_get(5)?,
+        updated_at: row.try_get(6)?,
+        finished: row.try_get(7)?,
+        outcome: row.try_get(8)?,
+        events: row.try_get(9)?,
+        handoff_expires: row.try_get(10)?,
+    })
+}
+
+impl Reads for Readers {
+    fn has_version(&self, version: &str) -> Result<bool, StoreError> {
+        self.read("looking for a tree version", |client| {
+            client
+                .query_one(
+                    "SELECT EXISTS (SELECT 1 FROM version_snapshots WHERE version = $1) \
+                     OR EXISTS (SELECT 1 FROM versions WHERE version = $1)",
+                    &[&version],
+                )?
+                .try_get(0)
+        })
+    }
+
+    fn load_version(&self, version: &str) -> Result<Vec<(String, String)>, StoreError> {
+        self.read("reading a tree version", |client| {
+            client
+                .query(
+                    "SELECT f.file, t.text FROM version_snapshots v \
+                     JOIN snapshot_files f ON f.snapshot = v.snapshot \
+                     JOIN texts t ON t.hash = f.hash WHERE v.version = $1 \
+                     UNION ALL SELECT file, text FROM versions WHERE version = $1 ORDER BY 1",
+                    &[&version],
+                )?
+                .iter()
+                .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
+                .collect()
+        })
+    }
+
+    fn find_handoff(&self, code: &str) -> Result<Option<String>, StoreError> {
+        self.one(
+            "SELECT id FROM sessions WHERE handoff = $1",
+            code,
+            "finding a handoff code",
+        )
+    }
+
+    fn session(&self, id: &str) -> Result<Option<RawSession>, StoreError> {
+        let sql = format!("SELECT {SESSION_COLUMNS} FROM sessions s WHERE s.id = $1");
+        self.read("reading a session", |client| {
+            client
+                .query_opt(&sql, &[&id])?
+                .map(|row| session_row(&row))
+                .transpose()
+        })
+    }
+
+    fn events(&self, id: &str) -> Result<Vec<(i64, String)>, StoreError> {
+        self.read("reading events", |client| {
+            client
+                .query(
+                    "SELECT seq, body FROM events WHERE session_id = $1 ORDER BY seq",
+                    &[&id],
+                )?
+                .iter()
+                .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
+                .collect()
+        })
+    }
+
+    fn event_count(&self, id: &str) -> Result<Option<i64>, StoreError> {
+        self.one(
+            "SELECT (SELECT coalesce(max(seq) + 1, 0) FROM events WHERE session_id = s.id) \
+             FROM sessions s WHERE s.id = $1",
+            id,
+            "counting a session's events",
+        )
+    }
+
+    fn owner_hash(&self, id: &str) -> Result<Option<String>, StoreError> {
+        self.one(
+            "SELECT owner_hash FROM sessions WHERE id = $1",
+            id,
+            "checking an owner",
+        )
+    }
+
+    fn csrf(&self, id: &str) -> Result<Option<String>, StoreError> {
+        self.one(
+            "SELECT csrf FROM sessions WHERE id = $1",
+            id,
+            "reading a CSRF token",
+        )
+    }
+
+    fn sessions(
+        &self,
+        tree: Option<&str>,
+        since: Option<Millis>,
+        limit: i64,
+    ) -> Result<Vec<RawSession>, StoreError> {
+        let mut sql = format!("SELECT {SESSION_COLUMNS} FROM sessions s");
+        let mut conditions = Vec::new();
+        let mut values: Vec<&(dyn ToSql + Sync)> = Vec::new();
+        if let Some(tree) = &tree {
+            values.push(tree);
+            conditions.push(format!("s.tree = ${}", values.len()));
+        }
+        if let Some(since) = &since {
+            values.push(since);
+            conditions.push(format!("s.created_at >= ${}", values.len()));
+        }
+        if !conditions.is_empty() {
+            sql.push_str(" WHERE ");
+            sql.push_str(&conditions.join(" AND "));
+        }
+        values.push(&limit);
+        sql.push_str(&format!(
+            " ORDER BY s.created_at DESC, s.id LIMIT ${}",
+            values.len()
+        ));
+        self.read("listing sessions", |client| {
+            client
+                .query(&sql, &values)?
+                .iter()
+                .map(session_row)
+                .collect()
+        })
+    }
+}
+
+std::thread_local! {
+    /// The statements of a step, prepared once on the writer thread's connection rather than
+    /// at every use (which costs a round trip each). Statements belong to one connection, so
+    /// this is emptied whenever the writer's connection is replaced (`forget_prepared`).
+    static PREPARED: std::cell::RefCell<std::collections::HashMap<&'static str, Statement>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+/// `sql` prepared on the writer's connection, once.
+fn prepared(tx: &mut Transaction<'_>, sql: &'static str) -> Result<Statement, postgres::Error> {
+    if let Some(statement) = PREPARED.with(|cache| cache.borrow().get(sql).cloned()) {
+        return Ok(statement);
+    }
+    let statement = tx.prepare(sql)?;
+    PREPARED.with(|cache| cache.borrow_mut().insert(sql, statement.clone()));
+    Ok(statement)
+}
+
+fn forget_prepared() {
+    PREPARED.with(|cache| cache.borrow_mut().clear());
+}
+
+/// The writer thread's connection, reopened when it breaks.
+pub(crate) struct PgWriter {
+    target: Arc<Target>,
+    client: Option<Client>,
+}
+
+/// Why one job failed: the store's own refusal, or the database.
+enum Failure {
+    Refused(StoreError),
+    Db(&'static str, postgres::Error),
+}
+
+impl From<StoreError> for Failure {
+    fn from(error: StoreError) -> Failure {
+        Failure::Refused(error)
+    }
+}
+
+fn db(during: &'static str) -> impl FnOnce(postgres::Error) -> Failure {
+    move |error| Failure::Db(during, error)
+}
+
+/// Why a whole batch failed, and whether it was at `COMMIT` (after which its outcome is
+/// unknown, so it must not be tried again).
+struct BatchError {
+    during: &'static str,
+    error: postgres::Error,
+    committing: bool,
+}
+
+fn early(during: &'static str) -> impl Fn(postgres::Error) -> BatchError {
+    move |error| BatchError {
+        during,
+        error,
+        committing: false,
+    }
+}
+
+impl Batches for PgWriter {
+    fn commit(&mut self, batch: &[Job]) -> Vec<Result<Reply, StoreError>> {
+        // In session order, so that two instances' batches lock rows in the same order.
+        let mut order: Vec<usize> = (0..batch.len()).collect();
+        order.sort_by(|&a, &b| batch[a].work.session().cmp(batch[b].work.session()));
+        let mut retried = false;
+        loop {
+            let reused = self
+                .client
+                .as_ref()
+                .is_some_and(|client| !client.is_closed());
+            if !reused {
+                self.client = None;
+                forget_prepared();
+                match self.target.connect("connecting") {
+                    Ok(client) => self.client = Some(client),
+                    Err(error) => return fail_all(batch, &error),
+                }
+            }
+            let Some(client) = self.client.as_mut() else {
+                return batch.iter().map(|_| Err(StoreError::WriterGone)).collect();
+            };
+            match run_batch(client, batch, &order, &self.target) {
+                Ok(results) => return results,
+                Err(failed) => {
+                    let broken = unreachable(&failed.error) || client.is_closed();
+                    if broken {
+                        self.client = None;
+                        forget_prepared();
+                    }
+                    // A connection that died before `COMMIT` left nothing behind: try the
+                    // batch once more on a new one (PostgreSQL may have restarted meanwhile).
+                    if broken && reused && !failed.committing && !retried {
+                        retried = true;
+                        continue;
+                    }
+                    let error = self.target.error(failed.during, failed.error);
+                    return fail_all(batch, &error);
+                }
+            }
+        }
+    }
+}
+
+/// The same error for every job of a batch.
+fn fail_all(batch: &[Job], error: &StoreError) -> Vec<Result<Reply, StoreError>> {
+    batch
+        .iter()
+        .map(|_| {
+            Err(match error {
+                StoreError::Unavailable {
+                    location,
+                    during,
+                    source,
+                } => StoreError::Unavailable {
+                    location: location.clone(),
+                    during,
+                    source: Arc::clone(source),
+                },
+                StoreError::Postgres { during, source } => StoreError::Postgres {
+                    during,
+                    source: Arc::clone(source),
+                },
+                _ => StoreError::WriterGone,
+            })
+        })
+        .collect()
+}
+
+fn run_batch(
+    client: &mut Client,
+    batch: &[Job],
+    order: &[usize],
+    target: &Target,
+) -> Result<Vec<Result<Reply, StoreError>>, BatchError> {
+    let mut tx = client.transaction().map_err(early("starting a write"))?;
+    let mut results: Vec<Option<Result<Reply, StoreError>>> = batch.iter().map(|_| None).collect();
+    for &index in order {
+        let mut attempt = 1;
+        let result = loop {
+            let mut savepoint = tx.transaction().map_err(early("starting a write"))?;
+            match apply(&mut savepoint, &batch[index].work) {
+                Ok(reply) => {
+                    savepoint.commit().map_err(early("writing"))?;
+                    break Ok(reply);
+                }
+                Err(Failure::Refused(error)) => {
+                    savepoint.rollback().map_err(early("writing"))?;
+                    break Err(error);
+                }
+                Err(Failure::Db(during, error)) => {
+                    if unreachable(&error) {
+                        return Err(early(during)(error));
+                    }
+                    savepoint.rollback().map_err(early("writing"))?;
+                    if lost_race(&error) && attempt < JOB_ATTEMPTS {
+                        attempt += 1;
+                        continue;
+                    }
+                    break Err(target.error(during, error));
+                }
+            }
+        };
+        results[index] = Some(result);
+    }
+    tx.commit().map_err(|error| BatchError {
+        during: "committing",
+        error,
+        committing: true,
+    })?;
+    Ok(results
+        .into_iter()
+        .map(|result| result.unwrap_or(Err(StoreError::WriterGone)))
+        .collect())
+}
+
+fn apply(tx: &mut Transaction<'_>, work: &Work) -> Result<Reply, Failure> {
+    match work {
+        Work::Create {
+            id,
+            owner_hash,
+            csrf,
+            tree,
+            version,
+            audience,
+            at,
+            body,
+        } => {
+            tx.execute(
+                "INSERT INTO sessions (id, tree, version, audience, owner_hash, csrf, \
+                 created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
+                &[id, tree, version, audience, owner_hash, csrf, at],
+            )
+            .map_err(db("creating a session"))?;
+            insert_event(tx, id, 0, *at, "started", body)?;
+            Ok(Reply::Done)
+        }
+        Work::Append {
+            id,
+            expected,
+            events,
+        } => {
+            // The row lock orders writers of one session, across instances: the second
+            // waits here, then counts the first one's events and hears `Conflict`.
+            let lock = prepared(tx, "SELECT 1 FROM sessions WHERE id = $1 FOR UPDATE")
+                .map_err(db("locking a session"))?;
+            let found = tx
+                .query_opt(&lock, &[id])
+                .map_err(db("locking a session"))?;
+            if found.is_none() {
+                return Err(StoreError::NotFound(id.clone()).into());
+            }
+            let actual = event_count(tx, id)?;
+            if actual != *expected {
+                return Err(StoreError::Conflict {
+                    session: id.clone(),
+                    expected: *expected,
+                    actual,
+                }
+                .into());
+            }
+            for (offset, event) in events.iter().enumerate() {
+                insert_event(tx, id, actual + offset, event.at, &event.kind, &event.body)?;
+                let sql = if event.reopens {
+                    "UPDATE sessions SET updated_at = $2, finished = FALSE, outcome = NULL \
+                     WHERE id = $1"
+                } else {
+                    "UPDATE sessions SET updated_at = $2 WHERE id = $1"
+                };
+                let update = prepared(tx, sql).map_err(db("updating a session"))?;
+                tx.execute(&update, &[id, &event.at])
+                    .map_err(db("updating a session"))?;
+            }
+            Ok(Reply::Done)
+        }
+        Work::Finish { id, outcome } => {
+            let changed = tx
+                .execute(
+                    "UPDATE sessions SET finished = TRUE, outcome = $2 WHERE id = $1",
+                    &[id, outcome],
+                )
+                .map_err(db("finishing a session"))?;
+            if changed == 0 {
+                return Err(StoreError::NotFound(id.clone()).into());
+            }
+            Ok(Reply::Done)
+        }
+        Work::SaveVersion { version, files } => {
+            let during = "saving a tree version";
+            let saved: bool = tx
+                .query_one(
+                    "SELECT EXISTS (SELECT 1 FROM version_snapshots WHERE version = $1) \
+                     OR EXISTS (SELECT 1 FROM versions WHERE version = $1)",
+                    &[version],
+                )
+                .and_then(|row| row.try_get(0))
+                .map_err(db(during))?;
+            if saved {
+                return Ok(Reply::Done);
+            }
+            // Another instance may be saving the same texts at this moment: each insert
+            // gives way to a row that is already there (or arrives while it waits).
+            let snapshot = snapshot_hash(files);
+            for file in files {
+                tx.execute(
+                    "INSERT INTO texts (hash, text) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                    &[&file.hash, &file.text],
+                )
+                .map_err(db(during))?;
+                tx.execute(
+                    "INSERT INTO snapshot_files (snapshot, file, hash) VALUES ($1, $2, $3) \
+                     ON CONFLICT DO NOTHING",
+                    &[&snapshot, &file.name, &file.hash],
+                )
+                .map_err(db(during))?;
+            }
+            tx.execute(
+                "INSERT INTO version_snapshots (version, snapshot) VALUES ($1, $2) \
+                 ON CONFLICT DO NOTHING",
+                &[version, &snapshot],
+            )
+            .map_err(db(during))?;
+            Ok(Reply::Done)
+        }
+        Work::Handoff { id, lifetime } => handoff(tx, id, *lifetime).map(Reply::Handoff),
+        Work::Prune { before, now, batch } => {
+            let limit = i64::try_from(*batch).unwrap_or(i64::MAX);
+            let ids: Vec<String> = tx
+                .query(
+                    "SELECT id FROM sessions WHERE updated_at < $1 \
+                     AND (handoff_expires IS NULL OR handoff_expires <= $2) LIMIT $3",
+                    &[before, now, &limit],
+                )
+                .and_then(|rows| rows.iter().map(|row| row.try_get(0)).collect())
+                .map_err(db("finding old sessions"))?;
+            let events = tx
+                .execute("DELETE FROM events WHERE session_id = ANY($1)", &[&ids])
+                .map_err(db("deleting old events"))?;
+            tx.execute("DELETE FROM sessions WHERE id = ANY($1)", &[&ids])
+                .map_err(db("deleting old sessions"))?;
+            Ok(Reply::Pruned(
+                ids.len(),
+                usize::try_from(events).unwrap_or(usize::MAX),
+            ))
+        }
+    }
+}
+
+fn event_count(tx: &mut Transaction<'_>, id: &str) -> Result<usize, Failure> {
+    let count: i64 = prepared(
+        tx,
+        "SELECT coalesce(max(seq) + 1, 0) FROM events WHERE session_id = $1",
+    )
+    .and_then(|select| tx.query_one(&select, &[&id]))
+    .and_then(|row| row.try_get(0))
+    .map_err(db("counting a session's events"))?;
+    usize::try_from(count).map_err(|_| {
+        StoreError::BadSession {
+            session: id.to_owned(),
+            message: format!("a negative event number ({count})"),
+        }
+        .into()
+    })
+}
+
+fn insert_event(
+    tx: &mut Transaction<'_>,
+    id: &str,
+    seq: usize,
+    at: i64,
+    kind: &str,
+    body: &str,
+) -> Result<(), Failure> {
+    let seq = i64::try_from(seq).map_err(|_| StoreError::BadEvent {
+        session: id.to_owned(),
+        seq,
+        message: "too many events for one session".into(),
+    })?;
+    prepared(
+        tx,
+        "INSERT INTO events (session_id, seq, at, kind, body) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .and_then(|insert| tx.execute(&insert, &[&id, &seq, &at, &kind, &body]))
+    .map_err(db("storing an event"))?;
+    Ok(())
+}
+
+fn handoff(tx: &mut Transaction<'_>, id: &str, lifetime: i64) -> Result<String, Failure> {
+    let existing: Option<Option<String>> = tx
+        .query_opt(
+            "SELECT handoff FROM sessions WHERE id = $1 FOR UPDATE",
+            &[&id],
+        )
+        .and_then(|row| row.map(|row| row.try_get(0)).transpose())
+        .map_err(db("reading a handoff code"))?;
+    match existing {
+        None => return Err(StoreError::NotFound(id.to_owned()).into()),
+        Some(Some(code)) => return Ok(show_handoff(&code)),
+        Some(None) => {}
+    }
+    for _ in 0..crate::writer::HANDOFF_ATTEMPTS {
+        let code = random_handoff()?;
+        // A failed statement spoils its transaction in PostgreSQL, so each try has its own
+        // savepoint to go back to when the code is taken.
+        let mut attempt = tx.transaction().map_err(db("giving a handoff code"))?;
+        let result = attempt.execute(
+            "UPDATE sessions SET handoff = $2, handoff_expires = updated_at + $3 WHERE id = $1",
+            &[&id, &code, &lifetime],
+        );
+        match result {
+            Ok(_) => {
+                attempt.commit().map_err(db("giving a handoff code"))?;
+                return Ok(show_handoff(&code));
+            }
+            Err(error) if error.code().is_some_and(|code| code.code() == "23505") => {
+                attempt.rollback().map_err(db("giving a handoff code"))?;
+            }
+            Err(error) => return Err(Failure::Db("giving a handoff code", error)),
+        }
+    }
+    Err(StoreError::NoFreeHandoff.into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shown_address;
+
+    #[test]
+    fn an_address_is_shown_without_its_password() {
+        assert_eq!(
+            shown_address("postgres://calltree:s3cret@db.example:5432/sessions?sslmode=disable"),
+            "postgres://calltree@db.example:5432/sessions"
+        );
+        assert_eq!(
+            shown_address("postgresql://db.example/sessions?password=x"),
+            "postgresql://db.example/sessions"
+        );
+        assert_eq!(shown_address("postgres://a:b@c"), "postgres://a@c");
+    }
+}
