@@ -34,9 +34,9 @@ pub use drawing::{Hue, Look};
 pub use error::{FieldProblem, RenameError, SessionError, StepRefusal};
 pub use lower::ProjectFile;
 pub use model::{
-    Assignment, BranchId, ChoiceValue, EntrySkip, Exit, FileId, Node, NodeId, NodeKind,
-    NodeOption, NoteTemplate, OptionId, Outcome, OutcomeKind, Route, Slot, Template, TestCase,
-    TestSetup, Tree, TreeId, Variable, VariableKind,
+    Assignment, BranchId, ChoiceValue, EntrySkip, Exit, FileId, Node, NodeId, NodeKind, NodeOption,
+    NoteTemplate, OptionId, Outcome, OutcomeKind, Route, Slot, Template, TestCase, TestSetup, Tree,
+    TreeId, Variable, VariableKind,
 };
 pub use project::{ParseCache, Project, SourceInput};
 pub use rename::rename_node;

@@ -13,8 +13,8 @@
 use std::collections::HashMap;
 
 use calltree_syntax::{
-    BinaryOp, Expectation, Expr, ExprKind, FieldTypeKind, Ident, ItemKind, SourceFile, Span,
-    Segment, StmtKind, Text,
+    BinaryOp, Expectation, Expr, ExprKind, FieldTypeKind, Ident, ItemKind, Segment, SourceFile,
+    Span, StmtKind, Text,
 };
 
 use crate::expr::takes_node;

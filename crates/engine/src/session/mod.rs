@@ -27,10 +27,10 @@ use crate::model::{Exit, TreeId};
 use crate::project::Project;
 
 pub use event::{EVENT_NAMES, EndCause, Event, Given, Millis};
+pub use state::{AnswerGiven, Ending, Frame, Left, Note, Skip, State, Visit};
 pub(crate) use state::{
     AsOf, MAX_AUTOMATIC_HOPS, display, input_text, parse_answer, render, render_into,
 };
-pub use state::{AnswerGiven, Ending, Frame, Left, Note, Skip, State, Visit};
 pub use step::{
     ANSWER_NEEDED, Action, MAX_ANSWER_CHARS, MAX_NOTE_CHARS, Preview, Step, Submission,
 };
