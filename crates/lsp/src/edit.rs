@@ -107,6 +107,7 @@ const TOP_KEYWORDS: &[&str] = &[
     "use",
     "test",
     "tests for",
+    "setup",
 ];
 
 const BODY_KEYWORDS: &[&str] = &[
@@ -131,6 +132,8 @@ const BODY_KEYWORDS: &[&str] = &[
     "skip",
     "escalate",
     "expect",
+    "wait",
+    "given",
     "start:",
     "tags:",
     "audience:",
@@ -141,7 +144,17 @@ const BODY_KEYWORDS: &[&str] = &[
 ];
 
 const CONDITION_WORDS: &[&str] = &[
-    "and", "or", "not", "yes", "no", "visited", "count", "answered", "when",
+    "and",
+    "or",
+    "not",
+    "yes",
+    "no",
+    "visited",
+    "count",
+    "answered",
+    "minutes_in_call",
+    "minutes_at_step",
+    "when",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
