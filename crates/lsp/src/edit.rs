@@ -98,50 +98,26 @@ pub fn formatting(file: &File) -> Answer {
     }
 }
 
-const TOP_KEYWORDS: &[&str] = &[
-    "tree",
-    "node",
-    "feedback",
-    "field",
-    "flag",
-    "use",
-    "test",
-    "tests for",
-    "setup",
+/// The tree's properties, completed with their colon.
+const PROPERTIES: &[&str] = &[
+    "tags",
+    "audience",
+    "start",
+    "version",
+    "description",
+    "escalation",
+    "contact",
 ];
 
-const BODY_KEYWORDS: &[&str] = &[
-    "say",
-    "agent",
-    "customer",
-    "note",
-    "ask",
-    "set",
-    "option",
-    "if",
-    "else",
-    "end",
-    "call",
-    "return",
-    "rating",
-    "comment",
-    "as",
-    "answer",
-    "choose",
-    "back",
-    "skip",
-    "escalate",
-    "expect",
-    "wait",
-    "given",
-    "start:",
-    "tags:",
-    "audience:",
-    "version:",
-    "description:",
-    "escalation:",
-    "contact:",
-];
+/// A keyword as it is typed: `tests for`, `start:`. The lists themselves are the parser's,
+/// so a new statement is offered as soon as the grammar has it.
+fn keyword_as_typed(word: &str) -> String {
+    match word {
+        "tests" => "tests for".to_owned(),
+        word if PROPERTIES.contains(&word) => format!("{word}:"),
+        word => word.to_owned(),
+    }
+}
 
 const CONDITION_WORDS: &[&str] = &[
     "and",
@@ -262,12 +238,12 @@ pub fn completion(snapshot: &Snapshot, offset: usize) -> Answer {
                 }
             }
         }
-        Wanted::TopKeywords => TOP_KEYWORDS
+        Wanted::TopKeywords => calltree_syntax::BLOCK_KEYWORDS
             .iter()
-            .for_each(|k| add(k, CompletionItemKind::KEYWORD)),
-        Wanted::BodyKeywords => BODY_KEYWORDS
+            .for_each(|k| add(&keyword_as_typed(k), CompletionItemKind::KEYWORD)),
+        Wanted::BodyKeywords => calltree_syntax::STATEMENT_KEYWORDS
             .iter()
-            .for_each(|k| add(k, CompletionItemKind::KEYWORD)),
+            .for_each(|k| add(&keyword_as_typed(k), CompletionItemKind::KEYWORD)),
         Wanted::Condition => {
             variables(&mut add);
             CONDITION_WORDS

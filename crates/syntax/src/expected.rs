@@ -18,12 +18,13 @@ pub(crate) enum LineKind {
 }
 
 /// The words that start a block at the beginning of a line.
-pub(crate) const BLOCK_KEYWORDS: &[&str] = &[
+pub const BLOCK_KEYWORDS: &[&str] = &[
     "tree", "node", "feedback", "field", "flag", "test", "tests", "use", "setup",
 ];
 
-/// The words that start an indented statement.
-const STATEMENT_KEYWORDS: &[&str] = &[
+/// The words that start an indented statement (the tree's properties among them, which are
+/// written with a colon: `start: welcome`).
+pub const STATEMENT_KEYWORDS: &[&str] = &[
     "tags",
     "audience",
     "start",

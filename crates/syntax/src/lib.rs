@@ -24,7 +24,7 @@ mod span;
 pub use ast::*;
 pub use cache::LineCache;
 pub use diagnostic::{Code, Diagnostic, Related, Severity};
-pub use expected::nearest;
+pub use expected::{BLOCK_KEYWORDS, STATEMENT_KEYWORDS, nearest};
 pub use format::{format, format_behaviour};
 pub use highlight::{Token, TokenKind, highlight};
 pub use invisible::{invisible_name, is_invisible};
