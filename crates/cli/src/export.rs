@@ -27,7 +27,15 @@ pub enum ExportFormat {
     Yaml,
 }
 
-pub fn export(file: &Path, format_: ExportFormat, tree: Option<&str>) -> Result<ExitCode> {
+pub fn export(
+    file: &Path,
+    format_: ExportFormat,
+    tree: Option<&str>,
+    focus: Option<(&str, u32)>,
+) -> Result<ExitCode> {
+    if focus.is_some() && matches!(format_, ExportFormat::Json | ExportFormat::Yaml) {
+        bail!("`--focus` draws part of a tree; JSON and YAML always hold the whole tree");
+    }
     let text = files::read_text(file)?;
     let (syntax, diagnostics) = parse(&text);
     if diagnostics
@@ -65,10 +73,22 @@ pub fn export(file: &Path, format_: ExportFormat, tree: Option<&str>) -> Result<
                     .map(|(id, _)| id)
                     .with_context(|| format!("`{}` has no tree", file.display()))?,
             };
+            let shown = match focus {
+                None => project.tree(id).nodes.clone(),
+                Some((name, depth)) => {
+                    let centre = project.node_by_name(id, name).with_context(|| {
+                        format!(
+                            "there is no node called `{name}` in `{}`",
+                            project.tree(id).name
+                        )
+                    })?;
+                    project.neighbourhood(id, centre, depth)
+                }
+            };
             let drawing = if format_ == ExportFormat::Dot {
-                dot(&project, id)
+                dot(&project, id, &shown)
             } else {
-                mermaid(&project, id)
+                mermaid(&project, id, &shown)
             };
             output::emit(&drawing)?;
         }
@@ -82,8 +102,23 @@ fn dot_escape(text: &str) -> String {
         .replace('\n', "\\n")
 }
 
-/// A Graphviz digraph of one tree.
-pub fn dot(project: &Project, tree: TreeId) -> String {
+/// The nodes an edge from a shown node leads to that are not shown themselves: drawn dashed,
+/// so a part of a tree still shows every way out of it.
+fn beyond(project: &Project, shown: &[NodeId]) -> Vec<NodeId> {
+    let inside: std::collections::HashSet<NodeId> = shown.iter().copied().collect();
+    let mut out: Vec<NodeId> = Vec::new();
+    for &node in shown {
+        for (target, _) in project.labelled_edges(node) {
+            if !inside.contains(&target) && !out.contains(&target) {
+                out.push(target);
+            }
+        }
+    }
+    out
+}
+
+/// A Graphviz digraph of one tree, or of the `shown` part of it.
+pub fn dot(project: &Project, tree: TreeId, shown: &[NodeId]) -> String {
     let data = project.tree(tree);
     let mut out = String::new();
     let _ = writeln!(out, "digraph \"{}\" {{", dot_escape(&data.name));
@@ -96,7 +131,7 @@ pub fn dot(project: &Project, tree: TreeId) -> String {
         "  node [shape=box, style=\"rounded,filled\", fontname=\"Helvetica\", fontsize=11];\n",
     );
     out.push_str("  edge [fontname=\"Helvetica\", fontsize=9];\n");
-    for &node in &data.nodes {
+    for &node in shown {
         let look = project.look(tree, node);
         let shape = match look {
             Look::Routing => ", shape=diamond, style=filled",
@@ -112,7 +147,15 @@ pub fn dot(project: &Project, tree: TreeId) -> String {
             look.fill_hex()
         );
     }
-    for &node in &data.nodes {
+    for node in beyond(project, shown) {
+        let _ = writeln!(
+            out,
+            "  \"{}\" [label=\"{}\", style=\"rounded,dashed\", fillcolor=white];",
+            dot_escape(&project.node(node).name),
+            dot_escape(&project.node(node).name)
+        );
+    }
+    for &node in shown {
         for (target, label) in project.labelled_edges(node) {
             let _ = write!(
                 out,
@@ -135,9 +178,9 @@ fn mermaid_escape(text: &str) -> String {
     text.replace('"', "#quot;").replace('\n', "<br/>")
 }
 
-/// A Mermaid flowchart of one tree. Node ids are `n0`, `n1`... because Mermaid ids allow fewer
-/// characters than tree ids do.
-pub fn mermaid(project: &Project, tree: TreeId) -> String {
+/// A Mermaid flowchart of one tree, or of the `shown` part of it. Node ids are `n0`, `n1`...
+/// because Mermaid ids allow fewer characters than tree ids do.
+pub fn mermaid(project: &Project, tree: TreeId, shown: &[NodeId]) -> String {
     let data = project.tree(tree);
     // A node's position in its tree, looked up once per node rather than searched for on
     // every use (quadratic on a tree of 100,000 nodes).
@@ -151,7 +194,7 @@ pub fn mermaid(project: &Project, tree: TreeId) -> String {
     let mut out = String::from("flowchart TD\n");
     let _ = writeln!(out, "  %% {} ({})", data.title, data.name);
     let mut classes: Vec<(String, Look)> = Vec::new();
-    for &node in &data.nodes {
+    for &node in shown {
         let look = project.look(tree, node);
         let label = mermaid_escape(&project.caption(node));
         let shape = match look {
@@ -162,7 +205,12 @@ pub fn mermaid(project: &Project, tree: TreeId) -> String {
         let _ = writeln!(out, "  {}{shape}", id(node));
         classes.push((id(node), look));
     }
-    for &node in &data.nodes {
+    let outside = beyond(project, shown);
+    for &node in &outside {
+        let name = mermaid_escape(&project.node(node).name);
+        let _ = writeln!(out, "  {}[\"{name}\"]", id(node));
+    }
+    for &node in shown {
         for (target, label) in project.labelled_edges(node) {
             if label.is_empty() {
                 let _ = writeln!(out, "  {} --> {}", id(node), id(target));
@@ -192,6 +240,11 @@ pub fn mermaid(project: &Project, tree: TreeId) -> String {
             let _ = writeln!(out, "  classDef is_{name} fill:{}", look.fill_hex());
             let _ = writeln!(out, "  class {} is_{name}", members.join(","));
         }
+    }
+    if !outside.is_empty() {
+        let members: Vec<String> = outside.iter().map(|&n| id(n)).collect();
+        out.push_str("  classDef is_beyond fill:#ffffff,stroke-dasharray:4 3\n");
+        let _ = writeln!(out, "  class {} is_beyond", members.join(","));
     }
     out
 }

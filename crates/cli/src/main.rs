@@ -283,7 +283,7 @@ enum Command {
     /// everything the tree says, without comments; `calltree import` turns it back into a
     /// `.tree` file.
     #[command(
-        after_help = "Examples:\n  calltree export trees/internet_down.tree --format dot | dot -Tsvg > internet_down.svg\n  calltree export trees/internet_down.tree --format mermaid > internet_down.mmd\n  calltree export trees/internet_down.tree --format yaml > internet_down.yaml"
+        after_help = "Examples:\n  calltree export trees/internet_down.tree --format dot | dot -Tsvg > internet_down.svg\n  calltree export trees/internet_down.tree --format mermaid > internet_down.mmd\n  calltree export trees/internet_down.tree --format dot --focus symptom --depth 2 | dot -Tpng > symptom.png\n  calltree export trees/internet_down.tree --format yaml > internet_down.yaml"
     )]
     Export {
         /// The `.tree` file.
@@ -294,6 +294,14 @@ enum Command {
         /// Which tree to draw, when the file is not a single tree.
         #[arg(long, value_name = "ID")]
         tree: Option<String>,
+        /// Draw only the part of the tree around this node (DOT and Mermaid): the nodes
+        /// within `--depth` steps of it, forwards or backwards. Nodes just beyond are drawn
+        /// dashed, so every way out is still shown.
+        #[arg(long, value_name = "NODE")]
+        focus: Option<String>,
+        /// How many steps around `--focus` to draw.
+        #[arg(long, value_name = "N", default_value_t = 2, requires = "focus")]
+        depth: u32,
     },
     /// Turn an interchange document (YAML or JSON, from `calltree export`) into a formatted
     /// `.tree` file.
@@ -511,7 +519,18 @@ fn main() -> ExitCode {
             Err(error) => Err(error.into()),
         },
         Command::Stats { paths, format } => stats::run(&paths, format),
-        Command::Export { file, format, tree } => export::export(&file, format, tree.as_deref()),
+        Command::Export {
+            file,
+            format,
+            tree,
+            focus,
+            depth,
+        } => export::export(
+            &file,
+            format,
+            tree.as_deref(),
+            focus.as_deref().map(|node| (node, depth)),
+        ),
         Command::Import { file, output } => export::import(&file, output.as_ref()),
         Command::Completions { shell } => {
             use clap::CommandFactory as _;

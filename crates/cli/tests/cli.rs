@@ -715,6 +715,43 @@ fn the_dot_export_renders_with_graphviz_and_mermaid_names_every_node() {
 }
 
 #[test]
+fn a_focused_drawing_shows_the_steps_around_one_node_and_dashes_the_ways_beyond() {
+    let trees = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../trees");
+    let dir = tempfile::tempdir().unwrap();
+    let file = trees
+        .join("internet_down.tree")
+        .to_string_lossy()
+        .into_owned();
+    let focused = |extra: &[&str]| {
+        let mut args = vec!["export", file.as_str(), "--format"];
+        args.extend_from_slice(extra);
+        calltree(dir.path(), &args)
+    };
+    let whole = text(&focused(&["dot"]).stdout);
+    let part = focused(&["dot", "--focus", "symptom", "--depth", "1"]);
+    assert_eq!(part.status.code(), Some(0), "{}", text(&part.stderr));
+    let part = text(&part.stdout);
+    let edges = |dot: &str| dot.lines().filter(|l| l.contains(" -> ")).count();
+    assert!(edges(&part) * 3 < edges(&whole), "{part}");
+    // The node, what leads to it and where it leads are drawn; one step further is dashed.
+    assert!(part.contains("\"symptom\" [label=\"What's wrong?\""));
+    assert!(part.contains("\"outage_check\" [label="));
+    assert!(part.contains("\"lights\" [label=\"Modem lights\""));
+    assert!(part.contains("\"restart_modem\" [label=\"restart_modem\", style=\"rounded,dashed\""));
+    assert!(!part.contains("\"escalate"), "{part}");
+
+    let chart = text(&focused(&["mermaid", "--focus", "symptom"]).stdout);
+    assert!(chart.contains("class ") && chart.contains(" is_beyond"));
+
+    let json = focused(&["json", "--focus", "symptom"]);
+    assert_eq!(json.status.code(), Some(2));
+    assert!(text(&json.stderr).contains("JSON and YAML always hold the whole tree"));
+    let unknown = focused(&["dot", "--focus", "symptm"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(text(&unknown.stderr).contains("no node called `symptm`"));
+}
+
+#[test]
 fn import_refuses_documents_that_are_not_trees() {
     let dir = folder(&[
         ("other.yaml", b"format: something.else\nversion: 1\ntree:\n  id: x\n  nodes: []\n"),

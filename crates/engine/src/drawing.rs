@@ -116,6 +116,37 @@ impl Look {
 }
 
 impl Project {
+    /// The nodes of `tree` within `depth` steps of `centre`, forwards or backwards, in the
+    /// tree's order: the part of a big tree worth drawing around one node (a diagram of a
+    /// whole 100-node script is too big to read).
+    pub fn neighbourhood(&self, tree: TreeId, centre: NodeId, depth: u32) -> Vec<NodeId> {
+        let mut distance: std::collections::HashMap<NodeId, u32> =
+            std::collections::HashMap::from([(centre, 0)]);
+        let mut frontier = vec![centre];
+        for step in 1..=depth {
+            let mut next = Vec::new();
+            for node in frontier {
+                let around = self
+                    .graph
+                    .neighbors_undirected(petgraph::graph::NodeIndex::new(node.index()))
+                    .map(|n| NodeId::from_index(n.index()));
+                for neighbour in around {
+                    if self.node(neighbour).tree == tree && !distance.contains_key(&neighbour) {
+                        distance.insert(neighbour, step);
+                        next.push(neighbour);
+                    }
+                }
+            }
+            frontier = next;
+        }
+        self.tree(tree)
+            .nodes
+            .iter()
+            .copied()
+            .filter(|n| distance.contains_key(n))
+            .collect()
+    }
+
     /// How a node of a tree is drawn.
     pub fn look(&self, tree: TreeId, node: NodeId) -> Look {
         let data = self.node(node);
