@@ -246,6 +246,26 @@ fn a_graph_node_click_jumps_to_its_text() {
 }
 
 #[test]
+fn ctrl_g_finds_a_node_in_the_graph_by_its_name_or_title() {
+    let clock = TestClock::new();
+    let mut harness = app(&warranty(), &clock);
+    harness.run();
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::G);
+    harness.run();
+    assert_eq!(harness.state().author.side, SideTab::Graph);
+    // The search box has the keyboard: the title is typed there, not into the tree.
+    type_keys(&mut harness, "declin");
+    harness.key_press(Key::Enter);
+    harness.run();
+    let project = harness.state().author.project().unwrap();
+    let tree = project.tree_by_name("warranty").unwrap();
+    let declined = project.node_by_name(tree, "declined").unwrap();
+    assert_eq!(harness.state().author.graph.found, Some(declined));
+    assert_eq!(text(&harness), WARRANTY);
+    harness.snapshot("author_graph_go_to_node");
+}
+
+#[test]
 fn tests_run_and_report_pass_fail_and_coverage() {
     let clock = TestClock::new();
     let mut harness = app(&warranty(), &clock);

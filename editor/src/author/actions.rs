@@ -159,6 +159,11 @@ impl Author {
                 error: None,
             });
         }
+        if pressed(Modifiers::COMMAND, Key::G) {
+            // The graph's "Go to node" box: the graph tab is shown and its box takes the keys.
+            self.side = SideTab::Graph;
+            self.graph.focus_find = true;
+        }
         if pressed(Modifiers::NONE, Key::F8) {
             self.next_problem();
         }

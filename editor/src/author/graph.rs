@@ -59,6 +59,12 @@ pub struct GraphView {
     fit: bool,
     /// Fills by node name instead of by kind (the Insights view's traffic heat map).
     pub heat: Option<std::collections::HashMap<String, Color32>>,
+    /// What the author typed in "Go to node".
+    pub find: String,
+    /// The node "Go to node" found last, ringed until the search changes.
+    pub found: Option<NodeId>,
+    /// Set by Ctrl+G: the search box takes the keyboard next frame.
+    pub focus_find: bool,
 }
 
 impl Default for GraphView {
@@ -69,6 +75,9 @@ impl Default for GraphView {
             drawing: None,
             fit: true,
             heat: None,
+            find: String::new(),
+            found: None,
+            focus_find: false,
         }
     }
 }
@@ -174,6 +183,41 @@ impl GraphView {
         }
     }
 
+    /// Finds the node whose name or title holds what was typed in "Go to node" (a name that
+    /// matches exactly first, then the first in the tree's order), centres the view on it and
+    /// rings it; a second Enter moves on to the next match.
+    fn go_to_found(&mut self, ui: &egui::Ui) {
+        let Some(drawing) = &self.drawing else {
+            return;
+        };
+        let wanted = self.find.trim().to_lowercase();
+        if wanted.is_empty() {
+            return;
+        }
+        let matches: Vec<&DrawnNode> = drawing
+            .nodes
+            .iter()
+            .filter(|n| {
+                n.name.to_lowercase().contains(&wanted) || n.title.to_lowercase().contains(&wanted)
+            })
+            .collect();
+        let exact = matches.iter().position(|n| n.name.to_lowercase() == wanted);
+        let after_last = self
+            .found
+            .and_then(|found| matches.iter().position(|n| n.id == found))
+            .map(|i| (i + 1) % matches.len());
+        let Some(index) = after_last.or(exact).or((!matches.is_empty()).then_some(0)) else {
+            self.found = None;
+            return;
+        };
+        let node = matches[index];
+        self.found = Some(node.id);
+        self.zoom = self.zoom.max(0.8);
+        self.pan = -node.centre.to_vec2() * self.zoom;
+        self.fit = false;
+        ui.ctx().request_repaint();
+    }
+
     /// Draws the graph; `current` is the node the preview is at, outlined.
     pub fn ui(
         &mut self,
@@ -194,6 +238,20 @@ impl GraphView {
         }
         let mut action = None;
         ui.horizontal(|ui| {
+            let find = ui.add(
+                egui::TextEdit::singleline(&mut self.find)
+                    .hint_text("Go to node (Ctrl+G)")
+                    .desired_width(150.0),
+            );
+            if std::mem::take(&mut self.focus_find) {
+                find.request_focus();
+            }
+            if find.changed() {
+                self.found = None;
+            }
+            if find.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
+                self.go_to_found(ui);
+            }
             if ui
                 .button("Fit")
                 .on_hover_text("show the whole tree")
@@ -356,6 +414,14 @@ impl GraphView {
             let label = format!("{} ({})", node.title, node.name);
             response
                 .widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, label.clone()));
+            if self.found == Some(node.id) {
+                painter.rect_stroke(
+                    rect.expand(5.0),
+                    8.0 * zoom,
+                    Stroke::new(3.0, ui.visuals().selection.bg_fill),
+                    egui::StrokeKind::Outside,
+                );
+            }
             let (width, colour) = match node.problem {
                 Some(Severity::Error) => (3.0, ui.visuals().error_fg_color),
                 Some(_) => (3.0, ui.visuals().warn_fg_color),
