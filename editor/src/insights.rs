@@ -133,7 +133,17 @@ impl Insights {
         ui.separator();
         let tree_id = self.tree.as_ref().and_then(|t| project.tree_by_name(t));
         ui.columns(2, |columns| {
-            charts(&mut columns[0], &figures);
+            let title = |name: &str| {
+                tree_id
+                    .and_then(|tree| project.node_by_name(tree, name))
+                    .map_or_else(
+                        || name.to_owned(),
+                        |node| project.node(node).shown_title().to_owned(),
+                    )
+            };
+            egui::ScrollArea::vertical()
+                .id_salt("insights_charts")
+                .show(&mut columns[0], |ui| charts(ui, &figures, title));
             if let Some(tree) = tree_id {
                 self.heat_graph(&mut columns[1], project, tree, &figures);
             }
@@ -171,7 +181,10 @@ impl Insights {
         if let Some(name) = &self.selected {
             let node = figures.nodes.get(name);
             egui::Frame::group(ui.style()).show(ui, |ui| {
-                ui.label(RichText::new(name).strong());
+                let shown = project
+                    .node_by_name(tree, name)
+                    .map_or(name.as_str(), |node| project.node(node).shown_title());
+                ui.label(RichText::new(shown).strong());
                 match node {
                     Some(n) => {
                         let mut line = format!("{} visits, {} stopped here", n.visits, n.drop_offs);
@@ -244,7 +257,49 @@ fn kpis(ui: &mut egui::Ui, figures: &Figures) {
     });
 }
 
-fn charts(ui: &mut egui::Ui, figures: &Figures) {
+/// A path of step titles short enough for one line: its start, its end, and how many steps
+/// lie between them.
+fn shorten_path(steps: &[String]) -> String {
+    match steps {
+        [] => String::new(),
+        [one] => one.clone(),
+        [first, .., last] if steps.len() > 4 => {
+            format!("{first} > … {} steps … > {last}", steps.len() - 2)
+        }
+        _ => steps.join(" > "),
+    }
+}
+
+/// A ranked list: one row per entry with its label, a bar as long as its share of the
+/// largest value, and the figure in words. Labels are read in full, which a bar chart's
+/// axis, with room for a dozen letters under each bar, could not do.
+fn ranked(ui: &mut egui::Ui, heading: &str, rows: Vec<(String, f64, String)>) {
+    if rows.is_empty() {
+        return;
+    }
+    ui.add_space(6.0);
+    ui.label(RichText::new(heading).strong());
+    let most = rows.iter().map(|r| r.1).fold(f64::MIN, f64::max).max(1e-9);
+    egui::Grid::new(heading)
+        .num_columns(3)
+        .spacing([8.0, 2.0])
+        .show(ui, |ui| {
+            for (label, value, shown) in rows {
+                ui.label(&label);
+                let (rect, _) =
+                    ui.allocate_exact_size(egui::vec2(120.0, 12.0), egui::Sense::hover());
+                let filled = rect.with_max_x(rect.min.x + rect.width() * (value / most) as f32);
+                ui.painter()
+                    .rect_filled(rect, 2.0, ui.visuals().faint_bg_color);
+                ui.painter()
+                    .rect_filled(filled, 2.0, ui.visuals().selection.bg_fill);
+                ui.label(shown);
+                ui.end_row();
+            }
+        });
+}
+
+fn charts(ui: &mut egui::Ui, figures: &Figures, title: impl Fn(&str) -> String) {
     let o = &figures.outcomes;
     ui.label(RichText::new("Outcomes").strong());
     let mut outcomes = vec![
@@ -298,35 +353,86 @@ fn charts(ui: &mut egui::Ui, figures: &Figures) {
         }
     }
 
-    let mut slow: Vec<(String, u64)> = figures
+    let mut slow: Vec<(&String, u64, u64)> = figures
         .nodes
         .iter()
-        .filter_map(|(name, n)| n.time.map(|t| (name.clone(), t.median)))
+        .filter_map(|(name, n)| n.time.map(|t| (name, t.median, t.p90)))
         .collect();
-    slow.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    slow.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
     slow.truncate(8);
-    if !slow.is_empty() {
-        ui.label(RichText::new("Slowest steps (median seconds)").strong());
-        let labels: Vec<String> = slow.iter().map(|(n, _)| n.clone()).collect();
-        let bars: Vec<Bar> = slow
+    ranked(
+        ui,
+        "Slowest steps (median time at the step; p90 in brackets)",
+        slow.iter()
+            .map(|(name, median, p90)| {
+                let shown = format!("{} ({})", show_duration(*median), show_duration(*p90));
+                (title(name), *median as f64, shown)
+            })
+            .collect(),
+    );
+    let mut stops: Vec<(&String, u64, u64)> = figures
+        .nodes
+        .iter()
+        .filter(|(_, n)| n.drop_offs > 0)
+        .map(|(name, n)| (name, n.drop_offs, n.visits))
+        .collect();
+    stops.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    stops.truncate(6);
+    ranked(
+        ui,
+        "Where unfinished calls stopped (sessions)",
+        stops
             .iter()
-            .enumerate()
-            .map(|(i, (name, median))| {
-                Bar::new(i as f64, *median as f64 / 1000.0).name(name.as_str())
+            .map(|(name, stopped, visits)| {
+                let shown = format!("{stopped} of {visits} ({})", percent(*stopped, *visits));
+                (title(name), *stopped as f64, shown)
             })
-            .collect();
-        Plot::new("insights_slow")
-            .height(170.0)
-            .allow_zoom(false)
-            .allow_drag(false)
-            .allow_scroll(false)
-            .x_axis_formatter(move |mark, _| {
-                labels
-                    .get(mark.value.round() as usize)
-                    .filter(|_| (mark.value - mark.value.round()).abs() < 1e-6)
-                    .map_or(String::new(), |n| n.chars().take(14).collect())
+            .collect(),
+    );
+    for (heading, list) in [
+        (
+            "Why calls were escalated (sessions)",
+            &figures.escalation_reasons,
+        ),
+        ("Why steps were skipped (sessions)", &figures.skip_reasons),
+    ] {
+        ranked(
+            ui,
+            heading,
+            list.top
+                .iter()
+                .take(6)
+                .map(|c| (c.value.clone(), c.count as f64, c.count.to_string()))
+                .collect(),
+        );
+    }
+    ranked(
+        ui,
+        "Most common paths (sessions)",
+        figures
+            .paths
+            .top
+            .iter()
+            .take(5)
+            .map(|c| {
+                let steps: Vec<String> = c.value.split(" > ").map(&title).collect();
+                (shorten_path(&steps), c.count as f64, c.count.to_string())
             })
-            .show(ui, |plot| plot.bar_chart(BarChart::new("median", bars)));
+            .collect(),
+    );
+    let mut comments: Vec<(&String, &calltree_engine::Comment)> = figures
+        .comments
+        .iter()
+        .flat_map(|(field, list)| list.iter().map(move |c| (field, c)))
+        .collect();
+    comments.sort_by_key(|c| std::cmp::Reverse(c.1.at));
+    if !comments.is_empty() {
+        ui.add_space(6.0);
+        ui.label(RichText::new("Latest comments").strong());
+        for (field, comment) in comments.iter().take(5) {
+            ui.label(format!("“{}”", comment.text))
+                .on_hover_text(format!("answer to `{field}`"));
+        }
     }
     for (field, days) in &figures.ratings_by_day {
         if days.len() < 2 {
