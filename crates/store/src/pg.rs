@@ -34,7 +34,7 @@ use postgres::types::ToSql;
 use postgres::{Client, Config, NoTls, Row, Statement, Transaction};
 
 use crate::error::StoreError;
-use crate::store::{RawSession, Reads, SESSION_COLUMNS};
+use crate::store::{RawSession, Reads, SESSION_COLUMNS, sessions_query};
 use crate::token::{random_handoff, show_handoff};
 use crate::writer::{Batches, Job, Reply, Work, snapshot_hash};
 
@@ -495,26 +495,15 @@ impl Reads for Readers {
         since: Option<Millis>,
         limit: i64,
     ) -> Result<Vec<RawSession>, StoreError> {
-        let mut sql = format!("SELECT {SESSION_COLUMNS} FROM sessions s");
-        let mut conditions = Vec::new();
+        let sql = sessions_query(tree.is_some(), since.is_some(), |n| format!("${n}"));
         let mut values: Vec<&(dyn ToSql + Sync)> = Vec::new();
         if let Some(tree) = &tree {
             values.push(tree);
-            conditions.push(format!("s.tree = ${}", values.len()));
         }
         if let Some(since) = &since {
             values.push(since);
-            conditions.push(format!("s.created_at >= ${}", values.len()));
-        }
-        if !conditions.is_empty() {
-            sql.push_str(" WHERE ");
-            sql.push_str(&conditions.join(" AND "));
         }
         values.push(&limit);
-        sql.push_str(&format!(
-            " ORDER BY s.created_at DESC, s.id LIMIT ${}",
-            values.len()
-        ));
         self.read("listing sessions", |client| {
             client
                 .query(&sql, &values)?

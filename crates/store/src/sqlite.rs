@@ -9,7 +9,7 @@ use rusqlite::{Connection, OptionalExtension as _, ToSql};
 
 use crate::error::StoreError;
 use crate::schema;
-use crate::store::{RawSession, Reads, SESSION_COLUMNS};
+use crate::store::{RawSession, Reads, SESSION_COLUMNS, sessions_query};
 
 /// Idle read connections kept for reuse. More readers than this may run at once (each opens
 /// its own connection); the extra ones are closed when done.
@@ -173,27 +173,15 @@ impl Reads for Readers {
         since: Option<Millis>,
         limit: i64,
     ) -> Result<Vec<RawSession>, StoreError> {
-        let mut sql = format!("SELECT {SESSION_COLUMNS} FROM sessions s");
-        let mut conditions = Vec::new();
+        let sql = sessions_query(tree.is_some(), since.is_some(), |n| format!("?{n}"));
         let mut values: Vec<&dyn ToSql> = Vec::new();
-        // Conditions are only written when present, so SQLite can use the matching index.
         if let Some(tree) = &tree {
             values.push(tree);
-            conditions.push(format!("s.tree = ?{}", values.len()));
         }
         if let Some(since) = &since {
             values.push(since);
-            conditions.push(format!("s.created_at >= ?{}", values.len()));
-        }
-        if !conditions.is_empty() {
-            sql.push_str(" WHERE ");
-            sql.push_str(&conditions.join(" AND "));
         }
         values.push(&limit);
-        sql.push_str(&format!(
-            " ORDER BY s.created_at DESC, s.id LIMIT ?{}",
-            values.len()
-        ));
         self.read(|conn| {
             conn.prepare_cached(&sql)
                 .and_then(|mut select| select.query_map(&*values, session_row)?.collect())

@@ -178,6 +178,33 @@ pub(crate) const SESSION_COLUMNS: &str = "s.id, s.tree, s.version, s.audience, s
      (SELECT coalesce(max(e.seq) + 1, 0) FROM events e WHERE e.session_id = s.id), \
      s.handoff_expires";
 
+/// The listing query both backends run: newest first, with a condition only for what is
+/// asked (so SQLite can use the matching index). Its parameters are, in order, the tree (when
+/// `by_tree`), the earliest start (when `since`) and the limit; `parameter(n)` writes the
+/// backend's placeholder for the n-th (`?n` in SQLite, `$n` in PostgreSQL).
+pub(crate) fn sessions_query(by_tree: bool, since: bool, parameter: fn(usize) -> String) -> String {
+    let mut sql = format!("SELECT {SESSION_COLUMNS} FROM sessions s");
+    let mut conditions = Vec::new();
+    if by_tree {
+        conditions.push(format!("s.tree = {}", parameter(conditions.len() + 1)));
+    }
+    if since {
+        conditions.push(format!(
+            "s.created_at >= {}",
+            parameter(conditions.len() + 1)
+        ));
+    }
+    if !conditions.is_empty() {
+        sql.push_str(" WHERE ");
+        sql.push_str(&conditions.join(" AND "));
+    }
+    sql.push_str(&format!(
+        " ORDER BY s.created_at DESC, s.id LIMIT {}",
+        parameter(conditions.len() + 1)
+    ));
+    sql
+}
+
 impl Store {
     /// Opens (creating if needed) the database at `location` and brings its schema up to
     /// date: an SQLite file, or a PostgreSQL database when `location` is an address
