@@ -157,88 +157,69 @@ impl Damage {
             .any(|t| self.tree_damaged(project, t))
     }
 
-    /// Whether `diagnostic`, found by the graph checks in `file`, may be only a consequence
-    /// of the damage.
-    pub(crate) fn explains(
-        &self,
-        project: &Project,
-        reachable: &[bool],
-        file: FileId,
-        diagnostic: &Diagnostic,
-    ) -> bool {
-        let text = &project.file(file).text;
-        let code = diagnostic.code;
-        if code == codes::UNREACHABLE_NODE {
-            // A broken line the call can reach may have been the way in.
-            return self
-                .node_at(project, file, diagnostic.span)
-                .is_some_and(|node| {
-                    let tree = project.tree(project.node(node).tree);
-                    self.unreadable_block[file.index()]
-                        || tree
-                            .nodes
-                            .iter()
-                            .any(|n| self.broken[n.index()] && reachable[n.index()])
-                });
+    /// Drops from `found` (the graph checks' diagnostics) what the damage may have caused.
+    /// The lookups are built once here: a broken line in a big tree can leave thousands of
+    /// diagnostics to weigh, and each must not cost a pass over the tree's nodes.
+    pub(crate) fn hold_back(&self, project: &Project, found: &mut Vec<(FileId, Diagnostic)>) {
+        let reachable = crate::validate::reachable_from_starts(project);
+        let mut node_at: HashMap<(FileId, u32), NodeId> = HashMap::new();
+        let mut tree_at: HashMap<(FileId, u32), TreeId> = HashMap::new();
+        // By tree: a broken line anywhere in it, and one the call can reach.
+        let mut damaged = Vec::new();
+        let mut reach_damaged = Vec::new();
+        for (id, tree) in project.trees() {
+            tree_at.insert((tree.file, tree.span.start), id);
+            let unreadable = self.unreadable_block[tree.file.index()];
+            let mut broken = false;
+            let mut reached = false;
+            for &node in &tree.nodes {
+                node_at.insert((tree.file, project.node(node).span.start), node);
+                broken |= self.broken[node.index()];
+                reached |= self.broken[node.index()] && reachable[node.index()];
+            }
+            damaged.push(unreadable || broken);
+            reach_damaged.push(unreadable || reached);
         }
-        if code == codes::DEAD_END
-            || code == codes::SOFT_LOCK
-            || code == codes::CUSTOMER_STUCK
-            || code == codes::CUSTOMER_NO_TEXT
-        {
-            // The node's way out, or its customer text, may be on the broken line.
-            return self
-                .node_at(project, file, diagnostic.span)
-                .is_some_and(|node| self.broken[node.index()]);
-        }
-        if code == codes::TRAP || code == codes::NO_RESOLUTION {
-            // The way to an ending may run through the broken line.
-            return self
-                .tree_in(project, file, diagnostic.span)
-                .is_some_and(|tree| self.tree_damaged(project, tree));
-        }
-        if code == codes::UNUSED_VARIABLE {
-            // The warning points at the declared name.
-            let name = quoted(text, diagnostic.span);
-            return self.words.contains(name)
-                || self
-                    .misspelt
-                    .iter()
-                    .any(|m| calltree_syntax::nearest(m, &[name]).is_some());
-        }
-        if code == codes::READ_BEFORE_SET {
-            return self.words.contains(quoted(text, diagnostic.span));
-        }
-        if code == codes::TEST_UNKNOWN_NAME {
-            return self.declared.contains(quoted(text, diagnostic.span));
-        }
-        if code == codes::TEST_UNKNOWN_OPTION || code == codes::TEST_STEP_REJECTED {
-            return self
-                .test_tree(project, file, diagnostic.span)
-                .is_some_and(|tree| self.holds_back_tests(project, tree));
-        }
-        false
-    }
-
-    fn node_at(&self, project: &Project, file: FileId, span: Span) -> Option<NodeId> {
-        project.trees().find_map(|(_, tree)| {
-            (tree.file == file).then_some(())?;
-            tree.nodes
-                .iter()
-                .copied()
-                .find(|&n| project.node(n).span.start == span.start)
-        })
-    }
-
-    /// The tree a tree-wide or node diagnostic belongs to.
-    fn tree_in(&self, project: &Project, file: FileId, span: Span) -> Option<TreeId> {
-        if let Some(node) = self.node_at(project, file, span) {
-            return Some(project.node(node).tree);
-        }
-        project
-            .trees()
-            .find(|(_, tree)| tree.file == file && tree.span.start == span.start)
-            .map(|(id, _)| id)
+        found.retain(|(file, diagnostic)| {
+            let text = &project.file(*file).text;
+            let span = diagnostic.span;
+            let code = diagnostic.code;
+            let node = node_at.get(&(*file, span.start)).copied();
+            let explained = if code == codes::UNREACHABLE_NODE {
+                // A broken line the call can reach may have been the way in.
+                node.is_some_and(|n| reach_damaged[project.node(n).tree.index()])
+            } else if code == codes::DEAD_END
+                || code == codes::SOFT_LOCK
+                || code == codes::CUSTOMER_STUCK
+                || code == codes::CUSTOMER_NO_TEXT
+            {
+                // The node's way out, or its customer text, may be on the broken line.
+                node.is_some_and(|n| self.broken[n.index()])
+            } else if code == codes::TRAP || code == codes::NO_RESOLUTION {
+                // The way to an ending may run through the broken line.
+                node.map(|n| project.node(n).tree)
+                    .or_else(|| tree_at.get(&(*file, span.start)).copied())
+                    .is_some_and(|tree| damaged[tree.index()])
+            } else if code == codes::UNUSED_VARIABLE {
+                // The warning points at the declared name.
+                let name = quoted(text, span);
+                self.words.contains(name)
+                    || self
+                        .misspelt
+                        .iter()
+                        .any(|m| calltree_syntax::nearest(m, &[name]).is_some())
+            } else if code == codes::READ_BEFORE_SET {
+                self.words.contains(quoted(text, span))
+            } else if code == codes::TEST_UNKNOWN_NAME {
+                self.declared.contains(quoted(text, span))
+            } else if code == codes::TEST_UNKNOWN_OPTION || code == codes::TEST_STEP_REJECTED {
+                self.test_tree(project, *file, span)
+                    .is_some_and(|tree| self.holds_back_tests(project, tree))
+            } else {
+                false
+            };
+            !explained
+        });
     }
 
     /// The tree whose test holds `span` (tests may live in a `tests for` file of their own).

@@ -127,8 +127,7 @@ impl Project {
         validate::check(&project, &mut found);
         flow::check(&project, &mut found);
         if !project.damage.is_none() {
-            let reachable = validate::reachable_from_starts(&project);
-            found.retain(|(file, d)| !project.damage.explains(&project, &reachable, *file, d));
+            project.damage.hold_back(&project, &mut found);
         }
         for (file, diagnostic) in found {
             project.diagnostics[file.index()].push(diagnostic);
