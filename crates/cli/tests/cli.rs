@@ -661,14 +661,19 @@ fn every_bundled_tree_survives_export_to_yaml_and_import_unchanged() {
     assert!(checked >= 11);
 }
 
+/// The path of a bundled tree, as an argument for the binary.
+fn bundled_tree(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../trees")
+        .join(format!("{name}.tree"))
+        .to_string_lossy()
+        .into_owned()
+}
+
 #[test]
 fn the_dot_export_renders_with_graphviz_and_mermaid_names_every_node() {
-    let trees = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../trees");
     let dir = tempfile::tempdir().unwrap();
-    let file = trees
-        .join("internet_down.tree")
-        .to_string_lossy()
-        .into_owned();
+    let file = bundled_tree("internet_down");
     let dot = calltree(dir.path(), &["export", &file, "--format", "dot"]);
     assert_eq!(dot.status.code(), Some(0));
     let mut graphviz = Command::new("dot")
@@ -693,10 +698,7 @@ fn the_dot_export_renders_with_graphviz_and_mermaid_names_every_node() {
     assert!(text(&svg.stdout).contains("Modem lights"));
 
     // A sub-tree call once produced `classDef call`, a Mermaid keyword that broke the chart.
-    let billing = trees
-        .join("billing_dispute.tree")
-        .to_string_lossy()
-        .into_owned();
+    let billing = bundled_tree("billing_dispute");
     let calls = text(&calltree(dir.path(), &["export", &billing, "--format", "mermaid"]).stdout);
     assert!(calls.contains("classDef is_call") && !calls.contains("classDef call "));
 
@@ -716,12 +718,8 @@ fn the_dot_export_renders_with_graphviz_and_mermaid_names_every_node() {
 
 #[test]
 fn a_focused_drawing_shows_the_steps_around_one_node_and_dashes_the_ways_beyond() {
-    let trees = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../trees");
     let dir = tempfile::tempdir().unwrap();
-    let file = trees
-        .join("internet_down.tree")
-        .to_string_lossy()
-        .into_owned();
+    let file = bundled_tree("internet_down");
     let focused = |extra: &[&str]| {
         let mut args = vec!["export", file.as_str(), "--format"];
         args.extend_from_slice(extra);
