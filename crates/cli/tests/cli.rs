@@ -738,6 +738,25 @@ fn a_focused_drawing_shows_the_steps_around_one_node_and_dashes_the_ways_beyond(
     assert!(part.contains("\"restart_modem\" [label=\"restart_modem\", style=\"rounded,dashed\""));
     assert!(!part.contains("\"escalate"), "{part}");
 
+    // A depth past the tree's size draws the whole tree at once. It once went on counting
+    // steps over nothing and took minutes; a bound on the wait makes that a failure.
+    let mut huge = Command::new(env!("CARGO_BIN_EXE_calltree"))
+        .args(["export", &file, "--format", "dot", "--focus", "symptom"])
+        .args(["--depth", &u32::MAX.to_string()])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while huge.try_wait().unwrap().is_none() {
+        if started.elapsed() > std::time::Duration::from_secs(30) {
+            let _ = huge.kill();
+            panic!("export --depth {} did not finish in 30 s", u32::MAX);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let all = text(&huge.wait_with_output().unwrap().stdout);
+    assert_eq!(edges(&all), edges(&whole));
+
     let chart = text(&focused(&["mermaid", "--focus", "symptom"]).stdout);
     assert!(chart.contains("class ") && chart.contains(" is_beyond"));
 

@@ -123,7 +123,12 @@ impl Project {
         let mut distance: std::collections::HashMap<NodeId, u32> =
             std::collections::HashMap::from([(centre, 0)]);
         let mut frontier = vec![centre];
+        // Stops when nothing new is found: a depth past the tree's size (up to `u32::MAX`
+        // from the command line) must not go on counting steps over an empty frontier.
         for step in 1..=depth {
+            if frontier.is_empty() {
+                break;
+            }
             let mut next = Vec::new();
             for node in frontier {
                 let around = self
