@@ -149,6 +149,10 @@ impl Expr {
                 l.answered_slots(&mut guarded);
                 r.reads_unless(&guarded, out);
             }
+            // Nothing ticked is an answer `has` can read: an unanswered checklist has none.
+            Expr::Binary(BinaryOp::Has, l, r) if matches!(**l, Expr::Var(_)) => {
+                r.reads_unless(guarded, out);
+            }
             Expr::Binary(_, l, r) => {
                 l.reads_unless(guarded, out);
                 r.reads_unless(guarded, out);
@@ -234,7 +238,7 @@ impl Expr {
 
     /// Every slot named anywhere, `answered(...)` included: what counts as "used".
     pub(crate) fn mentions(&self, out: &mut Vec<Slot>) {
-        if let Expr::Answered(slot) = self {
+        if let Expr::Answered(slot) | Expr::CountTicked(slot) = self {
             out.push(*slot);
         }
         match self {

@@ -724,6 +724,25 @@ fn a_required_checklist_needs_one_ticked_value() {
     assert!(session.apply(Event::Continued { at: 2 }).is_err());
 }
 
+/// Nothing ticked is what an unasked checklist holds, so `has` and `count` may read it
+/// anywhere; showing it in text still needs it asked first (E209).
+#[test]
+fn an_unasked_checklist_has_nothing_ticked() {
+    let project = Project::single(
+        "early.tree",
+        "tree early \"E\"\n  start: a\n\n\
+         field resources: choices(labs, ecg) \"R\"\n\n\
+         node a\n  if resources has ecg -> b\n  if count(resources) > 0 -> b\n  else -> c\n\n\
+         node b\n  ask resources\n  -> c\n\n\
+         node c \"C\"\n  say \"{resources}\"\n  end resolved\n",
+    );
+    let found = codes(&project);
+    assert!(
+        found.len() == 1 && found[0].starts_with("E209"),
+        "{found:?}"
+    );
+}
+
 /// `has` takes one of the checklist's own values, and only a checklist has values to look in.
 #[test]
 fn has_is_checked_against_the_checklist() {
