@@ -678,6 +678,11 @@ mod tests {
                 ("\"[0-9]{8}\\d\"", Text)
             ]
         );
+        // Issue 14: a checklist's type and `has` are keywords like `choice` and `and`.
+        let checklist = kinds("field r: choices(labs, ecg)");
+        assert!(checklist.contains(&("choices", Keyword)), "{checklist:?}");
+        let has = kinds("node a\n  if r has ecg -> a");
+        assert!(has.contains(&("has", Keyword)), "{has:?}");
         assert_eq!(
             kinds("field plan: choice(basic \"Basic {x}\", pro) = basic"),
             [
