@@ -629,3 +629,57 @@ fn an_option_on_time_opens_on_screen_as_the_clock_passes() {
     harness.run();
     assert_eq!(events(&store), ["started", "chose"]);
 }
+
+const TRIAGE: &str = r#"tree triage "Triage resources"
+  start: ask
+
+field resources: choices(labs "Lab tests", ecg "ECG", xray "X-rays") "Resources needed" required
+
+node ask "Resources"
+  say "Which resources will the patient need?"
+  ask resources
+  -> done
+
+node done "Done"
+  say "{count(resources)} kinds: {resources}"
+  end resolved
+"#;
+
+/// Issue 14 item 6: a checklist is a row of numbered checkboxes; clicking and, while one has
+/// the keyboard, number keys tick and untick, and the answer stored is the ticked words.
+#[test]
+fn a_checklist_is_ticked_with_checkboxes_and_number_keys() {
+    let store = MemoryCalls::new();
+    let mut harness = app_on(&MemoryFolder::new([("triage.tree", TRIAGE)]), &store);
+    harness.run();
+    harness.get_by_label("Triage resources").click();
+    harness.run();
+    harness.get_by_label("1 Lab tests").click();
+    harness.run();
+    harness.get_by_label("3 X-rays").click();
+    harness.run();
+    harness.snapshot("agent_checklist");
+    // With a checkbox focused, `2` ticks ECG and `1` unticks Lab tests.
+    harness.get_by_label("2 ECG").focus();
+    harness.run();
+    harness.key_press(Key::Num2);
+    harness.run();
+    harness.key_press(Key::Num1);
+    harness.run();
+    harness.get_by_label("Continue Enter").click();
+    harness.run();
+    assert!(
+        harness
+            .query_by_label_contains("2 kinds: ECG, X-rays")
+            .is_some()
+    );
+    let id = store.call_ids().pop().unwrap();
+    let answered: Vec<String> = store
+        .events(&id)
+        .iter()
+        .map(Event::to_json_line)
+        .filter(|line| line.contains("\"answered\""))
+        .collect();
+    assert_eq!(answered.len(), 1, "{answered:?}");
+    assert!(answered[0].contains("\"ecg, xray\""), "{answered:?}");
+}

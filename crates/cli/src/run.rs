@@ -311,6 +311,24 @@ fn help(view: &View) -> String {
     format!("  {}", keys.join(" · "))
 }
 
+/// A checklist answered by the numbers in its prompt (`1, 3` or `1 3`) becomes the ticked
+/// values' words; anything else (words, labels) goes to the engine as typed, to be read or
+/// refused there.
+fn checklist_answer(values: &[calltree_engine::ChoiceView], line: &str) -> String {
+    let numbers: Option<Vec<&str>> = line
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|piece| !piece.is_empty())
+        .map(|piece| {
+            let n = piece.parse::<usize>().ok()?;
+            values.get(n.checked_sub(1)?).map(|v| v.value.as_str())
+        })
+        .collect();
+    match numbers {
+        Some(words) if !words.is_empty() => words.join(", "),
+        _ => line.to_owned(),
+    }
+}
+
 fn field_prompt(field: &calltree_engine::FieldView) -> String {
     let kind = match &field.input {
         // The pattern's words say what the text must be.
@@ -328,6 +346,15 @@ fn field_prompt(field: &calltree_engine::FieldView) -> String {
             .map(|(i, v)| format!("{}. {}", i + 1, v.label))
             .collect::<Vec<_>>()
             .join(" / "),
+        InputKind::Checklist { values } => format!(
+            "{}; numbers separated by commas or spaces",
+            values
+                .iter()
+                .enumerate()
+                .map(|(i, v)| format!("{}. {}", i + 1, v.label))
+                .collect::<Vec<_>>()
+                .join(" / ")
+        ),
         InputKind::Rating { min, max } => format!("{min} to {max}"),
         InputKind::Comment => "a comment".to_owned(),
     };
@@ -420,6 +447,7 @@ fn play(
                     values[n - 1].value.clone()
                 }
                 _ if line.trim().is_empty() => field.value.clone().unwrap_or_default(),
+                (InputKind::Checklist { values }, _) => checklist_answer(values, &line),
                 _ => line,
             };
             if record(call, &Step::answer(field.name.clone(), value), style) {

@@ -432,6 +432,35 @@ fn run_numbers_choices_so_that_labels_starting_with_numbers_stay_readable() {
     assert!(out.contains("- Age: 29 days or more"), "{out}");
 }
 
+/// Issue 14 item 6: a checklist is answered at the prompt by numbers separated by commas or
+/// spaces; a blank line on a required one asks again; the summary shows the labels.
+#[test]
+fn run_ticks_a_checklist_by_its_numbers() {
+    let tree = "tree triage \"Triage\"\n  start: ask\n\n\
+                field resources: choices(labs \"Lab tests\", ecg \"ECG\", xray \"X-rays\") \"Resources\" required\n\n\
+                node ask\n  ask resources\n  -> done\n\n\
+                node done\n  say \"{count(resources)} kinds: {resources}\"\n  end resolved\n";
+    let dir = folder(&[
+        ("triage.tree", tree.as_bytes()),
+        ("answers.txt", b"\n3, 1\n\n"),
+    ]);
+    let output = calltree(
+        dir.path(),
+        &["run", "triage.tree", "--answers", "answers.txt"],
+    );
+    let out = text(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{out}");
+    assert!(
+        out.contains(
+            "Resources (1. Lab tests / 2. ECG / 3. X-rays; numbers separated by commas or spaces): "
+        ),
+        "{out}"
+    );
+    assert!(out.contains("an answer is required"), "{out}");
+    assert!(out.contains("2 kinds: Lab tests, X-rays"), "{out}");
+    assert!(out.contains("- Resources: Lab tests, X-rays"), "{out}");
+}
+
 /// Issue 14: walks into a sub-tree that does not exist were counted as "cut at loop
 /// limits", which sent authors looking for a loop.
 #[test]

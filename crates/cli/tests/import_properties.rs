@@ -14,8 +14,8 @@
 
 use calltree_engine::Project;
 use calltree_syntax::interchange::{
-    Document, EffectDoc, FieldDoc, MAX_NESTING, NodeDoc, OutcomeDoc, StepDoc, TestDoc, TestStepDoc,
-    TreeDoc, nesting_depth,
+    ChoiceDoc, Document, EffectDoc, FieldDoc, MAX_NESTING, NodeDoc, OutcomeDoc, StepDoc, TestDoc,
+    TestStepDoc, TreeDoc, nesting_depth,
 };
 use calltree_syntax::{format, parse};
 use proptest::prelude::*;
@@ -194,11 +194,24 @@ fn document() -> impl Strategy<Value = Document> {
             title,
             steps,
         });
-    let field = (raw(), raw(), prop::option::of(raw()), any::<bool>()).prop_map(
-        |(name, ty, default, given)| FieldDoc {
+    // The type is sometimes a real list type (issue 14's checklists), so the choices are read.
+    let ty = prop_oneof![
+        2 => raw(),
+        1 => prop::sample::select(vec!["choice", "choices"]).prop_map(str::to_owned),
+    ];
+    let choice =
+        (raw(), prop::option::of(quoted())).prop_map(|(value, label)| ChoiceDoc { value, label });
+    let field = (
+        raw(),
+        ty,
+        prop::option::of(raw()),
+        any::<bool>(),
+        prop::collection::vec(choice, 0..3),
+    )
+        .prop_map(|(name, ty, default, given, choices)| FieldDoc {
             name,
             ty,
-            choices: Vec::new(),
+            choices,
             label: None,
             required: false,
             given,
@@ -206,8 +219,7 @@ fn document() -> impl Strategy<Value = Document> {
             pattern_description: None,
             range: None,
             default,
-        },
-    );
+        });
     let test_step = prop_oneof![
         (raw(), raw()).prop_map(|(field, value)| TestStepDoc::Answer { field, value }),
         (quoted(), any::<bool>())

@@ -31,6 +31,8 @@ pub(crate) enum Expr {
     Join(Vec<JoinPart>),
     /// `count(labs, ecg, xray)` over yes/no fields: how many are yes.
     CountYes(Vec<Slot>),
+    /// `count(resources)` over a checklist: how many of its values are ticked.
+    CountTicked(Slot),
 }
 
 /// One part of a text with placeholders.
@@ -87,6 +89,10 @@ impl Expr {
                 _ => Value::Unset,
             },
             Expr::Binary(op, lhs, rhs) => binary(*op, lhs, rhs, env),
+            Expr::CountTicked(slot) => Value::Number(match env.value(*slot) {
+                Value::Checked(ticked) => ticked.len() as f64,
+                _ => 0.0,
+            }),
             Expr::CountYes(slots) => Value::Number(
                 slots
                     .iter()
@@ -103,6 +109,15 @@ impl Expr {
                             Value::Choice(index) if !labels.is_empty() => text.push_str(
                                 labels.get(usize::from(index)).map_or("—", String::as_str),
                             ),
+                            Value::Checked(ticked) if !labels.is_empty() && !ticked.is_empty() => {
+                                let shown: Vec<&str> = ticked
+                                    .iter()
+                                    .map(|i| {
+                                        labels.get(usize::from(*i)).map_or("—", String::as_str)
+                                    })
+                                    .collect();
+                                text.push_str(&shown.join(", "));
+                            }
                             value => text.push_str(&crate::session::display(None, &value)),
                         },
                     }
@@ -134,6 +149,10 @@ impl Expr {
                 l.answered_slots(&mut guarded);
                 r.reads_unless(&guarded, out);
             }
+            // Nothing ticked is an answer `has` can read: an unanswered checklist has none.
+            Expr::Binary(BinaryOp::Has, l, r) if matches!(**l, Expr::Var(_)) => {
+                r.reads_unless(guarded, out);
+            }
             Expr::Binary(_, l, r) => {
                 l.reads_unless(guarded, out);
                 r.reads_unless(guarded, out);
@@ -148,6 +167,8 @@ impl Expr {
             Expr::CountYes(slots) => {
                 out.extend(slots.iter().filter(|s| !guarded.contains(s)).copied());
             }
+            // Nothing ticked counts 0, so an unanswered checklist is safe to count.
+            Expr::CountTicked(_) => {}
             _ => {}
         }
     }
@@ -217,7 +238,7 @@ impl Expr {
 
     /// Every slot named anywhere, `answered(...)` included: what counts as "used".
     pub(crate) fn mentions(&self, out: &mut Vec<Slot>) {
-        if let Expr::Answered(slot) = self {
+        if let Expr::Answered(slot) | Expr::CountTicked(slot) = self {
             out.push(*slot);
         }
         match self {
@@ -291,6 +312,11 @@ fn binary(op: BinaryOp, lhs: &Expr, rhs: &Expr, env: &impl Env) -> Value {
                 _ => ordering.is_ge(),
             })
         }
+        // An unanswered checklist has nothing ticked.
+        BinaryOp::Has => Value::Bool(match (&l, &r) {
+            (Value::Checked(ticked), Value::Choice(index)) => ticked.contains(index),
+            _ => false,
+        }),
         BinaryOp::And | BinaryOp::Or => Value::Unset,
     }
 }
@@ -327,7 +353,7 @@ enum Operand {
     Word(String, Span),
 }
 
-const FUNCTIONS: &str = "`visited(node)`, `count(node)`, `count(yes/no fields...)`, `answered(field)`, `minutes_in_call()` and `minutes_at_step()`";
+const FUNCTIONS: &str = "`visited(node)`, `count(node)`, `count(yes/no fields...)`, `count(checklist)`, `answered(field)`, `minutes_in_call()` and `minutes_at_step()`";
 
 /// The functions of the call's time, which take nothing.
 const TIME_FUNCTIONS: [&str; 2] = ["minutes_in_call", "minutes_at_step"];
@@ -510,7 +536,7 @@ impl Scope<'_> {
                         syntax::Segment::Expr(inner) => self.typed(inner)?,
                     };
                     let labels = match ty {
-                        Type::Choice(field) => self
+                        Type::Choice(field) | Type::Choices(field) => self
                             .variables
                             .iter()
                             .find(|v| v.slot == field)
@@ -604,6 +630,19 @@ impl Scope<'_> {
         {
             return Some(Operand::Typed(Expr::CountYes(slots), Type::Number));
         }
+        if name == "count"
+            && let [
+                syntax::Expr {
+                    kind: ExprKind::Name(ident),
+                    ..
+                },
+            ] = args
+            && !self.node_names.contains_key(&ident.text)
+            && let Some(&index) = self.variable_names.get(&ident.text)
+            && let Type::Choices(slot) = self.variables[index].ty
+        {
+            return Some(Operand::Typed(Expr::CountTicked(slot), Type::Number));
+        }
         let arg = match args {
             [
                 syntax::Expr {
@@ -683,6 +722,7 @@ impl Scope<'_> {
                 self.expect(rt, Type::Bool, rhs.span, &why)?;
                 Some(Operand::Typed(build(le, re), Type::Bool))
             }
+            BinaryOp::Has => self.has(lhs, rhs),
             BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div => {
                 let l = self.typed(lhs);
                 let r = self.typed(rhs);
@@ -725,6 +765,57 @@ impl Scope<'_> {
                 Some(Operand::Typed(build(le, re), Type::Bool))
             }
         }
+    }
+
+    /// `resources has ecg`: the left side must be a checklist and the right one of its values.
+    fn has(&mut self, lhs: &syntax::Expr, rhs: &syntax::Expr) -> Option<Operand> {
+        let (list, ty) = self.typed(lhs)?;
+        let Type::Choices(field) = ty else {
+            let what = self.quote(lhs.span);
+            self.error(
+                codes::TYPE_ERROR,
+                lhs.span,
+                format!(
+                    "`has` looks in a checklist, but {what} is {}",
+                    ty.describe()
+                ),
+            )
+            .hints
+            .push("declare the field as `choices(...)`, or compare it with `==`".into());
+            return None;
+        };
+        let variable = self.variables.iter().find(|v| v.slot == field)?;
+        let values: Vec<String> = variable.choices.iter().map(|c| c.value.clone()).collect();
+        let name = variable.name.clone();
+        let word = match &rhs.kind {
+            ExprKind::Name(ident) => Some(ident.text.as_str()),
+            _ => None,
+        };
+        if let Some(index) = word.and_then(|w| values.iter().position(|v| v == w)) {
+            let index = u16::try_from(index).unwrap_or(u16::MAX);
+            let checked = Expr::Const(Value::Choice(index));
+            return Some(Operand::Typed(
+                Expr::Binary(BinaryOp::Has, Box::new(list), Box::new(checked)),
+                Type::Bool,
+            ));
+        }
+        let what = self.quote(rhs.span);
+        let listed = values.join(", ");
+        let words: Vec<&str> = values.iter().map(String::as_str).collect();
+        let suggestion = word.and_then(|w| syntax::nearest(w, &words));
+        let diagnostic = self.error(
+            codes::TYPE_ERROR,
+            rhs.span,
+            format!("{what} is not one of the values of the checklist `{name}` ({listed})"),
+        );
+        diagnostic.hints.push(match suggestion {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => format!(
+                "write one of its values after `has`, like `{name} has {}`",
+                words.first().copied().unwrap_or("x")
+            ),
+        });
+        None
     }
 
     fn choice_word(&self, typed: &Operand, other: &syntax::Expr) -> Option<Operand> {

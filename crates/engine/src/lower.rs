@@ -219,9 +219,13 @@ impl Lowered {
             FieldTypeKind::Number => (Type::Number, Vec::new()),
             FieldTypeKind::YesNo => (Type::Bool, Vec::new()),
             FieldTypeKind::Date => (Type::Date, Vec::new()),
-            FieldTypeKind::Choice(items) => (
+            FieldTypeKind::Choice(items) | FieldTypeKind::Choices(items) => (
                 // The real slot is filled in by `declare`.
-                Type::Choice(Slot(u32::MAX)),
+                if matches!(decl.ty.kind, FieldTypeKind::Choices(_)) {
+                    Type::Choices(Slot(u32::MAX))
+                } else {
+                    Type::Choice(Slot(u32::MAX))
+                },
                 items
                     .iter()
                     .map(|c| ChoiceValue {
@@ -361,6 +365,7 @@ impl Lowered {
         };
         let ty = match ty {
             Type::Choice(_) => Type::Choice(slot),
+            Type::Choices(_) => Type::Choices(slot),
             other => other,
         };
         let variables = &mut self.trees[tree.index()].variables;
@@ -1172,8 +1177,33 @@ pub(crate) fn literal_value(variable: &Variable, literal: &LiteralKind) -> Resul
             .ok_or_else(|| "write dates as \"YYYY-MM-DD\"".to_owned()),
         (Type::Choice(_), LiteralKind::Choice(word)) => choice_index(variable, &word.text),
         (Type::Choice(_), LiteralKind::Text(text)) => choice_index(variable, &text.to_plain()),
+        (Type::Choices(_), LiteralKind::Choice(word)) => ticked(variable, &word.text),
+        (Type::Choices(_), LiteralKind::Text(text)) => ticked(variable, &text.to_plain()),
         (ty, _) => Err(format!("`{}` holds {}", variable.name, ty.describe())),
     }
+}
+
+/// A checklist's ticked values from their words, separated by commas or spaces
+/// (`"labs, ecg"`); an empty text ticks nothing.
+fn ticked(variable: &Variable, words: &str) -> Result<Value, String> {
+    let mut ticked = Vec::new();
+    for word in words.split(|c: char| c == ',' || c.is_whitespace()) {
+        if word.is_empty() {
+            continue;
+        }
+        match choice_index(variable, word)? {
+            Value::Choice(index) => ticked.push(index),
+            _ => {
+                return Err(format!(
+                    "`{word}` is not one of the values of `{}`",
+                    variable.name
+                ));
+            }
+        }
+    }
+    ticked.sort_unstable();
+    ticked.dedup();
+    Ok(Value::Checked(ticked))
 }
 
 fn choice_index(variable: &Variable, word: &str) -> Result<Value, String> {

@@ -161,7 +161,8 @@ impl<'a> TreeTable<'a> {
         };
         for file in files {
             for (decl, _) in file.fields() {
-                if let FieldTypeKind::Choice(items) = &decl.ty.kind {
+                if let FieldTypeKind::Choice(items) | FieldTypeKind::Choices(items) = &decl.ty.kind
+                {
                     table
                         .choices
                         .entry(decl.name.as_str())
@@ -322,7 +323,9 @@ impl<'t, 'a> Collector<'t, 'a> {
                 ItemKind::Field(decl) => {
                     self.variable(&decl.name.0, true);
                     decl.label.iter().for_each(|t| self.text(t));
-                    if let FieldTypeKind::Choice(items) = &decl.ty.kind {
+                    if let FieldTypeKind::Choice(items) | FieldTypeKind::Choices(items) =
+                        &decl.ty.kind
+                    {
                         items
                             .iter()
                             .filter_map(|c| c.label.as_ref())

@@ -597,7 +597,9 @@ fn check_shared_declarations(project: &Project, tree_id: TreeId, out: &mut Found
             let same_kind =
                 (mine.kind == VariableKind::Flag) == (theirs.kind == VariableKind::Flag);
             let same_type = match (mine.ty, theirs.ty) {
-                (Type::Choice(_), Type::Choice(_)) => mine.choices == theirs.choices,
+                (Type::Choice(_), Type::Choice(_)) | (Type::Choices(_), Type::Choices(_)) => {
+                    mine.choices == theirs.choices
+                }
                 (a, b) => a == b,
             };
             if !(same_kind && same_type) {
@@ -627,6 +629,10 @@ fn describe(variable: &crate::model::Variable) -> String {
         (_, Type::Choice(_)) => {
             let values: Vec<&str> = variable.choices.iter().map(|c| c.value.as_str()).collect();
             format!("a choice of {}", values.join(", "))
+        }
+        (_, Type::Choices(_)) => {
+            let values: Vec<&str> = variable.choices.iter().map(|c| c.value.as_str()).collect();
+            format!("a checklist of {}", values.join(", "))
         }
         (_, ty) => ty.describe().to_owned(),
     }

@@ -15,6 +15,8 @@ pub enum Type {
     Date,
     /// The values of the choice field declared in this slot.
     Choice(Slot),
+    /// The ticked values of the checklist (`choices(...)`) declared in this slot.
+    Choices(Slot),
 }
 
 impl Type {
@@ -26,6 +28,7 @@ impl Type {
             Type::Bool => "yes/no",
             Type::Date => "a date",
             Type::Choice(_) => "a choice",
+            Type::Choices(_) => "a checklist",
         }
     }
 }
@@ -97,11 +100,19 @@ pub enum Value {
     Date(Date),
     /// The index of a value in its choice field's list.
     Choice(u16),
+    /// The indexes of a checklist's ticked values, ascending and without repeats.
+    Checked(Vec<u16>),
 }
 
 impl Value {
+    /// Whether the field has an answer. A checklist with nothing ticked has none, which is
+    /// what makes `required` mean "at least one ticked".
     pub fn is_set(&self) -> bool {
-        !matches!(self, Value::Unset)
+        match self {
+            Value::Unset => false,
+            Value::Checked(ticked) => !ticked.is_empty(),
+            _ => true,
+        }
     }
 }
 

@@ -46,11 +46,24 @@ pub struct OptionView {
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum InputKind {
     Text,
-    Number { min: Option<f64>, max: Option<f64> },
+    Number {
+        min: Option<f64>,
+        max: Option<f64>,
+    },
     YesNo,
     Date,
-    Choice { values: Vec<ChoiceView> },
-    Rating { min: f64, max: f64 },
+    Choice {
+        values: Vec<ChoiceView>,
+    },
+    /// Any number of the values may be ticked: checkboxes. The field's `value` lists the
+    /// ticked words separated by `, `, and an answer is given the same way.
+    Checklist {
+        values: Vec<ChoiceView>,
+    },
+    Rating {
+        min: f64,
+        max: f64,
+    },
     Comment,
 }
 
@@ -540,16 +553,21 @@ impl Scene<'_> {
             },
             (_, Type::Bool) => InputKind::YesNo,
             (_, Type::Date) => InputKind::Date,
-            (_, Type::Choice(_)) => InputKind::Choice {
-                values: variable
+            (_, Type::Choice(_) | Type::Choices(_)) => {
+                let values = variable
                     .choices
                     .iter()
                     .map(|c| ChoiceView {
                         value: c.value.clone(),
                         label: c.shown().to_owned(),
                     })
-                    .collect(),
-            },
+                    .collect();
+                if matches!(variable.ty, Type::Choices(_)) {
+                    InputKind::Checklist { values }
+                } else {
+                    InputKind::Choice { values }
+                }
+            }
         };
         let shown = input_text(variable, &state.values[slot.index()])
             .map(|text| show_line(&text).into_owned());

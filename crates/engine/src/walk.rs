@@ -535,6 +535,12 @@ pub(crate) fn invented_answers(
     let candidates: Vec<String> = match (variable.kind, variable.ty) {
         (VariableKind::Flag, _) => Vec::new(),
         (_, Type::Choice(_)) => variable.choices.iter().map(|c| c.value.clone()).collect(),
+        // Each value ticked alone, so every `has` can go either way, then all of them.
+        (_, Type::Choices(_)) => {
+            let mut each: Vec<String> = variable.choices.iter().map(|c| c.value.clone()).collect();
+            each.push(each.join(", "));
+            each
+        }
         (_, Type::Bool) => vec!["yes".into(), "no".into()],
         (_, Type::Number) => boundary_numbers(project, tree, variable)
             .into_iter()

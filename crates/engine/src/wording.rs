@@ -86,16 +86,16 @@ fn write(out: &mut String, expr: &syntax::Expr, scope: &Scope<'_>, choices: Opti
                 BinaryOp::Le => "at most",
                 BinaryOp::Gt => "more than",
                 BinaryOp::Ge => "at least",
+                BinaryOp::Has => "includes",
                 BinaryOp::Add => "+",
                 BinaryOp::Sub => "-",
                 BinaryOp::Mul => "×",
                 BinaryOp::Div => "÷",
             };
-            let comparing = matches!(op, BinaryOp::Eq | BinaryOp::Ne);
+            let comparing = matches!(op, BinaryOp::Eq | BinaryOp::Ne | BinaryOp::Has);
             let field_of = |side: &syntax::Expr| match &side.kind {
-                ExprKind::Name(ident) => {
-                    variable(scope, &ident.text).filter(|v| matches!(v.ty, Type::Choice(_)))
-                }
+                ExprKind::Name(ident) => variable(scope, &ident.text)
+                    .filter(|v| matches!(v.ty, Type::Choice(_) | Type::Choices(_))),
                 _ => None,
             };
             let (left_choices, right_choices) = if comparing {

@@ -663,3 +663,114 @@ fn count_adds_up_yes_no_fields() {
         codes(&wrong)
     );
 }
+
+const CHECKLIST: &str = "tree triage \"Triage\"\n  start: ask\n\n\
+     field resources: choices(labs \"Lab tests\", ecg \"ECG\", xray \"X-rays\") \"Resources needed\" required\n\n\
+     node ask \"Resources\"\n  ask resources\n  -> sort\n\n\
+     node sort\n  if count(resources) >= 2 -> many\n  if resources has ecg -> heart\n  else -> few\n\n\
+     node many \"Many\"\n  say \"{count(resources)} kinds: {resources}\"\n  end resolved result \"Level 3\"\n\n\
+     node heart \"Heart\"\n  say \"ECG only\"\n  end resolved result \"Level 4\"\n\n\
+     node few \"Few\"\n  say \"{resources}\"\n  end resolved result \"Level 5\"\n\n";
+
+/// Item 6: a checklist (`choices(...)`) holds any number of its values; `count` says how many
+/// are ticked, `has` asks about one, and text shows the labels in declared order.
+#[test]
+fn a_checklist_counts_and_shows_its_ticked_values() {
+    let project = clean(
+        "triage.tree",
+        &format!(
+            "{CHECKLIST}test \"two\"\n  answer resources \"ecg, labs\"\n  \
+             expect field resources = \"labs, ecg\"\n  expect end resolved result \"Level 3\"\n  \
+             expect text contains \"2 kinds: Lab tests, ECG\"\n\n\
+             test \"heart\"\n  answer resources ecg\n  expect end resolved result \"Level 4\"\n"
+        ),
+    );
+    let mut session = start(&project, "triage");
+    // Labels, words, commas and spaces all tick values; repeats tick once.
+    session
+        .apply(Event::Answered {
+            field: "resources".into(),
+            value: "X-rays, labs labs".into(),
+            at: 1,
+        })
+        .unwrap();
+    assert_eq!(value(&session, "resources"), Value::Checked(vec![0, 2]));
+    session.apply(Event::Continued { at: 2 }).unwrap();
+    let mut text = String::new();
+    session.render_text(&mut text);
+    assert!(text.contains("2 kinds: Lab tests, X-rays"), "{text}");
+
+    let mut session = start(&project, "triage");
+    let refused = session.apply(Event::Answered {
+        field: "resources".into(),
+        value: "labs, mri".into(),
+        at: 1,
+    });
+    assert!(refused.is_err(), "{refused:?}");
+}
+
+/// `required` on a checklist means at least one value ticked: an empty answer leaves it
+/// unanswered, so the step cannot be left.
+#[test]
+fn a_required_checklist_needs_one_ticked_value() {
+    let project = clean("triage.tree", CHECKLIST);
+    let mut session = start(&project, "triage");
+    let _ = session.apply(Event::Answered {
+        field: "resources".into(),
+        value: String::new(),
+        at: 1,
+    });
+    assert!(!value(&session, "resources").is_set());
+    assert!(session.apply(Event::Continued { at: 2 }).is_err());
+}
+
+/// Nothing ticked is what an unasked checklist holds, so `has` and `count` may read it
+/// anywhere; showing it in text still needs it asked first (E209).
+#[test]
+fn an_unasked_checklist_has_nothing_ticked() {
+    let project = Project::single(
+        "early.tree",
+        "tree early \"E\"\n  start: a\n\n\
+         field resources: choices(labs, ecg) \"R\"\n\n\
+         node a\n  if resources has ecg -> b\n  if count(resources) > 0 -> b\n  else -> c\n\n\
+         node b\n  ask resources\n  -> c\n\n\
+         node c \"C\"\n  say \"{resources}\"\n  end resolved\n",
+    );
+    let found = codes(&project);
+    assert!(
+        found.len() == 1 && found[0].starts_with("E209"),
+        "{found:?}"
+    );
+}
+
+/// `has` takes one of the checklist's own values, and only a checklist has values to look in.
+#[test]
+fn has_is_checked_against_the_checklist() {
+    let project = Project::single(
+        "bad.tree",
+        "tree bad \"B\"\n  start: a\n\n\
+         field resources: choices(labs, ecg) \"R\"\nfield n: number \"N\" = 1\n\n\
+         node a\n  ask resources\n  if resources has ekg -> b\n  if n has labs -> b\n  else -> b\n\n\
+         node b\n  end resolved\n",
+    );
+    let found = codes(&project);
+    assert!(
+        found
+            .iter()
+            .any(|c| c.starts_with("E208") && c.contains("`ekg` is not one of the values")),
+        "{found:?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|c| c.starts_with("E208") && c.contains("`has` looks in a checklist")),
+        "{found:?}"
+    );
+    let diagnostics = project.diagnostics_with_tests();
+    let hint = diagnostics
+        .iter()
+        .flatten()
+        .find(|d| d.message.contains("`ekg`"))
+        .map(|d| d.hints.join(" "));
+    assert_eq!(hint.as_deref(), Some("did you mean `ecg`?"));
+}

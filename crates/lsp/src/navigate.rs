@@ -224,6 +224,14 @@ fn type_name(kind: &calltree_syntax::FieldTypeKind) -> String {
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
+        FieldTypeKind::Choices(items) => format!(
+            "any of {}",
+            items
+                .iter()
+                .map(|c| format!("`{}`", c.value.text))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
     }
 }
 

@@ -669,6 +669,28 @@ const FORM_CONTROLS: [&str; 4] = ["csrf", "seq", "go", "choose"];
 
 /// Plays one posted form through the host kit: its answers and its button are one step,
 /// stored together or not at all before the redirect.
+/// The form's answers, one per field. A checklist's ticked boxes come as one pair each, all
+/// with the field's name, after an empty hidden one that makes "nothing ticked" an answer too;
+/// they are joined into the engine's `labs, ecg`.
+fn merged_answers(form: &[(String, String)]) -> Vec<(String, String)> {
+    let mut answers: Vec<(String, String)> = Vec::new();
+    for (key, value) in form {
+        if FORM_CONTROLS.contains(&key.as_str()) {
+            continue;
+        }
+        match answers.iter_mut().find(|(name, _)| name == key) {
+            Some((_, joined)) if value.is_empty() => {}
+            Some((_, joined)) if joined.is_empty() => value.clone_into(joined),
+            Some((_, joined)) => {
+                joined.push_str(", ");
+                joined.push_str(value);
+            }
+            None => answers.push((key.clone(), value.clone())),
+        }
+    }
+    answers
+}
+
 fn step(state: &AppState, id: &str, form: Vec<(String, String)>) -> Result<Response, ServerError> {
     let value = |name: &str| {
         form.iter()
@@ -713,11 +735,7 @@ fn step(state: &AppState, id: &str, form: Vec<(String, String)>) -> Result<Respo
         (Some("continue"), None) => Action::Continue,
         _ => return Err(ServerError::BadRequest("choose one of the buttons".into())),
     };
-    let answers: Vec<(String, String)> = form
-        .iter()
-        .filter(|(key, _)| !FORM_CONTROLS.contains(&key.as_str()))
-        .cloned()
-        .collect();
+    let answers = merged_answers(&form);
     let step = Step {
         answers,
         action: Some(action),

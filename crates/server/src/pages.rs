@@ -184,6 +184,7 @@ fn problem(field: &FieldView, message: &str) -> String {
         InputKind::Choice { .. } | InputKind::YesNo | InputKind::Rating { .. } => {
             "choose one of the answers".to_owned()
         }
+        InputKind::Checklist { .. } => "tick at least one of the answers".to_owned(),
         _ => "please fill this in".to_owned(),
     }
 }
@@ -237,6 +238,27 @@ fn field_input(field: &FieldView, value: &str, error: Option<&String>) -> Markup
         }
     };
     let control = match &field.input {
+        // Checkboxes share the field's name; the hidden empty one comes first so a form with
+        // nothing ticked still answers the field (and can untick a previous answer).
+        InputKind::Checklist { values } => {
+            let ticked: Vec<&str> = value.split(',').map(str::trim).collect();
+            html! {
+                fieldset aria-describedby=[described.clone()] {
+                    legend { (field.label) (required) }
+                    (notes)
+                    input type="hidden" name=(field.name) value="";
+                    @for (index, choice) in values.iter().enumerate() {
+                        @let box_id = if index == 0 { id.clone() } else { format!("{id}_{index}") };
+                        label for=(box_id) {
+                            input type="checkbox" name=(field.name) value=(choice.value) id=(box_id)
+                                checked[ticked.contains(&choice.value.as_str())]
+                                aria-invalid=[invalid];
+                            (choice.label)
+                        }
+                    }
+                }
+            }
+        }
         InputKind::Choice { values } => radios(
             values
                 .iter()

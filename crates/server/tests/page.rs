@@ -25,10 +25,11 @@ field email: text "Email address" required pattern "[^@ ]+@[^@ ]+\.[^@ ]+" "an e
 field mobile: text "Mobile number" pattern "07[0-9]{9}"
 field account: text "Account number" pattern "[0-9]{8}"
 field kind: choice(personal "Personal account", business "Business account") "Account type" required
+field needs: choices(reset "Password reset", unlock "Unlock the account", mfa "New phone for codes") "What you need"
 
 node details "Your details"
   say "Tell us who you are so we can find your account."
-  ask email, mobile, account, kind
+  ask email, mobile, account, kind, needs
   -> problem
 
 node problem "The problem"
@@ -338,4 +339,52 @@ async fn the_handoff_page_says_what_happens_next_and_how_to_reach_a_person() {
     assert!(!page.contains("connecting you"), "{page}");
     // The step the customer left is not repeated as if it were still to do.
     assert!(!page.contains("Press the button"), "{page}");
+}
+
+/// Issue 14 item 6: a checklist is a fieldset of checkboxes sharing the field's name, and the
+/// server joins the ticked boxes into one answer, kept when the step is refused.
+#[tokio::test]
+async fn a_checklist_is_checkboxes_and_every_ticked_box_is_kept() {
+    let site = Site::new();
+    let (path, cookie) = site.start().await;
+    let page = site.get(&path, &cookie).await.body;
+    assert!(page.contains("<legend>What you need</legend>"), "{page}");
+    assert_eq!(
+        attribute(&page, "f_needs", "type").as_deref(),
+        Some("checkbox")
+    );
+    assert_eq!(
+        attribute(&page, "f_needs_2", "value").as_deref(),
+        Some("mfa")
+    );
+    assert_eq!(attribute(&page, "f_needs", "checked"), None);
+    // As a browser sends it: the hidden empty pair first, then one per ticked box.
+    let refused = site
+        .submit(
+            &path,
+            &cookie,
+            &[
+                ("email", "jo at example"),
+                ("needs", ""),
+                ("needs", "reset"),
+                ("needs", "mfa"),
+                ("go", "continue"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let page = &refused.body;
+    assert!(
+        page.contains("value=\"reset\" id=\"f_needs\" checked"),
+        "{page}"
+    );
+    assert!(
+        page.contains("value=\"mfa\" id=\"f_needs_2\" checked"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("value=\"unlock\" id=\"f_needs_1\" checked"),
+        "{page}"
+    );
+    assert!(!page.contains("href=\"#f_needs\""), "{page}");
 }

@@ -229,6 +229,8 @@ pub enum FieldTypeKind {
     YesNo,
     Date,
     Choice(Vec<ChoiceItem>),
+    /// `choices(...)`: a checklist, where any number of the values may be ticked.
+    Choices(Vec<ChoiceItem>),
 }
 
 /// One value of a `choice(...)` field, with an optional display label.
@@ -810,6 +812,8 @@ pub enum BinaryOp {
     Le,
     Gt,
     Ge,
+    /// `resources has ecg`: the checklist has that value ticked.
+    Has,
     Add,
     Sub,
     Mul,
@@ -827,6 +831,7 @@ impl BinaryOp {
             BinaryOp::Le => "<=",
             BinaryOp::Gt => ">",
             BinaryOp::Ge => ">=",
+            BinaryOp::Has => "has",
             BinaryOp::Add => "+",
             BinaryOp::Sub => "-",
             BinaryOp::Mul => "*",
@@ -844,6 +849,7 @@ impl BinaryOp {
             "<=" => BinaryOp::Le,
             ">" => BinaryOp::Gt,
             ">=" => BinaryOp::Ge,
+            "has" => BinaryOp::Has,
             "+" => BinaryOp::Add,
             "-" => BinaryOp::Sub,
             "*" => BinaryOp::Mul,
@@ -862,7 +868,8 @@ impl BinaryOp {
             | BinaryOp::Lt
             | BinaryOp::Le
             | BinaryOp::Gt
-            | BinaryOp::Ge => 4,
+            | BinaryOp::Ge
+            | BinaryOp::Has => 4,
             BinaryOp::Add | BinaryOp::Sub => 5,
             BinaryOp::Mul | BinaryOp::Div => 6,
         }

@@ -196,7 +196,7 @@ impl<'d> Convert<'d> {
             Rule::ty_number => FieldTypeKind::Number,
             Rule::ty_yesno => FieldTypeKind::YesNo,
             Rule::ty_date => FieldTypeKind::Date,
-            Rule::ty_choice => {
+            Rule::ty_choice | Rule::ty_choices => {
                 let mut items = Vec::new();
                 for item in find_all(&kids(&inner), Rule::choice_item) {
                     let k = kids(item);
@@ -205,7 +205,11 @@ impl<'d> Convert<'d> {
                         label: self.opt_template(&k),
                     });
                 }
-                FieldTypeKind::Choice(items)
+                if inner.as_rule() == Rule::ty_choices {
+                    FieldTypeKind::Choices(items)
+                } else {
+                    FieldTypeKind::Choice(items)
+                }
             }
             _ => return None,
         };

@@ -385,7 +385,10 @@ fn phrase(rule: Rule) -> Option<&'static str> {
         | Rule::ty_number
         | Rule::ty_yesno
         | Rule::ty_date
-        | Rule::ty_choice => "a field type (`text`, `number`, `yesno`, `date` or `choice(...)`)",
+        | Rule::ty_choice
+        | Rule::ty_choices => {
+            "a field type (`text`, `number`, `yesno`, `date`, `choice(...)` or `choices(...)`)"
+        }
         Rule::field_label => "a label in double quotes",
         Rule::default => "`= default`",
         Rule::expr
@@ -488,6 +491,7 @@ fn keyword_rule(rule: Rule) -> Option<&'static str> {
         Rule::k_pattern => "pattern",
         Rule::k_range => "range",
         Rule::k_choice => "choice",
+        Rule::k_choices => "choices",
         Rule::k_escalated => "escalated",
         Rule::k_transferred => "transferred",
         Rule::k_referred => "referred",
@@ -518,7 +522,7 @@ fn keywords_of(rule: Rule) -> &'static [&'static str] {
         | Rule::referred
         | Rule::abandoned => OUTCOME_WORDS,
         Rule::field_type | Rule::ty_text | Rule::ty_number | Rule::ty_yesno | Rule::ty_date => {
-            &["text", "number", "yesno", "date", "choice"]
+            &["text", "number", "yesno", "date", "choice", "choices"]
         }
         Rule::audience => &["agent", "customer"],
         Rule::yes_no => &["yes", "no"],

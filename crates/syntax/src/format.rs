@@ -190,8 +190,12 @@ fn write_field(out: &mut String, decl: &FieldDecl) {
         FieldTypeKind::Number => out.push_str("number"),
         FieldTypeKind::YesNo => out.push_str("yesno"),
         FieldTypeKind::Date => out.push_str("date"),
-        FieldTypeKind::Choice(items) => {
-            out.push_str("choice(");
+        FieldTypeKind::Choice(items) | FieldTypeKind::Choices(items) => {
+            out.push_str(if matches!(decl.ty.kind, FieldTypeKind::Choices(_)) {
+                "choices("
+            } else {
+                "choice("
+            });
             for (index, ChoiceItem { value, label }) in items.iter().enumerate() {
                 if index > 0 {
                     out.push_str(", ");

@@ -102,6 +102,7 @@ const WORDS: &[(&str, Word)] = &[
     ("call", Word::Keyword(Then::Refer)),
     ("callback", Word::Outcome(Then::Nothing)),
     ("choice", Word::Keyword(Then::Nothing)),
+    ("choices", Word::Keyword(Then::Nothing)),
     ("choose", Word::Keyword(Then::Display)),
     ("code", Word::Keyword(Then::PlainText)),
     ("comment", Word::Keyword(Then::Declare)),
@@ -124,6 +125,7 @@ const WORDS: &[(&str, Word)] = &[
     ("flag", Word::Keyword(Then::Declare)),
     ("for", Word::Keyword(Then::Refer)),
     ("given", Word::Keyword(Then::Nothing)),
+    ("has", Word::Expression),
     ("hour", Word::Keyword(Then::Nothing)),
     ("hours", Word::Keyword(Then::Nothing)),
     ("if", Word::Keyword(Then::Condition)),
@@ -676,6 +678,11 @@ mod tests {
                 ("\"[0-9]{8}\\d\"", Text)
             ]
         );
+        // Issue 14: a checklist's type and `has` are keywords like `choice` and `and`.
+        let checklist = kinds("field r: choices(labs, ecg)");
+        assert!(checklist.contains(&("choices", Keyword)), "{checklist:?}");
+        let has = kinds("node a\n  if r has ecg -> a");
+        assert!(has.contains(&("has", Keyword)), "{has:?}");
         assert_eq!(
             kinds("field plan: choice(basic \"Basic {x}\", pro) = basic"),
             [

@@ -146,7 +146,7 @@ pub struct TreeDoc {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FieldDoc {
     pub name: String,
-    /// `text`, `number`, `yesno`, `date` or `choice`.
+    /// `text`, `number`, `yesno`, `date`, `choice` or `choices` (a checklist).
     #[serde(rename = "type")]
     pub ty: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -405,8 +405,12 @@ impl Document {
                         FieldTypeKind::Number => ("number", Vec::new()),
                         FieldTypeKind::YesNo => ("yesno", Vec::new()),
                         FieldTypeKind::Date => ("date", Vec::new()),
-                        FieldTypeKind::Choice(items) => (
-                            "choice",
+                        FieldTypeKind::Choice(items) | FieldTypeKind::Choices(items) => (
+                            if matches!(decl.ty.kind, FieldTypeKind::Choices(_)) {
+                                "choices"
+                            } else {
+                                "choice"
+                            },
                             items
                                 .iter()
                                 .map(|c| ChoiceDoc {
@@ -517,7 +521,7 @@ impl Document {
         }
         for field in &tree.fields {
             let mut line = format!("\nfield {}: ", field.name);
-            if field.ty == "choice" {
+            if field.ty == "choice" || field.ty == "choices" {
                 let items: Vec<String> = field
                     .choices
                     .iter()
@@ -526,7 +530,7 @@ impl Document {
                         None => c.value.clone(),
                     })
                     .collect();
-                line.push_str(&format!("choice({})", items.join(", ")));
+                line.push_str(&format!("{}({})", field.ty, items.join(", ")));
             } else {
                 line.push_str(&field.ty);
             }

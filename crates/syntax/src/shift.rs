@@ -150,7 +150,7 @@ impl Shift for FieldType {
             | FieldTypeKind::Number
             | FieldTypeKind::YesNo
             | FieldTypeKind::Date => {}
-            FieldTypeKind::Choice(items) => items.shift(by),
+            FieldTypeKind::Choice(items) | FieldTypeKind::Choices(items) => items.shift(by),
         }
         span.shift(by);
     }

@@ -104,7 +104,7 @@ fn expr() -> impl Strategy<Value = String> {
             (
                 inner.clone(),
                 prop::sample::select(vec![
-                    "and", "or", "==", "!=", "<", "<=", ">", ">=", "+", "-", "*", "/"
+                    "and", "or", "==", "!=", "<", "<=", ">", ">=", "has", "+", "-", "*", "/"
                 ]),
                 inner.clone()
             )
@@ -269,6 +269,14 @@ fn field_line() -> impl Strategy<Value = String> {
                     .map(|(v, l)| l.map_or(v.clone(), |l| format!("{v} {l}")))
                     .collect();
                 format!("choice({})", items.join(", "))
+            }),
+            // A checklist (issue 14): the same items, any number ticked.
+            prop::collection::vec((name(), prop::option::of(template())), 1..4).prop_map(|items| {
+                let items: Vec<String> = items
+                    .into_iter()
+                    .map(|(v, l)| l.map_or(v.clone(), |l| format!("{v} {l}")))
+                    .collect();
+                format!("choices({})", items.join(", "))
             }),
         ],
         prop::option::of(template()),

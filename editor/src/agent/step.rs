@@ -122,6 +122,13 @@ fn field_ui(ui: &mut egui::Ui, palette: &Palette, field: &FieldView, screen: &mu
                 .collect();
             choice_row(ui, entry, &choices, focus, &mut ids);
         }
+        InputKind::Checklist { values } => {
+            let choices: Vec<(String, String)> = values
+                .iter()
+                .map(|v| (v.value.clone(), v.label.clone()))
+                .collect();
+            checkbox_row(ui, entry, &choices, focus, &mut ids);
+        }
         InputKind::YesNo => {
             let choices = [
                 ("yes".to_owned(), "Yes".to_owned()),
@@ -183,6 +190,54 @@ fn error_tint(palette: &Palette) -> Color32 {
     }
 }
 
+/// A checklist's values as checkboxes numbered for the keyboard: Tab moves between them and
+/// Space ticks, as in any egui form, and while one has the keyboard `1`–`9` tick or untick
+/// by number. The entry holds the ticked words, `labs, ecg`, as the engine reads them.
+fn checkbox_row(
+    ui: &mut egui::Ui,
+    entry: &mut String,
+    choices: &[(String, String)],
+    focus: bool,
+    ids: &mut Vec<egui::Id>,
+) {
+    let mut ticked: Vec<bool> = choices
+        .iter()
+        .map(|(value, _)| entry.split(',').any(|w| w.trim() == value))
+        .collect();
+    let mut changed = false;
+    ui.horizontal_wrapped(|ui| {
+        for (number, (_, label)) in choices.iter().enumerate() {
+            let text = if number < 9 {
+                format!("{} {label}", number + 1)
+            } else {
+                label.clone()
+            };
+            let Some(tick) = ticked.get_mut(number) else {
+                continue;
+            };
+            let response = ui.checkbox(tick, text);
+            changed |= response.changed();
+            if focus && number == 0 {
+                response.request_focus();
+            }
+            ids.push(response.id);
+        }
+    });
+    if changed {
+        *entry = ticked_words(choices.iter().map(|(v, _)| v.as_str()), &ticked);
+    }
+}
+
+/// The words of the ticked values, in declared order, as the engine reads a checklist.
+fn ticked_words<'a>(values: impl Iterator<Item = &'a str>, ticked: &[bool]) -> String {
+    values
+        .zip(ticked)
+        .filter(|(_, on)| **on)
+        .map(|(value, _)| value)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The choices of a field as radio buttons numbered for the keyboard: when one of them has
 /// the keyboard, `1`–`9` pick a choice and `←`/`→` move between them.
 fn choice_row(
@@ -215,6 +270,26 @@ pub(super) fn choice_key(
     pressed: Pressed,
     current: Option<&String>,
 ) -> Option<String> {
+    if let InputKind::Checklist { values } = &field.input {
+        // A number ticks or unticks its value; the others stay as they are.
+        let digit = usize::from(pressed.digit?);
+        if !(1..=values.len()).contains(&digit) {
+            return None;
+        }
+        let current = current.map_or("", String::as_str);
+        let ticked: Vec<bool> = values
+            .iter()
+            .enumerate()
+            .map(|(index, v)| {
+                let on = current.split(',').any(|w| w.trim() == v.value);
+                if index + 1 == digit { !on } else { on }
+            })
+            .collect();
+        return Some(ticked_words(
+            values.iter().map(|v| v.value.as_str()),
+            &ticked,
+        ));
+    }
     let values: Vec<String> = match &field.input {
         InputKind::Choice { values } => values.iter().map(|v| v.value.clone()).collect(),
         InputKind::YesNo => vec!["yes".to_owned(), "no".to_owned()],

@@ -1048,12 +1048,45 @@ pub(crate) fn parse_answer(variable: &Variable, raw: &str) -> Result<Value, Stri
                 })?;
             Value::Choice(u16::try_from(index).unwrap_or(u16::MAX))
         }
+        Type::Choices(_) => Value::Checked(ticked_from_text(variable, text)?),
     };
     if variable.kind == VariableKind::Flag {
         return Err("flags are set by the tree, not answered".into());
     }
     crate::lower::check_answer(variable, &value)?;
     Ok(value)
+}
+
+/// The values a person ticked, typed as words or labels separated by commas (`labs, ECG`);
+/// a piece that is neither is read as words separated by spaces (`labs ecg`).
+fn ticked_from_text(variable: &Variable, text: &str) -> Result<Vec<u16>, String> {
+    let find = |word: &str| {
+        let lower = word.trim().to_lowercase();
+        variable
+            .choices
+            .iter()
+            .position(|c| {
+                c.value.to_lowercase() == lower
+                    || c.label.as_ref().is_some_and(|l| l.to_lowercase() == lower)
+            })
+            .map(|i| u16::try_from(i).unwrap_or(u16::MAX))
+    };
+    let mut ticked = Vec::new();
+    for piece in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        if let Some(index) = find(piece) {
+            ticked.push(index);
+            continue;
+        }
+        for word in piece.split_whitespace() {
+            ticked.push(find(word).ok_or_else(|| {
+                let shown: Vec<&str> = variable.choices.iter().map(|c| c.shown()).collect();
+                format!("\"{word}\" is not one of: {}", shown.join(", "))
+            })?);
+        }
+    }
+    ticked.sort_unstable();
+    ticked.dedup();
+    Ok(ticked)
 }
 
 /// How a value reads in text: numbers without trailing zeros, choices by their label.
@@ -1067,6 +1100,17 @@ pub(crate) fn display(variable: Option<&Variable>, value: &Value) -> String {
         Value::Choice(index) => variable
             .and_then(|v| v.choices.get(usize::from(*index)))
             .map_or_else(|| index.to_string(), |c| c.shown().to_owned()),
+        Value::Checked(ticked) if ticked.is_empty() => "none".to_owned(),
+        // A checklist reads as its labels in the order they were declared: "Lab tests, ECG".
+        Value::Checked(ticked) => ticked
+            .iter()
+            .map(|index| {
+                variable
+                    .and_then(|v| v.choices.get(usize::from(*index)))
+                    .map_or_else(|| index.to_string(), |c| c.shown().to_owned())
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
     }
 }
 
@@ -1084,7 +1128,9 @@ pub(crate) fn render_into(project: &Project, state: &State, template: &Template,
             TemplatePart::Expr(expr, ty, _) => {
                 let value = expr.eval(state);
                 let variable = match ty {
-                    Type::Choice(field) => state.declaration(project, *field),
+                    Type::Choice(field) | Type::Choices(field) => {
+                        state.declaration(project, *field)
+                    }
                     _ => None,
                 };
                 match &value {
@@ -1102,7 +1148,7 @@ pub(crate) fn render_into(project: &Project, state: &State, template: &Template,
                         use std::fmt::Write as _;
                         let _ = write!(out, "{}", *n as i64);
                     }
-                    Value::Choice(_) => {
+                    Value::Choice(_) | Value::Checked(_) => {
                         out.push_str(&display(state.declaration(project, *slot), value))
                     }
                     other => out.push_str(&display(None, other)),
@@ -1121,6 +1167,14 @@ pub(crate) fn input_text(variable: &Variable, value: &Value) -> Option<String> {
             .choices
             .get(usize::from(*i))
             .map(|c| c.value.clone()),
+        Value::Checked(ticked) => Some(
+            ticked
+                .iter()
+                .filter_map(|i| variable.choices.get(usize::from(*i)))
+                .map(|c| c.value.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
         other => Some(display(Some(variable), other)),
     }
 }
