@@ -1,31 +1,50 @@
 //! How many times each node was reached in one call, kept sparse: a call reaches a handful of
 //! the project's nodes, so starting one must not cost a counter per node of the project.
 
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
 use crate::model::NodeId;
 
-/// Visit counts of the nodes reached so far, as `(node, count)` pairs sorted by node, with no
-/// zero counts: two states that reached the same nodes equally often compare equal however
-/// they got there (a step taken back leaves no zero behind).
+/// Visit counts of the nodes reached so far, with no zero counts: two states that reached the
+/// same nodes equally often compare equal however they got there (a step taken back leaves
+/// no zero behind).
 ///
-/// A sorted vector rather than a map: a walk reaches few distinct nodes, so a binary search
-/// over a few contiguous pairs beats hashing, and an empty one allocates nothing.
+/// A map rather than a sorted vector of pairs: both allocate nothing when empty, but a long
+/// walk reaches hundreds of distinct nodes, and inserting into the middle of a sorted vector
+/// then made 1,000-step walks slower than the dense counter had been (measured; see
+/// docs/performance.md).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Visits {
-    counts: Vec<(NodeId, u32)>,
+    counts: HashMap<NodeId, u32, BuildHasherDefault<IdHasher>>,
+}
+
+/// Node ids are small dense integers chosen by the engine, not by a user, so one
+/// multiplication spreads them well enough; SipHash's resistance to chosen keys buys nothing
+/// here and costs most of a lookup.
+#[derive(Debug, Clone, Copy, Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(byte)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.0 = (self.0 ^ u64::from(n)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
 }
 
 impl Visits {
     /// How many times `node` was reached; 0 for a node never reached.
     pub fn get(&self, node: NodeId) -> u32 {
-        match self.counts.binary_search_by_key(&node, |&(n, _)| n) {
-            Ok(at) => self.counts[at].1,
-            Err(_) => 0,
-        }
-    }
-
-    /// The nodes reached, each with its count, in node order.
-    pub fn iter(&self) -> impl Iterator<Item = (NodeId, u32)> + '_ {
-        self.counts.iter().copied()
+        self.counts.get(&node).copied().unwrap_or(0)
     }
 
     /// How many distinct nodes were reached.
@@ -37,25 +56,23 @@ impl Visits {
         self.counts.is_empty()
     }
 
-    /// The bytes the counts hold, for a walk's memory budget.
+    /// Roughly the bytes the counts hold, for a walk's memory budget.
     pub(crate) fn footprint(&self) -> usize {
-        size_of_val(self.counts.as_slice())
+        self.counts.capacity() * (size_of::<(NodeId, u32)>() + 1)
     }
 
     pub(crate) fn add(&mut self, node: NodeId) {
-        match self.counts.binary_search_by_key(&node, |&(n, _)| n) {
-            Ok(at) => self.counts[at].1 = self.counts[at].1.saturating_add(1),
-            Err(at) => self.counts.insert(at, (node, 1)),
-        }
+        let count = self.counts.entry(node).or_insert(0);
+        *count = count.saturating_add(1);
     }
 
     /// Takes one visit back; a count that reaches zero is removed.
     pub(crate) fn remove(&mut self, node: NodeId) {
-        if let Ok(at) = self.counts.binary_search_by_key(&node, |&(n, _)| n) {
-            if self.counts[at].1 <= 1 {
-                self.counts.remove(at);
+        if let Some(count) = self.counts.get_mut(&node) {
+            if *count <= 1 {
+                self.counts.remove(&node);
             } else {
-                self.counts[at].1 -= 1;
+                *count -= 1;
             }
         }
     }
@@ -80,7 +97,6 @@ mod tests {
             }
         }
         assert_eq!(sparse.len(), 5);
-        assert!(sparse.iter().map(|(n, _)| n).is_sorted());
         for &i in order.iter().rev() {
             sparse.remove(NodeId::from_index(i));
             dense[i] -= 1;
