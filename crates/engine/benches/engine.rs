@@ -1,14 +1,18 @@
 //! Engine benchmarks on generated trees: loading (parse + every check), re-checking after an
 //! edit (afresh, and with the editor's parse cache), colouring the text for the editor,
 //! stepping a call, rebuilding a call from its log, and reporting on a million events of
-//! synthetic calls on the bundled trees. Run with
+//! synthetic calls on the bundled trees; and the floor (the same tree from its interchange
+//! JSON with serde_json and petgraph) and walks (start + 16 steps) at three sizes. Run with
 //! `cargo bench -p calltree-engine`; the method and figures are in docs/performance.md.
+//! With `CALLTREE_BENCH_QUICK=1` only the smallest size and a small report run, so that CI can
+//! run every benchmark once (`cargo test --benches`) in seconds.
 
 #![allow(
     clippy::unwrap_used,
     reason = "a benchmark that cannot set up should stop loudly"
 )]
 
+mod floor;
 mod generate;
 
 use std::hint::black_box;
@@ -19,14 +23,68 @@ use calltree_engine::{
 use calltree_syntax::Audience;
 use criterion::{BatchSize, Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 
+/// Whether CI asked for the quick run: the smallest tree only.
+fn quick() -> bool {
+    std::env::var_os("CALLTREE_BENCH_QUICK").is_some_and(|v| v != "0")
+}
+
+/// The tree sizes the size-dependent benchmarks run at.
+fn sizes() -> &'static [usize] {
+    if quick() {
+        &[1_000]
+    } else {
+        &[1_000, 10_000, 100_000]
+    }
+}
+
 fn load(c: &mut Criterion) {
     let mut group = c.benchmark_group("parse_and_validate");
     group.sample_size(10);
-    for nodes in [1_000, 10_000, 100_000] {
+    for &nodes in sizes() {
         let text = generate::tree_text(nodes, 10);
         group.throughput(Throughput::Bytes(text.len() as u64));
         group.bench_function(format!("{nodes}_nodes"), |b| {
             b.iter(|| black_box(Project::single("generated.tree", text.as_str())))
+        });
+    }
+    group.finish();
+}
+
+/// The floor on the same trees as `load`, under the same names, so the two groups divide.
+fn floor(c: &mut Criterion) {
+    let mut group = c.benchmark_group("floor");
+    group.sample_size(10);
+    for &nodes in sizes() {
+        let json = floor::json(&generate::tree_text(nodes, 10));
+        let found = floor::load(&json).unwrap();
+        assert_eq!((found.nodes, found.unresolved), (nodes + 1, 0));
+        assert_eq!(found.reachable, nodes + 1);
+        group.throughput(Throughput::Bytes(json.len() as u64));
+        group.bench_function(format!("{nodes}_nodes"), |b| {
+            b.iter(|| black_box(floor::load(json.as_str())))
+        });
+    }
+    group.finish();
+}
+
+/// What `calltree test` and simulations do over and over: start a call and take 16 steps.
+/// The throughput is in steps, so walks per second are criterion's figure divided by 16.
+fn walks(c: &mut Criterion) {
+    const STEPS: u64 = 16;
+    let mut group = c.benchmark_group("walks");
+    group.throughput(Throughput::Elements(STEPS));
+    for &nodes in sizes() {
+        let project = Project::single("generated.tree", generate::tree_text(nodes, 10));
+        let tree = project.tree_by_name("generated").unwrap();
+        let mut text = String::with_capacity(256);
+        group.bench_function(format!("{nodes}_nodes_16_steps"), |b| {
+            b.iter(|| {
+                let mut session = Session::start(&project, tree, Audience::Agent, 0).unwrap();
+                for i in 0..STEPS {
+                    generate::step(&mut session, i, &mut text);
+                }
+                black_box(session.state().node)
+            })
         });
     }
     group.finish();
@@ -159,9 +217,9 @@ fn synthetic_logs(project: &Project, events: usize) -> Vec<Vec<Event>> {
 /// A report (every figure, per tree and version) over about a million events, the logs
 /// generated once beforehand; and, apart, what generating them costs.
 fn report(c: &mut Criterion) {
-    const EVENTS: usize = 1_000_000;
+    let events_wanted = if quick() { 10_000 } else { 1_000_000 };
     let project = bundled();
-    let logs = synthetic_logs(&project, EVENTS);
+    let logs = synthetic_logs(&project, events_wanted);
     let events: usize = logs.iter().map(Vec::len).sum();
     let mut group = c.benchmark_group("report");
     // Ten runs of about a second each: enough for a figure, quick enough to run often.
@@ -179,10 +237,12 @@ fn report(c: &mut Criterion) {
         })
     });
     group.bench_function("synthetic_1m_events", |b| {
-        b.iter(|| black_box(synthetic_logs(&project, EVENTS).len()))
+        b.iter(|| black_box(synthetic_logs(&project, events_wanted).len()))
     });
     group.finish();
 }
 
-criterion_group!(benches, load, recheck, highlight, stepping, replay, report);
+criterion_group!(
+    benches, load, floor, walks, recheck, highlight, stepping, replay, report
+);
 criterion_main!(benches);

@@ -48,7 +48,7 @@ pub use report::{
 pub use session::{
     ANSWER_NEEDED, Action, AnswerGiven, EVENT_NAMES, EndCause, Ending, Event, Frame, Given, Left,
     MAX_ANSWER_CHARS, MAX_NOTE_CHARS, Millis, Note, Preview, Session, Skip, State, Step,
-    Submission, Visit, folds_on_this_thread,
+    Submission, Visit, Visits, folds_on_this_thread,
 };
 pub use show::{
     LINE_SEPARATOR, customer_outcome, is_hidden_control, show_duration, show_line, show_percent,

@@ -576,7 +576,7 @@ pub(crate) fn invented_given(project: &Project, tree: TreeId) -> Vec<Given> {
 
 fn exceeded(session: &Session<&Project>, limits: &WalkLimits) -> bool {
     let state = session.state();
-    state.visits[state.node.index()] > limits.visits_per_node
+    state.visits.get(state.node) > limits.visits_per_node
         || state.path.len() > limits.steps_per_walk
 }
 
@@ -788,7 +788,7 @@ impl<'p> Checkpoints<'p> {
 /// keeps.
 fn footprint(session: &Session<&Project>) -> usize {
     let state = session.state();
-    size_of_val(state.visits.as_slice())
+    state.visits.footprint()
         + size_of_val(state.values.as_slice())
         + size_of_val(session.log())
         + size_of_val(state.path.as_slice())

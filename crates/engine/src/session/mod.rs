@@ -12,10 +12,12 @@
 //! - `event.rs`: the events and their JSON line.
 //! - `state.rs`: the state and the fold.
 //! - `step.rs`: the step protocol — what a person did at one step, turned into events.
+//! - `visits.rs`: the sparse visit counts.
 
 mod event;
 mod state;
 mod step;
+mod visits;
 
 use std::ops::Deref;
 use std::sync::Arc;
@@ -34,6 +36,7 @@ pub(crate) use state::{
 pub use step::{
     ANSWER_NEEDED, Action, MAX_ANSWER_CHARS, MAX_NOTE_CHARS, Preview, Step, Submission,
 };
+pub use visits::Visits;
 
 thread_local! {
     /// Folds from a log's start on this thread; see [`folds_on_this_thread`].

@@ -6,6 +6,7 @@ use calltree_syntax::Audience;
 use serde::Serialize;
 
 use super::event::{EndCause, Event, Given, Millis};
+use super::visits::Visits;
 
 use crate::error::SessionError;
 use crate::expr::Env;
@@ -122,8 +123,9 @@ pub struct State {
     pub node: NodeId,
     /// Field and flag values by slot.
     pub values: Vec<Value>,
-    /// How many times each node of the project was reached.
-    pub visits: Vec<u32>,
+    /// How many times each node reached in this call was reached (sparse: starting a call
+    /// costs nothing per node of the project).
+    pub visits: Visits,
     pub path: Vec<Visit>,
     pub notes: Vec<Note>,
     pub skips: Vec<Skip>,
@@ -146,7 +148,7 @@ impl Env for State {
     }
 
     fn visits(&self, node: NodeId) -> u32 {
-        self.visits[node.index()]
+        self.visits.get(node)
     }
 
     fn minutes_in_call(&self) -> f64 {
@@ -326,7 +328,7 @@ impl State {
             frames: vec![Frame { tree, then: None }],
             node: start,
             values: vec![Value::Unset; project.slot_count()],
-            visits: vec![0; project.node_count()],
+            visits: Visits::default(),
             path: Vec::new(),
             notes: Vec::new(),
             skips: Vec::new(),
@@ -499,7 +501,7 @@ impl State {
         } = mark;
         // Each visit added one to its node's count; nothing else changes the counts.
         for visit in self.path.drain(path..) {
-            self.visits[visit.node.index()] -= 1;
+            self.visits.remove(visit.node);
         }
         for (slot, old) in self.undo.overwritten.drain(overwritten..).rev() {
             self.values[slot.index()] = old;
@@ -931,7 +933,7 @@ impl State {
         self.stuck = None;
         for _ in 0..MAX_AUTOMATIC_HOPS {
             self.node = node;
-            self.visits[node.index()] += 1;
+            self.visits.add(node);
             let current = project.node(node);
             // Entry skips come first: a node passed over shows nothing and sets nothing.
             if let Some(position) = current.entry.iter().position(|s| s.condition.holds(self)) {
@@ -1231,7 +1233,7 @@ mod tests {
             "the two choices of each round, each applied once"
         );
         assert_eq!(state.path.len(), 2_001);
-        assert_eq!(state.visits[state.node.index()], 2_001);
+        assert_eq!(state.visits.get(state.node), 2_001);
         assert!(state.can_go_back());
     }
 
