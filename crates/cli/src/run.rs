@@ -246,6 +246,18 @@ fn parse_command(line: &str, long_only: bool) -> Option<Command> {
     Some(command)
 }
 
+/// The agent hears why the call skipped steps on its way here; a customer only sees where it
+/// went.
+fn announce_passed_over(call: &TerminalCall, view: &View, style: Style) {
+    if call.session().state().audience != Audience::Agent {
+        return;
+    }
+    for (title, because) in &view.passed_over {
+        let line = format!("   passed over {title}: {because}");
+        sayln!("{}", style.paint("2", &line));
+    }
+}
+
 fn show(view: &View, style: Style) {
     sayln!();
     sayln!(
@@ -386,6 +398,7 @@ fn play(
         let view = call.view_at(now());
         if view.ended.is_some() {
             if !view.texts.is_empty() {
+                announce_passed_over(call, &view, style);
                 show(&view, style);
             }
             sayln!();
@@ -404,6 +417,7 @@ fn play(
         if arrival.as_ref() != Some(&here) {
             arrival = Some(here);
             answered_here.clear();
+            announce_passed_over(call, &view, style);
             show(&view, style);
         }
         if let Some(problem) = &view.stuck {

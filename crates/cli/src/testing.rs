@@ -225,7 +225,10 @@ fn describe_coverage(
     }
     for branch in coverage.untaken_branches() {
         let node = project.node(branch.node);
-        let Exit::Route { routes, .. } = &node.exit else {
+        let Exit::Route {
+            routes, else_span, ..
+        } = &node.exit
+        else {
             continue;
         };
         let file = project.file(node.file);
@@ -235,7 +238,9 @@ fn describe_coverage(
                 format!("`if {}`", route.condition_text),
             ),
             None => (
-                indexes[node.file.index()].line_col(node.span.start).line,
+                indexes[node.file.index()]
+                    .line_col(else_span.unwrap_or(node.span).start)
+                    .line,
                 "`else`".to_owned(),
             ),
         };

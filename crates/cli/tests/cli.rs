@@ -272,6 +272,23 @@ fn test_coverage_names_a_routing_branch_nothing_takes() {
     );
 }
 
+/// Issue 14: a never-taken `else` was reported at its node's first line, not its own.
+#[test]
+fn test_coverage_points_at_the_else_line_nothing_takes() {
+    let tree = "tree gate \"Gate\"\n  start: ask\n\nfield age: number \"Age\" required range 0..10\n\n\
+                node ask\n  say \"How old?\"\n  ask age\n  -> route\n\n\
+                node route\n  if age < 20 -> young\n  else -> old\n\n\
+                node old\n  say \"Old\"\n  end callback\n\n\
+                node young\n  say \"Young\"\n  end resolved\n";
+    let dir = folder(&[("gate.tree", tree.as_bytes())]);
+    let output = calltree(dir.path(), &["test", "--coverage", "gate.tree"]);
+    let out = text(&output.stdout);
+    assert!(
+        out.contains("never taken: `else` at `route` (gate.tree:13)"),
+        "{out}"
+    );
+}
+
 /// Issue 14: a broken line was left out and the tests of the rest passed, so `test` exited
 /// 0 and CI that runs only `test` stayed green on a tree that `check` refuses.
 #[test]
@@ -459,6 +476,44 @@ fn run_ticks_a_checklist_by_its_numbers() {
     assert!(out.contains("an answer is required"), "{out}");
     assert!(out.contains("2 kinds: Lab tests, X-rays"), "{out}");
     assert!(out.contains("- Resources: Lab tests, X-rays"), "{out}");
+}
+
+/// Issue 14: a step passed over by an entry skip was only in the summary at the end; the
+/// agent hears it as the call moves on, and a customer does not.
+#[test]
+fn run_announces_a_step_passed_over_as_the_call_moves_on() {
+    let tree = "tree reset \"Reset\"\n  start: ask\n  audience: agent, customer\n\n\
+                field done_before: yesno \"Restarted already\"\n\n\
+                node ask\n  ask done_before\n  -> restart\n\n\
+                node restart \"Restart the router\"\n  if done_before -> replace\n  say \"Restart it.\"\n  -> replace\n\n\
+                node replace \"Replace the router\"\n  say \"We'll send a new one.\"\n  end resolved\n";
+    let dir = folder(&[("reset.tree", tree.as_bytes()), ("answers.txt", b"yes\n\n")]);
+    let agent = calltree(
+        dir.path(),
+        &["run", "reset.tree", "--answers", "answers.txt"],
+    );
+    let out = text(&agent.stdout);
+    assert_eq!(agent.status.code(), Some(0), "{out}");
+    let announced = out
+        .find("passed over Restart the router: Restarted already")
+        .unwrap_or_else(|| panic!("no announcement in {out}"));
+    let shown = out.find("── Replace the router").unwrap_or(0);
+    assert!(announced < shown, "announced after the next step: {out}");
+
+    let customer = calltree(
+        dir.path(),
+        &[
+            "run",
+            "reset.tree",
+            "--as",
+            "customer",
+            "--answers",
+            "answers.txt",
+        ],
+    );
+    let out = text(&customer.stdout);
+    assert_eq!(customer.status.code(), Some(0), "{out}");
+    assert!(!out.contains("passed over"), "{out}");
 }
 
 /// Issue 14: walks into a sub-tree that does not exist were counted as "cut at loop

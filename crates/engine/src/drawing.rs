@@ -197,7 +197,9 @@ impl Project {
                 }
             }
             Exit::Continue(Some(target)) => out.push((*target, String::new())),
-            Exit::Route { routes, otherwise } => {
+            Exit::Route {
+                routes, otherwise, ..
+            } => {
                 for route in routes {
                     if let Some(target) = route.target {
                         out.push((target, format!("if {}", route.condition_text)));

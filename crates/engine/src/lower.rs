@@ -817,7 +817,11 @@ impl Lowered {
                         .with_hint("end the routing with `else -> <node>`"),
                     );
                 }
-                Exit::Route { routes, otherwise }
+                Exit::Route {
+                    routes,
+                    otherwise,
+                    else_span: exits.else_span,
+                }
             }
             ExitKind::End => match exits.outcome {
                 Some(outcome) => Exit::End(outcome),

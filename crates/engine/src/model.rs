@@ -262,6 +262,8 @@ pub enum Exit {
     Route {
         routes: Vec<Route>,
         otherwise: Option<Option<NodeId>>,
+        /// Where the `else` line is, for pointing at a branch never taken.
+        else_span: Option<Span>,
     },
     /// `call tree -> then`.
     Call {

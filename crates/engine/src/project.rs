@@ -279,6 +279,26 @@ impl Project {
         seen
     }
 
+    /// The `given` fields a call of `tree` cannot start without: the required ones of the
+    /// tree and of every sub-tree it calls, each with the tree that declares it. A sub-tree's
+    /// field the root declares without `given` is left out: the root asks or sets it first.
+    pub fn required_given(&self, tree: TreeId) -> Vec<(TreeId, &Variable)> {
+        let root = self.tree(tree);
+        let mut required: Vec<(TreeId, &Variable)> = Vec::new();
+        for owner in self.call_closure(tree) {
+            for variable in &self.tree(owner).variables {
+                let root_asks = root
+                    .variable_named(&variable.name)
+                    .is_some_and(|own| !own.given);
+                let listed = required.iter().any(|(_, v)| v.slot == variable.slot);
+                if variable.given && variable.required && !root_asks && !listed {
+                    required.push((owner, variable));
+                }
+            }
+        }
+        required
+    }
+
     /// The version a session pins: the tree and every sub-tree it may call.
     pub fn session_hash(&self, tree: TreeId) -> String {
         self.session_hashes[tree.index()].clone()
@@ -330,7 +350,9 @@ fn build_graph(nodes: &[Node]) -> DiGraph<(), ()> {
         match &node.exit {
             Exit::Options(options) => options.iter().for_each(|o| link(o.target)),
             Exit::Continue(target) => link(*target),
-            Exit::Route { routes, otherwise } => {
+            Exit::Route {
+                routes, otherwise, ..
+            } => {
                 routes.iter().for_each(|r| link(r.target));
                 link(otherwise.flatten());
             }

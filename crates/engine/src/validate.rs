@@ -224,7 +224,10 @@ fn automatic_graph(project: &Project) -> DiGraph<(), ()> {
             }
         };
         node.entry.iter().for_each(|skip| link(skip.target));
-        if let Exit::Route { routes, otherwise } = &node.exit {
+        if let Exit::Route {
+            routes, otherwise, ..
+        } = &node.exit
+        {
             routes.iter().for_each(|r| link(r.target));
             link(otherwise.flatten());
         }
@@ -431,7 +434,9 @@ fn check_customer_paths(project: &Project, tree: TreeId, out: &mut Found) {
                 next.extend(visible.iter().map(|o| o.target));
             }
             Exit::Continue(target) => next.push(*target),
-            Exit::Route { routes, otherwise } => {
+            Exit::Route {
+                routes, otherwise, ..
+            } => {
                 next.extend(routes.iter().map(|r| r.target));
                 next.push(otherwise.flatten());
             }

@@ -176,6 +176,10 @@ pub struct View {
     pub stuck: Option<String>,
     /// How far the call has come and about how far it has to go.
     pub progress: Progress,
+    /// The steps passed over on arrival (entry skips) on the way here since the last step
+    /// shown, each with its title and why: hosts announce them as the call moves on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub passed_over: Vec<(String, String)>,
 }
 
 /// How far a call has come: the steps shown so far (this one included), and the fewest steps
@@ -532,7 +536,31 @@ impl Scene<'_> {
             breadcrumb: self.breadcrumb(),
             ended: self.ended(),
             stuck: state.stuck.clone(),
+            passed_over: self.passed_over(),
         }
+    }
+
+    /// The passed-over visits just before the current one, oldest first.
+    fn passed_over(&self) -> Vec<(String, String)> {
+        let project = self.project;
+        let path = &self.state.path;
+        let before = path.len().saturating_sub(1);
+        let mut passed = Vec::new();
+        // Routing steps show nothing, so they do not end the run of passed-over steps.
+        for visit in path[..before].iter().rev() {
+            let node = project.node(visit.node);
+            match visit.passed {
+                Some(skip) => {
+                    if let Some(skip) = node.entry.get(usize::from(skip)) {
+                        passed.push((node.shown_title().to_owned(), skip.because.clone()));
+                    }
+                }
+                None if visit.branch.is_some() => {}
+                None => break,
+            }
+        }
+        passed.reverse();
+        passed
     }
 
     fn field_view(&self, slot: Slot) -> Option<FieldView> {

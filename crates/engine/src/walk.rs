@@ -77,7 +77,9 @@ impl Coverage {
                             });
                         }
                     }
-                    Exit::Route { routes, otherwise } => {
+                    Exit::Route {
+                        routes, otherwise, ..
+                    } => {
                         let lines = routes.len() + usize::from(otherwise.is_some());
                         for i in 0..lines {
                             coverage.branches.insert(BranchId {
@@ -555,17 +557,15 @@ pub(crate) fn invented_answers(
         .collect()
 }
 
-/// Values for the tree's required `given` fields, which a call cannot start without: the
-/// first value a walk would answer with. Optional ones are left out, as walks leave optional
-/// answers blank.
+/// Values for the required `given` fields a call cannot start without (the tree's and its
+/// sub-trees'): the first value a walk would answer with. Optional ones are left out, as
+/// walks leave optional answers blank.
 pub(crate) fn invented_given(project: &Project, tree: TreeId) -> Vec<Given> {
     project
-        .tree(tree)
-        .variables
-        .iter()
-        .filter(|v| v.given && v.required)
-        .filter_map(|v| {
-            let value = invented_answers(project, tree, v).into_iter().next()?;
+        .required_given(tree)
+        .into_iter()
+        .filter_map(|(owner, v)| {
+            let value = invented_answers(project, owner, v).into_iter().next()?;
             Some(Given {
                 field: v.name.clone(),
                 value,

@@ -86,7 +86,7 @@ fn values_handed_in_are_checked_like_answers() {
     );
     assert_eq!(
         refused(&[("acount", "12345678")]),
-        "`acount` cannot be handed in at the start: the tree has no field of that name"
+        "`acount` cannot be handed in at the start: neither the tree nor a sub-tree it calls has a field of that name"
     );
     assert_eq!(
         refused(&[("campaign", "spring")]),
@@ -171,4 +171,45 @@ proptest::proptest! {
             proptest::prop_assert_eq!(Event::from_json_line(&line).unwrap(), session.log()[0].clone());
         }
     }
+}
+
+/// Issue 14: a `given` field declared in a sub-tree could not be handed in when the call
+/// started, so a screen-pop's account number never reached the sub-tree that reads it.
+#[test]
+fn a_sub_trees_given_field_is_handed_in_at_the_start() {
+    let caller = "tree caller \"Caller\"\n  start: hello\n\n\
+        node hello \"Hello\"\n  say \"Hello.\"\n  call lookup -> bye\n\n\
+        node bye \"Bye\"\n  say \"Bye.\"\n  end resolved\n";
+    let lookup = "tree lookup \"Look-up\"\n  start: find\n\n\
+        field account: text \"Account number\" required given\n\n\
+        node find \"Find\"\n  say \"Looking up {account}.\"\n  return\n";
+    let project = Project::load(vec![
+        calltree_engine::SourceInput::new("caller.tree", caller),
+        calltree_engine::SourceInput::new("lookup.tree", lookup),
+    ]);
+    let errors: Vec<String> = project
+        .all_diagnostics()
+        .filter(|(_, d)| d.is_error())
+        .map(|(_, d)| d.message.clone())
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    let tree = project.tree_by_name("caller").unwrap();
+    let mut session = Session::start_with(
+        &project,
+        tree,
+        Audience::Agent,
+        0,
+        given(&[("account", "42")]),
+    )
+    .unwrap();
+    session.apply(Event::Continued { at: 1 }).unwrap();
+    assert_eq!(session.view().texts[0].text, "Looking up 42.");
+    // Required in the sub-tree means the start cannot go without it.
+    assert_eq!(
+        Session::start_with(&project, tree, Audience::Agent, 0, Vec::new())
+            .err()
+            .unwrap()
+            .to_string(),
+        "Account number must be handed in when the call starts (`account` is a required given field)"
+    );
 }

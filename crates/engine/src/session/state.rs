@@ -346,9 +346,9 @@ impl State {
         Ok(state)
     }
 
-    /// Fills the root tree's `given` fields with what the host handed in, each checked as an
-    /// answer; a required one that was not handed in refuses the start. They count as
-    /// answered, so the summary and a handover carry them.
+    /// Fills the `given` fields of the root tree and the sub-trees it calls with what the host
+    /// handed in, each checked as an answer; a required one of the root that was not handed
+    /// in refuses the start. They count as answered, so the summary and a handover carry them.
     fn hand_in(
         &mut self,
         project: &Project,
@@ -356,11 +356,22 @@ impl State {
         given: &[Given],
     ) -> Result<(), SessionError> {
         let root = project.tree(tree);
+        // A sub-tree's `given` field can be handed in too: the phone system knows the account
+        // number whichever tree of the call asks for it. The root's own declaration wins.
+        let closure = project.call_closure(tree);
         for Given { field, value } in given {
-            let variable = root.variable_named(field).ok_or(SessionError::NotGiven {
-                field: field.clone(),
-                reason: "the tree has no field of that name",
-            })?;
+            let variable = root
+                .variable_named(field)
+                .or_else(|| {
+                    closure
+                        .iter()
+                        .filter_map(|&t| project.tree(t).variable_named(field))
+                        .find(|v| v.given)
+                })
+                .ok_or(SessionError::NotGiven {
+                    field: field.clone(),
+                    reason: "neither the tree nor a sub-tree it calls has a field of that name",
+                })?;
             if !variable.given {
                 return Err(SessionError::NotGiven {
                     field: field.clone(),
@@ -378,10 +389,10 @@ impl State {
                 self.answered.push(variable.slot);
             }
         }
-        if let Some(missing) = root
-            .variables
-            .iter()
-            .find(|v| v.given && v.required && !self.values[v.slot.index()].is_set())
+        if let Some((_, missing)) = project
+            .required_given(tree)
+            .into_iter()
+            .find(|(_, v)| !self.values[v.slot.index()].is_set())
         {
             return Err(SessionError::GivenMissing {
                 field: missing.name.clone(),
@@ -967,7 +978,9 @@ impl State {
             });
             self.assign(&current.sets);
             match &current.exit {
-                Exit::Route { routes, otherwise } => {
+                Exit::Route {
+                    routes, otherwise, ..
+                } => {
                     let taken = routes.iter().position(|r| r.condition.holds(self));
                     let chosen = match taken {
                         Some(index) => Some(routes[index].target),
