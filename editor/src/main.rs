@@ -6,6 +6,12 @@
     reason = "a desktop program reports start-up failures on stderr"
 )]
 
+/// mimalloc instead of the C library's allocator: loading and checking a tree is allocation
+/// heavy (a syntax tree, then the model, then dropping both), and glibc's malloc spent about
+/// a third of a re-check in its own bookkeeping (see docs/performance.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod files;
 
 use std::path::PathBuf;

@@ -15,6 +15,10 @@
 mod floor;
 mod generate;
 
+/// The allocator the calltree binaries use, so the figures are theirs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::hint::black_box;
 
 use calltree_engine::{

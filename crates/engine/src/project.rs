@@ -102,9 +102,16 @@ impl Project {
         damage.drop_lowering_echoes(&lowered.files, &mut lowered.diagnostics);
         // Comments, blank lines and tests do not change a call, so they do not change the
         // fingerprint either.
+        // Once per file, not per tree: a file of many trees was formatted once for each.
+        let mut file_hashes: Vec<Option<String>> = vec![None; lowered.syntax.len()];
         for tree in &mut lowered.trees {
-            let behaviour = calltree_syntax::format_behaviour(&lowered.syntax[tree.file.index()]);
-            tree.hash = hex(&Sha256::digest(behaviour.as_bytes()));
+            let file = tree.file.index();
+            tree.hash = file_hashes[file]
+                .get_or_insert_with(|| {
+                    let behaviour = calltree_syntax::format_behaviour(&lowered.syntax[file]);
+                    hex(&Sha256::digest(behaviour.as_bytes()))
+                })
+                .clone();
         }
         drop(std::mem::take(&mut lowered.syntax));
         let graph = build_graph(&lowered.nodes);
