@@ -13,6 +13,10 @@ mod convert;
 mod diagnostic;
 mod expected;
 mod format;
+// pest's derive, built without its `std` feature (see Cargo.toml), names `alloc` in the code
+// it generates.
+extern crate alloc;
+
 mod grammar;
 mod highlight;
 pub mod interchange;
