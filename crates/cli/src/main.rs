@@ -6,6 +6,7 @@
     reason = "a command-line tool's job is to print"
 )]
 
+mod agents;
 mod check;
 mod export;
 mod files;
@@ -199,6 +200,15 @@ enum Command {
         after_help = "Examples:\n  calltree migrate --from calltree-sessions.db --to postgres://calltree@db.internal/calltree"
     )]
     Migrate(MigrateArgs),
+    /// Agents who may use the server's API from their desktops: add, list, revoke.
+    ///
+    /// `add` prints a new agent's token once (the database keeps only its SHA-256); the
+    /// agent's desktop sends it with every request (`Authorization: Bearer TOKEN`). A revoked
+    /// token is refused with 403 from then on. See docs/deployment.md.
+    #[command(
+        after_help = "Examples:\n  calltree agents add ana --db calltree-sessions.db\n  calltree agents list --db postgres://calltree@db.internal/calltree\n  calltree agents revoke ana --db calltree-sessions.db"
+    )]
+    Agents(AgentsArgs),
     /// Report what happened on calls and self-service sessions: outcomes, first-contact
     /// resolution, containment, where sessions stop, time per step, paths, reasons, ratings.
     ///
@@ -394,6 +404,33 @@ struct PruneArgs {
     retain: u32,
 }
 
+#[derive(clap::Args, Debug)]
+struct AgentsArgs {
+    #[command(subcommand)]
+    action: AgentsAction,
+    /// The session database `calltree serve` uses: a file, or a PostgreSQL address.
+    #[arg(
+        long,
+        value_name = "FILE|URL",
+        default_value = "calltree-sessions.db",
+        global = true
+    )]
+    db: PathBuf,
+}
+
+#[derive(Subcommand, Debug)]
+enum AgentsAction {
+    /// Add an agent and print its token (shown only this once).
+    Add {
+        /// The agent's name: letters, digits, `.`, `_`, `-`, `@`.
+        name: String,
+    },
+    /// List the agents, with when each was added and revoked.
+    List,
+    /// Stop an agent's token working.
+    Revoke { name: String },
+}
+
 /// How `calltree serve` treats customers and connections (docs/self-service.md, "Operating
 /// the server", says how to choose each).
 #[derive(clap::Args, Debug)]
@@ -580,6 +617,11 @@ fn main() -> ExitCode {
         } => serve(&trees, &db, addr, settings.settings()),
         Command::Prune(PruneArgs { db, retain }) => prune::run(&db, retain),
         Command::Migrate(MigrateArgs { from, to }) => prune::migrate(&from, &to),
+        Command::Agents(AgentsArgs { action, db }) => match action {
+            AgentsAction::Add { name } => agents::add(&db, &name),
+            AgentsAction::List => agents::list(&db),
+            AgentsAction::Revoke { name } => agents::revoke(&db, &name),
+        },
         Command::Report {
             logs,
             db,

@@ -9,6 +9,7 @@
 //! Every form carries the session's CSRF token and is refused when posted from another
 //! site. Agents take a session over by its handoff code, with the database, not the web.
 
+mod api;
 mod error;
 mod folded;
 mod form;
@@ -154,6 +155,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/s/{id}", get(show).post(act))
         .route("/api/sessions", get(api_sessions))
         .route("/api/sessions/{id}/events", get(api_events))
+        .merge(api::routes())
         .fallback(|| async { ServerError::NotFound })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn_with_state(

@@ -91,6 +91,17 @@ const MIGRATIONS: &[&str] = &[
         snapshot TEXT NOT NULL
     ) STRICT, WITHOUT ROWID;
     ",
+    // Version 5: agents' desktops talk to `calltree serve`, each with a token of its own. Only
+    // the token's SHA-256 is kept (looked up by it on every request); a revoked agent keeps its
+    // row, so a refused request can say it was revoked rather than unknown.
+    "
+    CREATE TABLE agents (
+        name       TEXT PRIMARY KEY NOT NULL,
+        token_hash TEXT NOT NULL UNIQUE,
+        created_at INTEGER NOT NULL,
+        revoked_at INTEGER
+    ) STRICT;
+    ",
 ];
 
 /// How many migrations there are: the PostgreSQL backend has as many, version for version.
