@@ -28,6 +28,7 @@ mod call;
 mod clock;
 mod database;
 mod error;
+mod hub;
 mod load;
 mod log;
 mod log_file;
@@ -40,6 +41,10 @@ pub use call::{Call, Recorded, given_value};
 pub use clock::now;
 pub use database::{DatabaseCalls, Handoffs, SessionDatabase, open_session, take_over};
 pub use error::CallsError;
+pub use hub::{
+    HandoffRequest, HubCalls, HubClient, HubHandoffs, HubSessions, LiveTrees, NumberedEvent,
+    PublishRequest, SessionEvents, TakenOver, TreeFile, TreeSource, Upload, Uploaded, project_of,
+};
 pub use load::{LoadedTrees, load_folder_leaving_out_unreadable, load_trees, load_trees_editing};
 pub use log::{LogContents, LogProblem, read_log};
 pub use log_file::LogFile;

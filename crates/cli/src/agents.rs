@@ -60,6 +60,59 @@ pub fn revoke(db: &Path, name: &str) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `calltree publish`: the files of `dir` to the hub, which checks them and makes their trees
+/// live. Exit status 1 when the server refused them for errors (printed as it gave them).
+pub fn publish(dir: &Path, url: &str, token: &str) -> anyhow::Result<ExitCode> {
+    if !dir.is_dir() {
+        anyhow::bail!("`{}` is not a folder of trees", dir.display());
+    }
+    let loaded = calltree_calls::load_trees(&[dir.to_path_buf()], crate::files::max_input_size())
+        .with_context(|| format!("cannot read the trees in `{}`", dir.display()))?;
+    let base = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    let files: Vec<calltree_calls::TreeFile> = loaded
+        .inputs
+        .into_iter()
+        .zip(&loaded.paths)
+        .map(|(input, path)| {
+            let canonical = path.canonicalize().unwrap_or_else(|_| path.clone());
+            let name = canonical.strip_prefix(&base).map_or_else(
+                |_| input.name.clone(),
+                |inside| inside.display().to_string(),
+            );
+            calltree_calls::TreeFile {
+                name,
+                text: input.text,
+            }
+        })
+        .collect();
+    if files.is_empty() {
+        anyhow::bail!("there are no .tree files in `{}`", dir.display());
+    }
+    let client = calltree_calls::HubClient::new(url, token)?;
+    match client.publish(files) {
+        Ok(live) => {
+            for tree in live {
+                println!(
+                    "published {} version {}",
+                    tree.tree,
+                    tree.version.get(..12).unwrap_or(&tree.version)
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(calltree_calls::CallsError::Server {
+            status: 422,
+            message,
+            diagnostics,
+        }) => {
+            eprint!("{}", diagnostics.unwrap_or_default());
+            eprintln!("error: {message}");
+            Ok(ExitCode::from(1))
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
 /// A time as its UTC day, `YYYY-MM-DD` (the civil-from-days rule, proleptic Gregorian).
 fn day(millis: i64) -> String {
     let days = millis.div_euclid(86_400_000);

@@ -148,3 +148,371 @@ fn agent_tokens_open_the_api_and_wrong_or_revoked_ones_are_refused_in_words() {
         assert!(!log.contains("panicked"), "{log}");
     }
 }
+
+/// A desktop's call on the notes tree, played with the host kit as the desktop plays it:
+/// `notes` typed one after another, then "Done". Returns its events.
+fn desktop_call(notes: &[&str], at: i64) -> Vec<calltree_engine::Event> {
+    use calltree_engine::{Action, Project, Step};
+    let project = std::sync::Arc::new(Project::single("notes.tree", NOTES));
+    let tree = project.tree_by_name("notes").unwrap();
+    let mut call = calltree_calls::Call::start(
+        std::sync::Arc::clone(&project),
+        tree,
+        calltree_syntax::Audience::Agent,
+        at,
+        calltree_calls::MemoryCalls::default(),
+    )
+    .unwrap();
+    for (n, note) in notes.iter().enumerate() {
+        let last = n + 1 == notes.len();
+        let step = Step {
+            answers: vec![("note".into(), (*note).into())],
+            action: Some(Action::Choose(u16::from(last))),
+        };
+        call.record(&step, at + 1_000 * (n as i64 + 1)).unwrap();
+    }
+    call.session().log().to_vec()
+}
+
+/// An upload's JSON: `events` numbered from `first`.
+fn upload_body(events: &[calltree_engine::Event], first: usize) -> String {
+    let numbered: Vec<serde_json::Value> = events
+        .iter()
+        .enumerate()
+        .map(|(n, event)| serde_json::json!({ "seq": first + n, "event": event }))
+        .collect();
+    serde_json::json!({ "events": numbered }).to_string()
+}
+
+#[test]
+fn publish_makes_clean_trees_live_by_hash_and_refuses_trees_with_errors() {
+    for db in databases() {
+        let dir = site();
+        let server = serve_with(dir.path(), &db, &[]);
+        let token = add_agent(dir.path(), &db, "lead");
+        let url = format!("http://127.0.0.1:{}", server.port);
+        let empty = api(server.port, "GET", "/api/v1/trees", Some(&token), "");
+        assert_eq!(json(&empty)["trees"], serde_json::json!([]));
+
+        std::fs::create_dir(dir.path().join("release")).unwrap();
+        std::fs::write(dir.path().join("release/notes.tree"), NOTES).unwrap();
+        let published = calltree(
+            dir.path(),
+            &["publish", "release", "--to", &url, "--token", &token],
+        );
+        assert!(published.status.success(), "{}", text(&published.stderr));
+        assert!(text(&published.stdout).starts_with("published notes version "));
+
+        let listed = json(&api(server.port, "GET", "/api/v1/trees", Some(&token), ""));
+        let live = &listed["trees"][0];
+        assert_eq!(live["tree"], "notes");
+        assert_eq!(live["published_by"], "lead");
+        let project = calltree_engine::Project::single("notes.tree", NOTES);
+        let hash = project.session_hash(project.tree_by_name("notes").unwrap());
+        assert_eq!(live["version"], hash.as_str());
+        let source = json(&api(
+            server.port,
+            "GET",
+            "/api/v1/trees/notes",
+            Some(&token),
+            "",
+        ));
+        assert_eq!(source["version"], hash.as_str());
+        assert_eq!(source["files"][0]["name"], "notes.tree");
+        assert_eq!(source["files"][0]["text"], NOTES);
+
+        // A broken tree: refused whole, with the diagnostics, and the live version stays.
+        let broken = NOTES
+            .replace("-> done", "-> nowhere")
+            .replace("Leave notes", "Changed");
+        std::fs::write(dir.path().join("release/notes.tree"), broken).unwrap();
+        let refused = calltree(
+            dir.path(),
+            &["publish", "release", "--to", &url, "--token", &token],
+        );
+        assert_eq!(refused.status.code(), Some(1), "{}", text(&refused.stdout));
+        let said = text(&refused.stderr);
+        assert!(said.contains("notes.tree:"), "{said}");
+        assert!(said.contains("error[E"), "{said}");
+        assert!(said.contains("nowhere"), "{said}");
+        assert!(said.contains("nothing was published"), "{said}");
+        let raw = api(
+            server.port,
+            "POST",
+            "/api/v1/trees",
+            Some(&token),
+            &serde_json::json!({"files": [{"name": "notes.tree", "text": NOTES.replace("-> done", "-> nowhere")}]}).to_string(),
+        );
+        assert_eq!(raw.status, 422);
+        assert!(
+            json(&raw)["diagnostics"]
+                .as_str()
+                .unwrap()
+                .contains("nowhere")
+        );
+        let after = json(&api(server.port, "GET", "/api/v1/trees", Some(&token), ""));
+        assert_eq!(after["trees"][0]["version"], hash.as_str());
+
+        // Bad input answers in words, never with a panic.
+        let junk = api(
+            server.port,
+            "POST",
+            "/api/v1/trees",
+            Some(&token),
+            "{not json",
+        );
+        assert_eq!(junk.status, 400);
+        assert!(
+            json(&junk)["error"]
+                .as_str()
+                .unwrap()
+                .contains("could not be read")
+        );
+        let missing = api(server.port, "GET", "/api/v1/trees/none", Some(&token), "");
+        assert_eq!(missing.status, 404);
+        assert!(
+            json(&missing)["error"]
+                .as_str()
+                .unwrap()
+                .contains("No tree `none`")
+        );
+        let no_token = calltree(dir.path(), &["publish", "release", "--to", &url]);
+        assert_eq!(no_token.status.code(), Some(2));
+        assert!(text(&no_token.stderr).contains("CALLTREE_TOKEN"));
+
+        let log = server.stop();
+        assert!(!log.contains("panicked"), "{log}");
+    }
+}
+
+#[test]
+fn uploaded_events_are_stored_once_and_a_conflicting_replay_is_refused() {
+    for db in databases() {
+        let dir = site();
+        let server = serve_with(dir.path(), &db, &[]);
+        let token = add_agent(dir.path(), &db, "ana");
+        let events = desktop_call(&["first", "second"], 1_800_000_000_000);
+        let path = "/api/v1/sessions/desk-ana-1/events";
+
+        let first = api(
+            server.port,
+            "POST",
+            path,
+            Some(&token),
+            &upload_body(&events[..2], 0),
+        );
+        assert_eq!(first.status, 200, "{}", first.body);
+        assert_eq!(json(&first)["stored"], 2);
+        // The whole call, its first two events again: only the rest is new.
+        let whole = api(
+            server.port,
+            "POST",
+            path,
+            Some(&token),
+            &upload_body(&events, 0),
+        );
+        assert_eq!(json(&whole)["stored"], events.len() - 2);
+        assert_eq!(json(&whole)["already"], 2);
+        // Replayed as it was: nothing new, nothing twice.
+        let replay = api(
+            server.port,
+            "POST",
+            path,
+            Some(&token),
+            &upload_body(&events, 0),
+        );
+        assert_eq!(replay.status, 200);
+        assert_eq!(json(&replay)["stored"], 0);
+        assert_eq!(json(&replay)["events"], events.len());
+
+        let stored = json(&api(server.port, "GET", path, Some(&token), ""));
+        let stored: Vec<calltree_engine::Event> =
+            serde_json::from_value(stored["events"].clone()).unwrap();
+        assert_eq!(stored, events);
+
+        // Another event under a number already taken: 409, and nothing changes.
+        let other = desktop_call(&["different"], 1_800_000_000_000);
+        let conflict = api(
+            server.port,
+            "POST",
+            path,
+            Some(&token),
+            &upload_body(&other[1..2], 1),
+        );
+        assert_eq!(conflict.status, 409);
+        assert!(
+            json(&conflict)["error"]
+                .as_str()
+                .unwrap()
+                .contains("different event number 1")
+        );
+        // A gap: 409 saying where to start.
+        let gap = api(
+            server.port,
+            "POST",
+            "/api/v1/sessions/desk-ana-2/events",
+            Some(&token),
+            &upload_body(&events[1..], 1),
+        );
+        assert_eq!(gap.status, 409);
+        assert!(
+            json(&gap)["error"]
+                .as_str()
+                .unwrap()
+                .contains("send the events from 0 first")
+        );
+        let revoked = calltree(dir.path(), &["agents", "revoke", "ana", "--db", &db]);
+        assert!(revoked.status.success());
+        let refused = api(
+            server.port,
+            "POST",
+            path,
+            Some(&token),
+            &upload_body(&events, 0),
+        );
+        assert_eq!(refused.status, 403);
+
+        // The desktop's call is among the server's sessions, finished with its outcome.
+        let sessions = calltree_store::Store::open(if db.starts_with("postgres") {
+            std::path::PathBuf::from(&db)
+        } else {
+            dir.path().join(&db)
+        })
+        .unwrap()
+        .session("desk-ana-1")
+        .unwrap()
+        .unwrap();
+        assert_eq!(sessions.events, events.len());
+        assert!(sessions.finished);
+        assert_eq!(sessions.outcome.as_deref(), Some("resolved"));
+        let log = server.stop();
+        assert!(!log.contains("panicked"), "{log}");
+    }
+}
+
+#[test]
+fn an_agent_takes_a_customer_session_over_through_the_api_and_reports_see_both_kinds_of_call() {
+    use calltree_calls::Handoffs as _;
+    for db in databases() {
+        let dir = site();
+        let server = serve_with(dir.path(), &db, &[]);
+        let token = add_agent(dir.path(), &db, "ana");
+        let url = format!("http://127.0.0.1:{}", server.port);
+
+        // A customer asks for a person on the web pages.
+        let customer = support::start(server.port, "notes");
+        let asked = customer.submit("note=my+modem&go=person");
+        assert_eq!(asked.status, 303, "{}", asked.body);
+        let code = customer.handoff_code();
+
+        // The agent's desktop takes it over through the API, and goes on from there.
+        let client = calltree_calls::HubClient::new(&url, &token).unwrap();
+        let mut handoffs = calltree_calls::HubHandoffs::new(client.clone());
+        let mut call = handoffs.take_over(&code.to_lowercase(), 0).unwrap();
+        assert_eq!(
+            call.session().state().audience,
+            calltree_syntax::Audience::Agent
+        );
+        let step = calltree_engine::Step {
+            answers: vec![("note".into(), "agent here".into())],
+            action: Some(calltree_engine::Action::Choose(1)),
+        };
+        call.record(&step, calltree_calls::now()).unwrap();
+        let stored = client.events(call.id()).unwrap();
+        assert_eq!(stored, call.session().log());
+        assert!(
+            stored
+                .iter()
+                .any(|e| matches!(e, calltree_engine::Event::TakenOver { .. }))
+        );
+
+        // A code works once, through the API as everywhere.
+        let again = api(
+            server.port,
+            "POST",
+            "/api/v1/handoff",
+            Some(&token),
+            &serde_json::json!({ "code": code }).to_string(),
+        );
+        assert_eq!(again.status, 409);
+        assert!(
+            json(&again)["error"]
+                .as_str()
+                .unwrap()
+                .contains("has been used")
+        );
+        let unknown = api(
+            server.port,
+            "POST",
+            "/api/v1/handoff",
+            Some(&token),
+            r#"{"code":"0000-0000"}"#,
+        );
+        assert_eq!(unknown.status, 404);
+        assert!(
+            json(&unknown)["error"]
+                .as_str()
+                .unwrap()
+                .contains("No session has the handoff code `0000-0000`")
+        );
+
+        // A desktop's own call, uploaded; then the report from the API counts both.
+        let events = desktop_call(&["desk"], calltree_calls::now());
+        client.upload("desk-call-1", 0, &events).unwrap();
+        let report = calltree(
+            dir.path(),
+            &[
+                "report", "--server", &url, "--token", &token, "--format", "json",
+            ],
+        );
+        assert!(report.status.success(), "{}", text(&report.stderr));
+        let figures: serde_json::Value = serde_json::from_slice(&report.stdout).unwrap();
+        let shown = figures.to_string();
+        assert!(shown.contains("\"notes\""), "{shown}");
+        let total = &figures["trees"]["notes"]["total"];
+        assert_eq!(total["sessions"]["started"], 2, "{shown}");
+        assert_eq!(total["sessions"]["finished"], 2, "{shown}");
+        assert_eq!(total["sessions"]["unknown_version"], 0, "{shown}");
+        assert_eq!(total["taken_over"], 1, "{shown}");
+        // Per version: both ran on the one version of the tree the server has.
+        assert_eq!(
+            figures["trees"]["notes"]["versions"]
+                .as_array()
+                .unwrap()
+                .len(),
+            1
+        );
+        let log = server.stop();
+        assert!(!log.contains("panicked"), "{log}");
+    }
+}
+
+#[test]
+fn a_server_that_is_gone_is_an_error_in_words_not_a_panic() {
+    let dir = site();
+    let server = serve_with(dir.path(), "sessions.db", &[]);
+    let token = add_agent(dir.path(), "sessions.db", "ana");
+    let url = format!("http://127.0.0.1:{}", server.port);
+    drop(server);
+    let client = calltree_calls::HubClient::new(&url, &token).unwrap();
+    let events = desktop_call(&["lost"], 1_800_000_000_000);
+    let error = client.upload("desk-gone", 0, &events).unwrap_err();
+    assert!(
+        matches!(error, calltree_calls::CallsError::Unreachable { .. }),
+        "{error}"
+    );
+    std::fs::create_dir(dir.path().join("release")).unwrap();
+    std::fs::write(dir.path().join("release/notes.tree"), NOTES).unwrap();
+    let published = calltree(
+        dir.path(),
+        &["publish", "release", "--to", &url, "--token", &token],
+    );
+    assert_eq!(published.status.code(), Some(2));
+    assert!(
+        text(&published.stderr).contains("cannot be reached"),
+        "{}",
+        text(&published.stderr)
+    );
+    let report = calltree(dir.path(), &["report", "--server", &url, "--token", &token]);
+    assert_eq!(report.status.code(), Some(2));
+}

@@ -52,6 +52,8 @@ pub enum StoreError {
         expected: usize,
         actual: usize,
     },
+    #[error("there is a session `{0}` already")]
+    SessionExists(String),
     #[error("there is no session `{0}`")]
     NotFound(String),
     #[error("a session must begin with a `started` event")]

@@ -222,8 +222,8 @@ fn copy_versions(
         .map_err(|error| pg_error(shown, "copying tree versions", error))
 }
 
-/// The agents and their tokens' hashes, so desktops keep working against PostgreSQL (an
-/// agent already there stays as it is).
+/// The agents and their tokens' hashes, so desktops keep working against PostgreSQL, and the
+/// published trees (a row already there stays as it is).
 fn copy_agents(
     sqlite: &Connection,
     pg: &mut postgres::Client,
@@ -249,6 +249,24 @@ fn copy_agents(
             &[name, hash, created, revoked],
         )
         .map_err(|error| pg_error(shown, "copying agents", error))?;
+    }
+    let live: Vec<(String, String, i64, String)> = sqlite
+        .prepare("SELECT tree, version, published_at, published_by FROM live_trees")
+        .and_then(|mut select| {
+            select
+                .query_map([], |row| {
+                    Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+                })?
+                .collect()
+        })
+        .map_err(StoreError::db("reading published trees to copy"))?;
+    for (tree, version, at, by) in &live {
+        tx.execute(
+            "INSERT INTO live_trees (tree, version, published_at, published_by) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+            &[tree, version, at, by],
+        )
+        .map_err(|error| pg_error(shown, "copying published trees", error))?;
     }
     tx.commit()
         .map_err(|error| pg_error(shown, "copying agents", error))

@@ -125,6 +125,14 @@ const MIGRATIONS: &[&str] = &[
         revoked_at BIGINT
     );
     ",
+    "
+    CREATE TABLE live_trees (
+        tree         TEXT PRIMARY KEY,
+        version      TEXT NOT NULL,
+        published_at BIGINT NOT NULL,
+        published_by TEXT NOT NULL
+    );
+    ",
 ];
 
 const _: () = assert!(MIGRATIONS.len() == crate::schema::MIGRATION_COUNT);
@@ -422,6 +430,27 @@ impl Reads for Readers {
                 )?
                 .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
                 .transpose()
+        })
+    }
+
+    fn live_trees(&self) -> Result<Vec<(String, String, i64, String)>, StoreError> {
+        self.read("listing published trees", |client| {
+            client
+                .query(
+                    "SELECT tree, version, published_at, published_by FROM live_trees \
+                     ORDER BY tree",
+                    &[],
+                )?
+                .iter()
+                .map(|row| {
+                    Ok((
+                        row.try_get(0)?,
+                        row.try_get(1)?,
+                        row.try_get(2)?,
+                        row.try_get(3)?,
+                    ))
+                })
+                .collect()
         })
     }
 
@@ -735,12 +764,18 @@ fn apply(tx: &mut Transaction<'_>, work: &Work) -> Result<Reply, Failure> {
             at,
             body,
         } => {
-            tx.execute(
-                "INSERT INTO sessions (id, tree, version, audience, owner_hash, csrf, \
-                 created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
-                &[id, tree, version, audience, owner_hash, csrf, at],
-            )
-            .map_err(db("creating a session"))?;
+            let added = tx
+                .execute(
+                    "INSERT INTO sessions (id, tree, version, audience, owner_hash, csrf, \
+                     created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) \
+                     ON CONFLICT (id) DO NOTHING",
+                    &[id, tree, version, audience, owner_hash, csrf, at],
+                )
+                .map_err(db("creating a session"))?;
+            // Only a session id chosen by a desktop can already be there.
+            if added == 0 {
+                return Err(StoreError::SessionExists(id.clone()).into());
+            }
             insert_event(tx, id, 0, *at, "started", body)?;
             Ok(Reply::Done)
         }
@@ -848,6 +883,19 @@ fn apply(tx: &mut Transaction<'_>, work: &Work) -> Result<Reply, Failure> {
                 .map_err(db("adding an agent"))?;
             if added == 0 {
                 return Err(StoreError::AgentExists(name.clone()).into());
+            }
+            Ok(Reply::Done)
+        }
+        Work::Publish { trees, at, by } => {
+            for (tree, version) in trees {
+                tx.execute(
+                    "INSERT INTO live_trees (tree, version, published_at, published_by) \
+                     VALUES ($1, $2, $3, $4) ON CONFLICT (tree) DO UPDATE SET \
+                     version = excluded.version, published_at = excluded.published_at, \
+                     published_by = excluded.published_by",
+                    &[tree, version, at, by],
+                )
+                .map_err(db("publishing trees"))?;
             }
             Ok(Reply::Done)
         }

@@ -102,6 +102,16 @@ const MIGRATIONS: &[&str] = &[
         revoked_at INTEGER
     ) STRICT;
     ",
+    // Version 6: the tree versions that are live for desktops (`calltree publish`), one per
+    // tree; the files are the version's snapshot, kept as for any other version.
+    "
+    CREATE TABLE live_trees (
+        tree         TEXT PRIMARY KEY NOT NULL,
+        version      TEXT NOT NULL,
+        published_at INTEGER NOT NULL,
+        published_by TEXT NOT NULL
+    ) STRICT;
+    ",
 ];
 
 /// How many migrations there are: the PostgreSQL backend has as many, version for version.

@@ -47,6 +47,8 @@ pub enum Backend {
 pub(crate) trait Reads: Send + Sync {
     /// The agent whose token hashes to `hash`: its name and when it was revoked.
     fn agent_by_hash(&self, hash: &str) -> Result<Option<(String, Option<i64>)>, StoreError>;
+    /// The live version of each published tree: tree, version, when, by whom.
+    fn live_trees(&self) -> Result<Vec<(String, String, i64, String)>, StoreError>;
     /// Every agent, by name: name, created, revoked.
     fn agents(&self) -> Result<Vec<(String, i64, Option<i64>)>, StoreError>;
     fn has_version(&self, version: &str) -> Result<bool, StoreError>;
@@ -76,6 +78,18 @@ pub struct AgentInfo {
     pub created_at: Millis,
     /// When its token was revoked, if it was.
     pub revoked_at: Option<Millis>,
+}
+
+/// A tree version that is live for desktops (`calltree publish`). Holds no secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LiveTree {
+    /// The tree's id.
+    pub tree: String,
+    /// Its fingerprint: the content hash a session on it is pinned to.
+    pub version: String,
+    pub published_at: Millis,
+    /// The agent (or tool) that published it.
+    pub published_by: String,
 }
 
 /// Whose a presented agent token is.
@@ -329,6 +343,34 @@ impl Store {
         Ok(session)
     }
 
+    /// Stores a new session under an id its maker chose (a desktop uploading its calls), whose
+    /// first event is `first`. Fails with `SessionExists`, storing nothing, when the id is
+    /// taken. The session has an owner token nobody knows: it is nobody's web page.
+    pub fn create_session_with_id(&self, id: &str, first: &Event) -> Result<(), StoreError> {
+        let Event::Started {
+            tree,
+            version,
+            audience,
+            at,
+            given: _,
+        } = first
+        else {
+            return Err(StoreError::NotStarted);
+        };
+        let body = serialise(first)?;
+        self.submit(Work::Create {
+            id: id.to_owned(),
+            owner_hash: hash_token(&random_hex()?),
+            csrf: random_hex()?,
+            tree: tree.clone(),
+            version: version.clone(),
+            audience: audience.name(),
+            at: *at,
+            body,
+        })?;
+        Ok(())
+    }
+
     /// Appends `event` as event number `expected_seq` of session `id` (the `Started` event is
     /// number 0, so `expected_seq` is how many events the caller has seen, `log().len()`).
     /// Fails with `StoreError::Conflict`, storing nothing, if the session has another number
@@ -558,6 +600,38 @@ impl Store {
             at,
         })?;
         Ok(())
+    }
+
+    /// Makes each (tree, version) pair the tree's live version, all in one transaction, so a
+    /// desktop never sees half a publish. Save the versions' files first (`save_version`).
+    pub fn publish(
+        &self,
+        trees: &[(String, String)],
+        at: Millis,
+        by: &str,
+    ) -> Result<(), StoreError> {
+        self.submit(Work::Publish {
+            trees: trees.to_vec(),
+            at,
+            by: by.to_owned(),
+        })?;
+        Ok(())
+    }
+
+    /// The live version of every published tree, by tree id.
+    pub fn live_trees(&self) -> Result<Vec<LiveTree>, StoreError> {
+        Ok(self
+            .inner
+            .reads
+            .live_trees()?
+            .into_iter()
+            .map(|(tree, version, published_at, published_by)| LiveTree {
+                tree,
+                version,
+                published_at,
+                published_by,
+            })
+            .collect())
     }
 
     /// Every agent, by name.

@@ -75,6 +75,12 @@ pub(crate) enum Work {
         token_hash: String,
         at: i64,
     },
+    /// Makes these (tree, version) pairs the live ones, all together.
+    Publish {
+        trees: Vec<(String, String)>,
+        at: i64,
+        by: String,
+    },
     /// Stops an agent's token working (kept revoked at the first time asked).
     RevokeAgent {
         name: String,
@@ -101,6 +107,7 @@ impl Work {
             Work::SaveVersion { .. }
             | Work::Prune { .. }
             | Work::AddAgent { .. }
+            | Work::Publish { .. }
             | Work::RevokeAgent { .. } => "",
         }
     }
@@ -220,14 +227,20 @@ fn apply(conn: &Connection, work: &Work) -> Result<Reply, StoreError> {
             at,
             body,
         } => {
-            conn.prepare_cached(
-                "INSERT INTO sessions (id, tree, version, audience, owner_hash, csrf, \
-                 created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
-            )
-            .and_then(|mut insert| {
-                insert.execute(params![id, tree, version, audience, owner_hash, csrf, at])
-            })
-            .map_err(StoreError::db("creating a session"))?;
+            let added = conn
+                .prepare_cached(
+                    "INSERT INTO sessions (id, tree, version, audience, owner_hash, csrf, \
+                     created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) \
+                     ON CONFLICT (id) DO NOTHING",
+                )
+                .and_then(|mut insert| {
+                    insert.execute(params![id, tree, version, audience, owner_hash, csrf, at])
+                })
+                .map_err(StoreError::db("creating a session"))?;
+            // Only a session id chosen by a desktop can already be there.
+            if added == 0 {
+                return Err(StoreError::SessionExists(id.clone()));
+            }
             insert_event(conn, id, 0, *at, "started", body)?;
             Ok(Reply::Done)
         }
@@ -331,6 +344,19 @@ fn apply(conn: &Connection, work: &Work) -> Result<Reply, StoreError> {
             )
             .and_then(|mut insert| insert.execute(params![name, token_hash, at]))
             .map_err(StoreError::db(during))?;
+            Ok(Reply::Done)
+        }
+        Work::Publish { trees, at, by } => {
+            for (tree, version) in trees {
+                conn.prepare_cached(
+                    "INSERT INTO live_trees (tree, version, published_at, published_by) \
+                     VALUES (?1, ?2, ?3, ?4) ON CONFLICT (tree) DO UPDATE SET \
+                     version = excluded.version, published_at = excluded.published_at, \
+                     published_by = excluded.published_by",
+                )
+                .and_then(|mut upsert| upsert.execute(params![tree, version, at, by]))
+                .map_err(StoreError::db("publishing trees"))?;
+            }
             Ok(Reply::Done)
         }
         Work::RevokeAgent { name, at } => {

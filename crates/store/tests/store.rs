@@ -159,7 +159,35 @@ on_both_backends!(
     prune_deletes_old_sessions_but_keeps_live_handoffs_and_versions,
     a_file_text_is_stored_once_whatever_number_of_versions_use_it,
     agent_tokens_are_stored_hashed_and_can_be_revoked,
+    a_publish_makes_versions_live_together_and_a_later_one_replaces_them,
 );
+
+fn a_publish_makes_versions_live_together_and_a_later_one_replaces_them(db: &Db) {
+    let store = db.open();
+    assert!(store.live_trees().unwrap().is_empty());
+    let first = [
+        ("billing".to_owned(), "b1".to_owned()),
+        ("modem".to_owned(), "m1".to_owned()),
+    ];
+    store.publish(&first, 10, "ana").unwrap();
+    store
+        .publish(&[("modem".to_owned(), "m2".to_owned())], 20, "bo")
+        .unwrap();
+    let live: Vec<(String, String, i64, String)> = db
+        .open()
+        .live_trees()
+        .unwrap()
+        .into_iter()
+        .map(|t| (t.tree, t.version, t.published_at, t.published_by))
+        .collect();
+    assert_eq!(
+        live,
+        [
+            ("billing".into(), "b1".into(), 10, "ana".into()),
+            ("modem".into(), "m2".into(), 20, "bo".into())
+        ]
+    );
+}
 
 fn agent_tokens_are_stored_hashed_and_can_be_revoked(db: &Db) {
     let store = db.open();
@@ -403,7 +431,7 @@ fn the_database_is_wal_at_the_current_schema_version() {
         .pragma_query_value(None, "user_version", |row| row.get(0))
         .unwrap();
     assert_eq!(version, calltree_store::schema_version());
-    assert_eq!(version, 5);
+    assert_eq!(version, 6);
 }
 
 fn concurrent_appends_to_different_sessions_all_land_in_order(db: &Db) {
@@ -586,7 +614,7 @@ fn a_database_from_a_newer_version_is_refused_untouched() {
         error,
         StoreError::TooNew {
             found: 99,
-            supported: 5,
+            supported: 6,
             ..
         }
     ));
@@ -1091,7 +1119,7 @@ fn a_postgres_database_from_a_newer_version_or_another_program_is_refused() {
             error,
             StoreError::TooNew {
                 found: 99,
-                supported: 5,
+                supported: 6,
                 ..
             }
         ),
