@@ -33,6 +33,7 @@ mod load;
 mod log;
 mod log_file;
 mod log_folder;
+mod relay;
 mod reports;
 mod store;
 mod versions;
@@ -49,6 +50,7 @@ pub use load::{LoadedTrees, load_folder_leaving_out_unreadable, load_trees, load
 pub use log::{LogContents, LogProblem, read_log};
 pub use log_file::LogFile;
 pub use log_folder::LogFolder;
+pub use relay::{OUTBOX_FILE, Relay, RelayHandle, Relayed, RelayedCalls};
 pub use reports::{AddSession, SessionSource, StoredSessions, report};
 pub use store::{AgentCalls, CallId, CallStore, MemoryCalls, StoredCall};
 pub use versions::Versions;

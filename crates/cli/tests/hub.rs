@@ -516,3 +516,135 @@ fn a_server_that_is_gone_is_an_error_in_words_not_a_panic() {
     let report = calltree(dir.path(), &["report", "--server", &url, "--token", &token]);
     assert_eq!(report.status.code(), Some(2));
 }
+
+/// `calltree serve` on a given port (to come back where the desktops look for it).
+fn serve_on_port(dir: &Path, port: u16) -> support::Server {
+    use std::io::BufRead as _;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_calltree"))
+        .args(["serve", "--trees", "trees", "--db", "sessions.db", "--addr"])
+        .arg(format!("127.0.0.1:{port}"))
+        .current_dir(dir)
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut log = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    log.read_line(&mut line).unwrap();
+    assert!(line.contains(&format!(":{port}")), "{line}");
+    support::Server { child, port, log }
+}
+
+/// A desktop's calls folder relayed to the hub: steps recorded while the server is there
+/// and while it is away all reach it, each event once, and the count of unsent events says
+/// what is waiting.
+#[test]
+fn a_desktop_relays_its_calls_and_sends_the_backlog_once_when_the_server_is_back() {
+    use calltree_calls::AgentCalls as _;
+    use calltree_engine::{Action, Project, Step};
+    let dir = site();
+    let server = serve_with(dir.path(), "sessions.db", &[]);
+    let port = server.port;
+    let token = add_agent(dir.path(), "sessions.db", "ana");
+    let url = format!("http://127.0.0.1:{port}");
+    let client = calltree_calls::HubClient::new(&url, &token)
+        .unwrap()
+        .with_timeout(std::time::Duration::from_secs(3));
+    let calls_dir = dir.path().join("calls");
+    let project = std::sync::Arc::new(Project::single("notes.tree", NOTES));
+    let tree = project.tree_by_name("notes").unwrap();
+    let note = |text: &str, choice: u16| Step {
+        answers: vec![("note".into(), text.into())],
+        action: Some(Action::Choose(choice)),
+    };
+
+    let (first_id, second_id) = {
+        let relay = calltree_calls::Relay::start(&calls_dir, client.clone())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let folder = calltree_calls::LogFolder::open(&calls_dir).unwrap();
+        let calls = calltree_calls::RelayedCalls::new(folder, relay.handle());
+        let now = calltree_calls::now();
+        let mut call = calltree_calls::Call::start(
+            std::sync::Arc::clone(&project),
+            tree,
+            calltree_syntax::Audience::Agent,
+            now,
+            calls.store(),
+        )
+        .unwrap();
+        call.record(&note("online", 0), now + 1).unwrap();
+        assert_eq!(relay.flush(std::time::Duration::from_secs(10)), 0);
+        assert_eq!(relay.problem(), None);
+
+        // The server goes away mid-call: the call goes on, and the events wait.
+        drop(server);
+        call.record(&note("offline", 1), now + 2).unwrap();
+        let mut second = calltree_calls::Call::start(
+            std::sync::Arc::clone(&project),
+            tree,
+            calltree_syntax::Audience::Agent,
+            now + 3,
+            calls.store(),
+        )
+        .unwrap();
+        second.record(&note("also offline", 1), now + 4).unwrap();
+        let waiting = relay.flush(std::time::Duration::from_millis(500));
+        assert_eq!(
+            waiting,
+            2 + second.session().log().len(),
+            "events not yet sent"
+        );
+        assert!(
+            relay.problem().unwrap().contains("cannot be reached"),
+            "{:?}",
+            relay.problem()
+        );
+        (call.id().to_owned(), second.id().to_owned())
+        // The desktop is closed with its backlog.
+    };
+
+    // The server is back; the desktop starts again and sends the backlog.
+    let server = serve_on_port(dir.path(), port);
+    let relay = calltree_calls::Relay::start(&calls_dir, client.clone()).unwrap();
+    assert_eq!(
+        relay.flush(std::time::Duration::from_secs(20)),
+        0,
+        "{:?}",
+        relay.problem()
+    );
+    drop(relay);
+
+    // As if the desktop had died after the server stored the events but before it noted
+    // that: everything is sent again, and the server stores nothing twice.
+    let outbox_path = calls_dir.join(calltree_calls::OUTBOX_FILE);
+    let mut outbox: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&outbox_path).unwrap()).unwrap();
+    for entry in outbox.as_object_mut().unwrap().values_mut() {
+        entry["sent"] = serde_json::json!(0);
+    }
+    std::fs::write(&outbox_path, outbox.to_string()).unwrap();
+    let relay = calltree_calls::Relay::start(&calls_dir, client.clone()).unwrap();
+    assert_eq!(
+        relay.flush(std::time::Duration::from_secs(20)),
+        0,
+        "{:?}",
+        relay.problem()
+    );
+
+    // Each local call is one session on the server with exactly its local events.
+    let outbox: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&outbox_path).unwrap()).unwrap();
+    for id in [&first_id, &second_id] {
+        let remote = outbox[id.as_str()]["remote"].as_str().unwrap();
+        let local =
+            std::fs::read_to_string(calls_dir.join("done").join(format!("{id}.jsonl"))).unwrap();
+        let local: Vec<calltree_engine::Event> = local
+            .lines()
+            .map(|line| calltree_engine::Event::from_json_line(line).unwrap())
+            .collect();
+        assert_eq!(client.events(remote).unwrap(), local, "call {id}");
+    }
+    assert_eq!(client.sessions(Some("notes"), None).unwrap().len(), 2);
+    let log = server.stop();
+    assert!(!log.contains("panicked"), "{log}");
+}
