@@ -22,6 +22,9 @@ pub struct DesktopApp {
     pub handoffs: Option<Box<dyn Handoffs>>,
     /// Sends the calls on to the hub (`--server`), when there is one.
     pub relay: Option<calltree_calls::Relay>,
+    /// The trees the hub published, fetched in the background: with a hub, agents run only
+    /// these, and take a new version between calls.
+    pub hub_trees: Option<calltree_calls::HubTrees>,
     /// Stored sessions for the Insights view.
     pub sessions: Option<Box<dyn SessionSource>>,
     /// The tree versions sessions ran on, beyond the trees in the folder (the session
@@ -58,6 +61,7 @@ impl DesktopApp {
             calls,
             handoffs: None,
             relay: None,
+            hub_trees: None,
             sessions: None,
             versions: Versions::new(),
             insights: Insights::default(),
@@ -85,9 +89,18 @@ impl DesktopApp {
     /// Agents pick up the newest clean saves between calls, never during one.
     fn publish(&mut self) {
         self.published_at = (self.clock)();
-        if matches!(self.agent.screen, Screen::Picker(_))
-            && self.published.update(self.author.documents.saved_inputs())
-        {
+        if !matches!(self.agent.screen, Screen::Picker(_)) {
+            return;
+        }
+        // With a hub, agents run what it published (once fetched), not the folder.
+        let inputs = match &self.hub_trees {
+            Some(hub) => match hub.inputs() {
+                Some(inputs) => inputs,
+                None => return,
+            },
+            None => self.author.documents.saved_inputs(),
+        };
+        if self.published.update(inputs) {
             self.agent.project = Arc::clone(&self.published.project);
         }
     }

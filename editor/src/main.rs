@@ -243,6 +243,16 @@ fn main() -> ExitCode {
             app.settings_changed = true;
             app.agent.calls_problem = calls_problem;
             app.relay = relay;
+            if let Some(client) = &hub {
+                // Agents run the hub's published versions, looked for every 30 seconds.
+                match calltree_calls::HubTrees::start(
+                    client.clone(),
+                    std::time::Duration::from_secs(30),
+                ) {
+                    Ok(trees) => app.hub_trees = Some(trees),
+                    Err(error) => eprintln!("warning: published trees are not fetched: {error}"),
+                }
+            }
             let database = files::session_database_path();
             app.handoffs = Some(match &hub {
                 Some(client) => Box::new(calltree_calls::HubHandoffs::new(client.clone())),

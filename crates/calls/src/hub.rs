@@ -557,6 +557,150 @@ impl SessionSource for HubSessions<'_> {
     }
 }
 
+/// The trees a hub has made live, fetched on a thread of its own every so often, for a
+/// desktop that runs only published versions: it takes [`HubTrees::inputs`] between calls,
+/// never during one.
+pub struct HubTrees {
+    shared: Arc<(std::sync::Mutex<LiveState>, std::sync::Condvar)>,
+}
+
+#[derive(Default)]
+struct LiveState {
+    /// The files of every live tree's version, once fetched.
+    files: Option<Vec<TreeFile>>,
+    /// The live (tree, version) pairs those files are of.
+    live: Vec<(String, String)>,
+    problem: Option<String>,
+    stopping: bool,
+}
+
+impl Drop for HubTrees {
+    fn drop(&mut self) {
+        let (state, wake) = &*self.shared;
+        state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .stopping = true;
+        wake.notify_all();
+    }
+}
+
+impl HubTrees {
+    /// Starts asking `client`'s hub for its live trees now and every `every`.
+    pub fn start(client: HubClient, every: Duration) -> Result<HubTrees, CallsError> {
+        let shared = Arc::new((
+            std::sync::Mutex::new(LiveState::default()),
+            std::sync::Condvar::new(),
+        ));
+        let worker = Arc::clone(&shared);
+        std::thread::Builder::new()
+            .name("calltree-hub-trees".into())
+            .spawn(move || poll_live(&worker, &client, every))
+            .map_err(|error| CallsError::Unreachable {
+                server: String::new(),
+                message: format!("cannot start the thread that fetches trees: {error}"),
+            })?;
+        Ok(HubTrees { shared })
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, LiveState> {
+        self.shared
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The files of the live trees as inputs for a project, once they have been fetched.
+    pub fn inputs(&self) -> Option<Vec<SourceInput>> {
+        self.state().files.as_ref().map(|files| {
+            files
+                .iter()
+                .map(|file| SourceInput::new(file.name.clone(), file.text.clone()))
+                .collect()
+        })
+    }
+
+    /// The live (tree, version) pairs the inputs are of.
+    pub fn live(&self) -> Vec<(String, String)> {
+        self.state().live.clone()
+    }
+
+    /// Why the trees could not be fetched last time, if they could not.
+    pub fn problem(&self) -> Option<String> {
+        self.state().problem.clone()
+    }
+}
+
+/// The files of every live tree, one copy of each file name: trees published together
+/// share their files; where two live versions hold different texts under one name, the one
+/// published later wins.
+fn live_files(client: &HubClient, live: &[LiveTree]) -> Result<Vec<TreeFile>, CallsError> {
+    let mut order: Vec<&LiveTree> = live.iter().collect();
+    order.sort_by_key(|tree| tree.published_at);
+    let mut files: Vec<TreeFile> = Vec::new();
+    let mut fetched = std::collections::HashSet::new();
+    for tree in order {
+        if !fetched.insert(tree.version.clone()) {
+            continue;
+        }
+        for file in client.version(&tree.version)?.files {
+            match files.iter_mut().find(|kept| kept.name == file.name) {
+                Some(kept) => *kept = file,
+                None => files.push(file),
+            }
+        }
+    }
+    Ok(files)
+}
+
+fn poll_live(
+    shared: &(std::sync::Mutex<LiveState>, std::sync::Condvar),
+    client: &HubClient,
+    every: Duration,
+) {
+    let (state, wake) = shared;
+    let lock = || {
+        state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    };
+    loop {
+        let fetched = client.trees().and_then(|live| {
+            let pairs: Vec<(String, String)> = live
+                .iter()
+                .map(|tree| (tree.tree.clone(), tree.version.clone()))
+                .collect();
+            let unchanged = {
+                let current = lock();
+                current.live == pairs && current.files.is_some()
+            };
+            if unchanged {
+                return Ok(None);
+            }
+            Ok(Some((pairs, live_files(client, &live)?)))
+        });
+        let mut current = lock();
+        match fetched {
+            Ok(Some((pairs, files))) => {
+                current.live = pairs;
+                current.files = Some(files);
+                current.problem = None;
+            }
+            Ok(None) => current.problem = None,
+            Err(error) => current.problem = Some(error.to_string()),
+        }
+        if current.stopping {
+            return;
+        }
+        let (next, _) = wake
+            .wait_timeout(current, every)
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if next.stopping {
+            return;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

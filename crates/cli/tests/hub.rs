@@ -648,3 +648,58 @@ fn a_desktop_relays_its_calls_and_sends_the_backlog_once_when_the_server_is_back
     let log = server.stop();
     assert!(!log.contains("panicked"), "{log}");
 }
+
+/// A desktop pointed at a hub runs what was published: the live trees are fetched in the
+/// background, and a new publish is picked up on the next look.
+#[test]
+fn a_desktop_fetches_the_published_trees_and_a_new_publish() {
+    let dir = site();
+    let server = serve_with(dir.path(), "sessions.db", &[]);
+    let token = add_agent(dir.path(), "sessions.db", "lead");
+    let url = format!("http://127.0.0.1:{}", server.port);
+    let client = calltree_calls::HubClient::new(&url, &token).unwrap();
+    let trees =
+        calltree_calls::HubTrees::start(client.clone(), std::time::Duration::from_millis(100))
+            .unwrap();
+    type Live = [(String, String)];
+    let wait_for = |check: &dyn Fn(&Live) -> bool| {
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !check(&trees.live()) {
+            assert!(std::time::Instant::now() < until, "{:?}", trees.problem());
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    };
+    // Nothing published yet: no trees, not the folder's.
+    wait_for(&|_| trees.inputs().is_some());
+    assert_eq!(trees.inputs().unwrap().len(), 0);
+
+    let first = client
+        .publish(vec![calltree_calls::TreeFile {
+            name: "notes.tree".into(),
+            text: NOTES.into(),
+        }])
+        .unwrap();
+    wait_for(&|live| live.len() == 1);
+    assert_eq!(trees.live()[0].1, first[0].version);
+    assert_eq!(trees.inputs().unwrap()[0].text, NOTES);
+
+    let edited = NOTES.replace("Type a note.", "Type a short note.");
+    let second = client
+        .publish(vec![calltree_calls::TreeFile {
+            name: "notes.tree".into(),
+            text: edited.clone(),
+        }])
+        .unwrap();
+    assert_ne!(first[0].version, second[0].version);
+    wait_for(&|live| live.first().is_some_and(|(_, v)| *v == second[0].version));
+    assert_eq!(trees.inputs().unwrap()[0].text, edited);
+    drop(server);
+    // The server gone: the last fetched trees stay, with the problem named.
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    assert_eq!(trees.inputs().unwrap()[0].text, edited);
+    assert!(
+        trees
+            .problem()
+            .is_some_and(|p| p.contains("cannot be reached"))
+    );
+}
