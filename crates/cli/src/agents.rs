@@ -24,7 +24,7 @@ fn open(db: &Path) -> anyhow::Result<Store> {
 pub fn add(db: &Path, name: &str) -> anyhow::Result<ExitCode> {
     let store = open(db)?;
     let token = store.add_agent(name, calltree_calls::now())?;
-    println!("{token}");
+    crate::output::emit(&format!("{token}\n"))?;
     eprintln!(
         "This is the token of agent `{name}`. It is shown only this once (the server keeps \
          only its hash): put it in that agent's desktop settings now, and keep it secret. \
@@ -36,27 +36,29 @@ pub fn add(db: &Path, name: &str) -> anyhow::Result<ExitCode> {
 pub fn list(db: &Path) -> anyhow::Result<ExitCode> {
     let store = open(db)?;
     let agents = store.agents()?;
+    let mut text = String::new();
     if agents.is_empty() {
-        println!("no agents yet: add one with `calltree agents add NAME`");
+        text.push_str("no agents yet: add one with `calltree agents add NAME`\n");
     }
     for agent in agents {
-        match agent.revoked_at {
-            Some(at) => println!(
-                "{}  added {}  revoked {}",
+        text.push_str(&match agent.revoked_at {
+            Some(at) => format!(
+                "{}  added {}  revoked {}\n",
                 agent.name,
                 day(agent.created_at),
                 day(at)
             ),
-            None => println!("{}  added {}", agent.name, day(agent.created_at)),
-        }
+            None => format!("{}  added {}\n", agent.name, day(agent.created_at)),
+        });
     }
+    crate::output::emit(&text)?;
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn revoke(db: &Path, name: &str) -> anyhow::Result<ExitCode> {
     let store = open(db)?;
     store.revoke_agent(name, calltree_calls::now())?;
-    println!("agent `{name}`'s token no longer works");
+    crate::output::emit(&format!("agent `{name}`'s token no longer works\n"))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -91,13 +93,16 @@ pub fn publish(dir: &Path, url: &str, token: &str) -> anyhow::Result<ExitCode> {
     let client = calltree_calls::HubClient::new(url, token)?;
     match client.publish(files) {
         Ok(live) => {
+            let mut text = String::new();
             for tree in live {
-                println!(
-                    "published {} version {}",
+                text.push_str(&format!(
+                    "published {} version {}\n",
                     tree.tree,
                     tree.version.get(..12).unwrap_or(&tree.version)
-                );
+                ));
             }
+            // A reader that went away (`| head`) is no reason to fail: it is published.
+            crate::output::emit(&text)?;
             Ok(ExitCode::SUCCESS)
         }
         Err(calltree_calls::CallsError::Server {

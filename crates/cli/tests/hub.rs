@@ -703,3 +703,40 @@ fn a_desktop_fetches_the_published_trees_and_a_new_publish() {
             .is_some_and(|p| p.contains("cannot be reached"))
     );
 }
+
+/// `calltree publish … | head -1` and `agents list | head -1`: a reader that goes away early
+/// is no panic (a regression: both printed with `println!`).
+#[test]
+fn a_closed_standard_output_is_no_panic_for_publish_and_agents() {
+    let dir = site();
+    let server = serve_with(dir.path(), "sessions.db", &[]);
+    let token = add_agent(dir.path(), "sessions.db", "ana");
+    add_agent(dir.path(), "sessions.db", "bo");
+    let url = format!("http://127.0.0.1:{}", server.port);
+    std::fs::create_dir(dir.path().join("release")).unwrap();
+    for n in 0..40 {
+        let text = NOTES.replace("tree notes", &format!("tree notes{n}"));
+        std::fs::write(dir.path().join(format!("release/notes{n}.tree")), text).unwrap();
+    }
+    for args in [
+        vec!["publish", "release", "--to", &url, "--token", &token],
+        vec!["agents", "list", "--db", "sessions.db"],
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_calltree"))
+            .args(&args)
+            .current_dir(dir.path())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The reader is gone before the command prints (it reads files and a database or
+        // the network first): every line it writes meets a closed pipe.
+        drop(child.stdout.take());
+        let output = child.wait_with_output().unwrap();
+        let said = text(&output.stderr);
+        assert!(!said.contains("panicked"), "{args:?}: {said}");
+        assert_eq!(output.status.code(), Some(0), "{args:?}: {said}");
+    }
+    let log = server.stop();
+    assert!(!log.contains("panicked"), "{log}");
+}
