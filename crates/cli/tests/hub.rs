@@ -740,3 +740,44 @@ fn a_closed_standard_output_is_no_panic_for_publish_and_agents() {
     let log = server.stop();
     assert!(!log.contains("panicked"), "{log}");
 }
+
+/// Two instances on one PostgreSQL: a customer asks for a person on one, an agent's desktop
+/// takes the session over through the other's API, and uploads to either land in one log.
+#[test]
+fn a_handoff_code_given_by_one_instance_is_taken_over_through_the_others_api() {
+    use calltree_calls::Handoffs as _;
+    let Some(db) = calltree_store::testing::postgres_database() else {
+        return;
+    };
+    let dir = site();
+    let a = serve_with(dir.path(), &db, &[]);
+    let b = serve_with(dir.path(), &db, &[]);
+    let token = add_agent(dir.path(), &db, "ana");
+    let customer = support::start(a.port, "notes");
+    assert_eq!(customer.submit("note=on+a&go=person").status, 303);
+    let code = customer.handoff_code();
+
+    let through_b =
+        calltree_calls::HubClient::new(&format!("http://127.0.0.1:{}", b.port), &token).unwrap();
+    let mut call = calltree_calls::HubHandoffs::new(through_b.clone())
+        .take_over(&code, 0)
+        .unwrap();
+    let step = calltree_engine::Step {
+        answers: vec![("note".into(), "agent on b".into())],
+        action: Some(calltree_engine::Action::Choose(0)),
+    };
+    call.record(&step, calltree_calls::now()).unwrap();
+    // The same log read through the first instance.
+    let through_a =
+        calltree_calls::HubClient::new(&format!("http://127.0.0.1:{}", a.port), &token).unwrap();
+    assert_eq!(through_a.events(call.id()).unwrap(), call.session().log());
+    // A replay of the agent's last step through the other instance stores nothing twice.
+    let log = call.session().log().to_vec();
+    let last = log.len() - 1;
+    let replayed = through_a.upload(call.id(), last, &log[last..]).unwrap();
+    assert_eq!((replayed.stored, replayed.already), (0, 1));
+    for server in [a, b] {
+        let said = server.stop();
+        assert!(!said.contains("panicked"), "{said}");
+    }
+}
