@@ -258,20 +258,36 @@ fn main() -> ExitCode {
                 Some(client) => Box::new(calltree_calls::HubHandoffs::new(client.clone())),
                 None => Box::new(calltree_calls::SessionDatabase::new(database.clone())),
             });
-            let mut sessions =
-                calltree_calls::StoredSessions::new().with_logs(files::calls_folder());
-            // Reports rebuild sessions on the versions the database keeps, like
-            // `calltree report --db`; without one, on the trees of the folder.
-            if calltree_store::location_exists(&database) {
-                match calltree_store::Store::open(&database) {
-                    Ok(store) => {
-                        app.versions = calltree_calls::Versions::with_store(store.clone());
-                        sessions = sessions.with_database(store);
+            app.sessions = Some(match &hub {
+                // With a hub, Insights read its sessions (every desktop's calls it has, and
+                // self-service), each on the version the hub keeps, like `report --server`.
+                // The report is read on the screen's thread: a short timeout keeps an absent
+                // server from holding the window up long.
+                Some(client) => Box::new(calltree_calls::HubSessions::new(
+                    client
+                        .clone()
+                        .with_timeout(std::time::Duration::from_secs(5)),
+                    app.versions.clone(),
+                )),
+                None => {
+                    let mut sessions =
+                        calltree_calls::StoredSessions::new().with_logs(files::calls_folder());
+                    // Reports rebuild sessions on the versions the database keeps, like
+                    // `calltree report --db`; without one, on the trees of the folder.
+                    if calltree_store::location_exists(&database) {
+                        match calltree_store::Store::open(&database) {
+                            Ok(store) => {
+                                app.versions = calltree_calls::Versions::with_store(store.clone());
+                                sessions = sessions.with_database(store);
+                            }
+                            Err(error) => {
+                                eprintln!("warning: the session database is not read: {error}");
+                            }
+                        }
                     }
-                    Err(error) => eprintln!("warning: the session database is not read: {error}"),
+                    Box::new(sessions)
                 }
-            }
-            app.sessions = Some(Box::new(sessions));
+            });
             if let Some(tree) = &launch.call {
                 app.set_mode(calltree_editor::settings::Mode::Agent);
                 app.agent.handed_in = launch.given.clone();

@@ -514,20 +514,21 @@ impl Handoffs for HubHandoffs {
 
 /// The hub's sessions for a report: self-service and desktop calls together, each on the
 /// version it ran on (fetched from the hub once per version).
-pub struct HubSessions<'a> {
+pub struct HubSessions {
     client: HubClient,
-    versions: &'a Versions,
+    versions: Versions,
 }
 
-impl<'a> HubSessions<'a> {
-    /// Sessions from `client`; the versions they ran on are added to `versions` as they are
-    /// met, so pass the same `versions` to [`crate::report`].
-    pub fn new(client: HubClient, versions: &'a Versions) -> HubSessions<'a> {
+impl HubSessions {
+    /// Sessions from `client`; the versions they ran on are added to `versions` (a clone
+    /// shares its projects) as they are met, so pass the same `versions` to
+    /// [`crate::report`].
+    pub fn new(client: HubClient, versions: Versions) -> HubSessions {
         HubSessions { client, versions }
     }
 }
 
-impl SessionSource for HubSessions<'_> {
+impl SessionSource for HubSessions {
     fn describe(&self) -> String {
         format!("the sessions of {}", self.client.server())
     }

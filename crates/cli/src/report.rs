@@ -70,7 +70,7 @@ pub fn run(options: &Options) -> Result<ExitCode> {
         let client = calltree_calls::HubClient::new(url, token)?;
         // The versions come from the hub, which keeps every version its sessions ran on.
         let versions = Versions::new();
-        let mut sessions = calltree_calls::HubSessions::new(client, &versions);
+        let mut sessions = calltree_calls::HubSessions::new(client, versions.clone());
         calltree_calls::report(filter, &mut sessions, &versions)?
     } else {
         from_files(options, filter)?

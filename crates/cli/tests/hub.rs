@@ -781,3 +781,57 @@ fn a_handoff_code_given_by_one_instance_is_taken_over_through_the_others_api() {
         assert!(!said.contains("panicked"), "{said}");
     }
 }
+
+/// The desktop's Insights pointed at a hub read its sessions: a customer's self-service
+/// session and a desktop's uploaded call, both on the version the hub keeps, although the
+/// desktop's own folder holds an edited tree (another version).
+#[test]
+fn the_desktops_insights_read_the_hubs_sessions() {
+    use calltree_editor::{DesktopApp, MemoryFolder, Mode, Settings};
+    use egui_kittest::kittest::Queryable as _;
+    let dir = site();
+    let server = serve_with(dir.path(), "sessions.db", &[]);
+    let token = add_agent(dir.path(), "sessions.db", "lead");
+    let url = format!("http://127.0.0.1:{}", server.port);
+    let customer = support::start(server.port, "notes");
+    assert_eq!(customer.submit("note=self+service&choose=1").status, 303);
+    let client = calltree_calls::HubClient::new(&url, &token).unwrap();
+    client
+        .upload("desk-1", 0, &desktop_call(&["desk"], calltree_calls::now()))
+        .unwrap();
+
+    let edited = NOTES.replace("Type a note.", "Type a note, please.");
+    let settings = Settings {
+        mode: Mode::Insights,
+        ..Settings::default()
+    };
+    let mut app = DesktopApp::new(
+        Box::new(MemoryFolder::new([("notes.tree", edited.as_str())])),
+        Box::new(calltree_calls::MemoryCalls::new()),
+        std::rc::Rc::new(calltree_calls::now),
+        settings,
+    )
+    .unwrap();
+    app.sessions = Some(Box::new(calltree_calls::HubSessions::new(
+        client,
+        app.versions.clone(),
+    )));
+    let mut harness = egui_kittest::Harness::builder()
+        .with_max_steps(32)
+        .with_size(egui::vec2(1280.0, 860.0))
+        .build_ui_state(|ui, app: &mut DesktopApp| app.ui(ui), app);
+    harness.run();
+    assert!(
+        harness
+            .query_by_label(&format!("from the sessions of {url}"))
+            .is_some()
+    );
+    let data = harness.state().insights.data.clone().unwrap();
+    let figures = &data.trees["notes"].total;
+    assert_eq!(figures.sessions.started, 2);
+    assert_eq!(figures.sessions.finished, 2);
+    assert_eq!(figures.sessions.unknown_version, 0);
+    drop(harness);
+    let log = server.stop();
+    assert!(!log.contains("panicked"), "{log}");
+}
