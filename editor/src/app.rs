@@ -20,6 +20,11 @@ pub struct DesktopApp {
     pub calls: Box<dyn AgentCalls>,
     /// Customers' self-service sessions, when a session database is configured.
     pub handoffs: Option<Box<dyn Handoffs>>,
+    /// Sends the calls on to the hub (`--server`), when there is one.
+    pub relay: Option<calltree_calls::Relay>,
+    /// The trees the hub published, fetched in the background: with a hub, agents run only
+    /// these, and take a new version between calls.
+    pub hub_trees: Option<calltree_calls::HubTrees>,
     /// Stored sessions for the Insights view.
     pub sessions: Option<Box<dyn SessionSource>>,
     /// The tree versions sessions ran on, beyond the trees in the folder (the session
@@ -55,6 +60,8 @@ impl DesktopApp {
             agent,
             calls,
             handoffs: None,
+            relay: None,
+            hub_trees: None,
             sessions: None,
             versions: Versions::new(),
             insights: Insights::default(),
@@ -82,9 +89,18 @@ impl DesktopApp {
     /// Agents pick up the newest clean saves between calls, never during one.
     fn publish(&mut self) {
         self.published_at = (self.clock)();
-        if matches!(self.agent.screen, Screen::Picker(_))
-            && self.published.update(self.author.documents.saved_inputs())
-        {
+        if !matches!(self.agent.screen, Screen::Picker(_)) {
+            return;
+        }
+        // With a hub, agents run what it published (once fetched), not the folder.
+        let inputs = match &self.hub_trees {
+            Some(hub) => match hub.inputs() {
+                Some(inputs) => inputs,
+                None => return,
+            },
+            None => self.author.documents.saved_inputs(),
+        };
+        if self.published.update(inputs) {
             self.agent.project = Arc::clone(&self.published.project);
         }
     }
@@ -203,6 +219,9 @@ impl DesktopApp {
                         }
                     });
                 }
+                if let Some(relay) = &self.relay {
+                    unsent_banner(ui, relay);
+                }
                 let handoffs = self
                     .handoffs
                     .as_mut()
@@ -211,4 +230,27 @@ impl DesktopApp {
             }
         }
     }
+}
+
+/// "n events not yet sent" while the hub has not acknowledged every event of this desktop's
+/// calls (they are safe on this disk meanwhile), with why on hover. The relay counts on a
+/// thread of its own, so the screen looks again every second.
+fn unsent_banner(ui: &mut egui::Ui, relay: &calltree_calls::Relay) {
+    ui.ctx()
+        .request_repaint_after(std::time::Duration::from_secs(1));
+    let unsent = relay.unsent();
+    if unsent == 0 {
+        return;
+    }
+    let text = if unsent == 1 {
+        "1 event not yet sent to the server (it is saved on this computer)".to_owned()
+    } else {
+        format!("{unsent} events not yet sent to the server (they are saved on this computer)")
+    };
+    egui::Panel::top("unsent").show(ui, |ui| {
+        let label = ui.colored_label(ui.visuals().warn_fg_color, text);
+        if let Some(problem) = relay.problem() {
+            label.on_hover_text(problem);
+        }
+    });
 }

@@ -22,7 +22,7 @@ use calltree_editor::settings::{MIN_WINDOW_SIZE, window_size_from_points};
 use calltree_editor::{DesktopApp, Settings};
 
 fn usage() -> &'static str {
-    "usage: calltree-desktop [FOLDER] [--call TREE [--set NAME=VALUE]...]\n\
+    "usage: calltree-desktop [FOLDER] [--call TREE [--set NAME=VALUE]...] [--server URL --token T]\n\
      Opens a folder of .tree files (default: the folder used last time, else ./trees).\n\
      --call TREE starts a call on that script in agent mode at once, with --set handing in\n\
      values for its `given` fields (a phone system's screen-pop); a value that does not fit\n\
@@ -31,9 +31,11 @@ fn usage() -> &'static str {
      Calls are saved as they happen under $XDG_DATA_HOME/calltree/calls (or\n\
      ~/.local/share/calltree/calls); set CALLTREE_CALLS to use another folder.\n\
      Settings live in $XDG_CONFIG_HOME/calltree/desktop.json (CALLTREE_SETTINGS overrides).\n\
-     Customers' self-service sessions are taken over by handoff code from the database of\n\
-     `calltree serve`: CALLTREE_DB (a file or a postgres:// address), else\n\
-     ./calltree-sessions.db."
+     --server URL (with --token, both remembered; --server off forgets them) sends every\n\
+     call event to a `calltree serve` hub after it is saved here, keeping a backlog while\n\
+     the server is away, and takes customers' sessions over by handoff code through it.\n\
+     Without a server, handoffs use the database of `calltree serve`: CALLTREE_DB (a file\n\
+     or a postgres:// address), else ./calltree-sessions.db."
 }
 
 /// The window: the app, plus remembering settings and saving files when it closes.
@@ -77,12 +79,32 @@ impl eframe::App for Window {
     }
 }
 
+/// The hub the settings name, with its token; `None` without a server.
+fn hub_client(settings: &Settings) -> Result<Option<calltree_calls::HubClient>, String> {
+    let Some(url) = &settings.server else {
+        return Ok(None);
+    };
+    let token = settings
+        .server_token
+        .clone()
+        .or_else(|| std::env::var("CALLTREE_TOKEN").ok())
+        .ok_or_else(|| {
+            format!("--server {url} needs this agent's token: --token (from `calltree agents add`)")
+        })?;
+    calltree_calls::HubClient::new(url, &token)
+        .map(Some)
+        .map_err(|error| error.to_string())
+}
+
 /// What the command line asks for: a folder, and a call to start at once.
 #[derive(Debug, Default)]
 struct Launch {
     folder: Option<PathBuf>,
     call: Option<String>,
     given: Vec<calltree_engine::Given>,
+    /// `--server URL` (`Some("")` for `--server off`).
+    server: Option<String>,
+    token: Option<String>,
 }
 
 impl Launch {
@@ -100,6 +122,18 @@ impl Launch {
                     let given = calltree_calls::given_value(pair)
                         .ok_or_else(|| format!("--set needs NAME=VALUE, not `{pair}`"))?;
                     launch.given.push(given);
+                }
+                "--server" => {
+                    let url = args.next().ok_or("--server needs the hub's address")?;
+                    launch.server = Some(if url == "off" {
+                        String::new()
+                    } else {
+                        url.clone()
+                    });
+                }
+                "--token" => {
+                    let token = args.next().ok_or("--token needs an agent token")?;
+                    launch.token = Some(token.clone());
                 }
                 other if other.starts_with("--") => {
                     return Err(format!("unknown option `{other}`"));
@@ -129,6 +163,24 @@ fn main() -> ExitCode {
         }
     };
     let mut settings: Settings = files::load_settings();
+    match launch.server.as_deref() {
+        Some("") => {
+            settings.server = None;
+            settings.server_token = None;
+        }
+        Some(url) => settings.server = Some(url.to_owned()),
+        None => {}
+    }
+    if let Some(token) = &launch.token {
+        settings.server_token = Some(token.clone());
+    }
+    let hub = match hub_client(&settings) {
+        Ok(hub) => hub,
+        Err(message) => {
+            eprintln!("error: {message}\n{}", usage());
+            return ExitCode::from(2);
+        }
+    };
     let folder = launch
         .folder
         .clone()
@@ -150,9 +202,27 @@ fn main() -> ExitCode {
     };
     // Without a calls folder the app still opens (authors can work), but agent mode says why
     // and starts no call: a call that cannot be kept must not look as if it were.
+    let mut relay = None;
     let (calls, calls_problem): (Box<dyn calltree_calls::AgentCalls>, Option<String>) =
         match calltree_calls::LogFolder::open(&files::calls_folder()) {
-            Ok(calls) => (Box::new(calls), None),
+            Ok(calls) => match &hub {
+                // Each event is saved in the calls folder first, then relayed to the hub.
+                Some(client) => match calltree_calls::Relay::start(&calls.dir(), client.clone()) {
+                    Ok(started) => {
+                        let handle = started.handle();
+                        relay = Some(started);
+                        (
+                            Box::new(calltree_calls::RelayedCalls::new(calls, handle)),
+                            None,
+                        )
+                    }
+                    Err(error) => {
+                        eprintln!("warning: calls will not be sent to the server: {error}");
+                        (Box::new(calls), None)
+                    }
+                },
+                None => (Box::new(calls), None),
+            },
             Err(error) => {
                 eprintln!("warning: {error}");
                 (
@@ -178,24 +248,52 @@ fn main() -> ExitCode {
         Ok(mut app) => {
             app.settings_changed = true;
             app.agent.calls_problem = calls_problem;
-            let database = files::session_database_path();
-            app.handoffs = Some(Box::new(calltree_calls::SessionDatabase::new(
-                database.clone(),
-            )));
-            let mut sessions =
-                calltree_calls::StoredSessions::new().with_logs(files::calls_folder());
-            // Reports rebuild sessions on the versions the database keeps, like
-            // `calltree report --db`; without one, on the trees of the folder.
-            if calltree_store::location_exists(&database) {
-                match calltree_store::Store::open(&database) {
-                    Ok(store) => {
-                        app.versions = calltree_calls::Versions::with_store(store.clone());
-                        sessions = sessions.with_database(store);
-                    }
-                    Err(error) => eprintln!("warning: the session database is not read: {error}"),
+            app.relay = relay;
+            if let Some(client) = &hub {
+                // Agents run the hub's published versions, looked for every 30 seconds.
+                match calltree_calls::HubTrees::start(
+                    client.clone(),
+                    std::time::Duration::from_secs(30),
+                ) {
+                    Ok(trees) => app.hub_trees = Some(trees),
+                    Err(error) => eprintln!("warning: published trees are not fetched: {error}"),
                 }
             }
-            app.sessions = Some(Box::new(sessions));
+            let database = files::session_database_path();
+            app.handoffs = Some(match &hub {
+                Some(client) => Box::new(calltree_calls::HubHandoffs::new(client.clone())),
+                None => Box::new(calltree_calls::SessionDatabase::new(database.clone())),
+            });
+            app.sessions = Some(match &hub {
+                // With a hub, Insights read its sessions (every desktop's calls it has, and
+                // self-service), each on the version the hub keeps, like `report --server`.
+                // The report is read on the screen's thread: a short timeout keeps an absent
+                // server from holding the window up long.
+                Some(client) => Box::new(calltree_calls::HubSessions::new(
+                    client
+                        .clone()
+                        .with_timeout(std::time::Duration::from_secs(5)),
+                    app.versions.clone(),
+                )),
+                None => {
+                    let mut sessions =
+                        calltree_calls::StoredSessions::new().with_logs(files::calls_folder());
+                    // Reports rebuild sessions on the versions the database keeps, like
+                    // `calltree report --db`; without one, on the trees of the folder.
+                    if calltree_store::location_exists(&database) {
+                        match calltree_store::Store::open(&database) {
+                            Ok(store) => {
+                                app.versions = calltree_calls::Versions::with_store(store.clone());
+                                sessions = sessions.with_database(store);
+                            }
+                            Err(error) => {
+                                eprintln!("warning: the session database is not read: {error}");
+                            }
+                        }
+                    }
+                    Box::new(sessions)
+                }
+            });
             if let Some(tree) = &launch.call {
                 app.set_mode(calltree_editor::settings::Mode::Agent);
                 app.agent.handed_in = launch.given.clone();
@@ -258,5 +356,15 @@ mod tests {
         );
         assert!(read(&["a", "b"]).is_err());
         assert!(read(&["--calls"]).is_err());
+        assert!(read(&["--server"]).is_err());
+    }
+
+    #[test]
+    fn a_server_is_read_and_off_forgets_it() {
+        let launch = read(&["--server", "http://hub:8080", "--token", "ct_x"]).unwrap_or_default();
+        assert_eq!(launch.server.as_deref(), Some("http://hub:8080"));
+        assert_eq!(launch.token.as_deref(), Some("ct_x"));
+        let off = read(&["--server", "off"]).unwrap_or_default();
+        assert_eq!(off.server.as_deref(), Some(""));
     }
 }

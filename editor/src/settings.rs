@@ -34,6 +34,11 @@ pub struct Settings {
     pub window_size: Option<[f32; 2]>,
     pub last_folder: Option<String>,
     pub mode: Mode,
+    /// The `calltree serve` hub agents' calls are sent to (`--server URL`), if any.
+    pub server: Option<String>,
+    /// This agent's token for the hub (`--token`, from `calltree agents add`). The settings
+    /// file is the agent's own, like a browser's saved sign-in.
+    pub server_token: Option<String>,
 }
 
 impl Default for Settings {
@@ -44,6 +49,8 @@ impl Default for Settings {
             window_size: None,
             last_folder: None,
             mode: Mode::Author,
+            server: None,
+            server_token: None,
         }
     }
 }
@@ -161,6 +168,8 @@ mod tests {
             window_size: Some([1200.0, 800.0]),
             last_folder: Some("/home/ana/trees".into()),
             mode: Mode::Agent,
+            server: Some("http://hub.internal:8080".into()),
+            server_token: Some("ct_0123".into()),
         };
         assert_eq!(Settings::from_json(&settings.to_json()), settings);
         assert_eq!(Settings::from_json("{not json"), Settings::default());

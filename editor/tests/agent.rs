@@ -683,3 +683,35 @@ fn a_checklist_is_ticked_with_checkboxes_and_number_keys() {
     assert_eq!(answered.len(), 1, "{answered:?}");
     assert!(answered[0].contains("\"ecg, xray\""), "{answered:?}");
 }
+
+/// With a hub configured and away, the agent screen says how many events wait to be sent,
+/// and the call goes on as without one.
+#[test]
+fn the_agent_screen_says_how_many_events_are_not_yet_sent_to_the_server() {
+    let store = MemoryCalls::new();
+    let mut harness = app(&store);
+    assert!(harness.query_by_label_contains("not yet sent").is_none());
+    let outbox = tempfile::tempdir().unwrap();
+    // Nothing listens on the discard port of the loopback: the server is away.
+    let client = calltree_calls::HubClient::new("http://127.0.0.1:9", "ct_test")
+        .unwrap()
+        .with_timeout(std::time::Duration::from_secs(1));
+    let relay = calltree_calls::Relay::start(outbox.path(), client).unwrap();
+    harness.state_mut().calls = Box::new(calltree_calls::RelayedCalls::new(
+        store.clone(),
+        relay.handle(),
+    ));
+    harness.state_mut().relay = Some(relay);
+    harness.run();
+    assert!(harness.query_by_label_contains("not yet sent").is_none());
+
+    to_paid_repair(&mut harness);
+    let recorded = events(&store).len();
+    assert!(recorded >= 2, "{recorded}");
+    harness.run();
+    let shown = format!("{recorded} events not yet sent to the server");
+    assert!(
+        harness.query_by_label_contains(&shown).is_some(),
+        "expected `{shown}`"
+    );
+}

@@ -94,6 +94,21 @@ pub enum CallsError {
          it cannot be continued"
     )]
     VersionMissing { tree: String, version: String },
+    #[error("`{url}` is not a server address calltree can use: {why}")]
+    BadServerAddress { url: String, why: String },
+    /// The hub could not be reached, or went away before answering: nothing is known to
+    /// have been stored, and the same request can be sent again.
+    #[error("the calltree server {server} cannot be reached: {message}")]
+    Unreachable { server: String, message: String },
+    /// The hub refused the request, in its own words (and a refused publish's problems).
+    #[error("the server refused ({status}): {message}")]
+    Server {
+        status: u16,
+        message: String,
+        diagnostics: Option<String>,
+    },
+    #[error("the calltree server {server} gave an answer that could not be read: {message}")]
+    BadAnswer { server: String, message: String },
     #[error("the stored session `{0}` does not begin with a `started` event")]
     NotStarted(String),
 }

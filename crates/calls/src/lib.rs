@@ -28,10 +28,12 @@ mod call;
 mod clock;
 mod database;
 mod error;
+mod hub;
 mod load;
 mod log;
 mod log_file;
 mod log_folder;
+mod relay;
 mod reports;
 mod store;
 mod versions;
@@ -40,10 +42,16 @@ pub use call::{Call, Recorded, given_value};
 pub use clock::now;
 pub use database::{DatabaseCalls, Handoffs, SessionDatabase, open_session, take_over};
 pub use error::CallsError;
+pub use hub::{
+    HandoffRequest, HubCalls, HubClient, HubHandoffs, HubSessions, HubTrees, LiveTrees,
+    NumberedEvent, PublishRequest, SessionEvents, TakenOver, TreeFile, TreeSource, Upload,
+    Uploaded, project_of,
+};
 pub use load::{LoadedTrees, load_folder_leaving_out_unreadable, load_trees, load_trees_editing};
 pub use log::{LogContents, LogProblem, read_log};
 pub use log_file::LogFile;
 pub use log_folder::LogFolder;
+pub use relay::{OUTBOX_FILE, Relay, RelayHandle, Relayed, RelayedCalls};
 pub use reports::{AddSession, SessionSource, StoredSessions, report};
 pub use store::{AgentCalls, CallId, CallStore, MemoryCalls, StoredCall};
 pub use versions::Versions;

@@ -21,8 +21,16 @@ pub const REBUILT_KEPT: usize = 16;
 /// only the newest project added (or saved) is kept for good; the versions it replaces are
 /// dropped from memory, and an old version asked for is rebuilt from the texts the database
 /// keeps and held among the `REBUILT_KEPT` most recently used.
-#[derive(Debug, Default)]
+///
+/// Cheap to clone; clones share their projects (a report's source can add the versions it
+/// fetches to the `Versions` the report reads).
+#[derive(Debug, Default, Clone)]
 pub struct Versions {
+    shared: Arc<Shared>,
+}
+
+#[derive(Debug, Default)]
+struct Shared {
     known: RwLock<HashMap<String, Arc<Project>>>,
     /// Versions rebuilt from the database, least recently used first.
     rebuilt: Mutex<VecDeque<(String, Arc<Project>)>>,
@@ -39,17 +47,23 @@ impl Versions {
     /// The projects added, and every version the database keeps.
     pub fn with_store(store: Store) -> Versions {
         Versions {
-            known: RwLock::default(),
-            rebuilt: Mutex::default(),
-            saved: Some(store),
+            shared: Arc::new(Shared {
+                known: RwLock::default(),
+                rebuilt: Mutex::default(),
+                saved: Some(store),
+            }),
         }
     }
 
     /// Makes every tree version of `project` known. With a database, it replaces the project
     /// added before, whose versions can be rebuilt from there when asked for.
     pub fn add(&self, project: &Arc<Project>) {
-        let mut known = self.known.write().unwrap_or_else(PoisonError::into_inner);
-        if self.saved.is_some() {
+        let mut known = self
+            .shared
+            .known
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        if self.shared.saved.is_some() {
             known.clear();
         }
         for (id, _) in project.trees() {
@@ -61,7 +75,7 @@ impl Versions {
     /// one), so sessions pinned to them can be continued and reported after the files change,
     /// and makes them known.
     pub fn save(&self, project: &Arc<Project>) -> Result<(), CallsError> {
-        if let Some(store) = &self.saved {
+        if let Some(store) = &self.shared.saved {
             let texts: Vec<(String, String)> = project
                 .files()
                 .map(|(_, file)| (file.name.clone(), file.text.clone()))
@@ -77,6 +91,7 @@ impl Versions {
     /// The project of a version, or `None` when it is neither loaded nor kept.
     pub fn project(&self, version: &str) -> Result<Option<Arc<Project>>, CallsError> {
         if let Some(project) = self
+            .shared
             .known
             .read()
             .unwrap_or_else(PoisonError::into_inner)
@@ -84,11 +99,15 @@ impl Versions {
         {
             return Ok(Some(Arc::clone(project)));
         }
-        let Some(store) = &self.saved else {
+        let Some(store) = &self.shared.saved else {
             return Ok(None);
         };
         {
-            let mut rebuilt = self.rebuilt.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut rebuilt = self
+                .shared
+                .rebuilt
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
             if let Some(at) = rebuilt.iter().position(|(v, _)| v == version)
                 && let Some(entry) = rebuilt.remove(at)
             {
@@ -108,7 +127,11 @@ impl Versions {
         ));
         // Keep only the version asked for: the rebuilt project may hold other trees whose
         // versions differ from what the folder has now.
-        let mut rebuilt = self.rebuilt.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut rebuilt = self
+            .shared
+            .rebuilt
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         rebuilt.push_back((version.to_owned(), Arc::clone(&project)));
         while rebuilt.len() > REBUILT_KEPT {
             rebuilt.pop_front();

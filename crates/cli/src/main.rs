@@ -12,6 +12,7 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod agents;
 mod check;
 mod export;
 mod files;
@@ -205,6 +206,25 @@ enum Command {
         after_help = "Examples:\n  calltree migrate --from calltree-sessions.db --to postgres://calltree@db.internal/calltree"
     )]
     Migrate(MigrateArgs),
+    /// Agents who may use the server's API from their desktops: add, list, revoke.
+    ///
+    /// `add` prints a new agent's token once (the database keeps only its SHA-256); the
+    /// agent's desktop sends it with every request (`Authorization: Bearer TOKEN`). A revoked
+    /// token is refused with 403 from then on. See docs/deployment.md.
+    #[command(
+        after_help = "Examples:\n  calltree agents add ana --db calltree-sessions.db\n  calltree agents list --db postgres://calltree@db.internal/calltree\n  calltree agents revoke ana --db calltree-sessions.db"
+    )]
+    Agents(AgentsArgs),
+    /// Check trees on a `calltree serve` hub and make them the live version for desktops.
+    ///
+    /// Sends the `.tree` files of DIR (and the files they bring in with `use`) to the
+    /// server, which checks them as `calltree check` does: with any error nothing is
+    /// published and the errors are printed; else every tree in them becomes live, pinned
+    /// by its content hash, and desktops pick it up between calls.
+    #[command(
+        after_help = "Examples:\n  calltree publish trees/ --to http://hub.internal:8080 --token ct_…\n  CALLTREE_TOKEN=ct_… calltree publish trees/ --to http://hub.internal:8080"
+    )]
+    Publish(PublishArgs),
     /// Report what happened on calls and self-service sessions: outcomes, first-contact
     /// resolution, containment, where sessions stop, time per step, paths, reasons, ratings.
     ///
@@ -221,14 +241,21 @@ enum Command {
         #[arg(
             long,
             value_name = "DIR",
-            required_unless_present = "db",
-            conflicts_with = "db"
+            required_unless_present_any = ["db", "server"],
+            conflicts_with_all = ["db", "server"]
         )]
         logs: Option<PathBuf>,
         /// The self-service session database (see `calltree serve`): a file, or a
         /// PostgreSQL address (postgres://…).
-        #[arg(long, value_name = "FILE|URL")]
+        #[arg(long, value_name = "FILE|URL", conflicts_with = "server")]
         db: Option<PathBuf>,
+        /// A `calltree serve` hub to read sessions from through its API (desktop calls and
+        /// self-service together), with --token or CALLTREE_TOKEN.
+        #[arg(long, value_name = "URL")]
+        server: Option<String>,
+        /// An agent token for --server (see `calltree agents`); else CALLTREE_TOKEN.
+        #[arg(long, value_name = "TOKEN", requires = "server")]
+        token: Option<String>,
         /// The trees the logs were made with (for outcomes and per-step figures).
         #[arg(long, value_name = "DIR", default_value = "trees")]
         trees: PathBuf,
@@ -398,6 +425,64 @@ struct PruneArgs {
     /// Keep sessions whose last event is at most this many days old.
     #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..=36_500))]
     retain: u32,
+}
+
+#[derive(clap::Args, Debug)]
+struct PublishArgs {
+    /// The folder of trees to publish.
+    dir: PathBuf,
+    /// The server's address, `http://HOST:PORT`.
+    #[arg(long, value_name = "URL")]
+    to: String,
+    /// An agent token (see `calltree agents`); else CALLTREE_TOKEN.
+    #[arg(long, value_name = "TOKEN")]
+    token: Option<String>,
+}
+
+/// The server with its token: `--token`, else CALLTREE_TOKEN (kept out of process lists).
+fn with_token(
+    server: Option<String>,
+    token: Option<String>,
+) -> anyhow::Result<Option<(String, String)>> {
+    let Some(server) = server else {
+        return Ok(None);
+    };
+    let token = token
+        .or_else(|| std::env::var("CALLTREE_TOKEN").ok())
+        .filter(|token| !token.trim().is_empty())
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "give an agent token with --token or CALLTREE_TOKEN (an administrator makes                  one with `calltree agents add NAME`)"
+            )
+        })?;
+    Ok(Some((server, token)))
+}
+
+#[derive(clap::Args, Debug)]
+struct AgentsArgs {
+    #[command(subcommand)]
+    action: AgentsAction,
+    /// The session database `calltree serve` uses: a file, or a PostgreSQL address.
+    #[arg(
+        long,
+        value_name = "FILE|URL",
+        default_value = "calltree-sessions.db",
+        global = true
+    )]
+    db: PathBuf,
+}
+
+#[derive(Subcommand, Debug)]
+enum AgentsAction {
+    /// Add an agent and print its token (shown only this once).
+    Add {
+        /// The agent's name: letters, digits, `.`, `_`, `-`, `@`.
+        name: String,
+    },
+    /// List the agents, with when each was added and revoked.
+    List,
+    /// Stop an agent's token working.
+    Revoke { name: String },
 }
 
 /// How `calltree serve` treats customers and connections (docs/self-service.md, "Operating
@@ -586,21 +671,37 @@ fn main() -> ExitCode {
         } => serve(&trees, &db, addr, settings.settings()),
         Command::Prune(PruneArgs { db, retain }) => prune::run(&db, retain),
         Command::Migrate(MigrateArgs { from, to }) => prune::migrate(&from, &to),
+        Command::Agents(AgentsArgs { action, db }) => match action {
+            AgentsAction::Add { name } => agents::add(&db, &name),
+            AgentsAction::List => agents::list(&db),
+            AgentsAction::Revoke { name } => agents::revoke(&db, &name),
+        },
         Command::Report {
             logs,
             db,
+            server,
+            token,
             trees,
             tree,
             since,
             format,
-        } => report::run(&report::Options {
-            logs,
-            db,
-            trees,
-            tree,
-            since,
-            format,
+        } => with_token(server, token).and_then(|server| {
+            report::run(&report::Options {
+                logs,
+                db,
+                server,
+                trees,
+                tree,
+                since,
+                format,
+            })
         }),
+        Command::Publish(PublishArgs { dir, to, token }) => {
+            with_token(Some(to), token).and_then(|server| {
+                let (url, token) = server.unwrap_or_default();
+                agents::publish(&dir, &url, &token)
+            })
+        }
         Command::Simulate {
             trees,
             tree,

@@ -32,6 +32,8 @@ pub enum ReportFormat {
 pub struct Options {
     pub logs: Option<PathBuf>,
     pub db: Option<PathBuf>,
+    /// A hub (`calltree serve`) to read sessions from, with an agent token.
+    pub server: Option<(String, String)>,
     pub trees: PathBuf,
     pub tree: Option<String>,
     pub since: Option<String>,
@@ -64,7 +66,21 @@ pub fn run(options: &Options) -> Result<ExitCode> {
         tree: options.tree.clone(),
         since,
     };
-    let data = match (&options.logs, &options.db) {
+    let data = if let Some((url, token)) = &options.server {
+        let client = calltree_calls::HubClient::new(url, token)?;
+        // The versions come from the hub, which keeps every version its sessions ran on.
+        let versions = Versions::new();
+        let mut sessions = calltree_calls::HubSessions::new(client, versions.clone());
+        calltree_calls::report(filter, &mut sessions, &versions)?
+    } else {
+        from_files(options, filter)?
+    };
+    print_report(options, &data)
+}
+
+/// The report of call logs or a session database.
+fn from_files(options: &Options, filter: ReportFilter) -> Result<ReportData> {
+    Ok(match (&options.logs, &options.db) {
         (Some(dir), None) => {
             if !dir.is_dir() {
                 bail!("there is no folder of call logs at `{}`", dir.display());
@@ -87,17 +103,20 @@ pub fn run(options: &Options) -> Result<ExitCode> {
             let mut sessions = StoredSessions::new().with_database(store);
             calltree_calls::report(filter, &mut sessions, &versions)?
         }
-        _ => bail!("give either --logs DIR or --db FILE"),
-    };
+        _ => bail!("give one of --logs DIR, --db FILE or --server URL"),
+    })
+}
+
+fn print_report(options: &Options, data: &ReportData) -> Result<ExitCode> {
     let shown = match options.format {
         ReportFormat::Json => {
             let mut json =
-                serde_json::to_string_pretty(&data).context("cannot write the report as JSON")?;
+                serde_json::to_string_pretty(data).context("cannot write the report as JSON")?;
             json.push('\n');
             json
         }
-        ReportFormat::Csv => csv(&data),
-        ReportFormat::Text => text(&data),
+        ReportFormat::Csv => csv(data),
+        ReportFormat::Text => text(data),
     };
     output::emit(&shown)?;
     Ok(ExitCode::SUCCESS)

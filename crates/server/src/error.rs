@@ -49,6 +49,24 @@ pub enum ServerError {
     /// A form whose answers are not text (bytes that are not UTF-8).
     #[error("the form is not text")]
     NotText,
+    /// An API request without a token the server knows (401).
+    #[error("{0}")]
+    Unauthorized(String),
+    /// An API request with a revoked token (403).
+    #[error("{0}")]
+    Revoked(String),
+    /// An API request that contradicts what is stored (409).
+    #[error("{0}")]
+    Conflict(String),
+    /// Something the API cannot take as it is, with the problems found (422).
+    #[error("{message}")]
+    Unprocessable {
+        message: String,
+        diagnostics: String,
+    },
+    /// Something the API was asked for that is not there (404), in words.
+    #[error("{0}")]
+    Missing(String),
     /// A client over its rate limit; try again in this many seconds.
     #[error("too many requests")]
     TooMany(u64),
@@ -92,6 +110,15 @@ impl IntoResponse for ServerError {
                 "Some of what you typed could not be read",
                 "Part of what was sent is not text this site can read, so nothing was saved. Go back, type your answers again and send them.".to_owned(),
             ),
+            // The API's own refusals are answered by `api::refusal`; these are for a page
+            // that somehow meets one.
+            ServerError::Unauthorized(message) => (StatusCode::UNAUTHORIZED, "Not signed in", message.clone()),
+            ServerError::Revoked(message) => (StatusCode::FORBIDDEN, "Access revoked", message.clone()),
+            ServerError::Conflict(message) => (StatusCode::CONFLICT, "Request refused", message.clone()),
+            ServerError::Unprocessable { message, .. } => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "Request refused", message.clone())
+            }
+            ServerError::Missing(message) => (StatusCode::NOT_FOUND, "Page not found", message.clone()),
             ServerError::Trees(_)
             | ServerError::Store(_)
             | ServerError::Calls(_)

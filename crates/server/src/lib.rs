@@ -7,8 +7,10 @@
 //! Who may do what: a session's URL holds an unguessable id, and a cookie scoped to that URL
 //! holds its owner token (only a hash is stored), so a leaked link alone reads nothing.
 //! Every form carries the session's CSRF token and is refused when posted from another
-//! site. Agents take a session over by its handoff code, with the database, not the web.
+//! site. Agents take a session over by its handoff code, with the database or through the
+//! hub API for desktops (`api.rs`, agent tokens), never through the customer's pages.
 
+mod api;
 mod error;
 mod folded;
 mod form;
@@ -154,6 +156,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/s/{id}", get(show).post(act))
         .route("/api/sessions", get(api_sessions))
         .route("/api/sessions/{id}/events", get(api_events))
+        .merge(api::routes())
         .fallback(|| async { ServerError::NotFound })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn_with_state(

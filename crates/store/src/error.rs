@@ -52,6 +52,8 @@ pub enum StoreError {
         expected: usize,
         actual: usize,
     },
+    #[error("there is a session `{0}` already")]
+    SessionExists(String),
     #[error("there is no session `{0}`")]
     NotFound(String),
     #[error("a session must begin with a `started` event")]
@@ -98,6 +100,12 @@ pub enum StoreError {
          not make: give calltree a database of its own"
     )]
     ForeignDatabase { location: String },
+    #[error("there is already an agent called `{0}`; revoke it or choose another name")]
+    AgentExists(String),
+    #[error("there is no agent called `{0}`")]
+    NoAgent(String),
+    #[error("`{0}` cannot be an agent's name: use 1 to 64 letters, digits, `.`, `_`, `-` or `@`")]
+    BadAgentName(String),
     /// A `postgres://` address that does not parse.
     #[error("`{location}` is not a PostgreSQL address calltree can use: {message}")]
     BadAddress { location: String, message: String },

@@ -34,7 +34,7 @@
 //! success and one `Conflict`. A server that cannot be reached is `StoreError::Unavailable`
 //! (hosts answer "try again"), and the store connects again on the next call.
 //!
-//! # Schema (version 4, in `PRAGMA user_version`)
+//! # Schema (version 6, in `PRAGMA user_version`)
 //!
 //! - `sessions(id TEXT PRIMARY KEY, tree, version, audience, owner_hash, csrf,
 //!   handoff TEXT UNIQUE NULL, created_at, updated_at, finished 0/1, outcome NULL)`: one row per
@@ -56,6 +56,13 @@
 //!   file adds one text, one snapshot listing and a row per tree version, not a copy of every
 //!   file per tree. `versions(version, file, text)` holds versions saved before schema 4 and
 //!   is still read.
+//!
+//! - `agents(name PRIMARY KEY, token_hash UNIQUE, created_at, revoked_at NULL)`: who may use
+//!   the server's API (`calltree agents`). Tokens are 256 random bits; only their SHA-256 is
+//!   kept, and a request's token is found by its hash. A fast hash is right here, unlike for
+//!   passwords: a slow hash protects guessable secrets, and nobody guesses 256 random bits.
+//! - `live_trees(tree PRIMARY KEY, version, published_at, published_by)`: the version of each
+//!   tree that desktops run (`calltree publish`); its files are that version's snapshot.
 //!
 //! `finished` and `outcome` summarise the log for lists and reports; the log stays the truth.
 //! Hosts set them with `finish` after the append that ends a session; an appended `Back` or
@@ -105,8 +112,8 @@ mod writer;
 pub use error::StoreError;
 pub use migrate::{Migrated, migrate};
 pub use store::{
-    Backend, HANDOFF_LIFETIME, NewSession, Pruned, SessionInfo, Store, location_exists,
-    postgres_address, shown_location,
+    AgentCheck, AgentInfo, Backend, HANDOFF_LIFETIME, LiveTree, NewSession, Pruned, SessionInfo,
+    Store, location_exists, postgres_address, shown_location,
 };
 pub use token::same_secret;
 

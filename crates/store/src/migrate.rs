@@ -81,6 +81,7 @@ pub fn migrate(from: &Path, to: &Path) -> Result<Migrated, StoreError> {
         .map_err(|error| pg_error(&shown, "connecting", error))?;
     let mut migrated = Migrated::default();
     copy_versions(&sqlite, &mut pg, &shown, &mut migrated)?;
+    copy_agents(&sqlite, &mut pg, &shown)?;
 
     let ids: Vec<String> = sqlite
         .prepare("SELECT id FROM sessions ORDER BY id")
@@ -219,6 +220,56 @@ fn copy_versions(
     }
     tx.commit()
         .map_err(|error| pg_error(shown, "copying tree versions", error))
+}
+
+/// The agents and their tokens' hashes, so desktops keep working against PostgreSQL, and the
+/// published trees (a row already there stays as it is).
+fn copy_agents(
+    sqlite: &Connection,
+    pg: &mut postgres::Client,
+    shown: &str,
+) -> Result<(), StoreError> {
+    let rows: Vec<(String, String, i64, Option<i64>)> = sqlite
+        .prepare("SELECT name, token_hash, created_at, revoked_at FROM agents")
+        .and_then(|mut select| {
+            select
+                .query_map([], |row| {
+                    Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+                })?
+                .collect()
+        })
+        .map_err(StoreError::db("reading agents to copy"))?;
+    let mut tx = pg
+        .transaction()
+        .map_err(|error| pg_error(shown, "copying agents", error))?;
+    for (name, hash, created, revoked) in &rows {
+        tx.execute(
+            "INSERT INTO agents (name, token_hash, created_at, revoked_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+            &[name, hash, created, revoked],
+        )
+        .map_err(|error| pg_error(shown, "copying agents", error))?;
+    }
+    let live: Vec<(String, String, i64, String)> = sqlite
+        .prepare("SELECT tree, version, published_at, published_by FROM live_trees")
+        .and_then(|mut select| {
+            select
+                .query_map([], |row| {
+                    Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+                })?
+                .collect()
+        })
+        .map_err(StoreError::db("reading published trees to copy"))?;
+    for (tree, version, at, by) in &live {
+        tx.execute(
+            "INSERT INTO live_trees (tree, version, published_at, published_by) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+            &[tree, version, at, by],
+        )
+        .map_err(|error| pg_error(shown, "copying published trees", error))?;
+    }
+    tx.commit()
+        .map_err(|error| pg_error(shown, "copying agents", error))
 }
 
 fn pg_error(shown: &str, during: &'static str, error: postgres::Error) -> StoreError {

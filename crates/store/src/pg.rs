@@ -117,6 +117,22 @@ const MIGRATIONS: &[&str] = &[
         snapshot TEXT NOT NULL
     );
     ",
+    "
+    CREATE TABLE agents (
+        name       TEXT PRIMARY KEY,
+        token_hash TEXT NOT NULL UNIQUE,
+        created_at BIGINT NOT NULL,
+        revoked_at BIGINT
+    );
+    ",
+    "
+    CREATE TABLE live_trees (
+        tree         TEXT PRIMARY KEY,
+        version      TEXT NOT NULL,
+        published_at BIGINT NOT NULL,
+        published_by TEXT NOT NULL
+    );
+    ",
 ];
 
 const _: () = assert!(MIGRATIONS.len() == crate::schema::MIGRATION_COUNT);
@@ -405,6 +421,52 @@ fn session_row(row: &Row) -> Result<RawSession, postgres::Error> {
 }
 
 impl Reads for Readers {
+    fn agent_by_hash(&self, hash: &str) -> Result<Option<(String, Option<i64>)>, StoreError> {
+        self.read("checking an agent token", |client| {
+            client
+                .query_opt(
+                    "SELECT name, revoked_at FROM agents WHERE token_hash = $1",
+                    &[&hash],
+                )?
+                .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
+                .transpose()
+        })
+    }
+
+    fn live_trees(&self) -> Result<Vec<(String, String, i64, String)>, StoreError> {
+        self.read("listing published trees", |client| {
+            client
+                .query(
+                    "SELECT tree, version, published_at, published_by FROM live_trees \
+                     ORDER BY tree",
+                    &[],
+                )?
+                .iter()
+                .map(|row| {
+                    Ok((
+                        row.try_get(0)?,
+                        row.try_get(1)?,
+                        row.try_get(2)?,
+                        row.try_get(3)?,
+                    ))
+                })
+                .collect()
+        })
+    }
+
+    fn agents(&self) -> Result<Vec<(String, i64, Option<i64>)>, StoreError> {
+        self.read("listing agents", |client| {
+            client
+                .query(
+                    "SELECT name, created_at, revoked_at FROM agents ORDER BY name",
+                    &[],
+                )?
+                .iter()
+                .map(|row| Ok((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?)))
+                .collect()
+        })
+    }
+
     fn has_version(&self, version: &str) -> Result<bool, StoreError> {
         self.read("looking for a tree version", |client| {
             client
@@ -702,12 +764,18 @@ fn apply(tx: &mut Transaction<'_>, work: &Work) -> Result<Reply, Failure> {
             at,
             body,
         } => {
-            tx.execute(
-                "INSERT INTO sessions (id, tree, version, audience, owner_hash, csrf, \
-                 created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
-                &[id, tree, version, audience, owner_hash, csrf, at],
-            )
-            .map_err(db("creating a session"))?;
+            let added = tx
+                .execute(
+                    "INSERT INTO sessions (id, tree, version, audience, owner_hash, csrf, \
+                     created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) \
+                     ON CONFLICT (id) DO NOTHING",
+                    &[id, tree, version, audience, owner_hash, csrf, at],
+                )
+                .map_err(db("creating a session"))?;
+            // Only a session id chosen by a desktop can already be there.
+            if added == 0 {
+                return Err(StoreError::SessionExists(id.clone()).into());
+            }
             insert_event(tx, id, 0, *at, "started", body)?;
             Ok(Reply::Done)
         }
@@ -799,6 +867,50 @@ fn apply(tx: &mut Transaction<'_>, work: &Work) -> Result<Reply, Failure> {
             Ok(Reply::Done)
         }
         Work::Handoff { id, lifetime } => handoff(tx, id, *lifetime).map(Reply::Handoff),
+        Work::AddAgent {
+            name,
+            token_hash,
+            at,
+        } => {
+            // `ON CONFLICT` rather than a check first: two instances adding one name at once
+            // must not both succeed, and a failed insert would spoil the transaction.
+            let added = tx
+                .execute(
+                    "INSERT INTO agents (name, token_hash, created_at) VALUES ($1, $2, $3) \
+                     ON CONFLICT (name) DO NOTHING",
+                    &[name, token_hash, at],
+                )
+                .map_err(db("adding an agent"))?;
+            if added == 0 {
+                return Err(StoreError::AgentExists(name.clone()).into());
+            }
+            Ok(Reply::Done)
+        }
+        Work::Publish { trees, at, by } => {
+            for (tree, version) in trees {
+                tx.execute(
+                    "INSERT INTO live_trees (tree, version, published_at, published_by) \
+                     VALUES ($1, $2, $3, $4) ON CONFLICT (tree) DO UPDATE SET \
+                     version = excluded.version, published_at = excluded.published_at, \
+                     published_by = excluded.published_by",
+                    &[tree, version, at, by],
+                )
+                .map_err(db("publishing trees"))?;
+            }
+            Ok(Reply::Done)
+        }
+        Work::RevokeAgent { name, at } => {
+            let changed = tx
+                .execute(
+                    "UPDATE agents SET revoked_at = coalesce(revoked_at, $2) WHERE name = $1",
+                    &[name, at],
+                )
+                .map_err(db("revoking an agent"))?;
+            if changed == 0 {
+                return Err(StoreError::NoAgent(name.clone()).into());
+            }
+            Ok(Reply::Done)
+        }
         Work::Prune { before, now, batch } => {
             let limit = i64::try_from(*batch).unwrap_or(i64::MAX);
             let ids: Vec<String> = tx

@@ -91,6 +91,27 @@ const MIGRATIONS: &[&str] = &[
         snapshot TEXT NOT NULL
     ) STRICT, WITHOUT ROWID;
     ",
+    // Version 5: agents' desktops talk to `calltree serve`, each with a token of its own. Only
+    // the token's SHA-256 is kept (looked up by it on every request); a revoked agent keeps its
+    // row, so a refused request can say it was revoked rather than unknown.
+    "
+    CREATE TABLE agents (
+        name       TEXT PRIMARY KEY NOT NULL,
+        token_hash TEXT NOT NULL UNIQUE,
+        created_at INTEGER NOT NULL,
+        revoked_at INTEGER
+    ) STRICT;
+    ",
+    // Version 6: the tree versions that are live for desktops (`calltree publish`), one per
+    // tree; the files are the version's snapshot, kept as for any other version.
+    "
+    CREATE TABLE live_trees (
+        tree         TEXT PRIMARY KEY NOT NULL,
+        version      TEXT NOT NULL,
+        published_at INTEGER NOT NULL,
+        published_by TEXT NOT NULL
+    ) STRICT;
+    ",
 ];
 
 /// How many migrations there are: the PostgreSQL backend has as many, version for version.

@@ -84,6 +84,46 @@ fn session_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawSession> {
 }
 
 impl Reads for Readers {
+    fn agent_by_hash(&self, hash: &str) -> Result<Option<(String, Option<i64>)>, StoreError> {
+        self.read(|conn| {
+            conn.prepare_cached("SELECT name, revoked_at FROM agents WHERE token_hash = ?1")
+                .and_then(|mut select| {
+                    select
+                        .query_row([hash], |row| Ok((row.get(0)?, row.get(1)?)))
+                        .optional()
+                })
+                .map_err(StoreError::db("checking an agent token"))
+        })
+    }
+
+    fn live_trees(&self) -> Result<Vec<(String, String, i64, String)>, StoreError> {
+        self.read(|conn| {
+            conn.prepare_cached(
+                "SELECT tree, version, published_at, published_by FROM live_trees ORDER BY tree",
+            )
+            .and_then(|mut select| {
+                select
+                    .query_map([], |row| {
+                        Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+                    })?
+                    .collect()
+            })
+            .map_err(StoreError::db("listing published trees"))
+        })
+    }
+
+    fn agents(&self) -> Result<Vec<(String, i64, Option<i64>)>, StoreError> {
+        self.read(|conn| {
+            conn.prepare_cached("SELECT name, created_at, revoked_at FROM agents ORDER BY name")
+                .and_then(|mut select| {
+                    select
+                        .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
+                        .collect()
+                })
+                .map_err(StoreError::db("listing agents"))
+        })
+    }
+
     fn has_version(&self, version: &str) -> Result<bool, StoreError> {
         self.read(|conn| {
             conn.prepare_cached(

@@ -13,7 +13,9 @@ use calltree_syntax::Audience;
 use serde::{Deserialize, Serialize};
 
 use crate::error::StoreError;
-use crate::token::{hash_token, normalise_handoff, random_hex, same_secret, show_handoff};
+use crate::token::{
+    hash_token, normalise_handoff, random_agent_token, random_hex, same_secret, show_handoff,
+};
 use crate::writer::{self, Batches, Job, NewEvent, Reply, VersionFile, Work};
 
 /// How long a handoff code lasts unless the host says otherwise: a day, so a customer who
@@ -43,6 +45,12 @@ pub enum Backend {
 /// The reads every backend answers. Each returns rows as the database holds them; the
 /// checks that turn them into the store's types are shared, in this file.
 pub(crate) trait Reads: Send + Sync {
+    /// The agent whose token hashes to `hash`: its name and when it was revoked.
+    fn agent_by_hash(&self, hash: &str) -> Result<Option<(String, Option<i64>)>, StoreError>;
+    /// The live version of each published tree: tree, version, when, by whom.
+    fn live_trees(&self) -> Result<Vec<(String, String, i64, String)>, StoreError>;
+    /// Every agent, by name: name, created, revoked.
+    fn agents(&self) -> Result<Vec<(String, i64, Option<i64>)>, StoreError>;
     fn has_version(&self, version: &str) -> Result<bool, StoreError>;
     /// The files of a version, in name order (empty if it was never saved).
     fn load_version(&self, version: &str) -> Result<Vec<(String, String)>, StoreError>;
@@ -60,6 +68,49 @@ pub(crate) trait Reads: Send + Sync {
         since: Option<Millis>,
         limit: i64,
     ) -> Result<Vec<RawSession>, StoreError>;
+}
+
+/// An agent who may use the server's API (`calltree agents`). Holds no secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentInfo {
+    pub name: String,
+    /// When the agent was added (milliseconds since the epoch).
+    pub created_at: Millis,
+    /// When its token was revoked, if it was.
+    pub revoked_at: Option<Millis>,
+}
+
+/// A tree version that is live for desktops (`calltree publish`). Holds no secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LiveTree {
+    /// The tree's id.
+    pub tree: String,
+    /// Its fingerprint: the content hash a session on it is pinned to.
+    pub version: String,
+    pub published_at: Millis,
+    /// The agent (or tool) that published it.
+    pub published_by: String,
+}
+
+/// Whose a presented agent token is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AgentCheck {
+    /// No agent has this token.
+    Unknown,
+    /// The token was this agent's, revoked at this time.
+    Revoked { name: String, at: Millis },
+    /// A working token of this agent.
+    Agent(String),
+}
+
+/// Whether `name` can name an agent: 1 to 64 letters, digits, `.`, `_`, `-` or `@`, so it
+/// shows plainly in lists and logs and can be typed in a shell without quotes.
+fn agent_name_ok(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && !name.starts_with('-')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'))
 }
 
 /// `location` as it may be shown to people and in logs: a file's path, or a PostgreSQL
@@ -292,6 +343,34 @@ impl Store {
         Ok(session)
     }
 
+    /// Stores a new session under an id its maker chose (a desktop uploading its calls), whose
+    /// first event is `first`. Fails with `SessionExists`, storing nothing, when the id is
+    /// taken. The session has an owner token nobody knows: it is nobody's web page.
+    pub fn create_session_with_id(&self, id: &str, first: &Event) -> Result<(), StoreError> {
+        let Event::Started {
+            tree,
+            version,
+            audience,
+            at,
+            given: _,
+        } = first
+        else {
+            return Err(StoreError::NotStarted);
+        };
+        let body = serialise(first)?;
+        self.submit(Work::Create {
+            id: id.to_owned(),
+            owner_hash: hash_token(&random_hex()?),
+            csrf: random_hex()?,
+            tree: tree.clone(),
+            version: version.clone(),
+            audience: audience.name(),
+            at: *at,
+            body,
+        })?;
+        Ok(())
+    }
+
     /// Appends `event` as event number `expected_seq` of session `id` (the `Started` event is
     /// number 0, so `expected_seq` is how many events the caller has seen, `log().len()`).
     /// Fails with `StoreError::Conflict`, storing nothing, if the session has another number
@@ -496,6 +575,89 @@ impl Store {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let raws = self.inner.reads.sessions(tree, since, limit)?;
         raws.into_iter().map(RawSession::check).collect()
+    }
+
+    /// Adds an agent and returns its new token. The token is returned here once and never
+    /// again: only its SHA-256 is stored. A name already taken (even by a revoked agent, whose
+    /// refusals name it) is refused.
+    pub fn add_agent(&self, name: &str, at: Millis) -> Result<String, StoreError> {
+        if !agent_name_ok(name) {
+            return Err(StoreError::BadAgentName(name.to_owned()));
+        }
+        let token = random_agent_token()?;
+        self.submit(Work::AddAgent {
+            name: name.to_owned(),
+            token_hash: hash_token(&token),
+            at,
+        })?;
+        Ok(token)
+    }
+
+    /// Stops an agent's token working, from `at` on. Revoking again keeps the first time.
+    pub fn revoke_agent(&self, name: &str, at: Millis) -> Result<(), StoreError> {
+        self.submit(Work::RevokeAgent {
+            name: name.to_owned(),
+            at,
+        })?;
+        Ok(())
+    }
+
+    /// Makes each (tree, version) pair the tree's live version, all in one transaction, so a
+    /// desktop never sees half a publish. Save the versions' files first (`save_version`).
+    pub fn publish(
+        &self,
+        trees: &[(String, String)],
+        at: Millis,
+        by: &str,
+    ) -> Result<(), StoreError> {
+        self.submit(Work::Publish {
+            trees: trees.to_vec(),
+            at,
+            by: by.to_owned(),
+        })?;
+        Ok(())
+    }
+
+    /// The live version of every published tree, by tree id.
+    pub fn live_trees(&self) -> Result<Vec<LiveTree>, StoreError> {
+        Ok(self
+            .inner
+            .reads
+            .live_trees()?
+            .into_iter()
+            .map(|(tree, version, published_at, published_by)| LiveTree {
+                tree,
+                version,
+                published_at,
+                published_by,
+            })
+            .collect())
+    }
+
+    /// Every agent, by name.
+    pub fn agents(&self) -> Result<Vec<AgentInfo>, StoreError> {
+        Ok(self
+            .inner
+            .reads
+            .agents()?
+            .into_iter()
+            .map(|(name, created_at, revoked_at)| AgentInfo {
+                name,
+                created_at,
+                revoked_at,
+            })
+            .collect())
+    }
+
+    /// Whose `token` is. Looked up by its SHA-256, so the comparison is of hashes in the
+    /// database's index: timing tells an attacker about hashes of their own guesses, never
+    /// about a stored token.
+    pub fn check_agent(&self, token: &str) -> Result<AgentCheck, StoreError> {
+        Ok(match self.inner.reads.agent_by_hash(&hash_token(token))? {
+            None => AgentCheck::Unknown,
+            Some((name, Some(at))) => AgentCheck::Revoked { name, at },
+            Some((name, None)) => AgentCheck::Agent(name),
+        })
     }
 
     /// How many writes this store (and its clones) has asked of the writer thread, whether

@@ -24,6 +24,14 @@ pub(crate) fn random_hex() -> Result<String, StoreError> {
     Ok(hex(&bytes))
 }
 
+/// An agent's token: 256 random bits as 64 hex digits behind `ct_`, a prefix by which a
+/// leaked one can be recognised (in a log, a chat, a repository) for what it is.
+pub(crate) fn random_agent_token() -> Result<String, StoreError> {
+    let mut bytes = [0_u8; 32];
+    getrandom::fill(&mut bytes).map_err(StoreError::Random)?;
+    Ok(format!("ct_{}", hex(&bytes)))
+}
+
 /// The SHA-256 of a token as 64 lowercase hex digits: what is stored instead of the token.
 pub(crate) fn hash_token(token: &str) -> String {
     hex(&Sha256::digest(token.as_bytes()))

@@ -69,6 +69,23 @@ pub(crate) enum Work {
         /// How long a new code lasts, from the session's last event.
         lifetime: i64,
     },
+    /// A new agent with the hash of its token; refused if the name is taken.
+    AddAgent {
+        name: String,
+        token_hash: String,
+        at: i64,
+    },
+    /// Makes these (tree, version) pairs the live ones, all together.
+    Publish {
+        trees: Vec<(String, String)>,
+        at: i64,
+        by: String,
+    },
+    /// Stops an agent's token working (kept revoked at the first time asked).
+    RevokeAgent {
+        name: String,
+        at: i64,
+    },
     /// Deletes up to `batch` sessions whose last event is before `before`, except those
     /// whose handoff code still works at `now`.
     Prune {
@@ -87,7 +104,11 @@ impl Work {
             | Work::Append { id, .. }
             | Work::Finish { id, .. }
             | Work::Handoff { id, .. } => id,
-            Work::SaveVersion { .. } | Work::Prune { .. } => "",
+            Work::SaveVersion { .. }
+            | Work::Prune { .. }
+            | Work::AddAgent { .. }
+            | Work::Publish { .. }
+            | Work::RevokeAgent { .. } => "",
         }
     }
 }
@@ -206,14 +227,20 @@ fn apply(conn: &Connection, work: &Work) -> Result<Reply, StoreError> {
             at,
             body,
         } => {
-            conn.prepare_cached(
-                "INSERT INTO sessions (id, tree, version, audience, owner_hash, csrf, \
-                 created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
-            )
-            .and_then(|mut insert| {
-                insert.execute(params![id, tree, version, audience, owner_hash, csrf, at])
-            })
-            .map_err(StoreError::db("creating a session"))?;
+            let added = conn
+                .prepare_cached(
+                    "INSERT INTO sessions (id, tree, version, audience, owner_hash, csrf, \
+                     created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) \
+                     ON CONFLICT (id) DO NOTHING",
+                )
+                .and_then(|mut insert| {
+                    insert.execute(params![id, tree, version, audience, owner_hash, csrf, at])
+                })
+                .map_err(StoreError::db("creating a session"))?;
+            // Only a session id chosen by a desktop can already be there.
+            if added == 0 {
+                return Err(StoreError::SessionExists(id.clone()));
+            }
             insert_event(conn, id, 0, *at, "started", body)?;
             Ok(Reply::Done)
         }
@@ -299,6 +326,51 @@ fn apply(conn: &Connection, work: &Work) -> Result<Reply, StoreError> {
         }
         Work::Handoff { id, lifetime } => handoff(conn, id, *lifetime).map(Reply::Handoff),
         Work::Prune { before, now, batch } => prune(conn, *before, *now, *batch),
+        Work::AddAgent {
+            name,
+            token_hash,
+            at,
+        } => {
+            let during = "adding an agent";
+            let taken: bool = conn
+                .prepare_cached("SELECT EXISTS (SELECT 1 FROM agents WHERE name = ?1)")
+                .and_then(|mut select| select.query_row([name], |row| row.get(0)))
+                .map_err(StoreError::db(during))?;
+            if taken {
+                return Err(StoreError::AgentExists(name.clone()));
+            }
+            conn.prepare_cached(
+                "INSERT INTO agents (name, token_hash, created_at) VALUES (?1, ?2, ?3)",
+            )
+            .and_then(|mut insert| insert.execute(params![name, token_hash, at]))
+            .map_err(StoreError::db(during))?;
+            Ok(Reply::Done)
+        }
+        Work::Publish { trees, at, by } => {
+            for (tree, version) in trees {
+                conn.prepare_cached(
+                    "INSERT INTO live_trees (tree, version, published_at, published_by) \
+                     VALUES (?1, ?2, ?3, ?4) ON CONFLICT (tree) DO UPDATE SET \
+                     version = excluded.version, published_at = excluded.published_at, \
+                     published_by = excluded.published_by",
+                )
+                .and_then(|mut upsert| upsert.execute(params![tree, version, at, by]))
+                .map_err(StoreError::db("publishing trees"))?;
+            }
+            Ok(Reply::Done)
+        }
+        Work::RevokeAgent { name, at } => {
+            let changed = conn
+                .prepare_cached(
+                    "UPDATE agents SET revoked_at = coalesce(revoked_at, ?2) WHERE name = ?1",
+                )
+                .and_then(|mut update| update.execute(params![name, at]))
+                .map_err(StoreError::db("revoking an agent"))?;
+            if changed == 0 {
+                return Err(StoreError::NoAgent(name.clone()));
+            }
+            Ok(Reply::Done)
+        }
     }
 }
 

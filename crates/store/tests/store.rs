@@ -158,7 +158,87 @@ on_both_backends!(
     a_handoff_code_expires_a_lifetime_after_the_last_event_and_asking_again_keeps_it,
     prune_deletes_old_sessions_but_keeps_live_handoffs_and_versions,
     a_file_text_is_stored_once_whatever_number_of_versions_use_it,
+    agent_tokens_are_stored_hashed_and_can_be_revoked,
+    a_publish_makes_versions_live_together_and_a_later_one_replaces_them,
 );
+
+fn a_publish_makes_versions_live_together_and_a_later_one_replaces_them(db: &Db) {
+    let store = db.open();
+    assert!(store.live_trees().unwrap().is_empty());
+    let first = [
+        ("billing".to_owned(), "b1".to_owned()),
+        ("modem".to_owned(), "m1".to_owned()),
+    ];
+    store.publish(&first, 10, "ana").unwrap();
+    store
+        .publish(&[("modem".to_owned(), "m2".to_owned())], 20, "bo")
+        .unwrap();
+    let live: Vec<(String, String, i64, String)> = db
+        .open()
+        .live_trees()
+        .unwrap()
+        .into_iter()
+        .map(|t| (t.tree, t.version, t.published_at, t.published_by))
+        .collect();
+    assert_eq!(
+        live,
+        [
+            ("billing".into(), "b1".into(), 10, "ana".into()),
+            ("modem".into(), "m2".into(), 20, "bo".into())
+        ]
+    );
+}
+
+fn agent_tokens_are_stored_hashed_and_can_be_revoked(db: &Db) {
+    let store = db.open();
+    let token = store.add_agent("ana", 1_000).unwrap();
+    assert!(token.starts_with("ct_") && token.len() == 67, "{token}");
+    let other = store.add_agent("bo@desk-2", 2_000).unwrap();
+    assert_ne!(token, other);
+    // Only the hash is kept: the token itself is nowhere in the table.
+    let stored = db.text("SELECT token_hash FROM agents WHERE name = $1", "ana");
+    assert_eq!(stored.len(), 64);
+    assert!(!stored.contains(&token[3..]));
+
+    assert_eq!(
+        store.check_agent(&token).unwrap(),
+        calltree_store::AgentCheck::Agent("ana".into())
+    );
+    assert_eq!(
+        store.check_agent("ct_0000").unwrap(),
+        calltree_store::AgentCheck::Unknown
+    );
+    assert!(matches!(
+        store.add_agent("ana", 3_000).unwrap_err(),
+        StoreError::AgentExists(name) if name == "ana"
+    ));
+    for bad in ["", "two words", "-dash", &"x".repeat(65), "é"] {
+        assert!(
+            matches!(store.add_agent(bad, 0), Err(StoreError::BadAgentName(_))),
+            "{bad:?}"
+        );
+    }
+
+    store.revoke_agent("ana", 5_000).unwrap();
+    store.revoke_agent("ana", 6_000).unwrap();
+    assert_eq!(
+        store.check_agent(&token).unwrap(),
+        calltree_store::AgentCheck::Revoked {
+            name: "ana".into(),
+            at: 5_000
+        }
+    );
+    assert!(matches!(
+        store.revoke_agent("nobody", 1).unwrap_err(),
+        StoreError::NoAgent(_)
+    ));
+    let listed = db.open().agents().unwrap();
+    let names: Vec<(&str, Option<i64>)> = listed
+        .iter()
+        .map(|agent| (agent.name.as_str(), agent.revoked_at))
+        .collect();
+    assert_eq!(names, [("ana", Some(5_000)), ("bo@desk-2", None)]);
+}
 
 fn started(tree: &str, at: i64) -> Event {
     Event::Started {
@@ -351,7 +431,7 @@ fn the_database_is_wal_at_the_current_schema_version() {
         .pragma_query_value(None, "user_version", |row| row.get(0))
         .unwrap();
     assert_eq!(version, calltree_store::schema_version());
-    assert_eq!(version, 4);
+    assert_eq!(version, 6);
 }
 
 fn concurrent_appends_to_different_sessions_all_land_in_order(db: &Db) {
@@ -534,7 +614,7 @@ fn a_database_from_a_newer_version_is_refused_untouched() {
         error,
         StoreError::TooNew {
             found: 99,
-            supported: 4,
+            supported: 6,
             ..
         }
     ));
@@ -1039,7 +1119,7 @@ fn a_postgres_database_from_a_newer_version_or_another_program_is_refused() {
             error,
             StoreError::TooNew {
                 found: 99,
-                supported: 4,
+                supported: 6,
                 ..
             }
         ),

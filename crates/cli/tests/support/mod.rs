@@ -15,7 +15,7 @@ use std::process::{Child, Command, Stdio};
 pub struct Server {
     pub child: Child,
     pub port: u16,
-    log: BufReader<std::process::ChildStderr>,
+    pub log: BufReader<std::process::ChildStderr>,
 }
 
 impl Server {
