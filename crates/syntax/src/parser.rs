@@ -81,7 +81,10 @@ fn split_lines(text: &str) -> impl Iterator<Item = Line<'_>> {
     body.split('\n').map(move |raw| {
         let start = offset;
         offset += raw.len() + 1;
-        let text = raw.strip_suffix('\r').unwrap_or(raw);
+        // Every carriage return before the line feed belongs to the line break: a file whose
+        // breaks were converted twice (`\r\r\n`) reads as the author sees it, and a statement
+        // kept as written cannot turn into a block once formatting drops the stray `\r`.
+        let text = raw.trim_end_matches('\r');
         let indent = text.len() - text.trim_start_matches([' ', '\t', '\u{feff}']).len();
         Line {
             start,

@@ -712,3 +712,15 @@ fn a_not_expression_spans_exactly_its_text() {
     };
     assert_eq!(&source[condition.span.range()], "not checked");
 }
+
+/// Found by `mutated_files_never_panic_and_format_stays_a_fixed_point`: with line breaks
+/// written `\r\r\n`, an indented block line kept its stray `\r`, failed to read as a block,
+/// and was kept as a statement; formatting dropped the `\r`, so the next parse read a block
+/// there and the layout changed again.
+#[test]
+fn a_doubled_carriage_return_formats_to_a_fixed_point() {
+    let text = "\u{feff}tree bom \"Byte order mark\"\r\r\n\u{feff}tree bom \"Byte order mark\"\r\r\n  start: a\r\n\r\nnode a\r\n  end resolved\r\n";
+    let once = format(&parse(text).0);
+    let twice = format(&parse(&once).0);
+    assert_eq!(twice, once);
+}
