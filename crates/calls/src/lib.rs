@@ -40,7 +40,10 @@ pub use call::{Call, Recorded, given_value};
 pub use clock::now;
 pub use database::{DatabaseCalls, Handoffs, SessionDatabase, open_session, take_over};
 pub use error::CallsError;
-pub use load::{LoadedTrees, load_folder_leaving_out_unreadable, load_trees, load_trees_editing};
+pub use load::{
+    LoadedTrees, load_folder_leaving_out_unreadable, load_trees, load_trees_editing,
+    translation_files,
+};
 pub use log::{LogContents, LogProblem, read_log};
 pub use log_file::LogFile;
 pub use log_folder::LogFolder;

@@ -1163,6 +1163,7 @@ fn template(scope: &mut Scope<'_>, text: &syntax::Text) -> Template {
     Template {
         parts,
         source: text.to_plain(),
+        shown: None,
     }
 }
 
