@@ -171,6 +171,11 @@ enum Command {
         /// phone system), checked like an answer; repeat for more fields.
         #[arg(long = "set", value_name = "NAME=VALUE", value_parser = given_value, conflicts_with_all = ["resume", "handoff"])]
         set: Vec<calltree_engine::Given>,
+        /// Show the call in this language (a BCP 47 tag such as `fr`), from the translation
+        /// files beside the trees (NAME.LOCALE.po); a text without a translation is shown in
+        /// its own language, marked [untranslated].
+        #[arg(long, value_name = "TAG", conflicts_with = "handoff")]
+        locale: Option<String>,
     },
     /// Serve the trees that customers use as self-service web pages.
     ///
@@ -580,6 +585,7 @@ fn main() -> ExitCode {
             handoff,
             db,
             set,
+            locale,
         } => run::run(&run::Options {
             file,
             audience: match audience {
@@ -593,6 +599,7 @@ fn main() -> ExitCode {
             answers,
             handoff: handoff.zip(db),
             given: set,
+            locale,
         }),
         Command::Serve {
             trees,

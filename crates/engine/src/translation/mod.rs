@@ -857,6 +857,44 @@ mod tests {
     }
 
     #[test]
+    fn a_test_in_a_locale_sees_the_translation_and_fails_on_a_missing_one() {
+        let with_test = format!(
+            "{TREE}\ntest \"in French\"\n  as agent locale fr\n  answer name \"Ana\"\n  choose \"Go on\"\n  expect text contains \"Ana, que puis-je faire pour vous ?\"\n  expect end resolved\n"
+        );
+        let run = |po: &str| {
+            let mut project = Project::single("hello.tree", with_test.clone());
+            project.add_translations(vec![TranslationInput {
+                name: "hello.fr.po".into(),
+                locale: "fr".into(),
+                tree_file: "hello.tree".into(),
+                bytes: po.as_bytes().to_vec(),
+            }]);
+            project.run_tests()
+        };
+        let mut project = Project::single("hello.tree", with_test.clone());
+        assert!(
+            !project.has_errors(),
+            "{:?}",
+            project.all_diagnostics().collect::<Vec<_>>()
+        );
+        project.add_translations(Vec::new());
+        let reports = run(&translated_file());
+        assert!(reports[0].passed(), "{:?}", reports[0].failure);
+        let missing = translated_file().replace(
+            "msgstr \"{name}, que puis-je faire pour vous ?\"",
+            "msgstr \"\"",
+        );
+        let reports = run(&missing);
+        let failure = reports[0].failure.as_ref().map(|d| d.message.clone());
+        assert!(
+            failure
+                .as_deref()
+                .is_some_and(|m| m.contains("Ana, que puis-je")),
+            "{failure:?}"
+        );
+    }
+
+    #[test]
     fn locale_fallback() {
         let available = ["fr", "de-CH"];
         assert_eq!(best_locale(&available, "fr-CA"), Some("fr"));
