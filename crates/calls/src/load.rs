@@ -57,8 +57,9 @@ pub fn translation_files(tree: &Path) -> Vec<(String, PathBuf)> {
         .filter_map(|path| {
             let name = path.file_name()?.to_str()?;
             let locale = name.strip_prefix(&prefix)?.strip_suffix(".po")?;
+            // Named beside the tree as the tree is named (`refund.fr.po`, not `./refund.fr.po`).
             (!locale.is_empty() && !locale.contains('.') && path.is_file())
-                .then(|| (locale.to_owned(), path.clone()))
+                .then(|| (locale.to_owned(), tree.with_file_name(name)))
         })
         .collect();
     found.sort();
