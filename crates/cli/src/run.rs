@@ -111,6 +111,10 @@ pub fn run(options: &Options) -> Result<ExitCode> {
     if let Some((code, db)) = &options.handoff {
         let mut call = take_over_by_code(code, db)?;
         sayln!("Taking over the customer's session: every answer they gave is below.");
+        // The agent works in the trees' own words; the customer may not have.
+        if let Some(locale) = call.session().locale() {
+            sayln!("The customer used the pages in `{locale}`: speak to them in that language.");
+        }
         sayln!("{}", call.summary().to_plain_text());
         return play_with_input(&mut call, options);
     }
