@@ -1164,6 +1164,7 @@ fn template(scope: &mut Scope<'_>, text: &syntax::Text) -> Template {
         parts,
         source: text.to_plain(),
         shown: None,
+        span: text.span,
     }
 }
 

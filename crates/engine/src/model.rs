@@ -136,6 +136,8 @@ pub struct Template {
     pub source: String,
     /// The words shown instead of `source` in a translated project, placeholders included.
     pub shown: Option<String>,
+    /// Where the text is written, quotes included: translation checks point at it.
+    pub span: Span,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -158,14 +158,14 @@ pub fn source_texts(project: &Project, file: FileId) -> Vec<SourceText> {
             let node = project.node(id);
             let name = &node.name;
             if let Some(title) = &node.title {
-                push(format!("{name}.title"), &title.source, node.span);
+                push(format!("{name}.title"), &title.source, title.span);
             }
             for (kind, list) in [("say", &node.say), ("agent", &node.agent)] {
                 for (index, text) in list.iter().enumerate() {
                     push(
                         format!("{name}.{kind}.{}", index + 1),
                         &text.source,
-                        node.span,
+                        text.span,
                     );
                 }
             }
@@ -173,14 +173,14 @@ pub fn source_texts(project: &Project, file: FileId) -> Vec<SourceText> {
                 push(
                     format!("{name}.customer.{}", index + 1),
                     &text.source,
-                    node.span,
+                    text.span,
                 );
             }
             for (index, note) in node.notes.iter().enumerate() {
                 push(
                     format!("{name}.note.{}", index + 1),
                     &note.text.source,
-                    note.span,
+                    note.text.span,
                 );
             }
             if let crate::model::Exit::Options(options) = &node.exit {
@@ -188,7 +188,7 @@ pub fn source_texts(project: &Project, file: FileId) -> Vec<SourceText> {
                     push(
                         format!("{name}.option.{}", index + 1),
                         &option.label.source,
-                        option.span,
+                        option.label.span,
                     );
                 }
             }
@@ -261,6 +261,17 @@ fn check_entries(
     let sources = source_texts(project, file);
     let by_address: HashMap<&str, &SourceText> =
         sources.iter().map(|s| (s.address.as_str(), s)).collect();
+    // Where a text is in the tree file, for hints: a diagnostic's span is in the
+    // translation file, and the author often needs the other side too.
+    let tree = project.file(file);
+    let lines = calltree_syntax::LineIndex::new(&tree.text);
+    let at = |source: &SourceText| {
+        format!(
+            "the source text is at {}:{}",
+            tree.name,
+            lines.line_col(source.span.start).line
+        )
+    };
     let mut seen: HashMap<&str, Span> = HashMap::new();
     let extract =
         format!("run `calltree translate extract --locale {locale}` to bring the file up to date");
@@ -305,7 +316,7 @@ fn check_entries(
             );
         }
         if entry.translation.is_empty() {
-            diagnostics.push(missing(source, entry.translation_span));
+            diagnostics.push(missing(source, entry.translation_span).with_hint(at(source)));
             continue;
         }
         if entry.source != source.text {
@@ -318,7 +329,8 @@ fn check_entries(
                         entry.address, entry.source, source.text
                     ),
                 )
-                .with_hint(extract.clone()),
+                .with_hint(extract.clone())
+                .with_hint(at(source)),
             );
         } else if entry.fuzzy {
             let was = entry
@@ -339,12 +351,20 @@ fn check_entries(
                 ),
             );
         }
+        let before = diagnostics.len();
         check_placeholders(entry, source, diagnostics);
+        for diagnostic in &mut diagnostics[before..] {
+            diagnostic.hints.push(at(source));
+        }
     }
     for source in &sources {
         if !seen.contains_key(source.address.as_str()) {
             let span = po.language.as_ref().map_or(Span::at(0), |(_, s)| *s);
-            diagnostics.push(missing(source, span).with_hint(extract.clone()));
+            diagnostics.push(
+                missing(source, span)
+                    .with_hint(extract.clone())
+                    .with_hint(at(source)),
+            );
         }
     }
 }
@@ -547,6 +567,7 @@ pub(crate) fn retemplate(template: &Template, text: &str) -> Option<Template> {
         parts,
         source: template.source.clone(),
         shown: Some(text.to_owned()),
+        span: template.span,
     })
 }
 
@@ -559,6 +580,7 @@ pub(crate) fn mark_untranslated(template: &Template) -> Template {
         parts,
         source: template.source.clone(),
         shown: Some(format!("{UNTRANSLATED_MARK}{}", template.source)),
+        span: template.span,
     }
 }
 
