@@ -63,3 +63,38 @@ fn bundled_trees_are_realistic_and_tested() {
         "expected eight trees of 15 to 80 nodes, found {full_size}"
     );
 }
+
+/// Two bundled trees ship with a complete French translation: every text translated, none
+/// stale, every placeholder kept, so `check` reports nothing about them.
+#[test]
+fn two_bundled_trees_are_completely_translated_into_french() {
+    let trees = repo_root().join("trees");
+    let named: Vec<std::path::PathBuf> = ["closing.tree", "greeting.tree"]
+        .iter()
+        .map(|name| trees.join(name))
+        .collect();
+    let loaded = calltree_calls::load_trees(&named, 64 * 1024 * 1024).unwrap();
+    let project = loaded.into_project();
+    for tree in &named {
+        let name = tree.display().to_string();
+        let file = project
+            .translation_files()
+            .iter()
+            .find(|t| t.locale == "fr" && t.file.is_some_and(|f| project.file(f).name == name))
+            .unwrap_or_else(|| panic!("{name} has no French translation"));
+        assert!(
+            file.diagnostics.is_empty(),
+            "{}: {:?}",
+            file.name,
+            file.diagnostics
+        );
+        let texts = calltree_engine::translation::source_texts(&project, file.file.unwrap());
+        assert_eq!(file.po.entries.len(), texts.len(), "{name}");
+        assert!(
+            file.po
+                .entries
+                .iter()
+                .all(|e| !e.translation.is_empty() && !e.fuzzy)
+        );
+    }
+}

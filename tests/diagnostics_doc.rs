@@ -10,6 +10,10 @@
 //! `{n+1}` by the number after it. A line `Also reported: CODE, CODE.` names codes the
 //! example may report besides its own (a chain of 10,000 nodes is always a large tree too).
 //!
+//! A fenced `po` block is a translation file of the example (name it with `# file:
+//! NAME.LOCALE.po`); in it, `\xHH` stands for the byte HH, so an example can hold bytes that
+//! are not UTF-8.
+//!
 //! The files are written to a temporary folder and loaded as every host loads them (the host
 //! kit's `load_trees`), so the examples of `use` problems are real too.
 
@@ -64,6 +68,7 @@ fn expand(text: &str) -> String {
 fn sections(markdown: &str) -> Vec<Section> {
     let mut sections: Vec<Section> = Vec::new();
     let mut block: Option<String> = None;
+    let mut block_kind = "tree";
     for (index, line) in markdown.lines().enumerate() {
         if let Some(text) = &mut block {
             if line.trim_end() == "```" {
@@ -75,7 +80,7 @@ fn sections(markdown: &str) -> Vec<Section> {
                         .next()
                         .and_then(|l| l.strip_prefix("# file: "))
                         .map_or_else(
-                            || format!("example_{}.tree", section.files.len() + 1),
+                            || format!("example_{}.{block_kind}", section.files.len() + 1),
                             str::to_owned,
                         );
                     section.files.push((name, expand(&text)));
@@ -86,8 +91,9 @@ fn sections(markdown: &str) -> Vec<Section> {
             }
             continue;
         }
-        if line.trim_end() == "```tree" {
+        if let Some(kind @ ("tree" | "po")) = line.trim_end().strip_prefix("```") {
             block = Some(String::new());
+            block_kind = kind;
         } else if let Some(heading) = line.strip_prefix("## ") {
             let mut words = heading.split_whitespace();
             if let (Some(code), Some(name)) = (words.next(), words.next())
@@ -167,18 +173,29 @@ fn every_example_reports_its_code_and_nothing_else() {
         let paths: Vec<std::path::PathBuf> = section
             .files
             .iter()
-            .map(|(name, text)| {
+            .filter_map(|(name, text)| {
                 let path = dir.path().join(name);
-                std::fs::write(&path, text).unwrap();
-                path
+                if name.ends_with(".po") {
+                    std::fs::write(&path, with_bytes(text)).unwrap();
+                    None
+                } else {
+                    std::fs::write(&path, text).unwrap();
+                    Some(path)
+                }
             })
             .collect();
         let loaded = calltree_calls::load_trees(&paths, calltree_files_limit()).unwrap();
-        let project = Project::load(loaded.inputs);
+        let project: Project = loaded.into_project();
         let reported: Vec<String> = project
             .diagnostics_with_tests()
             .into_iter()
             .flatten()
+            .chain(
+                project
+                    .translation_files()
+                    .iter()
+                    .flat_map(|t| t.diagnostics.clone()),
+            )
             .map(|d| format!("{} {}", d.code.id, d.message))
             .collect();
         let own = reported
@@ -199,6 +216,28 @@ fn every_example_reports_its_code_and_nothing_else() {
         }
     }
     assert!(problems.is_empty(), "\n{}", problems.join("\n"));
+}
+
+/// A `po` block's text as bytes, each `\xHH` written as the byte it stands for.
+fn with_bytes(text: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("\\x") {
+        out.extend_from_slice(&rest.as_bytes()[..at]);
+        let hex = rest.get(at + 2..at + 4).unwrap_or("");
+        match u8::from_str_radix(hex, 16) {
+            Ok(byte) => {
+                out.push(byte);
+                rest = &rest[at + 4..];
+            }
+            Err(_) => {
+                out.extend_from_slice(b"\\x");
+                rest = &rest[at + 2..];
+            }
+        }
+    }
+    out.extend_from_slice(rest.as_bytes());
+    out
 }
 
 /// The size limit the hosts use unless told otherwise.

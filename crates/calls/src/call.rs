@@ -79,9 +79,24 @@ impl<S: CallStore> Call<S> {
         audience: Audience,
         at: Millis,
         given: Vec<Given>,
+        store: S,
+    ) -> Result<Self, CallsError> {
+        Call::start_in_locale(project, tree, audience, at, given, None, store)
+    }
+
+    /// Starts a call as [`Call::start_with`] does, shown in `locale` and keeping it in the
+    /// stored `Started` event. `project` is the project already in that language
+    /// (`Project::in_locale`).
+    pub fn start_in_locale(
+        project: Arc<Project>,
+        tree: TreeId,
+        audience: Audience,
+        at: Millis,
+        given: Vec<Given>,
+        locale: Option<String>,
         mut store: S,
     ) -> Result<Self, CallsError> {
-        let session = Session::start_with(project, tree, audience, at, given)?;
+        let session = Session::start_in_locale(project, tree, audience, at, given, locale)?;
         let id = store.begin(&session.log()[0])?;
         Ok(Call {
             id,

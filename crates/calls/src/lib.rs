@@ -47,7 +47,10 @@ pub use hub::{
     NumberedEvent, PublishRequest, SessionEvents, TakenOver, TreeFile, TreeSource, Upload,
     Uploaded, project_of,
 };
-pub use load::{LoadedTrees, load_folder_leaving_out_unreadable, load_trees, load_trees_editing};
+pub use load::{
+    LoadedTrees, load_folder_leaving_out_unreadable, load_trees, load_trees_editing,
+    translation_files,
+};
 pub use log::{LogContents, LogProblem, read_log};
 pub use log_file::LogFile;
 pub use log_folder::LogFolder;

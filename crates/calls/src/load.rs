@@ -10,6 +10,7 @@
 use std::collections::{HashSet, VecDeque};
 use std::path::{Component, Path, PathBuf};
 
+use calltree_engine::translation::TranslationInput;
 use calltree_engine::{SourceInput, codes};
 use calltree_files::FilesError;
 use calltree_syntax::Diagnostic;
@@ -27,6 +28,42 @@ pub struct LoadedTrees {
     /// Files of a named folder that could not be read, with why, when the folder was
     /// loaded by [`load_folder_leaving_out_unreadable`]; empty otherwise.
     pub left_out: Vec<(PathBuf, FilesError)>,
+    /// The translation files beside the trees loaded (`NAME.LOCALE.po` beside `NAME.tree`),
+    /// unread by the engine: hand them to `Project::add_translations`. One that cannot be
+    /// read is left out.
+    pub translations: Vec<TranslationInput>,
+}
+
+impl LoadedTrees {
+    /// The project of these files, checked, with their translations added.
+    pub fn into_project(self) -> calltree_engine::Project {
+        let mut project = calltree_engine::Project::load(self.inputs);
+        project.add_translations(self.translations);
+        project
+    }
+}
+
+/// The translation files of a tree file: `NAME.LOCALE.po` in its folder, by locale order.
+pub fn translation_files(tree: &Path) -> Vec<(String, PathBuf)> {
+    let Some(stem) = tree.file_stem().and_then(|s| s.to_str()) else {
+        return Vec::new();
+    };
+    let Ok(entries) = std::fs::read_dir(folder_of(tree)) else {
+        return Vec::new();
+    };
+    let prefix = format!("{stem}.");
+    let mut found: Vec<(String, PathBuf)> = entries
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter_map(|path| {
+            let name = path.file_name()?.to_str()?;
+            let locale = name.strip_prefix(&prefix)?.strip_suffix(".po")?;
+            // Named beside the tree as the tree is named (`refund.fr.po`, not `./refund.fr.po`).
+            (!locale.is_empty() && !locale.contains('.') && path.is_file())
+                .then(|| (locale.to_owned(), tree.with_file_name(name)))
+        })
+        .collect();
+    found.sort();
+    found
 }
 
 /// Loads the files and folders in `paths` with everything they need, each file at most
@@ -84,6 +121,7 @@ fn load(
             paths: Vec::new(),
             named: 0,
             left_out: Vec::new(),
+            translations: Vec::new(),
         },
         folders: Vec::new(),
     };
@@ -131,6 +169,7 @@ fn load(
         }
     }
     loader.follow_uses();
+    loader.find_translations();
     Ok(loader.loaded)
 }
 
@@ -201,6 +240,22 @@ impl Loader<'_> {
                             .with_hint(problem.1);
                         self.loaded.inputs[index].found.push(diagnostic);
                     }
+                }
+            }
+        }
+    }
+
+    /// The translation files beside every tree file loaded.
+    fn find_translations(&mut self) {
+        for (input, path) in self.loaded.inputs.iter().zip(&self.loaded.paths) {
+            for (locale, file) in translation_files(path) {
+                if let Ok(bytes) = calltree_files::read_bytes_within(&file, self.limit) {
+                    self.loaded.translations.push(TranslationInput {
+                        name: file.display().to_string(),
+                        locale,
+                        tree_file: input.name.clone(),
+                        bytes,
+                    });
                 }
             }
         }

@@ -346,6 +346,7 @@ mod tests {
             audience: Audience::Agent,
             at,
             given: Vec::new(),
+            locale: None,
         }
     }
 

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
+use calltree_engine::translation::TranslationFile;
 use calltree_syntax::{LineIndex, Severity};
 
 use crate::OutputFormat;
@@ -26,10 +27,22 @@ pub fn run(
     // are context (a call into a broken one is still reported at the call).
     let mut all_diagnostics = project.diagnostics_with_tests();
     all_diagnostics.truncate(loaded.named);
+    // The translations of the named trees, per locale: a problem in one is the tree's
+    // problem too (a customer would read the fallback or a broken text).
+    let translations: Vec<&TranslationFile> = project
+        .translation_files()
+        .iter()
+        .filter(|t| t.file.is_some_and(|f| loaded.is_named(f)))
+        .collect();
+    let reported_files = loaded.named + translations.len();
 
     let style = Style::for_stdout();
     let (mut errors, mut warnings) = (0usize, 0usize);
-    for diagnostic in all_diagnostics.iter().flatten() {
+    for diagnostic in all_diagnostics
+        .iter()
+        .flatten()
+        .chain(translations.iter().flat_map(|t| &t.diagnostics))
+    {
         match diagnostic.severity {
             Severity::Error => errors += 1,
             Severity::Warning => warnings += 1,
@@ -45,16 +58,22 @@ pub fn run(
                 render::SHOWN_DIAGNOSTICS
             };
             let mut printed = 0usize;
-            for (id, file) in project.files().take(loaded.named) {
-                let diagnostics = &all_diagnostics[id.index()];
+            let files = project
+                .files()
+                .take(loaded.named)
+                .map(|(id, file)| (&file.name, &file.text, &all_diagnostics[id.index()]))
+                .chain(
+                    translations
+                        .iter()
+                        .map(|t| (&t.name, &t.text, &t.diagnostics)),
+                );
+            for (name, text, diagnostics) in files {
                 if diagnostics.is_empty() || printed >= shown || out.is_closed() {
                     continue;
                 }
-                let index = LineIndex::new(&file.text);
+                let index = LineIndex::new(text);
                 for diagnostic in diagnostics.iter().take(shown - printed) {
-                    out.text(&render::human(
-                        &file.name, &file.text, &index, diagnostic, style,
-                    ))?;
+                    out.text(&render::human(name, text, &index, diagnostic, style))?;
                     out.text("\n")?;
                     printed += 1;
                 }
@@ -63,7 +82,7 @@ pub fn run(
                 out.text(&render::more(errors + warnings - printed))?;
                 out.text("\n")?;
             }
-            out.line(&render::summary(loaded.named, errors, warnings))?;
+            out.line(&render::summary(reported_files, errors, warnings))?;
         }
         OutputFormat::Json => {
             let report: Vec<serde_json::Value> = project
@@ -79,6 +98,18 @@ pub fn run(
                             .collect::<Vec<_>>(),
                     })
                 })
+                .chain(translations.iter().map(|t| {
+                    let index = LineIndex::new(&t.text);
+                    serde_json::json!({
+                        "path": t.name,
+                        "locale": t.locale,
+                        "diagnostics": t
+                            .diagnostics
+                            .iter()
+                            .map(|d| render::json(&index, d))
+                            .collect::<Vec<_>>(),
+                    })
+                }))
                 .collect();
             let document = serde_json::json!({
                 "files": report,

@@ -94,9 +94,10 @@ impl Loaded {
 /// with the other trees of their folders and everything reached through `use`.
 pub fn load_project(paths: &[PathBuf]) -> Result<Loaded> {
     let loaded = calltree_calls::load_trees(paths, max_input_size()).map_err(with_limit_hint)?;
+    let named = loaded.named;
     Ok(Loaded {
-        project: calltree_engine::Project::load(loaded.inputs),
-        named: loaded.named,
+        project: loaded.into_project(),
+        named,
     })
 }
 

@@ -24,6 +24,7 @@ mod report;
 mod run;
 mod stats;
 mod testing;
+mod translate;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -60,6 +61,24 @@ fn max_input_size(given: Option<u64>) -> anyhow::Result<u64> {
             .map_err(|problem| anyhow::anyhow!("CALLTREE_MAX_INPUT_SIZE: {problem}")),
         Err(_) => Ok(calltree_files::DEFAULT_MAX_INPUT_SIZE),
     }
+}
+
+#[derive(Subcommand)]
+enum TranslateCommand {
+    /// Write or update NAME.LOCALE.po beside each tree: new texts are added untranslated,
+    /// texts the tree no longer has are dropped, and translations whose source text changed
+    /// are kept and marked fuzzy, with the old source as `#| msgid`. See docs/translation.md.
+    #[command(
+        after_help = "Examples:\n  calltree translate extract --locale fr trees/internet_down.tree\n  calltree translate extract --locale pt-BR trees/"
+    )]
+    Extract {
+        /// The language to translate into, as a BCP 47 tag (`fr`, `pt-BR`).
+        #[arg(long, value_name = "TAG")]
+        locale: String,
+        /// Files or folders; folders are searched for `.tree` files.
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -159,6 +178,11 @@ enum Command {
         /// phone system), checked like an answer; repeat for more fields.
         #[arg(long = "set", value_name = "NAME=VALUE", value_parser = given_value, conflicts_with_all = ["resume", "handoff"])]
         set: Vec<calltree_engine::Given>,
+        /// Show the call in this language (a BCP 47 tag such as `fr`), from the translation
+        /// files beside the trees (NAME.LOCALE.po); a text without a translation is shown in
+        /// its own language, marked [untranslated].
+        #[arg(long, value_name = "TAG", conflicts_with = "handoff")]
+        locale: Option<String>,
     },
     /// Serve the trees that customers use as self-service web pages.
     ///
@@ -310,6 +334,9 @@ enum Command {
         #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
         format: OutputFormat,
     },
+    /// Keep translation files of trees up to date.
+    #[command(subcommand)]
+    Translate(TranslateCommand),
     /// Draw a tree (Graphviz DOT, Mermaid) or write it as data (JSON, YAML).
     ///
     /// JSON and YAML follow the versioned interchange form described in docs/interchange.md:
@@ -649,6 +676,7 @@ fn main() -> ExitCode {
             handoff,
             db,
             set,
+            locale,
         } => run::run(&run::Options {
             file,
             audience: match audience {
@@ -662,6 +690,7 @@ fn main() -> ExitCode {
             answers,
             handoff: handoff.zip(db),
             given: set,
+            locale,
         }),
         Command::Serve {
             trees,
@@ -669,6 +698,9 @@ fn main() -> ExitCode {
             addr,
             settings,
         } => serve(&trees, &db, addr, settings.settings()),
+        Command::Translate(TranslateCommand::Extract { locale, paths }) => {
+            translate::extract(&locale, &paths)
+        }
         Command::Prune(PruneArgs { db, retain }) => prune::run(&db, retain),
         Command::Migrate(MigrateArgs { from, to }) => prune::migrate(&from, &to),
         Command::Agents(AgentsArgs { action, db }) => match action {

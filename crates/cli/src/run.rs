@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use anyhow::{Context as _, Result, bail};
 use calltree_calls::{Call, CallStore, CallsError, LogFile, MemoryCalls, Versions, now, take_over};
-use calltree_engine::{Action, InputKind, Project, Step, TextRole, View, show_line};
+use calltree_engine::{Action, InputKind, Project, Step, TextRole, TreeId, View, show_line};
 use calltree_store::Store;
 use calltree_syntax::Audience;
 
@@ -38,6 +38,8 @@ pub struct Options {
     pub handoff: Option<(String, PathBuf)>,
     /// Values handed in for the tree's `given` fields (`--set`).
     pub given: Vec<calltree_engine::Given>,
+    /// The language to show the call in (`--locale`), a BCP 47 tag.
+    pub locale: Option<String>,
 }
 
 /// What can be typed at a field prompt besides the answer, for who is using the tree.
@@ -109,6 +111,10 @@ pub fn run(options: &Options) -> Result<ExitCode> {
     if let Some((code, db)) = &options.handoff {
         let mut call = take_over_by_code(code, db)?;
         sayln!("Taking over the customer's session: every answer they gave is below.");
+        // The agent works in the trees' own words; the customer may not have.
+        if let Some(locale) = call.session().locale() {
+            sayln!("The customer used the pages in `{locale}`: speak to them in that language.");
+        }
         sayln!("{}", call.summary().to_plain_text());
         return play_with_input(&mut call, options);
     }
@@ -135,32 +141,71 @@ pub fn run(options: &Options) -> Result<ExitCode> {
 
     let mut call = match &options.resume {
         Some(path) => resume(project, path, options)?,
+        None if options.locale.is_some() => {
+            let locale = options.locale.clone().unwrap_or_default();
+            let project = in_locale(&project, &locale)?;
+            let tree = chosen_tree(&project, options, file)?;
+            Call::start_in_locale(
+                project,
+                tree,
+                options.audience,
+                now(),
+                options.given.clone(),
+                Some(locale),
+                new_store(options)?,
+            )?
+        }
         None => {
-            let tree = match &options.tree {
-                Some(name) => project
-                    .tree_by_name(name)
-                    .with_context(|| format!("there is no tree called `{name}` here"))?,
-                None => project
-                    .trees()
-                    .find(|(_, t)| t.file == own)
-                    .map(|(id, _)| id)
-                    .with_context(|| format!("`{}` has no tree", file.display()))?,
-            };
-            let store: Box<dyn CallStore> = match &options.log {
-                Some(path) => Box::new(LogFile::create(path, options.force)?),
-                None => Box::new(MemoryCalls::new()),
-            };
+            let tree = chosen_tree(&project, options, file)?;
             Call::start_with(
                 project,
                 tree,
                 options.audience,
                 now(),
                 options.given.clone(),
-                store,
+                new_store(options)?,
             )?
         }
     };
     play_with_input(&mut call, options)
+}
+
+/// The tree `--tree` names, else the file's own.
+fn chosen_tree(project: &Project, options: &Options, file: &Path) -> Result<TreeId> {
+    let own = calltree_engine::FileId::first();
+    match &options.tree {
+        Some(name) => project
+            .tree_by_name(name)
+            .with_context(|| format!("there is no tree called `{name}` here")),
+        None => project
+            .trees()
+            .find(|(_, t)| t.file == own)
+            .map(|(id, _)| id)
+            .with_context(|| format!("`{}` has no tree", file.display())),
+    }
+}
+
+fn new_store(options: &Options) -> Result<Box<dyn CallStore>> {
+    Ok(match &options.log {
+        Some(path) => Box::new(LogFile::create(path, options.force)?),
+        None => Box::new(MemoryCalls::new()),
+    })
+}
+
+/// The project in `locale`, texts without a translation marked: the terminal is an
+/// author's and an agent's view, where a fallback must show. Says so when the trees have
+/// no translation into that language at all.
+fn in_locale(project: &Project, locale: &str) -> Result<Arc<Project>> {
+    if !calltree_engine::translation::is_bcp47(locale) {
+        bail!("`{locale}` is not a BCP 47 language tag: use a tag like `fr`, `pt-BR` or `zh-Hant`");
+    }
+    let available = project.locales();
+    if calltree_engine::translation::best_locale(&available, locale).is_none() {
+        eprintln!(
+            "warning: these trees have no `{locale}` translation (run `calltree translate extract --locale {locale}`); texts are shown in their own language, marked [untranslated]"
+        );
+    }
+    Ok(Arc::new(project.in_locale(locale, true)))
 }
 
 fn play_with_input(call: &mut TerminalCall, options: &Options) -> Result<ExitCode> {
@@ -201,6 +246,15 @@ fn resume(project: Arc<Project>, path: &Path, options: &Options) -> Result<Termi
         _ => Box::new(log),
     };
     let count = events.len();
+    // The call goes on in the language it started in, unless --locale says otherwise.
+    let started_in = match events.first() {
+        Some(calltree_engine::Event::Started { locale, .. }) => locale.as_deref().cloned(),
+        _ => None,
+    };
+    let project = match options.locale.clone().or(started_in) {
+        Some(locale) => in_locale(&project, &locale)?,
+        None => project,
+    };
     let call = Call::resume(path.display().to_string(), project, events, store)
         .with_context(|| format!("cannot resume `{}`", path.display()))?;
     sayln!("Resuming the call from {count} events.");

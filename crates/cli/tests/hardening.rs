@@ -265,6 +265,7 @@ fn greeting_log() -> String {
         audience: Audience::Agent,
         at: 1_767_225_600_000,
         given: Vec::new(),
+        locale: None,
     }];
     events
         .iter()
@@ -562,6 +563,7 @@ fn report_is_cubic_in_back_events() {
         audience: Audience::Agent,
         at,
         given: Vec::new(),
+        locale: None,
     }
     .to_json_line();
     log.push('\n');
@@ -616,6 +618,7 @@ fn report_shows_absurd_durations_when_timestamps_go_backwards() {
                 audience: Audience::Agent,
                 at: times[0],
                 given: Vec::new(),
+                locale: None,
             },
             Event::Chose {
                 option: 0,

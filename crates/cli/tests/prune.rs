@@ -18,6 +18,7 @@ fn started(at: i64) -> Event {
         audience: calltree_syntax::Audience::Customer,
         at,
         given: Vec::new(),
+        locale: None,
     }
 }
 

@@ -52,6 +52,7 @@ fn started(version: &str, audience: Audience, at: i64) -> Event {
         audience,
         at,
         given: Vec::new(),
+        locale: None,
     }
 }
 
@@ -244,6 +245,7 @@ fn a_long_path_is_shown_by_its_ends_and_its_length() {
         audience: Audience::Agent,
         at: 0,
         given: Vec::new(),
+        locale: None,
     }];
     events.extend((1..=1_000).map(|at| chose(0, "Again", at * 1_000)));
     events.push(chose(1, "Done", 1_001_000));

@@ -1,5 +1,6 @@
 //! The diagnostic codes the engine reports: `E2xx` for errors in a tree's structure, logic
-//! and types, `W2xx` for warnings, `E3xx` for tests that are wrong or fail. Each has an entry
+//! and types, `W2xx` for warnings, `E3xx` for tests that are wrong or fail, `E4xx`/`W4xx` for
+//! translation files. Each has an entry
 //! with a failing example in `docs/diagnostics.md`.
 
 use calltree_syntax::{Code, Severity};
@@ -60,6 +61,17 @@ pub const TEST_UNKNOWN_NAME: Code = error("E302", "test-unknown-name");
 pub const TEST_STEP_REJECTED: Code = error("E303", "test-step-rejected");
 pub const TEST_FAILED: Code = error("E304", "test-failed");
 
+// Translation files (`NAME.LOCALE.po` beside a tree): `E4xx` errors, `W4xx` warnings.
+pub const TRANSLATION_SYNTAX: Code = error("E401", "translation-syntax");
+pub const TRANSLATION_ENCODING: Code = error("E402", "translation-encoding");
+pub const TRANSLATION_LOCALE: Code = error("E403", "translation-locale");
+pub const TRANSLATION_UNKNOWN_ADDRESS: Code = error("E404", "translation-unknown-address");
+pub const TRANSLATION_DUPLICATE: Code = error("E405", "translation-duplicate");
+pub const TRANSLATION_PLACEHOLDER: Code = error("E406", "translation-placeholder");
+pub const TRANSLATION_FINGERPRINT: Code = error("E407", "translation-fingerprint");
+pub const TRANSLATION_MISSING: Code = warning("W451", "translation-missing");
+pub const TRANSLATION_STALE: Code = warning("W452", "translation-stale");
+
 /// Every code the engine can report, for documentation checks.
 pub const ALL: &[Code] = &[
     DUPLICATE_NODE,
@@ -97,4 +109,13 @@ pub const ALL: &[Code] = &[
     TEST_UNKNOWN_NAME,
     TEST_STEP_REJECTED,
     TEST_FAILED,
+    TRANSLATION_SYNTAX,
+    TRANSLATION_ENCODING,
+    TRANSLATION_LOCALE,
+    TRANSLATION_UNKNOWN_ADDRESS,
+    TRANSLATION_DUPLICATE,
+    TRANSLATION_PLACEHOLDER,
+    TRANSLATION_FINGERPRINT,
+    TRANSLATION_MISSING,
+    TRANSLATION_STALE,
 ];

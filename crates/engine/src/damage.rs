@@ -24,7 +24,7 @@ use crate::model::{FileId, NodeId, TreeId};
 use crate::project::Project;
 
 /// What did not parse or did not resolve, found once per load.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct Damage {
     /// By `NodeId`: the node's block holds a line that did not parse or an error.
     broken: Vec<bool>,

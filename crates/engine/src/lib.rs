@@ -24,6 +24,7 @@ mod show;
 mod symbols;
 mod synthetic;
 mod testing;
+pub mod translation;
 mod validate;
 mod value;
 mod view;

@@ -1167,6 +1167,8 @@ fn template(scope: &mut Scope<'_>, text: &syntax::Text) -> Template {
     Template {
         parts,
         source: text.to_plain(),
+        shown: None,
+        span: text.span,
     }
 }
 

@@ -131,8 +131,13 @@ impl Variable {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Template {
     pub(crate) parts: Vec<TemplatePart>,
-    /// The text as the author wrote it, placeholders included; labels are matched on this.
+    /// The text as the author wrote it, placeholders included; labels are matched on this,
+    /// in every language, so events and tests name an option the same way everywhere.
     pub source: String,
+    /// The words shown instead of `source` in a translated project, placeholders included.
+    pub shown: Option<String>,
+    /// Where the text is written, quotes included: translation checks point at it.
+    pub span: Span,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -146,6 +151,11 @@ pub(crate) enum TemplatePart {
 }
 
 impl Template {
+    /// The words people read, placeholders unfilled: the translation when there is one.
+    pub fn shown(&self) -> &str {
+        self.shown.as_deref().unwrap_or(&self.source)
+    }
+
     /// Every variable a placeholder names, in expressions too: what counts as using it.
     pub(crate) fn mentions(&self, out: &mut Vec<Slot>) {
         for part in &self.parts {
@@ -324,7 +334,7 @@ pub struct Node {
 impl Node {
     /// The title, or the id when there is none; what breadcrumbs and reports show.
     pub fn shown_title(&self) -> &str {
-        self.title.as_ref().map_or(&self.name, |t| &t.source)
+        self.title.as_ref().map_or(&self.name, |t| t.shown())
     }
 
     pub fn is_routing(&self) -> bool {

@@ -9,6 +9,7 @@ use sha2::{Digest, Sha256};
 use crate::damage::Damage;
 use crate::lower::{self, ProjectFile};
 use crate::model::{Exit, FileId, Node, NodeId, Slot, Tree, TreeId, Variable};
+use crate::translation::{self, TranslationFile, TranslationInput};
 use crate::{flow, validate};
 
 /// The text of one `.tree` file and the name to report it under (usually its path).
@@ -44,7 +45,7 @@ pub struct ParseCache {
 ///
 /// Loading never fails: every problem is a diagnostic on the file it is in, and everything
 /// that could be understood is usable.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Project {
     files: Vec<ProjectFile>,
     pub(crate) trees: Vec<Tree>,
@@ -63,9 +64,61 @@ pub struct Project {
     remaining: std::sync::OnceLock<Vec<u32>>,
     /// What did not parse or resolve, so its echoes are held back (see `damage`).
     pub(crate) damage: Damage,
+    /// The translation files the host added, read and checked.
+    translations: Vec<TranslationFile>,
 }
 
 impl Project {
+    /// Reads and checks translation files of the project's trees (hosts find and read the
+    /// files; see [`TranslationInput`]). Their problems are kept with each file:
+    /// [`Project::translation_files`].
+    pub fn add_translations(&mut self, inputs: Vec<TranslationInput>) {
+        for input in inputs {
+            let file = translation::read(self, input);
+            self.translations.push(file);
+        }
+    }
+
+    /// The translation files added, in the order they were, each with its diagnostics.
+    pub fn translation_files(&self) -> &[TranslationFile] {
+        &self.translations
+    }
+
+    /// The locales some translation file is for, sorted, each once.
+    pub fn locales(&self) -> Vec<&str> {
+        let mut locales: Vec<&str> = self
+            .translations
+            .iter()
+            .map(|t| t.locale.as_str())
+            .collect();
+        locales.sort_unstable();
+        locales.dedup();
+        locales
+    }
+
+    /// The project with its texts in `locale` (or the nearest locale it has: `fr-CA` takes
+    /// `fr`): the same trees, logic and fingerprints, so sessions and their events are the
+    /// same in every language, and only the words shown differ. A text without a usable
+    /// translation keeps its source words, behind [`translation::UNTRANSLATED_MARK`] when
+    /// `mark_missing` (for authors and tests; a customer's page shows the plain source text,
+    /// and `check` warns about it).
+    pub fn in_locale(&self, locale: &str, mark_missing: bool) -> Project {
+        let mut copy = self.clone();
+        let available = self.locales();
+        let chosen = translation::best_locale(&available, locale);
+        let mut tables = HashMap::new();
+        for file in &self.translations {
+            if Some(file.locale.as_str()) != chosen {
+                continue;
+            }
+            if let Some(tree_file) = file.file {
+                tables.insert(tree_file, translation::usable(self, file));
+            }
+        }
+        translation::apply(&mut copy, &tables, mark_missing);
+        copy
+    }
+
     /// Loads and checks a set of files. The order of `inputs` is the order of `FileId`s.
     pub fn load(inputs: Vec<SourceInput>) -> Project {
         Project::load_with(inputs, |_, text| calltree_syntax::parse(text))
@@ -129,6 +182,7 @@ impl Project {
             session_hashes: Vec::new(),
             remaining: std::sync::OnceLock::new(),
             damage,
+            translations: Vec::new(),
         };
         let mut found = Vec::new();
         validate::check(&project, &mut found);

@@ -331,7 +331,7 @@ fn references(file: &SourceFile, part: Part, name: &str, out: &mut Vec<Span>) {
                 | StmtKind::Return
                 | StmtKind::Rating { .. }
                 | StmtKind::FeedbackComment { .. }
-                | StmtKind::As(_)
+                | StmtKind::As(..)
                 | StmtKind::Answer { .. }
                 | StmtKind::Choose(_)
                 | StmtKind::Back

@@ -420,7 +420,7 @@ impl<'t, 'a> Collector<'t, 'a> {
             | StmtKind::Audience(_)
             | StmtKind::End(_)
             | StmtKind::Return
-            | StmtKind::As(_)
+            | StmtKind::As(..)
             | StmtKind::Back
             | StmtKind::Wait { .. }
             | StmtKind::Expect(Expectation::End(_))

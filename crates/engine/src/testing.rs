@@ -152,6 +152,27 @@ struct Runner<'p> {
 }
 
 fn run_test(project: &Project, tree: TreeId, test: &TestCase) -> TestReport {
+    let setup = test
+        .setup
+        .and_then(|index| project.tree(tree).setups.get(index));
+    let locale = test
+        .steps
+        .iter()
+        .chain(setup.map_or(&[][..], |s| s.steps.as_slice()))
+        .find_map(|s| match &s.kind {
+            StmtKind::As(_, Some(locale)) => Some(locale.text.as_str()),
+            _ => None,
+        });
+    match locale {
+        // The test sees what a person in that language sees, a missing translation marked,
+        // so an `expect text` in French fails on an untranslated text instead of passing
+        // on the source one.
+        Some(locale) => run_test_on(&project.in_locale(locale, true), tree, test),
+        None => run_test_on(project, tree, test),
+    }
+}
+
+fn run_test_on(project: &Project, tree: TreeId, test: &TestCase) -> TestReport {
     let mut report = TestReport {
         tree,
         name: test.name.clone(),
@@ -171,7 +192,7 @@ fn run_test(project: &Project, tree: TreeId, test: &TestCase) -> TestReport {
         .iter()
         .chain(setup_steps)
         .find_map(|s| match &s.kind {
-            StmtKind::As(a) => a.audience,
+            StmtKind::As(a, _) => a.audience,
             _ => None,
         })
         .unwrap_or(if project.tree(tree).serves(Audience::Agent) {
@@ -352,7 +373,7 @@ impl Runner<'_> {
         self.note_path();
         let mark = self.session.state().path.len();
         let result = match kind {
-            StmtKind::As(_) => Ok(()),
+            StmtKind::As(..) => Ok(()),
             StmtKind::Answer { var, .. } => {
                 let value = match kind {
                     StmtKind::Answer { value, .. } => literal_text(value),

@@ -718,7 +718,7 @@ fn check_tests(project: &Project, tree_id: TreeId, out: &mut Found) {
                 }
                 StmtKind::Expect(Expectation::Node(name)) => (!node_named(name.as_str()))
                     .then(|| unknown_name(name.as_str(), "node", name.span())),
-                StmtKind::As(audience) => audience.audience.and_then(|a| {
+                StmtKind::As(audience, _) => audience.audience.and_then(|a| {
                     (!tree.serves(a)).then(|| {
                         Diagnostic::new(
                             codes::TEST_STEP_REJECTED,

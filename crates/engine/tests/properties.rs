@@ -147,6 +147,7 @@ fn concrete(session: &Session<&Project>, action: &Action, at: i64) -> Event {
             audience: Audience::Agent,
             at,
             given: Vec::new(),
+            locale: None,
         },
     }
 }

@@ -95,6 +95,7 @@ impl Log {
                 audience,
                 at: start,
                 given: Vec::new(),
+                locale: None,
             }],
         }
     }

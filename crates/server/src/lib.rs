@@ -14,6 +14,7 @@ mod api;
 mod error;
 mod folded;
 mod form;
+mod language;
 mod limits;
 mod listener;
 mod pages;
@@ -35,6 +36,8 @@ use calltree_calls::{Call, CallsError, DatabaseCalls, now, open_session};
 use calltree_engine::{Action, OutcomeKind, Session, SessionError, Step};
 use calltree_store::{Store, same_secret};
 use calltree_syntax::Audience;
+
+use crate::language::Language;
 
 pub use error::ServerError;
 pub use trees::Trees;
@@ -374,7 +377,7 @@ fn load<'a>(state: &'a AppState, id: &str) -> Result<Kept<'a>, ServerError> {
 
 /// The stored session folded from its events.
 fn fold(state: &AppState, id: &str) -> Result<Call<DatabaseCalls>, ServerError> {
-    open_session(&state.store, state.trees.versions(), id).map_err(|error| match error {
+    let call = open_session(&state.store, state.trees.versions(), id).map_err(|error| match error {
         CallsError::NotStarted(_) | CallsError::Store(calltree_store::StoreError::NotFound(_)) => {
             ServerError::NotFound
         }
@@ -383,19 +386,58 @@ fn fold(state: &AppState, id: &str) -> Result<Call<DatabaseCalls>, ServerError> 
         )),
         CallsError::Session(error) => ServerError::Gone(error.to_string()),
         other => ServerError::Calls(other),
-    })
+    })?;
+    // A session in another language is shown on its version of the trees in that language
+    // (a version rebuilt from the database has no translations: its own words are shown).
+    let Some(locale) = call.session().locale().map(str::to_owned) else {
+        return Ok(call);
+    };
+    let (id, session, store) = call.into_parts();
+    let project = Arc::new(session.project().in_locale(&locale, false));
+    Session::resume(project, session.log().to_vec())
+        .map(|session| Call::open(id, session, store))
+        .map_err(|error| ServerError::Gone(error.to_string()))
 }
 
 #[derive(serde::Deserialize)]
 struct Search {
     #[serde(default)]
     q: String,
+    /// A language chosen on the switcher.
+    #[serde(default)]
+    lang: Option<String>,
 }
 
-async fn home(State(state): State<Arc<AppState>>, Query(search): Query<Search>) -> Response {
+/// The language of a visitor's pages: the switcher's choice (`lang` in the query, else its
+/// cookie), else the browser's `Accept-Language`, among the languages the trees have.
+fn visitor_language(
+    project: &calltree_engine::Project,
+    chosen: Option<&str>,
+    headers: &HeaderMap,
+) -> Language {
+    let chosen = chosen.or_else(|| cookie(headers, language::COOKIE));
+    let accept = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok());
+    language::choose(chosen, accept, &project.locales())
+}
+
+async fn home(
+    State(state): State<Arc<AppState>>,
+    Query(search): Query<Search>,
+    headers: HeaderMap,
+) -> Response {
     let query: String = search.q.chars().take(200).collect();
     let result = blocking(move || {
-        let project = state.trees.current();
+        let current = state.trees.current();
+        let lang = visitor_language(&current, search.lang.as_deref(), &headers);
+        let offered = language::offered(&current.locales());
+        // The home page lists the topics in the visitor's language.
+        let project = if lang.is_source() {
+            current
+        } else {
+            Arc::new(current.in_locale(&lang.tag, false))
+        };
         let words = query.trim().to_lowercase();
         let topics: Vec<pages::Topic> = trees::customer_trees(&project)
             .into_iter()
@@ -411,7 +453,18 @@ async fn home(State(state): State<Arc<AppState>>, Query(search): Query<Search>) 
                 tags: tree.tags.clone(),
             })
             .collect();
-        Ok(pages::home(&topics, query.trim()))
+        let mut response = pages::home(&lang, &offered, &topics, query.trim()).into_response();
+        // A choice on the switcher is remembered for the pages that follow.
+        if search.lang.is_some()
+            && let Ok(value) = HeaderValue::from_str(&format!(
+                "{}={}; Path=/; SameSite=Lax; Max-Age=31536000",
+                language::COOKIE,
+                lang.tag
+            ))
+        {
+            response.headers_mut().insert(header::SET_COOKIE, value);
+        }
+        Ok::<_, ServerError>(response)
     })
     .await;
     result.into_response()
@@ -473,16 +526,27 @@ async fn start(
             .filter(|id| trees::customer_trees(&project).contains(id))
             .ok_or(ServerError::NotFound)?;
         let given = handed_in(&project, id, query)?;
-        let session = Session::start_with(project, id, Audience::Customer, now(), given).map_err(
-            |e| match e {
-                // A value the link hands in that does not fit, or one the tree needs that it
-                // leaves out: the link is wrong, not the server.
-                SessionError::InvalidAnswer { .. }
-                | SessionError::NotGiven { .. }
-                | SessionError::GivenMissing { .. } => ServerError::BadRequest(e.to_string()),
-                other => ServerError::Gone(other.to_string()),
-            },
-        )?;
+        // The session is in the visitor's language from its first page to its last, and its
+        // Started event says which, for whoever takes it over.
+        let lang = visitor_language(&project, None, &headers);
+        let (project, locale) = if lang.is_source() {
+            (project, None)
+        } else {
+            (
+                Arc::new(project.in_locale(&lang.tag, false)),
+                Some(lang.tag),
+            )
+        };
+        let session =
+            Session::start_in_locale(project, id, Audience::Customer, now(), given, locale)
+                .map_err(|e| match e {
+                    // A value the link hands in that does not fit, or one the tree needs that it
+                    // leaves out: the link is wrong, not the server.
+                    SessionError::InvalidAnswer { .. }
+                    | SessionError::NotGiven { .. }
+                    | SessionError::GivenMissing { .. } => ServerError::BadRequest(e.to_string()),
+                    other => ServerError::Gone(other.to_string()),
+                })?;
         let first = session.log()[0].clone();
         let created = state.store.create_session(&first)?;
         // Behind a TLS proxy the cookie must not travel over plain HTTP.
@@ -525,6 +589,7 @@ async fn show(
         let message = query.stale.map(|_| {
             "That page was out of date (the session moved on in another tab), so nothing was changed. This is where it is now."
         });
+        // Shown in the session's language by `render`.
         render(&state, &id, &HashMap::new(), &HashMap::new(), message, true)
     })
     .await;
@@ -550,10 +615,15 @@ fn render(
     let call = load(state, id)?;
     let session = call.session();
     let seq = session.log().len();
+    // The language the session started in, whatever the visitor's browser says now.
+    let lang = session.locale().map_or_else(Language::source, Language::of);
+    let message = message.map(|m| language::translated(&lang, m));
+    let message = message.as_deref();
     if session.state().audience != Audience::Customer {
-        return Ok(pages::message_page(
-            "An agent has your case",
-            "An agent took this session over with your reference code and is handling it now, with everything you told us. There is nothing more to do here.",
+        return Ok(pages::message_page_in(
+            &lang,
+            lang.t("An agent has your case"),
+            lang.t("An agent took this session over with your reference code and is handling it now, with everything you told us. There is nothing more to do here."),
         )
         .into_response());
     }
@@ -590,7 +660,7 @@ fn render(
             contact: contact.as_deref(),
             steps: &steps,
         };
-        return Ok(pages::end(&view, &end).into_response());
+        return Ok(pages::end(&lang, &view, &end).into_response());
     }
     let csrf = state.store.csrf(id)?.ok_or(ServerError::NotFound)?;
     // A refused answer is a refused request; a notice on an ordinary view is not.
@@ -600,6 +670,7 @@ fn render(
         StatusCode::UNPROCESSABLE_ENTITY
     };
     let page = pages::step(
+        &lang,
         &view,
         &pages::StepForm {
             session: id,

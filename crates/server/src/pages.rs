@@ -15,6 +15,8 @@ use calltree_engine::{
 };
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
+use crate::language::{self, Language};
+
 const STYLE: &str = "
 *{box-sizing:border-box}
 body{margin:0;font:1.05rem/1.5 system-ui,sans-serif;color:#1b1f24;background:#f6f7f9}
@@ -54,12 +56,17 @@ button{font:inherit;cursor:pointer}
 ul.trees{list-style:none;padding:0}
 ul.trees li{margin:0 0 .75rem}
 .tags{font-size:.85rem;color:#57606a}
+nav.languages{font-size:.9rem;margin:0 0 1rem}
+nav.languages a{margin-inline-end:.75rem}
+.untranslated{font-size:.85rem;color:#57606a}
 ";
 
-fn page(title: &str, body: Markup) -> Html<String> {
+/// A whole page in `lang`: `lang` and `dir` on the root, so screen readers pronounce it in
+/// that language and right-to-left scripts are laid out as they are read.
+fn page(lang: &Language, title: &str, body: Markup) -> Html<String> {
     let markup = html! {
         (DOCTYPE)
-        html lang="en" {
+        html lang=(lang.tag) dir=(lang.dir()) {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
@@ -90,12 +97,18 @@ fn sentence(text: &str) -> String {
 
 /// A page that only says something: errors, refusals.
 pub fn message_page(title: &str, message: &str) -> Html<String> {
+    message_page_in(&Language::source(), title, message)
+}
+
+/// A page that only says something, in `lang` (`title` and `message` already in it).
+pub fn message_page_in(lang: &Language, title: &str, message: &str) -> Html<String> {
     page(
+        lang,
         title,
         html! {
             h1 { (title) }
             p { (message) }
-            p { a href="/" { "Back to the help topics" } }
+            p { a href="/" { (lang.t("Back to the help topics")) } }
         },
     )
 }
@@ -108,18 +121,32 @@ pub struct Topic {
     pub tags: Vec<String>,
 }
 
-pub fn home(topics: &[Topic], query: &str) -> Html<String> {
+/// The home page in `lang`, with a switcher to each of the `offered` languages.
+pub fn home(lang: &Language, offered: &[String], topics: &[Topic], query: &str) -> Html<String> {
     page(
-        "How can we help?",
+        lang,
+        lang.t("How can we help?"),
         html! {
-            h1 { "How can we help?" }
+            @if offered.len() > 1 {
+                nav class="languages" aria-label=(lang.t("Language")) {
+                    @for tag in offered {
+                        @if tag.eq_ignore_ascii_case(&lang.tag) {
+                            strong lang=(tag) aria-current="true" { (language::name(tag)) }
+                            " "
+                        } @else {
+                            a href={ "/?lang=" (tag) } lang=(tag) hreflang=(tag) { (language::name(tag)) }
+                        }
+                    }
+                }
+            }
+            h1 { (lang.t("How can we help?")) }
             form method="get" action="/" role="search" {
-                label for="q" { "Search the help topics" }
+                label for="q" { (lang.t("Search the help topics")) }
                 input type="text" id="q" name="q" value=(query) maxlength="200";
-                button type="submit" class="primary" { "Search" }
+                button type="submit" class="primary" { (lang.t("Search")) }
             }
             @if topics.is_empty() {
-                p { "No help topic matches “" (query) "”." }
+                p { (lang.t("No help topic matches")) " “" (query) "”." }
             }
             ul class="trees" {
                 @for topic in topics {
@@ -176,21 +203,21 @@ fn text_input(field: &FieldView) -> (&'static str, Option<&'static str>, Option<
 
 /// A refused answer in the page's words: a missing answer says what to do with this kind of
 /// input, the rest as the tree and the engine put it.
-fn problem(field: &FieldView, message: &str) -> String {
+fn problem(lang: &Language, field: &FieldView, message: &str) -> String {
     if message != ANSWER_NEEDED {
         return message.to_owned();
     }
     match field.input {
         InputKind::Choice { .. } | InputKind::YesNo | InputKind::Rating { .. } => {
-            "choose one of the answers".to_owned()
+            lang.t("choose one of the answers").to_owned()
         }
-        InputKind::Checklist { .. } => "tick at least one of the answers".to_owned(),
-        _ => "please fill this in".to_owned(),
+        InputKind::Checklist { .. } => lang.t("tick at least one of the answers").to_owned(),
+        _ => lang.t("please fill this in").to_owned(),
     }
 }
 
-fn field_input(field: &FieldView, value: &str, error: Option<&String>) -> Markup {
-    let error = error.map(|message| problem(field, message));
+fn field_input(lang: &Language, field: &FieldView, value: &str, error: Option<&String>) -> Markup {
+    let error = error.map(|message| problem(lang, field, message));
     let error = error.as_ref();
     let id = input_id(field);
     let hint_id = format!("h_{}", field.name);
@@ -198,7 +225,7 @@ fn field_input(field: &FieldView, value: &str, error: Option<&String>) -> Markup
     let hint = field
         .hint
         .as_ref()
-        .map(|words| sentence(&format!("enter {words}")));
+        .map(|words| sentence(&format!("{}{words}", lang.t("enter "))));
     // What a screen reader reads with the input: the hint, then the problem.
     let described: Vec<&str> = [
         hint.as_ref().map(|_| hint_id.as_str()),
@@ -210,14 +237,14 @@ fn field_input(field: &FieldView, value: &str, error: Option<&String>) -> Markup
     let described = (!described.is_empty()).then(|| described.join(" "));
     let invalid = error.map(|_| "true");
     let class = error.map(|_| "invalid");
-    let required = html! { @if field.required { " (required)" } };
+    let required = html! { @if field.required { (lang.t(" (required)")) } };
     let notes = html! {
         @if let Some(hint) = &hint {
             p class="hint" id=(hint_id) { (hint) }
         }
         @if let Some(error) = error {
             p class="error-message" id=(error_id) {
-                span class="vh" { "Error: " } (sentence(error))
+                span class="vh" { (lang.t("Error: ")) } (sentence(error))
             }
         }
     };
@@ -266,8 +293,8 @@ fn field_input(field: &FieldView, value: &str, error: Option<&String>) -> Markup
                 .collect(),
         ),
         InputKind::YesNo => radios(vec![
-            ("yes".to_owned(), "Yes".to_owned()),
-            ("no".to_owned(), "No".to_owned()),
+            ("yes".to_owned(), lang.t("Yes").to_owned()),
+            ("no".to_owned(), lang.t("No").to_owned()),
         ]),
         InputKind::Rating { min, max } => {
             let low = *min as i64;
@@ -302,7 +329,7 @@ fn field_input(field: &FieldView, value: &str, error: Option<&String>) -> Markup
 }
 
 /// Every problem of the step, at the top, each linked to its field.
-fn error_summary(view: &View, form: &StepForm<'_>) -> Markup {
+fn error_summary(lang: &Language, view: &View, form: &StepForm<'_>) -> Markup {
     let fields: Vec<(&FieldView, &String)> = view
         .fields
         .iter()
@@ -314,13 +341,13 @@ fn error_summary(view: &View, form: &StepForm<'_>) -> Markup {
     html! {
         div class="error-summary" role="alert" aria-labelledby="error-summary-title"
             tabindex="-1" autofocus {
-            h2 id="error-summary-title" { "There is a problem" }
+            h2 id="error-summary-title" { (lang.t("There is a problem")) }
             ul {
                 @if let Some(problem) = form.problem {
                     li { (sentence(problem)) }
                 }
                 @for (field, error) in &fields {
-                    li { a href={ "#" (input_id(field)) } { (field.label) ": " (problem(field, error)) } }
+                    li { a href={ "#" (input_id(field)) } { (field.label) ": " (problem(lang, field, error)) } }
                 }
             }
         }
@@ -328,7 +355,7 @@ fn error_summary(view: &View, form: &StepForm<'_>) -> Markup {
 }
 
 /// One step of a session, as a form.
-pub fn step(view: &View, form: &StepForm<'_>) -> Html<String> {
+pub fn step(lang: &Language, view: &View, form: &StepForm<'_>) -> Html<String> {
     let step_number = view.breadcrumb.len().max(1);
     let failed = !form.errors.is_empty() || form.problem.is_some();
     // A step named like its tree (often the first) is named once.
@@ -337,12 +364,13 @@ pub fn step(view: &View, form: &StepForm<'_>) -> Html<String> {
     } else {
         format!("{} · {}", view.title, form.tree_title)
     };
-    let title = format!("{}{place}", if failed { "Error: " } else { "" });
+    let title = format!("{}{place}", if failed { lang.t("Error: ") } else { "" });
     page(
+        lang,
         &title,
         html! {
-            (error_summary(view, form))
-            p class="step" { "Step " (step_number) " · " (form.tree_title) }
+            (error_summary(lang, view, form))
+            p class="step" { (lang.t("Step")) " " (step_number) " · " (form.tree_title) }
             h1 { (view.title) }
             @if let Some(message) = form.message {
                 p class="notice" role="status" { (message) }
@@ -353,7 +381,7 @@ pub fn step(view: &View, form: &StepForm<'_>) -> Html<String> {
                 }
             }
             @if let Some(problem) = &view.stuck {
-                p class="error-message" { "This step cannot go on: " (problem) }
+                p class="error-message" { (lang.t("This step cannot go on: ")) (problem) }
             }
             // The server checks every answer and says what is wrong, all at once: the
             // browser's own checks would stop at the first, in words of its own.
@@ -363,10 +391,10 @@ pub fn step(view: &View, form: &StepForm<'_>) -> Html<String> {
                 @for field in &view.fields {
                     @let typed = form.typed.get(&field.name).cloned()
                         .or_else(|| field.value.clone()).unwrap_or_default();
-                    (field_input(field, &typed, form.errors.get(&field.name)))
+                    (field_input(lang, field, &typed, form.errors.get(&field.name)))
                 }
                 @if view.actions.go_on {
-                    button type="submit" name="go" value="continue" class="primary" { "Continue" }
+                    button type="submit" name="go" value="continue" class="primary" { (lang.t("Continue")) }
                 }
                 @for option in &view.options {
                     button type="submit" name="choose" value=(option.index) class="option"
@@ -377,9 +405,9 @@ pub fn step(view: &View, form: &StepForm<'_>) -> Html<String> {
                 }
                 div class="secondary" {
                     @if view.actions.back {
-                        button type="submit" name="go" value="back" { "Back" }
+                        button type="submit" name="go" value="back" { (lang.t("Back")) }
                     }
-                    button type="submit" name="go" value="person" { "Talk to a person" }
+                    button type="submit" name="go" value="person" { (lang.t("Talk to a person")) }
                 }
             }
         },
@@ -399,7 +427,7 @@ pub struct EndPage<'a> {
 
 /// The last page: the outcome, and when a person takes over, the code, what happens next
 /// and how to reach them.
-pub fn end(view: &View, end_page: &EndPage<'_>) -> Html<String> {
+pub fn end(lang: &Language, view: &View, end_page: &EndPage<'_>) -> Html<String> {
     let end = view.ended.clone().unwrap_or(EndView {
         outcome: None,
         to: None,
@@ -408,9 +436,10 @@ pub fn end(view: &View, end_page: &EndPage<'_>) -> Html<String> {
         reason: None,
         cause: None,
     });
-    let headline = calltree_engine::customer_outcome(&end);
+    let headline = headline(lang, &end);
     let callback = end.outcome == Some(OutcomeKind::Callback);
     page(
+        lang,
         &format!("{headline} · {}", end_page.tree_title),
         html! {
             p class="step" { (end_page.tree_title) }
@@ -424,20 +453,20 @@ pub fn end(view: &View, end_page: &EndPage<'_>) -> Html<String> {
             }
             @if let Some(code) = end_page.handoff {
                 div class="card" {
-                    p { "Your reference code is" }
+                    p { (lang.t("Your reference code is")) }
                     p class="code" { (code) }
                 }
-                h2 { "What happens next" }
+                h2 { (lang.t("What happens next")) }
                 @if callback {
-                    p { "One of our team will call you back. They will have everything you told us here, so you won't need to repeat yourself. If you contact us first, give them this code." }
+                    p { (lang.t("One of our team will call you back. They will have everything you told us here, so you won't need to repeat yourself. If you contact us first, give them this code.")) }
                 } @else {
-                    p { "Contact us and give this code to the person who helps you. They will see everything you told us here, so you won't need to repeat yourself." }
+                    p { (lang.t("Contact us and give this code to the person who helps you. They will see everything you told us here, so you won't need to repeat yourself.")) }
                 }
-                p { "Write the code down or keep this page open: you will need it." }
-                h2 { "How to reach a person" }
+                p { (lang.t("Write the code down or keep this page open: you will need it.")) }
+                h2 { (lang.t("How to reach a person")) }
                 @match end_page.contact {
                     Some(contact) => p { (contact) },
-                    None => p { "Call or message us the way you usually do, and give the code above." },
+                    None => p { (lang.t("Call or message us the way you usually do, and give the code above.")) },
                 }
             }
             // What the customer answered and chose, step by step; steps where they did
@@ -448,16 +477,34 @@ pub fn end(view: &View, end_page: &EndPage<'_>) -> Html<String> {
                 .filter(|s| !s.answers.is_empty() || s.chose.is_some())
                 .collect();
             @if !told.is_empty() {
-                h2 { "What you told us" }
+                h2 { (lang.t("What you told us")) }
                 ul {
                     @for step in told {
                         li { (step.to_line()) }
                     }
                 }
             }
-            p { a href="/" { "Back to the help topics" } }
+            p { a href="/" { (lang.t("Back to the help topics")) } }
         },
     )
+}
+
+/// What the end page says happened, in `lang`: the engine's sentence in English, and the
+/// same in French with the team or service named.
+fn headline(lang: &Language, end: &EndView) -> String {
+    let english = calltree_engine::customer_outcome(end);
+    if lang.ui == language::Ui::English {
+        return english;
+    }
+    match (end.outcome, &end.to) {
+        (Some(OutcomeKind::Escalated | OutcomeKind::Transferred), Some(team)) => {
+            format!("Nous transmettons votre demande à notre équipe {team}.")
+        }
+        (Some(OutcomeKind::Referred), Some(service)) => {
+            format!("Le bon interlocuteur pour cela est {service}.")
+        }
+        _ => language::translated(lang, &english),
+    }
 }
 
 #[cfg(test)]

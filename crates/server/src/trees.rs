@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant, SystemTime};
 
 use calltree_calls::Versions;
+use calltree_engine::translation::TranslationInput;
 use calltree_engine::{Project, SourceInput, TreeId};
 use calltree_store::Store;
 
@@ -46,24 +47,37 @@ fn stamps(files: &[PathBuf]) -> Vec<(PathBuf, Option<SystemTime>)> {
 /// A file of the folder that cannot be read (not UTF-8, too large, unreadable) is logged and
 /// left out, so one bad file never stops the rest being served; it is still watched, so
 /// fixing it counts as a change. Returns the inputs and every file to watch.
-fn read_folder(folder: &Path) -> Result<(Vec<SourceInput>, Vec<PathBuf>), ServerError> {
+/// A folder as read: the trees, their translation files, and every file to watch.
+type Folder = (Vec<SourceInput>, Vec<TranslationInput>, Vec<PathBuf>);
+
+fn read_folder(folder: &Path) -> Result<Folder, ServerError> {
     let loaded = calltree_calls::load_folder_leaving_out_unreadable(
         folder,
         calltree_files::DEFAULT_MAX_INPUT_SIZE,
     )
     .map_err(|e| ServerError::Trees(e.to_string()))?;
     let mut inputs = loaded.inputs;
+    let mut translations = loaded.translations;
     for (input, path) in inputs.iter_mut().zip(&loaded.paths) {
         if let Ok(inside) = path.strip_prefix(folder) {
-            input.name = inside.display().to_string();
+            let name = inside.display().to_string();
+            for translation in translations
+                .iter_mut()
+                .filter(|t| t.tree_file == input.name)
+            {
+                translation.tree_file.clone_from(&name);
+            }
+            input.name = name;
         }
     }
     let mut watched = loaded.paths;
+    // An edited translation is a change too: the pages show it at once.
+    watched.extend(translations.iter().map(|t| PathBuf::from(&t.name)));
     for (file, error) in loaded.left_out {
         crate::log(&format!("left out `{}`: {error}", file.display()));
         watched.push(file);
     }
-    Ok((inputs, watched))
+    Ok((inputs, translations, watched))
 }
 
 /// Whether a file loaded changed or went, or a new tree appeared in the folder.
@@ -82,7 +96,7 @@ impl Trees {
     /// Loads the folder. Trees with errors are still loaded (the rest may be fine); they
     /// simply cannot start.
     pub fn open(folder: &Path, store: Store) -> Result<Trees, ServerError> {
-        let (inputs, files) = read_folder(folder)?;
+        let (inputs, translations, files) = read_folder(folder)?;
         let trees = Trees {
             folder: folder.to_path_buf(),
             current: RwLock::new(Loaded {
@@ -92,16 +106,19 @@ impl Trees {
             versions: Versions::with_store(store),
             looked_at: Mutex::new(Instant::now()),
         };
-        trees.install(inputs, stamps(&files))?;
+        trees.install(inputs, translations, stamps(&files))?;
         Ok(trees)
     }
 
     fn install(
         &self,
         inputs: Vec<SourceInput>,
+        translations: Vec<TranslationInput>,
         stamps: Vec<(PathBuf, Option<SystemTime>)>,
     ) -> Result<(), ServerError> {
-        let project = Arc::new(Project::load(inputs));
+        let mut project = Project::load(inputs);
+        project.add_translations(translations);
+        let project = Arc::new(project);
         self.versions.save(&project)?;
         if let Ok(mut current) = self.current.write() {
             *current = Loaded { project, stamps };
@@ -124,8 +141,8 @@ impl Trees {
                 .read()
                 .map_or(true, |loaded| changed(&self.folder, &loaded.stamps));
         if changed
-            && let Ok((inputs, files)) = read_folder(&self.folder)
-            && let Err(error) = self.install(inputs, stamps(&files))
+            && let Ok((inputs, translations, files)) = read_folder(&self.folder)
+            && let Err(error) = self.install(inputs, translations, stamps(&files))
         {
             crate::log(&format!(
                 "could not record a new version of the trees: {error}"

@@ -88,6 +88,7 @@
 //!     audience: calltree_syntax::Audience::Customer,
 //!     at: 1_700_000_000_000,
 //!     given: Vec::new(),
+//!     locale: None,
 //! };
 //! let new = store.create_session(&started)?; // give `new.owner_token` to the customer
 //! store.append(&new.id, 1, &Event::Continued { at: 1_700_000_001_000 })?; // 1 = events seen

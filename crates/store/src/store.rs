@@ -320,6 +320,7 @@ impl Store {
             audience,
             at,
             given: _,
+            ..
         } = first
         else {
             return Err(StoreError::NotStarted);

@@ -247,6 +247,7 @@ fn started(tree: &str, at: i64) -> Event {
         audience: Audience::Customer,
         at,
         given: Vec::new(),
+        locale: None,
     }
 }
 
@@ -857,6 +858,7 @@ fn a_step_of_several_events_is_stored_whole_or_not_at_all(db: &Db) {
         audience: Audience::Customer,
         at: 1,
         given: Vec::new(),
+        locale: None,
     };
     let created = store.create_session(&first).unwrap();
     let step = [

@@ -344,7 +344,8 @@ pub enum StmtKind {
     },
 
     // Test steps.
-    As(AudienceRef),
+    /// `as customer`, with `locale fr` when the test is played in another language.
+    As(AudienceRef, Option<Ident>),
     Answer {
         var: VarName,
         value: Literal,
@@ -417,7 +418,7 @@ impl StmtKind {
     pub fn is_test_step(&self) -> bool {
         matches!(
             self,
-            StmtKind::As(_)
+            StmtKind::As(..)
                 | StmtKind::Answer { .. }
                 | StmtKind::Choose(_)
                 | StmtKind::Back
@@ -455,7 +456,7 @@ impl StmtKind {
             StmtKind::Return => "return",
             StmtKind::Rating { .. } => "rating",
             StmtKind::FeedbackComment { .. } => "comment",
-            StmtKind::As(_) => "as",
+            StmtKind::As(..) => "as",
             StmtKind::Answer { .. } => "answer",
             StmtKind::Choose(_) => "choose",
             StmtKind::Back => "back",

@@ -283,7 +283,10 @@ impl<'d> Convert<'d> {
                 var: self.declared_var(&find(&k, Rule::var_name)?),
                 question: self.template(&find(&k, Rule::template)?),
             },
-            Rule::as_stmt => StmtKind::As(self.audience(&find(&k, Rule::audience)?)),
+            Rule::as_stmt => StmtKind::As(
+                self.audience(&find(&k, Rule::audience)?),
+                find(&k, Rule::locale_tag).map(|tag| self.ident(&tag)),
+            ),
             Rule::answer => StmtKind::Answer {
                 var: VarName(self.ident(&find(&k, Rule::var_name)?)),
                 value: self.literal(&find(&k, Rule::literal)?)?,

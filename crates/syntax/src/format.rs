@@ -307,9 +307,13 @@ fn write_stmt(out: &mut String, stmt: &Stmt, comments: bool) {
             let _ = write!(out, "comment {} ", var.as_str());
             write_template(out, question);
         }
-        StmtKind::As(audience) => {
+        StmtKind::As(audience, locale) => {
             out.push_str("as ");
             out.push_str(&audience.name.text);
+            if let Some(locale) = locale {
+                out.push_str(" locale ");
+                out.push_str(&locale.text);
+            }
         }
         StmtKind::Answer { var, value } => {
             let _ = write!(out, "answer {} ", var.as_str());

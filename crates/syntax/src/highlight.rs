@@ -129,6 +129,7 @@ const WORDS: &[(&str, Word)] = &[
     ("hour", Word::Keyword(Then::Nothing)),
     ("hours", Word::Keyword(Then::Nothing)),
     ("if", Word::Keyword(Then::Condition)),
+    ("locale", Word::Keyword(Then::Nothing)),
     ("minute", Word::Keyword(Then::Nothing)),
     ("minutes", Word::Keyword(Then::Nothing)),
     ("no", Word::Expression),

@@ -299,6 +299,9 @@ pub struct TestDoc {
 pub enum TestStepDoc {
     As {
         audience: String,
+        /// The language the test's call is shown in (`as customer locale fr`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        locale: Option<String>,
     },
     Answer {
         field: String,
@@ -707,7 +710,12 @@ impl Document {
         for (whose, step) in setup.chain(tests) {
             let place = |what: &str| format!("`{what}` of {whose}");
             match step {
-                TestStepDoc::As { audience } => values.push((place("audience"), audience)),
+                TestStepDoc::As { audience, locale } => {
+                    values.push((place("audience"), audience));
+                    if let Some(locale) = locale {
+                        values.push((place("locale"), locale));
+                    }
+                }
                 TestStepDoc::Answer { field, value }
                 | TestStepDoc::Given { field, value }
                 | TestStepDoc::ExpectField { field, value } => {
@@ -821,8 +829,9 @@ fn step_doc(kind: &StmtKind) -> Option<StepDoc> {
 
 fn test_step_doc(kind: &StmtKind) -> Option<TestStepDoc> {
     Some(match kind {
-        StmtKind::As(audience) => TestStepDoc::As {
+        StmtKind::As(audience, locale) => TestStepDoc::As {
             audience: audience.name.text.clone(),
+            locale: locale.as_ref().map(|l| l.text.clone()),
         },
         StmtKind::Answer { var, value } => TestStepDoc::Answer {
             field: var.as_str().to_owned(),
@@ -955,7 +964,10 @@ fn step_source(step: &StepDoc) -> String {
 
 fn test_step_source(step: &TestStepDoc) -> String {
     match step {
-        TestStepDoc::As { audience } => format!("as {audience}"),
+        TestStepDoc::As { audience, locale } => match locale {
+            Some(locale) => format!("as {audience} locale {locale}"),
+            None => format!("as {audience}"),
+        },
         TestStepDoc::Answer { field, value } => format!("answer {field} {value}"),
         TestStepDoc::Choose { label } => format!("choose {}", q(label)),
         TestStepDoc::Back => "back".to_owned(),

@@ -219,7 +219,12 @@ impl Shift for StmtKind {
                 var.shift(by);
                 question.shift(by);
             }
-            StmtKind::As(audience) => audience.shift(by),
+            StmtKind::As(audience, locale) => {
+                audience.shift(by);
+                if let Some(locale) = locale {
+                    locale.shift(by);
+                }
+            }
             StmtKind::Answer { var, value } => {
                 var.shift(by);
                 value.shift(by);

@@ -138,6 +138,7 @@ impl Report {
             audience,
             at,
             given: _,
+            ..
         }) = events.first()
         else {
             self.not_sessions += 1;

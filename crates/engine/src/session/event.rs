@@ -20,6 +20,13 @@ pub enum Event {
         at: Millis,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         given: Vec<Given>,
+        /// The language the call is shown in (a BCP 47 tag), when it is not the tree's own:
+        /// the call keeps it, and whoever takes the call over sees which language the
+        /// customer used. Absent in logs written before there were translations.
+        /// Behind one thin pointer: every event is as large as `Started`, and walks keep
+        /// many events.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        locale: Option<Box<String>>,
     },
     /// A field asked at the current step was filled in (an empty value clears it).
     Answered {
@@ -199,6 +206,7 @@ mod tests {
                 audience: Audience::Agent,
                 at: 1,
                 given: Vec::new(),
+                locale: None,
             },
             Event::Answered {
                 field: "f".into(),

@@ -72,14 +72,38 @@ impl<P: Deref<Target = Project>> Session<P> {
         at: Millis,
         given: Vec<Given>,
     ) -> Result<Self, SessionError> {
+        Session::start_in_locale(project, tree, audience, at, given, None)
+    }
+
+    /// Starts a call as [`Session::start_with`] does, shown in `locale` (kept in the
+    /// `Started` event). The project is the one already in that language
+    /// ([`Project::in_locale`]): a locale changes the words, never the call.
+    pub fn start_in_locale(
+        project: P,
+        tree: TreeId,
+        audience: Audience,
+        at: Millis,
+        given: Vec<Given>,
+        locale: Option<String>,
+    ) -> Result<Self, SessionError> {
         let started = Event::Started {
             tree: project.tree(tree).name.clone(),
             version: project.session_hash(tree),
             audience,
             at,
             given,
+            locale: locale.map(Box::new),
         };
         Session::resume(project, vec![started])
+    }
+
+    /// The language the call is shown in, as its `Started` event says; `None` for the
+    /// tree's own.
+    pub fn locale(&self) -> Option<&str> {
+        match self.log.first() {
+            Some(Event::Started { locale, .. }) => locale.as_deref().map(String::as_str),
+            _ => None,
+        }
     }
 
     /// Rebuilds a call from its stored log, refusing a log from another version of the tree.

@@ -212,6 +212,7 @@ pub(super) fn fold<'e>(
         audience,
         at,
         given,
+        ..
     }) = log.next()
     else {
         return Err(SessionError::NotStarted);
@@ -1228,6 +1229,7 @@ mod tests {
             audience: Audience::Agent,
             at: 0,
             given: Vec::new(),
+            locale: None,
         }];
         let again = |at| Event::Chose {
             option: 0,

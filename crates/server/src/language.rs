@@ -1,0 +1,282 @@
+//! The language of a page: which one a visitor gets (their choice on the switcher, else
+//! their browser's `Accept-Language`), how the page is marked (`lang`, `dir`), and the
+//! server's own words (buttons, headings, messages) in English and French.
+//!
+//! The trees' words come from their translation files (the engine's `Project::in_locale`);
+//! only the words the server itself writes are here. A customer's session keeps the
+//! language it started in (its `Started` event says which), whatever the switcher says later.
+
+use calltree_engine::translation::{best_locale, is_bcp47, is_right_to_left};
+
+/// The cookie that remembers the switcher's choice.
+pub const COOKIE: &str = "calltree_lang";
+
+/// The language the trees are written in, which needs no translation file.
+pub const SOURCE: &str = "en";
+
+/// The languages the server's own words are written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ui {
+    English,
+    French,
+}
+
+/// A page's language: its BCP 47 tag and the server's words for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Language {
+    pub tag: String,
+    pub ui: Ui,
+}
+
+impl Language {
+    /// The trees' own language.
+    pub fn source() -> Language {
+        Language::of(SOURCE)
+    }
+
+    pub fn of(tag: &str) -> Language {
+        let primary = tag.split('-').next().unwrap_or(tag);
+        let ui = if primary.eq_ignore_ascii_case("fr") {
+            Ui::French
+        } else {
+            Ui::English
+        };
+        Language {
+            tag: tag.to_owned(),
+            ui,
+        }
+    }
+
+    /// `rtl` for scripts written right to left (Arabic, Hebrew...), else `ltr`.
+    pub fn dir(&self) -> &'static str {
+        if is_right_to_left(&self.tag) {
+            "rtl"
+        } else {
+            "ltr"
+        }
+    }
+
+    /// Whether this is the trees' own language (no translation needed).
+    pub fn is_source(&self) -> bool {
+        self.tag.eq_ignore_ascii_case(SOURCE)
+    }
+
+    /// The server's words for `english` in this language. Keyed by the English words, as
+    /// gettext is: an English string without a French entry is shown in English, never
+    /// blank (`every_french_word_is_translated` checks the list is complete).
+    pub fn t(&self, english: &'static str) -> &'static str {
+        match self.ui {
+            Ui::English => english,
+            Ui::French => french(english).unwrap_or(english),
+        }
+    }
+}
+
+/// The name of a language in that language, for the switcher.
+pub fn name(tag: &str) -> String {
+    match tag
+        .split('-')
+        .next()
+        .unwrap_or(tag)
+        .to_ascii_lowercase()
+        .as_str()
+    {
+        "en" => "English".to_owned(),
+        "fr" => "Français".to_owned(),
+        "de" => "Deutsch".to_owned(),
+        "es" => "Español".to_owned(),
+        "ar" => "العربية".to_owned(),
+        "he" => "עברית".to_owned(),
+        _ => tag.to_owned(),
+    }
+}
+
+/// The languages a visitor can choose: the trees' own, then every locale a translation file
+/// is for.
+pub fn offered(locales: &[&str]) -> Vec<String> {
+    let mut offered = vec![SOURCE.to_owned()];
+    offered.extend(
+        locales
+            .iter()
+            .filter(|l| !l.eq_ignore_ascii_case(SOURCE))
+            .map(|l| (*l).to_owned()),
+    );
+    offered
+}
+
+/// The language for a visitor: the switcher's choice when it is offered, else the first of
+/// the browser's preferences (by weight) that is, else the trees' own.
+pub fn choose(chosen: Option<&str>, accept_language: Option<&str>, locales: &[&str]) -> Language {
+    let offered = offered(locales);
+    let offered: Vec<&str> = offered.iter().map(String::as_str).collect();
+    if let Some(chosen) = chosen.filter(|c| is_bcp47(c))
+        && let Some(tag) = best_locale(&offered, chosen)
+    {
+        return Language::of(tag);
+    }
+    for wanted in preferences(accept_language.unwrap_or("")) {
+        if let Some(tag) = best_locale(&offered, &wanted) {
+            return Language::of(tag);
+        }
+    }
+    Language::source()
+}
+
+/// The tags of an `Accept-Language` header, most wanted first; `*`, weight 0 and malformed
+/// tags left out. A header can be anything a client sends, so at most 32 are read.
+fn preferences(header: &str) -> Vec<String> {
+    let mut weighted: Vec<(u16, usize, String)> = header
+        .split(',')
+        .take(32)
+        .enumerate()
+        .filter_map(|(order, item)| {
+            let mut parts = item.split(';');
+            let tag = parts.next()?.trim();
+            let weight =
+                parts
+                    .find_map(|p| p.trim().strip_prefix("q="))
+                    .map_or(Some(1000), |q| {
+                        q.trim()
+                            .parse::<f32>()
+                            .ok()
+                            .map(|q| (q.clamp(0.0, 1.0) * 1000.0) as u16)
+                    })?;
+            (weight > 0 && tag != "*" && is_bcp47(tag)).then(|| (weight, order, tag.to_owned()))
+        })
+        .collect();
+    weighted.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    weighted.into_iter().map(|(_, _, tag)| tag).collect()
+}
+
+/// Every English string of the server's pages that has a French one.
+const FRENCH: &[(&str, &str)] = &[
+    ("How can we help?", "Comment pouvons-nous vous aider ?"),
+    (
+        "Search the help topics",
+        "Rechercher dans les sujets d'aide",
+    ),
+    ("Search", "Rechercher"),
+    (
+        "No help topic matches",
+        "Aucun sujet d'aide ne correspond à",
+    ),
+    ("Back to the help topics", "Retour aux sujets d'aide"),
+    ("Language", "Langue"),
+    ("There is a problem", "Il y a un problème"),
+    ("Step", "Étape"),
+    ("Error: ", "Erreur : "),
+    (
+        "This step cannot go on: ",
+        "Cette étape ne peut pas continuer : ",
+    ),
+    ("Continue", "Continuer"),
+    ("Back", "Retour"),
+    ("Talk to a person", "Parler à une personne"),
+    (" (required)", " (obligatoire)"),
+    ("Yes", "Oui"),
+    ("No", "Non"),
+    ("choose one of the answers", "choisissez une des réponses"),
+    (
+        "tick at least one of the answers",
+        "cochez au moins une des réponses",
+    ),
+    ("please fill this in", "merci de remplir ce champ"),
+    ("enter ", "saisissez "),
+    ("Your reference code is", "Votre code de référence est"),
+    ("What happens next", "Et maintenant ?"),
+    (
+        "One of our team will call you back. They will have everything you told us here, so you won't need to repeat yourself. If you contact us first, give them this code.",
+        "Un membre de notre équipe vous rappellera. Il aura tout ce que vous nous avez dit ici, vous n'aurez donc pas à vous répéter. Si vous nous contactez avant, donnez-lui ce code.",
+    ),
+    (
+        "Contact us and give this code to the person who helps you. They will see everything you told us here, so you won't need to repeat yourself.",
+        "Contactez-nous et donnez ce code à la personne qui vous aide. Elle verra tout ce que vous nous avez dit ici, vous n'aurez donc pas à vous répéter.",
+    ),
+    (
+        "Write the code down or keep this page open: you will need it.",
+        "Notez ce code ou gardez cette page ouverte : vous en aurez besoin.",
+    ),
+    ("How to reach a person", "Comment joindre une personne"),
+    (
+        "Call or message us the way you usually do, and give the code above.",
+        "Appelez-nous ou écrivez-nous comme d'habitude, et donnez le code ci-dessus.",
+    ),
+    ("What you told us", "Ce que vous nous avez dit"),
+    (
+        "Solved. Glad we could help!",
+        "C'est résolu. Ravis d'avoir pu vous aider !",
+    ),
+    (
+        "We're passing this to a member of our team.",
+        "Nous transmettons votre demande à un membre de notre équipe.",
+    ),
+    ("We'll call you back.", "Nous vous rappellerons."),
+    (
+        "The right place for this is another service.",
+        "Un autre service est le mieux placé pour cela.",
+    ),
+    ("This session has ended.", "Cette session est terminée."),
+    (
+        "An agent has your case",
+        "Un conseiller s'occupe de votre demande",
+    ),
+    (
+        "An agent took this session over with your reference code and is handling it now, with everything you told us. There is nothing more to do here.",
+        "Un conseiller a repris cette session avec votre code de référence et s'en occupe maintenant, avec tout ce que vous nous avez dit. Vous n'avez plus rien à faire ici.",
+    ),
+    (
+        "That page was out of date (the session moved on in another tab), so nothing was changed. This is where it is now.",
+        "Cette page n'était plus à jour (la session a avancé dans un autre onglet), donc rien n'a été modifié. Voici où elle en est.",
+    ),
+];
+
+/// A sentence worked out at run time (the engine's) in `lang`, when the list has it.
+pub fn translated(lang: &Language, english: &str) -> String {
+    match lang.ui {
+        Ui::English => english.to_owned(),
+        Ui::French => french(english).map_or_else(|| english.to_owned(), str::to_owned),
+    }
+}
+
+fn french(english: &str) -> Option<&'static str> {
+    FRENCH
+        .iter()
+        .find(|(en, _)| *en == english)
+        .map(|(_, fr)| *fr)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_browser_s_preference_is_followed_by_weight() {
+        let locales = ["fr"];
+        let pick = |header: &str| choose(None, Some(header), &locales).tag;
+        assert_eq!(pick("fr-CA,fr;q=0.9,en;q=0.8"), "fr");
+        assert_eq!(pick("en-GB,en;q=0.9,fr;q=0.8"), "en");
+        assert_eq!(pick("de;q=0.9,fr;q=0.5"), "fr");
+        assert_eq!(pick("de,it"), "en");
+        assert_eq!(pick("fr;q=0,en;q=0.1"), "en");
+        assert_eq!(pick("*;q=1, garbage;;q=x, \u{0}"), "en");
+        assert_eq!(choose(Some("en"), Some("fr"), &locales).tag, "en");
+        assert_eq!(choose(Some("xx_YY"), Some("fr"), &locales).tag, "fr");
+    }
+
+    #[test]
+    fn right_to_left_languages_are_marked() {
+        assert_eq!(Language::of("ar").dir(), "rtl");
+        assert_eq!(Language::of("he-IL").dir(), "rtl");
+        assert_eq!(Language::of("fr").dir(), "ltr");
+    }
+
+    #[test]
+    fn every_french_word_is_translated() {
+        let fr = Language::of("fr");
+        for (english, french) in FRENCH {
+            assert_eq!(fr.t(english), *french);
+            assert!(!french.is_empty());
+        }
+        assert_eq!(Language::source().t("Continue"), "Continue");
+    }
+}
