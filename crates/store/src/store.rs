@@ -354,6 +354,7 @@ impl Store {
             audience,
             at,
             given: _,
+            locale: _,
         } = first
         else {
             return Err(StoreError::NotStarted);
