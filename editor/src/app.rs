@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use calltree_calls::{AgentCalls, Handoffs, SessionSource, Versions};
+use calltree_calls::{AgentCalls, Handoffs, Versions};
 use egui::{Key, KeyboardShortcut, Modifiers, RichText};
 
 use crate::agent::{Agent, Clock, Screen};
@@ -20,11 +20,12 @@ pub struct DesktopApp {
     pub calls: Box<dyn AgentCalls>,
     /// Customers' self-service sessions, when a session database is configured.
     pub handoffs: Option<Box<dyn Handoffs>>,
-    /// Stored sessions for the Insights view.
-    pub sessions: Option<Box<dyn SessionSource>>,
+    /// Stored sessions for the Insights view. It is read on a worker thread, which holds it
+    /// while reading.
+    pub sessions: Option<crate::insights::Source>,
     /// The tree versions sessions ran on, beyond the trees in the folder (the session
     /// database's, when there is one).
-    pub versions: Versions,
+    pub versions: Arc<Versions>,
     pub insights: Insights,
     pub settings: Settings,
     /// Set when a setting changed, for the binary to store them.
@@ -56,7 +57,7 @@ impl DesktopApp {
             calls,
             handoffs: None,
             sessions: None,
-            versions: Versions::new(),
+            versions: Arc::new(Versions::new()),
             insights: Insights::default(),
             settings,
             settings_changed: false,
@@ -183,12 +184,9 @@ impl DesktopApp {
                 // Sessions run on the trees agents have now are rebuilt on them; older
                 // versions come from the session database, as for `calltree report --db`.
                 self.versions.add(&project);
-                let source = self
-                    .sessions
-                    .as_mut()
-                    .map(|s| -> &mut dyn SessionSource { s.as_mut() });
                 egui::CentralPanel::default().show(ui, |ui| {
-                    self.insights.ui(ui, &project, source, &self.versions);
+                    self.insights
+                        .ui(ui, &project, &mut self.sessions, &self.versions);
                 });
             }
             Mode::Agent => {

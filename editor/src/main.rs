@@ -11,6 +11,7 @@ mod files;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use calltree_editor::settings::{MIN_WINDOW_SIZE, window_size_from_points};
 use calltree_editor::{DesktopApp, Settings};
@@ -183,7 +184,8 @@ fn main() -> ExitCode {
             if calltree_store::location_exists(&database) {
                 match calltree_store::Store::open(&database) {
                     Ok(store) => {
-                        app.versions = calltree_calls::Versions::with_store(store.clone());
+                        app.versions =
+                            Arc::new(calltree_calls::Versions::with_store(store.clone()));
                         sessions = sessions.with_database(store);
                     }
                     Err(error) => eprintln!("warning: the session database is not read: {error}"),

@@ -34,6 +34,21 @@ impl SessionSource for Stored {
     }
 }
 
+/// Lets the worker thread finish reading, then settles the frames.
+fn read_all(harness: &mut Harness<'_, DesktopApp>) {
+    harness.step();
+    let waited = std::time::Instant::now();
+    while harness.state().insights.is_loading() {
+        assert!(
+            waited.elapsed() < std::time::Duration::from_secs(60),
+            "the sessions were never read"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        harness.step();
+    }
+    harness.run();
+}
+
 #[test]
 fn insights_show_kpis_charts_and_a_steps_figures() {
     let text = std::fs::read_to_string(
@@ -64,7 +79,7 @@ fn insights_show_kpis_charts_and_a_steps_figures() {
         .with_max_steps(32)
         .with_size(egui::vec2(1280.0, 860.0))
         .build_ui_state(|ui, app: &mut DesktopApp| app.ui(ui), app);
-    harness.run();
+    read_all(&mut harness);
     assert!(harness.query_by_label("from 300 test sessions").is_some());
     assert!(harness.query_by_label("300").is_some(), "the sessions KPI");
     assert!(harness.query_by_label("first-contact resolution").is_some());
@@ -88,4 +103,95 @@ fn insights_show_kpis_charts_and_a_steps_figures() {
     harness.get_by_label("where sessions stop").click();
     harness.run();
     assert!(harness.state().insights.by_drop_off);
+}
+
+/// Sessions that are handed over only as the test lets them: the reading stops part way, as
+/// a slow disk makes it, so the screen can be seen meanwhile.
+struct Gated {
+    sessions: Vec<Vec<Event>>,
+    gate: std::sync::mpsc::Receiver<()>,
+}
+
+impl SessionSource for Gated {
+    fn describe(&self) -> String {
+        format!("{} test sessions", self.sessions.len())
+    }
+
+    fn count(&mut self, _filter: &ReportFilter) -> Result<Option<u64>, CallsError> {
+        Ok(Some(self.sessions.len() as u64))
+    }
+
+    fn each_session(
+        &mut self,
+        _filter: &ReportFilter,
+        add: &mut AddSession<'_>,
+    ) -> Result<(), CallsError> {
+        for (number, events) in self.sessions.iter().enumerate() {
+            if number == 120 {
+                // The test drops its sender to let the rest through.
+                let _ = self.gate.recv();
+            }
+            add(&format!("s{number}"), events)?;
+        }
+        Ok(())
+    }
+}
+
+/// Issue 19: reading happens on a worker thread; the window keeps drawing frames and says how
+/// far the reading has come, and the figures appear when it ends.
+#[test]
+fn sessions_are_read_on_a_worker_while_the_view_shows_progress() {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../trees/password_reset.tree"),
+    )
+    .unwrap();
+    let project = Project::single("password_reset.tree", text.as_str());
+    let tree = project.tree_by_name("password_reset").unwrap();
+    let sessions: Vec<Vec<Event>> =
+        synthetic_sessions(&project, tree, 300, 11, 1_767_225_600_000).collect();
+    let (open, gate) = std::sync::mpsc::channel::<()>();
+    let folder = MemoryFolder::new([("password_reset.tree", text.as_str())]);
+    let settings = Settings {
+        mode: Mode::Insights,
+        theme: Theme::Light,
+        ..Settings::default()
+    };
+    let mut app = DesktopApp::new(
+        Box::new(folder),
+        Box::new(MemoryCalls::new()),
+        Rc::new(|| 1_000),
+        settings,
+    )
+    .unwrap();
+    app.sessions = Some(Box::new(Gated { sessions, gate }));
+    let mut harness = Harness::builder()
+        .with_max_steps(32)
+        .with_size(egui::vec2(1280.0, 860.0))
+        .build_ui_state(|ui, app: &mut DesktopApp| app.ui(ui), app);
+    let waited = std::time::Instant::now();
+    while harness
+        .query_by_label_contains("Reading 120 of 300 stored sessions")
+        .is_none()
+    {
+        assert!(
+            waited.elapsed() < std::time::Duration::from_secs(60),
+            "no progress was shown"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        harness.step();
+    }
+    assert!(harness.state().insights.is_loading());
+    assert!(harness.state().insights.data.is_none());
+    harness.snapshot("insights_loading");
+    drop(open);
+    read_all(&mut harness);
+    assert!(!harness.state().insights.is_loading());
+    assert_eq!(
+        harness.state().insights.data.as_ref().unwrap().trees["password_reset"]
+            .total
+            .sessions
+            .started,
+        300
+    );
+    assert!(harness.state().sessions.is_some(), "the source came back");
 }

@@ -44,6 +44,8 @@ pub use load::{LoadedTrees, load_folder_leaving_out_unreadable, load_trees, load
 pub use log::{LogContents, LogProblem, read_log};
 pub use log_file::LogFile;
 pub use log_folder::LogFolder;
-pub use reports::{AddSession, SessionSource, StoredSessions, report};
+pub use reports::{
+    AddSession, Progress, SessionSource, StoredSessions, report, report_with_progress,
+};
 pub use store::{AgentCalls, CallId, CallStore, MemoryCalls, StoredCall};
 pub use versions::Versions;

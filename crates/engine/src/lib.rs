@@ -51,7 +51,8 @@ pub use session::{
     Submission, Visit, Visits, folds_on_this_thread,
 };
 pub use show::{
-    LINE_SEPARATOR, customer_outcome, is_hidden_control, show_duration, show_line, show_percent,
+    LINE_SEPARATOR, customer_outcome, is_hidden_control, show_count, show_duration, show_line,
+    show_percent,
 };
 pub use symbols::{Occurrence, Symbol, SymbolIndex};
 pub use synthetic::synthetic_sessions;

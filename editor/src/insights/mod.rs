@@ -3,15 +3,19 @@
 //! view shows the figures of one tree: its KPIs, charts of outcomes, time per step and
 //! ratings, and its graph heat-coloured by traffic, where clicking a step shows its figures.
 
+mod loader;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use calltree_calls::{SessionSource, Versions};
-use calltree_engine::{Figures, Project, ReportData, ReportFilter, show_duration};
+use calltree_calls::Versions;
+use calltree_engine::{Figures, Project, ReportData, ReportFilter, show_count, show_duration};
 use egui::{Color32, RichText};
 use egui_plot::{Bar, BarChart, Line, Plot};
 
 use crate::author::{GraphAction, GraphView};
+pub use loader::Source;
+use loader::{Loader, Polled};
 
 /// The Insights view's state.
 #[derive(Default)]
@@ -26,6 +30,12 @@ pub struct Insights {
     graph: GraphView,
     /// Which project the report was made against, so a reload of the trees refreshes it.
     made_for: Option<String>,
+    /// The reading under way on a worker thread, which holds the source meanwhile.
+    loader: Option<Loader>,
+    /// A refresh asked for while reading, started when that reading ends.
+    again: bool,
+    /// What the source reads, as its last reading described it.
+    described: Option<String>,
 }
 
 fn percent(count: u64, of: u64) -> String {
@@ -40,25 +50,63 @@ fn heat(share: f32) -> Color32 {
 }
 
 impl Insights {
-    /// Reads every session again and folds it into a fresh report, each session on the tree
-    /// version it ran on (the host kit's report, as `calltree report` makes it).
-    pub fn refresh(
+    /// Whether stored sessions are being read on the worker thread.
+    pub fn is_loading(&self) -> bool {
+        self.loader.is_some()
+    }
+
+    /// Starts reading every session again, on a worker thread, into a fresh report, each
+    /// session on the tree version it ran on (the host kit's report, as `calltree report`
+    /// makes it). The source goes with the thread and comes back with the figures.
+    fn start_reading(
         &mut self,
+        ctx: &egui::Context,
         project: &Project,
-        source: &mut dyn SessionSource,
-        versions: &Versions,
+        sessions: &mut Option<Source>,
+        versions: &Arc<Versions>,
     ) {
-        match calltree_calls::report(ReportFilter::default(), source, versions) {
+        self.made_for = Some(project.hash().to_owned());
+        if self.loader.is_some() {
+            self.again = true;
+            return;
+        }
+        if let Some(source) = sessions.take() {
+            self.again = false;
+            self.loader = Some(Loader::start(
+                source,
+                ReportFilter::default(),
+                Arc::clone(versions),
+                ctx.clone(),
+            ));
+        }
+    }
+
+    /// Takes the worker's news: progress, or the finished report and the source back.
+    fn poll(&mut self, sessions: &mut Option<Source>) {
+        let Some(loader) = &mut self.loader else {
+            return;
+        };
+        if let Some(described) = loader.described.take() {
+            self.described = Some(described);
+        }
+        let Polled::Done(source, result) = loader.poll() else {
+            return;
+        };
+        if let Some(described) = loader.described.take() {
+            self.described = Some(described);
+        }
+        self.loader = None;
+        *sessions = Some(source);
+        match result {
             Ok(data) => {
                 self.problem = None;
                 self.data = Some(data);
             }
             Err(error) => {
-                self.problem = Some(error.to_string());
+                self.problem = Some(error);
                 self.data = None;
             }
         }
-        self.made_for = Some(project.hash().to_owned());
         if self
             .tree
             .as_ref()
@@ -75,21 +123,27 @@ impl Insights {
         &mut self,
         ui: &mut egui::Ui,
         project: &Arc<Project>,
-        source: Option<&mut dyn SessionSource>,
-        versions: &Versions,
+        sessions: &mut Option<Source>,
+        versions: &Arc<Versions>,
     ) {
-        let Some(source) = source else {
+        self.poll(sessions);
+        if sessions.is_none() && self.loader.is_none() {
             ui.label("No stored sessions are configured for this app.");
             return;
-        };
-        if self.made_for.as_deref() != Some(project.hash()) {
-            self.refresh(project, source, versions);
+        }
+        if self.made_for.as_deref() != Some(project.hash()) || self.again {
+            self.start_reading(ui.ctx(), project, sessions, versions);
         }
         let mut refresh = false;
         ui.horizontal(|ui| {
             ui.heading("Insights");
-            ui.label(RichText::new(format!("from {}", source.describe())).weak());
-            if ui.button("Refresh").clicked() {
+            if let Some(described) = &self.described {
+                ui.label(RichText::new(format!("from {described}")).weak());
+            }
+            if ui
+                .add_enabled(self.loader.is_none(), egui::Button::new("Refresh"))
+                .clicked()
+            {
                 refresh = true;
             }
             let trees: Vec<String> = self
@@ -97,6 +151,10 @@ impl Insights {
                 .as_ref()
                 .map(|d| d.trees.keys().cloned().collect())
                 .unwrap_or_default();
+            // While the first reading is under way there is nothing to pick yet.
+            if self.data.is_none() {
+                return;
+            }
             let label = ui.label("Tree");
             egui::ComboBox::from_id_salt("insights_tree")
                 .selected_text(self.tree.clone().unwrap_or_else(|| "no sessions".into()))
@@ -115,7 +173,34 @@ impl Insights {
                 .labelled_by(label.id);
         });
         if refresh {
-            self.refresh(project, source, versions);
+            self.start_reading(ui.ctx(), project, sessions, versions);
+        }
+        if let Some(loader) = &self.loader {
+            ui.ctx().request_repaint_after(loader::PROGRESS_EVERY);
+            let progress = loader.progress();
+            let text = match progress.of {
+                Some(of) => format!(
+                    "Reading {} of {} stored sessions…",
+                    show_count(progress.read),
+                    show_count(of)
+                ),
+                None => format!(
+                    "Reading stored sessions: {} so far…",
+                    show_count(progress.read)
+                ),
+            };
+            let fraction = progress
+                .of
+                .filter(|of| *of > 0)
+                .map_or(0.0, |of| progress.read as f32 / of as f32);
+            ui.add(
+                egui::ProgressBar::new(fraction)
+                    .text(text)
+                    .desired_width(420.0),
+            );
+            if self.data.is_none() {
+                return;
+            }
         }
         if let Some(problem) = &self.problem {
             ui.colored_label(ui.visuals().warn_fg_color, problem);
