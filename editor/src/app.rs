@@ -184,9 +184,10 @@ impl DesktopApp {
                 // Sessions run on the trees agents have now are rebuilt on them; older
                 // versions come from the session database, as for `calltree report --db`.
                 self.versions.add(&project);
+                let now = (self.clock)();
                 egui::CentralPanel::default().show(ui, |ui| {
                     self.insights
-                        .ui(ui, &project, &mut self.sessions, &self.versions);
+                        .ui(ui, &project, &mut self.sessions, &self.versions, now);
                 });
             }
             Mode::Agent => {

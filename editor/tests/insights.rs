@@ -195,3 +195,80 @@ fn sessions_are_read_on_a_worker_while_the_view_shows_progress() {
     );
     assert!(harness.state().sessions.is_some(), "the source came back");
 }
+
+/// Issue 19: a date range filters every figure. 300 sessions on 2026-01-01 and 100 on
+/// 2026-02-10; on 2026-02-12 the last 7 days hold only the second batch.
+#[test]
+fn a_date_range_filters_every_figure() {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../trees/password_reset.tree"),
+    )
+    .unwrap();
+    let project = Project::single("password_reset.tree", text.as_str());
+    let tree = project.tree_by_name("password_reset").unwrap();
+    let day = 86_400_000;
+    let january = 1_767_225_600_000;
+    let mut sessions: Vec<Vec<Event>> =
+        synthetic_sessions(&project, tree, 300, 11, january).collect();
+    sessions.extend(synthetic_sessions(
+        &project,
+        tree,
+        100,
+        12,
+        january + 40 * day,
+    ));
+    let folder = MemoryFolder::new([("password_reset.tree", text.as_str())]);
+    let settings = Settings {
+        mode: Mode::Insights,
+        theme: Theme::Light,
+        ..Settings::default()
+    };
+    let mut app = DesktopApp::new(
+        Box::new(folder),
+        Box::new(MemoryCalls::new()),
+        Rc::new(move || january + 42 * day + 3_600_000),
+        settings,
+    )
+    .unwrap();
+    app.sessions = Some(Box::new(Stored(sessions)));
+    let mut harness = Harness::builder()
+        .with_max_steps(32)
+        .with_size(egui::vec2(1280.0, 860.0))
+        .build_ui_state(|ui, app: &mut DesktopApp| app.ui(ui), app);
+    read_all(&mut harness);
+    let started = |harness: &Harness<'_, DesktopApp>| {
+        harness.state().insights.data.as_ref().unwrap().trees["password_reset"]
+            .total
+            .sessions
+            .started
+    };
+    assert_eq!(started(&harness), 400);
+
+    harness.get_by_label("Last 7 days").click();
+    read_all(&mut harness);
+    assert_eq!(started(&harness), 100);
+    assert!(harness.query_by_label("100").is_some(), "the sessions KPI");
+    assert!(
+        harness
+            .query_by_label_contains("Sessions started 2026-02-06 to 2026-02-12")
+            .is_some()
+    );
+    assert!(
+        harness
+            .query_by_label_contains("300 other sessions")
+            .is_some()
+    );
+    harness.snapshot("insights_last_7_days");
+
+    harness.state_mut().insights.from_text = "2026-01-01".into();
+    harness.state_mut().insights.to_text = "2026-01-01".into();
+    harness.get_by_label("Show these days").click();
+    read_all(&mut harness);
+    assert_eq!(started(&harness), 300);
+
+    harness.state_mut().insights.from_text = "2026-13-01".into();
+    harness.get_by_label("Show these days").click();
+    harness.run();
+    assert!(harness.query_by_label_contains("is not a day").is_some());
+    assert_eq!(started(&harness), 300, "a bad day changes nothing");
+}

@@ -232,6 +232,9 @@ enum Command {
         /// Only sessions started on or after this day (YYYY-MM-DD, UTC).
         #[arg(long, value_name = "DATE")]
         since: Option<String>,
+        /// Only sessions started on or before this day (YYYY-MM-DD, UTC; the whole day).
+        #[arg(long, value_name = "DATE")]
+        until: Option<String>,
         /// How to print the figures.
         #[arg(long, value_enum, default_value_t = report::ReportFormat::Text)]
         format: report::ReportFormat,
@@ -586,6 +589,7 @@ fn main() -> ExitCode {
             trees,
             tree,
             since,
+            until,
             format,
         } => report::run(&report::Options {
             logs,
@@ -593,6 +597,7 @@ fn main() -> ExitCode {
             trees,
             tree,
             since,
+            until,
             format,
         }),
         Command::Simulate {

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use anyhow::{Context as _, Result, bail};
 use calltree_calls::{StoredSessions, Versions};
 use calltree_engine::{
-    Date, Figures, ReportData, ReportFilter, TimeSummary, TopList, show_duration,
+    Date, DateRange, Figures, ReportData, ReportFilter, TimeSummary, TopList, show_duration,
     synthetic_sessions,
 };
 use calltree_store::Store;
@@ -35,6 +35,7 @@ pub struct Options {
     pub trees: PathBuf,
     pub tree: Option<String>,
     pub since: Option<String>,
+    pub until: Option<String>,
     pub format: ReportFormat,
 }
 
@@ -60,9 +61,25 @@ fn versions_on_disk(trees: &Path) -> Result<Versions> {
 
 pub fn run(options: &Options) -> Result<ExitCode> {
     let since = options.since.as_deref().map(parse_since).transpose()?;
+    let until = options
+        .until
+        .as_deref()
+        .map(|text| {
+            let date = Date::parse(text)
+                .with_context(|| format!("`{text}` is not a date: write it as YYYY-MM-DD"))?;
+            Ok::<_, anyhow::Error>(date)
+        })
+        .transpose()?;
+    // The engine's date range decides what `--until` covers: the whole of its last day.
+    let (_, until) = DateRange::Between {
+        from: None,
+        to: until,
+    }
+    .bounds(0);
     let filter = ReportFilter {
         tree: options.tree.clone(),
         since,
+        until,
     };
     let data = match (&options.logs, &options.db) {
         (Some(dir), None) => {

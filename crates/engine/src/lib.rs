@@ -42,8 +42,9 @@ pub use project::{ParseCache, Project, SourceInput};
 pub use rename::rename_node;
 pub use rename_field::rename_field;
 pub use report::{
-    Comment, Counted, DailyRating, Figures, NodeFigures, OutcomeMix, Rate, RatingCount, Report,
-    ReportData, ReportFilter, SessionCounts, TimeSummary, TopList, TreeReport, VersionReport,
+    Comment, Counted, DAY, DailyRating, DateRange, Figures, NodeFigures, OutcomeMix, Rate,
+    RatingCount, Report, ReportData, ReportFilter, SessionCounts, TimeSummary, TopList, TreeReport,
+    VersionReport,
 };
 pub use session::{
     ANSWER_NEEDED, Action, AnswerGiven, EVENT_NAMES, EndCause, Ending, Event, Frame, Given, Left,

@@ -9,8 +9,8 @@
 use std::collections::BTreeMap;
 
 use calltree_engine::{
-    Counted, Event, Figures, Millis, OutcomeMix, Project, Rate, RatingCount, Report, ReportData,
-    ReportFilter, SessionCounts, TimeSummary, TopList,
+    Counted, DAY, Date, DateRange, Event, Figures, Millis, OutcomeMix, Project, Rate, RatingCount,
+    Report, ReportData, ReportFilter, SessionCounts, TimeSummary, TopList,
 };
 use calltree_syntax::Audience;
 
@@ -612,6 +612,7 @@ fn filters_leave_sessions_out() {
         ReportFilter {
             tree: Some("other".into()),
             since: None,
+            until: None,
         },
     );
     assert!(by_tree.trees.is_empty());
@@ -622,12 +623,115 @@ fn filters_leave_sessions_out() {
         ReportFilter {
             tree: Some("help".into()),
             since: Some(start(9)),
+            until: None,
         },
     );
     assert_eq!(since.left_out, 8);
     assert_eq!(only_tree(&since).sessions.started, 2);
     assert_eq!(only_tree(&since).outcomes.resolved, 1);
     assert_eq!(only_tree(&since).outcomes.escalated, 1);
+}
+
+/// Issue 19: a date range filters every figure, ends included; `until` is the first moment
+/// left out.
+#[test]
+fn a_time_window_keeps_only_the_sessions_started_within_it() {
+    let project = help(HELP);
+    let window = report(
+        &project,
+        ReportFilter {
+            tree: None,
+            since: Some(start(2)),
+            until: Some(start(5)),
+        },
+    );
+    assert_eq!(window.left_out, 7);
+    let figures = only_tree(&window);
+    assert_eq!(figures.sessions.started, 3);
+    let all = report(&project, ReportFilter::default());
+    assert_ne!(
+        figures,
+        only_tree(&all),
+        "the figures are those of the window"
+    );
+    let visits: u64 = figures.nodes.values().map(|n| n.visits).sum();
+    let all_visits: u64 = only_tree(&all).nodes.values().map(|n| n.visits).sum();
+    assert!(visits < all_visits, "{visits} of {all_visits} visits");
+}
+
+#[test]
+fn date_ranges_are_whole_utc_days() {
+    let day = |text: &str| Date::parse(text).unwrap();
+    let midnight = |text: &str| day(text).days_since_epoch() * DAY;
+    // 2026-12-03 at 15:20 UTC.
+    let now = midnight("2026-12-03") + 55_200_000;
+    assert_eq!(DateRange::All.bounds(now), (None, None));
+    assert_eq!(
+        DateRange::LastDays(7).bounds(now),
+        (Some(midnight("2026-11-27")), None)
+    );
+    assert_eq!(
+        DateRange::LastDays(0).bounds(now),
+        (Some(midnight("2026-12-03")), None),
+        "at least today"
+    );
+    let november = DateRange::Between {
+        from: Some(day("2026-11-01")),
+        to: Some(day("2026-11-30")),
+    };
+    assert_eq!(
+        november.bounds(now),
+        (Some(midnight("2026-11-01")), Some(midnight("2026-12-01")))
+    );
+    let filter = november.filter(Some("help".into()), now);
+    assert!(filter.wants("help", midnight("2026-11-01")));
+    assert!(
+        filter.wants("help", midnight("2026-12-01") - 1),
+        "the last day is whole"
+    );
+    assert!(!filter.wants("help", midnight("2026-12-01")));
+    assert!(!filter.wants("help", midnight("2026-11-01") - 1));
+    assert!(!filter.wants("other", midnight("2026-11-10")));
+    assert_eq!(november.describe(now), "2026-11-01 to 2026-11-30");
+    assert_eq!(
+        DateRange::LastDays(7).describe(now),
+        "2026-11-27 to 2026-12-03"
+    );
+    assert_eq!(
+        DateRange::Between {
+            from: None,
+            to: Some(day("2026-11-30"))
+        }
+        .describe(now),
+        "up to 2026-11-30"
+    );
+    assert!(
+        DateRange::Between {
+            from: Some(day("2026-12-02")),
+            to: Some(day("2026-12-01"))
+        }
+        .is_empty()
+    );
+    assert!(!november.is_empty());
+}
+
+#[test]
+fn days_since_the_epoch_turn_back_into_the_same_dates() {
+    for text in [
+        "1970-01-01",
+        "2000-02-29",
+        "2026-12-31",
+        "1969-07-20",
+        "9999-12-31",
+    ] {
+        let date = Date::parse(text).unwrap();
+        assert_eq!(
+            Date::from_days_since_epoch(date.days_since_epoch()),
+            Some(date)
+        );
+    }
+    assert_eq!(Date::from_days_since_epoch(i64::MAX), None);
+    assert_eq!(Date::from_days_since_epoch(-1_000_000), None);
 }
 
 #[test]

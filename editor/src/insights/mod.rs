@@ -9,7 +9,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use calltree_calls::Versions;
-use calltree_engine::{Figures, Project, ReportData, ReportFilter, show_count, show_duration};
+use calltree_engine::{
+    Date, DateRange, Figures, Millis, Project, ReportData, show_count, show_duration,
+};
 use egui::{Color32, RichText};
 use egui_plot::{Bar, BarChart, Line, Plot};
 
@@ -36,6 +38,15 @@ pub struct Insights {
     again: bool,
     /// What the source reads, as its last reading described it.
     described: Option<String>,
+    /// The days the figures cover; changing them reads the sessions again.
+    pub range: DateRange,
+    /// The range the shown (or coming) figures were read with.
+    read_range: Option<DateRange>,
+    /// The days typed into From and To.
+    pub from_text: String,
+    pub to_text: String,
+    /// Why the typed days were not taken.
+    range_problem: Option<String>,
 }
 
 fn percent(count: u64, of: u64) -> String {
@@ -64,8 +75,10 @@ impl Insights {
         project: &Project,
         sessions: &mut Option<Source>,
         versions: &Arc<Versions>,
+        now: Millis,
     ) {
         self.made_for = Some(project.hash().to_owned());
+        self.read_range = Some(self.range);
         if self.loader.is_some() {
             self.again = true;
             return;
@@ -74,10 +87,92 @@ impl Insights {
             self.again = false;
             self.loader = Some(Loader::start(
                 source,
-                ReportFilter::default(),
+                self.range.filter(None, now),
                 Arc::clone(versions),
                 ctx.clone(),
             ));
+        }
+    }
+
+    /// The date range's row: quick choices, typed days, and what the range covers.
+    fn range_row(&mut self, ui: &mut egui::Ui, now: Millis) {
+        ui.horizontal_wrapped(|ui| {
+            ui.label("Dates");
+            for (label, range) in [
+                ("Last 7 days", DateRange::LastDays(7)),
+                ("Last 30 days", DateRange::LastDays(30)),
+                ("All", DateRange::All),
+            ] {
+                if ui.selectable_label(self.range == range, label).clicked() {
+                    self.range = range;
+                    self.range_problem = None;
+                }
+            }
+            ui.separator();
+            let from = ui.label("From");
+            let from_edit = ui
+                .add(
+                    egui::TextEdit::singleline(&mut self.from_text)
+                        .hint_text("YYYY-MM-DD")
+                        .desired_width(100.0),
+                )
+                .labelled_by(from.id);
+            let to = ui.label("to");
+            let to_edit = ui
+                .add(
+                    egui::TextEdit::singleline(&mut self.to_text)
+                        .hint_text("YYYY-MM-DD")
+                        .desired_width(100.0),
+                )
+                .labelled_by(to.id);
+            let entered = (from_edit.lost_focus() || to_edit.lost_focus())
+                && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            if ui.button("Show these days").clicked() || entered {
+                self.take_typed_days();
+            }
+            let mut covered = format!("Sessions started {}", self.range.describe(now));
+            if let Some(left_out) = self.data.as_ref().map(|d| d.left_out).filter(|n| *n > 0) {
+                covered.push_str(&format!(
+                    "; {} other sessions are left out",
+                    show_count(left_out)
+                ));
+            }
+            ui.label(RichText::new(covered).weak());
+        });
+        if let Some(problem) = &self.range_problem {
+            ui.colored_label(ui.visuals().warn_fg_color, problem);
+        }
+    }
+
+    /// Takes the From and To boxes as the range; an empty box leaves that end open.
+    fn take_typed_days(&mut self) {
+        let read = |text: &str| -> Result<Option<Date>, String> {
+            let text = text.trim();
+            if text.is_empty() {
+                return Ok(None);
+            }
+            Date::parse(text)
+                .map(Some)
+                .ok_or_else(|| format!("“{text}” is not a day: write it as YYYY-MM-DD."))
+        };
+        let range = read(&self.from_text)
+            .and_then(|from| read(&self.to_text).map(|to| DateRange::Between { from, to }));
+        match range {
+            Ok(range) if range.is_empty() => {
+                self.range_problem = Some("The first day is after the last one.".into());
+            }
+            Ok(DateRange::Between {
+                from: None,
+                to: None,
+            }) => {
+                self.range = DateRange::All;
+                self.range_problem = None;
+            }
+            Ok(range) => {
+                self.range = range;
+                self.range_problem = None;
+            }
+            Err(problem) => self.range_problem = Some(problem),
         }
     }
 
@@ -125,14 +220,18 @@ impl Insights {
         project: &Arc<Project>,
         sessions: &mut Option<Source>,
         versions: &Arc<Versions>,
+        now: Millis,
     ) {
         self.poll(sessions);
         if sessions.is_none() && self.loader.is_none() {
             ui.label("No stored sessions are configured for this app.");
             return;
         }
-        if self.made_for.as_deref() != Some(project.hash()) || self.again {
-            self.start_reading(ui.ctx(), project, sessions, versions);
+        if self.made_for.as_deref() != Some(project.hash())
+            || self.again
+            || self.read_range != Some(self.range)
+        {
+            self.start_reading(ui.ctx(), project, sessions, versions, now);
         }
         let mut refresh = false;
         ui.horizontal(|ui| {
@@ -173,8 +272,9 @@ impl Insights {
                 .labelled_by(label.id);
         });
         if refresh {
-            self.start_reading(ui.ctx(), project, sessions, versions);
+            self.start_reading(ui.ctx(), project, sessions, versions, now);
         }
+        self.range_row(ui, now);
         if let Some(loader) = &self.loader {
             ui.ctx().request_repaint_after(loader::PROGRESS_EVERY);
             let progress = loader.progress();
@@ -211,7 +311,13 @@ impl Insights {
             .and_then(|t| self.data.as_ref()?.trees.get(t))
             .map(|t| t.total.clone())
         else {
-            ui.label("There are no stored sessions yet. Calls taken in agent mode and self-service sessions appear here.");
+            if self.range == DateRange::All {
+                ui.label("There are no stored sessions yet. Calls taken in agent mode and self-service sessions appear here.");
+            } else {
+                ui.label(
+                    "No session of this tree started on these days. Choose other days, or All.",
+                );
+            }
             return;
         };
         kpis(ui, &figures);

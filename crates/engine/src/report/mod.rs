@@ -9,6 +9,11 @@
 //!
 //! # What is counted, precisely
 //!
+//! - **Which sessions**: those the `ReportFilter` wants: of its tree, if it names one, and
+//!   started within its times (`since` included, `until` not). A `DateRange` (all, the last
+//!   so many days, or from one day to another, whole UTC days) makes such times for a host.
+//!   Every figure below is made of these sessions alone; the others are only counted
+//!   (`left_out`).
 //! - **Sessions**: `started` = `finished` + `unfinished` + `wrong_script` + `unknown_version` +
 //!   `unreadable`. `wrong_script` counts calls the agent ended as the wrong script (the host's
 //!   `Ended` with that cause): they moved to another script, so they are no outcome of this
@@ -73,6 +78,7 @@
 mod counters;
 mod data;
 mod digest;
+mod range;
 mod tally;
 
 use std::collections::HashMap;
@@ -84,6 +90,7 @@ pub use data::{
     SessionCounts, TimeSummary, TopList, TreeReport, VersionReport,
 };
 use digest::{Digest, Folded};
+pub use range::{DAY, DateRange};
 use tally::{FigureTally, TreeTally, VersionTally};
 
 use crate::project::Project;
@@ -96,6 +103,19 @@ pub struct ReportFilter {
     pub tree: Option<String>,
     /// Only sessions started at or after this time.
     pub since: Option<Millis>,
+    /// Only sessions started before this time.
+    #[serde(default)]
+    pub until: Option<Millis>,
+}
+
+impl ReportFilter {
+    /// Whether a session of `tree` started at `at` is in the report. Every figure is made
+    /// of these sessions alone.
+    pub fn wants(&self, tree: &str, at: Millis) -> bool {
+        self.tree.as_ref().is_none_or(|t| t == tree)
+            && self.since.is_none_or(|since| at >= since)
+            && self.until.is_none_or(|until| at < until)
+    }
 }
 
 /// A report being built, one session at a time.
@@ -143,9 +163,7 @@ impl Report {
             self.not_sessions += 1;
             return;
         };
-        let wanted = self.filter.tree.as_ref().is_none_or(|t| t == tree)
-            && self.filter.since.is_none_or(|since| *at >= since);
-        if !wanted {
+        if !self.filter.wants(tree, *at) {
             self.left_out += 1;
             return;
         }
