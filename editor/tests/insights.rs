@@ -272,3 +272,81 @@ fn a_date_range_filters_every_figure() {
     assert!(harness.query_by_label_contains("is not a day").is_some());
     assert_eq!(started(&harness), 300, "a bad day changes nothing");
 }
+
+/// Issue 19: before and after an edit of a tree. Version 1.0's sessions and 1.1's (the
+/// recovery step reworded, the version line moved on) side by side: outcomes of each and
+/// the drop-off at the changed step, by its title.
+#[test]
+fn two_versions_side_by_side() {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../trees/password_reset.tree"),
+    )
+    .unwrap();
+    let edited = text
+        .replace("version: \"1.0\"", "version: \"1.1\"")
+        .replace(
+            "Can you get to one of those right now?",
+            "Do you have your phone or that mailbox with you?",
+        );
+    assert_ne!(edited, text);
+    let old = std::sync::Arc::new(Project::single("password_reset.tree", text.as_str()));
+    let new = Project::single("password_reset.tree", edited.as_str());
+    let january = 1_767_225_600_000;
+    let old_tree = old.tree_by_name("password_reset").unwrap();
+    let new_tree = new.tree_by_name("password_reset").unwrap();
+    let mut sessions: Vec<Vec<Event>> =
+        synthetic_sessions(&old, old_tree, 200, 11, january).collect();
+    sessions.extend(synthetic_sessions(
+        &new,
+        new_tree,
+        150,
+        12,
+        january + 9 * 86_400_000,
+    ));
+    let folder = MemoryFolder::new([("password_reset.tree", edited.as_str())]);
+    let settings = Settings {
+        mode: Mode::Insights,
+        theme: Theme::Light,
+        ..Settings::default()
+    };
+    let mut app = DesktopApp::new(
+        Box::new(folder),
+        Box::new(MemoryCalls::new()),
+        Rc::new(|| 1_000),
+        settings,
+    )
+    .unwrap();
+    // The old version's trees, as the session database would rebuild them.
+    app.versions.add(&old);
+    app.sessions = Some(Box::new(Stored(sessions)));
+    let mut harness = Harness::builder()
+        .with_max_steps(32)
+        .with_size(egui::vec2(1280.0, 860.0))
+        .build_ui_state(|ui, app: &mut DesktopApp| app.ui(ui), app);
+    read_all(&mut harness);
+    harness.get_by_label("Compare versions (2)").click();
+    harness.run();
+    assert!(
+        harness
+            .query_by_label_contains("Drop-off at the changed steps")
+            .is_some()
+    );
+    assert!(
+        harness.query_by_label("Recovery details").is_some(),
+        "by title"
+    );
+    assert!(harness.query_by_label("edited").is_some());
+    assert!(
+        harness
+            .query_by_label_contains("Before: 200 sessions")
+            .is_some()
+    );
+    assert_eq!(
+        harness
+            .query_all_by_label("first-contact resolution")
+            .count(),
+        2,
+        "the card and the comparison's row"
+    );
+    harness.snapshot("insights_compare");
+}

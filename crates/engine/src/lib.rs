@@ -42,9 +42,10 @@ pub use project::{ParseCache, Project, SourceInput};
 pub use rename::rename_node;
 pub use rename_field::rename_field;
 pub use report::{
-    Comment, Counted, DAY, DailyRating, DateRange, Figures, NodeFigures, OutcomeMix, Rate,
-    RatingCount, Report, ReportData, ReportFilter, SessionCounts, TimeSummary, TopList, TreeReport,
-    VersionReport,
+    Comment, ComparedVersion, Counted, DAY, DailyRating, DateRange, Figures, NodeFigures,
+    OutcomeMix, OutcomeRow, Rate, RatingCount, Report, ReportData, ReportFilter, SessionCounts,
+    StepChange, StepCounts, StepRow, TimeSummary, TopList, TreeReport, VersionComparison,
+    VersionReport, compare_versions,
 };
 pub use session::{
     ANSWER_NEEDED, Action, AnswerGiven, EVENT_NAMES, EndCause, Ending, Event, Frame, Given, Left,

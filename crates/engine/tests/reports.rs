@@ -10,7 +10,8 @@ use std::collections::BTreeMap;
 
 use calltree_engine::{
     Counted, DAY, Date, DateRange, Event, Figures, Millis, OutcomeMix, Project, Rate, RatingCount,
-    Report, ReportData, ReportFilter, SessionCounts, TimeSummary, TopList,
+    Report, ReportData, ReportFilter, SessionCounts, StepChange, TimeSummary, TopList,
+    compare_versions,
 };
 use calltree_syntax::Audience;
 
@@ -803,4 +804,94 @@ fn a_wrong_script_is_no_outcome_and_endings_count_by_cause() {
         BTreeMap::from([("dropped".into(), 1), ("hung_up".into(), 1)])
     );
     assert_eq!(figures.first_contact_resolution.of, 2);
+}
+
+/// Issue 19: before and after an edit. The second version rewords `billing`, removes
+/// `later` (its option now escalates) and adds `l2`; the comparison finds those steps and
+/// shows each side's outcomes and drop-offs.
+#[test]
+fn two_versions_compare_outcomes_and_the_changed_steps() {
+    let before = help(HELP);
+    let edited = HELP
+        .replace("Let me look at your bill.", "Let me open your latest bill.")
+        .replace(
+            "  option \"Call back later\" -> later\n",
+            "  option \"Call back later\" -> l2\n",
+        )
+        .replace(
+            "node later \"Callback\"\n  say \"We'll call you back.\"\n  end callback\n",
+            "node l2 \"Second line\"\n  say \"Passing you to second line.\"\n  end escalated \"Tech L2\"\n",
+        )
+        // A comment changes no step.
+        .replace("node done \"Done\"", "# the end\nnode done \"Done\"");
+    let after = help(&edited);
+    let tree = before.tree_by_name("help").unwrap();
+    let mut report = Report::new(ReportFilter::default());
+    for events in calltree_engine::synthetic_sessions(&before, tree, 200, 3, BASE) {
+        report.add_session(Some(&before), &events);
+    }
+    let tree_after = after.tree_by_name("help").unwrap();
+    for events in calltree_engine::synthetic_sessions(&after, tree_after, 150, 4, start(500)) {
+        report.add_session(Some(&after), &events);
+    }
+    let data = report.finish();
+    let versions = &data.trees["help"].versions;
+    assert_eq!(versions.len(), 2);
+    let comparison = compare_versions(
+        "help",
+        &versions[0],
+        &versions[1],
+        Some(&before),
+        Some(&after),
+    );
+    assert!(comparison.changes_known);
+    assert_eq!(comparison.before.started, 200);
+    assert_eq!(comparison.after.started, 150);
+    let mut changed: Vec<(&str, StepChange)> = comparison
+        .steps
+        .iter()
+        .map(|s| (s.node.as_str(), s.change))
+        .collect();
+    changed.sort();
+    assert_eq!(
+        changed,
+        [
+            ("billing", StepChange::Edited),
+            ("l2", StepChange::Added),
+            ("later", StepChange::Removed),
+            ("tech", StepChange::Edited),
+        ]
+    );
+    let l2 = comparison.steps.iter().find(|s| s.node == "l2").unwrap();
+    assert!(l2.before.is_none());
+    assert!(l2.after.is_some_and(|c| c.visits > 0));
+    let callback = comparison
+        .outcomes
+        .iter()
+        .find(|o| o.outcome == "callback")
+        .unwrap();
+    assert!(callback.before > 0);
+    assert_eq!(callback.after, 0, "the edit removed the callback");
+    let billing = comparison
+        .steps
+        .iter()
+        .find(|s| s.node == "billing")
+        .unwrap();
+    assert_eq!(
+        billing.before.unwrap().visits,
+        versions[0].figures.nodes["billing"].visits
+    );
+
+    let unknown = compare_versions("help", &versions[0], &versions[1], Some(&before), None);
+    assert!(!unknown.changes_known);
+    assert!(
+        unknown
+            .steps
+            .iter()
+            .all(|s| s.change == StepChange::Unknown)
+    );
+    assert!(
+        unknown.steps.iter().any(|s| s.node == "ask"),
+        "every visited step"
+    );
 }

@@ -3,6 +3,7 @@
 //! view shows the figures of one tree: its KPIs, charts of outcomes, time per step and
 //! ratings, and its graph heat-coloured by traffic, where clicking a step shows its figures.
 
+mod compare;
 mod loader;
 
 use std::collections::HashMap;
@@ -47,6 +48,9 @@ pub struct Insights {
     pub to_text: String,
     /// Why the typed days were not taken.
     range_problem: Option<String>,
+    /// Which view is shown: the figures of all versions, or two versions side by side.
+    pub comparing_versions: bool,
+    comparing: compare::Comparing,
 }
 
 fn percent(count: u64, of: u64) -> String {
@@ -192,6 +196,8 @@ impl Insights {
         }
         self.loader = None;
         *sessions = Some(source);
+        // New figures: a comparison made from the old ones is out of date.
+        self.comparing.made = None;
         match result {
             Ok(data) => {
                 self.problem = None;
@@ -305,11 +311,11 @@ impl Insights {
         if let Some(problem) = &self.problem {
             ui.colored_label(ui.visuals().warn_fg_color, problem);
         }
-        let Some(figures) = self
+        let Some(report) = self
             .tree
             .as_ref()
             .and_then(|t| self.data.as_ref()?.trees.get(t))
-            .map(|t| t.total.clone())
+            .cloned()
         else {
             if self.range == DateRange::All {
                 ui.label("There are no stored sessions yet. Calls taken in agent mode and self-service sessions appear here.");
@@ -320,8 +326,24 @@ impl Insights {
             }
             return;
         };
+        let figures = report.total.clone();
         kpis(ui, &figures);
+        ui.horizontal(|ui| {
+            ui.selectable_value(&mut self.comparing_versions, false, "All versions");
+            ui.selectable_value(
+                &mut self.comparing_versions,
+                true,
+                format!("Compare versions ({})", report.versions.len()),
+            );
+        });
         ui.separator();
+        if self.comparing_versions {
+            let tree = self.tree.clone().unwrap_or_default();
+            egui::ScrollArea::vertical()
+                .id_salt("insights_compare")
+                .show(ui, |ui| self.compare_ui(ui, &tree, &report, versions));
+            return;
+        }
         let tree_id = self.tree.as_ref().and_then(|t| project.tree_by_name(t));
         ui.columns(2, |columns| {
             let title = |name: &str| {
@@ -488,6 +510,18 @@ fn ranked(ui: &mut egui::Ui, heading: &str, rows: Vec<(String, f64, String)>) {
                 ui.end_row();
             }
         });
+}
+
+/// Each outcome's colour, the same in every chart.
+pub(crate) fn outcome_colour(outcome: &str) -> Color32 {
+    match outcome {
+        "resolved" => Color32::from_rgb(0x4c, 0xaf, 0x50),
+        "escalated" => Color32::from_rgb(0xff, 0x98, 0x00),
+        "callback" => Color32::from_rgb(0x21, 0x96, 0xf3),
+        "transferred" => Color32::from_rgb(0x9c, 0x27, 0xb0),
+        "referred" => Color32::from_rgb(0xc0, 0x7a, 0x3a),
+        _ => Color32::from_rgb(0x9e, 0x9e, 0x9e),
+    }
 }
 
 fn charts(ui: &mut egui::Ui, figures: &Figures, title: impl Fn(&str) -> String) {

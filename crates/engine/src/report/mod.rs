@@ -52,6 +52,14 @@
 //! - **Feedback**: the final value of each `rating` (value → count) and `comment` field of
 //!   the trees the session could run; a comment's time is that of the last answer to it.
 //!
+//! - **Version comparison** (`compare_versions`): two versions of a tree side by side, each
+//!   with its started and finished sessions and its outcome counts (shares are of that
+//!   side's finished sessions), and the steps the edit changed with their visits and
+//!   drop-offs on each side, the step whose drop-off rate (drop-offs ÷ visits) moved most
+//!   first. A step is changed when its block's canonical text without comments differs, or
+//!   it exists in one version only; that needs both versions' projects, and without them
+//!   every step either side visited is compared instead (`changes_known` is false).
+//!
 //! # Bounded memory, and the error it costs
 //!
 //! - **Quantiles** (median and p90) use the nearest-rank method: the value at rank
@@ -75,6 +83,7 @@
 //! counts), `digest` (what one session contributes) and `counters` (the bounded-memory
 //! counters the tallies use).
 
+mod compare;
 mod counters;
 mod data;
 mod digest;
@@ -85,6 +94,10 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
+pub use compare::{
+    ComparedVersion, OutcomeRow, StepChange, StepCounts, StepRow, VersionComparison,
+    compare_versions,
+};
 pub use data::{
     Comment, Counted, DailyRating, Figures, NodeFigures, OutcomeMix, Rate, RatingCount, ReportData,
     SessionCounts, TimeSummary, TopList, TreeReport, VersionReport,
