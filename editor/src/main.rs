@@ -192,6 +192,11 @@ fn main() -> ExitCode {
                 }
             }
             app.sessions = Some(Box::new(sessions));
+            // Charts' CSV files go to the home folder unless the lead types another path.
+            if let Some(home) = std::env::var_os("HOME").or_else(|| std::env::var_os("USERPROFILE"))
+            {
+                app.insights.export_folder = PathBuf::from(home);
+            }
             if let Some(tree) = &launch.call {
                 app.set_mode(calltree_editor::settings::Mode::Agent);
                 app.agent.handed_in = launch.given.clone();

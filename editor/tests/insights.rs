@@ -350,3 +350,68 @@ fn two_versions_side_by_side() {
     );
     harness.snapshot("insights_compare");
 }
+
+/// Issue 19: any chart's data saves as CSV: the chart's button, a path, Save. The file is the
+/// engine's table, steps by title.
+#[test]
+fn a_charts_data_saves_as_csv() {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../trees/password_reset.tree"),
+    )
+    .unwrap();
+    let project = Project::single("password_reset.tree", text.as_str());
+    let tree = project.tree_by_name("password_reset").unwrap();
+    let sessions: Vec<Vec<Event>> =
+        synthetic_sessions(&project, tree, 300, 11, 1_767_225_600_000).collect();
+    let folder = MemoryFolder::new([("password_reset.tree", text.as_str())]);
+    let settings = Settings {
+        mode: Mode::Insights,
+        theme: Theme::Light,
+        ..Settings::default()
+    };
+    let mut app = DesktopApp::new(
+        Box::new(folder),
+        Box::new(MemoryCalls::new()),
+        Rc::new(|| 1_000),
+        settings,
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    app.insights.export_folder = out.path().to_path_buf();
+    app.sessions = Some(Box::new(Stored(sessions)));
+    let mut harness = Harness::builder()
+        .with_max_steps(32)
+        .with_size(egui::vec2(1280.0, 860.0))
+        .build_ui_state(|ui, app: &mut DesktopApp| app.ui(ui), app);
+    read_all(&mut harness);
+    // The second chart button is the slowest steps'.
+    harness.get_all_by_label("CSV").nth(1).unwrap().click();
+    harness.run();
+    harness.snapshot("insights_export");
+    harness.get_by_label("Save").click();
+    harness.run();
+    let path = out.path().join("password_reset-slowest_steps.csv");
+    let csv = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        csv.starts_with("step,id,times measured,median (ms),p90 (ms)\r\n"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("\r\nPossible account takeover,compromise_check,"),
+        "{csv}"
+    );
+    assert!(harness.query_by_label_contains("Saved ").is_some());
+
+    harness
+        .state_mut()
+        .insights
+        .export_folder
+        .clone_from(&out.path().join("missing"));
+    harness.get_by_label("Close").click();
+    harness.run();
+    harness.get_all_by_label("CSV").next().unwrap().click();
+    harness.run();
+    harness.get_by_label("Save").click();
+    harness.run();
+    assert!(harness.query_by_label_contains("Not saved").is_some());
+}

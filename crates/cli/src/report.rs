@@ -10,8 +10,8 @@ use std::sync::Arc;
 use anyhow::{Context as _, Result, bail};
 use calltree_calls::{StoredSessions, Versions};
 use calltree_engine::{
-    Date, DateRange, Figures, ReportData, ReportFilter, TimeSummary, TopList, show_duration,
-    synthetic_sessions,
+    Date, DateRange, Figures, ReportData, ReportFilter, TimeSummary, TopList, csv_field,
+    show_duration, synthetic_sessions,
 };
 use calltree_store::Store;
 use clap::ValueEnum;
@@ -332,14 +332,6 @@ fn text(data: &ReportData) -> String {
     out
 }
 
-fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_owned()
-    }
-}
-
 fn csv_figures(out: &mut String, tree: &str, version: &str, f: &Figures) {
     let mut row = |measure: &str, item: &str, value: String| {
         let _ = writeln!(
@@ -347,7 +339,7 @@ fn csv_figures(out: &mut String, tree: &str, version: &str, f: &Figures) {
             "{},{},{},{},{}",
             csv_field(tree),
             csv_field(version),
-            measure,
+            csv_field(measure),
             csv_field(item),
             value
         );

@@ -47,6 +47,7 @@ pub use report::{
     StepChange, StepCounts, StepRow, TimeSummary, TopList, TreeReport, VersionComparison,
     VersionReport, compare_versions,
 };
+pub use report::{Table, csv_field, drop_off_steps, figure_tables, slowest_steps};
 pub use session::{
     ANSWER_NEEDED, Action, AnswerGiven, EVENT_NAMES, EndCause, Ending, Event, Frame, Given, Left,
     MAX_ANSWER_CHARS, MAX_NOTE_CHARS, Millis, Note, Preview, Session, Skip, State, Step,

@@ -10,8 +10,8 @@ use std::collections::BTreeMap;
 
 use calltree_engine::{
     Counted, DAY, Date, DateRange, Event, Figures, Millis, OutcomeMix, Project, Rate, RatingCount,
-    Report, ReportData, ReportFilter, SessionCounts, StepChange, TimeSummary, TopList,
-    compare_versions,
+    Report, ReportData, ReportFilter, SessionCounts, StepChange, Table, TimeSummary, TopList,
+    compare_versions, csv_field, figure_tables,
 };
 use calltree_syntax::Audience;
 
@@ -894,4 +894,49 @@ fn two_versions_compare_outcomes_and_the_changed_steps() {
         unknown.steps.iter().any(|s| s.node == "ask"),
         "every visited step"
     );
+}
+
+/// Issue 19: every chart's data as CSV, steps by title, compared with a golden file
+/// (`CALLTREE_BLESS=1` rewrites it after a deliberate change; read the diff).
+#[test]
+fn every_charts_table_matches_its_golden_csv() {
+    let project = help(HELP);
+    let data = report(&project, ReportFilter::default());
+    let tree = project.tree_by_name("help").unwrap();
+    let title = |name: &str| {
+        project.node_by_name(tree, name).map_or_else(
+            || name.to_owned(),
+            |n| project.node(n).shown_title().to_owned(),
+        )
+    };
+    let mut shown = String::new();
+    for table in figure_tables(only_tree(&data), &title) {
+        shown.push_str(&format!("## {}\r\n", table.name));
+        shown.push_str(&table.to_csv());
+    }
+    let golden =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/report_tables.csv");
+    if std::env::var_os("CALLTREE_BLESS").is_some() {
+        std::fs::create_dir_all(golden.parent().unwrap()).unwrap();
+        std::fs::write(&golden, &shown).unwrap();
+    }
+    let expected = std::fs::read_to_string(&golden).unwrap();
+    assert_eq!(shown, expected);
+}
+
+#[test]
+fn csv_fields_are_quoted_only_when_they_must_be() {
+    assert_eq!(csv_field("Reset your password"), "Reset your password");
+    assert_eq!(csv_field("Billing, refunds"), "\"Billing, refunds\"");
+    assert_eq!(csv_field("the \"new\" code"), "\"the \"\"new\"\" code\"");
+    assert_eq!(csv_field("two\nlines"), "\"two\nlines\"");
+    assert_eq!(csv_field("cr\rhere"), "\"cr\rhere\"");
+    assert_eq!(csv_field(" padded"), "\" padded\"");
+    assert_eq!(csv_field(""), "");
+    let table = Table {
+        name: "t".into(),
+        columns: vec!["a".into(), "b".into()],
+        rows: vec![vec!["1, 2".into(), "x".into()]],
+    };
+    assert_eq!(table.to_csv(), "a,b\r\n\"1, 2\",x\r\n");
 }

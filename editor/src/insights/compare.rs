@@ -134,11 +134,20 @@ impl Insights {
                 .or_else(|| title_from(&before, node))
                 .unwrap_or_else(|| node.to_owned())
         };
-        comparison_ui(ui, comparison, title);
+        if let Some(name) = comparison_ui(ui, comparison, title) {
+            let tables = comparison.tables(&title);
+            self.export_table(tables, &name);
+        }
     }
 }
 
-fn comparison_ui(ui: &mut egui::Ui, c: &VersionComparison, title: impl Fn(&str) -> String) {
+/// Draws a comparison; returns the name of the chart whose data was asked for as CSV.
+fn comparison_ui(
+    ui: &mut egui::Ui,
+    c: &VersionComparison,
+    title: impl Fn(&str) -> String,
+) -> Option<String> {
+    let mut export = None;
     ui.add_space(4.0);
     ui.label(
         RichText::new(format!(
@@ -149,7 +158,12 @@ fn comparison_ui(ui: &mut egui::Ui, c: &VersionComparison, title: impl Fn(&str) 
     );
     ui.columns(2, |columns| {
         let ui = &mut columns[0];
-        ui.label(RichText::new("Outcomes (share of finished sessions, %)").strong());
+        super::heading(
+            ui,
+            "Outcomes (share of finished sessions, %)",
+            "compare_outcomes",
+            &mut export,
+        );
         let share = |count: u64, of: u64| {
             if of == 0 { 0.0 } else { count as f64 * 100.0 / of as f64 }
         };
@@ -259,7 +273,7 @@ fn comparison_ui(ui: &mut egui::Ui, c: &VersionComparison, title: impl Fn(&str) 
         } else {
             "Drop-off per step (the older version's tree is not at hand, so changed steps are not known)"
         };
-        ui.label(RichText::new(heading).strong());
+        super::heading(ui, heading, "compare_steps", &mut export);
         if c.steps.is_empty() {
             ui.label("No step changed between these versions.");
             return;
@@ -287,4 +301,5 @@ fn comparison_ui(ui: &mut egui::Ui, c: &VersionComparison, title: impl Fn(&str) 
                 }
             });
     });
+    export
 }

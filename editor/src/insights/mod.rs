@@ -4,6 +4,7 @@
 //! ratings, and its graph heat-coloured by traffic, where clicking a step shows its figures.
 
 mod compare;
+mod export;
 mod loader;
 
 use std::collections::HashMap;
@@ -51,6 +52,10 @@ pub struct Insights {
     /// Which view is shown: the figures of all versions, or two versions side by side.
     pub comparing_versions: bool,
     comparing: compare::Comparing,
+    /// Where a chart's CSV is saved unless the lead types another path.
+    pub export_folder: std::path::PathBuf,
+    /// A chart's data waiting to be saved as CSV.
+    export: Option<export::Export>,
 }
 
 fn percent(count: u64, of: u64) -> String {
@@ -229,6 +234,7 @@ impl Insights {
         now: Millis,
     ) {
         self.poll(sessions);
+        self.export_window(ui.ctx());
         if sessions.is_none() && self.loader.is_none() {
             ui.label("No stored sessions are configured for this app.");
             return;
@@ -260,13 +266,23 @@ impl Insights {
             if self.data.is_none() {
                 return;
             }
+            // Trees by their titles; a tree no longer in the folder by its id.
+            let shown = |name: &str| {
+                project
+                    .tree_by_name(name)
+                    .map_or_else(|| name.to_owned(), |t| project.tree(t).title.clone())
+            };
             let label = ui.label("Tree");
             egui::ComboBox::from_id_salt("insights_tree")
-                .selected_text(self.tree.clone().unwrap_or_else(|| "no sessions".into()))
+                .selected_text(
+                    self.tree
+                        .as_deref()
+                        .map_or_else(|| "no sessions".into(), shown),
+                )
                 .show_ui(ui, |ui| {
                     for tree in trees {
                         if ui
-                            .selectable_label(self.tree.as_ref() == Some(&tree), &tree)
+                            .selectable_label(self.tree.as_ref() == Some(&tree), shown(&tree))
                             .clicked()
                         {
                             self.tree = Some(tree);
@@ -354,9 +370,14 @@ impl Insights {
                         |node| project.node(node).shown_title().to_owned(),
                     )
             };
-            egui::ScrollArea::vertical()
+            let asked = egui::ScrollArea::vertical()
                 .id_salt("insights_charts")
-                .show(&mut columns[0], |ui| charts(ui, &figures, title));
+                .show(&mut columns[0], |ui| charts(ui, &figures, title))
+                .inner;
+            if let Some(name) = asked {
+                let tables = calltree_engine::figure_tables(&figures, &title);
+                self.export_table(tables, &name);
+            }
             if let Some(tree) = tree_id {
                 self.heat_graph(&mut columns[1], project, tree, &figures);
             }
@@ -483,17 +504,37 @@ fn shorten_path(steps: &[String]) -> String {
     }
 }
 
+/// A chart's heading, with a button that exports its data as CSV; `name` is the engine's
+/// name for the chart's table.
+fn heading(ui: &mut egui::Ui, text: &str, name: &str, export: &mut Option<String>) {
+    ui.horizontal(|ui| {
+        ui.label(RichText::new(text).strong());
+        if ui
+            .small_button("CSV")
+            .on_hover_text("Save this chart's data as a CSV file")
+            .clicked()
+        {
+            *export = Some(name.to_owned());
+        }
+    });
+}
+
 /// A ranked list: one row per entry with its label, a bar as long as its share of the
 /// largest value, and the figure in words. Labels are read in full, which a bar chart's
 /// axis, with room for a dozen letters under each bar, could not do.
-fn ranked(ui: &mut egui::Ui, heading: &str, rows: Vec<(String, f64, String)>) {
+fn ranked(
+    ui: &mut egui::Ui,
+    (text, name): (&str, &str),
+    rows: Vec<(String, f64, String)>,
+    export: &mut Option<String>,
+) {
     if rows.is_empty() {
         return;
     }
     ui.add_space(6.0);
-    ui.label(RichText::new(heading).strong());
+    heading(ui, text, name, export);
     let most = rows.iter().map(|r| r.1).fold(f64::MIN, f64::max).max(1e-9);
-    egui::Grid::new(heading)
+    egui::Grid::new(name)
         .num_columns(3)
         .spacing([8.0, 2.0])
         .show(ui, |ui| {
@@ -512,128 +553,125 @@ fn ranked(ui: &mut egui::Ui, heading: &str, rows: Vec<(String, f64, String)>) {
         });
 }
 
-/// Each outcome's colour, the same in every chart.
-pub(crate) fn outcome_colour(outcome: &str) -> Color32 {
-    match outcome {
-        "resolved" => Color32::from_rgb(0x4c, 0xaf, 0x50),
-        "escalated" => Color32::from_rgb(0xff, 0x98, 0x00),
-        "callback" => Color32::from_rgb(0x21, 0x96, 0xf3),
-        "transferred" => Color32::from_rgb(0x9c, 0x27, 0xb0),
-        "referred" => Color32::from_rgb(0xc0, 0x7a, 0x3a),
-        _ => Color32::from_rgb(0x9e, 0x9e, 0x9e),
-    }
-}
-
-fn charts(ui: &mut egui::Ui, figures: &Figures, title: impl Fn(&str) -> String) {
+/// Each chart of a tree's figures. Returns the name of the chart whose data was asked for
+/// as CSV, if one was.
+fn charts(ui: &mut egui::Ui, figures: &Figures, title: impl Fn(&str) -> String) -> Option<String> {
+    let mut export = None;
     let o = &figures.outcomes;
-    ui.label(RichText::new("Outcomes").strong());
+    heading(ui, "Outcomes (sessions)", "outcomes", &mut export);
     let mut outcomes = vec![
-        ("resolved", o.resolved, Color32::from_rgb(0x4c, 0xaf, 0x50)),
-        (
-            "escalated",
-            o.escalated,
-            Color32::from_rgb(0xff, 0x98, 0x00),
-        ),
-        ("callback", o.callback, Color32::from_rgb(0x21, 0x96, 0xf3)),
-        (
-            "transferred",
-            o.transferred,
-            Color32::from_rgb(0x9c, 0x27, 0xb0),
-        ),
-        (
-            "abandoned",
-            o.abandoned,
-            Color32::from_rgb(0x9e, 0x9e, 0x9e),
-        ),
+        ("resolved", o.resolved),
+        ("escalated", o.escalated),
+        ("callback", o.callback),
+        ("transferred", o.transferred),
+        ("abandoned", o.abandoned),
     ];
     // A bar for referrals only where there were some: most trees have none.
     if o.referred > 0 {
-        outcomes.push(("referred", o.referred, Color32::from_rgb(0xc0, 0x7a, 0x3a)));
+        outcomes.insert(4, ("referred", o.referred));
     }
     let bars: Vec<Bar> = outcomes
         .iter()
         .enumerate()
-        .map(|(i, (name, count, colour))| {
-            Bar::new(i as f64, *count as f64).name(*name).fill(*colour)
+        .map(|(i, (name, count))| {
+            Bar::new(i as f64, *count as f64)
+                .name(format!("{name}: {count} sessions"))
+                .fill(outcome_colour(name))
         })
         .collect();
-    let names: Vec<&str> = outcomes.iter().map(|(n, _, _)| *n).collect();
+    let names: Vec<String> = outcomes
+        .iter()
+        .map(|(n, count)| format!("{n} ({})", percent(*count, figures.sessions.finished)))
+        .collect();
     Plot::new("insights_outcomes")
         .height(150.0)
         .allow_zoom(false)
         .allow_drag(false)
         .allow_scroll(false)
+        .include_y(0.0)
+        .y_axis_label("sessions")
         .x_axis_formatter(move |mark, _| {
             names
                 .get(mark.value.round() as usize)
                 .filter(|_| (mark.value - mark.value.round()).abs() < 1e-6)
-                .map_or(String::new(), |n| (*n).to_owned())
+                .cloned()
+                .unwrap_or_default()
         })
         .show(ui, |plot| plot.bar_chart(BarChart::new("sessions", bars)));
     // Endings by the names their authors gave them (triage levels, categories).
     if !o.results.is_empty() {
-        ui.label(RichText::new("Results").strong());
+        ui.label(RichText::new("Results (sessions)").strong());
         for (result, count) in &o.results {
             ui.label(format!("{result}: {count}"));
         }
     }
 
-    let mut slow: Vec<(&String, u64, u64)> = figures
-        .nodes
-        .iter()
-        .filter_map(|(name, n)| n.time.map(|t| (name, t.median, t.p90)))
-        .collect();
-    slow.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-    slow.truncate(8);
     ranked(
         ui,
-        "Slowest steps (median time at the step; p90 in brackets)",
-        slow.iter()
-            .map(|(name, median, p90)| {
-                let shown = format!("{} ({})", show_duration(*median), show_duration(*p90));
-                (title(name), *median as f64, shown)
+        (
+            "Slowest steps (median time at the step; p90 in brackets)",
+            "slowest_steps",
+        ),
+        calltree_engine::slowest_steps(figures)
+            .into_iter()
+            .take(8)
+            .filter_map(|(name, n)| {
+                let t = n.time?;
+                let shown = format!("{} ({})", show_duration(t.median), show_duration(t.p90));
+                Some((title(name), t.median as f64, shown))
             })
             .collect(),
+        &mut export,
     );
-    let mut stops: Vec<(&String, u64, u64)> = figures
-        .nodes
-        .iter()
-        .filter(|(_, n)| n.drop_offs > 0)
-        .map(|(name, n)| (name, n.drop_offs, n.visits))
-        .collect();
-    stops.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-    stops.truncate(6);
     ranked(
         ui,
-        "Where unfinished calls stopped (sessions)",
-        stops
-            .iter()
-            .map(|(name, stopped, visits)| {
-                let shown = format!("{stopped} of {visits} ({})", percent(*stopped, *visits));
-                (title(name), *stopped as f64, shown)
+        (
+            "Drop-off per step (sessions that stopped there, of those that reached it)",
+            "drop_off",
+        ),
+        calltree_engine::drop_off_steps(figures)
+            .into_iter()
+            .filter(|(_, n)| n.drop_offs > 0)
+            .take(8)
+            .map(|(name, n)| {
+                // One decimal: most steps lose well under one in a hundred.
+                let shown = format!(
+                    "{} of {} ({})",
+                    n.drop_offs,
+                    n.visits,
+                    calltree_engine::show_percent(n.drop_offs, n.visits, 1)
+                );
+                (title(name), n.drop_offs as f64, shown)
             })
             .collect(),
+        &mut export,
     );
-    for (heading, list) in [
+    for (heading, name, list) in [
         (
             "Why calls were escalated (sessions)",
+            "escalation_reasons",
             &figures.escalation_reasons,
         ),
-        ("Why steps were skipped (sessions)", &figures.skip_reasons),
+        (
+            "Why steps were skipped (sessions)",
+            "skip_reasons",
+            &figures.skip_reasons,
+        ),
     ] {
         ranked(
             ui,
-            heading,
+            (heading, name),
             list.top
                 .iter()
                 .take(6)
                 .map(|c| (c.value.clone(), c.count as f64, c.count.to_string()))
                 .collect(),
+            &mut export,
         );
     }
     ranked(
         ui,
-        "Most common paths (sessions)",
+        ("Most common paths (sessions)", "paths"),
         figures
             .paths
             .top
@@ -644,6 +682,7 @@ fn charts(ui: &mut egui::Ui, figures: &Figures, title: impl Fn(&str) -> String) 
                 (shorten_path(&steps), c.count as f64, c.count.to_string())
             })
             .collect(),
+        &mut export,
     );
     let mut comments: Vec<(&String, &calltree_engine::Comment)> = figures
         .comments
@@ -653,7 +692,7 @@ fn charts(ui: &mut egui::Ui, figures: &Figures, title: impl Fn(&str) -> String) 
     comments.sort_by_key(|c| std::cmp::Reverse(c.1.at));
     if !comments.is_empty() {
         ui.add_space(6.0);
-        ui.label(RichText::new("Latest comments").strong());
+        heading(ui, "Latest comments", "comments", &mut export);
         for (field, comment) in comments.iter().take(5) {
             ui.label(format!("“{}”", comment.text))
                 .on_hover_text(format!("answer to `{field}`"));
@@ -663,31 +702,62 @@ fn charts(ui: &mut egui::Ui, figures: &Figures, title: impl Fn(&str) -> String) 
         if days.len() < 2 {
             continue;
         }
-        ui.label(RichText::new(format!("Average {field} by day")).strong());
-        let first = days.first().map_or(0, |d| d.day);
-        let points: Vec<[f64; 2]> = days
-            .iter()
-            .map(|d| [(d.day - first) as f64, d.average])
-            .collect();
+        ui.add_space(6.0);
+        heading(
+            ui,
+            &format!("Average {field} by day (sessions started that day, UTC)"),
+            &format!("ratings_by_day_{field}"),
+            &mut export,
+        );
+        let points: Vec<[f64; 2]> = days.iter().map(|d| [d.day as f64, d.average]).collect();
         Plot::new(("insights_rating_days", field.as_str()))
             .height(120.0)
             .allow_zoom(false)
             .allow_drag(false)
             .allow_scroll(false)
-            .x_axis_formatter(|mark, _| format!("day {}", mark.value.round() as i64 + 1))
+            .y_axis_label("average rating")
+            .x_axis_formatter(|mark, _| {
+                Date::from_days_since_epoch(mark.value.round() as i64)
+                    .filter(|_| (mark.value - mark.value.round()).abs() < 1e-6)
+                    .map_or_else(String::new, |d| d.to_string())
+            })
             .show(ui, |plot| plot.line(Line::new("average", points)));
     }
     for (field, counts) in &figures.ratings {
-        ui.label(RichText::new(format!("Ratings: {field}")).strong());
+        ui.add_space(6.0);
+        heading(
+            ui,
+            &format!("Ratings: {field} (answers per rating)"),
+            &format!("ratings_{field}"),
+            &mut export,
+        );
         let bars: Vec<Bar> = counts
             .iter()
-            .map(|c| Bar::new(c.value, c.count as f64).name(format!("{}", c.value)))
+            .map(|c| {
+                Bar::new(c.value, c.count as f64).name(format!("{}: {} answers", c.value, c.count))
+            })
             .collect();
         Plot::new(("insights_rating", field.as_str()))
             .height(120.0)
             .allow_zoom(false)
             .allow_drag(false)
             .allow_scroll(false)
+            .include_y(0.0)
+            .x_axis_label("rating")
+            .y_axis_label("answers")
             .show(ui, |plot| plot.bar_chart(BarChart::new("answers", bars)));
+    }
+    export
+}
+
+/// Each outcome's colour, the same in every chart.
+pub(crate) fn outcome_colour(outcome: &str) -> Color32 {
+    match outcome {
+        "resolved" => Color32::from_rgb(0x4c, 0xaf, 0x50),
+        "escalated" => Color32::from_rgb(0xff, 0x98, 0x00),
+        "callback" => Color32::from_rgb(0x21, 0x96, 0xf3),
+        "transferred" => Color32::from_rgb(0x9c, 0x27, 0xb0),
+        "referred" => Color32::from_rgb(0xc0, 0x7a, 0x3a),
+        _ => Color32::from_rgb(0x9e, 0x9e, 0x9e),
     }
 }

@@ -60,6 +60,11 @@
 //!   it exists in one version only; that needs both versions' projects, and without them
 //!   every step either side visited is compared instead (`changes_known` is false).
 //!
+//! - **Tables** (`figure_tables`, `VersionComparison::tables`): each chart's data for
+//!   export, steps by title with their ids beside them, times in milliseconds, shares as
+//!   fractions; `Table::to_csv` writes RFC 4180 CSV (fields with commas, quotes, line breaks
+//!   or outer spaces quoted, quotes doubled, CRLF line ends).
+//!
 //! # Bounded memory, and the error it costs
 //!
 //! - **Quantiles** (median and p90) use the nearest-rank method: the value at rank
@@ -88,6 +93,7 @@ mod counters;
 mod data;
 mod digest;
 mod range;
+mod tables;
 mod tally;
 
 use std::collections::HashMap;
@@ -104,6 +110,7 @@ pub use data::{
 };
 use digest::{Digest, Folded};
 pub use range::{DAY, DateRange};
+pub use tables::{Table, csv_field, drop_off_steps, figure_tables, slowest_steps};
 use tally::{FigureTally, TreeTally, VersionTally};
 
 use crate::project::Project;
