@@ -103,6 +103,7 @@ fn insights_show_kpis_charts_and_a_steps_figures() {
     harness.get_by_label("where sessions stop").click();
     harness.run();
     assert!(harness.state().insights.by_drop_off);
+    harness.snapshot("insights_drop_off");
 }
 
 /// Sessions that are handed over only as the test lets them: the reading stops part way, as
@@ -414,4 +415,62 @@ fn a_charts_data_saves_as_csv() {
     harness.get_by_label("Save").click();
     harness.run();
     assert!(harness.query_by_label_contains("Not saved").is_some());
+}
+
+/// Every chart of a tree with feedback, in a window tall enough to see them all: ratings per
+/// value, the average rating per day (sessions on four days), the latest comments.
+#[test]
+fn every_chart_of_a_tree_with_feedback() {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../trees/printer_troubleshooting.tree"),
+    )
+    .unwrap();
+    let project = Project::single("printer_troubleshooting.tree", text.as_str());
+    let tree = project.tree_by_name("printer_troubleshooting").unwrap();
+    let january = 1_767_225_600_000;
+    let sessions: Vec<Vec<Event>> = (0..4)
+        .flat_map(|day| {
+            synthetic_sessions(
+                &project,
+                tree,
+                120,
+                20 + day,
+                january + day as i64 * 86_400_000,
+            )
+        })
+        .collect();
+    let folder = MemoryFolder::new([("printer_troubleshooting.tree", text.as_str())]);
+    let settings = Settings {
+        mode: Mode::Insights,
+        theme: Theme::Light,
+        ..Settings::default()
+    };
+    let mut app = DesktopApp::new(
+        Box::new(folder),
+        Box::new(MemoryCalls::new()),
+        Rc::new(|| 1_000),
+        settings,
+    )
+    .unwrap();
+    app.sessions = Some(Box::new(Stored(sessions)));
+    let mut harness = Harness::builder()
+        .with_max_steps(32)
+        .with_size(egui::vec2(1280.0, 1800.0))
+        .build_ui_state(|ui, app: &mut DesktopApp| app.ui(ui), app);
+    read_all(&mut harness);
+    for heading in [
+        "Outcomes (sessions)",
+        "Most common paths (sessions)",
+        "Latest comments",
+        "Ratings: score (answers per rating)",
+    ] {
+        assert!(harness.query_by_label(heading).is_some(), "{heading}");
+    }
+    assert!(
+        harness
+            .query_by_label_contains("Average score by day")
+            .is_some()
+    );
+    harness.snapshot("insights_feedback");
 }

@@ -882,7 +882,17 @@ fn two_versions_compare_outcomes_and_the_changed_steps() {
         versions[0].figures.nodes["billing"].visits
     );
 
+    assert!(
+        comparison
+            .unchanged
+            .iter()
+            .all(|s| s.change == StepChange::Same)
+    );
+    assert!(comparison.unchanged.iter().any(|s| s.node == "ask"));
+    assert!(!comparison.unchanged.iter().any(|s| s.node == "billing"));
+
     let unknown = compare_versions("help", &versions[0], &versions[1], Some(&before), None);
+    assert!(unknown.unchanged.is_empty());
     assert!(!unknown.changes_known);
     assert!(
         unknown

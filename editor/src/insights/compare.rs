@@ -48,7 +48,7 @@ fn counts(c: Option<StepCounts>) -> String {
             "{} of {} stopped ({})",
             c.drop_offs,
             c.visits,
-            show_percent(c.drop_offs, c.visits, 0)
+            show_percent(c.drop_offs, c.visits, 1)
         ),
     }
 }
@@ -276,30 +276,58 @@ fn comparison_ui(
         super::heading(ui, heading, "compare_steps", &mut export);
         if c.steps.is_empty() {
             ui.label("No step changed between these versions.");
-            return;
         }
-        egui::Grid::new("insights_compare_steps")
-            .num_columns(4)
-            .spacing([12.0, 2.0])
-            .striped(true)
-            .show(ui, |ui| {
-                for head in ["step", "change", "before", "after"] {
-                    ui.label(RichText::new(head).weak());
-                }
-                ui.end_row();
-                for row in &c.steps {
-                    ui.label(title(&row.node));
+        step_grid(ui, "insights_compare_steps", &c.steps, &title, true);
+        if !c.unchanged.is_empty() {
+            ui.add_space(8.0);
+            ui.label(
+                RichText::new("The other steps (unchanged), where drop-off moved most first")
+                    .strong(),
+            );
+            step_grid(ui, "insights_compare_unchanged", &c.unchanged, &title, false);
+        }
+    });
+    export
+}
+
+/// A table of steps with their drop-off on each side; `changes` adds what the edit did.
+fn step_grid(
+    ui: &mut egui::Ui,
+    id: &str,
+    rows: &[calltree_engine::StepRow],
+    title: &impl Fn(&str) -> String,
+    changes: bool,
+) {
+    if rows.is_empty() {
+        return;
+    }
+    egui::Grid::new(id)
+        .num_columns(if changes { 4 } else { 3 })
+        .spacing([12.0, 2.0])
+        .striped(true)
+        .show(ui, |ui| {
+            let heads: &[&str] = if changes {
+                &["step", "change", "before", "after"]
+            } else {
+                &["step", "before", "after"]
+            };
+            for head in heads {
+                ui.label(RichText::new(*head).weak());
+            }
+            ui.end_row();
+            for row in rows.iter().take(14) {
+                ui.label(title(&row.node));
+                if changes {
                     ui.label(match row.change {
                         StepChange::Added => "added",
                         StepChange::Removed => "removed",
                         StepChange::Edited => "edited",
-                        StepChange::Unknown => "",
+                        StepChange::Same | StepChange::Unknown => "",
                     });
-                    ui.label(counts(row.before));
-                    ui.label(counts(row.after));
-                    ui.end_row();
                 }
-            });
-    });
-    export
+                ui.label(counts(row.before));
+                ui.label(counts(row.after));
+                ui.end_row();
+            }
+        });
 }

@@ -694,8 +694,13 @@ fn charts(ui: &mut egui::Ui, figures: &Figures, title: impl Fn(&str) -> String) 
         ui.add_space(6.0);
         heading(ui, "Latest comments", "comments", &mut export);
         for (field, comment) in comments.iter().take(5) {
-            ui.label(format!("“{}”", comment.text))
-                .on_hover_text(format!("answer to `{field}`"));
+            let day = Date::from_days_since_epoch(comment.at.div_euclid(calltree_engine::DAY))
+                .map_or_else(String::new, |d| d.to_string());
+            ui.horizontal_wrapped(|ui| {
+                ui.label(RichText::new(day).weak());
+                ui.label(format!("“{}”", comment.text))
+                    .on_hover_text(format!("answer to `{field}`"));
+            });
         }
     }
     for (field, days) in &figures.ratings_by_day {
@@ -710,8 +715,14 @@ fn charts(ui: &mut egui::Ui, figures: &Figures, title: impl Fn(&str) -> String) 
             &mut export,
         );
         let points: Vec<[f64; 2]> = days.iter().map(|d| [d.day as f64, d.average]).collect();
+        // The whole scale of answers given, so a wobble of a tenth does not fill the chart.
+        let given = figures.ratings.get(field);
+        let lowest = given.and_then(|c| c.first()).map_or(0.0, |c| c.value);
+        let highest = given.and_then(|c| c.last()).map_or(5.0, |c| c.value);
         Plot::new(("insights_rating_days", field.as_str()))
             .height(120.0)
+            .include_y(lowest)
+            .include_y(highest)
             .allow_zoom(false)
             .allow_drag(false)
             .allow_scroll(false)
@@ -734,7 +745,10 @@ fn charts(ui: &mut egui::Ui, figures: &Figures, title: impl Fn(&str) -> String) 
         let bars: Vec<Bar> = counts
             .iter()
             .map(|c| {
-                Bar::new(c.value, c.count as f64).name(format!("{}: {} answers", c.value, c.count))
+                Bar::new(c.value, c.count as f64)
+                    .width(0.6)
+                    .fill(Color32::from_rgb(0x21, 0x96, 0xf3))
+                    .name(format!("{}: {} answers", c.value, c.count))
             })
             .collect();
         Plot::new(("insights_rating", field.as_str()))

@@ -17,6 +17,8 @@ pub enum StepChange {
     Added,
     Removed,
     Edited,
+    /// The same in both versions.
+    Same,
     /// Not known to be changed: without both versions' trees, no step can be told apart,
     /// so every step with visits is compared.
     Unknown,
@@ -80,6 +82,9 @@ pub struct VersionComparison {
     /// The changed steps (or, when unknown, every step either side visited), the step whose
     /// drop-off rate moved most first.
     pub steps: Vec<StepRow>,
+    /// When the changes are known: the unchanged steps either side visited, in the same
+    /// order, since an edit can move callers' drop-off at the steps after it too.
+    pub unchanged: Vec<StepRow>,
 }
 
 /// Compares two versions of `tree` as reported. `before_project` and `after_project` are the
@@ -125,42 +130,60 @@ pub fn compare_versions(
                 after: counts(&after.figures, node),
             })
             .collect(),
-        None => {
-            let nodes: BTreeSet<&String> = before
-                .figures
-                .nodes
-                .iter()
-                .chain(&after.figures.nodes)
-                .filter(|(name, n)| n.visits > 0 && !name.contains('.'))
-                .map(|(name, _)| name)
-                .collect();
-            nodes
-                .into_iter()
-                .map(|node| StepRow {
-                    node: node.clone(),
-                    change: StepChange::Unknown,
-                    before: counts(&before.figures, node),
-                    after: counts(&after.figures, node),
-                })
-                .collect()
-        }
+        None => visited(before, after)
+            .into_iter()
+            .map(|node| StepRow {
+                node: node.clone(),
+                change: StepChange::Unknown,
+                before: counts(&before.figures, node),
+                after: counts(&after.figures, node),
+            })
+            .collect(),
+    };
+    let mut unchanged: Vec<StepRow> = match &changes {
+        Some(changes) => visited(before, after)
+            .into_iter()
+            .filter(|node| !changes.contains_key(*node))
+            .map(|node| StepRow {
+                node: node.clone(),
+                change: StepChange::Same,
+                before: counts(&before.figures, node),
+                after: counts(&after.figures, node),
+            })
+            .collect(),
+        None => Vec::new(),
     };
     let moved = |row: &StepRow| {
         let rate = |c: Option<StepCounts>| c.and_then(StepCounts::drop_off_rate).unwrap_or(0.0);
         (rate(row.after) - rate(row.before)).abs()
     };
-    steps.sort_by(|a, b| {
-        moved(b)
-            .total_cmp(&moved(a))
-            .then_with(|| a.node.cmp(&b.node))
-    });
+    for list in [&mut steps, &mut unchanged] {
+        list.sort_by(|a, b| {
+            moved(b)
+                .total_cmp(&moved(a))
+                .then_with(|| a.node.cmp(&b.node))
+        });
+    }
     VersionComparison {
         before: side(before),
         after: side(after),
         outcomes: outcome_rows(&before.figures, &after.figures),
         changes_known: changes.is_some(),
         steps,
+        unchanged,
     }
+}
+
+/// The steps of the tree itself (not of sub-trees) either version visited.
+fn visited<'a>(before: &'a VersionReport, after: &'a VersionReport) -> BTreeSet<&'a String> {
+    before
+        .figures
+        .nodes
+        .iter()
+        .chain(&after.figures.nodes)
+        .filter(|(name, n)| n.visits > 0 && !name.contains('.'))
+        .map(|(name, _)| name)
+        .collect()
 }
 
 fn outcome_rows(before: &Figures, after: &Figures) -> Vec<OutcomeRow> {

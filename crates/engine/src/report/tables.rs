@@ -254,13 +254,14 @@ impl VersionComparison {
             Some(c) => [c.visits.to_string(), c.drop_offs.to_string()],
             None => [String::new(), String::new()],
         };
-        for row in &self.steps {
+        for row in self.steps.iter().chain(&self.unchanged) {
             let [bv, bs] = side(row.before);
             let [av, stopped] = side(row.after);
             let change = match row.change {
                 StepChange::Added => "added",
                 StepChange::Removed => "removed",
                 StepChange::Edited => "edited",
+                StepChange::Same => "same",
                 StepChange::Unknown => "",
             };
             steps.rows.push(vec![
