@@ -70,9 +70,10 @@ fn heat(share: f32) -> Color32 {
 }
 
 impl Insights {
-    /// Whether stored sessions are being read on the worker thread.
+    /// Whether stored sessions are being read on the worker thread, or are about to be
+    /// (the days were changed and the next frame starts reading).
     pub fn is_loading(&self) -> bool {
-        self.loader.is_some()
+        self.loader.is_some() || self.again || self.read_range.is_some_and(|r| r != self.range)
     }
 
     /// Starts reading every session again, on a worker thread, into a fresh report, each
@@ -437,12 +438,12 @@ impl Insights {
                 }
             });
         } else {
-            ui.label(
-                RichText::new(
-                    "The warmer a step, the more sessions. Click a step for its figures.",
-                )
-                .weak(),
-            );
+            let hint = if self.by_drop_off {
+                "The warmer a step, the more sessions stopped there. Click a step for its figures."
+            } else {
+                "The warmer a step, the more sessions. Click a step for its figures."
+            };
+            ui.label(RichText::new(hint).weak());
         }
         self.graph.heat = Some(shares.into_iter().map(|(k, v)| (k, heat(v))).collect());
         let revision = project
