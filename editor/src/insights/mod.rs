@@ -322,6 +322,13 @@ impl Insights {
                     .desired_width(420.0),
             );
             if self.data.is_none() {
+                ui.label(
+                    RichText::new(
+                        "The figures appear when every session is read; \
+                         the rest of the app can be used meanwhile.",
+                    )
+                    .weak(),
+                );
                 return;
             }
         }
