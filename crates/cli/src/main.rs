@@ -235,6 +235,11 @@ enum Command {
         /// Only sessions started on or before this day (YYYY-MM-DD, UTC; the whole day).
         #[arg(long, value_name = "DATE")]
         until: Option<String>,
+        /// Only one chart's data, as CSV (as the desktop's CSV button saves it): outcomes,
+        /// slowest_steps, drop_off, escalation_reasons, skip_reasons, paths, comments,
+        /// ratings_FIELD, ratings_by_day_FIELD. Needs --tree.
+        #[arg(long, value_name = "NAME")]
+        chart: Option<String>,
         /// How to print the figures.
         #[arg(long, value_enum, default_value_t = report::ReportFormat::Text)]
         format: report::ReportFormat,
@@ -590,6 +595,7 @@ fn main() -> ExitCode {
             tree,
             since,
             until,
+            chart,
             format,
         } => report::run(&report::Options {
             logs,
@@ -598,6 +604,7 @@ fn main() -> ExitCode {
             tree,
             since,
             until,
+            chart,
             format,
         }),
         Command::Simulate {

@@ -36,6 +36,8 @@ pub struct Options {
     pub tree: Option<String>,
     pub since: Option<String>,
     pub until: Option<String>,
+    /// Only this chart's data, as the desktop's CSV button saves it (needs `tree`).
+    pub chart: Option<String>,
     pub format: ReportFormat,
 }
 
@@ -81,7 +83,10 @@ pub fn run(options: &Options) -> Result<ExitCode> {
         since,
         until,
     };
-    let data = match (&options.logs, &options.db) {
+    if options.chart.is_some() && options.tree.is_none() {
+        bail!("--chart needs --tree: a chart shows one tree's figures");
+    }
+    let (data, versions) = match (&options.logs, &options.db) {
         (Some(dir), None) => {
             if !dir.is_dir() {
                 bail!("there is no folder of call logs at `{}`", dir.display());
@@ -89,7 +94,11 @@ pub fn run(options: &Options) -> Result<ExitCode> {
             let mut sessions = StoredSessions::new()
                 .with_logs(dir.clone())
                 .with_read_limit(files::max_input_size());
-            calltree_calls::report(filter, &mut sessions, &versions_on_disk(&options.trees)?)?
+            let versions = versions_on_disk(&options.trees)?;
+            (
+                calltree_calls::report(filter, &mut sessions, &versions)?,
+                versions,
+            )
         }
         (None, Some(db)) => {
             let shown = calltree_store::shown_location(db);
@@ -102,10 +111,17 @@ pub fn run(options: &Options) -> Result<ExitCode> {
             // the trees as they ran, whatever the folder holds now.
             let versions = Versions::with_store(store.clone());
             let mut sessions = StoredSessions::new().with_database(store);
-            calltree_calls::report(filter, &mut sessions, &versions)?
+            (
+                calltree_calls::report(filter, &mut sessions, &versions)?,
+                versions,
+            )
         }
         _ => bail!("give either --logs DIR or --db FILE"),
     };
+    if let (Some(chart), Some(tree)) = (&options.chart, &options.tree) {
+        output::emit(&chart_csv(&data, &versions, tree, chart)?)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let shown = match options.format {
         ReportFormat::Json => {
             let mut json =
@@ -118,6 +134,38 @@ pub fn run(options: &Options) -> Result<ExitCode> {
     };
     output::emit(&shown)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// One chart's data as CSV: the engine's table, with steps titled as the newest version of
+/// the tree that can be had names them.
+fn chart_csv(data: &ReportData, versions: &Versions, tree: &str, chart: &str) -> Result<String> {
+    let Some(report) = data.trees.get(tree) else {
+        bail!("no session of `{tree}` matched");
+    };
+    let project = report
+        .versions
+        .iter()
+        .rev()
+        .find_map(|v| versions.project(&v.version).ok().flatten());
+    let title = |name: &str| {
+        project
+            .as_ref()
+            .and_then(|p| {
+                let id = p.tree_by_name(tree)?;
+                let node = p.node_by_name(id, name)?;
+                Some(p.node(node).shown_title().to_owned())
+            })
+            .unwrap_or_else(|| name.to_owned())
+    };
+    let tables = calltree_engine::figure_tables(&report.total, &title);
+    let names: Vec<&str> = tables.iter().map(|t| t.name.as_str()).collect();
+    match tables.iter().find(|t| t.name == chart) {
+        Some(table) => Ok(table.to_csv()),
+        None => bail!(
+            "there is no chart `{chart}`; the charts of `{tree}` are: {}",
+            names.join(", ")
+        ),
+    }
 }
 
 fn percent(count: u64, of: u64) -> String {

@@ -166,6 +166,31 @@ fn a_report_from_call_logs_has_the_figures_worked_out_by_hand() {
         &["report", "--logs", "logs", "--until", "1969-12-31"],
     ));
     assert_eq!(earlier, "no sessions matched\n");
+    let chart = stdout(&calltree(
+        dir.path(),
+        &[
+            "report", "--logs", "logs", "--tree", "wifi", "--chart", "outcomes",
+        ],
+    ));
+    assert!(
+        chart.starts_with("outcome,sessions,share of finished\r\nresolved,2,0.5000\r\n"),
+        "{chart}"
+    );
+    let unknown = calltree(
+        dir.path(),
+        &[
+            "report", "--logs", "logs", "--tree", "wifi", "--chart", "pies",
+        ],
+    );
+    assert!(
+        String::from_utf8_lossy(&unknown.stderr).contains("the charts of `wifi` are: outcomes,"),
+        "{unknown:?}"
+    );
+    let no_tree = calltree(
+        dir.path(),
+        &["report", "--logs", "logs", "--chart", "outcomes"],
+    );
+    assert!(String::from_utf8_lossy(&no_tree.stderr).contains("--chart needs --tree"));
     let through = stdout(&calltree(
         dir.path(),
         &["report", "--logs", "logs", "--until", "2099-12-31"],
