@@ -272,6 +272,30 @@ fn a_date_range_filters_every_figure() {
     harness.run();
     assert!(harness.query_by_label_contains("is not a day").is_some());
     assert_eq!(started(&harness), 300, "a bad day changes nothing");
+
+    harness.state_mut().insights.from_text = "2025-06-01".into();
+    harness.state_mut().insights.to_text = "2025-06-30".into();
+    harness.get_by_label("Show these days").click();
+    read_all(&mut harness);
+    assert!(
+        harness
+            .query_by_label_contains("No session of this tree started on these days")
+            .is_some()
+    );
+    assert!(
+        harness
+            .query_by_label_contains("400 other sessions")
+            .is_some()
+    );
+    assert_eq!(
+        harness.state().insights.tree.as_deref(),
+        Some("password_reset"),
+        "the tree stays chosen"
+    );
+    harness.snapshot("insights_no_sessions_on_these_days");
+    harness.get_by_label("All").click();
+    read_all(&mut harness);
+    assert_eq!(started(&harness), 400);
 }
 
 /// Issue 19: before and after an edit of a tree. Version 1.0's sessions and 1.1's (the

@@ -214,15 +214,16 @@ impl Insights {
                 self.data = None;
             }
         }
-        if self
-            .tree
-            .as_ref()
-            .is_none_or(|t| !self.data.as_ref().is_some_and(|d| d.trees.contains_key(t)))
-        {
-            self.tree = self
-                .data
+        // The chosen tree stays chosen when these days have no session at all, so choosing
+        // other days brings its figures back; it moves on only to a tree that has some.
+        if let Some(data) = &self.data
+            && !data.trees.is_empty()
+            && self
+                .tree
                 .as_ref()
-                .and_then(|d| d.trees.keys().next().cloned());
+                .is_none_or(|t| !data.trees.contains_key(t))
+        {
+            self.tree = data.trees.keys().next().cloned();
         }
     }
 
@@ -266,6 +267,12 @@ impl Insights {
             // While the first reading is under way there is nothing to pick yet.
             if self.data.is_none() {
                 return;
+            }
+            let mut trees = trees;
+            if let Some(tree) = &self.tree
+                && !trees.contains(tree)
+            {
+                trees.push(tree.clone());
             }
             // Trees by their titles; a tree no longer in the folder by its id.
             let shown = |name: &str| {
