@@ -2,6 +2,9 @@
 //! improve the scripts. The engine's `Report` folds the sessions the host hands over; this
 //! view shows the figures of one tree: its KPIs, charts of outcomes, time per step and
 //! ratings, and its graph heat-coloured by traffic, where clicking a step shows its figures.
+//! The sessions are read on a worker thread (`loader`) for the days chosen (the engine's
+//! `DateRange`); two versions can be put side by side (`compare`) and any chart's data saved
+//! as CSV (`export`). Every figure, order and table comes from the engine; this only draws.
 
 mod compare;
 mod export;
