@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use calltree_calls::{AgentCalls, Handoffs, SessionSource, Versions};
+use calltree_calls::{AgentCalls, Handoffs, Versions};
 use egui::{Key, KeyboardShortcut, Modifiers, RichText};
 
 use crate::agent::{Agent, Clock, Screen};
@@ -25,11 +25,12 @@ pub struct DesktopApp {
     /// The trees the hub published, fetched in the background: with a hub, agents run only
     /// these, and take a new version between calls.
     pub hub_trees: Option<calltree_calls::HubTrees>,
-    /// Stored sessions for the Insights view.
-    pub sessions: Option<Box<dyn SessionSource>>,
+    /// Stored sessions for the Insights view. It is read on a worker thread, which holds it
+    /// while reading.
+    pub sessions: Option<crate::insights::Source>,
     /// The tree versions sessions ran on, beyond the trees in the folder (the session
     /// database's, when there is one).
-    pub versions: Versions,
+    pub versions: Arc<Versions>,
     pub insights: Insights,
     pub settings: Settings,
     /// Set when a setting changed, for the binary to store them.
@@ -63,7 +64,7 @@ impl DesktopApp {
             relay: None,
             hub_trees: None,
             sessions: None,
-            versions: Versions::new(),
+            versions: Arc::new(Versions::new()),
             insights: Insights::default(),
             settings,
             settings_changed: false,
@@ -199,12 +200,10 @@ impl DesktopApp {
                 // Sessions run on the trees agents have now are rebuilt on them; older
                 // versions come from the session database, as for `calltree report --db`.
                 self.versions.add(&project);
-                let source = self
-                    .sessions
-                    .as_mut()
-                    .map(|s| -> &mut dyn SessionSource { s.as_mut() });
+                let now = (self.clock)();
                 egui::CentralPanel::default().show(ui, |ui| {
-                    self.insights.ui(ui, &project, source, &self.versions);
+                    self.insights
+                        .ui(ui, &project, &mut self.sessions, &self.versions, now);
                 });
             }
             Mode::Agent => {

@@ -17,6 +17,7 @@ mod files;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use calltree_editor::settings::{MIN_WINDOW_SIZE, window_size_from_points};
 use calltree_editor::{DesktopApp, Settings};
@@ -267,13 +268,13 @@ fn main() -> ExitCode {
             app.sessions = Some(match &hub {
                 // With a hub, Insights read its sessions (every desktop's calls it has, and
                 // self-service), each on the version the hub keeps, like `report --server`.
-                // The report is read on the screen's thread: a short timeout keeps an absent
-                // server from holding the window up long.
+                // They are read on Insights' worker thread; the timeout keeps an absent
+                // server from leaving the figures waiting long.
                 Some(client) => Box::new(calltree_calls::HubSessions::new(
                     client
                         .clone()
                         .with_timeout(std::time::Duration::from_secs(5)),
-                    app.versions.clone(),
+                    (*app.versions).clone(),
                 )),
                 None => {
                     let mut sessions =
@@ -283,7 +284,8 @@ fn main() -> ExitCode {
                     if calltree_store::location_exists(&database) {
                         match calltree_store::Store::open(&database) {
                             Ok(store) => {
-                                app.versions = calltree_calls::Versions::with_store(store.clone());
+                                app.versions =
+                                    Arc::new(calltree_calls::Versions::with_store(store.clone()));
                                 sessions = sessions.with_database(store);
                             }
                             Err(error) => {
@@ -294,6 +296,11 @@ fn main() -> ExitCode {
                     Box::new(sessions)
                 }
             });
+            // Charts' CSV files go to the home folder unless the lead types another path.
+            if let Some(home) = std::env::var_os("HOME").or_else(|| std::env::var_os("USERPROFILE"))
+            {
+                app.insights.export_folder = PathBuf::from(home);
+            }
             if let Some(tree) = &launch.call {
                 app.set_mode(calltree_editor::settings::Mode::Agent);
                 app.agent.handed_in = launch.given.clone();

@@ -55,6 +55,8 @@ pub use log::{LogContents, LogProblem, read_log};
 pub use log_file::LogFile;
 pub use log_folder::LogFolder;
 pub use relay::{OUTBOX_FILE, Relay, RelayHandle, Relayed, RelayedCalls};
-pub use reports::{AddSession, SessionSource, StoredSessions, report};
+pub use reports::{
+    AddSession, Progress, SessionSource, StoredSessions, report, report_with_progress,
+};
 pub use store::{AgentCalls, CallId, CallStore, MemoryCalls, StoredCall};
 pub use versions::Versions;

@@ -11,9 +11,9 @@ use std::sync::Arc;
 
 use calltree_calls::{
     AgentCalls, Call, CallStore, CallsError, DatabaseCalls, LogFile, LogFolder, MemoryCalls,
-    Versions, read_log, take_over,
+    StoredSessions, Versions, read_log, report_with_progress, take_over,
 };
-use calltree_engine::{Action, Event, Project, Session, Step};
+use calltree_engine::{Action, Event, Project, ReportFilter, Session, Step};
 use calltree_store::Store;
 use calltree_syntax::Audience;
 
@@ -453,4 +453,32 @@ fn with_a_database_old_versions_leave_memory_and_come_back_from_it() {
         WIFI.replace("Wi-Fi help", "Other"),
     )));
     assert!(Arc::ptr_eq(&memory.project(&old).unwrap().unwrap(), &first));
+}
+
+/// Issue 19: the desktop reads call logs on a worker thread and shows how far it has come, so
+/// the report tells its caller the count first and then every session read.
+#[test]
+fn a_report_tells_how_many_sessions_it_has_read_of_how_many() {
+    let dir = tempfile::tempdir().unwrap();
+    for number in 0..3 {
+        let path = dir.path().join(format!("call{number}.jsonl"));
+        let mut call = start(LogFile::create(&path, false).unwrap());
+        call.record(&answer_and_choose(0), 2_000).unwrap();
+    }
+    let versions = Versions::new();
+    versions.add(&project());
+    let mut sessions = StoredSessions::new().with_logs(dir.path().to_path_buf());
+    let mut seen = Vec::new();
+    let data = report_with_progress(
+        ReportFilter::default(),
+        &mut sessions,
+        &versions,
+        &mut |progress| seen.push((progress.read, progress.of)),
+    )
+    .unwrap();
+    assert_eq!(
+        seen,
+        [(0, Some(3)), (1, Some(3)), (2, Some(3)), (3, Some(3))]
+    );
+    assert_eq!(data.trees["wifi"].total.outcomes.resolved, 3);
 }

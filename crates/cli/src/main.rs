@@ -289,6 +289,14 @@ enum Command {
         /// Only sessions started on or after this day (YYYY-MM-DD, UTC).
         #[arg(long, value_name = "DATE")]
         since: Option<String>,
+        /// Only sessions started on or before this day (YYYY-MM-DD, UTC; the whole day).
+        #[arg(long, value_name = "DATE")]
+        until: Option<String>,
+        /// Only one chart's data, as CSV (as the desktop's CSV button saves it): outcomes,
+        /// slowest_steps, drop_off, escalation_reasons, skip_reasons, paths, comments,
+        /// ratings_FIELD, ratings_by_day_FIELD. Needs --tree.
+        #[arg(long, value_name = "NAME")]
+        chart: Option<String>,
         /// How to print the figures.
         #[arg(long, value_enum, default_value_t = report::ReportFormat::Text)]
         format: report::ReportFormat,
@@ -716,6 +724,8 @@ fn main() -> ExitCode {
             trees,
             tree,
             since,
+            until,
+            chart,
             format,
         } => with_token(server, token).and_then(|server| {
             report::run(&report::Options {
@@ -725,6 +735,8 @@ fn main() -> ExitCode {
                 trees,
                 tree,
                 since,
+                until,
+                chart,
                 format,
             })
         }),

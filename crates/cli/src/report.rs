@@ -10,8 +10,8 @@ use std::sync::Arc;
 use anyhow::{Context as _, Result, bail};
 use calltree_calls::{StoredSessions, Versions};
 use calltree_engine::{
-    Date, Figures, ReportData, ReportFilter, TimeSummary, TopList, show_duration,
-    synthetic_sessions,
+    Date, DateRange, Figures, ReportData, ReportFilter, TimeSummary, TopList, csv_field,
+    show_duration, synthetic_sessions,
 };
 use calltree_store::Store;
 use clap::ValueEnum;
@@ -37,6 +37,9 @@ pub struct Options {
     pub trees: PathBuf,
     pub tree: Option<String>,
     pub since: Option<String>,
+    pub until: Option<String>,
+    /// Only this chart's data, as the desktop's CSV button saves it (needs `tree`).
+    pub chart: Option<String>,
     pub format: ReportFormat,
 }
 
@@ -62,24 +65,50 @@ fn versions_on_disk(trees: &Path) -> Result<Versions> {
 
 pub fn run(options: &Options) -> Result<ExitCode> {
     let since = options.since.as_deref().map(parse_since).transpose()?;
+    let until = options
+        .until
+        .as_deref()
+        .map(|text| {
+            let date = Date::parse(text)
+                .with_context(|| format!("`{text}` is not a date: write it as YYYY-MM-DD"))?;
+            Ok::<_, anyhow::Error>(date)
+        })
+        .transpose()?;
+    // The engine's date range decides what `--until` covers: the whole of its last day.
+    let (_, until) = DateRange::Between {
+        from: None,
+        to: until,
+    }
+    .bounds(0);
     let filter = ReportFilter {
         tree: options.tree.clone(),
         since,
+        until,
     };
-    let data = if let Some((url, token)) = &options.server {
+    if options.chart.is_some() && options.tree.is_none() {
+        bail!("--chart needs --tree: a chart shows one tree's figures");
+    }
+    let (data, versions) = if let Some((url, token)) = &options.server {
         let client = calltree_calls::HubClient::new(url, token)?;
         // The versions come from the hub, which keeps every version its sessions ran on.
         let versions = Versions::new();
         let mut sessions = calltree_calls::HubSessions::new(client, versions.clone());
-        calltree_calls::report(filter, &mut sessions, &versions)?
+        (
+            calltree_calls::report(filter, &mut sessions, &versions)?,
+            versions,
+        )
     } else {
         from_files(options, filter)?
     };
+    if let (Some(chart), Some(tree)) = (&options.chart, &options.tree) {
+        output::emit(&chart_csv(&data, &versions, tree, chart)?)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     print_report(options, &data)
 }
 
-/// The report of call logs or a session database.
-fn from_files(options: &Options, filter: ReportFilter) -> Result<ReportData> {
+/// The report of call logs or a session database, with the versions its sessions ran on.
+fn from_files(options: &Options, filter: ReportFilter) -> Result<(ReportData, Versions)> {
     Ok(match (&options.logs, &options.db) {
         (Some(dir), None) => {
             if !dir.is_dir() {
@@ -88,7 +117,11 @@ fn from_files(options: &Options, filter: ReportFilter) -> Result<ReportData> {
             let mut sessions = StoredSessions::new()
                 .with_logs(dir.clone())
                 .with_read_limit(files::max_input_size());
-            calltree_calls::report(filter, &mut sessions, &versions_on_disk(&options.trees)?)?
+            let versions = versions_on_disk(&options.trees)?;
+            (
+                calltree_calls::report(filter, &mut sessions, &versions)?,
+                versions,
+            )
         }
         (None, Some(db)) => {
             let shown = calltree_store::shown_location(db);
@@ -101,7 +134,10 @@ fn from_files(options: &Options, filter: ReportFilter) -> Result<ReportData> {
             // the trees as they ran, whatever the folder holds now.
             let versions = Versions::with_store(store.clone());
             let mut sessions = StoredSessions::new().with_database(store);
-            calltree_calls::report(filter, &mut sessions, &versions)?
+            (
+                calltree_calls::report(filter, &mut sessions, &versions)?,
+                versions,
+            )
         }
         _ => bail!("give one of --logs DIR, --db FILE or --server URL"),
     })
@@ -120,6 +156,38 @@ fn print_report(options: &Options, data: &ReportData) -> Result<ExitCode> {
     };
     output::emit(&shown)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// One chart's data as CSV: the engine's table, with steps titled as the newest version of
+/// the tree that can be had names them.
+fn chart_csv(data: &ReportData, versions: &Versions, tree: &str, chart: &str) -> Result<String> {
+    let Some(report) = data.trees.get(tree) else {
+        bail!("no session of `{tree}` matched");
+    };
+    let project = report
+        .versions
+        .iter()
+        .rev()
+        .find_map(|v| versions.project(&v.version).ok().flatten());
+    let title = |name: &str| {
+        project
+            .as_ref()
+            .and_then(|p| {
+                let id = p.tree_by_name(tree)?;
+                let node = p.node_by_name(id, name)?;
+                Some(p.node(node).shown_title().to_owned())
+            })
+            .unwrap_or_else(|| name.to_owned())
+    };
+    let tables = calltree_engine::figure_tables(&report.total, &title);
+    let names: Vec<&str> = tables.iter().map(|t| t.name.as_str()).collect();
+    match tables.iter().find(|t| t.name == chart) {
+        Some(table) => Ok(table.to_csv()),
+        None => bail!(
+            "there is no chart `{chart}`; the charts of `{tree}` are: {}",
+            names.join(", ")
+        ),
+    }
 }
 
 fn percent(count: u64, of: u64) -> String {
@@ -334,14 +402,6 @@ fn text(data: &ReportData) -> String {
     out
 }
 
-fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_owned()
-    }
-}
-
 fn csv_figures(out: &mut String, tree: &str, version: &str, f: &Figures) {
     let mut row = |measure: &str, item: &str, value: String| {
         let _ = writeln!(
@@ -349,7 +409,7 @@ fn csv_figures(out: &mut String, tree: &str, version: &str, f: &Figures) {
             "{},{},{},{},{}",
             csv_field(tree),
             csv_field(version),
-            measure,
+            csv_field(measure),
             csv_field(item),
             value
         );

@@ -270,12 +270,20 @@ fn the_desktops_insights_and_report_db_give_the_same_figures_over_two_versions()
         },
     )
     .unwrap();
-    app.versions = Versions::with_store(store.clone());
+    app.versions = Arc::new(Versions::with_store(store.clone()));
     app.sessions = Some(Box::new(StoredSessions::new().with_database(store)));
     let mut harness = Harness::builder()
         .with_max_steps(32)
         .with_size(egui::vec2(1280.0, 860.0))
         .build_ui_state(|ui, app: &mut DesktopApp| app.ui(ui), app);
+    // Insights reads on a worker thread; the frames go on until it is done.
+    harness.step();
+    let waited = std::time::Instant::now();
+    while harness.state().insights.is_loading() {
+        assert!(waited.elapsed() < std::time::Duration::from_secs(60));
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        harness.step();
+    }
     harness.run();
     let shown = serde_json::to_value(harness.state().insights.data.clone().unwrap()).unwrap();
 

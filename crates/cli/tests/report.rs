@@ -162,6 +162,41 @@ fn a_report_from_call_logs_has_the_figures_worked_out_by_hand() {
         &["report", "--logs", "logs", "--since", "2030-01-01"],
     ));
     assert_eq!(later, "no sessions matched\n");
+    let earlier = stdout(&calltree(
+        dir.path(),
+        &["report", "--logs", "logs", "--until", "1969-12-31"],
+    ));
+    assert_eq!(earlier, "no sessions matched\n");
+    let chart = stdout(&calltree(
+        dir.path(),
+        &[
+            "report", "--logs", "logs", "--tree", "wifi", "--chart", "outcomes",
+        ],
+    ));
+    assert!(
+        chart.starts_with("outcome,sessions,share of finished\r\nresolved,2,0.5000\r\n"),
+        "{chart}"
+    );
+    let unknown = calltree(
+        dir.path(),
+        &[
+            "report", "--logs", "logs", "--tree", "wifi", "--chart", "pies",
+        ],
+    );
+    assert!(
+        String::from_utf8_lossy(&unknown.stderr).contains("the charts of `wifi` are: outcomes,"),
+        "{unknown:?}"
+    );
+    let no_tree = calltree(
+        dir.path(),
+        &["report", "--logs", "logs", "--chart", "outcomes"],
+    );
+    assert!(String::from_utf8_lossy(&no_tree.stderr).contains("--chart needs --tree"));
+    let through = stdout(&calltree(
+        dir.path(),
+        &["report", "--logs", "logs", "--until", "2099-12-31"],
+    ));
+    assert!(through.contains("resolved 2"), "{through}");
 }
 
 #[test]
@@ -209,6 +244,11 @@ fn wrong_sources_and_dates_are_clear_errors() {
         &["report", "--logs", "logs", "--since", "23/11/2026"],
     );
     assert!(String::from_utf8_lossy(&bad.stderr).contains("write it as YYYY-MM-DD"));
+    let bad_until = calltree(
+        dir.path(),
+        &["report", "--logs", "logs", "--until", "2026-02-30"],
+    );
+    assert!(String::from_utf8_lossy(&bad_until.stderr).contains("write it as YYYY-MM-DD"));
 }
 
 #[test]

@@ -43,16 +43,20 @@ pub use project::{ParseCache, Project, SourceInput};
 pub use rename::rename_node;
 pub use rename_field::rename_field;
 pub use report::{
-    Comment, Counted, DailyRating, Figures, NodeFigures, OutcomeMix, Rate, RatingCount, Report,
-    ReportData, ReportFilter, SessionCounts, TimeSummary, TopList, TreeReport, VersionReport,
+    Comment, ComparedVersion, Counted, DAY, DailyRating, DateRange, Figures, NodeFigures,
+    OutcomeMix, OutcomeRow, Rate, RatingCount, Report, ReportData, ReportFilter, SessionCounts,
+    StepChange, StepCounts, StepRow, TimeSummary, TopList, TreeReport, VersionComparison,
+    VersionReport, compare_versions,
 };
+pub use report::{Table, csv_field, drop_off_steps, figure_tables, slowest_steps};
 pub use session::{
     ANSWER_NEEDED, Action, AnswerGiven, EVENT_NAMES, EndCause, Ending, Event, Frame, Given, Left,
     MAX_ANSWER_CHARS, MAX_NOTE_CHARS, Millis, Note, Preview, Session, Skip, State, Step,
     Submission, Visit, Visits, folds_on_this_thread,
 };
 pub use show::{
-    LINE_SEPARATOR, customer_outcome, is_hidden_control, show_duration, show_line, show_percent,
+    LINE_SEPARATOR, customer_outcome, is_hidden_control, show_count, show_duration, show_line,
+    show_percent,
 };
 pub use symbols::{Occurrence, Symbol, SymbolIndex};
 pub use synthetic::synthetic_sessions;

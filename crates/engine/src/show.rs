@@ -43,6 +43,19 @@ pub fn show_percent(count: u64, of: u64, decimals: usize) -> String {
     format!("{:.decimals$}%", count as f64 * 100.0 / of as f64)
 }
 
+/// A count with its thousands grouped ("3,300"), as progress and report lines read it.
+pub fn show_count(count: u64) -> String {
+    let digits = count.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
 /// Whether a character must not be part of what a person types: C0 and C1 control
 /// characters (which a terminal acts on: ESC starts an escape sequence, BEL rings), line and
 /// paragraph separators (which start a new line where a reader expects none), and the
@@ -106,7 +119,15 @@ pub fn show_line(text: &str) -> Cow<'_, str> {
 
 #[cfg(test)]
 mod tests {
-    use super::{show_line, show_percent};
+    use super::{show_count, show_line, show_percent};
+
+    #[test]
+    fn counts_read_with_their_thousands_grouped() {
+        assert_eq!(show_count(0), "0");
+        assert_eq!(show_count(999), "999");
+        assert_eq!(show_count(1_200), "1,200");
+        assert_eq!(show_count(3_300_000), "3,300,000");
+    }
 
     #[test]
     fn shares_read_as_percentages_and_nothing_as_a_dash() {

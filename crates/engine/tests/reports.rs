@@ -9,8 +9,9 @@
 use std::collections::BTreeMap;
 
 use calltree_engine::{
-    Counted, Event, Figures, Millis, OutcomeMix, Project, Rate, RatingCount, Report, ReportData,
-    ReportFilter, SessionCounts, TimeSummary, TopList,
+    Counted, DAY, Date, DateRange, Event, Figures, Millis, OutcomeMix, Project, Rate, RatingCount,
+    Report, ReportData, ReportFilter, SessionCounts, StepChange, Table, TimeSummary, TopList,
+    compare_versions, csv_field, figure_tables,
 };
 use calltree_syntax::Audience;
 
@@ -613,6 +614,7 @@ fn filters_leave_sessions_out() {
         ReportFilter {
             tree: Some("other".into()),
             since: None,
+            until: None,
         },
     );
     assert!(by_tree.trees.is_empty());
@@ -623,12 +625,115 @@ fn filters_leave_sessions_out() {
         ReportFilter {
             tree: Some("help".into()),
             since: Some(start(9)),
+            until: None,
         },
     );
     assert_eq!(since.left_out, 8);
     assert_eq!(only_tree(&since).sessions.started, 2);
     assert_eq!(only_tree(&since).outcomes.resolved, 1);
     assert_eq!(only_tree(&since).outcomes.escalated, 1);
+}
+
+/// Issue 19: a date range filters every figure, ends included; `until` is the first moment
+/// left out.
+#[test]
+fn a_time_window_keeps_only_the_sessions_started_within_it() {
+    let project = help(HELP);
+    let window = report(
+        &project,
+        ReportFilter {
+            tree: None,
+            since: Some(start(2)),
+            until: Some(start(5)),
+        },
+    );
+    assert_eq!(window.left_out, 7);
+    let figures = only_tree(&window);
+    assert_eq!(figures.sessions.started, 3);
+    let all = report(&project, ReportFilter::default());
+    assert_ne!(
+        figures,
+        only_tree(&all),
+        "the figures are those of the window"
+    );
+    let visits: u64 = figures.nodes.values().map(|n| n.visits).sum();
+    let all_visits: u64 = only_tree(&all).nodes.values().map(|n| n.visits).sum();
+    assert!(visits < all_visits, "{visits} of {all_visits} visits");
+}
+
+#[test]
+fn date_ranges_are_whole_utc_days() {
+    let day = |text: &str| Date::parse(text).unwrap();
+    let midnight = |text: &str| day(text).days_since_epoch() * DAY;
+    // 2026-12-03 at 15:20 UTC.
+    let now = midnight("2026-12-03") + 55_200_000;
+    assert_eq!(DateRange::All.bounds(now), (None, None));
+    assert_eq!(
+        DateRange::LastDays(7).bounds(now),
+        (Some(midnight("2026-11-27")), None)
+    );
+    assert_eq!(
+        DateRange::LastDays(0).bounds(now),
+        (Some(midnight("2026-12-03")), None),
+        "at least today"
+    );
+    let november = DateRange::Between {
+        from: Some(day("2026-11-01")),
+        to: Some(day("2026-11-30")),
+    };
+    assert_eq!(
+        november.bounds(now),
+        (Some(midnight("2026-11-01")), Some(midnight("2026-12-01")))
+    );
+    let filter = november.filter(Some("help".into()), now);
+    assert!(filter.wants("help", midnight("2026-11-01")));
+    assert!(
+        filter.wants("help", midnight("2026-12-01") - 1),
+        "the last day is whole"
+    );
+    assert!(!filter.wants("help", midnight("2026-12-01")));
+    assert!(!filter.wants("help", midnight("2026-11-01") - 1));
+    assert!(!filter.wants("other", midnight("2026-11-10")));
+    assert_eq!(november.describe(now), "2026-11-01 to 2026-11-30");
+    assert_eq!(
+        DateRange::LastDays(7).describe(now),
+        "2026-11-27 to 2026-12-03"
+    );
+    assert_eq!(
+        DateRange::Between {
+            from: None,
+            to: Some(day("2026-11-30"))
+        }
+        .describe(now),
+        "up to 2026-11-30"
+    );
+    assert!(
+        DateRange::Between {
+            from: Some(day("2026-12-02")),
+            to: Some(day("2026-12-01"))
+        }
+        .is_empty()
+    );
+    assert!(!november.is_empty());
+}
+
+#[test]
+fn days_since_the_epoch_turn_back_into_the_same_dates() {
+    for text in [
+        "1970-01-01",
+        "2000-02-29",
+        "2026-12-31",
+        "1969-07-20",
+        "9999-12-31",
+    ] {
+        let date = Date::parse(text).unwrap();
+        assert_eq!(
+            Date::from_days_since_epoch(date.days_since_epoch()),
+            Some(date)
+        );
+    }
+    assert_eq!(Date::from_days_since_epoch(i64::MAX), None);
+    assert_eq!(Date::from_days_since_epoch(-1_000_000), None);
 }
 
 #[test]
@@ -700,4 +805,149 @@ fn a_wrong_script_is_no_outcome_and_endings_count_by_cause() {
         BTreeMap::from([("dropped".into(), 1), ("hung_up".into(), 1)])
     );
     assert_eq!(figures.first_contact_resolution.of, 2);
+}
+
+/// Issue 19: before and after an edit. The second version rewords `billing`, removes
+/// `later` (its option now escalates) and adds `l2`; the comparison finds those steps and
+/// shows each side's outcomes and drop-offs.
+#[test]
+fn two_versions_compare_outcomes_and_the_changed_steps() {
+    let before = help(HELP);
+    let edited = HELP
+        .replace("Let me look at your bill.", "Let me open your latest bill.")
+        .replace(
+            "  option \"Call back later\" -> later\n",
+            "  option \"Call back later\" -> l2\n",
+        )
+        .replace(
+            "node later \"Callback\"\n  say \"We'll call you back.\"\n  end callback\n",
+            "node l2 \"Second line\"\n  say \"Passing you to second line.\"\n  end escalated \"Tech L2\"\n",
+        )
+        // A comment changes no step.
+        .replace("node done \"Done\"", "# the end\nnode done \"Done\"");
+    let after = help(&edited);
+    let tree = before.tree_by_name("help").unwrap();
+    let mut report = Report::new(ReportFilter::default());
+    for events in calltree_engine::synthetic_sessions(&before, tree, 200, 3, BASE) {
+        report.add_session(Some(&before), &events);
+    }
+    let tree_after = after.tree_by_name("help").unwrap();
+    for events in calltree_engine::synthetic_sessions(&after, tree_after, 150, 4, start(500)) {
+        report.add_session(Some(&after), &events);
+    }
+    let data = report.finish();
+    let versions = &data.trees["help"].versions;
+    assert_eq!(versions.len(), 2);
+    let comparison = compare_versions(
+        "help",
+        &versions[0],
+        &versions[1],
+        Some(&before),
+        Some(&after),
+    );
+    assert!(comparison.changes_known);
+    assert_eq!(comparison.before.started, 200);
+    assert_eq!(comparison.after.started, 150);
+    let mut changed: Vec<(&str, StepChange)> = comparison
+        .steps
+        .iter()
+        .map(|s| (s.node.as_str(), s.change))
+        .collect();
+    changed.sort();
+    assert_eq!(
+        changed,
+        [
+            ("billing", StepChange::Edited),
+            ("l2", StepChange::Added),
+            ("later", StepChange::Removed),
+            ("tech", StepChange::Edited),
+        ]
+    );
+    let l2 = comparison.steps.iter().find(|s| s.node == "l2").unwrap();
+    assert!(l2.before.is_none());
+    assert!(l2.after.is_some_and(|c| c.visits > 0));
+    let callback = comparison
+        .outcomes
+        .iter()
+        .find(|o| o.outcome == "callback")
+        .unwrap();
+    assert!(callback.before > 0);
+    assert_eq!(callback.after, 0, "the edit removed the callback");
+    let billing = comparison
+        .steps
+        .iter()
+        .find(|s| s.node == "billing")
+        .unwrap();
+    assert_eq!(
+        billing.before.unwrap().visits,
+        versions[0].figures.nodes["billing"].visits
+    );
+
+    assert!(
+        comparison
+            .unchanged
+            .iter()
+            .all(|s| s.change == StepChange::Same)
+    );
+    assert!(comparison.unchanged.iter().any(|s| s.node == "ask"));
+    assert!(!comparison.unchanged.iter().any(|s| s.node == "billing"));
+
+    let unknown = compare_versions("help", &versions[0], &versions[1], Some(&before), None);
+    assert!(unknown.unchanged.is_empty());
+    assert!(!unknown.changes_known);
+    assert!(
+        unknown
+            .steps
+            .iter()
+            .all(|s| s.change == StepChange::Unknown)
+    );
+    assert!(
+        unknown.steps.iter().any(|s| s.node == "ask"),
+        "every visited step"
+    );
+}
+
+/// Issue 19: every chart's data as CSV, steps by title, compared with a golden file
+/// (`CALLTREE_BLESS=1` rewrites it after a deliberate change; read the diff).
+#[test]
+fn every_charts_table_matches_its_golden_csv() {
+    let project = help(HELP);
+    let data = report(&project, ReportFilter::default());
+    let tree = project.tree_by_name("help").unwrap();
+    let title = |name: &str| {
+        project.node_by_name(tree, name).map_or_else(
+            || name.to_owned(),
+            |n| project.node(n).shown_title().to_owned(),
+        )
+    };
+    let mut shown = String::new();
+    for table in figure_tables(only_tree(&data), &title) {
+        shown.push_str(&format!("## {}\r\n", table.name));
+        shown.push_str(&table.to_csv());
+    }
+    let golden =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/report_tables.csv");
+    if std::env::var_os("CALLTREE_BLESS").is_some() {
+        std::fs::create_dir_all(golden.parent().unwrap()).unwrap();
+        std::fs::write(&golden, &shown).unwrap();
+    }
+    let expected = std::fs::read_to_string(&golden).unwrap();
+    assert_eq!(shown, expected);
+}
+
+#[test]
+fn csv_fields_are_quoted_only_when_they_must_be() {
+    assert_eq!(csv_field("Reset your password"), "Reset your password");
+    assert_eq!(csv_field("Billing, refunds"), "\"Billing, refunds\"");
+    assert_eq!(csv_field("the \"new\" code"), "\"the \"\"new\"\" code\"");
+    assert_eq!(csv_field("two\nlines"), "\"two\nlines\"");
+    assert_eq!(csv_field("cr\rhere"), "\"cr\rhere\"");
+    assert_eq!(csv_field(" padded"), "\" padded\"");
+    assert_eq!(csv_field(""), "");
+    let table = Table {
+        name: "t".into(),
+        columns: vec!["a".into(), "b".into()],
+        rows: vec![vec!["1, 2".into(), "x".into()]],
+    };
+    assert_eq!(table.to_csv(), "a,b\r\n\"1, 2\",x\r\n");
 }

@@ -9,6 +9,11 @@
 //!
 //! # What is counted, precisely
 //!
+//! - **Which sessions**: those the `ReportFilter` wants: of its tree, if it names one, and
+//!   started within its times (`since` included, `until` not). A `DateRange` (all, the last
+//!   so many days, or from one day to another, whole UTC days) makes such times for a host.
+//!   Every figure below is made of these sessions alone; the others are only counted
+//!   (`left_out`).
 //! - **Sessions**: `started` = `finished` + `unfinished` + `wrong_script` + `unknown_version` +
 //!   `unreadable`. `wrong_script` counts calls the agent ended as the wrong script (the host's
 //!   `Ended` with that cause): they moved to another script, so they are no outcome of this
@@ -47,6 +52,19 @@
 //! - **Feedback**: the final value of each `rating` (value → count) and `comment` field of
 //!   the trees the session could run; a comment's time is that of the last answer to it.
 //!
+//! - **Version comparison** (`compare_versions`): two versions of a tree side by side, each
+//!   with its started and finished sessions and its outcome counts (shares are of that
+//!   side's finished sessions), and the steps the edit changed with their visits and
+//!   drop-offs on each side, the step whose drop-off rate (drop-offs ÷ visits) moved most
+//!   first. A step is changed when its block's canonical text without comments differs, or
+//!   it exists in one version only; that needs both versions' projects, and without them
+//!   every step either side visited is compared instead (`changes_known` is false).
+//!
+//! - **Tables** (`figure_tables`, `VersionComparison::tables`): each chart's data for
+//!   export, steps by title with their ids beside them, times in milliseconds, shares as
+//!   fractions; `Table::to_csv` writes RFC 4180 CSV (fields with commas, quotes, line breaks
+//!   or outer spaces quoted, quotes doubled, CRLF line ends).
+//!
 //! # Bounded memory, and the error it costs
 //!
 //! - **Quantiles** (median and p90) use the nearest-rank method: the value at rank
@@ -70,20 +88,29 @@
 //! counts), `digest` (what one session contributes) and `counters` (the bounded-memory
 //! counters the tallies use).
 
+mod compare;
 mod counters;
 mod data;
 mod digest;
+mod range;
+mod tables;
 mod tally;
 
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
+pub use compare::{
+    ComparedVersion, OutcomeRow, StepChange, StepCounts, StepRow, VersionComparison,
+    compare_versions,
+};
 pub use data::{
     Comment, Counted, DailyRating, Figures, NodeFigures, OutcomeMix, Rate, RatingCount, ReportData,
     SessionCounts, TimeSummary, TopList, TreeReport, VersionReport,
 };
 use digest::{Digest, Folded};
+pub use range::{DAY, DateRange};
+pub use tables::{Table, csv_field, drop_off_steps, figure_tables, slowest_steps};
 use tally::{FigureTally, TreeTally, VersionTally};
 
 use crate::project::Project;
@@ -96,6 +123,19 @@ pub struct ReportFilter {
     pub tree: Option<String>,
     /// Only sessions started at or after this time.
     pub since: Option<Millis>,
+    /// Only sessions started before this time.
+    #[serde(default)]
+    pub until: Option<Millis>,
+}
+
+impl ReportFilter {
+    /// Whether a session of `tree` started at `at` is in the report. Every figure is made
+    /// of these sessions alone.
+    pub fn wants(&self, tree: &str, at: Millis) -> bool {
+        self.tree.as_ref().is_none_or(|t| t == tree)
+            && self.since.is_none_or(|since| at >= since)
+            && self.until.is_none_or(|until| at < until)
+    }
 }
 
 /// A report being built, one session at a time.
@@ -144,9 +184,7 @@ impl Report {
             self.not_sessions += 1;
             return;
         };
-        let wanted = self.filter.tree.as_ref().is_none_or(|t| t == tree)
-            && self.filter.since.is_none_or(|since| *at >= since);
-        if !wanted {
+        if !self.filter.wants(tree, *at) {
             self.left_out += 1;
             return;
         }
