@@ -814,12 +814,23 @@ fn the_desktops_insights_read_the_hubs_sessions() {
     .unwrap();
     app.sessions = Some(Box::new(calltree_calls::HubSessions::new(
         client,
-        app.versions.clone(),
+        (*app.versions).clone(),
     )));
     let mut harness = egui_kittest::Harness::builder()
         .with_max_steps(32)
         .with_size(egui::vec2(1280.0, 860.0))
         .build_ui_state(|ui, app: &mut DesktopApp| app.ui(ui), app);
+    // Insights read on a worker thread: wait for it, as the view's own tests do.
+    harness.step();
+    let waited = std::time::Instant::now();
+    while harness.state().insights.is_loading() {
+        assert!(
+            waited.elapsed() < std::time::Duration::from_secs(60),
+            "never read"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        harness.step();
+    }
     harness.run();
     assert!(
         harness
