@@ -256,6 +256,11 @@ enum Command {
         /// Only sessions started on or after this day (YYYY-MM-DD, UTC).
         #[arg(long, value_name = "DATE")]
         since: Option<String>,
+        /// Only sessions shown in this language (a BCP 47 tag such as `fr`, which takes
+        /// `fr-CA` too), or `source` for those in the trees' own words: one report per
+        /// language.
+        #[arg(long, value_name = "TAG")]
+        locale: Option<String>,
         /// How to print the figures.
         #[arg(long, value_enum, default_value_t = report::ReportFormat::Text)]
         format: report::ReportFormat,
@@ -618,6 +623,7 @@ fn main() -> ExitCode {
             trees,
             tree,
             since,
+            locale,
             format,
         } => report::run(&report::Options {
             logs,
@@ -625,6 +631,7 @@ fn main() -> ExitCode {
             trees,
             tree,
             since,
+            locale,
             format,
         }),
         Command::Simulate {

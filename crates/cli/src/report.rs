@@ -35,6 +35,8 @@ pub struct Options {
     pub trees: PathBuf,
     pub tree: Option<String>,
     pub since: Option<String>,
+    /// Only sessions shown in this language (`source`: in the trees' own words).
+    pub locale: Option<String>,
     pub format: ReportFormat,
 }
 
@@ -63,6 +65,7 @@ pub fn run(options: &Options) -> Result<ExitCode> {
     let filter = ReportFilter {
         tree: options.tree.clone(),
         since,
+        locale: options.locale.clone(),
     };
     let data = match (&options.logs, &options.db) {
         (Some(dir), None) => {

@@ -44,7 +44,8 @@ pub use rename::rename_node;
 pub use rename_field::rename_field;
 pub use report::{
     Comment, Counted, DailyRating, Figures, NodeFigures, OutcomeMix, Rate, RatingCount, Report,
-    ReportData, ReportFilter, SessionCounts, TimeSummary, TopList, TreeReport, VersionReport,
+    ReportData, ReportFilter, SOURCE_LANGUAGE, SessionCounts, TimeSummary, TopList, TreeReport,
+    VersionReport,
 };
 pub use session::{
     ANSWER_NEEDED, Action, AnswerGiven, EVENT_NAMES, EndCause, Ending, Event, Frame, Given, Left,

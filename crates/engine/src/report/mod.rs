@@ -96,6 +96,29 @@ pub struct ReportFilter {
     pub tree: Option<String>,
     /// Only sessions started at or after this time.
     pub since: Option<Millis>,
+    /// Only sessions shown in this language (their `Started` event's locale, compared
+    /// without regard to case, `fr` taking `fr-CA` too); [`SOURCE_LANGUAGE`] for sessions in
+    /// the trees' own words. Reports split by language are one report per locale.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+}
+
+/// The [`ReportFilter::locale`] of sessions shown in the trees' own words.
+pub const SOURCE_LANGUAGE: &str = "source";
+
+/// Whether a session shown in `locale` (`None`: the trees' own words) is one `wanted` asks for.
+fn in_language(wanted: Option<&str>, locale: Option<&str>) -> bool {
+    match (wanted, locale) {
+        (None, _) => true,
+        (Some(wanted), None) => wanted.eq_ignore_ascii_case(SOURCE_LANGUAGE),
+        (Some(wanted), Some(locale)) => {
+            locale.eq_ignore_ascii_case(wanted)
+                || locale
+                    .split('-')
+                    .next()
+                    .is_some_and(|primary| primary.eq_ignore_ascii_case(wanted))
+        }
+    }
 }
 
 /// A report being built, one session at a time.
@@ -138,14 +161,18 @@ impl Report {
             audience,
             at,
             given: _,
-            ..
+            locale,
         }) = events.first()
         else {
             self.not_sessions += 1;
             return;
         };
         let wanted = self.filter.tree.as_ref().is_none_or(|t| t == tree)
-            && self.filter.since.is_none_or(|since| *at >= since);
+            && self.filter.since.is_none_or(|since| *at >= since)
+            && in_language(
+                self.filter.locale.as_deref(),
+                locale.as_deref().map(String::as_str),
+            );
         if !wanted {
             self.left_out += 1;
             return;
