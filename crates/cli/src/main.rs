@@ -297,6 +297,11 @@ enum Command {
         /// ratings_FIELD, ratings_by_day_FIELD. Needs --tree.
         #[arg(long, value_name = "NAME")]
         chart: Option<String>,
+        /// Only sessions shown in this language (a BCP 47 tag such as `fr`, which takes
+        /// `fr-CA` too), or `source` for those in the trees' own words: one report per
+        /// language.
+        #[arg(long, value_name = "TAG")]
+        locale: Option<String>,
         /// How to print the figures.
         #[arg(long, value_enum, default_value_t = report::ReportFormat::Text)]
         format: report::ReportFormat,
@@ -726,6 +731,7 @@ fn main() -> ExitCode {
             since,
             until,
             chart,
+            locale,
             format,
         } => with_token(server, token).and_then(|server| {
             report::run(&report::Options {
@@ -737,6 +743,7 @@ fn main() -> ExitCode {
                 since,
                 until,
                 chart,
+                locale,
                 format,
             })
         }),

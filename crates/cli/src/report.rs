@@ -40,6 +40,8 @@ pub struct Options {
     pub until: Option<String>,
     /// Only this chart's data, as the desktop's CSV button saves it (needs `tree`).
     pub chart: Option<String>,
+    /// Only sessions shown in this language (`source`: in the trees' own words).
+    pub locale: Option<String>,
     pub format: ReportFormat,
 }
 
@@ -84,6 +86,7 @@ pub fn run(options: &Options) -> Result<ExitCode> {
         tree: options.tree.clone(),
         since,
         until,
+        locale: options.locale.clone(),
     };
     if options.chart.is_some() && options.tree.is_none() {
         bail!("--chart needs --tree: a chart shows one tree's figures");

@@ -615,6 +615,7 @@ fn filters_leave_sessions_out() {
             tree: Some("other".into()),
             since: None,
             until: None,
+            locale: None,
         },
     );
     assert!(by_tree.trees.is_empty());
@@ -626,6 +627,7 @@ fn filters_leave_sessions_out() {
             tree: Some("help".into()),
             since: Some(start(9)),
             until: None,
+            locale: None,
         },
     );
     assert_eq!(since.left_out, 8);
@@ -645,6 +647,7 @@ fn a_time_window_keeps_only_the_sessions_started_within_it() {
             tree: None,
             since: Some(start(2)),
             until: Some(start(5)),
+            locale: None,
         },
     );
     assert_eq!(window.left_out, 7);
@@ -734,6 +737,41 @@ fn days_since_the_epoch_turn_back_into_the_same_dates() {
     }
     assert_eq!(Date::from_days_since_epoch(i64::MAX), None);
     assert_eq!(Date::from_days_since_epoch(-1_000_000), None);
+}
+
+#[test]
+fn a_report_can_be_split_by_the_language_sessions_were_shown_in() {
+    let project = help(HELP);
+    // Sessions 1-3 in French (one in Canadian French), 4 in German, the rest in the trees'
+    // own words.
+    let mut sessions = ten_sessions(&project);
+    for (index, (_, events)) in sessions.iter_mut().enumerate() {
+        if let Some(Event::Started { locale, .. }) = events.first_mut() {
+            *locale = match index {
+                0 | 1 => Some(Box::new("fr".to_owned())),
+                2 => Some(Box::new("fr-CA".to_owned())),
+                3 => Some(Box::new("de".to_owned())),
+                _ => None,
+            };
+        }
+    }
+    let split = |locale: &str| {
+        let mut report = Report::new(ReportFilter {
+            locale: Some(locale.to_owned()),
+            ..ReportFilter::default()
+        });
+        for (id, events) in &sessions {
+            report.add_session_with_id(id, Some(&project), events);
+        }
+        report.finish()
+    };
+    assert_eq!(only_tree(&split("fr")).sessions.started, 3);
+    assert_eq!(only_tree(&split("FR-ca")).sessions.started, 1);
+    assert_eq!(only_tree(&split("de")).sessions.started, 1);
+    let source = split(calltree_engine::SOURCE_LANGUAGE);
+    assert_eq!(only_tree(&source).sessions.started, 6);
+    assert_eq!(source.left_out, 4);
+    assert!(split("it").trees.is_empty());
 }
 
 #[test]

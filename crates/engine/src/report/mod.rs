@@ -126,15 +126,38 @@ pub struct ReportFilter {
     /// Only sessions started before this time.
     #[serde(default)]
     pub until: Option<Millis>,
+    /// Only sessions shown in this language (their `Started` event's locale, compared
+    /// without regard to case, `fr` taking `fr-CA` too); [`SOURCE_LANGUAGE`] for sessions in
+    /// the trees' own words. Reports split by language are one report per locale.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
 }
 
 impl ReportFilter {
-    /// Whether a session of `tree` started at `at` is in the report. Every figure is made
-    /// of these sessions alone.
+    /// Whether a session of `tree` started at `at` is in the report's tree and dates. Every
+    /// figure is made of these sessions alone (and of those in the filter's language).
     pub fn wants(&self, tree: &str, at: Millis) -> bool {
         self.tree.as_ref().is_none_or(|t| t == tree)
             && self.since.is_none_or(|since| at >= since)
             && self.until.is_none_or(|until| at < until)
+    }
+}
+
+/// The [`ReportFilter::locale`] of sessions shown in the trees' own words.
+pub const SOURCE_LANGUAGE: &str = "source";
+
+/// Whether a session shown in `locale` (`None`: the trees' own words) is one `wanted` asks for.
+fn in_language(wanted: Option<&str>, locale: Option<&str>) -> bool {
+    match (wanted, locale) {
+        (None, _) => true,
+        (Some(wanted), None) => wanted.eq_ignore_ascii_case(SOURCE_LANGUAGE),
+        (Some(wanted), Some(locale)) => {
+            locale.eq_ignore_ascii_case(wanted)
+                || locale
+                    .split('-')
+                    .next()
+                    .is_some_and(|primary| primary.eq_ignore_ascii_case(wanted))
+        }
     }
 }
 
@@ -178,13 +201,18 @@ impl Report {
             audience,
             at,
             given: _,
-            ..
+            locale,
         }) = events.first()
         else {
             self.not_sessions += 1;
             return;
         };
-        if !self.filter.wants(tree, *at) {
+        let wanted = self.filter.wants(tree, *at)
+            && in_language(
+                self.filter.locale.as_deref(),
+                locale.as_deref().map(String::as_str),
+            );
+        if !wanted {
             self.left_out += 1;
             return;
         }

@@ -44,10 +44,15 @@ impl DateRange {
         }
     }
 
-    /// A filter for this range (and a tree, if given) at `now`.
+    /// A filter for this range (and a tree, if given) at `now`, in every language.
     pub fn filter(self, tree: Option<String>, now: Millis) -> ReportFilter {
         let (since, until) = self.bounds(now);
-        ReportFilter { tree, since, until }
+        ReportFilter {
+            tree,
+            since,
+            until,
+            locale: None,
+        }
     }
 
     /// Whether no session can be in the range (it ends before it begins).

@@ -359,8 +359,9 @@ fn finish(building: &mut Building, file: &mut PoFile, diagnostics: &mut Vec<Diag
     if done.broken {
         return;
     }
-    let (Some(id), Some((string, string_span))) = (done.id, done.string) else {
-        if done.context.is_some() {
+    let (Some(id), Some((string, string_span))) = (done.id.clone(), done.string.clone()) else {
+        // Comments alone are no entry; a keyword without the others is half of one.
+        if done.context.is_some() || done.id.is_some() || done.string.is_some() {
             let span = done.context.as_ref().map_or(Span::at(start), |(_, s)| *s);
             syntax(
                 diagnostics,
@@ -431,6 +432,22 @@ mod tests {
         for d in &diagnostics {
             assert!(text.get(d.span.range()).is_some());
         }
+    }
+
+    #[test]
+    fn half_an_entry_is_reported_not_dropped() {
+        for text in [
+            "msgid \"x\"\n",
+            "msgstr \"y\"\n",
+            "msgctxt \"a\"\nmsgid \"x\"\n\n",
+        ] {
+            let (_, file, diagnostics) = parse_po(text.as_bytes());
+            assert!(file.entries.is_empty());
+            assert_eq!(diagnostics.len(), 1, "{text:?}: {diagnostics:?}");
+            assert_eq!(diagnostics[0].code, codes::TRANSLATION_SYNTAX);
+        }
+        let (_, _, diagnostics) = parse_po(b"# only a comment\n\n# and another\n");
+        assert!(diagnostics.is_empty());
     }
 
     #[test]
