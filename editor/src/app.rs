@@ -54,7 +54,13 @@ impl DesktopApp {
         settings: Settings,
     ) -> Result<Self, EditorError> {
         let author = Author::new(folder, Clock::clone(&clock))?;
-        let published = Published::new(author.documents.saved_inputs());
+        // Author mode checks its texts on a worker; loading them here as well for agents
+        // would hold the window shut for as long as a big tree takes to check.
+        let published = if settings.mode == Mode::Author {
+            Published::nothing_yet()
+        } else {
+            Published::new(author.documents.saved_inputs())
+        };
         let agent = Agent::new(Arc::clone(&published.project), Clock::clone(&clock));
         Ok(DesktopApp {
             author,

@@ -47,14 +47,21 @@ fn error_files(project: &Project) -> Vec<(String, u32, String)> {
 impl Published {
     /// What agents run when the app opens.
     pub fn new(saved: Vec<SourceInput>) -> Published {
-        let mut published = Published {
+        let mut published = Published::nothing_yet();
+        published.update(saved);
+        published
+    }
+
+    /// Nothing published yet: the app opened in another mode, and the saved files are loaded
+    /// when agents first need them (the first `update`), not while the author waits for the
+    /// window. A big folder takes a second to load and check.
+    pub fn nothing_yet() -> Published {
+        Published {
             project: Arc::new(Project::load(Vec::new())),
             running: Vec::new(),
             seen: Vec::new(),
             held: Vec::new(),
-        };
-        published.update(saved);
-        published
+        }
     }
 
     /// Takes the newest saved texts; returns whether what agents run changed.

@@ -265,6 +265,73 @@ fn ctrl_g_finds_a_node_in_the_graph_by_its_name_or_title() {
     harness.snapshot("author_graph_go_to_node");
 }
 
+/// The names of the nodes the graph draws now.
+fn drawn(harness: &Harness<'static, DesktopApp>) -> Vec<String> {
+    let graph = &harness.state().author.graph;
+    graph
+        .drawing
+        .as_ref()
+        .map(|d| d.nodes.iter().map(|n| n.name.clone()).collect())
+        .unwrap_or_default()
+}
+
+#[test]
+fn a_branch_folds_away_and_focus_shows_only_the_steps_around_a_node() {
+    let clock = TestClock::new();
+    let mut harness = app(&warranty(), &clock);
+    harness.get_by_label("Graph").click();
+    harness.run();
+    assert_eq!(drawn(&harness).len(), 6);
+
+    // From the node's menu: the quote and both its endings fold under "Paid repair"; the
+    // covered ending stays, since the start reaches it another way.
+    harness.get_by_label("Paid repair (paid)").click_secondary();
+    harness.run();
+    harness.get_by_label("Fold its branch away (-)").click();
+    harness.run();
+    assert_eq!(drawn(&harness), ["ask_age", "covered", "paid"]);
+    harness.snapshot("author_graph_folded");
+
+    // With the keyboard: + on the folded node brings its branch back, - folds it again.
+    harness
+        .get_by_label("Paid repair (paid), 3 folded away")
+        .focus();
+    harness.run();
+    harness.key_press(Key::Plus);
+    harness.run();
+    assert_eq!(drawn(&harness).len(), 6);
+    harness.get_by_label("Paid repair (paid)").focus();
+    harness.run();
+    harness.key_press(Key::Minus);
+    harness.run();
+    assert_eq!(drawn(&harness).len(), 3);
+    harness.get_by_label("Unfold all (1)").click();
+    harness.run();
+    assert_eq!(drawn(&harness).len(), 6);
+
+    // F on a node shows only the steps within two of it.
+    harness.get_by_label("Declined (declined)").focus();
+    harness.run();
+    harness.key_press(Key::F);
+    harness.run();
+    assert_eq!(drawn(&harness), ["paid", "quote", "sent", "declined"]);
+    assert_eq!(harness.state().author.graph.focus, Some(2));
+    harness.snapshot("author_graph_focus");
+
+    // "Go to node" finds a node outside the focus: the whole tree comes back to show it.
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::G);
+    harness.run();
+    type_keys(&mut harness, "covered");
+    harness.key_press(Key::Enter);
+    harness.run();
+    assert_eq!(drawn(&harness).len(), 6);
+    let project = harness.state().author.project().unwrap();
+    let tree = project.tree_by_name("warranty").unwrap();
+    let covered = project.node_by_name(tree, "covered").unwrap();
+    assert_eq!(harness.state().author.graph.found, Some(covered));
+    assert_eq!(text(&harness), WARRANTY);
+}
+
 #[test]
 fn tests_run_and_report_pass_fail_and_coverage() {
     let clock = TestClock::new();

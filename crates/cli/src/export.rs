@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context as _, Result, bail};
-use calltree_engine::{Look, NodeId, Project, SourceInput, TreeId};
+use calltree_engine::{Exit, Look, NodeId, Project, SourceInput, TreeId};
 use calltree_syntax::interchange::{self, Document};
 use calltree_syntax::{LineIndex, format, parse};
 use clap::ValueEnum;
@@ -74,7 +74,12 @@ pub fn export(
                     .with_context(|| format!("`{}` has no tree", file.display()))?,
             };
             let shown = match focus {
-                None => project.tree(id).nodes.clone(),
+                // The whole tree with the sub-trees it calls, each in its own cluster.
+                None => project
+                    .call_closure(id)
+                    .into_iter()
+                    .flat_map(|t| project.tree(t).nodes.clone())
+                    .collect(),
                 Some((name, depth)) => {
                     let centre = project.node_by_name(id, name).with_context(|| {
                         format!(
@@ -117,9 +122,58 @@ fn beyond(project: &Project, shown: &[NodeId]) -> Vec<NodeId> {
     out
 }
 
-/// A Graphviz digraph of one tree, or of the `shown` part of it.
+/// The shown nodes tree by tree: the drawn tree first, then the sub-trees it calls in the
+/// order it reaches them. Each becomes a cluster, so a script and its sub-trees each keep
+/// their own box instead of being woven into one tangle.
+fn by_tree(project: &Project, tree: TreeId, shown: &[NodeId]) -> Vec<(TreeId, Vec<NodeId>)> {
+    let mut groups: Vec<(TreeId, Vec<NodeId>)> = project
+        .call_closure(tree)
+        .into_iter()
+        .map(|t| (t, Vec::new()))
+        .collect();
+    for &node in shown {
+        let owner = project.node(node).tree;
+        match groups.iter_mut().find(|(t, _)| *t == owner) {
+            Some((_, nodes)) => nodes.push(node),
+            None => groups.push((owner, vec![node])),
+        }
+    }
+    groups.retain(|(_, nodes)| !nodes.is_empty());
+    groups
+}
+
+/// Where a shown call node goes into a shown sub-tree: the call and the callee's start.
+fn calls_into(project: &Project, shown: &[NodeId]) -> Vec<(NodeId, NodeId)> {
+    let inside: std::collections::HashSet<NodeId> = shown.iter().copied().collect();
+    shown
+        .iter()
+        .filter_map(|&node| match project.node(node).exit {
+            Exit::Call {
+                tree: Some(callee), ..
+            } => project
+                .tree(callee)
+                .start
+                .filter(|start| inside.contains(start))
+                .map(|start| (node, start)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A Graphviz digraph of one tree, or of the `shown` part of it; sub-trees among `shown` are
+/// drawn in their own clusters, entered by a dashed "call" edge.
 pub fn dot(project: &Project, tree: TreeId, shown: &[NodeId]) -> String {
     let data = project.tree(tree);
+    // Node names are unique within a tree only: a sub-tree's are prefixed with its name.
+    let id = |node: NodeId| {
+        let owner = project.node(node).tree;
+        let name = &project.node(node).name;
+        if owner == tree {
+            dot_escape(name)
+        } else {
+            dot_escape(&format!("{}.{name}", project.tree(owner).name))
+        }
+    };
     let mut out = String::new();
     let _ = writeln!(out, "digraph \"{}\" {{", dot_escape(&data.name));
     let _ = writeln!(
@@ -131,44 +185,62 @@ pub fn dot(project: &Project, tree: TreeId, shown: &[NodeId]) -> String {
         "  node [shape=box, style=\"rounded,filled\", fontname=\"Helvetica\", fontsize=11];\n",
     );
     out.push_str("  edge [fontname=\"Helvetica\", fontsize=9];\n");
-    for &node in shown {
-        let look = project.look(tree, node);
-        let shape = match look {
-            Look::Routing => ", shape=diamond, style=filled",
-            Look::End(_) | Look::Return => ", shape=box, style=\"filled,bold\"",
-            Look::Feedback => ", shape=note, style=filled",
-            _ => "",
-        };
+    for (owner, nodes) in by_tree(project, tree, shown) {
+        let owner_data = project.tree(owner);
         let _ = writeln!(
             out,
-            "  \"{}\" [label=\"{}\", fillcolor=\"{}\"{shape}];",
-            dot_escape(&project.node(node).name),
-            dot_escape(&project.caption(node)),
-            look.fill_hex()
+            "  subgraph \"cluster_{}\" {{",
+            dot_escape(&owner_data.name)
         );
+        let _ = writeln!(
+            out,
+            "    graph [label=\"{} ({})\", style=rounded, color=\"#9a9a9a\"];",
+            dot_escape(&owner_data.title),
+            dot_escape(&owner_data.name)
+        );
+        for node in nodes {
+            let look = project.look(owner, node);
+            let shape = match look {
+                Look::Routing => ", shape=diamond, style=filled",
+                Look::End(_) | Look::Return => ", shape=box, style=\"filled,bold\"",
+                Look::Feedback => ", shape=note, style=filled",
+                _ => "",
+            };
+            let _ = writeln!(
+                out,
+                "    \"{}\" [label=\"{}\", fillcolor=\"{}\"{shape}];",
+                id(node),
+                dot_escape(&project.caption(node)),
+                look.fill_hex()
+            );
+        }
+        out.push_str("  }\n");
     }
     for node in beyond(project, shown) {
         let _ = writeln!(
             out,
             "  \"{}\" [label=\"{}\", style=\"rounded,dashed\", fillcolor=white];",
-            dot_escape(&project.node(node).name),
+            id(node),
             dot_escape(&project.node(node).name)
         );
     }
     for &node in shown {
         for (target, label) in project.labelled_edges(node) {
-            let _ = write!(
-                out,
-                "  \"{}\" -> \"{}\"",
-                dot_escape(&project.node(node).name),
-                dot_escape(&project.node(target).name)
-            );
+            let _ = write!(out, "  \"{}\" -> \"{}\"", id(node), id(target));
             if label.is_empty() {
                 out.push_str(";\n");
             } else {
                 let _ = writeln!(out, " [label=\"{}\"];", dot_escape(&label));
             }
         }
+    }
+    for (call, start) in calls_into(project, shown) {
+        let _ = writeln!(
+            out,
+            "  \"{}\" -> \"{}\" [label=\"call\", style=dashed];",
+            id(call),
+            id(start)
+        );
     }
     out.push_str("}\n");
     out
@@ -178,32 +250,63 @@ fn mermaid_escape(text: &str) -> String {
     text.replace('"', "#quot;").replace('\n', "<br/>")
 }
 
-/// A Mermaid flowchart of one tree, or of the `shown` part of it. Node ids are `n0`, `n1`...
-/// because Mermaid ids allow fewer characters than tree ids do.
+/// A Mermaid flowchart of one tree, or of the `shown` part of it, each tree in its own
+/// `subgraph`. Node ids are `n0`, `n1`... (`t1n0`... in the sub-trees) because Mermaid ids
+/// allow fewer characters than tree ids do.
 pub fn mermaid(project: &Project, tree: TreeId, shown: &[NodeId]) -> String {
     let data = project.tree(tree);
-    // A node's position in its tree, looked up once per node rather than searched for on
-    // every use (quadratic on a tree of 100,000 nodes).
-    let positions: std::collections::HashMap<NodeId, usize> = data
-        .nodes
-        .iter()
-        .enumerate()
-        .map(|(position, &node)| (node, position))
-        .collect();
-    let id = |node: NodeId| format!("n{}", positions.get(&node).copied().unwrap_or(0));
+    let groups = by_tree(project, tree, shown);
+    // A node's id, looked up once per node rather than searched for on every use (quadratic
+    // on a tree of 100,000 nodes).
+    let mut ids: std::collections::HashMap<NodeId, String> = std::collections::HashMap::new();
+    let mut tree_ids: Vec<TreeId> = vec![tree];
+    for (owner, _) in &groups {
+        if !tree_ids.contains(owner) {
+            tree_ids.push(*owner);
+        }
+    }
+    let beyond_trees = beyond(project, shown)
+        .into_iter()
+        .map(|n| project.node(n).tree);
+    for owner in beyond_trees {
+        if !tree_ids.contains(&owner) {
+            tree_ids.push(owner);
+        }
+    }
+    for (k, &owner) in tree_ids.iter().enumerate() {
+        let prefix = if k == 0 {
+            String::new()
+        } else {
+            format!("t{k}")
+        };
+        for (position, &node) in project.tree(owner).nodes.iter().enumerate() {
+            ids.insert(node, format!("{prefix}n{position}"));
+        }
+    }
+    let id = |node: NodeId| ids.get(&node).cloned().unwrap_or_else(|| "n0".to_owned());
     let mut out = String::from("flowchart TD\n");
     let _ = writeln!(out, "  %% {} ({})", data.title, data.name);
     let mut classes: Vec<(String, Look)> = Vec::new();
-    for &node in shown {
-        let look = project.look(tree, node);
-        let label = mermaid_escape(&project.caption(node));
-        let shape = match look {
-            Look::Routing => format!("{{\"{label}\"}}"),
-            Look::End(_) | Look::Return => format!("([\"{label}\"])"),
-            _ => format!("[\"{label}\"]"),
-        };
-        let _ = writeln!(out, "  {}{shape}", id(node));
-        classes.push((id(node), look));
+    for (k, (owner, nodes)) in groups.iter().enumerate() {
+        let owner_data = project.tree(*owner);
+        let _ = writeln!(
+            out,
+            "  subgraph tree{k}[\"{} ({})\"]",
+            mermaid_escape(&owner_data.title),
+            mermaid_escape(&owner_data.name)
+        );
+        for &node in nodes {
+            let look = project.look(*owner, node);
+            let label = mermaid_escape(&project.caption(node));
+            let shape = match look {
+                Look::Routing => format!("{{\"{label}\"}}"),
+                Look::End(_) | Look::Return => format!("([\"{label}\"])"),
+                _ => format!("[\"{label}\"]"),
+            };
+            let _ = writeln!(out, "    {}{shape}", id(node));
+            classes.push((id(node), look));
+        }
+        out.push_str("  end\n");
     }
     let outside = beyond(project, shown);
     for &node in &outside {
@@ -224,6 +327,9 @@ pub fn mermaid(project: &Project, tree: TreeId, shown: &[NodeId]) -> String {
                 );
             }
         }
+    }
+    for (call, start) in calls_into(project, shown) {
+        let _ = writeln!(out, "  {} -.->|\"call\"| {}", id(call), id(start));
     }
     // Class names carry a prefix: some plain words (`call`, `click`, `end`) are Mermaid
     // keywords and break the chart.

@@ -792,12 +792,50 @@ fn the_dot_export_renders_with_graphviz_and_mermaid_names_every_node() {
     assert_eq!(
         chart
             .lines()
-            .filter(|l| l.starts_with("  n") && !l.contains("-->"))
+            .filter(|l| l.starts_with("    n") && !l.contains("-->"))
             .count(),
         // internet_down's nodes (two gate nodes became entry skips in issue 14).
         50,
         "one line per node"
     );
+}
+
+const CALLER: &str = "use \"check.tree\"\n\ntree caller \"Caller\"\n  start: hello\n\nnode hello \"Hello\"\n  say \"Hi\"\n  call check -> done\n\nnode done \"Done\"\n  say \"Bye\"\n  end resolved\n";
+const CHECK: &str = "tree check \"Check the caller\"\n  start: hello\n\nnode hello \"Ask\"\n  say \"Who is it?\"\n  option \"Known\" -> back\n  option \"Unknown\" -> back\n\nnode back \"Back\"\n  return\n";
+
+#[test]
+fn a_drawing_puts_the_tree_and_each_sub_tree_it_calls_in_its_own_cluster() {
+    let dir = folder(&[
+        ("caller.tree", CALLER.as_bytes()),
+        ("check.tree", CHECK.as_bytes()),
+    ]);
+    let dot = calltree(dir.path(), &["export", "caller.tree", "--format", "dot"]);
+    assert_eq!(dot.status.code(), Some(0), "{}", text(&dot.stderr));
+    // Both trees have a node called `hello`: the sub-tree's is named with its tree.
+    golden("export_caller.dot", &text(&dot.stdout));
+    let mermaid = calltree(
+        dir.path(),
+        &["export", "caller.tree", "--format", "mermaid"],
+    );
+    assert_eq!(mermaid.status.code(), Some(0), "{}", text(&mermaid.stderr));
+    golden("export_caller.mmd", &text(&mermaid.stdout));
+    let mut graphviz = Command::new("dot")
+        .arg("-Tsvg")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("Graphviz `dot` is needed for this test (CI installs it)");
+    graphviz
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(&dot.stdout)
+        .unwrap();
+    let svg = graphviz.wait_with_output().unwrap();
+    assert!(svg.status.success(), "{}", text(&svg.stderr));
+    // Graphviz draws a cluster as a group of class "cluster".
+    assert_eq!(text(&svg.stdout).matches("class=\"cluster\"").count(), 2);
 }
 
 #[test]

@@ -152,6 +152,50 @@ impl Project {
             .collect()
     }
 
+    /// The nodes of `tree` that folding `node` in a drawing puts away: those it leads to that
+    /// the start cannot reach without passing through it (its own branch of the tree), in
+    /// the tree's order. What the start reaches another way stays drawn, so folding never
+    /// hides a node that can be got to without the folded one; a node that leads back into
+    /// itself keeps only what hangs below it.
+    pub fn folded_under(&self, tree: TreeId, node: NodeId) -> Vec<NodeId> {
+        let count = self.node_count();
+        let in_tree = |n: NodeId| n.index() < count && self.node(n).tree == tree;
+        // Walks forward from `from` inside the tree, never entering `blocked`.
+        let reach = |from: &[NodeId], blocked: NodeId| {
+            let mut seen = vec![false; count];
+            let mut stack: Vec<NodeId> = from
+                .iter()
+                .copied()
+                .filter(|&n| n != blocked && in_tree(n))
+                .collect();
+            for &n in &stack {
+                seen[n.index()] = true;
+            }
+            while let Some(current) = stack.pop() {
+                for next in self.successors(current) {
+                    if next != blocked && in_tree(next) && !seen[next.index()] {
+                        seen[next.index()] = true;
+                        stack.push(next);
+                    }
+                }
+            }
+            seen
+        };
+        if !in_tree(node) {
+            return Vec::new();
+        }
+        let start: Vec<NodeId> = self.tree(tree).start.into_iter().collect();
+        let elsewhere = reach(&start, node);
+        let below: Vec<NodeId> = self.successors(node).collect();
+        let under = reach(&below, node);
+        self.tree(tree)
+            .nodes
+            .iter()
+            .copied()
+            .filter(|n| under[n.index()] && !elsewhere[n.index()])
+            .collect()
+    }
+
     /// How a node of a tree is drawn.
     pub fn look(&self, tree: TreeId, node: NodeId) -> Look {
         let data = self.node(node);
@@ -244,5 +288,39 @@ impl Project {
             _ => {}
         }
         label
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BRANCHES: &str = "tree t \"T\"\n  start: a\n\nnode a \"A\"\n  option \"B\" -> b\n  option \"C\" -> c\n\nnode b \"B\"\n  option \"One\" -> b1\n  option \"Two\" -> b2\n\nnode b1 \"B1\"\n  option \"Again\" -> b\n  option \"Done\" -> done\n\nnode b2 \"B2\"\n  -> shared\n\nnode c \"C\"\n  -> shared\n\nnode shared \"Shared\"\n  -> done\n\nnode done \"Done\"\n  end resolved\n";
+
+    fn names(project: &Project, nodes: &[NodeId]) -> Vec<String> {
+        nodes
+            .iter()
+            .map(|&n| project.node(n).name.clone())
+            .collect()
+    }
+
+    #[test]
+    fn folding_a_node_puts_away_only_what_the_start_cannot_reach_another_way() {
+        let project = Project::single("t.tree", BRANCHES);
+        assert!(!project.has_errors());
+        let tree = project.tree_by_name("t").expect("the tree loads");
+        let node = |name: &str| project.node_by_name(tree, name).expect("the node exists");
+        // `shared` and `done` are also reached through `c`; the loop back from b1 to b is
+        // not a way round b.
+        assert_eq!(
+            names(&project, &project.folded_under(tree, node("b"))),
+            ["b1", "b2"]
+        );
+        assert_eq!(
+            names(&project, &project.folded_under(tree, node("a"))),
+            ["b", "b1", "b2", "c", "shared", "done"]
+        );
+        assert!(project.folded_under(tree, node("shared")).is_empty());
+        assert!(project.folded_under(tree, node("done")).is_empty());
     }
 }

@@ -1,6 +1,11 @@
 //! The code editor: a `.tree` file with syntax colours, line numbers, and the spans of
 //! problems underlined. Colouring is lexical (it works on half-typed lines) and is cached by
 //! text, so a frame without an edit costs a hash, not a re-colouring.
+//!
+//! Only the lines on screen (and a margin around them) are coloured: the rest of the text is
+//! one plain section, which egui lays out once per line and keeps. A keystroke in a file of
+//! 40,000 lines so colours about two hundred of them, and egui lays out the one that changed.
+//! Scrolled past the margin, the newly shown lines are coloured in the next frame.
 
 use std::hash::{Hash as _, Hasher as _};
 
@@ -48,10 +53,16 @@ pub struct EditorView {
     pub last_line: usize,
 }
 
+/// Lines coloured beyond those on screen, above and below, so that scrolling a little shows
+/// coloured text at once.
+const MARGIN_LINES: usize = 80;
+
 /// The cached colouring of the text last shown.
 #[derive(Default)]
 pub struct CodeView {
     cache: Option<(u64, LayoutJob)>,
+    /// The lines (0-based, end excluded) that are coloured; the rest is plain.
+    window: std::ops::Range<usize>,
     /// A jump's selection, waiting for the text edit to have the keyboard: egui collapses the
     /// selection of a text edit without focus, and a jump is asked for from elsewhere (a
     /// problem row, a graph node) that has the focus in that frame. Dropped when it is stale.
@@ -171,22 +182,55 @@ fn fit_marks(text: &str, marks: &[Mark]) -> Vec<Mark> {
     fitted
 }
 
-/// Builds the coloured, underlined layout of a text.
-pub fn layout_job(text: &str, marks: &[Mark], visuals: &egui::Visuals, font: &FontId) -> LayoutJob {
+/// The byte range of lines `lines` (0-based, end excluded) of a text: from the start of the
+/// first to the end of the last, its line break included.
+fn line_bytes(text: &str, lines: &std::ops::Range<usize>) -> std::ops::Range<usize> {
+    let mut starts = std::iter::once(0).chain(text.match_indices('\n').map(|(at, _)| at + 1));
+    let start = starts.nth(lines.start).unwrap_or(text.len());
+    let end = if lines.end > lines.start {
+        starts
+            .nth(lines.end - lines.start - 1)
+            .unwrap_or(text.len())
+    } else {
+        start
+    };
+    start..end.max(start)
+}
+
+/// Builds the layout of a text with only lines `lines` (0-based, end excluded) coloured and
+/// underlined; the text before and after them is plain.
+pub fn layout_job_lines(
+    text: &str,
+    marks: &[Mark],
+    visuals: &egui::Visuals,
+    font: &FontId,
+    lines: std::ops::Range<usize>,
+) -> LayoutJob {
     let palette = Palette::for_visuals(visuals);
-    let tokens = highlight(text);
-    let marks = fit_marks(text, marks);
-    let mut cuts: Vec<usize> = Vec::with_capacity(tokens.len() * 2 + marks.len() * 2 + 2);
-    cuts.push(0);
+    let window = line_bytes(text, &lines);
+    // Lexing is line by line, so a slice that starts at a line's start colours as the whole.
+    let tokens: Vec<calltree_syntax::Token> = highlight(&text[window.clone()])
+        .into_iter()
+        .map(|mut token| {
+            token.span.start += window.start as u32;
+            token.span.end += window.start as u32;
+            token
+        })
+        .collect();
+    let marks: Vec<Mark> = fit_marks(text, marks)
+        .into_iter()
+        .filter(|m| m.end > window.start && m.start < window.end)
+        .collect();
+    let mut cuts: Vec<usize> = Vec::with_capacity(tokens.len() * 2 + marks.len() * 2 + 4);
+    cuts.extend([0, window.start, window.end, text.len()]);
     for token in &tokens {
         cuts.push(token.span.start as usize);
         cuts.push(token.span.end as usize);
     }
     for mark in &marks {
-        cuts.push(mark.start);
-        cuts.push(mark.end);
+        cuts.push(mark.start.max(window.start));
+        cuts.push(mark.end.min(window.end));
     }
-    cuts.push(text.len());
     cuts.retain(|&c| c <= text.len() && text.is_char_boundary(c));
     cuts.sort_unstable();
     cuts.dedup();
@@ -228,12 +272,19 @@ pub fn layout_job(text: &str, marks: &[Mark], visuals: &egui::Visuals, font: &Fo
     job
 }
 
-fn text_hash(text: &str, marks: &[Mark], dark: bool, size: f32) -> u64 {
+fn text_hash(
+    text: &str,
+    marks: &[Mark],
+    dark: bool,
+    size: f32,
+    window: &std::ops::Range<usize>,
+) -> u64 {
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     text.hash(&mut hasher);
     marks.hash(&mut hasher);
     dark.hash(&mut hasher);
     size.to_bits().hash(&mut hasher);
+    window.hash(&mut hasher);
     hasher.finish()
 }
 
@@ -287,15 +338,19 @@ impl CodeView {
         }
         let gutter_digits = text.lines().count().max(1).to_string().len().max(3);
         let gutter = ui.fonts_mut(|f| f.glyph_width(&font, '0')) * gutter_digits as f32 + 12.0;
+        if self.window.is_empty() {
+            self.window = 0..2 * MARGIN_LINES;
+        }
         let cache = &mut self.cache;
+        let window = self.window.clone();
         let visuals = ui.visuals().clone();
         let mut layouter = |ui: &egui::Ui, buffer: &dyn egui::TextBuffer, _wrap: f32| {
             let source = buffer.as_str();
-            let key = text_hash(source, marks, visuals.dark_mode, font.size);
+            let key = text_hash(source, marks, visuals.dark_mode, font.size, &window);
             let job = match cache {
                 Some((cached, job)) if *cached == key => job.clone(),
                 _ => {
-                    let job = layout_job(source, marks, &visuals, &font);
+                    let job = layout_job_lines(source, marks, &visuals, &font, window.clone());
                     *cache = Some((key, job.clone()));
                     job
                 }
@@ -336,6 +391,12 @@ impl CodeView {
                 .inner
             });
         let (output, (first_line, last_line)) = scrolled.inner;
+        // Lines now on screen that are not coloured: colour around them next frame.
+        let shown = first_line.saturating_sub(1)..last_line;
+        if first_line > 0 && (shown.start < self.window.start || shown.end > self.window.end) {
+            self.window = shown.start.saturating_sub(MARGIN_LINES)..shown.end + MARGIN_LINES;
+            ui.ctx().request_repaint();
+        }
         if jump_chars.is_some() {
             // Asked for after the text edit has been shown, so it holds into the next frame.
             // Asked for before, it would be lost at once: a pointer click anywhere else (the
@@ -410,4 +471,69 @@ fn paint_line_numbers(
         }
     }
     shown
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TEXT: &str =
+        "tree t \"T\"\n  start: a\n\nnode a \"A\"\n  say \"Hi {name}\" # greet\n  end resolved\n";
+
+    /// The colour and underline of every byte in `range`.
+    fn colours(job: &LayoutJob, range: std::ops::Range<usize>) -> Vec<(Color32, Stroke)> {
+        range
+            .filter_map(|byte| {
+                job.sections
+                    .iter()
+                    .find(|s| s.byte_range.start.0 <= byte && byte < s.byte_range.end.0)
+                    .map(|s| (s.format.color, s.format.underline))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_lines_coloured_look_as_in_the_whole_text_and_the_rest_is_plain() {
+        let visuals = egui::Visuals::light();
+        let font = FontId::monospace(12.0);
+        let marks = [Mark {
+            start: 40,
+            end: 44,
+            error: true,
+        }];
+        let whole = layout_job_lines(TEXT, &marks, &visuals, &font, 0..usize::MAX);
+        let part = layout_job_lines(TEXT, &marks, &visuals, &font, 3..5);
+        let lines = line_bytes(TEXT, &(3..5));
+        assert_eq!(
+            &TEXT[lines.clone()],
+            "node a \"A\"\n  say \"Hi {name}\" # greet\n"
+        );
+        assert_eq!(
+            colours(&part, lines.clone()),
+            colours(&whole, lines.clone())
+        );
+        assert!(
+            colours(&whole, lines.clone())
+                .iter()
+                .any(|c| c.1 != Stroke::NONE)
+        );
+        // Before and after the window: one plain section each, no underline.
+        let plain = Palette::for_visuals(&visuals).plain;
+        let sections: Vec<(usize, usize)> = part
+            .sections
+            .iter()
+            .map(|s| (s.byte_range.start.0, s.byte_range.end.0))
+            .collect();
+        assert_eq!(sections.first(), Some(&(0, lines.start)));
+        assert_eq!(sections.last(), Some(&(lines.end, TEXT.len())));
+        assert!(
+            colours(&part, 0..lines.start)
+                .iter()
+                .chain(&colours(&part, lines.end..TEXT.len()))
+                .all(|c| *c == (plain, Stroke::NONE))
+        );
+        // A window past the end colours nothing and does not panic.
+        let beyond = layout_job_lines(TEXT, &marks, &visuals, &font, 50..90);
+        assert_eq!(beyond.sections.len(), 1);
+    }
 }

@@ -2,10 +2,19 @@
 //! outcome, with problems marked. Drag to pan, scroll to zoom, click a node to jump to its
 //! text. Each visible node is also a focusable, labelled widget, so the keyboard and screen
 //! readers reach it too.
+//!
+//! A big tree stays quick: the layout is made once per version of the tree and of what is
+//! shown (kept while only texts change), each frame draws only what is on screen, and zoomed
+//! out the arrows are straight lines and the boxes too small to click are not widgets. The
+//! author can fold a node's branch away and focus on the neighbourhood of one node; which
+//! nodes that hides is the engine's rule (`Project::folded_under`, `Project::neighbourhood`).
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::hash::{Hash as _, Hasher as _};
 
 use calltree_engine::{Look, NodeId, Project, TreeId};
 use calltree_syntax::Severity;
-use egui::{Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, Vec2, pos2, vec2};
+use egui::{Align2, Color32, FontId, Key, Pos2, Rect, Sense, Stroke, Vec2, pos2, vec2};
 
 use super::layout;
 
@@ -13,6 +22,14 @@ const NODE_SIZE: Vec2 = vec2(190.0, 58.0);
 const GAP: Vec2 = vec2(50.0, 80.0);
 /// Below this zoom node text is too small to read, so "Fit" does not go further.
 const READABLE_ZOOM: f32 = 0.45;
+/// Below this zoom there is no text, and arrows are drawn straight: a curve costs many
+/// segments, and thousands of them at once cost a frame.
+const DETAIL_ZOOM: f32 = 0.3;
+/// A box narrower than this (in points) is not a widget: too small to aim at, and thousands
+/// of widgets cost a frame.
+const CLICKABLE_WIDTH: f32 = 24.0;
+/// How many steps around the selected node the focus mode shows at first.
+pub const FOCUS_DEPTH: u32 = 2;
 
 /// A node as drawn.
 pub struct DrawnNode {
@@ -24,6 +41,8 @@ pub struct DrawnNode {
     /// Where the node's centre is, before panning and zooming.
     centre: Pos2,
     pub problem: Option<Severity>,
+    /// How many nodes are folded away under it (0: not folded).
+    pub folded: usize,
 }
 
 struct DrawnEdge {
@@ -32,9 +51,18 @@ struct DrawnEdge {
     label: String,
 }
 
-/// One tree laid out, kept until the project or the tree changes.
+/// What of a tree the author chose to see.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+struct Shown {
+    /// Nodes whose branches are folded away, by name (names outlive a re-check).
+    folded: BTreeSet<String>,
+    /// Only the nodes within this many steps of this node.
+    focus: Option<(String, u32)>,
+}
+
+/// One tree laid out, kept until the project, the tree or what is shown of it changes.
 pub struct Drawing {
-    key: (u64, TreeId),
+    key: (u64, TreeId, Shown),
     pub nodes: Vec<DrawnNode>,
     edges: Vec<DrawnEdge>,
     bounds: Rect,
@@ -58,13 +86,24 @@ pub struct GraphView {
     pub drawing: Option<Drawing>,
     fit: bool,
     /// Fills by node name instead of by kind (the Insights view's traffic heat map).
-    pub heat: Option<std::collections::HashMap<String, Color32>>,
+    pub heat: Option<HashMap<String, Color32>>,
     /// What the author typed in "Go to node".
     pub find: String,
     /// The node "Go to node" found last, ringed until the search changes.
     pub found: Option<NodeId>,
     /// Set by Ctrl+G: the search box takes the keyboard next frame.
     pub focus_find: bool,
+    /// The node the author last clicked, found or focused, by name: what "Focus" centres on.
+    pub selected: Option<String>,
+    /// Nodes whose branches are folded away, by name.
+    pub folded: BTreeSet<String>,
+    /// Focus mode: only the nodes within this many steps of the selected one are drawn.
+    pub focus: Option<u32>,
+    /// A node "Go to node" found hidden: shown again, and centred once it is laid out.
+    centre_on: Option<String>,
+    /// The last placement and the shape it was made for: an edit that changes only texts
+    /// (most keystrokes) keeps every box where it was.
+    placement: Option<(u64, layout::Placement)>,
 }
 
 impl Default for GraphView {
@@ -78,21 +117,73 @@ impl Default for GraphView {
             find: String::new(),
             found: None,
             focus_find: false,
+            selected: None,
+            folded: BTreeSet::new(),
+            focus: None,
+            centre_on: None,
+            placement: None,
         }
     }
 }
 
-/// Lays a tree out. `revision` identifies the project, so the layout is redone only when it
-/// changes; `problems` are (node, severity) pairs to mark.
-pub fn draw_tree(
+/// The nodes of a tree to draw, and for each folded one how many it puts away.
+fn shown_nodes(
+    project: &Project,
+    tree: TreeId,
+    shown: &Shown,
+) -> (Vec<NodeId>, HashMap<NodeId, usize>) {
+    let all = &project.tree(tree).nodes;
+    let mut nodes = match &shown.focus {
+        Some((name, depth)) => match project.node_by_name(tree, name) {
+            Some(centre) => project.neighbourhood(tree, centre, *depth),
+            None => all.clone(),
+        },
+        None => all.clone(),
+    };
+    let mut hidden: HashSet<NodeId> = HashSet::new();
+    let mut counts = HashMap::new();
+    for name in &shown.folded {
+        let Some(node) = project.node_by_name(tree, name) else {
+            continue;
+        };
+        let under = project.folded_under(tree, node);
+        let visible: HashSet<NodeId> = nodes.iter().copied().collect();
+        counts.insert(node, under.iter().filter(|n| visible.contains(n)).count());
+        hidden.extend(under);
+    }
+    nodes.retain(|n| !hidden.contains(n));
+    (nodes, counts)
+}
+
+/// A number that changes when the boxes or arrows of a drawing do, and not when only texts do.
+fn shape_key(project: &Project, tree: TreeId, nodes: &[NodeId], pairs: &[(usize, usize)]) -> u64 {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    tree.index().hash(&mut hasher);
+    for &node in nodes {
+        project.node(node).name.hash(&mut hasher);
+    }
+    pairs.hash(&mut hasher);
+    project
+        .tree(tree)
+        .start
+        .map(|s| s.index())
+        .hash(&mut hasher);
+    hasher.finish()
+}
+
+/// Lays a tree out, or the part of it `shown` asks for. `revision` identifies the project;
+/// `problems` are (node, severity) pairs to mark. `placement` is the previous layout, reused
+/// when the shape is the same.
+fn draw_tree(
     project: &Project,
     tree: TreeId,
     revision: u64,
     problems: &[(NodeId, Severity)],
+    shown: &Shown,
+    placement: &mut Option<(u64, layout::Placement)>,
 ) -> Drawing {
-    let nodes = &project.tree(tree).nodes;
-    let index: std::collections::HashMap<NodeId, usize> =
-        nodes.iter().enumerate().map(|(i, n)| (*n, i)).collect();
+    let (nodes, folded) = shown_nodes(project, tree, shown);
+    let index: HashMap<NodeId, usize> = nodes.iter().enumerate().map(|(i, n)| (*n, i)).collect();
     let mut edges = Vec::new();
     for (from, node) in nodes.iter().enumerate() {
         for (target, label) in project.labelled_edges(*node) {
@@ -107,34 +198,55 @@ pub fn draw_tree(
         }
     }
     let pairs: Vec<(usize, usize)> = edges.iter().map(|e| (e.from, e.to)).collect();
-    let roots: Vec<usize> = project
+    let centre = shown
+        .focus
+        .as_ref()
+        .and_then(|(name, _)| project.node_by_name(tree, name));
+    // From the start when it is drawn; in a focused part without it, from the nodes nothing
+    // drawn leads to (where the part is entered), so it reads top to bottom as the tree does.
+    let mut roots: Vec<usize> = project
         .tree(tree)
         .start
         .and_then(|s| index.get(&s).copied())
         .into_iter()
         .collect();
-    let placement = layout::place(nodes.len(), &pairs, &roots);
+    if roots.is_empty() {
+        let mut entered = vec![false; nodes.len()];
+        for &(from, to) in &pairs {
+            if from != to {
+                entered[to] = true;
+            }
+        }
+        roots = (0..nodes.len()).filter(|&i| !entered[i]).collect();
+    }
+    if roots.is_empty() {
+        roots.extend(centre.and_then(|c| index.get(&c).copied()));
+    }
+    let key = shape_key(project, tree, &nodes, &pairs);
+    let placed = match placement.take() {
+        Some((old, placed)) if old == key => placed,
+        _ => layout::place(nodes.len(), &pairs, &roots),
+    };
+    let mut worst: HashMap<NodeId, Severity> = HashMap::new();
+    for &(node, severity) in problems {
+        let entry = worst.entry(node).or_insert(severity);
+        if matches!(severity, Severity::Error) {
+            *entry = severity;
+        }
+    }
     let step = NODE_SIZE + GAP;
     let mut bounds = Rect::NOTHING;
     let drawn: Vec<DrawnNode> = nodes
         .iter()
         .enumerate()
         .map(|(i, &id)| {
-            let centre = pos2(
-                placement.across[i] * step.x,
-                placement.layer[i] as f32 * step.y,
-            );
+            let centre = pos2(placed.across[i] * step.x, placed.layer[i] as f32 * step.y);
             bounds = bounds.union(Rect::from_center_size(centre, NODE_SIZE));
             let caption = project.caption(id);
             let mut lines = caption.lines();
             let title = lines.next().unwrap_or_default().to_owned();
             let name = project.node(id).name.clone();
             let detail = lines.next().map_or_else(|| name.clone(), str::to_owned);
-            let problem = problems
-                .iter()
-                .filter(|(n, _)| *n == id)
-                .map(|(_, s)| *s)
-                .max_by_key(|s| matches!(s, Severity::Error));
             DrawnNode {
                 id,
                 name,
@@ -142,16 +254,18 @@ pub fn draw_tree(
                 detail,
                 look: project.look(tree, id),
                 centre,
-                problem,
+                problem: worst.get(&id).copied(),
+                folded: folded.get(&id).copied().unwrap_or(0),
             }
         })
         .collect();
+    *placement = Some((key, placed));
     let start = roots
         .first()
         .and_then(|&root| drawn.get(root))
         .map_or(bounds.center_top(), |node| node.centre);
     Drawing {
-        key: (revision, tree),
+        key: (revision, tree, shown.clone()),
         nodes: drawn,
         edges,
         bounds,
@@ -183,39 +297,89 @@ impl GraphView {
         }
     }
 
+    /// What of the tree is to be drawn now.
+    fn shown(&self) -> Shown {
+        Shown {
+            folded: self.folded.clone(),
+            focus: self
+                .focus
+                .and_then(|depth| self.selected.clone().map(|name| (name, depth))),
+        }
+    }
+
+    /// Folds a node's branch away, or unfolds it.
+    pub fn toggle_fold(&mut self, name: &str) {
+        if !self.folded.remove(name) {
+            self.folded.insert(name.to_owned());
+        }
+    }
+
+    /// Shows only the neighbourhood of `name` (or everything again, when it is already
+    /// focused on).
+    pub fn toggle_focus(&mut self, name: &str) {
+        if self.focus.is_some() && self.selected.as_deref() == Some(name) {
+            self.focus = None;
+        } else {
+            self.selected = Some(name.to_owned());
+            self.focus = Some(self.focus.unwrap_or(FOCUS_DEPTH));
+        }
+        self.fit = true;
+    }
+
     /// Finds the node whose name or title holds what was typed in "Go to node" (a name that
     /// matches exactly first, then the first in the tree's order), centres the view on it and
-    /// rings it; a second Enter moves on to the next match.
-    fn go_to_found(&mut self, ui: &egui::Ui) {
-        let Some(drawing) = &self.drawing else {
-            return;
-        };
+    /// rings it; a second Enter moves on to the next match. A node folded away or outside
+    /// the focus is found too: folds and focus are dropped so that it can be shown.
+    fn go_to_found(&mut self, ui: &egui::Ui, project: &Project, tree: TreeId) {
         let wanted = self.find.trim().to_lowercase();
         if wanted.is_empty() {
             return;
         }
-        let matches: Vec<&DrawnNode> = drawing
+        let matches: Vec<NodeId> = project
+            .tree(tree)
             .nodes
             .iter()
-            .filter(|n| {
-                n.name.to_lowercase().contains(&wanted) || n.title.to_lowercase().contains(&wanted)
+            .copied()
+            .filter(|&n| {
+                let node = project.node(n);
+                node.name.to_lowercase().contains(&wanted)
+                    || node.shown_title().to_lowercase().contains(&wanted)
             })
             .collect();
-        let exact = matches.iter().position(|n| n.name.to_lowercase() == wanted);
+        let exact = matches
+            .iter()
+            .position(|&n| project.node(n).name.to_lowercase() == wanted);
         let after_last = self
             .found
-            .and_then(|found| matches.iter().position(|n| n.id == found))
+            .and_then(|found| matches.iter().position(|&n| n == found))
             .map(|i| (i + 1) % matches.len());
         let Some(index) = after_last.or(exact).or((!matches.is_empty()).then_some(0)) else {
             self.found = None;
             return;
         };
-        let node = matches[index];
-        self.found = Some(node.id);
-        self.zoom = self.zoom.max(0.8);
-        self.pan = -node.centre.to_vec2() * self.zoom;
-        self.fit = false;
-        ui.ctx().request_repaint();
+        let wanted = matches[index];
+        self.found = Some(wanted);
+        let drawn = self
+            .drawing
+            .as_ref()
+            .and_then(|d| d.nodes.iter().find(|n| n.id == wanted))
+            .map(|n| (n.id, n.name.clone(), n.centre));
+        match drawn {
+            Some((id, name, centre)) => {
+                self.selected = Some(name);
+                self.found = Some(id);
+                self.zoom = self.zoom.max(0.8);
+                self.pan = -centre.to_vec2() * self.zoom;
+                self.fit = false;
+                ui.ctx().request_repaint();
+            }
+            None => {
+                self.folded.clear();
+                self.focus = None;
+                self.centre_on = Some(project.node(wanted).name.clone());
+                ui.ctx().request_repaint();
+            }
+        }
     }
 
     /// Draws the graph; `current` is the node the preview is at, outlined.
@@ -229,14 +393,38 @@ impl GraphView {
         current: Option<NodeId>,
     ) -> Option<GraphAction> {
         self.show_tree(tree);
+        let shown = self.shown();
         if self
             .drawing
             .as_ref()
-            .is_none_or(|d| d.key != (revision, tree))
+            .is_none_or(|d| d.key.0 != revision || d.key.1 != tree || d.key.2 != shown)
         {
-            self.drawing = Some(draw_tree(project, tree, revision, problems));
+            self.drawing = Some(draw_tree(
+                project,
+                tree,
+                revision,
+                problems,
+                &shown,
+                &mut self.placement,
+            ));
+        }
+        if let Some(name) = self.centre_on.take() {
+            let node = self
+                .drawing
+                .as_ref()
+                .and_then(|d| d.nodes.iter().find(|n| n.name == name))
+                .map(|n| (n.id, n.name.clone(), n.centre));
+            if let Some((id, name, centre)) = node {
+                self.found = Some(id);
+                self.selected = Some(name);
+                self.zoom = self.zoom.max(0.8);
+                self.pan = -centre.to_vec2() * self.zoom;
+                self.fit = false;
+            }
         }
         let mut action = None;
+        let mut fold = None;
+        let mut focus = None;
         ui.horizontal(|ui| {
             let find = ui.add(
                 egui::TextEdit::singleline(&mut self.find)
@@ -249,8 +437,8 @@ impl GraphView {
             if find.changed() {
                 self.found = None;
             }
-            if find.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
-                self.go_to_found(ui);
+            if find.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter)) {
+                self.go_to_found(ui, project, tree);
             }
             if ui
                 .button("Fit")
@@ -268,11 +456,44 @@ impl GraphView {
             }
             ui.separator();
             if self.heat.is_some() {
+                // The Insights view draws traffic over the whole tree: no folds there.
                 ui.label(
                     egui::RichText::new("pale = few sessions, deep orange = the most").small(),
                 );
                 return;
             }
+            let focused = self.focus.is_some();
+            let focus_hint = match &self.selected {
+                Some(name) => format!("show only the steps around {name} (F on a node)"),
+                None => "click a node first, then show only the steps around it".to_owned(),
+            };
+            let focus_button = ui
+                .add_enabled(
+                    self.selected.is_some() || focused,
+                    egui::Button::selectable(focused, "Focus"),
+                )
+                .on_hover_text(focus_hint);
+            if focus_button.clicked() {
+                if focused {
+                    self.focus = None;
+                } else {
+                    self.focus = Some(FOCUS_DEPTH);
+                }
+                self.fit = true;
+            }
+            if let Some(depth) = self.focus.as_mut() {
+                ui.add(egui::DragValue::new(depth).range(1..=20).suffix(" steps"))
+                    .on_hover_text("how far around the node to show");
+            }
+            if !self.folded.is_empty()
+                && ui
+                    .button(format!("Unfold all ({})", self.folded.len()))
+                    .on_hover_text("show every folded branch again")
+                    .clicked()
+            {
+                self.folded.clear();
+            }
+            ui.separator();
             for (look, name) in [
                 (Look::Start, "start"),
                 (Look::Step, "step"),
@@ -345,7 +566,7 @@ impl GraphView {
         let to_screen = |p: Pos2| origin + p.to_vec2() * zoom;
         let text_colour = Color32::from_gray(20);
         let edge_colour = ui.visuals().weak_text_color();
-        let show_text = zoom >= 0.3;
+        let show_text = zoom >= DETAIL_ZOOM;
         // Zoomed out further, boxes only: the shape of a big tree is still worth seeing.
 
         for edge in &drawing.edges {
@@ -358,6 +579,10 @@ impl GraphView {
                 continue;
             }
             let stroke = Stroke::new(1.2, edge_colour);
+            if !show_text {
+                painter.line_segment([start, end], Stroke::new(1.0, edge_colour));
+                continue;
+            }
             let bend = vec2(0.0, (GAP.y * 0.6 * zoom).max(8.0));
             let (c1, c2) = if end.y > start.y {
                 (start + bend, end - bend)
@@ -406,12 +631,41 @@ impl GraphView {
             if !area.intersects(rect) {
                 continue;
             }
+            let fill_colour = match &self.heat {
+                Some(heat) => heat
+                    .get(&node.name)
+                    .copied()
+                    .unwrap_or(Color32::from_gray(235)),
+                None => fill(node.look),
+            };
+            if rect.width() < CLICKABLE_WIDTH {
+                // A speck: its colour and its problem are all that can be seen of it.
+                let outline = match node.problem {
+                    Some(Severity::Error) => ui.visuals().error_fg_color,
+                    Some(_) => ui.visuals().warn_fg_color,
+                    None => Color32::from_gray(120),
+                };
+                painter.rect_filled(rect, 0.0, outline);
+                painter.rect_filled(
+                    rect.shrink(rect.width().min(rect.height()) / 6.0),
+                    0.0,
+                    fill_colour,
+                );
+                continue;
+            }
             let response = ui.interact(
                 rect,
                 ui.scope_id().with(("graph_node", node.id.index())),
                 Sense::click(),
             );
-            let label = format!("{} ({})", node.title, node.name);
+            let label = if node.folded > 0 {
+                format!(
+                    "{} ({}), {} folded away",
+                    node.title, node.name, node.folded
+                )
+            } else {
+                format!("{} ({})", node.title, node.name)
+            };
             response
                 .widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, label.clone()));
             if self.found == Some(node.id) {
@@ -435,13 +689,6 @@ impl GraphView {
                 rect.height() / 2.0
             } else {
                 6.0 * zoom
-            };
-            let fill_colour = match &self.heat {
-                Some(heat) => heat
-                    .get(&node.name)
-                    .copied()
-                    .unwrap_or(Color32::from_gray(235)),
-                None => fill(node.look),
             };
             painter.rect_filled(rect, rounding, fill_colour);
             painter.rect_stroke(
@@ -478,12 +725,60 @@ impl GraphView {
                     Color32::from_gray(70),
                 );
             }
+            if node.folded > 0 {
+                // A tab under the box: more hangs here.
+                let tab = Rect::from_center_size(
+                    rect.center_bottom() + vec2(0.0, 7.0 * zoom),
+                    vec2(44.0, 14.0) * zoom,
+                );
+                painter.rect_filled(tab, 4.0 * zoom, Color32::from_gray(90));
+                if show_text {
+                    painter.text(
+                        tab.center(),
+                        Align2::CENTER_CENTER,
+                        format!("+{}", node.folded),
+                        FontId::proportional(10.0 * zoom),
+                        Color32::WHITE,
+                    );
+                }
+            }
             if response.clicked() {
+                self.selected = Some(node.name.clone());
                 action = Some(GraphAction::Jump(node.id));
+            }
+            if response.has_focus() {
+                let (minus, plus, f) = ui.input(|i| {
+                    (
+                        i.key_pressed(Key::Minus),
+                        i.key_pressed(Key::Plus) || i.key_pressed(Key::Equals),
+                        i.key_pressed(Key::F),
+                    )
+                });
+                let is_folded = self.folded.contains(&node.name);
+                if (minus && !is_folded) || (plus && is_folded) {
+                    fold = Some(node.name.clone());
+                }
+                if f {
+                    focus = Some(node.name.clone());
+                }
             }
             response.context_menu(|ui| {
                 if ui.button("Show its text").clicked() {
                     action = Some(GraphAction::Jump(node.id));
+                    ui.close();
+                }
+                let folded = self.folded.contains(&node.name);
+                let fold_label = if folded {
+                    "Unfold its branch (+)"
+                } else {
+                    "Fold its branch away (-)"
+                };
+                if ui.button(fold_label).clicked() {
+                    fold = Some(node.name.clone());
+                    ui.close();
+                }
+                if ui.button("Focus on it (F)").clicked() {
+                    focus = Some(node.name.clone());
                     ui.close();
                 }
                 if ui.button("Rename node…").clicked() {
@@ -491,6 +786,14 @@ impl GraphView {
                     ui.close();
                 }
             });
+        }
+        if let Some(name) = fold {
+            self.toggle_fold(&name);
+            ui.ctx().request_repaint();
+        }
+        if let Some(name) = focus {
+            self.toggle_focus(&name);
+            ui.ctx().request_repaint();
         }
         action
     }
