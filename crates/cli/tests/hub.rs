@@ -14,25 +14,7 @@ mod support;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use support::{Reply, serve_with, try_http};
-
-const NOTES: &str = r#"tree notes "Leave notes"
-  audience: agent, customer
-  escalation: "Notes desk"
-  start: ask
-
-field note: text "Note" required
-
-node ask "A note"
-  say "Type a note."
-  ask note
-  option "Another" -> ask
-  option "Done" -> done
-
-node done "Done"
-  say "Thanks."
-  end resolved
-"#;
+use support::{NOTES, Reply, serve_with, try_http};
 
 /// A folder with `trees/notes.tree`, where a server keeps `sessions.db`.
 fn site() -> tempfile::TempDir {

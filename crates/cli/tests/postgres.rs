@@ -23,27 +23,9 @@ use std::time::{Duration, Instant};
 use calltree_engine::Event;
 use calltree_store::Store;
 use calltree_store::testing::postgres_database;
-use support::{Visit, get, header, hidden, serve_with, start, take_over_from, try_get, try_post};
-
-/// A tree a customer can go round for as long as they like (its first option, `choose=0`), typing a new note each time, so
-/// every step stores an answer that can be looked for afterwards.
-const NOTES: &str = r#"tree notes "Leave notes"
-  audience: agent, customer
-  escalation: "Notes desk"
-  start: ask
-
-field note: text "Note" required
-
-node ask "A note"
-  say "Type a note."
-  ask note
-  option "Another" -> ask
-  option "Done" -> done
-
-node done "Done"
-  say "Thanks."
-  end resolved
-"#;
+use support::{
+    NOTES, Visit, get, header, hidden, serve_with, start, take_over_from, try_get, try_post,
+};
 
 /// Rates high enough for a load test from one address.
 const NO_RATE_LIMITS: [&str; 4] = [

@@ -11,6 +11,27 @@ use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 
+/// A tree a customer can go round for as long as they like (its first option, `choose=0`),
+/// typing a new note each time, so every step stores an answer that can be looked for
+/// afterwards: the servers' and the hub's tests run on it.
+pub const NOTES: &str = r#"tree notes "Leave notes"
+  audience: agent, customer
+  escalation: "Notes desk"
+  start: ask
+
+field note: text "Note" required
+
+node ask "A note"
+  say "Type a note."
+  ask note
+  option "Another" -> ask
+  option "Done" -> done
+
+node done "Done"
+  say "Thanks."
+  end resolved
+"#;
+
 /// The server, stopped when the test ends however it ends.
 pub struct Server {
     pub child: Child,
