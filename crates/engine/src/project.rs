@@ -96,6 +96,21 @@ impl Project {
         locales
     }
 
+    /// The locales `tree`'s own file has a translation for, sorted: a call on it can be
+    /// offered in these (its sub-trees may have fewer).
+    pub fn tree_locales(&self, tree: TreeId) -> Vec<&str> {
+        let file = self.tree(tree).file;
+        let mut locales: Vec<&str> = self
+            .translations
+            .iter()
+            .filter(|t| t.file == Some(file))
+            .map(|t| t.locale.as_str())
+            .collect();
+        locales.sort_unstable();
+        locales.dedup();
+        locales
+    }
+
     /// The project with its texts in `locale` (or the nearest locale it has: `fr-CA` takes
     /// `fr`): the same trees, logic and fingerprints, so sessions and their events are the
     /// same in every language, and only the words shown differ. A text without a usable

@@ -409,17 +409,13 @@ struct Search {
 }
 
 /// The language of a visitor's pages: the switcher's choice (`lang` in the query, else its
-/// cookie), else the browser's `Accept-Language`, among the languages the trees have.
-fn visitor_language(
-    project: &calltree_engine::Project,
-    chosen: Option<&str>,
-    headers: &HeaderMap,
-) -> Language {
+/// cookie), else the browser's `Accept-Language`, among `locales` (those the trees have).
+fn visitor_language(locales: &[&str], chosen: Option<&str>, headers: &HeaderMap) -> Language {
     let chosen = chosen.or_else(|| cookie(headers, language::COOKIE));
     let accept = headers
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok());
-    language::choose(chosen, accept, &project.locales())
+    language::choose(chosen, accept, locales)
 }
 
 async fn home(
@@ -430,7 +426,7 @@ async fn home(
     let query: String = search.q.chars().take(200).collect();
     let result = blocking(move || {
         let current = state.trees.current();
-        let lang = visitor_language(&current, search.lang.as_deref(), &headers);
+        let lang = visitor_language(&current.locales(), search.lang.as_deref(), &headers);
         let offered = language::offered(&current.locales());
         // The home page lists the topics in the visitor's language.
         let project = if lang.is_source() {
@@ -528,7 +524,9 @@ async fn start(
         let given = handed_in(&project, id, query)?;
         // The session is in the visitor's language from its first page to its last, and its
         // Started event says which, for whoever takes it over.
-        let lang = visitor_language(&project, None, &headers);
+        // Only a language this tree is translated into: a page of French buttons around
+        // English words helps nobody, so an untranslated tree runs in its own words.
+        let lang = visitor_language(&project.tree_locales(id), None, &headers);
         let (project, locale) = if lang.is_source() {
             (project, None)
         } else {

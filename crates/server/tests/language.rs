@@ -123,12 +123,20 @@ fn hidden(page: &str, name: &str) -> String {
 
 impl Site {
     fn new() -> Site {
+        Site::with(&[])
+    }
+
+    /// The parcel tree with its translations, and `more` files beside it.
+    fn with(more: &[(&str, &str)]) -> Site {
         let dir = tempfile::tempdir().unwrap();
         let trees = dir.path().join("trees");
         std::fs::create_dir(&trees).unwrap();
         std::fs::write(trees.join("parcel.tree"), TREE).unwrap();
         std::fs::write(trees.join("parcel.fr.po"), FRENCH).unwrap();
         std::fs::write(trees.join("parcel.ar.po"), ARABIC).unwrap();
+        for (name, text) in more {
+            std::fs::write(trees.join(name), text).unwrap();
+        }
         let store = Store::open(dir.path().join("sessions.db")).unwrap();
         let state = Arc::new(AppState::new(
             Trees::open(&trees, store.clone()).unwrap(),
@@ -319,4 +327,33 @@ async fn a_session_in_the_trees_own_language_stores_no_locale() {
         &events[0],
         calltree_engine::Event::Started { locale: None, .. }
     ));
+}
+
+/// Found by looking at the page: a French visitor starting a tree that has no French got
+/// French buttons around English words ("Saisissez the 8 digits…"). A session takes only a
+/// language its own tree is translated into.
+#[tokio::test]
+async fn a_tree_without_the_visitors_language_runs_wholly_in_its_own_words() {
+    let hours = "tree hours \"Opening hours\"\n  audience: customer\n  start: ask\n\n\
+        field day: text \"Day\" required\n\n\
+        node ask \"Which day\"\n  customer \"Which day do you want to visit?\"\n  ask day\n  -> open\n\n\
+        node open \"Open\"\n  customer \"We are open 9 to 5.\"\n  end resolved\n";
+    let site = Site::with(&[("hours.tree", hours)]);
+    let started = site.post("/start/hours", "", "fr", String::new()).await;
+    assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", started.body);
+    let (path, owner) = (started.location.unwrap(), started.cookie.unwrap());
+    let page = site.get(&path, &owner, "fr").await.body;
+    assert!(page.contains("<html lang=\"en\" dir=\"ltr\">"), "{page}");
+    assert!(page.contains(">Continue</button>"), "{page}");
+    assert!(!page.contains("Continuer"), "{page}");
+    let events = site.store.events(path.trim_start_matches("/s/")).unwrap();
+    assert!(matches!(
+        &events[0],
+        calltree_engine::Event::Started { locale: None, .. }
+    ));
+    // The translated tree still starts in French for the same visitor.
+    let parcel = site.post("/start/parcel", "", "fr", String::new()).await;
+    let (path, owner) = (parcel.location.unwrap(), parcel.cookie.unwrap());
+    let page = site.get(&path, &owner, "fr").await.body;
+    assert!(page.contains("<html lang=\"fr\" dir=\"ltr\">"), "{page}");
 }
