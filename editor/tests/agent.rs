@@ -684,6 +684,61 @@ fn a_checklist_is_ticked_with_checkboxes_and_number_keys() {
     assert!(answered[0].contains("\"ecg, xray\""), "{answered:?}");
 }
 
+const RESET: &str = r#"tree reset "Router reset"
+  audience: agent
+  start: ask
+
+field done_before: yesno "Restarted already" required
+
+node ask "Ask"
+  say "Have you restarted the router today?"
+  ask done_before
+  -> restart
+
+node restart "Restart the router"
+  if done_before -> replace
+  say "Please restart it now."
+  -> replace
+
+node replace "Replace the router"
+  say "We will send you a new one."
+  -> done
+
+node done "Done"
+  say "Thanks."
+  end resolved
+"#;
+
+/// Issue 14: a step passed over by an entry skip showed only in the end summary; the agent
+/// sees it above the step the call moved on to, with the reason.
+#[test]
+fn a_step_passed_over_on_arrival_is_named_above_the_next_one() {
+    let store = MemoryCalls::new();
+    let mut harness = app_on(&MemoryFolder::new([("reset.tree", RESET)]), &store);
+    harness.run();
+    harness.get_by_label("Router reset").click();
+    harness.run();
+    assert!(harness.query_by_label_contains("Passed over").is_none());
+    harness.get_by_label("1 Yes").click();
+    harness.run();
+    harness.get_by_label("Continue Enter").click();
+    harness.run();
+    assert!(
+        harness
+            .query_by_label("Passed over Restart the router: Restarted already")
+            .is_some()
+    );
+    assert!(
+        harness
+            .query_by_label("We will send you a new one.")
+            .is_some()
+    );
+    harness.snapshot("agent_passed_over");
+    harness.get_by_label("Continue Enter").click();
+    harness.run();
+    assert!(harness.query_by_label_contains("Passed over").is_none());
+}
+
 /// With a hub configured and away, the agent screen says how many events wait to be sent,
 /// and the call goes on as without one.
 #[test]

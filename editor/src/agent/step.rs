@@ -16,6 +16,15 @@ pub(super) fn ui(ui: &mut egui::Ui, view: &View, screen: &mut CallScreen) -> Opt
     let palette = Palette::of(ui);
     let mut intent = None;
     ui.set_max_width(ui.available_width().min(COLUMN));
+    // Steps an entry skip passed over on the way here: the agent should know the call did
+    // not simply forget them (the customer may ask about the restart they already did).
+    for (title, because) in &view.passed_over {
+        ui.label(
+            RichText::new(format!("Passed over {title}: {because}"))
+                .size(13.0)
+                .color(palette.weak),
+        );
+    }
     ui.label(RichText::new(&view.title).size(17.0).color(palette.weak));
     ui.add_space(4.0);
     for text in view.texts.iter().filter(|t| t.role == TextRole::Say) {
