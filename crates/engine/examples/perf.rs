@@ -18,6 +18,10 @@ mod generate;
 use std::time::Instant;
 
 use calltree_engine::{Project, Session};
+
+/// The allocator the calltree binaries use, so the figures are theirs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use calltree_syntax::Audience;
 
 /// Peak resident memory of this process so far, from the kernel's own count.
