@@ -60,6 +60,10 @@ pub struct Project {
     hash: String,
     /// The version each tree's sessions pin: the tree and every sub-tree it may call.
     session_hashes: Vec<String>,
+    /// Per tree, the `given` fields a call of it cannot start without (see
+    /// [`Project::required_given`]): each as its tree and its place in that tree's variables.
+    /// Worked out at load, so starting a session does not walk the trees it may call.
+    required_given: Vec<Vec<(TreeId, usize)>>,
     /// The fewest steps from each node to its tree's end, worked out on first use.
     remaining: std::sync::OnceLock<Vec<u32>>,
     /// What did not parse or resolve, so its echoes are held back (see `damage`).
@@ -195,6 +199,7 @@ impl Project {
             diagnostics: lowered.diagnostics,
             hash: String::new(),
             session_hashes: Vec::new(),
+            required_given: Vec::new(),
             remaining: std::sync::OnceLock::new(),
             damage,
             translations: Vec::new(),
@@ -358,17 +363,26 @@ impl Project {
     /// The `given` fields a call of `tree` cannot start without: the required ones of the
     /// tree and of every sub-tree it calls, each with the tree that declares it. A sub-tree's
     /// field the root declares without `given` is left out: the root asks or sets it first.
-    pub fn required_given(&self, tree: TreeId) -> Vec<(TreeId, &Variable)> {
+    pub fn required_given(&self, tree: TreeId) -> impl Iterator<Item = (TreeId, &Variable)> {
+        self.required_given[tree.index()]
+            .iter()
+            .map(|&(owner, index)| (owner, &self.trees[owner.index()].variables[index]))
+    }
+
+    /// [`Project::required_given`] worked out from `tree`'s call closure.
+    fn find_required_given(&self, tree: TreeId, closure: &[TreeId]) -> Vec<(TreeId, usize)> {
         let root = self.tree(tree);
-        let mut required: Vec<(TreeId, &Variable)> = Vec::new();
-        for owner in self.call_closure(tree) {
-            for variable in &self.tree(owner).variables {
+        let mut required: Vec<(TreeId, usize)> = Vec::new();
+        for &owner in closure {
+            for (index, variable) in self.tree(owner).variables.iter().enumerate() {
                 let root_asks = root
                     .variable_named(&variable.name)
                     .is_some_and(|own| !own.given);
-                let listed = required.iter().any(|(_, v)| v.slot == variable.slot);
+                let listed = required
+                    .iter()
+                    .any(|&(t, i)| self.trees[t.index()].variables[i].slot == variable.slot);
                 if variable.given && variable.required && !root_asks && !listed {
-                    required.push((owner, variable));
+                    required.push((owner, index));
                 }
             }
         }
@@ -381,20 +395,24 @@ impl Project {
     }
 
     fn fingerprint(&mut self) {
-        // Computed once: every session start and every resume compares against it.
-        self.session_hashes = (0..self.trees.len())
-            .map(|index| {
-                let tree = TreeId::from_index(index);
-                let mut hashes: Vec<&str> = self
-                    .call_closure(tree)
-                    .iter()
-                    .map(|t| self.trees[t.index()].hash.as_str())
-                    .collect();
-                // The root first, then the sub-trees in a stable order.
-                hashes[1..].sort_unstable();
-                hex(&Sha256::digest(hashes.join("\n").as_bytes()))
-            })
-            .collect();
+        // Computed once: every session start and every resume compares against it, and
+        // checks the given values it needs.
+        let mut session_hashes = Vec::with_capacity(self.trees.len());
+        let mut required_given = Vec::with_capacity(self.trees.len());
+        for index in 0..self.trees.len() {
+            let tree = TreeId::from_index(index);
+            let closure = self.call_closure(tree);
+            let mut hashes: Vec<&str> = closure
+                .iter()
+                .map(|t| self.trees[t.index()].hash.as_str())
+                .collect();
+            // The root first, then the sub-trees in a stable order.
+            hashes[1..].sort_unstable();
+            session_hashes.push(hex(&Sha256::digest(hashes.join("\n").as_bytes())));
+            required_given.push(self.find_required_given(tree, &closure));
+        }
+        self.session_hashes = session_hashes;
+        self.required_given = required_given;
         let mut all: Vec<&str> = self.trees.iter().map(|t| t.hash.as_str()).collect();
         all.sort_unstable();
         self.hash = hex(&Sha256::digest(all.join("\n").as_bytes()));

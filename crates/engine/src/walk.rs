@@ -563,7 +563,6 @@ pub(crate) fn invented_answers(
 pub(crate) fn invented_given(project: &Project, tree: TreeId) -> Vec<Given> {
     project
         .required_given(tree)
-        .into_iter()
         .filter_map(|(owner, v)| {
             let value = invented_answers(project, owner, v).into_iter().next()?;
             Some(Given {

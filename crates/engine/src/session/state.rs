@@ -359,14 +359,14 @@ impl State {
         let root = project.tree(tree);
         // A sub-tree's `given` field can be handed in too: the phone system knows the account
         // number whichever tree of the call asks for it. The root's own declaration wins.
-        let closure = project.call_closure(tree);
         for Given { field, value } in given {
             let variable = root
                 .variable_named(field)
                 .or_else(|| {
-                    closure
-                        .iter()
-                        .filter_map(|&t| project.tree(t).variable_named(field))
+                    project
+                        .call_closure(tree)
+                        .into_iter()
+                        .filter_map(|t| project.tree(t).variable_named(field))
                         .find(|v| v.given)
                 })
                 .ok_or(SessionError::NotGiven {
@@ -392,7 +392,6 @@ impl State {
         }
         if let Some((_, missing)) = project
             .required_given(tree)
-            .into_iter()
             .find(|(_, v)| !self.values[v.slot.index()].is_set())
         {
             return Err(SessionError::GivenMissing {
