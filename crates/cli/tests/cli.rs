@@ -754,26 +754,28 @@ fn bundled_tree(name: &str) -> String {
         .into_owned()
 }
 
-#[test]
-fn the_dot_export_renders_with_graphviz_and_mermaid_names_every_node() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = bundled_tree("internet_down");
-    let dot = calltree(dir.path(), &["export", &file, "--format", "dot"]);
-    assert_eq!(dot.status.code(), Some(0));
+/// Graphviz's SVG of a DOT export, with its exit status and complaints.
+fn graphviz_svg(dot: &[u8]) -> Output {
     let mut graphviz = Command::new("dot")
         .arg("-Tsvg")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("Graphviz `dot` is needed for this test (CI installs it)");
-    graphviz
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(&dot.stdout)
-        .unwrap();
-    let svg = graphviz.wait_with_output().unwrap();
+        .unwrap_or_else(|error| {
+            panic!("Graphviz `dot` is needed for this test (CI installs it): {error}")
+        });
+    graphviz.stdin.take().unwrap().write_all(dot).unwrap();
+    graphviz.wait_with_output().unwrap()
+}
+
+#[test]
+fn the_dot_export_renders_with_graphviz_and_mermaid_names_every_node() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = bundled_tree("internet_down");
+    let dot = calltree(dir.path(), &["export", &file, "--format", "dot"]);
+    assert_eq!(dot.status.code(), Some(0));
+    let svg = graphviz_svg(&dot.stdout);
     assert!(
         svg.status.success(),
         "dot refused the export: {}",
@@ -819,20 +821,7 @@ fn a_drawing_puts_the_tree_and_each_sub_tree_it_calls_in_its_own_cluster() {
     );
     assert_eq!(mermaid.status.code(), Some(0), "{}", text(&mermaid.stderr));
     golden("export_caller.mmd", &text(&mermaid.stdout));
-    let mut graphviz = Command::new("dot")
-        .arg("-Tsvg")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("Graphviz `dot` is needed for this test (CI installs it)");
-    graphviz
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(&dot.stdout)
-        .unwrap();
-    let svg = graphviz.wait_with_output().unwrap();
+    let svg = graphviz_svg(&dot.stdout);
     assert!(svg.status.success(), "{}", text(&svg.stderr));
     // Graphviz draws a cluster as a group of class "cluster".
     assert_eq!(text(&svg.stdout).matches("class=\"cluster\"").count(), 2);
