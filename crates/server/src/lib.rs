@@ -171,18 +171,24 @@ pub fn router(state: Arc<AppState>) -> Router {
 }
 
 /// Opens the database and the trees and serves until the process is stopped.
+///
+/// `trees` is the folder of trees to serve, or `None` to serve the versions published to the
+/// database (`calltree serve --published`).
 pub async fn serve(
     addr: SocketAddr,
-    trees: &Path,
+    trees: Option<&Path>,
     db: &Path,
     settings: Settings,
 ) -> Result<(), ServerError> {
     // Opening a store blocks (PostgreSQL's client runs its own small runtime, which cannot
     // be entered from this one), so it happens where blocking is allowed.
-    let (db, folder) = (db.to_path_buf(), trees.to_path_buf());
+    let (db, folder) = (db.to_path_buf(), trees.map(Path::to_path_buf));
     let (store, trees) = tokio::task::spawn_blocking(move || {
         let store = Store::open(&db)?;
-        let trees = Trees::open(&folder, store.clone())?;
+        let trees = match &folder {
+            Some(folder) => Trees::open(folder, store.clone())?,
+            None => Trees::published(store.clone())?,
+        };
         Ok::<_, ServerError>((store, trees))
     })
     .await
