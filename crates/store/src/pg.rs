@@ -835,8 +835,15 @@ fn run_batch(
 ) -> Result<Vec<Result<Reply, StoreError>>, BatchError> {
     let mut tx = client.transaction().map_err(early("starting a write"))?;
     let mut results: Vec<Option<Result<Reply, StoreError>>> = batch.iter().map(|_| None).collect();
+    // Appends in a row (in session order) go to the server as one statement.
+    let mut appends: Vec<usize> = Vec::new();
     for &index in order {
         let work = &batch[index].work;
+        if !careful && matches!(work, Work::Append { .. }) {
+            appends.push(index);
+            continue;
+        }
+        append_together(&mut tx, batch, &mut appends, &mut results)?;
         if !careful && needs_no_savepoint(work) {
             let result = match apply(&mut tx, work) {
                 Ok(reply) => Ok(reply),
@@ -881,6 +888,7 @@ fn run_batch(
         };
         results[index] = Some(result);
     }
+    append_together(&mut tx, batch, &mut appends, &mut results)?;
     tx.commit().map_err(|error| BatchError {
         during: "committing",
         error,
@@ -891,6 +899,116 @@ fn run_batch(
         .into_iter()
         .map(|result| result.unwrap_or(Err(StoreError::WriterGone)))
         .collect())
+}
+
+/// Many appends in one statement: `calltree_append` for each, in order, their events passed
+/// as flat arrays that each call takes its slice of. One round trip for all of them; what
+/// each call returns is read as a single append's is. Without savepoints, as for one append.
+const APPEND_MANY: &str = "SELECT j.n, calltree_append(j.id, j.expected, \
+     ($6::bigint[])[j.lo:j.hi], ($7::text[])[j.lo:j.hi], ($8::text[])[j.lo:j.hi], j.reopens) \
+     FROM unnest($1::text[], $2::bigint[], $3::int[], $4::int[], $5::bool[]) \
+     WITH ORDINALITY AS j(id, expected, lo, hi, reopens, n) ORDER BY j.n";
+
+/// Runs the appends waiting in `waiting` (indexes into `batch`, in order) and empties it.
+fn append_together(
+    tx: &mut Transaction<'_>,
+    batch: &[Job],
+    waiting: &mut Vec<usize>,
+    results: &mut [Option<Result<Reply, StoreError>>],
+) -> Result<(), BatchError> {
+    let spoilt = |during: &'static str, error: postgres::Error| {
+        let spoilt = !unreachable(&error);
+        BatchError {
+            during,
+            error,
+            committing: false,
+            spoilt,
+        }
+    };
+    let jobs = std::mem::take(waiting);
+    if let [only] = jobs[..] {
+        results[only] = Some(match apply(tx, &batch[only].work) {
+            Ok(reply) => Ok(reply),
+            Err(Failure::Refused(error)) => Err(error),
+            Err(Failure::Db(during, error)) => return Err(spoilt(during, error)),
+        });
+        return Ok(());
+    }
+    let mut sent: Vec<usize> = Vec::new();
+    let (mut ids, mut expected, mut lo, mut hi, mut reopens) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut ats, mut kinds, mut bodies) = (Vec::new(), Vec::new(), Vec::new());
+    for index in jobs {
+        let Work::Append {
+            id,
+            expected: seq,
+            events,
+        } = &batch[index].work
+        else {
+            continue;
+        };
+        let Ok(seq) = i64::try_from(*seq) else {
+            results[index] = Some(Err(StoreError::BadEvent {
+                session: id.clone(),
+                seq: *seq,
+                message: "too many events for one session".into(),
+            }));
+            continue;
+        };
+        // Array positions count from 1. A batch holds at most MAX_BATCH jobs of at most a
+        // few thousand events each, far below i32::MAX.
+        lo.push(i32::try_from(ats.len() + 1).unwrap_or(i32::MAX));
+        for event in events {
+            ats.push(event.at);
+            kinds.push(event.kind.as_str());
+            bodies.push(event.body.as_str());
+        }
+        hi.push(i32::try_from(ats.len()).unwrap_or(i32::MAX));
+        ids.push(id.as_str());
+        expected.push(seq);
+        reopens.push(events.iter().any(|event| event.reopens));
+        sent.push(index);
+    }
+    if sent.is_empty() {
+        return Ok(());
+    }
+    let rows = prepared(tx, APPEND_MANY)
+        .and_then(|statement| {
+            tx.query(
+                &statement,
+                &[&ids, &expected, &lo, &hi, &reopens, &ats, &kinds, &bodies],
+            )
+        })
+        .map_err(|error| spoilt("storing events", error))?;
+    for row in rows {
+        let (n, actual): (i64, i64) = match (row.try_get(0), row.try_get(1)) {
+            (Ok(n), Ok(actual)) => (n, actual),
+            (Err(error), _) | (_, Err(error)) => return Err(spoilt("storing events", error)),
+        };
+        let Some(&index) = usize::try_from(n - 1).ok().and_then(|n| sent.get(n)) else {
+            continue;
+        };
+        if let Work::Append { id, expected, .. } = &batch[index].work {
+            results[index] = Some(append_outcome(id, *expected, actual));
+        }
+    }
+    Ok(())
+}
+
+/// What an append's call of `calltree_append` returned (the count found, or -1), as the
+/// append's result.
+fn append_outcome(id: &str, expected: usize, actual: i64) -> Result<Reply, StoreError> {
+    if actual < 0 {
+        return Err(StoreError::NotFound(id.to_owned()));
+    }
+    if usize::try_from(actual).ok() != Some(expected) {
+        return Err(StoreError::Conflict {
+            session: id.to_owned(),
+            expected,
+            actual: usize::try_from(actual).unwrap_or(usize::MAX),
+        });
+    }
+    Ok(Reply::Done)
 }
 
 fn apply(tx: &mut Transaction<'_>, work: &Work) -> Result<Reply, Failure> {
@@ -951,18 +1069,7 @@ fn apply(tx: &mut Transaction<'_>, work: &Work) -> Result<Reply, Failure> {
                 })
                 .and_then(|row| row.try_get(0))
                 .map_err(db("storing an event"))?;
-            if actual < 0 {
-                return Err(StoreError::NotFound(id.clone()).into());
-            }
-            if actual != expected_seq {
-                return Err(StoreError::Conflict {
-                    session: id.clone(),
-                    expected: *expected,
-                    actual: usize::try_from(actual).unwrap_or(usize::MAX),
-                }
-                .into());
-            }
-            Ok(Reply::Done)
+            Ok(append_outcome(id, *expected, actual)?)
         }
         Work::Finish { id, outcome } => {
             let changed = prepared(
@@ -1215,6 +1322,41 @@ mod tests {
         assert!(a[1].1.contains("first"));
         assert_eq!(reads.events("b").unwrap().len(), 2);
         assert!(reads.session("c").unwrap().is_none());
+
+        // A batch of appends alone goes as one statement: two to one session (the second
+        // sees the first's event and is a conflict), a good one, a missing session, and
+        // one with no events.
+        let batch = vec![
+            job(append("a", 2, "second")).0,
+            job(append("a", 2, "stale again")).0,
+            job(append("b", 2, "more")).0,
+            job(append("missing", 0, "nowhere")).0,
+            job(Work::Append {
+                id: "b".into(),
+                expected: 3,
+                events: Vec::new(),
+            })
+            .0,
+            job(append("a", 3, "third")).0,
+        ];
+        let results = writer.commit(&batch);
+        assert!(results[0].is_ok(), "{:?}", results[0].as_ref().err());
+        assert!(matches!(
+            results[1],
+            Err(StoreError::Conflict {
+                expected: 2,
+                actual: 3,
+                ..
+            })
+        ));
+        assert!(results[2].is_ok());
+        assert!(matches!(results[3], Err(StoreError::NotFound(_))));
+        assert!(results[4].is_ok(), "{:?}", results[4].as_ref().err());
+        assert!(results[5].is_ok(), "{:?}", results[5].as_ref().err());
+        let a = reads.events("a").unwrap();
+        assert_eq!(a.len(), 4);
+        assert!(a[2].1.contains("second") && a[3].1.contains("third"));
+        assert_eq!(reads.events("b").unwrap().len(), 3);
         drop(writer);
     }
 
