@@ -240,9 +240,30 @@ impl DesktopApp {
 /// "n events not yet sent" while the hub has not acknowledged every event of this desktop's
 /// calls (they are safe on this disk meanwhile), with why on hover. The relay counts on a
 /// thread of its own, so the screen looks again every second.
+/// A call the server refused for good (its copy under the call's id is not this call) is
+/// named too: it is not sent again, and its log stays on this computer.
 fn unsent_banner(ui: &mut egui::Ui, relay: &calltree_calls::Relay) {
     ui.ctx()
         .request_repaint_after(std::time::Duration::from_secs(1));
+    let refused = relay.refused();
+    if !refused.is_empty() {
+        let text = if refused.len() == 1 {
+            "The server refused 1 call; it is kept on this computer, not sent again".to_owned()
+        } else {
+            format!(
+                "The server refused {} calls; they are kept on this computer, not sent again",
+                refused.len()
+            )
+        };
+        let why: Vec<String> = refused
+            .iter()
+            .map(|(call, message)| format!("{call}: {message}"))
+            .collect();
+        egui::Panel::top("refused").show(ui, |ui| {
+            ui.colored_label(ui.visuals().warn_fg_color, text)
+                .on_hover_text(why.join("\n"));
+        });
+    }
     let unsent = relay.unsent();
     if unsent == 0 {
         return;

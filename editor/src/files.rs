@@ -139,13 +139,14 @@ pub fn load_settings() -> Settings {
 }
 
 /// Stores settings; failing to only means they are not remembered, so the error is returned
-/// for a message, never fatal.
+/// for a message, never fatal. The file may hold the agent's token for the hub, so on Unix it
+/// is written readable by this user only (mode 0600).
 pub fn save_settings(settings: &Settings) -> Result<(), String> {
     let path = settings_path();
     if let Some(parent) = path.parent() {
         fs::create_dir_all(parent).map_err(|e| e.to_string())?;
     }
-    calltree_files::write_atomically(&path, &settings.to_json()).map_err(|e| e.to_string())
+    calltree_files::write_privately(&path, &settings.to_json()).map_err(|e| e.to_string())
 }
 
 /// The self-service session database agents take customers' sessions over from:

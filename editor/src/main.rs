@@ -251,10 +251,12 @@ fn main() -> ExitCode {
             app.agent.calls_problem = calls_problem;
             app.relay = relay;
             if let Some(client) = &hub {
-                // Agents run the hub's published versions, looked for every 30 seconds.
-                match calltree_calls::HubTrees::start(
+                // Agents run the hub's published versions, looked for every 30 seconds and
+                // kept beside the calls, so a restart with the hub away runs the last ones.
+                match calltree_calls::HubTrees::start_keeping(
                     client.clone(),
                     std::time::Duration::from_secs(30),
+                    Some(files::calls_folder().join(calltree_calls::HUB_TREES_FILE)),
                 ) {
                     Ok(trees) => app.hub_trees = Some(trees),
                     Err(error) => eprintln!("warning: published trees are not fetched: {error}"),

@@ -770,3 +770,81 @@ fn the_agent_screen_says_how_many_events_are_not_yet_sent_to_the_server() {
         "expected `{shown}`"
     );
 }
+
+/// Writes what a desktop keeps of a hub's live trees: the warranty script as `text`, live at
+/// `version`.
+fn kept_trees(dir: &std::path::Path, version: &str, text: &str) -> std::path::PathBuf {
+    let path = dir.join(format!("{version}.json"));
+    let kept = serde_json::json!({
+        "live": [["warranty", version]],
+        "files": [{"name": "warranty.tree", "text": text}],
+    });
+    std::fs::write(&path, kept.to_string()).unwrap();
+    path
+}
+
+/// With a hub, the agent runs its published trees (here from the copy the desktop kept, the
+/// hub being away), and a new version that arrives during a call is taken only once the call
+/// is over: the call on screen finishes on the version it started on, the next one starts on
+/// the new one.
+#[test]
+fn a_new_published_version_is_picked_up_between_calls_never_during_one() {
+    let store = MemoryCalls::new();
+    let mut harness = app(&store);
+    let dir = tempfile::tempdir().unwrap();
+    let client = calltree_calls::HubClient::new("http://127.0.0.1:9", "ct_test")
+        .unwrap()
+        .with_timeout(std::time::Duration::from_secs(1));
+    let every = std::time::Duration::from_secs(600);
+    let first = kept_trees(dir.path(), "v1", WARRANTY);
+    harness.state_mut().hub_trees =
+        Some(calltree_calls::HubTrees::start_keeping(client.clone(), every, Some(first)).unwrap());
+    harness.run();
+    assert!(
+        harness.query_by_label("Warranty check").is_some()
+            && harness.query_by_label_contains("Printer").is_none(),
+        "the hub's trees, not the folder's"
+    );
+    to_paid_repair(&mut harness);
+    assert!(harness.query_by_label_contains("will be charged").is_some());
+    let started_on = std::sync::Arc::clone(&harness.state().agent.project);
+
+    // A new version is published while the call is on screen.
+    let edited = WARRANTY.replace("The quote is on its way.", "The quote is in your inbox.");
+    let second = kept_trees(dir.path(), "v2", &edited);
+    harness.state_mut().hub_trees =
+        Some(calltree_calls::HubTrees::start_keeping(client, every, Some(second)).unwrap());
+    for _ in 0..5 {
+        harness.run();
+    }
+    assert!(
+        std::sync::Arc::ptr_eq(&started_on, &harness.state().agent.project),
+        "the agent's trees do not change during a call"
+    );
+    harness.get_by_label("Continue Enter").click();
+    harness.run();
+    harness.get_by_label_contains("Yes, send a quote").click();
+    harness.run();
+    assert!(
+        harness.query_by_label_contains("on its way").is_some(),
+        "the call ends on the version it started on"
+    );
+    assert!(harness.query_by_label_contains("in your inbox").is_none());
+
+    harness.get_by_label_contains("New call").click();
+    harness.run();
+    harness.run();
+    assert!(
+        !std::sync::Arc::ptr_eq(&started_on, &harness.state().agent.project),
+        "back on the picker, the new version is taken"
+    );
+    to_paid_repair(&mut harness);
+    harness.get_by_label("Continue Enter").click();
+    harness.run();
+    harness.get_by_label_contains("Yes, send a quote").click();
+    harness.run();
+    assert!(
+        harness.query_by_label_contains("in your inbox").is_some(),
+        "the next call runs the new version"
+    );
+}

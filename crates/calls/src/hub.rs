@@ -18,6 +18,7 @@
 //! upload is idempotent by (session, sequence) the same request can simply be sent again. A
 //! refusal is [`CallsError::Server`] with the server's own sentence.
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -586,17 +587,46 @@ impl Drop for HubTrees {
     }
 }
 
+/// The file, in a desktop's calls folder, that keeps the hub's live trees last fetched.
+pub const HUB_TREES_FILE: &str = "hub-trees.json";
+
+/// What a desktop keeps on disk of the hub's live trees (`HubTrees::start_keeping`).
+#[derive(Serialize, Deserialize)]
+struct KeptTrees {
+    live: Vec<(String, String)>,
+    files: Vec<TreeFile>,
+}
+
 impl HubTrees {
     /// Starts asking `client`'s hub for its live trees now and every `every`.
     pub fn start(client: HubClient, every: Duration) -> Result<HubTrees, CallsError> {
-        let shared = Arc::new((
-            std::sync::Mutex::new(LiveState::default()),
-            std::sync::Condvar::new(),
-        ));
+        HubTrees::start_keeping(client, every, None)
+    }
+
+    /// As [`HubTrees::start`], keeping the last trees fetched in the file `copy` (written
+    /// atomically after each fetch that changed them) and starting from that file's trees:
+    /// a desktop restarted while the hub is away still runs the last published versions,
+    /// not whatever its local folder holds. A copy that cannot be read is ignored (the hub
+    /// is asked anyway); one that cannot be written is named in [`HubTrees::problem`].
+    pub fn start_keeping(
+        client: HubClient,
+        every: Duration,
+        copy: Option<PathBuf>,
+    ) -> Result<HubTrees, CallsError> {
+        let mut state = LiveState::default();
+        if let Some(kept) = copy
+            .as_deref()
+            .and_then(|path| std::fs::read_to_string(path).ok())
+            .and_then(|text| serde_json::from_str::<KeptTrees>(&text).ok())
+        {
+            state.live = kept.live;
+            state.files = Some(kept.files);
+        }
+        let shared = Arc::new((std::sync::Mutex::new(state), std::sync::Condvar::new()));
         let worker = Arc::clone(&shared);
         std::thread::Builder::new()
             .name("calltree-hub-trees".into())
-            .spawn(move || poll_live(&worker, &client, every))
+            .spawn(move || poll_live(&worker, &client, every, copy.as_deref()))
             .map_err(|error| CallsError::Unreachable {
                 server: String::new(),
                 message: format!("cannot start the thread that fetches trees: {error}"),
@@ -658,6 +688,7 @@ fn poll_live(
     shared: &(std::sync::Mutex<LiveState>, std::sync::Condvar),
     client: &HubClient,
     every: Duration,
+    copy: Option<&Path>,
 ) {
     let (state, wake) = shared;
     let lock = || {
@@ -683,9 +714,15 @@ fn poll_live(
         let mut current = lock();
         match fetched {
             Ok(Some((pairs, files))) => {
-                current.live = pairs;
-                current.files = Some(files);
-                current.problem = None;
+                let kept = KeptTrees { live: pairs, files };
+                current.problem = copy.and_then(|path| {
+                    let text = serde_json::to_string(&kept).unwrap_or_default();
+                    calltree_files::write_atomically(path, &text)
+                        .err()
+                        .map(|error| format!("the trees fetched could not be kept: {error}"))
+                });
+                current.live = kept.live;
+                current.files = Some(kept.files);
             }
             Ok(None) => current.problem = None,
             Err(error) => current.problem = Some(error.to_string()),

@@ -43,9 +43,9 @@ pub use clock::now;
 pub use database::{DatabaseCalls, Handoffs, SessionDatabase, open_session, take_over};
 pub use error::CallsError;
 pub use hub::{
-    HandoffRequest, HubCalls, HubClient, HubHandoffs, HubSessions, HubTrees, LiveTrees,
-    NumberedEvent, PublishRequest, SessionEvents, TakenOver, TreeFile, TreeSource, Upload,
-    Uploaded, project_of,
+    HUB_TREES_FILE, HandoffRequest, HubCalls, HubClient, HubHandoffs, HubSessions, HubTrees,
+    LiveTrees, NumberedEvent, PublishRequest, SessionEvents, TakenOver, TreeFile, TreeSource,
+    Upload, Uploaded, project_of,
 };
 pub use load::{
     LoadedTrees, load_folder_leaving_out_unreadable, load_trees, load_trees_editing,

@@ -12,9 +12,15 @@
 //!
 //! **Offline.** A server that cannot be reached is tried again after 1, 2, 4 … up to 30
 //! seconds, and at once when a new event is recorded; [`Relay::unsent`] is the number a
-//! desktop shows ("n events not yet sent"), [`Relay::problem`] why they are waiting. A call
-//! the server refuses (another device wrote different events under its id) waits with that
-//! problem named, and the other calls still go.
+//! desktop shows ("n events not yet sent"), [`Relay::problem`] why they are waiting.
+//!
+//! **Refused (409, 400).** The server refuses an upload that does not follow on from what it
+//! has. If what it has is the start of the local log (it lost events, e.g. restored from a
+//! backup, or the outbox was lost), the relay goes on from there at once. Otherwise its copy
+//! is not this call's (different events under the same id): sending again cannot help, so
+//! the call is marked refused in the outbox, for good, with the server's sentence. It is no
+//! longer counted as unsent or tried again (not after a restart either), the local log is
+//! kept as it is, and [`Relay::refused`] names it for the agent; the other calls still go.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -44,6 +50,9 @@ struct Sent {
     remote: String,
     /// Events the server acknowledged.
     sent: usize,
+    /// Why the server refused the call for good, if it did (see the module docs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    refused: Option<String>,
 }
 
 #[derive(Debug, Default)]
@@ -53,8 +62,6 @@ struct State {
     /// Per local call: how many events are safely in its log (known from the folder at
     /// start and from every event recorded since).
     stored: BTreeMap<CallId, usize>,
-    /// Calls the server refused, with why: not tried again until the program restarts.
-    refused: BTreeMap<CallId, String>,
     /// Why events are waiting, in words, if they are.
     problem: Option<String>,
     /// Whether the folder has been read yet.
@@ -66,9 +73,15 @@ struct State {
 }
 
 impl State {
+    fn refused(&self, call: &str) -> bool {
+        self.sent.get(call).is_some_and(|s| s.refused.is_some())
+    }
+
+    /// Events still to send: those of calls the server refused for good are not.
     fn unsent(&self) -> usize {
         self.stored
             .iter()
+            .filter(|(call, _)| !self.refused(call))
             .map(|(call, stored)| stored.saturating_sub(self.sent.get(call).map_or(0, |s| s.sent)))
             .sum()
     }
@@ -77,8 +90,7 @@ impl State {
     fn next(&self) -> Option<(CallId, usize, usize)> {
         self.stored.iter().find_map(|(call, &stored)| {
             let sent = self.sent.get(call).map_or(0, |s| s.sent);
-            (stored > sent && !self.refused.contains_key(call))
-                .then(|| (call.clone(), sent, stored))
+            (stored > sent && !self.refused(call)).then(|| (call.clone(), sent, stored))
         })
     }
 }
@@ -180,6 +192,17 @@ impl Relay {
     /// Why events are waiting, in words (the server away, a token refused), if they are.
     pub fn problem(&self) -> Option<String> {
         self.shared.lock().problem.clone()
+    }
+
+    /// The calls the server refused for good, each with the server's sentence: their logs
+    /// stay on this computer and are not sent again (see the module docs).
+    pub fn refused(&self) -> Vec<(CallId, String)> {
+        self.shared
+            .lock()
+            .sent
+            .iter()
+            .filter_map(|(call, sent)| Some((call.clone(), sent.refused.clone()?)))
+            .collect()
     }
 
     /// Waits until every event is sent or `timeout` passes; returns how many are unsent.
@@ -373,6 +396,7 @@ fn run(shared: &Shared, client: &HubClient) {
                                 Sent {
                                     remote: remote.clone(),
                                     sent: 0,
+                                    refused: None,
                                 },
                             );
                             if let Err(error) = shared.save(&state) {
@@ -398,7 +422,8 @@ fn run(shared: &Shared, client: &HubClient) {
                     .map_or_else(|e| e.into_inner().0, |(state, _)| state);
             }
         };
-        let outcome = match read_events(&shared.dir, &call) {
+        let local = read_events(&shared.dir, &call);
+        let outcome = match &local {
             Some(events) if events.len() >= to => {
                 let end = to.min(from + CHUNK);
                 client
@@ -407,6 +432,21 @@ fn run(shared: &Shared, client: &HubClient) {
             }
             // The log is being moved to `done/`, or lost: look again later.
             _ => Err(CallsError::NoSuchCall(call.clone())),
+        };
+        // A refusal may only mean the server has fewer events than noted: then go on from
+        // what it has (asked outside the lock, like the upload).
+        let resume = match (&outcome, &local) {
+            (
+                Err(CallsError::Server {
+                    status: 409 | 400, ..
+                }),
+                Some(events),
+            ) => client
+                .events(&remote)
+                .ok()
+                .filter(|theirs| theirs.len() <= events.len() && events.starts_with(theirs))
+                .map(|theirs| theirs.len()),
+            _ => None,
         };
         let mut state = shared.lock();
         match outcome {
@@ -429,12 +469,31 @@ fn run(shared: &Shared, client: &HubClient) {
                 }
             }
             Err(CallsError::Server {
+                status: 409 | 400, ..
+            }) if resume.is_some_and(|theirs| theirs != from) => {
+                if let (Some(sent), Some(theirs)) = (state.sent.get_mut(&call), resume) {
+                    sent.sent = theirs;
+                }
+                // Not noted on disk: if the program stops first, the next start asks again.
+                state.retry_at = None;
+            }
+            Err(CallsError::Server {
                 status: 409 | 400,
                 message,
                 ..
             }) => {
-                state.refused.insert(call.clone(), message.clone());
-                state.problem = Some(format!("the server refused call {call}: {message}"));
+                if let Some(sent) = state.sent.get_mut(&call) {
+                    sent.refused = Some(message.clone());
+                }
+                let noted = shared.save(&state);
+                state.problem = Some(match noted {
+                    Ok(()) => format!(
+                        "the server refused call {call}, which is kept on this computer: {message}"
+                    ),
+                    Err(error) => format!(
+                        "the server refused call {call}, which is kept on this computer: {message} ({error})"
+                    ),
+                });
             }
             Err(error) => {
                 state.problem = Some(error.to_string());

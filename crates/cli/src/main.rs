@@ -198,8 +198,18 @@ enum Command {
     )]
     Serve {
         /// The folder of trees.
-        #[arg(long, value_name = "DIR", default_value = "trees")]
+        #[arg(
+            long,
+            value_name = "DIR",
+            default_value = "trees",
+            conflicts_with = "published"
+        )]
         trees: PathBuf,
+        /// Serve the versions published to the database (`calltree publish DIR --to URL`)
+        /// instead of a folder: every instance on one PostgreSQL serves the same versions,
+        /// and a new publish is served within a second.
+        #[arg(long)]
+        published: bool,
         /// Where sessions are kept: an SQLite file (created if missing), or a PostgreSQL
         /// database, `postgres://USER:PASSWORD@HOST:PORT/DATABASE`, which several instances
         /// of `calltree serve` may share (see docs/deployment.md).
@@ -594,7 +604,7 @@ impl ServeSettings {
 
 /// Runs the self-service server until it is stopped (Ctrl+C) or fails to start.
 fn serve(
-    trees: &std::path::Path,
+    trees: Option<&std::path::Path>,
     db: &std::path::Path,
     addr: std::net::SocketAddr,
     settings: calltree_server::Settings,
@@ -707,10 +717,16 @@ fn main() -> ExitCode {
         }),
         Command::Serve {
             trees,
+            published,
             db,
             addr,
             settings,
-        } => serve(&trees, &db, addr, settings.settings()),
+        } => serve(
+            (!published).then_some(trees.as_path()),
+            &db,
+            addr,
+            settings.settings(),
+        ),
         Command::Translate(TranslateCommand::Extract { locale, paths }) => {
             translate::extract(&locale, &paths)
         }

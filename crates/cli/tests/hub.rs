@@ -14,7 +14,7 @@ mod support;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use support::{NOTES, Reply, serve_with, try_http};
+use support::{NOTES, Reply, serve_from, serve_with, try_http};
 
 /// A folder with `trees/notes.tree`, where a server keeps `sessions.db`.
 fn site() -> tempfile::TempDir {
@@ -631,8 +631,185 @@ fn a_desktop_relays_its_calls_and_sends_the_backlog_once_when_the_server_is_back
     assert!(!log.contains("panicked"), "{log}");
 }
 
+/// `calltree serve --published` serves the customers' pages from the versions published to
+/// its database, not a folder: nothing before the first publish, the published tree after it,
+/// a new publish within seconds, and the same on a second instance sharing the database.
+#[test]
+fn self_service_pages_serve_the_published_versions() {
+    for db in databases() {
+        let dir = site();
+        let one = serve_from(dir.path(), &["--published"], &db, &[]);
+        let token = add_agent(dir.path(), &db, "author");
+        let home = |port: u16| {
+            support::http(
+                port,
+                "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+            )
+            .body
+        };
+        assert!(
+            !home(one.port).contains("Leave notes"),
+            "the trees folder is not served: {}",
+            home(one.port)
+        );
+        let publish = |title: &str| {
+            let files = serde_json::json!({"files": [{"name": "notes.tree", "text": NOTES.replace("Leave notes", title)}]});
+            let reply = api(
+                one.port,
+                "POST",
+                "/api/v1/trees",
+                Some(&token),
+                &files.to_string(),
+            );
+            assert_eq!(reply.status, 200, "{}", reply.body);
+        };
+        publish("Leave published notes");
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !home(one.port).contains("Leave published notes") {
+            assert!(
+                std::time::Instant::now() < until,
+                "{db}: {}",
+                home(one.port)
+            );
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+        // A customer starts a session on it.
+        let started = support::http(
+            one.port,
+            "POST /start/notes HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: http://127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+        );
+        assert_eq!(started.status, 303, "{}", started.body);
+
+        publish("Leave newer notes");
+        let two = serve_from(dir.path(), &["--published"], &db, &[]);
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !(home(one.port).contains("Leave newer notes")
+            && home(two.port).contains("Leave newer notes"))
+        {
+            assert!(
+                std::time::Instant::now() < until,
+                "{db}: {}",
+                home(one.port)
+            );
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+        for server in [one, two] {
+            let log = server.stop();
+            assert!(!log.contains("panicked"), "{log}");
+        }
+    }
+}
+
+/// A call the server refuses (409) no longer waits for a restart. If the server has only the
+/// start of the call (it lost events: a restore from a backup), the relay goes on from what
+/// it has at once. If its copy under the call's id is another call, the call is marked refused
+/// for good in the outbox: named for the agent, not counted as unsent, not sent again after a
+/// restart, and its local log is kept.
+#[test]
+fn a_call_the_server_refuses_resumes_or_is_set_aside_for_good() {
+    use calltree_calls::AgentCalls as _;
+    use calltree_engine::{Action, Project, Step};
+    let dir = site();
+    let server = serve_with(dir.path(), "sessions.db", &[]);
+    let token = add_agent(dir.path(), "sessions.db", "ana");
+    let url = format!("http://127.0.0.1:{}", server.port);
+    let client = calltree_calls::HubClient::new(&url, &token)
+        .unwrap()
+        .with_timeout(std::time::Duration::from_secs(3));
+    let calls_dir = dir.path().join("calls");
+    let project = std::sync::Arc::new(Project::single("notes.tree", NOTES));
+    let tree = project.tree_by_name("notes").unwrap();
+    let note = |text: &str| Step {
+        answers: vec![("note".into(), text.into())],
+        action: Some(Action::Choose(0)),
+    };
+    let relay = calltree_calls::Relay::start(&calls_dir, client.clone()).unwrap();
+    let folder = calltree_calls::LogFolder::open(&calls_dir).unwrap();
+    let calls = calltree_calls::RelayedCalls::new(folder, relay.handle());
+    let now = calltree_calls::now();
+    let start = |at| {
+        calltree_calls::Call::start(
+            std::sync::Arc::clone(&project),
+            tree,
+            calltree_syntax::Audience::Agent,
+            at,
+            calls.store(),
+        )
+        .unwrap()
+    };
+    let (mut lost, mut taken) = (start(now), start(now + 1));
+    lost.record(&note("one"), now + 2).unwrap();
+    taken.record(&note("uno"), now + 3).unwrap();
+    assert_eq!(relay.flush(std::time::Duration::from_secs(10)), 0);
+    drop(relay);
+
+    // `lost`: the server now has only its first event under a new id, though the outbox
+    // says more were sent. `taken`: its id on the server holds another call's events.
+    let outbox_path = calls_dir.join(calltree_calls::OUTBOX_FILE);
+    let mut outbox: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&outbox_path).unwrap()).unwrap();
+    let lost_log = lost.session().log().to_vec();
+    client.upload("restoredcall", 0, &lost_log[..1]).unwrap();
+    outbox[lost.id()]["remote"] = serde_json::json!("restoredcall");
+    // Longer than what was sent of `taken`, so the next upload meets numbers taken.
+    let other = desktop_call(&["someone", "else's", "call"], now);
+    client.upload("takencall", 0, &other).unwrap();
+    outbox[taken.id()]["remote"] = serde_json::json!("takencall");
+    std::fs::write(&outbox_path, outbox.to_string()).unwrap();
+    lost.record(&note("two"), now + 4).unwrap();
+    taken.record(&note("dos"), now + 5).unwrap();
+    let taken_log = taken.session().log().to_vec();
+
+    let relay = calltree_calls::Relay::start(&calls_dir, client.clone()).unwrap();
+    assert_eq!(
+        relay.flush(std::time::Duration::from_secs(20)),
+        0,
+        "nothing waits for a restart: {:?}",
+        relay.problem()
+    );
+    assert_eq!(
+        client.events("restoredcall").unwrap(),
+        lost.session().log().to_vec(),
+        "the lost events were sent again from where the server's copy ends"
+    );
+    let refused = relay.refused();
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert_eq!(refused[0].0, taken.id());
+    assert!(!refused[0].1.is_empty());
+    assert!(
+        relay
+            .problem()
+            .is_some_and(|p| p.contains("kept on this computer")),
+        "{:?}",
+        relay.problem()
+    );
+    assert_eq!(
+        client.events("takencall").unwrap(),
+        other,
+        "the other call is untouched"
+    );
+    drop(relay);
+
+    // After a restart the refusal stands: nothing is sent again, nothing counted as unsent,
+    // and the call's own log is still whole on this computer.
+    let relay = calltree_calls::Relay::start(&calls_dir, client.clone()).unwrap();
+    assert_eq!(relay.flush(std::time::Duration::from_secs(5)), 0);
+    assert_eq!(relay.refused().len(), 1);
+    assert_eq!(client.events("takencall").unwrap(), other);
+    let kept = std::fs::read_to_string(calls_dir.join(format!("{}.jsonl", taken.id()))).unwrap();
+    let kept: Vec<calltree_engine::Event> = kept
+        .lines()
+        .map(|line| calltree_engine::Event::from_json_line(line).unwrap())
+        .collect();
+    assert_eq!(kept, taken_log);
+    let log = server.stop();
+    assert!(!log.contains("panicked"), "{log}");
+}
+
 /// A desktop pointed at a hub runs what was published: the live trees are fetched in the
-/// background, and a new publish is picked up on the next look.
+/// background, and a new publish is picked up on the next look. They are kept on disk, so a
+/// desktop restarted while the hub is away runs the last published version (before, it ran
+/// its local folder until the hub came back).
 #[test]
 fn a_desktop_fetches_the_published_trees_and_a_new_publish() {
     let dir = site();
@@ -640,9 +817,13 @@ fn a_desktop_fetches_the_published_trees_and_a_new_publish() {
     let token = add_agent(dir.path(), "sessions.db", "lead");
     let url = format!("http://127.0.0.1:{}", server.port);
     let client = calltree_calls::HubClient::new(&url, &token).unwrap();
-    let trees =
-        calltree_calls::HubTrees::start(client.clone(), std::time::Duration::from_millis(100))
-            .unwrap();
+    let copy = dir.path().join(calltree_calls::HUB_TREES_FILE);
+    let trees = calltree_calls::HubTrees::start_keeping(
+        client.clone(),
+        std::time::Duration::from_millis(100),
+        Some(copy.clone()),
+    )
+    .unwrap();
     type Live = [(String, String)];
     let wait_for = |check: &dyn Fn(&Live) -> bool| {
         let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
@@ -684,6 +865,16 @@ fn a_desktop_fetches_the_published_trees_and_a_new_publish() {
             .problem()
             .is_some_and(|p| p.contains("cannot be reached"))
     );
+    // A restart with the hub still away: the kept copy is there at once.
+    drop(trees);
+    let restarted = calltree_calls::HubTrees::start_keeping(
+        client,
+        std::time::Duration::from_secs(60),
+        Some(copy),
+    )
+    .unwrap();
+    assert_eq!(restarted.inputs().unwrap()[0].text, edited);
+    assert_eq!(restarted.live()[0].1, second[0].version);
 }
 
 /// `calltree publish … | head -1` and `agents list | head -1`: a reader that goes away early

@@ -203,6 +203,30 @@ fn kind_of(file_type: &fs::FileType) -> &'static str {
 /// Replaces `path` with `contents` so that a crash at any moment leaves either the old file
 /// or the new one: write a temporary file beside it, flush it to disk, rename it over.
 pub fn write_atomically(path: &Path, contents: &str) -> Result<(), FilesError> {
+    replace(path, contents, false)
+}
+
+/// As [`write_atomically`], for a file that holds a secret (an agent's token): on Unix the
+/// new file is readable and writable by its owner only (mode 0600) from the moment it is
+/// created, whatever the old file's mode was, so no other user of the machine can read it.
+pub fn write_privately(path: &Path, contents: &str) -> Result<(), FilesError> {
+    replace(path, contents, true)
+}
+
+fn create_temp(temp: &Path, private: bool) -> io::Result<fs::File> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    if private {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    #[cfg(not(unix))]
+    let _ = private;
+    options.open(temp)
+}
+
+fn replace(path: &Path, contents: &str, private: bool) -> Result<(), FilesError> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -220,8 +244,11 @@ pub fn write_atomically(path: &Path, contents: &str) -> Result<(), FilesError> {
         source,
     };
     let result = (|| {
-        let mut file = fs::File::create(&temp).map_err(beside)?;
-        if let Ok(metadata) = fs::metadata(path) {
+        // A temporary file left by a crash may have any mode: start from none.
+        let _ = fs::remove_file(&temp);
+        let mut file = create_temp(&temp, private).map_err(beside)?;
+        // A private file keeps the mode it was created with, not the old file's.
+        if !private && let Ok(metadata) = fs::metadata(path) {
             // Keep the original's permissions; a script shared read-only stays read-only.
             let _ = fs::set_permissions(&temp, metadata.permissions());
         }
@@ -243,6 +270,25 @@ mod tests {
     #![allow(clippy::unwrap_used, reason = "tests fail loudly")]
 
     use super::*;
+
+    /// The desktop's settings hold an agent's token: the file must not be readable by other
+    /// users, even when an older copy of it was.
+    #[cfg(unix)]
+    #[test]
+    fn a_private_file_is_the_owners_alone() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("settings.json");
+        fs::write(&path, "old").unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
+        write_privately(&path, "{\"token\":\"ct_x\"}").unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap(), "{\"token\":\"ct_x\"}");
+        let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{mode:o}");
+        write_atomically(&path, "plain").unwrap();
+        let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "an ordinary write keeps the mode it found");
+    }
 
     #[test]
     fn finds_tree_files_in_order_and_skips_hidden_ones() {

@@ -171,18 +171,24 @@ pub fn router(state: Arc<AppState>) -> Router {
 }
 
 /// Opens the database and the trees and serves until the process is stopped.
+///
+/// `trees` is the folder of trees to serve, or `None` to serve the versions published to the
+/// database (`calltree serve --published`).
 pub async fn serve(
     addr: SocketAddr,
-    trees: &Path,
+    trees: Option<&Path>,
     db: &Path,
     settings: Settings,
 ) -> Result<(), ServerError> {
     // Opening a store blocks (PostgreSQL's client runs its own small runtime, which cannot
     // be entered from this one), so it happens where blocking is allowed.
-    let (db, folder) = (db.to_path_buf(), trees.to_path_buf());
+    let (db, folder) = (db.to_path_buf(), trees.map(Path::to_path_buf));
     let (store, trees) = tokio::task::spawn_blocking(move || {
         let store = Store::open(&db)?;
-        let trees = Trees::open(&folder, store.clone())?;
+        let trees = match &folder {
+            Some(folder) => Trees::open(folder, store.clone())?,
+            None => Trees::published(store.clone())?,
+        };
         Ok::<_, ServerError>((store, trees))
     })
     .await
@@ -327,6 +333,23 @@ fn owned(state: &AppState, id: &str, headers: &HeaderMap) -> Result<(), ServerEr
     }
 }
 
+/// As [`owned`], for a post: the session's CSRF token and event count come with the owner
+/// check, in one read of the store rather than three.
+fn owned_for_post(
+    state: &AppState,
+    id: &str,
+    headers: &HeaderMap,
+) -> Result<calltree_store::Owned, ServerError> {
+    if id.len() > 64 || !id.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Err(ServerError::NotFound);
+    }
+    let token = cookie(headers, &cookie_name(id)).ok_or(ServerError::NotFound)?;
+    state
+        .store
+        .owned_session(id, token)?
+        .ok_or(ServerError::NotFound)
+}
+
 /// A call being worked on by one request; its session goes back to the cache of folded
 /// sessions when the request is done with it, whatever happened.
 struct Kept<'a> {
@@ -361,6 +384,12 @@ impl Drop for Kept<'_> {
 /// by an earlier request if nothing was added since, else folded from the stored events.
 fn load<'a>(state: &'a AppState, id: &str) -> Result<Kept<'a>, ServerError> {
     let events = state.store.event_count(id)?.ok_or(ServerError::NotFound)?;
+    load_counted(state, id, events)
+}
+
+/// As [`load`], with the number of events already read. A count that is out of date by the
+/// time the step is stored makes that append a conflict, never a lost event.
+fn load_counted<'a>(state: &'a AppState, id: &str, events: usize) -> Result<Kept<'a>, ServerError> {
     let call = match state.folded.take(id, events) {
         Some(session) => Call::open(
             id.to_owned(),
@@ -694,10 +723,10 @@ async fn act(
         // Whose session it is comes first: a stranger learns nothing from how their body is
         // refused, and nothing of theirs is read.
         let (checking, checked) = (Arc::clone(&state), id.clone());
-        let headers = blocking(move || {
-            owned(&checking, &checked, &headers)?;
+        let (headers, keys) = blocking(move || {
+            let keys = owned_for_post(&checking, &checked, &headers)?;
             same_origin(&headers, checking.settings.trusted_proxy)?;
-            Ok(headers)
+            Ok((headers, keys))
         })
         .await?;
         let form = match form::read(&headers, body, BODY_LIMIT, state.settings.body_timeout).await {
@@ -706,7 +735,7 @@ async fn act(
             }
             other => other?,
         };
-        blocking(move || step(&state, &id, form)).await
+        blocking(move || step(&state, &id, form, &keys)).await
     }
     .await;
     no_store(result.into_response())
@@ -763,17 +792,21 @@ fn merged_answers(form: &[(String, String)]) -> Vec<(String, String)> {
     answers
 }
 
-fn step(state: &AppState, id: &str, form: Vec<(String, String)>) -> Result<Response, ServerError> {
+fn step(
+    state: &AppState,
+    id: &str,
+    form: Vec<(String, String)>,
+    keys: &calltree_store::Owned,
+) -> Result<Response, ServerError> {
     let value = |name: &str| {
         form.iter()
             .find(|(key, _)| key == name)
             .map(|(_, value)| value.as_str())
     };
-    let csrf = state.store.csrf(id)?.ok_or(ServerError::NotFound)?;
-    if !same_secret(value("csrf").unwrap_or_default(), &csrf) {
+    if !same_secret(value("csrf").unwrap_or_default(), &keys.csrf) {
         return Err(ServerError::Forbidden);
     }
-    let mut call = load(state, id)?;
+    let mut call = load_counted(state, id, keys.events)?;
     let seq: usize = value("seq")
         .and_then(|s| s.parse().ok())
         .ok_or_else(|| ServerError::BadRequest("the form is missing its step number".into()))?;

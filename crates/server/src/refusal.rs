@@ -9,7 +9,7 @@
 
 use axum::body::{Body, to_bytes};
 use axum::extract::Request;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest as _, Sha256};
@@ -74,17 +74,50 @@ pub(crate) fn words(status: StatusCode) -> (&'static str, &'static str) {
     }
 }
 
-/// The refusal for `status`: the site's page, or JSON for the API.
+/// The refusal for `status`: the site's page, or JSON for the API (with the sentence
+/// `api_sentence` gives for a request without a method to name).
 pub(crate) fn refusal(status: StatusCode, api: bool) -> Response {
-    let (title, sentence) = words(status);
     if api {
-        (
-            status,
-            axum::Json(serde_json::json!({ "error": sentence, "status": status.as_u16() })),
-        )
-            .into_response()
+        api_refusal(status, &api_sentence(status, None))
     } else {
+        let (title, sentence) = words(status);
         (status, pages::message_page(title, sentence)).into_response()
+    }
+}
+
+fn api_refusal(status: StatusCode, sentence: &str) -> Response {
+    (
+        status,
+        axum::Json(serde_json::json!({ "error": sentence, "status": status.as_u16() })),
+    )
+        .into_response()
+}
+
+/// What a refusal the framework made says on the API. Its reader is whoever writes or runs
+/// a program against the API (a desktop's log, `calltree publish`, an operator with curl), so
+/// it names the request and the limit, where the pages' sentences speak to a customer about
+/// links and buttons. `method` is the request's, when known. (The `Allow` header of a 405 is
+/// added by the router outside this middleware, so the sentence points to it.)
+pub(crate) fn api_sentence(status: StatusCode, method: Option<&Method>) -> String {
+    let asked = method.map_or_else(|| "that method".to_owned(), |method| method.to_string());
+    match status.as_u16() {
+        400 => "The server could not read the request (its address, query or headers are malformed), so nothing was done.".to_owned(),
+        404 => "There is no such API address, so nothing was done. The API's addresses start with /api/v1/; check the path against docs/deployment.md.".to_owned(),
+        405 => format!(
+            "This API address does not take {asked} requests, so nothing was done. The methods it takes are in this answer's Allow header."
+        ),
+        408 => "The request's body took too long to arrive, so nothing was done. Check the connection and send it again.".to_owned(),
+        413 => format!(
+            "The request's body is larger than the API takes ({} MB at most), so nothing was stored. Send a backlog in parts of at most {} events, or publish a smaller project.",
+            crate::api::API_BODY_LIMIT / (1024 * 1024),
+            crate::api::UPLOAD_LIMIT
+        ),
+        415 => "The API takes JSON bodies, so nothing was done. Send the body as application/json.".to_owned(),
+        429 => "Too many requests came from this address in a short time, so nothing was done. Wait for the time in Retry-After and send the request again.".to_owned(),
+        431 => "The request's headers are larger than the server takes, so nothing was done.".to_owned(),
+        503 => "The server cannot take requests right now, so nothing was done. Send the request again in a minute.".to_owned(),
+        _ if status.is_server_error() => "The server failed to answer the request, so nothing was done; its log says why. Send the request again in a moment.".to_owned(),
+        code => format!("The server refused the request (HTTP {code}), so nothing was done."),
     }
 }
 
@@ -94,6 +127,7 @@ const KEPT: [header::HeaderName; 2] = [header::ALLOW, header::RETRY_AFTER];
 /// Runs around every route: own refusals and security headers.
 pub(crate) async fn guard(request: Request, next: Next) -> Response {
     let api = request.uri().path().starts_with("/api/");
+    let method = request.method().clone();
     let response = next.run(request).await;
     let status = response.status();
     let refused = status.is_client_error() || status.is_server_error();
@@ -105,7 +139,11 @@ pub(crate) async fn guard(request: Request, next: Next) -> Response {
         is_html(response.headers())
     };
     let response = if refused && !ours {
-        let mut ours = refusal(status, api);
+        let mut ours = if api {
+            api_refusal(status, &api_sentence(status, Some(&method)))
+        } else {
+            refusal(status, false)
+        };
         for name in KEPT {
             if let Some(value) = response.headers().get(&name) {
                 ours.headers_mut().insert(name, value.clone());

@@ -14,9 +14,9 @@ use calltree_store::Store;
 
 use crate::error::ServerError;
 
-/// The folder of trees, the newest project loaded from it, and older versions on demand.
+/// The trees served, the newest project loaded from them, and older versions on demand.
 pub struct Trees {
-    folder: PathBuf,
+    source: Source,
     current: RwLock<Loaded>,
     /// Projects by the session version (hash) of each of their trees.
     versions: Versions,
@@ -24,10 +24,57 @@ pub struct Trees {
     looked_at: Mutex<Instant>,
 }
 
+/// Where the trees come from.
+enum Source {
+    /// A folder, looked at for edits.
+    Folder(PathBuf),
+    /// The versions published to this server (`calltree publish`), kept in its database:
+    /// what several instances on one PostgreSQL all serve alike.
+    Published(Store),
+}
+
 struct Loaded {
     project: Arc<Project>,
     /// The files' modification times when loaded, to notice edits.
     stamps: Vec<(PathBuf, Option<SystemTime>)>,
+    /// The live (tree, version) pairs loaded, when serving published versions.
+    live: Vec<(String, String)>,
+}
+
+/// The live (tree, version) pairs.
+type LivePairs = Vec<(String, String)>;
+
+/// The files of the live trees' versions, one copy of each file name: trees published
+/// together share their files; where two live versions hold different texts under one name,
+/// the one published later wins (the rule desktops follow too).
+fn published_inputs(store: &Store) -> Result<(Vec<SourceInput>, LivePairs), ServerError> {
+    let mut live = store.live_trees()?;
+    let pairs = live
+        .iter()
+        .map(|tree| (tree.tree.clone(), tree.version.clone()))
+        .collect();
+    live.sort_by_key(|tree| tree.published_at);
+    let mut inputs: Vec<SourceInput> = Vec::new();
+    let mut read = std::collections::HashSet::new();
+    for tree in &live {
+        if !read.insert(tree.version.clone()) {
+            continue;
+        }
+        let Some(files) = store.load_version(&tree.version)? else {
+            crate::log(&format!(
+                "the published version {} of {} is not in the database; left out",
+                tree.version, tree.tree
+            ));
+            continue;
+        };
+        for (name, text) in files {
+            match inputs.iter_mut().find(|kept| kept.name == name) {
+                Some(kept) => *kept = SourceInput::new(name, text),
+                None => inputs.push(SourceInput::new(name, text)),
+            }
+        }
+    }
+    Ok((inputs, pairs))
 }
 
 fn stamps(files: &[PathBuf]) -> Vec<(PathBuf, Option<SystemTime>)> {
@@ -97,17 +144,32 @@ impl Trees {
     /// simply cannot start.
     pub fn open(folder: &Path, store: Store) -> Result<Trees, ServerError> {
         let (inputs, translations, files) = read_folder(folder)?;
-        let trees = Trees {
-            folder: folder.to_path_buf(),
+        let trees = Trees::empty(Source::Folder(folder.to_path_buf()), store);
+        trees.install(inputs, translations, stamps(&files), Vec::new())?;
+        Ok(trees)
+    }
+
+    /// Serves the versions published to this server's database (`calltree publish`) rather
+    /// than a folder: a new publish is served within a second, by every instance on the
+    /// database. Before anything is published there are no trees.
+    pub fn published(store: Store) -> Result<Trees, ServerError> {
+        let (inputs, live) = published_inputs(&store)?;
+        let trees = Trees::empty(Source::Published(store.clone()), store);
+        trees.install(inputs, Vec::new(), Vec::new(), live)?;
+        Ok(trees)
+    }
+
+    fn empty(source: Source, store: Store) -> Trees {
+        Trees {
+            source,
             current: RwLock::new(Loaded {
                 project: Arc::new(Project::load(Vec::new())),
                 stamps: Vec::new(),
+                live: Vec::new(),
             }),
             versions: Versions::with_store(store),
             looked_at: Mutex::new(Instant::now()),
-        };
-        trees.install(inputs, translations, stamps(&files))?;
-        Ok(trees)
+        }
     }
 
     fn install(
@@ -115,13 +177,18 @@ impl Trees {
         inputs: Vec<SourceInput>,
         translations: Vec<TranslationInput>,
         stamps: Vec<(PathBuf, Option<SystemTime>)>,
+        live: Vec<(String, String)>,
     ) -> Result<(), ServerError> {
         let mut project = Project::load(inputs);
         project.add_translations(translations);
         let project = Arc::new(project);
         self.versions.save(&project)?;
         if let Ok(mut current) = self.current.write() {
-            *current = Loaded { project, stamps };
+            *current = Loaded {
+                project,
+                stamps,
+                live,
+            };
         }
         Ok(())
     }
@@ -135,23 +202,54 @@ impl Trees {
             }
             due
         });
-        let changed = due
-            && self
-                .current
-                .read()
-                .map_or(true, |loaded| changed(&self.folder, &loaded.stamps));
-        if changed
-            && let Ok((inputs, translations, files)) = read_folder(&self.folder)
-            && let Err(error) = self.install(inputs, translations, stamps(&files))
-        {
-            crate::log(&format!(
-                "could not record a new version of the trees: {error}"
-            ));
+        if due {
+            self.look_again();
         }
         self.current
             .read()
             .map(|loaded| Arc::clone(&loaded.project))
             .unwrap_or_else(|poisoned| Arc::clone(&poisoned.into_inner().project))
+    }
+
+    /// Reloads the trees if the folder changed or a new version was published.
+    fn look_again(&self) {
+        let installed = match &self.source {
+            Source::Folder(folder) => {
+                let changed = self
+                    .current
+                    .read()
+                    .map_or(true, |loaded| changed(folder, &loaded.stamps));
+                if !changed {
+                    return;
+                }
+                let Ok((inputs, translations, files)) = read_folder(folder) else {
+                    return;
+                };
+                self.install(inputs, translations, stamps(&files), Vec::new())
+            }
+            Source::Published(store) => {
+                // One small read a second; the versions' files only when the list changed.
+                let live: Vec<(String, String)> = match store.live_trees() {
+                    Ok(live) => live.into_iter().map(|t| (t.tree, t.version)).collect(),
+                    Err(error) => {
+                        crate::log(&format!(
+                            "could not look for newly published trees: {error}"
+                        ));
+                        return;
+                    }
+                };
+                if self.current.read().is_ok_and(|loaded| loaded.live == live) {
+                    return;
+                }
+                published_inputs(store)
+                    .and_then(|(inputs, live)| self.install(inputs, Vec::new(), Vec::new(), live))
+            }
+        };
+        if let Err(error) = installed {
+            crate::log(&format!(
+                "could not record a new version of the trees: {error}"
+            ));
+        }
     }
 
     /// The versions of the trees: the ones loaded, and every one kept in the database.

@@ -1079,3 +1079,41 @@ async fn a_start_link_fills_in_given_fields_the_customer_is_asked_anyway() {
         .await;
     assert_eq!(with.status, StatusCode::SEE_OTHER);
 }
+
+/// The API's 405 and 413 are JSON like its other refusals, with sentences for whoever calls
+/// the API: the method refused and the ones taken, the size allowed and how to keep under it
+/// (before, they reused the customer pages' words about links and shortening answers).
+#[tokio::test]
+async fn the_apis_405_and_413_say_what_was_refused_in_json() {
+    let site = Site::new();
+    let request = Request::delete("/api/v1/trees")
+        .header(header::AUTHORIZATION, "Bearer nobody")
+        .body(Body::empty())
+        .unwrap();
+    let reply = site.send(request).await;
+    assert_eq!(reply.status, StatusCode::METHOD_NOT_ALLOWED);
+    let json: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+    assert_eq!(json["status"], 405);
+    let sentence = json["error"].as_str().unwrap();
+    assert_eq!(
+        sentence,
+        "This API address does not take DELETE requests, so nothing was done. The methods it takes are in this answer's Allow header."
+    );
+    let allow = reply.headers[header::ALLOW].to_str().unwrap();
+    assert!(allow.contains("GET") && allow.contains("POST"), "{allow}");
+
+    let huge: &'static [u8] = Vec::leak(vec![b'x'; 9 * 1024 * 1024]);
+    let request = Request::post("/api/v1/sessions/abc/events")
+        .header(header::AUTHORIZATION, "Bearer nobody")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(huge))
+        .unwrap();
+    let reply = site.send(request).await;
+    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
+    let json: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+    assert_eq!(json["status"], 413);
+    assert_eq!(
+        json["error"],
+        "The request's body is larger than the API takes (8 MB at most), so nothing was stored. Send a backlog in parts of at most 1000 events, or publish a smaller project."
+    );
+}

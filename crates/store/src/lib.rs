@@ -113,8 +113,8 @@ mod writer;
 pub use error::StoreError;
 pub use migrate::{Migrated, migrate};
 pub use store::{
-    AgentCheck, AgentInfo, Backend, HANDOFF_LIFETIME, LiveTree, NewSession, Pruned, SessionInfo,
-    Store, location_exists, postgres_address, shown_location,
+    AgentCheck, AgentInfo, Backend, HANDOFF_LIFETIME, LiveTree, NewSession, Owned, Pruned,
+    SessionInfo, Store, location_exists, postgres_address, shown_location,
 };
 pub use token::same_secret;
 

@@ -25,6 +25,7 @@
 //! that broke before its `COMMIT` was sent, are tried once more on a fresh connection at
 //! once, so the first request after PostgreSQL comes back works.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -51,6 +52,10 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// TCP keepalive, so a server that vanished without closing the connection (a machine lost,
 /// a network cut) is noticed in about a minute rather than the system's two hours.
 const KEEPALIVE_IDLE: Duration = Duration::from_secs(30);
+
+/// An append: see migration 7. Returns the session's event count before the call (the
+/// events were stored if it is the count expected), or -1 if there is no such session.
+const APPEND: &str = "SELECT calltree_append($1, $2, $3, $4, $5, $6)";
 
 /// Tries of one job that lost a deadlock or a serialisation race.
 const JOB_ATTEMPTS: usize = 3;
@@ -132,6 +137,37 @@ const MIGRATIONS: &[&str] = &[
         published_at BIGINT NOT NULL,
         published_by TEXT NOT NULL
     );
+    ",
+    // Version 7: an append in one round trip (see `APPEND`). Inside a function each
+    // statement takes a fresh snapshot under READ COMMITTED, so the count that follows the
+    // row lock sees the events of a writer the lock waited for, as two statements from the
+    // client did. A refusal is a return value, not an error, so it spoils no transaction.
+    "
+    CREATE FUNCTION calltree_append(
+        p_id TEXT, p_expected BIGINT, p_ats BIGINT[], p_kinds TEXT[], p_bodies TEXT[],
+        p_reopens BOOLEAN
+    ) RETURNS BIGINT LANGUAGE plpgsql AS $$
+    DECLARE
+        actual BIGINT;
+    BEGIN
+        PERFORM 1 FROM sessions WHERE id = p_id FOR UPDATE;
+        IF NOT FOUND THEN
+            RETURN -1;
+        END IF;
+        SELECT coalesce(max(seq) + 1, 0) INTO actual FROM events WHERE session_id = p_id;
+        IF actual <> p_expected OR cardinality(p_ats) = 0 THEN
+            RETURN actual;
+        END IF;
+        INSERT INTO events (session_id, seq, at, kind, body)
+            SELECT p_id, actual + e.n - 1, e.at, e.kind, e.body
+            FROM unnest(p_ats, p_kinds, p_bodies) WITH ORDINALITY AS e(at, kind, body, n);
+        UPDATE sessions SET updated_at = p_ats[cardinality(p_ats)],
+            finished = finished AND NOT p_reopens,
+            outcome = CASE WHEN p_reopens THEN NULL ELSE outcome END
+            WHERE id = p_id;
+        RETURN actual;
+    END
+    $$;
     ",
 ];
 
@@ -325,10 +361,56 @@ fn migrate(client: &mut Client, target: &Target) -> Result<(), StoreError> {
     tx.commit().map_err(error)
 }
 
+/// A connection for reading, with the statements it has prepared: a statement prepared at
+/// every use costs a second round trip and a plan each time, and a page's reads are the
+/// same few statements again and again.
+struct Reader {
+    client: Client,
+    statements: HashMap<String, Statement>,
+}
+
+impl Reader {
+    fn prepare(&mut self, sql: &str) -> Result<Statement, postgres::Error> {
+        if let Some(statement) = self.statements.get(sql) {
+            return Ok(statement.clone());
+        }
+        let statement = self.client.prepare(sql)?;
+        self.statements.insert(sql.to_owned(), statement.clone());
+        Ok(statement)
+    }
+
+    fn query(
+        &mut self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Vec<Row>, postgres::Error> {
+        let statement = self.prepare(sql)?;
+        self.client.query(&statement, params)
+    }
+
+    fn query_opt(
+        &mut self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Option<Row>, postgres::Error> {
+        let statement = self.prepare(sql)?;
+        self.client.query_opt(&statement, params)
+    }
+
+    fn query_one(
+        &mut self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Row, postgres::Error> {
+        let statement = self.prepare(sql)?;
+        self.client.query_one(&statement, params)
+    }
+}
+
 /// Connections for reading.
 struct Readers {
     target: Arc<Target>,
-    idle: Mutex<Vec<Client>>,
+    idle: Mutex<Vec<Reader>>,
 }
 
 impl Drop for Readers {
@@ -344,7 +426,7 @@ impl Drop for Readers {
 }
 
 impl Readers {
-    fn idle(&self) -> MutexGuard<'_, Vec<Client>> {
+    fn idle(&self) -> MutexGuard<'_, Vec<Reader>> {
         // A list of connections cannot be left half-changed by a panic elsewhere.
         self.idle.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -355,21 +437,24 @@ impl Readers {
     fn read<T>(
         &self,
         during: &'static str,
-        f: impl Fn(&mut Client) -> Result<T, postgres::Error>,
+        f: impl Fn(&mut Reader) -> Result<T, postgres::Error>,
     ) -> Result<T, StoreError> {
         let mut pooled = self.idle().pop();
         loop {
             let reused = pooled.is_some();
             let mut client = match pooled.take() {
                 Some(client) => client,
-                None => self.target.connect(during)?,
+                None => Reader {
+                    client: self.target.connect(during)?,
+                    statements: HashMap::new(),
+                },
             };
             match f(&mut client) {
                 Ok(value) => {
                     self.put_back(client);
                     return Ok(value);
                 }
-                Err(error) if unreachable(&error) || client.is_closed() => {
+                Err(error) if unreachable(&error) || client.client.is_closed() => {
                     if !reused {
                         return Err(self.target.error(during, error));
                     }
@@ -382,9 +467,9 @@ impl Readers {
         }
     }
 
-    fn put_back(&self, client: Client) {
+    fn put_back(&self, client: Reader) {
         let mut idle = self.idle();
-        if idle.len() < IDLE_READERS && !client.is_closed() {
+        if idle.len() < IDLE_READERS && !client.client.is_closed() {
             idle.push(client);
         }
     }
@@ -551,6 +636,20 @@ impl Reads for Readers {
         )
     }
 
+    fn step_keys(&self, id: &str) -> Result<Option<(String, String, i64)>, StoreError> {
+        self.read("checking an owner", |client| {
+            client
+                .query_opt(
+                    "SELECT owner_hash, csrf, \
+                     (SELECT coalesce(max(seq) + 1, 0) FROM events WHERE session_id = s.id) \
+                     FROM sessions s WHERE s.id = $1",
+                    &[&id],
+                )?
+                .map(|row| Ok((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?)))
+                .transpose()
+        })
+    }
+
     fn sessions(
         &self,
         tree: Option<&str>,
@@ -580,8 +679,8 @@ std::thread_local! {
     /// The statements of a step, prepared once on the writer thread's connection rather than
     /// at every use (which costs a round trip each). Statements belong to one connection, so
     /// this is emptied whenever the writer's connection is replaced (`forget_prepared`).
-    static PREPARED: std::cell::RefCell<std::collections::HashMap<&'static str, Statement>> =
-        std::cell::RefCell::new(std::collections::HashMap::new());
+    static PREPARED: std::cell::RefCell<HashMap<&'static str, Statement>> =
+        std::cell::RefCell::new(HashMap::new());
 }
 
 /// `sql` prepared on the writer's connection, once.
@@ -626,6 +725,9 @@ struct BatchError {
     during: &'static str,
     error: postgres::Error,
     committing: bool,
+    /// A job without a savepoint failed in the database: the batch was rolled back and is
+    /// to be run again with a savepoint for each job, so that the failure is that job's alone.
+    spoilt: bool,
 }
 
 fn early(during: &'static str) -> impl Fn(postgres::Error) -> BatchError {
@@ -633,6 +735,7 @@ fn early(during: &'static str) -> impl Fn(postgres::Error) -> BatchError {
         during,
         error,
         committing: false,
+        spoilt: false,
     }
 }
 
@@ -642,6 +745,7 @@ impl Batches for PgWriter {
         let mut order: Vec<usize> = (0..batch.len()).collect();
         order.sort_by(|&a, &b| batch[a].work.session().cmp(batch[b].work.session()));
         let mut retried = false;
+        let mut careful = false;
         loop {
             let reused = self
                 .client
@@ -658,8 +762,11 @@ impl Batches for PgWriter {
             let Some(client) = self.client.as_mut() else {
                 return batch.iter().map(|_| Err(StoreError::WriterGone)).collect();
             };
-            match run_batch(client, batch, &order, &self.target) {
+            match run_batch(client, batch, &order, &self.target, careful) {
                 Ok(results) => return results,
+                Err(failed) if failed.spoilt && !careful && !client.is_closed() => {
+                    careful = true;
+                }
                 Err(failed) => {
                     let broken = unreachable(&failed.error) || client.is_closed();
                     if broken {
@@ -705,19 +812,59 @@ fn fail_all(batch: &[Job], error: &StoreError) -> Vec<Result<Reply, StoreError>>
         .collect()
 }
 
+/// Whether a job, when the database refuses nothing, leaves no half-done change behind if the
+/// store refuses it (a `Conflict`, a missing session): such jobs need no savepoint of their
+/// own, which saves two round trips each. Appends are almost all of a busy server's jobs.
+fn needs_no_savepoint(work: &Work) -> bool {
+    matches!(
+        work,
+        Work::Append { .. } | Work::Create { .. } | Work::Finish { .. }
+    )
+}
+
+/// Commits the batch in one transaction. Unless `careful`, the jobs that allow it run without
+/// a savepoint; if one of them meets a database error, the transaction is spoilt, so the
+/// whole batch is rolled back and the caller runs it again `careful`ly (nothing of it was
+/// committed, so that is safe).
 fn run_batch(
     client: &mut Client,
     batch: &[Job],
     order: &[usize],
     target: &Target,
+    careful: bool,
 ) -> Result<Vec<Result<Reply, StoreError>>, BatchError> {
     let mut tx = client.transaction().map_err(early("starting a write"))?;
     let mut results: Vec<Option<Result<Reply, StoreError>>> = batch.iter().map(|_| None).collect();
+    // Appends in a row (in session order) go to the server as one statement.
+    let mut appends: Vec<usize> = Vec::new();
     for &index in order {
+        let work = &batch[index].work;
+        if !careful && matches!(work, Work::Append { .. }) {
+            appends.push(index);
+            continue;
+        }
+        append_together(&mut tx, batch, &mut appends, &mut results)?;
+        if !careful && needs_no_savepoint(work) {
+            let result = match apply(&mut tx, work) {
+                Ok(reply) => Ok(reply),
+                Err(Failure::Refused(error)) => Err(error),
+                Err(Failure::Db(during, error)) => {
+                    let spoilt = !unreachable(&error);
+                    return Err(BatchError {
+                        during,
+                        error,
+                        committing: false,
+                        spoilt,
+                    });
+                }
+            };
+            results[index] = Some(result);
+            continue;
+        }
         let mut attempt = 1;
         let result = loop {
             let mut savepoint = tx.transaction().map_err(early("starting a write"))?;
-            match apply(&mut savepoint, &batch[index].work) {
+            match apply(&mut savepoint, work) {
                 Ok(reply) => {
                     savepoint.commit().map_err(early("writing"))?;
                     break Ok(reply);
@@ -741,15 +888,127 @@ fn run_batch(
         };
         results[index] = Some(result);
     }
+    append_together(&mut tx, batch, &mut appends, &mut results)?;
     tx.commit().map_err(|error| BatchError {
         during: "committing",
         error,
         committing: true,
+        spoilt: false,
     })?;
     Ok(results
         .into_iter()
         .map(|result| result.unwrap_or(Err(StoreError::WriterGone)))
         .collect())
+}
+
+/// Many appends in one statement: `calltree_append` for each, in order, their events passed
+/// as flat arrays that each call takes its slice of. One round trip for all of them; what
+/// each call returns is read as a single append's is. Without savepoints, as for one append.
+const APPEND_MANY: &str = "SELECT j.n, calltree_append(j.id, j.expected, \
+     ($6::bigint[])[j.lo:j.hi], ($7::text[])[j.lo:j.hi], ($8::text[])[j.lo:j.hi], j.reopens) \
+     FROM unnest($1::text[], $2::bigint[], $3::int[], $4::int[], $5::bool[]) \
+     WITH ORDINALITY AS j(id, expected, lo, hi, reopens, n) ORDER BY j.n";
+
+/// Runs the appends waiting in `waiting` (indexes into `batch`, in order) and empties it.
+fn append_together(
+    tx: &mut Transaction<'_>,
+    batch: &[Job],
+    waiting: &mut Vec<usize>,
+    results: &mut [Option<Result<Reply, StoreError>>],
+) -> Result<(), BatchError> {
+    let spoilt = |during: &'static str, error: postgres::Error| {
+        let spoilt = !unreachable(&error);
+        BatchError {
+            during,
+            error,
+            committing: false,
+            spoilt,
+        }
+    };
+    let jobs = std::mem::take(waiting);
+    if let [only] = jobs[..] {
+        results[only] = Some(match apply(tx, &batch[only].work) {
+            Ok(reply) => Ok(reply),
+            Err(Failure::Refused(error)) => Err(error),
+            Err(Failure::Db(during, error)) => return Err(spoilt(during, error)),
+        });
+        return Ok(());
+    }
+    let mut sent: Vec<usize> = Vec::new();
+    let (mut ids, mut expected, mut lo, mut hi, mut reopens) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut ats, mut kinds, mut bodies) = (Vec::new(), Vec::new(), Vec::new());
+    for index in jobs {
+        let Work::Append {
+            id,
+            expected: seq,
+            events,
+        } = &batch[index].work
+        else {
+            continue;
+        };
+        let Ok(seq) = i64::try_from(*seq) else {
+            results[index] = Some(Err(StoreError::BadEvent {
+                session: id.clone(),
+                seq: *seq,
+                message: "too many events for one session".into(),
+            }));
+            continue;
+        };
+        // Array positions count from 1. A batch holds at most MAX_BATCH jobs of at most a
+        // few thousand events each, far below i32::MAX.
+        lo.push(i32::try_from(ats.len() + 1).unwrap_or(i32::MAX));
+        for event in events {
+            ats.push(event.at);
+            kinds.push(event.kind.as_str());
+            bodies.push(event.body.as_str());
+        }
+        hi.push(i32::try_from(ats.len()).unwrap_or(i32::MAX));
+        ids.push(id.as_str());
+        expected.push(seq);
+        reopens.push(events.iter().any(|event| event.reopens));
+        sent.push(index);
+    }
+    if sent.is_empty() {
+        return Ok(());
+    }
+    let rows = prepared(tx, APPEND_MANY)
+        .and_then(|statement| {
+            tx.query(
+                &statement,
+                &[&ids, &expected, &lo, &hi, &reopens, &ats, &kinds, &bodies],
+            )
+        })
+        .map_err(|error| spoilt("storing events", error))?;
+    for row in rows {
+        let (n, actual): (i64, i64) = match (row.try_get(0), row.try_get(1)) {
+            (Ok(n), Ok(actual)) => (n, actual),
+            (Err(error), _) | (_, Err(error)) => return Err(spoilt("storing events", error)),
+        };
+        let Some(&index) = usize::try_from(n - 1).ok().and_then(|n| sent.get(n)) else {
+            continue;
+        };
+        if let Work::Append { id, expected, .. } = &batch[index].work {
+            results[index] = Some(append_outcome(id, *expected, actual));
+        }
+    }
+    Ok(())
+}
+
+/// What an append's call of `calltree_append` returned (the count found, or -1), as the
+/// append's result.
+fn append_outcome(id: &str, expected: usize, actual: i64) -> Result<Reply, StoreError> {
+    if actual < 0 {
+        return Err(StoreError::NotFound(id.to_owned()));
+    }
+    if usize::try_from(actual).ok() != Some(expected) {
+        return Err(StoreError::Conflict {
+            session: id.to_owned(),
+            expected,
+            actual: usize::try_from(actual).unwrap_or(usize::MAX),
+        });
+    }
+    Ok(Reply::Done)
 }
 
 fn apply(tx: &mut Transaction<'_>, work: &Work) -> Result<Reply, Failure> {
@@ -764,14 +1023,19 @@ fn apply(tx: &mut Transaction<'_>, work: &Work) -> Result<Reply, Failure> {
             at,
             body,
         } => {
-            let added = tx
-                .execute(
-                    "INSERT INTO sessions (id, tree, version, audience, owner_hash, csrf, \
-                     created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) \
-                     ON CONFLICT (id) DO NOTHING",
+            let added = prepared(
+                tx,
+                "INSERT INTO sessions (id, tree, version, audience, owner_hash, csrf, \
+                 created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) \
+                 ON CONFLICT (id) DO NOTHING",
+            )
+            .and_then(|insert| {
+                tx.execute(
+                    &insert,
                     &[id, tree, version, audience, owner_hash, csrf, at],
                 )
-                .map_err(db("creating a session"))?;
+            })
+            .map_err(db("creating a session"))?;
             // Only a session id chosen by a desktop can already be there.
             if added == 0 {
                 return Err(StoreError::SessionExists(id.clone()).into());
@@ -784,46 +1048,36 @@ fn apply(tx: &mut Transaction<'_>, work: &Work) -> Result<Reply, Failure> {
             expected,
             events,
         } => {
-            // The row lock orders writers of one session, across instances: the second
-            // waits here, then counts the first one's events and hears `Conflict`.
-            let lock = prepared(tx, "SELECT 1 FROM sessions WHERE id = $1 FOR UPDATE")
-                .map_err(db("locking a session"))?;
-            let found = tx
-                .query_opt(&lock, &[id])
-                .map_err(db("locking a session"))?;
-            if found.is_none() {
-                return Err(StoreError::NotFound(id.clone()).into());
-            }
-            let actual = event_count(tx, id)?;
-            if actual != *expected {
-                return Err(StoreError::Conflict {
-                    session: id.clone(),
-                    expected: *expected,
-                    actual,
-                }
-                .into());
-            }
-            for (offset, event) in events.iter().enumerate() {
-                insert_event(tx, id, actual + offset, event.at, &event.kind, &event.body)?;
-                let sql = if event.reopens {
-                    "UPDATE sessions SET updated_at = $2, finished = FALSE, outcome = NULL \
-                     WHERE id = $1"
-                } else {
-                    "UPDATE sessions SET updated_at = $2 WHERE id = $1"
-                };
-                let update = prepared(tx, sql).map_err(db("updating a session"))?;
-                tx.execute(&update, &[id, &event.at])
-                    .map_err(db("updating a session"))?;
-            }
-            Ok(Reply::Done)
+            // One call does the row lock, the count, the inserts and the update: the lock
+            // orders writers of one session across instances, and the second one counts the
+            // first one's events after waiting and hears `Conflict`.
+            let expected_seq = i64::try_from(*expected).map_err(|_| StoreError::BadEvent {
+                session: id.clone(),
+                seq: *expected,
+                message: "too many events for one session".into(),
+            })?;
+            let ats: Vec<i64> = events.iter().map(|event| event.at).collect();
+            let kinds: Vec<&str> = events.iter().map(|event| event.kind.as_str()).collect();
+            let bodies: Vec<&str> = events.iter().map(|event| event.body.as_str()).collect();
+            let reopens = events.iter().any(|event| event.reopens);
+            let actual: i64 = prepared(tx, APPEND)
+                .and_then(|append| {
+                    tx.query_one(
+                        &append,
+                        &[id, &expected_seq, &ats, &kinds, &bodies, &reopens],
+                    )
+                })
+                .and_then(|row| row.try_get(0))
+                .map_err(db("storing an event"))?;
+            Ok(append_outcome(id, *expected, actual)?)
         }
         Work::Finish { id, outcome } => {
-            let changed = tx
-                .execute(
-                    "UPDATE sessions SET finished = TRUE, outcome = $2 WHERE id = $1",
-                    &[id, outcome],
-                )
-                .map_err(db("finishing a session"))?;
+            let changed = prepared(
+                tx,
+                "UPDATE sessions SET finished = TRUE, outcome = $2 WHERE id = $1",
+            )
+            .and_then(|update| tx.execute(&update, &[id, outcome]))
+            .map_err(db("finishing a session"))?;
             if changed == 0 {
                 return Err(StoreError::NotFound(id.clone()).into());
             }
@@ -934,23 +1188,6 @@ fn apply(tx: &mut Transaction<'_>, work: &Work) -> Result<Reply, Failure> {
     }
 }
 
-fn event_count(tx: &mut Transaction<'_>, id: &str) -> Result<usize, Failure> {
-    let count: i64 = prepared(
-        tx,
-        "SELECT coalesce(max(seq) + 1, 0) FROM events WHERE session_id = $1",
-    )
-    .and_then(|select| tx.query_one(&select, &[&id]))
-    .and_then(|row| row.try_get(0))
-    .map_err(db("counting a session's events"))?;
-    usize::try_from(count).map_err(|_| {
-        StoreError::BadSession {
-            session: id.to_owned(),
-            message: format!("a negative event number ({count})"),
-        }
-        .into()
-    })
-}
-
 fn insert_event(
     tx: &mut Transaction<'_>,
     id: &str,
@@ -1011,7 +1248,117 @@ fn handoff(tx: &mut Transaction<'_>, id: &str, lifetime: i64) -> Result<String, 
 
 #[cfg(test)]
 mod tests {
-    use super::shown_address;
+    use std::sync::mpsc::{self, Receiver};
+
+    use super::*;
+    use crate::writer::NewEvent;
+
+    fn job(work: Work) -> (Job, Receiver<Result<Reply, StoreError>>) {
+        let (reply, answer) = mpsc::channel();
+        (Job { work, reply }, answer)
+    }
+
+    fn create(id: &str, tree: &str) -> Work {
+        Work::Create {
+            id: id.into(),
+            owner_hash: "h".into(),
+            csrf: "c".into(),
+            tree: tree.into(),
+            version: "v".into(),
+            audience: "customer",
+            at: 0,
+            body: r#"{"event":"started","tree":"t","version":"v","audience":"customer","at":0}"#
+                .into(),
+        }
+    }
+
+    fn append(id: &str, expected: usize, text: &str) -> Work {
+        Work::Append {
+            id: id.into(),
+            expected,
+            events: vec![NewEvent {
+                kind: "noted".into(),
+                at: 1,
+                body: format!(r#"{{"event":"noted","text":"{text}","at":1}}"#),
+                reopens: false,
+            }],
+        }
+    }
+
+    /// Appends run without savepoints; a job that the database refuses in such a batch (here
+    /// a tree name PostgreSQL cannot store) spoils the transaction, so the batch runs again
+    /// with savepoints: that job fails alone, and the conflict and the good appends around it
+    /// come out as they would have.
+    #[test]
+    fn a_database_error_in_a_batch_without_savepoints_is_that_jobs_alone() {
+        let Some(address) = crate::testing::postgres_database() else {
+            return;
+        };
+        let (mut writer, reads, _) = open(&address).unwrap();
+        let setup = writer.commit(&[job(create("a", "t")).0, job(create("b", "t")).0]);
+        assert!(setup.iter().all(Result::is_ok));
+        let batch = vec![
+            job(append("a", 1, "first")).0,
+            job(append("a", 1, "stale")).0,
+            job(create("c", "bad\0tree")).0,
+            job(append("b", 1, "other")).0,
+            job(append("missing", 1, "nowhere")).0,
+        ];
+        let results = writer.commit(&batch);
+        assert!(results[0].is_ok(), "{:?}", results[0].as_ref().err());
+        assert!(matches!(
+            results[1],
+            Err(StoreError::Conflict {
+                expected: 1,
+                actual: 2,
+                ..
+            })
+        ));
+        assert!(matches!(results[2], Err(StoreError::Postgres { .. })));
+        assert!(results[3].is_ok());
+        assert!(matches!(results[4], Err(StoreError::NotFound(_))));
+        let a = reads.events("a").unwrap();
+        assert_eq!(a.len(), 2);
+        assert!(a[1].1.contains("first"));
+        assert_eq!(reads.events("b").unwrap().len(), 2);
+        assert!(reads.session("c").unwrap().is_none());
+
+        // A batch of appends alone goes as one statement: two to one session (the second
+        // sees the first's event and is a conflict), a good one, a missing session, and
+        // one with no events.
+        let batch = vec![
+            job(append("a", 2, "second")).0,
+            job(append("a", 2, "stale again")).0,
+            job(append("b", 2, "more")).0,
+            job(append("missing", 0, "nowhere")).0,
+            job(Work::Append {
+                id: "b".into(),
+                expected: 3,
+                events: Vec::new(),
+            })
+            .0,
+            job(append("a", 3, "third")).0,
+        ];
+        let results = writer.commit(&batch);
+        assert!(results[0].is_ok(), "{:?}", results[0].as_ref().err());
+        assert!(matches!(
+            results[1],
+            Err(StoreError::Conflict {
+                expected: 2,
+                actual: 3,
+                ..
+            })
+        ));
+        assert!(results[2].is_ok());
+        assert!(matches!(results[3], Err(StoreError::NotFound(_))));
+        assert!(results[4].is_ok(), "{:?}", results[4].as_ref().err());
+        assert!(results[5].is_ok(), "{:?}", results[5].as_ref().err());
+        let a = reads.events("a").unwrap();
+        assert_eq!(a.len(), 4);
+        assert!(a[2].1.contains("second") && a[3].1.contains("third"));
+        assert_eq!(reads.events("b").unwrap().len(), 3);
+        drop(writer);
+    }
 
     #[test]
     fn an_address_is_shown_without_its_password() {

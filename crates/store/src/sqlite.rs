@@ -207,6 +207,22 @@ impl Reads for Readers {
         )
     }
 
+    fn step_keys(&self, id: &str) -> Result<Option<(String, String, i64)>, StoreError> {
+        self.read(|conn| {
+            conn.prepare_cached(
+                "SELECT owner_hash, csrf, \
+                 (SELECT coalesce(max(seq) + 1, 0) FROM events WHERE session_id = s.id) \
+                 FROM sessions s WHERE s.id = ?1",
+            )
+            .and_then(|mut select| {
+                select
+                    .query_row([id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+                    .optional()
+            })
+            .map_err(StoreError::db("checking an owner"))
+        })
+    }
+
     fn sessions(
         &self,
         tree: Option<&str>,

@@ -62,6 +62,8 @@ pub(crate) trait Reads: Send + Sync {
     fn event_count(&self, id: &str) -> Result<Option<i64>, StoreError>;
     fn owner_hash(&self, id: &str) -> Result<Option<String>, StoreError>;
     fn csrf(&self, id: &str) -> Result<Option<String>, StoreError>;
+    /// The owner hash, CSRF token and event count of a session, in one read.
+    fn step_keys(&self, id: &str) -> Result<Option<(String, String, i64)>, StoreError>;
     fn sessions(
         &self,
         tree: Option<&str>,
@@ -233,6 +235,15 @@ pub(crate) const SESSION_COLUMNS: &str = "s.id, s.tree, s.version, s.audience, s
 /// asked (so SQLite can use the matching index). Its parameters are, in order, the tree (when
 /// `by_tree`), the earliest start (when `since`) and the limit; `parameter(n)` writes the
 /// backend's placeholder for the n-th (`?n` in SQLite, `$n` in PostgreSQL).
+/// A session its owner posted to: see [`Store::owned_session`].
+#[derive(Debug, Clone)]
+pub struct Owned {
+    /// The session's CSRF token.
+    pub csrf: String,
+    /// Events stored when it was read.
+    pub events: usize,
+}
+
 pub(crate) fn sessions_query(by_tree: bool, since: bool, parameter: fn(usize) -> String) -> String {
     let mut sql = format!("SELECT {SESSION_COLUMNS} FROM sessions s");
     let mut conditions = Vec::new();
@@ -563,6 +574,23 @@ impl Store {
     /// The session's CSRF token, or `None` if there is no such session.
     pub fn csrf(&self, id: &str) -> Result<Option<String>, StoreError> {
         self.inner.reads.csrf(id)
+    }
+
+    /// What a customer's post needs to know before its step, in one read rather than three
+    /// (on PostgreSQL each read is a round trip): `None` if there is no such session or
+    /// `token` is not its owner token (compared as [`Store::check_owner`] does), else the
+    /// session's CSRF token and how many events it has.
+    pub fn owned_session(&self, id: &str, token: &str) -> Result<Option<Owned>, StoreError> {
+        let Some((owner_hash, csrf, events)) = self.inner.reads.step_keys(id)? else {
+            return Ok(None);
+        };
+        if !same_secret(&owner_hash, &hash_token(token)) {
+            return Ok(None);
+        }
+        Ok(Some(Owned {
+            csrf,
+            events: usize::try_from(events).unwrap_or(0),
+        }))
     }
 
     /// Sessions newest first, optionally only those of one tree and those created at or after

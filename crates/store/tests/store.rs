@@ -432,7 +432,7 @@ fn the_database_is_wal_at_the_current_schema_version() {
         .pragma_query_value(None, "user_version", |row| row.get(0))
         .unwrap();
     assert_eq!(version, calltree_store::schema_version());
-    assert_eq!(version, 6);
+    assert_eq!(version, 7);
 }
 
 fn concurrent_appends_to_different_sessions_all_land_in_order(db: &Db) {
@@ -615,7 +615,7 @@ fn a_database_from_a_newer_version_is_refused_untouched() {
         error,
         StoreError::TooNew {
             found: 99,
-            supported: 6,
+            supported: 7,
             ..
         }
     ));
@@ -1121,7 +1121,7 @@ fn a_postgres_database_from_a_newer_version_or_another_program_is_refused() {
             error,
             StoreError::TooNew {
                 found: 99,
-                supported: 6,
+                supported: 7,
                 ..
             }
         ),

@@ -64,16 +64,16 @@ pub fn serve(dir: &std::path::Path) -> Server {
 /// `calltree serve` on the trees in `dir/trees`, keeping sessions in `db` (a file in `dir`
 /// or a PostgreSQL address), with `extra` options.
 pub fn serve_with(dir: &std::path::Path, db: &str, extra: &[&str]) -> Server {
+    serve_from(dir, &["--trees", "trees"], db, extra)
+}
+
+/// `calltree serve` on the trees `what` says (`--trees DIR` or `--published`), keeping
+/// sessions in `db`, with `extra` options.
+pub fn serve_from(dir: &std::path::Path, what: &[&str], db: &str, extra: &[&str]) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_calltree"))
-        .args([
-            "serve",
-            "--trees",
-            "trees",
-            "--db",
-            db,
-            "--addr",
-            "127.0.0.1:0",
-        ])
+        .arg("serve")
+        .args(what)
+        .args(["--db", db, "--addr", "127.0.0.1:0"])
         .args(extra)
         .current_dir(dir)
         .stderr(Stdio::piped())
