@@ -204,6 +204,8 @@ fn main() -> ExitCode {
     // Without a calls folder the app still opens (authors can work), but agent mode says why
     // and starts no call: a call that cannot be kept must not look as if it were.
     let mut relay = None;
+    // The relayed calls folder, where sessions taken over through the hub are kept too.
+    let mut kept_handoffs = None;
     let (calls, calls_problem): (Box<dyn calltree_calls::AgentCalls>, Option<String>) =
         match calltree_calls::LogFolder::open(&files::calls_folder()) {
             Ok(calls) => match &hub {
@@ -211,6 +213,7 @@ fn main() -> ExitCode {
                 Some(client) => match calltree_calls::Relay::start(&calls.dir(), client.clone()) {
                     Ok(started) => {
                         let handle = started.handle();
+                        kept_handoffs = Some((calls.clone(), handle.clone()));
                         relay = Some(started);
                         (
                             Box::new(calltree_calls::RelayedCalls::new(calls, handle)),
@@ -264,7 +267,12 @@ fn main() -> ExitCode {
             }
             let database = files::session_database_path();
             app.handoffs = Some(match &hub {
-                Some(client) => Box::new(calltree_calls::HubHandoffs::new(client.clone())),
+                Some(client) => Box::new(match kept_handoffs.take() {
+                    Some((folder, handle)) => {
+                        calltree_calls::HubHandoffs::keeping(client.clone(), folder, handle)
+                    }
+                    None => calltree_calls::HubHandoffs::new(client.clone()),
+                }),
                 None => Box::new(calltree_calls::SessionDatabase::new(database.clone())),
             });
             app.sessions = Some(match &hub {

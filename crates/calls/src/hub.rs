@@ -486,15 +486,31 @@ pub(crate) fn random_id() -> Result<String, CallsError> {
 }
 
 /// Customers' sessions taken over through the hub: the code goes to the server, which
-/// records the take-over; the agent's next steps go to the server as uploads.
+/// records the take-over. Made with [`HubHandoffs::keeping`], the session becomes a call in
+/// the desktop's calls folder and the agent's next steps are fsynced there and relayed, as
+/// every call of the desktop is; made with [`HubHandoffs::new`], they go straight to the
+/// server and a step fails while it is away.
 #[derive(Debug, Clone)]
 pub struct HubHandoffs {
     client: HubClient,
+    keep: Option<(crate::LogFolder, crate::RelayHandle)>,
 }
 
 impl HubHandoffs {
     pub fn new(client: HubClient) -> HubHandoffs {
-        HubHandoffs { client }
+        HubHandoffs { client, keep: None }
+    }
+
+    /// Sessions taken over are kept in `folder` (the calls folder `relay` sends from).
+    pub fn keeping(
+        client: HubClient,
+        folder: crate::LogFolder,
+        relay: crate::RelayHandle,
+    ) -> HubHandoffs {
+        HubHandoffs {
+            client,
+            keep: Some((folder, relay)),
+        }
     }
 }
 
@@ -505,6 +521,20 @@ impl Handoffs for HubHandoffs {
         versions.add(&Arc::new(project_of(&taken.files)));
         let project = versions.for_session(&taken.id, &taken.events)?;
         let session = Session::resume(project, taken.events)?;
+        if let (Some((folder, relay)), Some((first, rest))) =
+            (&self.keep, session.log().split_first())
+        {
+            let mut local = folder.clone();
+            // Could the session not be kept here, the call still goes on as before:
+            // straight to the server, with nothing written twice.
+            if let Ok(id) = relay.adopt(&mut local, &taken.id, first, rest) {
+                return Ok(Call::open(
+                    id,
+                    session,
+                    Box::new(crate::Relayed::new(local, relay.clone())),
+                ));
+            }
+        }
         Ok(Call::open(
             taken.id,
             session,

@@ -252,6 +252,56 @@ impl RelayHandle {
     }
 }
 
+impl RelayHandle {
+    /// Keeps a session taken over through the hub as a call of this desktop: its events
+    /// (`first` and the `rest`, all of them already on the server, under `remote`) are written to the calls folder
+    /// through `folder` (the folder itself, not a relayed store) and the outbox notes that
+    /// the server has them, so the agent's next steps are fsynced here first and relayed
+    /// like any call's. Returns the call's local id.
+    ///
+    /// The relay is held while the log is written, so it cannot see the new log before it
+    /// knows the server has it and upload it again as a new session. If the log cannot be
+    /// written whole or the outbox cannot be saved, the log is removed again and the error
+    /// returned: nothing is left for the relay to send twice.
+    pub fn adopt(
+        &self,
+        folder: &mut dyn CallStore,
+        remote: &str,
+        first: &Event,
+        rest: &[Event],
+    ) -> Result<CallId, CallsError> {
+        let events = 1 + rest.len();
+        let mut state = self.shared.lock();
+        let call = folder.begin(first)?;
+        let kept = if rest.is_empty() {
+            Ok(())
+        } else {
+            folder.append(&call, 1, rest)
+        };
+        let kept = kept.and_then(|()| {
+            state.sent.insert(
+                call.clone(),
+                Sent {
+                    remote: remote.to_owned(),
+                    sent: events,
+                    refused: None,
+                },
+            );
+            self.shared.save(&state)
+        });
+        if let Err(error) = kept {
+            state.sent.remove(&call);
+            if let Some(path) = log_path(&self.shared.dir, &call) {
+                let _ = std::fs::remove_file(path);
+            }
+            return Err(error);
+        }
+        let stored = state.stored.entry(call.clone()).or_default();
+        *stored = (*stored).max(events);
+        Ok(call)
+    }
+}
+
 /// A call store whose every stored step is then relayed to the hub.
 pub struct Relayed<S> {
     inner: S,

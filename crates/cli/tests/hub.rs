@@ -469,6 +469,87 @@ fn an_agent_takes_a_customer_session_over_through_the_api_and_reports_see_both_k
     }
 }
 
+/// A session taken over through the hub on a desktop that keeps its calls is that desktop's
+/// call: the customer's events and the take-over are in the local log, a step taken while the
+/// server is away is kept and reaches the server once it is back, and the relay makes no
+/// second session of it.
+#[test]
+fn a_session_taken_over_through_the_hub_is_kept_locally_and_relayed_like_any_call() {
+    use calltree_calls::Handoffs as _;
+    let dir = site();
+    let server = serve_with(dir.path(), "sessions.db", &[]);
+    let port = server.port;
+    let token = add_agent(dir.path(), "sessions.db", "ana");
+    let client = calltree_calls::HubClient::new(&format!("http://127.0.0.1:{port}"), &token)
+        .unwrap()
+        .with_timeout(std::time::Duration::from_secs(3));
+    let customer = support::start(port, "notes");
+    let asked = customer.submit("note=my+modem&go=person");
+    assert_eq!(asked.status, 303, "{}", asked.body);
+    let code = customer.handoff_code();
+
+    let calls_dir = dir.path().join("calls");
+    let relay = calltree_calls::Relay::start(&calls_dir, client.clone()).unwrap();
+    let folder = calltree_calls::LogFolder::open(&calls_dir).unwrap();
+    let mut handoffs = calltree_calls::HubHandoffs::keeping(client.clone(), folder, relay.handle());
+    let mut call = handoffs.take_over(&code, 0).unwrap();
+    assert_eq!(local_events(&calls_dir, call.id()), call.session().log());
+    assert!(
+        local_events(&calls_dir, call.id())
+            .iter()
+            .any(|e| matches!(e, calltree_engine::Event::TakenOver { .. }))
+    );
+    assert_eq!(relay.flush(std::time::Duration::from_secs(10)), 0);
+    let outbox: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(calls_dir.join(calltree_calls::OUTBOX_FILE)).unwrap(),
+    )
+    .unwrap();
+    let remote = outbox[call.id()]["remote"].as_str().unwrap().to_owned();
+
+    // The server goes away: the agent's step is still kept, and waits.
+    drop(server);
+    let before = call.session().log().len();
+    let step = calltree_engine::Step {
+        answers: vec![("note".into(), "agent here".into())],
+        action: Some(calltree_engine::Action::Choose(1)),
+    };
+    call.record(&step, calltree_calls::now()).unwrap();
+    let new_events = call.session().log().len() - before;
+    assert!(new_events > 0);
+    assert_eq!(local_events(&calls_dir, call.id()), call.session().log());
+    assert_eq!(
+        relay.flush(std::time::Duration::from_millis(500)),
+        new_events
+    );
+
+    // Back: the server's session is the call, whole, and there is still one session.
+    let server = serve_on_port(dir.path(), port);
+    assert_eq!(
+        relay.flush(std::time::Duration::from_secs(20)),
+        0,
+        "{:?}",
+        relay.problem()
+    );
+    assert_eq!(client.events(&remote).unwrap(), call.session().log());
+    assert_eq!(client.sessions(Some("notes"), None).unwrap().len(), 1);
+    let log = server.stop();
+    assert!(!log.contains("panicked"), "{log}");
+}
+
+/// The events of a call's log in a calls folder, running or finished.
+fn local_events(calls_dir: &Path, id: &str) -> Vec<calltree_engine::Event> {
+    let name = format!("{id}.jsonl");
+    let path = [calls_dir.join(&name), calls_dir.join("done").join(&name)]
+        .into_iter()
+        .find(|path| path.is_file())
+        .unwrap_or_else(|| panic!("no log of call {id} in {}", calls_dir.display()));
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|line| calltree_engine::Event::from_json_line(line).unwrap())
+        .collect()
+}
+
 #[test]
 fn a_server_that_is_gone_is_an_error_in_words_not_a_panic() {
     let dir = site();
