@@ -4,6 +4,7 @@
 //! the first one. What cannot be resolved (an unknown target, say) is left as `None` in the
 //! model so that later checks and sessions can still work with the rest.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use calltree_syntax::{
@@ -29,10 +30,11 @@ pub struct ProjectFile {
 
 /// The model under construction, with one list of diagnostics per file.
 #[derive(Default)]
-pub(crate) struct Lowered {
+pub(crate) struct Lowered<'a> {
     pub files: Vec<ProjectFile>,
-    /// The syntax tree of each file, by `FileId`.
-    pub syntax: Vec<syntax::SourceFile>,
+    /// The syntax tree of each file, by `FileId`: borrowed from a parse cache that keeps it
+    /// for the next re-check, or owned and dropped once the model is built.
+    pub syntax: Vec<Cow<'a, syntax::SourceFile>>,
     pub trees: Vec<Tree>,
     pub nodes: Vec<Node>,
     pub tree_names: HashMap<String, TreeId>,
@@ -47,15 +49,13 @@ pub(crate) struct Lowered {
     pub diagnostics: Vec<Vec<Diagnostic>>,
 }
 
-/// Parses and lowers a project's files; `parse` turns one file's name and text into its syntax
-/// tree (the caller decides whether a cache is used).
-pub(crate) fn lower(
-    inputs: Vec<(String, String)>,
-    mut parse: impl FnMut(&str, &str) -> (syntax::SourceFile, Vec<Diagnostic>),
-) -> Lowered {
+/// Lowers a project's parsed files: each input is a file's name and text, its syntax tree and
+/// the diagnostics its parse found.
+pub(crate) fn lower<'a>(
+    inputs: Vec<(String, String, Cow<'a, syntax::SourceFile>, Vec<Diagnostic>)>,
+) -> Lowered<'a> {
     let mut lowered = Lowered::default();
-    for (name, text) in inputs {
-        let (syntax, diagnostics) = parse(&name, &text);
+    for (name, text, syntax, diagnostics) in inputs {
         lowered.files.push(ProjectFile { name, text });
         lowered.syntax.push(syntax);
         lowered.diagnostics.push(diagnostics);
@@ -74,7 +74,7 @@ fn plain(text: &syntax::Text) -> String {
     text.to_plain()
 }
 
-impl Lowered {
+impl Lowered<'_> {
     fn report(&mut self, file: FileId, diagnostic: Diagnostic) {
         self.diagnostics[file.index()].push(diagnostic);
     }
