@@ -12,6 +12,7 @@ use calltree_syntax::{
 };
 
 use crate::codes;
+use crate::damage::{Damage, SyntaxDamage};
 use crate::expr::{Scope, unknown_node};
 use crate::model::{
     Assignment, ChoiceValue, EntrySkip, Exit, FileId, Node, NodeId, NodeOption, NoteTemplate,
@@ -47,6 +48,9 @@ pub(crate) struct Lowered<'a> {
     /// references to them are not reported, because the broken line already is.
     pub unreadable_names: Vec<Vec<String>>,
     pub diagnostics: Vec<Vec<Diagnostic>>,
+    /// What the damage survey needs from the syntax trees, read before their nodes' blocks
+    /// are let go of.
+    pub syntax_damage: SyntaxDamage,
 }
 
 /// Lowers a project's parsed files: each input is a file's name and text, its syntax tree and
@@ -63,6 +67,7 @@ pub(crate) fn lower<'a>(
     lowered.collect_trees();
     lowered.collect_variables();
     lowered.collect_nodes();
+    lowered.syntax_damage = Damage::read_syntax(&lowered);
     for tree in 0..lowered.trees.len() {
         lowered.lower_tree(TreeId::from_index(tree));
     }
@@ -465,7 +470,9 @@ impl Lowered<'_> {
         let variables = self.trees[tree.index()].variables.clone();
         let context = TreeContext {
             tree,
-            source: self.files[file.index()].text.clone(),
+            // Moved out while the tree is lowered and put back after: a copy was the size of
+            // the file again.
+            source: std::mem::take(&mut self.files[file.index()].text),
             node_names: self.node_names[tree.index()].clone(),
             variable_names: variables
                 .iter()
@@ -474,7 +481,12 @@ impl Lowered<'_> {
                 .collect(),
             variables,
         };
-        for (head, item) in syntax_file.nodes() {
+        let mut syntax_file = syntax_file;
+        for index in 0..syntax_file.items.len() {
+            let item = &syntax_file.items[index];
+            let ItemKind::Node(head) = &item.kind else {
+                continue;
+            };
             let Some(&id) = context.node_names.get(head.name.as_str()) else {
                 continue;
             };
@@ -483,8 +495,15 @@ impl Lowered<'_> {
                 continue;
             }
             self.lower_node(&context, id, head, item, &mut diagnostics);
+            // Nothing reads a node's block after this (the fingerprint and the damage survey
+            // read the tree before lowering), so a tree the load owns lets go of it now: the
+            // model grows while the syntax tree shrinks, instead of both being whole at once.
+            if let Cow::Owned(owned) = &mut syntax_file {
+                owned.items[index].body = Vec::new();
+            }
         }
         self.syntax[file.index()] = syntax_file;
+        self.files[file.index()].text = context.source;
         self.diagnostics[file.index()] = diagnostics;
     }
 

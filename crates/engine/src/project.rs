@@ -215,8 +215,14 @@ impl Project {
     fn build(parsed: Vec<Parsed<'_>>) -> Project {
         let mut found_on_load = Vec::with_capacity(parsed.len());
         let mut inputs = Vec::with_capacity(parsed.len());
-        let mut file_hashes: Vec<Option<String>> = Vec::with_capacity(parsed.len());
+        let mut file_hashes: Vec<String> = Vec::with_capacity(parsed.len());
         for (input, syntax, diagnostics, hash) in parsed {
+            // Comments, blank lines and tests do not change a call, so they do not change
+            // the fingerprint either. Hashed before lowering, which lets go of node blocks.
+            let hash = hash.unwrap_or_else(|| {
+                let behaviour = calltree_syntax::format_behaviour(&syntax);
+                hex(&Sha256::digest(behaviour.as_bytes()))
+            });
             found_on_load.push(input.found);
             inputs.push((input.name, input.text, syntax, diagnostics));
             file_hashes.push(hash);
@@ -225,21 +231,13 @@ impl Project {
         for (list, found) in lowered.diagnostics.iter_mut().zip(found_on_load) {
             list.extend(found);
         }
-        let damage = Damage::survey(&lowered);
-        damage.drop_lowering_echoes(&lowered.files, &mut lowered.diagnostics);
-        // Comments, blank lines and tests do not change a call, so they do not change the
-        // fingerprint either.
-        // Once per file, not per tree: a file of many trees was formatted once for each.
-        for tree in &mut lowered.trees {
-            let file = tree.file.index();
-            tree.hash = file_hashes[file]
-                .get_or_insert_with(|| {
-                    let behaviour = calltree_syntax::format_behaviour(&lowered.syntax[file]);
-                    hex(&Sha256::digest(behaviour.as_bytes()))
-                })
-                .clone();
-        }
         drop(std::mem::take(&mut lowered.syntax));
+        let syntax_damage = std::mem::take(&mut lowered.syntax_damage);
+        let damage = Damage::survey(&lowered, syntax_damage);
+        damage.drop_lowering_echoes(&lowered.files, &mut lowered.diagnostics);
+        for tree in &mut lowered.trees {
+            tree.hash.clone_from(&file_hashes[tree.file.index()]);
+        }
         let graph = build_graph(&lowered.nodes);
         let mut project = Project {
             files: lowered.files,
