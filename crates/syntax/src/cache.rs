@@ -20,6 +20,10 @@ use crate::parser::{LastParse, LineValue, ParsedLine, parse_line, reparse};
 /// length of the editing session. Use one cache per file; sharing one between files works
 /// but each parse then forgets the other file's lines.
 ///
+/// [`LineCache::reparse`] is the other way to use it: it keeps the last parse whole instead
+/// of its lines, and re-parses only the blocks an edit touched. The two do not share what
+/// they keep; a cache is meant to be used one way.
+///
 /// [`parse_cached`]: crate::parse_cached
 #[derive(Debug, Clone, Default)]
 pub struct LineCache {
