@@ -41,15 +41,35 @@ pub(crate) struct Damage {
     misspelt: Vec<String>,
 }
 
+/// What [`Damage::survey`] takes from the syntax trees.
+#[derive(Debug, Default)]
+pub(crate) struct SyntaxDamage {
+    /// Everything but `broken` and `misspelt`, which need lowering's diagnostics.
+    damage: Damage,
+    blocks: Vec<NodeBlock>,
+}
+
+/// A node's block: whether it holds a line that did not parse, and where an error in it
+/// would be.
+#[derive(Debug)]
+struct NodeBlock {
+    file: usize,
+    node: NodeId,
+    span: Span,
+    holds_unreadable: bool,
+}
+
 impl Damage {
-    /// Surveys a freshly lowered project, before its syntax trees are dropped.
-    pub(crate) fn survey(lowered: &Lowered) -> Damage {
+    /// Reads what the survey needs from the syntax trees, once every node exists and before
+    /// lowering lets go of the nodes' blocks (see `Lowered::lower_tree`).
+    pub(crate) fn read_syntax(lowered: &Lowered) -> SyntaxDamage {
         let files = lowered.files.len();
         let mut damage = Damage {
             broken: vec![false; lowered.nodes.len()],
             unreadable_block: vec![false; files],
             ..Damage::default()
         };
+        let mut blocks = Vec::new();
         let tree_of_file: HashMap<FileId, TreeId> = lowered
             .trees
             .iter()
@@ -58,18 +78,6 @@ impl Damage {
             .collect();
         for (file_index, source) in lowered.syntax.iter().enumerate() {
             let file = FileId::from_index(file_index);
-            let text = &lowered.files[file_index].text;
-            damage.misspelt.extend(
-                lowered.diagnostics[file_index]
-                    .iter()
-                    .filter(|d| d.code == codes::UNKNOWN_VARIABLE)
-                    .map(|d| quoted(text, d.span).to_owned()),
-            );
-            let errors: Vec<Span> = lowered.diagnostics[file_index]
-                .iter()
-                .filter(|d| d.code.severity == Severity::Error)
-                .map(|d| d.span)
-                .collect();
             for item in &source.items {
                 if let ItemKind::Error(line) = &item.kind {
                     damage.unreadable_block[file_index] = true;
@@ -99,11 +107,47 @@ impl Damage {
                     continue;
                 }
                 let end = item.body.last().map_or(item.span.end, |s| s.span.end);
-                let has_error = errors
-                    .iter()
-                    .any(|span| span.start >= item.span.start && span.end <= end);
-                damage.broken[node.index()] = holds_unreadable || has_error;
+                blocks.push(NodeBlock {
+                    file: file_index,
+                    node,
+                    span: Span {
+                        start: item.span.start,
+                        end,
+                    },
+                    holds_unreadable,
+                });
             }
+        }
+        SyntaxDamage { damage, blocks }
+    }
+
+    /// Surveys a freshly lowered project, from what [`Damage::read_syntax`] read and the
+    /// diagnostics lowering added.
+    pub(crate) fn survey(lowered: &Lowered, syntax: SyntaxDamage) -> Damage {
+        let SyntaxDamage { mut damage, blocks } = syntax;
+        for (file_index, list) in lowered.diagnostics.iter().enumerate() {
+            let text = &lowered.files[file_index].text;
+            damage.misspelt.extend(
+                list.iter()
+                    .filter(|d| d.code == codes::UNKNOWN_VARIABLE)
+                    .map(|d| quoted(text, d.span).to_owned()),
+            );
+        }
+        let errors: Vec<Vec<Span>> = lowered
+            .diagnostics
+            .iter()
+            .map(|list| {
+                list.iter()
+                    .filter(|d| d.code.severity == Severity::Error)
+                    .map(|d| d.span)
+                    .collect()
+            })
+            .collect();
+        for block in blocks {
+            let has_error = errors[block.file]
+                .iter()
+                .any(|span| span.start >= block.span.start && span.end <= block.span.end);
+            damage.broken[block.node.index()] = block.holds_unreadable || has_error;
         }
         damage
     }

@@ -4,6 +4,7 @@
 //! the first one. What cannot be resolved (an unknown target, say) is left as `None` in the
 //! model so that later checks and sessions can still work with the rest.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use calltree_syntax::{
@@ -11,6 +12,7 @@ use calltree_syntax::{
 };
 
 use crate::codes;
+use crate::damage::{Damage, SyntaxDamage};
 use crate::expr::{Scope, unknown_node};
 use crate::model::{
     Assignment, ChoiceValue, EntrySkip, Exit, FileId, Node, NodeId, NodeOption, NoteTemplate,
@@ -29,10 +31,11 @@ pub struct ProjectFile {
 
 /// The model under construction, with one list of diagnostics per file.
 #[derive(Default)]
-pub(crate) struct Lowered {
+pub(crate) struct Lowered<'a> {
     pub files: Vec<ProjectFile>,
-    /// The syntax tree of each file, by `FileId`.
-    pub syntax: Vec<syntax::SourceFile>,
+    /// The syntax tree of each file, by `FileId`: borrowed from a parse cache that keeps it
+    /// for the next re-check, or owned and dropped once the model is built.
+    pub syntax: Vec<Cow<'a, syntax::SourceFile>>,
     pub trees: Vec<Tree>,
     pub nodes: Vec<Node>,
     pub tree_names: HashMap<String, TreeId>,
@@ -45,17 +48,18 @@ pub(crate) struct Lowered {
     /// references to them are not reported, because the broken line already is.
     pub unreadable_names: Vec<Vec<String>>,
     pub diagnostics: Vec<Vec<Diagnostic>>,
+    /// What the damage survey needs from the syntax trees, read before their nodes' blocks
+    /// are let go of.
+    pub syntax_damage: SyntaxDamage,
 }
 
-/// Parses and lowers a project's files; `parse` turns one file's name and text into its syntax
-/// tree (the caller decides whether a cache is used).
-pub(crate) fn lower(
-    inputs: Vec<(String, String)>,
-    mut parse: impl FnMut(&str, &str) -> (syntax::SourceFile, Vec<Diagnostic>),
-) -> Lowered {
+/// Lowers a project's parsed files: each input is a file's name and text, its syntax tree and
+/// the diagnostics its parse found.
+pub(crate) fn lower<'a>(
+    inputs: Vec<(String, String, Cow<'a, syntax::SourceFile>, Vec<Diagnostic>)>,
+) -> Lowered<'a> {
     let mut lowered = Lowered::default();
-    for (name, text) in inputs {
-        let (syntax, diagnostics) = parse(&name, &text);
+    for (name, text, syntax, diagnostics) in inputs {
         lowered.files.push(ProjectFile { name, text });
         lowered.syntax.push(syntax);
         lowered.diagnostics.push(diagnostics);
@@ -63,6 +67,7 @@ pub(crate) fn lower(
     lowered.collect_trees();
     lowered.collect_variables();
     lowered.collect_nodes();
+    lowered.syntax_damage = Damage::read_syntax(&lowered);
     for tree in 0..lowered.trees.len() {
         lowered.lower_tree(TreeId::from_index(tree));
     }
@@ -74,7 +79,7 @@ fn plain(text: &syntax::Text) -> String {
     text.to_plain()
 }
 
-impl Lowered {
+impl Lowered<'_> {
     fn report(&mut self, file: FileId, diagnostic: Diagnostic) {
         self.diagnostics[file.index()].push(diagnostic);
     }
@@ -465,7 +470,9 @@ impl Lowered {
         let variables = self.trees[tree.index()].variables.clone();
         let context = TreeContext {
             tree,
-            source: self.files[file.index()].text.clone(),
+            // Moved out while the tree is lowered and put back after: a copy was the size of
+            // the file again.
+            source: std::mem::take(&mut self.files[file.index()].text),
             node_names: self.node_names[tree.index()].clone(),
             variable_names: variables
                 .iter()
@@ -474,7 +481,12 @@ impl Lowered {
                 .collect(),
             variables,
         };
-        for (head, item) in syntax_file.nodes() {
+        let mut syntax_file = syntax_file;
+        for index in 0..syntax_file.items.len() {
+            let item = &syntax_file.items[index];
+            let ItemKind::Node(head) = &item.kind else {
+                continue;
+            };
             let Some(&id) = context.node_names.get(head.name.as_str()) else {
                 continue;
             };
@@ -483,8 +495,15 @@ impl Lowered {
                 continue;
             }
             self.lower_node(&context, id, head, item, &mut diagnostics);
+            // Nothing reads a node's block after this (the fingerprint and the damage survey
+            // read the tree before lowering), so a tree the load owns lets go of it now: the
+            // model grows while the syntax tree shrinks, instead of both being whole at once.
+            if let Cow::Owned(owned) = &mut syntax_file {
+                owned.items[index].body = Vec::new();
+            }
         }
         self.syntax[file.index()] = syntax_file;
+        self.files[file.index()].text = context.source;
         self.diagnostics[file.index()] = diagnostics;
     }
 

@@ -1,8 +1,9 @@
 //! A project: the trees of a set of files, lowered, checked and fingerprinted.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
-use calltree_syntax::{Diagnostic, LineCache};
+use calltree_syntax::{Diagnostic, LineCache, SourceFile};
 use petgraph::graph::{DiGraph, NodeIndex};
 use sha2::{Digest, Sha256};
 
@@ -32,10 +33,21 @@ impl SourceInput {
     }
 }
 
-/// What [`Project::load_cached`] remembers between loads: one [`LineCache`] per file name.
+/// A parsed file on its way into [`Project::build`].
+type Parsed<'a> = (
+    SourceInput,
+    Cow<'a, SourceFile>,
+    Vec<Diagnostic>,
+    Option<String>,
+);
+
+/// What [`Project::load_cached`] remembers between loads: one [`LineCache`] per file name,
+/// holding that file's last parse (its text, its syntax tree, and each block's part of the
+/// behaviour text the fingerprint is made from), so the next load parses and formats only
+/// the blocks an edit touched and lowers from the kept tree without copying it.
 ///
-/// It holds the parsed lines of the files in the last load and nothing else; a file that is
-/// no longer loaded is forgotten.
+/// It holds the files of the last load and nothing else; a file that is no longer loaded is
+/// forgotten.
 #[derive(Debug, Clone, Default)]
 pub struct ParseCache {
     files: HashMap<String, LineCache>,
@@ -140,52 +152,92 @@ impl Project {
 
     /// Loads and checks a set of files. The order of `inputs` is the order of `FileId`s.
     pub fn load(inputs: Vec<SourceInput>) -> Project {
-        Project::load_with(inputs, |_, text| calltree_syntax::parse(text))
+        let parsed = inputs
+            .into_iter()
+            .map(|input| {
+                let (syntax, diagnostics) = calltree_syntax::parse(&input.text);
+                (input, Cow::Owned(syntax), diagnostics, None)
+            })
+            .collect();
+        Project::build(parsed)
     }
 
     /// Loads and checks a set of files like [`Project::load`], with the same result, but
-    /// re-parses only the lines of each file that `cache` has not seen in the previous load
-    /// with it: for a host that re-checks on every edit. Files are told apart by name; the
-    /// cache forgets files that are no longer among `inputs`.
+    /// re-parses only the blocks of each file that changed since the previous load with
+    /// `cache`, and lowers from the syntax trees the cache keeps (they are not copied): for a
+    /// host that re-checks on every edit. Files are told apart by name; the cache forgets
+    /// files that are no longer among `inputs`.
     pub fn load_cached(inputs: Vec<SourceInput>, cache: &mut ParseCache) -> Project {
         cache
             .files
             .retain(|name, _| inputs.iter().any(|input| input.name == *name));
-        Project::load_with(inputs, |name, text| {
-            calltree_syntax::parse_cached(text, cache.files.entry(name.to_owned()).or_default())
-        })
+        // Re-parse every file first; the trees are then borrowed from the cache together.
+        let mut seen = std::collections::HashSet::new();
+        let mut diagnostics = Vec::with_capacity(inputs.len());
+        for input in &inputs {
+            // A second file of the same name would replace the first one's tree in the
+            // cache: it is parsed on its own.
+            diagnostics.push(if seen.insert(input.name.as_str()) {
+                let file_cache = cache.files.entry(input.name.clone()).or_default();
+                Some(file_cache.reparse(&input.text))
+            } else {
+                None
+            });
+        }
+        let cache = &*cache;
+        let parsed = inputs
+            .into_iter()
+            .zip(diagnostics)
+            .map(|(input, diagnostics)| {
+                let file_cache = cache.files.get(&input.name);
+                match (diagnostics, file_cache.and_then(|c| Some((c, c.parsed()?)))) {
+                    (Some(diagnostics), Some((file_cache, syntax))) => {
+                        // The cache formatted only the blocks it parsed again.
+                        let mut hasher = Sha256::new();
+                        file_cache
+                            .behaviour()
+                            .for_each(|piece| hasher.update(piece));
+                        let hash = hex(&hasher.finalize());
+                        (input, Cow::Borrowed(syntax), diagnostics, Some(hash))
+                    }
+                    _ => {
+                        let (syntax, diagnostics) = calltree_syntax::parse(&input.text);
+                        (input, Cow::Owned(syntax), diagnostics, None)
+                    }
+                }
+            })
+            .collect();
+        Project::build(parsed)
     }
 
-    fn load_with(
-        inputs: Vec<SourceInput>,
-        parse: impl FnMut(&str, &str) -> (calltree_syntax::SourceFile, Vec<Diagnostic>),
-    ) -> Project {
-        let mut found_on_load = Vec::with_capacity(inputs.len());
-        let mut texts = Vec::with_capacity(inputs.len());
-        for input in inputs {
+    /// Lowers and checks parsed files: each with its tree, its parse's diagnostics and, when
+    /// a cache had it, the hash of its behaviour text.
+    fn build(parsed: Vec<Parsed<'_>>) -> Project {
+        let mut found_on_load = Vec::with_capacity(parsed.len());
+        let mut inputs = Vec::with_capacity(parsed.len());
+        let mut file_hashes: Vec<String> = Vec::with_capacity(parsed.len());
+        for (input, syntax, diagnostics, hash) in parsed {
+            // Comments, blank lines and tests do not change a call, so they do not change
+            // the fingerprint either. Hashed before lowering, which lets go of node blocks.
+            let hash = hash.unwrap_or_else(|| {
+                let behaviour = calltree_syntax::format_behaviour(&syntax);
+                hex(&Sha256::digest(behaviour.as_bytes()))
+            });
             found_on_load.push(input.found);
-            texts.push((input.name, input.text));
+            inputs.push((input.name, input.text, syntax, diagnostics));
+            file_hashes.push(hash);
         }
-        let mut lowered = lower::lower(texts, parse);
+        let mut lowered = lower::lower(inputs);
         for (list, found) in lowered.diagnostics.iter_mut().zip(found_on_load) {
             list.extend(found);
         }
-        let damage = Damage::survey(&lowered);
-        damage.drop_lowering_echoes(&lowered.files, &mut lowered.diagnostics);
-        // Comments, blank lines and tests do not change a call, so they do not change the
-        // fingerprint either.
-        // Once per file, not per tree: a file of many trees was formatted once for each.
-        let mut file_hashes: Vec<Option<String>> = vec![None; lowered.syntax.len()];
-        for tree in &mut lowered.trees {
-            let file = tree.file.index();
-            tree.hash = file_hashes[file]
-                .get_or_insert_with(|| {
-                    let behaviour = calltree_syntax::format_behaviour(&lowered.syntax[file]);
-                    hex(&Sha256::digest(behaviour.as_bytes()))
-                })
-                .clone();
-        }
         drop(std::mem::take(&mut lowered.syntax));
+        let syntax_damage = std::mem::take(&mut lowered.syntax_damage);
+        let damage = Damage::survey(&lowered, syntax_damage);
+        damage.drop_lowering_echoes(&lowered.files, &mut lowered.diagnostics);
+        for tree in &mut lowered.trees {
+            tree.hash.clone_from(&file_hashes[tree.file.index()]);
+        }
         let graph = build_graph(&lowered.nodes);
         let mut project = Project {
             files: lowered.files,
@@ -519,5 +571,42 @@ mod tests {
         let back = Project::load_cached(original.clone(), &mut cache);
         assert_eq!(summary(&back), summary(&cold));
         assert_eq!(cache.files.len(), original.len());
+    }
+
+    #[test]
+    fn a_chain_of_cached_loads_after_edits_is_a_chain_of_fresh_loads() {
+        // Each load takes over the blocks the edit left alone from the one before, so a
+        // mistake in what it keeps would build up over the chain.
+        let mut inputs = bundled();
+        let mut cache = ParseCache::default();
+        Project::load_cached(inputs.clone(), &mut cache);
+        let edits: [(f64, &str, usize); 8] = [
+            (0.5, "x", 0),
+            (0.2, "", 3),
+            (0.8, "\nnode added\n  say \"Added.\"\n  end resolved\n", 0),
+            (0.0, "# a comment on top\n", 0),
+            (0.6, "\n\n", 0),
+            (0.99, "  -> nowhere\n", 0),
+            (0.3, "", 40),
+            (1.0, "\nnode last\n  end resolved", 0),
+        ];
+        for (round, (at, insert, delete)) in edits.into_iter().enumerate() {
+            let file = &mut inputs[round % 3].text;
+            let mut start = ((file.len() as f64) * at) as usize;
+            while !file.is_char_boundary(start) {
+                start -= 1;
+            }
+            let mut end = (start + delete).min(file.len());
+            while !file.is_char_boundary(end) {
+                end += 1;
+            }
+            file.replace_range(start..end, insert);
+            let warm = Project::load_cached(inputs.clone(), &mut cache);
+            assert_eq!(
+                summary(&warm),
+                summary(&Project::load(inputs.clone())),
+                "edit {round}"
+            );
+        }
     }
 }

@@ -9,8 +9,9 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use crate::ast::{ItemKind, StmtKind};
-use crate::parser::{LineValue, ParsedLine, parse_line};
+use crate::ast::{ItemKind, SourceFile, StmtKind};
+use crate::diagnostic::Diagnostic;
+use crate::parser::{LastParse, LineValue, ParsedLine, parse_line, reparse};
 
 /// What the lines of the last parse with this cache parsed to, for [`parse_cached`].
 ///
@@ -19,6 +20,10 @@ use crate::parser::{LineValue, ParsedLine, parse_line};
 /// length of the editing session. Use one cache per file; sharing one between files works
 /// but each parse then forgets the other file's lines.
 ///
+/// [`LineCache::reparse`] is the other way to use it: it keeps the last parse whole instead
+/// of its lines, and re-parses only the blocks an edit touched. The two do not share what
+/// they keep; a cache is meant to be used one way.
+///
 /// [`parse_cached`]: crate::parse_cached
 #[derive(Debug, Clone, Default)]
 pub struct LineCache {
@@ -26,6 +31,8 @@ pub struct LineCache {
     body: Table<StmtKind>,
     /// Counts parses; an entry stamped with the current count was used by the parse under way.
     generation: u64,
+    /// The last [`LineCache::reparse`]: its text, tree and block starts.
+    last: Option<Box<LastParse>>,
 }
 
 /// Parsed lines by content, every span measured from the line's first character.
@@ -63,6 +70,41 @@ impl LineCache {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// Parses `text` with the same result as [`parse`], keeping the tree in the cache
+    /// ([`LineCache::parsed`]) instead of handing it out, so that the next call can reuse it
+    /// whole: only the blocks an edit touched since the last call are parsed again and the
+    /// rest are moved, not copied, into the new tree. For a host that reads the tree and
+    /// then re-parses after the next edit (the engine's `Project::load_cached`). Returns the
+    /// diagnostics.
+    ///
+    /// [`parse`]: crate::parse
+    pub fn reparse(&mut self, text: &str) -> Vec<Diagnostic> {
+        // This way of parsing does not use the line tables: their room is given back.
+        self.top = Table::default();
+        self.body = Table::default();
+        let parsed = reparse(text, self.last.take().map(|last| *last));
+        let diagnostics = parsed.diagnostics();
+        self.last = Some(Box::new(parsed));
+        diagnostics
+    }
+
+    /// The text [`format_behaviour`] gives for the tree of the last [`LineCache::reparse`],
+    /// in pieces (one per block) to be read in order: a re-parse formats only the blocks it
+    /// parsed again. Empty when there was no such parse.
+    ///
+    /// [`format_behaviour`]: crate::format_behaviour
+    pub fn behaviour(&self) -> impl Iterator<Item = &str> {
+        self.last.as_deref().into_iter().flat_map(|last| {
+            let end = std::iter::once(last.behaviour_end.as_str());
+            last.behaviour.iter().map(String::as_str).chain(end)
+        })
+    }
+
+    /// The tree of the last [`LineCache::reparse`], if there was one.
+    pub fn parsed(&self) -> Option<&SourceFile> {
+        self.last.as_deref().map(|last| &last.file)
     }
 
     /// What `content` parses to as a line of kind `T`, with spans measured from its start.

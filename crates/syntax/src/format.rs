@@ -28,17 +28,29 @@ pub fn format_behaviour(file: &SourceFile) -> String {
     format_with(file, false)
 }
 
+/// One block's part of [`format_behaviour`]: that text is these parts of the file's blocks
+/// in order, so a re-parse that keeps most blocks formats only the new ones.
+pub(crate) fn item_behaviour(item: &Item) -> String {
+    let mut out = String::new();
+    write_behaviour(&mut out, item);
+    out
+}
+
+fn write_behaviour(out: &mut String, item: &Item) {
+    if !matches!(
+        item.kind,
+        ItemKind::Test(_) | ItemKind::TestsFor(_) | ItemKind::Setup
+    ) {
+        write_item(out, item, false);
+    }
+}
+
 fn format_with(file: &SourceFile, everything: bool) -> String {
     let mut out = String::with_capacity(file.items.len() * 64);
     let mut previous: Option<&Item> = None;
     for item in &file.items {
         if !everything {
-            if !matches!(
-                item.kind,
-                ItemKind::Test(_) | ItemKind::TestsFor(_) | ItemKind::Setup
-            ) {
-                write_item(&mut out, item, false);
-            }
+            write_behaviour(&mut out, item);
             continue;
         }
         if let Some(previous) = previous
@@ -52,6 +64,20 @@ fn format_with(file: &SourceFile, everything: bool) -> String {
         write_trivia(&mut out, &item.leading, "", Edges::TrimStart);
         write_item(&mut out, item, true);
     }
+    write_file_trailing(&mut out, file);
+    out
+}
+
+/// The end of [`format_behaviour`] after its blocks' parts (see [`item_behaviour`]): the
+/// comments after the last block. They are part of the behaviour text as it has always been
+/// made, so every fingerprint ever recorded depends on them staying in.
+pub(crate) fn trailing_behaviour(file: &SourceFile) -> String {
+    let mut out = String::new();
+    write_file_trailing(&mut out, file);
+    out
+}
+
+fn write_file_trailing(out: &mut String, file: &SourceFile) {
     if !file.items.is_empty()
         && file
             .trailing
@@ -60,8 +86,7 @@ fn format_with(file: &SourceFile, everything: bool) -> String {
     {
         out.push('\n');
     }
-    write_trivia(&mut out, &file.trailing, "", Edges::TrimBoth);
-    out
+    write_trivia(out, &file.trailing, "", Edges::TrimBoth);
 }
 
 /// Declarations (`field`, `flag`, `use`) that the author wrote on adjacent lines stay together;

@@ -15,6 +15,7 @@ use crate::cache::{Cached, LineCache};
 use crate::convert::Convert;
 use crate::diagnostic::Diagnostic;
 use crate::expected;
+use crate::format::{item_behaviour, trailing_behaviour};
 use crate::grammar::{Grammar, Rule};
 use crate::shift::Shift;
 use crate::{Span, codes};
@@ -47,10 +48,223 @@ fn parse_with(text: &str, cache: Option<&mut LineCache>) -> (SourceFile, Vec<Dia
         cache,
         ..FileBuilder::default()
     };
-    for line in split_lines(text) {
+    for line in split_lines(text, 0) {
         builder.push_line(line);
     }
-    builder.finish()
+    let (file, mut diagnostics, _) = builder.finish_lines();
+    finish_diagnostics(&file, &mut diagnostics);
+    (file, diagnostics)
+}
+
+/// A whole parse kept for [`reparse`]: the text, its tree, and where each block began.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct LastParse {
+    pub(crate) text: String,
+    pub(crate) file: SourceFile,
+    /// The diagnostics of the lines in the order they were found, without the file-level
+    /// ones and unsorted: what the builder held before [`finish_diagnostics`].
+    line_diagnostics: Vec<Diagnostic>,
+    starts: Vec<BlockStart>,
+    /// Each item's part of the file's behaviour text (see [`item_behaviour`]), then the
+    /// part after the last item.
+    pub(crate) behaviour: Vec<String>,
+    pub(crate) behaviour_end: String,
+}
+
+impl LastParse {
+    /// The diagnostics [`parse`] returns for this text.
+    pub(crate) fn diagnostics(&self) -> Vec<Diagnostic> {
+        let mut diagnostics = self.line_diagnostics.clone();
+        finish_diagnostics(&self.file, &mut diagnostics);
+        diagnostics
+    }
+}
+
+/// A line at column 0 with content, where the builder's state is simple: whatever comes
+/// after it depends only on the text from here on and on the trivia just above it.
+#[derive(Debug, Clone, Copy)]
+struct BlockStart {
+    /// Byte offset of the line.
+    offset: usize,
+    /// The index of the item the line starts.
+    item: usize,
+    /// How many line diagnostics were found before the line.
+    diagnostics: usize,
+}
+
+/// Parses `text` as [`parse`] does, with the same result, reusing the blocks of `last` that
+/// the edit from `last.text` to `text` did not touch: it parses again from the start of the
+/// block the first changed byte is in, and once it reaches a block line inside the unchanged
+/// end of the text, takes the old blocks from there on, their spans moved by the change in
+/// length. Nothing is cloned: the old tree's items are moved into the new one.
+pub(crate) fn reparse(text: &str, last: Option<LastParse>) -> LastParse {
+    let fits = |t: &str| u32::try_from(t.len()).is_ok();
+    let Some(last) = last.filter(|last| fits(&last.text) && fits(text)) else {
+        return fresh_parse(text);
+    };
+    if last.text == text {
+        return last;
+    }
+    let old = last.text.as_bytes();
+    let new = text.as_bytes();
+    let prefix = old.iter().zip(new).take_while(|(a, b)| a == b).count();
+    // Measured only past the prefix, so the two never overlap.
+    let suffix = old[prefix..]
+        .iter()
+        .rev()
+        .zip(new[prefix..].iter().rev())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let (Ok(new_len), Ok(old_len)) = (isize::try_from(new.len()), isize::try_from(old.len()))
+    else {
+        return fresh_parse(text);
+    };
+    let delta = new_len - old_len;
+    // The last block whose first line, line break included, is before the first changed
+    // byte: that line must still start a block in the new text, or the block before it
+    // would not end there.
+    let mut at = last.starts.partition_point(|start| start.offset <= prefix);
+    if let Some(start) = at.checked_sub(1).and_then(|i| last.starts.get(i))
+        && !old[start.offset..prefix].contains(&b'\n')
+    {
+        at -= 1;
+    }
+    let Some(&restart) = at.checked_sub(1).and_then(|i| last.starts.get(i)) else {
+        return fresh_parse(text);
+    };
+    let LastParse {
+        text: _,
+        file,
+        mut line_diagnostics,
+        mut starts,
+        mut behaviour,
+        behaviour_end: _,
+    } = last;
+    let SourceFile {
+        mut items,
+        trailing,
+    } = file;
+    if restart.item >= items.len()
+        || restart.diagnostics > line_diagnostics.len()
+        || behaviour.len() != items.len()
+    {
+        return fresh_parse(text);
+    }
+    let tail_behaviour = behaviour.split_off(restart.item);
+    let mut tail = items.split_off(restart.item);
+    // Before its first line the builder held the trivia above it; the block before it is
+    // already closed (its trailing comments were all in the unchanged text).
+    let leading = std::mem::take(&mut tail[0].leading);
+    let tail_diagnostics = line_diagnostics.split_off(restart.diagnostics);
+    let tail_starts = starts.split_off(at - 1);
+    let mut builder = FileBuilder {
+        items,
+        pending: leading
+            .into_iter()
+            .map(|trivia| Pending {
+                trivia,
+                indented: false,
+            })
+            .collect(),
+        diagnostics: line_diagnostics,
+        starts,
+        splice: Some(Splice {
+            items: tail,
+            first_item: restart.item,
+            trailing,
+            diagnostics: tail_diagnostics,
+            first_diagnostic: restart.diagnostics,
+            starts: tail_starts,
+            delta,
+            unchanged_from: new.len() - suffix,
+        }),
+        ..FileBuilder::default()
+    };
+    for line in split_lines(text, restart.offset) {
+        if builder.push_line(line) == Flow::Spliced {
+            break;
+        }
+    }
+    let spliced = builder.spliced_at;
+    let (file, line_diagnostics, starts) = builder.finish_lines();
+    // The blocks parsed again are formatted again; the ones kept keep their text.
+    let parsed_again = match spliced {
+        Some((new_index, _)) => new_index,
+        None => file.items.len(),
+    };
+    behaviour.extend(
+        file.items
+            .get(restart.item..parsed_again)
+            .unwrap_or_default()
+            .iter()
+            .map(item_behaviour),
+    );
+    if let Some((_, old_index)) = spliced {
+        let kept = old_index.saturating_sub(restart.item);
+        behaviour.extend(tail_behaviour.into_iter().skip(kept));
+    }
+    if behaviour.len() != file.items.len() {
+        behaviour = file.items.iter().map(item_behaviour).collect();
+    }
+    LastParse {
+        text: text.to_owned(),
+        behaviour_end: trailing_behaviour(&file),
+        file,
+        line_diagnostics,
+        starts,
+        behaviour,
+    }
+}
+
+fn fresh_parse(text: &str) -> LastParse {
+    let mut builder = FileBuilder::default();
+    for line in split_lines(text, 0) {
+        builder.push_line(line);
+    }
+    let (file, line_diagnostics, starts) = builder.finish_lines();
+    let behaviour = file.items.iter().map(item_behaviour).collect();
+    LastParse {
+        text: text.to_owned(),
+        behaviour_end: trailing_behaviour(&file),
+        file,
+        line_diagnostics,
+        starts,
+        behaviour,
+    }
+}
+
+/// The blocks of the previous parse after the block a reparse started at, waiting to be
+/// taken over once the new parse reaches the unchanged end of the text.
+#[derive(Debug)]
+struct Splice {
+    /// The old items from `first_item` on.
+    items: Vec<Item>,
+    first_item: usize,
+    trailing: Vec<Trivia>,
+    /// The old line diagnostics from `first_diagnostic` on.
+    diagnostics: Vec<Diagnostic>,
+    first_diagnostic: usize,
+    /// The old block starts from the one the reparse started at on.
+    starts: Vec<BlockStart>,
+    /// New offset minus old offset of any byte in the unchanged end.
+    delta: isize,
+    /// Where the unchanged end of the text starts, in the new text.
+    unchanged_from: usize,
+}
+
+/// Whether the builder wants more lines.
+#[derive(Debug, PartialEq, Eq)]
+enum Flow {
+    More,
+    /// The rest of the file was taken over from the previous parse.
+    Spliced,
+}
+
+/// File-level diagnostics added to the lines' own, in the order [`parse`] returns them.
+fn finish_diagnostics(file: &SourceFile, diagnostics: &mut Vec<Diagnostic>) {
+    check_file_shape(file, diagnostics);
+    // File-level checks run last; authors read diagnostics top to bottom.
+    diagnostics.sort_by_key(|d| d.span.start);
 }
 
 /// One line of the source, without its line break.
@@ -73,10 +287,14 @@ impl<'a> Line<'a> {
     }
 }
 
-fn split_lines(text: &str) -> impl Iterator<Item = Line<'_>> {
+/// The lines of `text` from byte `from` on, which is 0 or the start of a line.
+fn split_lines(text: &str, from: usize) -> impl Iterator<Item = Line<'_>> {
     // A byte-order mark is an editor artefact, not content. One that turns up at the start of a
     // later line (files pasted together) is invisible too, so it counts as indentation.
-    let body = text.trim_start_matches('\u{feff}');
+    let body = match from {
+        0 => text.trim_start_matches('\u{feff}'),
+        _ => text.get(from..).unwrap_or_default(),
+    };
     let mut offset = text.len() - body.len();
     body.split('\n').map(move |raw| {
         let start = offset;
@@ -110,10 +328,19 @@ struct FileBuilder<'c> {
     current: Option<Item>,
     pending: Vec<Pending>,
     diagnostics: Vec<Diagnostic>,
+    /// Every line at column 0 with content so far, for the next [`reparse`].
+    starts: Vec<BlockStart>,
+    /// For [`reparse`]: the previous parse's blocks past the edit.
+    splice: Option<Splice>,
+    /// The file's trailing trivia, once taken over from the previous parse.
+    spliced_trailing: Option<Vec<Trivia>>,
+    /// Where the blocks taken over from the previous parse begin: their first index in the
+    /// new tree and in the old one.
+    spliced_at: Option<(usize, usize)>,
 }
 
 impl FileBuilder<'_> {
-    fn push_line(&mut self, line: Line<'_>) {
+    fn push_line(&mut self, line: Line<'_>) -> Flow {
         let content = line.content();
         // Any whitespace at all, a stray carriage return included, makes a blank line.
         if content.trim().is_empty() {
@@ -129,7 +356,7 @@ impl FileBuilder<'_> {
                     indented: true,
                 });
             }
-            return;
+            return Flow::More;
         }
         if let Some(text) = content.strip_prefix('#') {
             let comment = Comment {
@@ -140,13 +367,83 @@ impl FileBuilder<'_> {
                 trivia: Trivia::Comment(comment),
                 indented: line.indent > 0,
             });
-            return;
+            return Flow::More;
         }
         if line.indent == 0 {
+            if self.try_splice(line.start) {
+                return Flow::Spliced;
+            }
+            self.starts.push(BlockStart {
+                offset: line.start,
+                item: self.items.len() + usize::from(self.current.is_some()),
+                diagnostics: self.diagnostics.len(),
+            });
             self.start_item(line);
         } else {
             self.push_statement(line);
         }
+        Flow::More
+    }
+
+    /// At a block line inside the unchanged end of the text that also started a block in the
+    /// previous parse, takes that parse's blocks from there to the end, moved by the change in
+    /// length: from this line on the builder would do what it did then, except for the trivia
+    /// above the line, which is the only part taken from this parse.
+    fn try_splice(&mut self, offset: usize) -> bool {
+        let Some(splice) = &self.splice else {
+            return false;
+        };
+        if offset < splice.unchanged_from {
+            return false;
+        }
+        let Some(old_offset) = offset.checked_add_signed(-splice.delta) else {
+            return false;
+        };
+        // The block the reparse started at (index 0) is being parsed again, never taken over.
+        let found = match splice
+            .starts
+            .binary_search_by_key(&old_offset, |s| s.offset)
+        {
+            Ok(found) if found > 0 => found,
+            _ => return false,
+        };
+        let Some(mut splice) = self.splice.take() else {
+            return false;
+        };
+        let old = splice.starts[found];
+        let (Some(item), Some(diagnostic)) = (
+            old.item.checked_sub(splice.first_item),
+            old.diagnostics.checked_sub(splice.first_diagnostic),
+        ) else {
+            return false;
+        };
+        if item >= splice.items.len() || diagnostic > splice.diagnostics.len() {
+            return false;
+        }
+        let delta = splice.delta;
+        let leading = self.close_item();
+        let new_item = self.items.len();
+        let new_diagnostic = self.diagnostics.len();
+        let mut items = splice.items.split_off(item);
+        let mut diagnostics = splice.diagnostics.split_off(diagnostic);
+        if delta != 0 {
+            items.shift(delta);
+            diagnostics.shift(delta);
+            splice.trailing.shift(delta);
+        }
+        items[0].leading = leading;
+        for start in &splice.starts[found..] {
+            self.starts.push(BlockStart {
+                offset: start.offset.saturating_add_signed(delta),
+                item: start.item - old.item + new_item,
+                diagnostics: start.diagnostics - old.diagnostics + new_diagnostic,
+            });
+        }
+        self.items.extend(items);
+        self.diagnostics.extend(diagnostics);
+        self.spliced_trailing = Some(splice.trailing);
+        self.spliced_at = Some((new_item, old.item));
+        true
     }
 
     /// Ends the open block: indented comments that follow it stay with it (with the blank
@@ -209,7 +506,7 @@ impl FileBuilder<'_> {
         match self.cache.as_deref_mut() {
             Some(cache) => {
                 let mut parsed = cache.lookup::<T>(content);
-                parsed.shift(base);
+                parsed.shift(isize::try_from(base).unwrap_or(isize::MAX));
                 parsed
             }
             None => parse_line(content, base),
@@ -287,16 +584,17 @@ impl FileBuilder<'_> {
         item.body.push(stmt);
     }
 
-    fn finish(mut self) -> (SourceFile, Vec<Diagnostic>) {
-        let trailing = self.close_item();
+    /// The file, the diagnostics of its lines as found, and where its blocks start.
+    fn finish_lines(mut self) -> (SourceFile, Vec<Diagnostic>, Vec<BlockStart>) {
+        let trailing = match self.spliced_trailing.take() {
+            Some(trailing) => trailing,
+            None => self.close_item(),
+        };
         let file = SourceFile {
             items: self.items,
             trailing,
         };
-        check_file_shape(&file, &mut self.diagnostics);
-        // File-level checks run last; authors read diagnostics top to bottom.
-        self.diagnostics.sort_by_key(|d| d.span.start);
-        (file, self.diagnostics)
+        (file, self.diagnostics, self.starts)
     }
 }
 
@@ -314,7 +612,7 @@ pub(crate) struct ParsedLine<T> {
 }
 
 impl<T: Shift> Shift for ParsedLine<T> {
-    fn shift(&mut self, by: usize) {
+    fn shift(&mut self, by: isize) {
         let ParsedLine {
             value,
             span,

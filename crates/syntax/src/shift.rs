@@ -9,26 +9,31 @@
 use crate::Span;
 use crate::ast::{
     AudienceRef, ChoiceItem, Comment, Effect, ErrorLine, Expectation, Expr, ExprKind, FieldDecl,
-    FieldType, FieldTypeKind, FlagDecl, Ident, ItemKind, Literal, LiteralKind, NodeHead, NodeName,
-    Number, OptionStmt, Outcome, OutcomeKind, Pattern, Range, Segment, StmtKind, TestHead, Text,
-    TreeHead, TreeName, UseDecl, VarName,
+    FieldType, FieldTypeKind, FlagDecl, Ident, Item, ItemKind, Literal, LiteralKind, NodeHead,
+    NodeName, Number, OptionStmt, Outcome, OutcomeKind, Pattern, Range, Segment, SourceFile, Stmt,
+    StmtKind, TestHead, Text, TreeHead, TreeName, Trivia, UseDecl, VarName,
 };
 use crate::diagnostic::{Diagnostic, Related};
 
 /// Syntax whose spans can be moved by `by` bytes, with the same saturation as
-/// [`Span::shifted`], so a shifted copy equals what parsing at that offset gives.
+/// [`Span::shifted`], so a shifted copy equals what parsing at that offset gives. `by` is
+/// negative when text before a reused block got shorter.
 pub(crate) trait Shift {
-    fn shift(&mut self, by: usize);
+    fn shift(&mut self, by: isize);
 }
 
 impl Shift for Span {
-    fn shift(&mut self, by: usize) {
-        *self = self.shifted(by);
+    fn shift(&mut self, by: isize) {
+        *self = if by >= 0 {
+            self.shifted(by.unsigned_abs())
+        } else {
+            self.shifted_back(by.unsigned_abs())
+        };
     }
 }
 
 impl<T: Shift> Shift for Option<T> {
-    fn shift(&mut self, by: usize) {
+    fn shift(&mut self, by: isize) {
         if let Some(inner) = self {
             inner.shift(by);
         }
@@ -36,7 +41,7 @@ impl<T: Shift> Shift for Option<T> {
 }
 
 impl<T: Shift> Shift for Vec<T> {
-    fn shift(&mut self, by: usize) {
+    fn shift(&mut self, by: isize) {
         for inner in self {
             inner.shift(by);
         }
@@ -44,54 +49,54 @@ impl<T: Shift> Shift for Vec<T> {
 }
 
 impl<T: Shift> Shift for Box<T> {
-    fn shift(&mut self, by: usize) {
+    fn shift(&mut self, by: isize) {
         (**self).shift(by);
     }
 }
 
 impl Shift for Ident {
-    fn shift(&mut self, by: usize) {
+    fn shift(&mut self, by: isize) {
         let Ident { text: _, span } = self;
         span.shift(by);
     }
 }
 
 impl Shift for TreeName {
-    fn shift(&mut self, by: usize) {
+    fn shift(&mut self, by: isize) {
         let TreeName(ident) = self;
         ident.shift(by);
     }
 }
 
 impl Shift for NodeName {
-    fn shift(&mut self, by: usize) {
+    fn shift(&mut self, by: isize) {
         let NodeName(ident) = self;
         ident.shift(by);
     }
 }
 
 impl Shift for VarName {
-    fn shift(&mut self, by: usize) {
+    fn shift(&mut self, by: isize) {
         let VarName(ident) = self;
         ident.shift(by);
     }
 }
 
 impl Shift for Comment {
-    fn shift(&mut self, by: usize) {
+    fn shift(&mut self, by: isize) {
         let Comment { text: _, span } = self;
         span.shift(by);
     }
 }
 
 impl Shift for ErrorLine {
-    fn shift(&mut self, _by: usize) {
+    fn shift(&mut self, _by: isize) {
         let ErrorLine { raw: _ } = self;
     }
 }
 
 impl Shift for ItemKind {
-    fn shift(&mut self, by: usize) {
+    fn shift(&mut self, by: isize) {
         match self {
             ItemKind::Tree(TreeHead { name, title }) => {
                 name.shift(by);
@@ -120,7 +125,7 @@ impl Shift for ItemKind {
 }
 
 impl Shift for FieldDecl {
-    fn shift(&mut self, by: usize) {
+    fn shift(&mut self, by: isize) {
         let FieldDecl {
             name,
             ty,
@@ -143,7 +148,7 @@ impl Shift for FieldDecl {
 }
 
 impl Shift for FieldType {
-    fn shift(&mut self, by: usize) {
+    fn shift(&mut self, by: isize) {
         let FieldType { kind, span } = self;
         match kind {
             FieldTypeKind::Text
@@ -157,7 +162,7 @@ impl Shift for FieldType {
 }
 
 impl Shift for ChoiceItem {
-    fn shift(&mut self, by: usize) {
+    fn shift(&mut self, by: isize) {
         let ChoiceItem { value, label } = self;
         value.shift(by);
         label.shift(by);
@@ -165,7 +170,7 @@ impl Shift for ChoiceItem {
 }
 
 impl Shift for StmtKind {
-    fn shift(&mut self, by: usize) {
+    fn shift(&mut self, by: isize) {
         match self {
             StmtKind::Tags(tags) => tags.shift(by),
             StmtKind::Audience(list) => list.shift(by),
@@ -236,14 +241,14 @@ impl Shift for StmtKind {
 }
 
 impl Shift for AudienceRef {
-    fn shift(&mut self, by: usize) {
+    fn shift(&mut self, by: isize) {
         let AudienceRef { name, audience: _ } = self;
         name.shift(by);
     }
 }
 
 impl Shift for OptionStmt {
-    fn shift(&mut self, by: usize) {
+    fn shift(&mut self, by: isize) {
         let OptionStmt {
             label,
             target,
@@ -264,7 +269,7 @@ impl Shift for OptionStmt {
 }
 
 impl Shift for Effect {
-    fn shift(&mut self, by: usize) {
+    fn shift(&mut self, by: isize) {
         let Effect { var, value, span } = self;
         var.shift(by);
         value.shift(by);
@@ -273,7 +278,7 @@ impl Shift for Effect {
 }
 
 impl Shift for Outcome {
-    fn shift(&mut self, by: usize) {
+    fn shift(&mut self, by: isize) {
         let Outcome {
             kind,
             result,
@@ -293,7 +298,7 @@ impl Shift for Outcome {
 }
 
 impl Shift for Expectation {
-    fn shift(&mut self, by: usize) {
+    fn shift(&mut self, by: isize) {
         match self {
             Expectation::End(outcome) => outcome.shift(by),
             Expectation::Node(name) => name.shift(by),
@@ -308,7 +313,7 @@ impl Shift for Expectation {
 }
 
 impl Shift for Text {
-    fn shift(&mut self, by: usize) {
+    fn shift(&mut self, by: isize) {
         let Text { segments, span } = self;
         segments.shift(by);
         span.shift(by);
@@ -316,7 +321,7 @@ impl Shift for Text {
 }
 
 impl Shift for Segment {
-    fn shift(&mut self, by: usize) {
+    fn shift(&mut self, by: isize) {
         match self {
             Segment::Literal(_) => {}
             Segment::Field(name) => name.shift(by),
@@ -326,7 +331,7 @@ impl Shift for Segment {
 }
 
 impl Shift for Pattern {
-    fn shift(&mut self, by: usize) {
+    fn shift(&mut self, by: isize) {
         let Pattern {
             regex: _,
             span,
@@ -340,7 +345,7 @@ impl Shift for Pattern {
 }
 
 impl Shift for Number {
-    fn shift(&mut self, by: usize) {
+    fn shift(&mut self, by: isize) {
         let Number {
             value: _,
             text: _,
@@ -351,7 +356,7 @@ impl Shift for Number {
 }
 
 impl Shift for Range {
-    fn shift(&mut self, by: usize) {
+    fn shift(&mut self, by: isize) {
         let Range { min, max, span } = self;
         min.shift(by);
         max.shift(by);
@@ -360,7 +365,7 @@ impl Shift for Range {
 }
 
 impl Shift for Literal {
-    fn shift(&mut self, by: usize) {
+    fn shift(&mut self, by: isize) {
         let Literal { kind, span } = self;
         match kind {
             LiteralKind::Number(number) => number.shift(by),
@@ -373,7 +378,7 @@ impl Shift for Literal {
 }
 
 impl Shift for Expr {
-    fn shift(&mut self, by: usize) {
+    fn shift(&mut self, by: isize) {
         let Expr { kind, span } = self;
         match kind {
             ExprKind::Number(number) => number.shift(by),
@@ -397,7 +402,7 @@ impl Shift for Expr {
 }
 
 impl Shift for Diagnostic {
-    fn shift(&mut self, by: usize) {
+    fn shift(&mut self, by: isize) {
         let Diagnostic {
             code: _,
             severity: _,
@@ -412,8 +417,59 @@ impl Shift for Diagnostic {
 }
 
 impl Shift for Related {
-    fn shift(&mut self, by: usize) {
+    fn shift(&mut self, by: isize) {
         let Related { span, message: _ } = self;
         span.shift(by);
+    }
+}
+
+impl Shift for SourceFile {
+    fn shift(&mut self, by: isize) {
+        let SourceFile { items, trailing } = self;
+        items.shift(by);
+        trailing.shift(by);
+    }
+}
+
+impl Shift for Item {
+    fn shift(&mut self, by: isize) {
+        let Item {
+            leading,
+            kind,
+            comment,
+            body,
+            trailing,
+            span,
+        } = self;
+        leading.shift(by);
+        kind.shift(by);
+        comment.shift(by);
+        body.shift(by);
+        trailing.shift(by);
+        span.shift(by);
+    }
+}
+
+impl Shift for Stmt {
+    fn shift(&mut self, by: isize) {
+        let Stmt {
+            leading,
+            kind,
+            comment,
+            span,
+        } = self;
+        leading.shift(by);
+        kind.shift(by);
+        comment.shift(by);
+        span.shift(by);
+    }
+}
+
+impl Shift for Trivia {
+    fn shift(&mut self, by: isize) {
+        match self {
+            Trivia::Blank => {}
+            Trivia::Comment(comment) => comment.shift(by),
+        }
     }
 }

@@ -55,6 +55,15 @@ impl Span {
             end: self.end.saturating_add(base),
         }
     }
+
+    /// Moves a span `by` bytes towards the start of the file: text before it got shorter.
+    pub(crate) fn shifted_back(self, by: usize) -> Span {
+        let by = saturate(by);
+        Span {
+            start: self.start.saturating_sub(by),
+            end: self.end.saturating_sub(by),
+        }
+    }
 }
 
 /// Whether a byte continues a UTF-8 character rather than starting one.

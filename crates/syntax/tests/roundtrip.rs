@@ -724,3 +724,87 @@ fn a_doubled_carriage_return_formats_to_a_fixed_point() {
     let twice = format(&parse(&once).0);
     assert_eq!(twice, once);
 }
+
+/// What `LineCache::reparse` leaves, as `parse` returns it.
+/// The behaviour text the cache pieced together is checked against the tree's own here.
+fn reparsed(cache: &mut LineCache, text: &str) -> (calltree_syntax::SourceFile, Vec<Diagnostic>) {
+    let diagnostics = cache.reparse(text);
+    let file = cache.parsed().cloned().unwrap_or_default();
+    assert_eq!(
+        cache.behaviour().collect::<String>(),
+        calltree_syntax::format_behaviour(&file),
+        "behaviour pieces of\n{text}"
+    );
+    (file, diagnostics)
+}
+
+proptest! {
+    #![proptest_config(Config { cases: cases(384), ..Config::default() })]
+
+    /// The block-reusing path: a chain of edits, each re-parse taking over the blocks the
+    /// edit left alone from the one before, must give what a fresh parse gives every time.
+    #[test]
+    fn a_reparse_after_edits_is_exactly_a_fresh_parse(
+        pick in any::<prop::sample::Index>(),
+        steps in prop::collection::vec(prop::collection::vec(mutation(), 1..3), 1..5),
+    ) {
+        let corpus = corpus();
+        let mut text = corpus[pick.index(corpus.len())].clone();
+        let mut cache = LineCache::default();
+        prop_assert_eq!(reparsed(&mut cache, &text), parse(&text), "cold on\n{}", text);
+        for edits in &steps {
+            let before = text.clone();
+            for mutation in edits {
+                text = apply(&text, mutation);
+            }
+            prop_assert_eq!(reparsed(&mut cache, &text), parse(&text), "after\n{}\n---\nparsing\n{}", before, text);
+        }
+        // Undoing every edit at once.
+        let first = corpus[pick.index(corpus.len())].clone();
+        prop_assert_eq!(reparsed(&mut cache, &first), parse(&first), "back to\n{}", first);
+    }
+}
+
+#[test]
+fn every_bundled_tree_reparses_block_by_block_exactly() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../trees");
+    let mut paths: Vec<_> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == "tree"))
+        .collect();
+    paths.sort();
+    assert!(!paths.is_empty(), "no bundled trees in {}", root.display());
+    for path in paths {
+        let original = std::fs::read_to_string(&path).unwrap();
+        for at in [0.0, 0.1, 0.5, 0.9, 1.0] {
+            let middle = boundary(&original, at);
+            let next = original[middle..].chars().next().map_or(0, char::len_utf8);
+            let edits = [
+                format!("{}x{}", &original[..middle], &original[middle..]),
+                format!("{}{}", &original[..middle], &original[middle + next..]),
+                format!("{}\n\n# note\n{}", &original[..middle], &original[middle..]),
+                format!(
+                    "{}\nnode extra\n  end resolved\n{}",
+                    &original[..middle],
+                    &original[middle..]
+                ),
+            ];
+            for edited in edits {
+                let mut cache = LineCache::default();
+                reparsed(&mut cache, &original);
+                let name = path.display();
+                assert_eq!(
+                    reparsed(&mut cache, &edited),
+                    parse(&edited),
+                    "{name} at {at}"
+                );
+                assert_eq!(
+                    reparsed(&mut cache, &original),
+                    parse(&original),
+                    "{name} back"
+                );
+            }
+        }
+    }
+}
