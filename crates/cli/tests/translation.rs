@@ -179,3 +179,20 @@ fn translation_files_no_tool_wrote_are_diagnostics_never_a_crash() {
         );
     }
 }
+
+#[test]
+fn a_translation_file_that_reads_as_nothing_is_reported_once_without_missing_warnings() {
+    // The fixture is the stale fixture's French file saved as UTF-16.
+    let dir = stale_folder();
+    std::fs::copy(
+        fixture("unreadable/refund.fr.po"),
+        dir.path().join("refund.fr.po"),
+    )
+    .unwrap();
+    let output = calltree(dir.path(), &["check", "refund.tree"]);
+    let stdout = text(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert_eq!(stdout.matches("E402").count(), 1, "{stdout}");
+    assert!(!stdout.contains("W451"), "{stdout}");
+    assert!(stdout.contains("nothing in this file reads"), "{stdout}");
+}
