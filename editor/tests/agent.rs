@@ -307,21 +307,30 @@ fn waiting_customer(dir: &std::path::Path) -> (std::path::PathBuf, String, Strin
 /// The warranty script's French file: what the first step shows, translated; the rest left
 /// for later (shown marked to agents).
 fn warranty_french(tree: &str) -> String {
+    warranty_translated(
+        tree,
+        "fr",
+        &[
+            ("Warranty check", "Vérification de garantie"),
+            ("Device age", "Âge de l'appareil"),
+            ("How old is the device?", "Quel âge a l'appareil ?"),
+            ("Age in months", "Âge en mois"),
+            ("Under warranty", "Sous garantie"),
+            ("Out of warranty", "Hors garantie"),
+            (
+                "The purchase date is on the order in the CRM.",
+                "La date d'achat est sur la commande.",
+            ),
+        ],
+    )
+}
+
+/// The warranty script's file for `locale`, with these translations.
+fn warranty_translated(tree: &str, locale: &str, words: &[(&str, &str)]) -> String {
     let project = calltree_engine::Project::single("warranty.tree", tree);
     let file = project.files().next().unwrap().0;
-    let mut po = calltree_engine::translation::extract(&project, file, "fr", None);
-    for (from, to) in [
-        ("Warranty check", "Vérification de garantie"),
-        ("Device age", "Âge de l'appareil"),
-        ("How old is the device?", "Quel âge a l'appareil ?"),
-        ("Age in months", "Âge en mois"),
-        ("Under warranty", "Sous garantie"),
-        ("Out of warranty", "Hors garantie"),
-        (
-            "The purchase date is on the order in the CRM.",
-            "La date d'achat est sur la commande.",
-        ),
-    ] {
+    let mut po = calltree_engine::translation::extract(&project, file, locale, None);
+    for (from, to) in words {
         let entry = format!("msgid \"{from}\"\nmsgstr \"\"");
         assert!(po.contains(&entry), "{from}");
         po = po.replace(&entry, &format!("msgid \"{from}\"\nmsgstr \"{to}\""));
@@ -904,4 +913,71 @@ fn the_agent_screen_says_how_many_events_are_not_yet_sent_to_the_server() {
         harness.query_by_label_contains(&shown).is_some(),
         "expected `{shown}`"
     );
+}
+
+/// The first step of the warranty script in other scripts, drawn with the machine's fonts
+/// (`fonts-noto-core`, `fonts-noto-cjk`; see docs/translation.md), for a person to look at:
+/// which glyphs render, whether Arabic letters join, which way the lines run.
+fn snapshot_in_script(locale: &str, language: &str, words: &[(&str, &str)], name: &str) {
+    let folder = folder();
+    folder.put_translation(
+        "warranty.tree",
+        locale,
+        &warranty_translated(WARRANTY, locale, words),
+    );
+    let store = MemoryCalls::new();
+    let mut harness = app_on(&folder, &store);
+    calltree_editor::fonts::SystemFonts::in_folder(calltree_editor::fonts::DEBIAN_FONTS)
+        .install(&harness.ctx);
+    harness.run();
+    harness.get_by_label("Call in").click();
+    harness.run();
+    harness.get_by_label(language).click();
+    harness.run();
+    start_warranty(&mut harness);
+    assert!(harness.query_by_label(words[2].1).is_some());
+    harness.snapshot(name);
+}
+
+const HEBREW: [(&str, &str); 6] = [
+    ("Warranty check", "בדיקת אחריות"),
+    ("Device age", "גיל המכשיר"),
+    ("How old is the device?", "בן כמה המכשיר?"),
+    ("Age in months", "גיל בחודשים"),
+    ("Under warranty", "באחריות"),
+    ("Out of warranty", "מחוץ לאחריות"),
+];
+
+#[test]
+#[ignore = "needs fonts-noto-core (or fonts-dejavu-core) installed; a picture to look at"]
+fn the_agent_screen_in_hebrew() {
+    snapshot_in_script("he", "Hebrew (he)", &HEBREW, "agent_call_hebrew");
+}
+
+#[test]
+#[ignore = "needs fonts-noto-core installed; a picture to look at"]
+fn the_agent_screen_in_arabic() {
+    let words = [
+        ("Warranty check", "فحص الضمان"),
+        ("Device age", "عمر الجهاز"),
+        ("How old is the device?", "كم عمر الجهاز؟"),
+        ("Age in months", "العمر بالأشهر"),
+        ("Under warranty", "ضمن الضمان"),
+        ("Out of warranty", "خارج الضمان"),
+    ];
+    snapshot_in_script("ar", "Arabic (ar)", &words, "agent_call_arabic");
+}
+
+#[test]
+#[ignore = "needs fonts-noto-cjk installed; a picture to look at"]
+fn the_agent_screen_in_chinese() {
+    let words = [
+        ("Warranty check", "保修检查"),
+        ("Device age", "设备使用时间"),
+        ("How old is the device?", "设备用了多久？"),
+        ("Age in months", "使用月数"),
+        ("Under warranty", "在保修期内"),
+        ("Out of warranty", "已过保修期"),
+    ];
+    snapshot_in_script("zh", "Chinese (zh)", &words, "agent_call_chinese");
 }
