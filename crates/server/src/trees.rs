@@ -86,10 +86,38 @@ fn changed(folder: &Path, loaded: &[(PathBuf, Option<SystemTime>)]) -> bool {
     if stamps(&paths) != loaded {
         return true;
     }
-    calltree_files::tree_files(folder)
-        .unwrap_or_default()
-        .iter()
-        .any(|file| !paths.contains(file))
+    let trees = calltree_files::tree_files(folder).unwrap_or_default();
+    trees.iter().any(|file| !paths.contains(file)) || new_translation(&trees, &paths)
+}
+
+/// Whether a tree of the folder has a translation file that is not among `paths`: a
+/// language added while the server runs is served without a restart. Each folder of trees
+/// is listed once, however many trees it holds.
+fn new_translation(trees: &[PathBuf], paths: &[PathBuf]) -> bool {
+    let mut folders: Vec<&Path> = trees.iter().filter_map(|t| t.parent()).collect();
+    folders.sort_unstable();
+    folders.dedup();
+    folders.into_iter().any(|folder| {
+        let Ok(entries) = std::fs::read_dir(folder) else {
+            return false;
+        };
+        entries.filter_map(Result::ok).any(|entry| {
+            let path = entry.path();
+            let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+                return false;
+            };
+            // `NAME.LOCALE.po` beside `NAME.tree`, as the kit's loader finds them.
+            let Some((stem, locale)) = name
+                .strip_suffix(".po")
+                .and_then(|rest| rest.rsplit_once('.'))
+            else {
+                return false;
+            };
+            !locale.is_empty()
+                && trees.contains(&path.with_file_name(format!("{stem}.tree")))
+                && !paths.contains(&path)
+        })
+    })
 }
 
 impl Trees {
@@ -222,6 +250,37 @@ mod tests {
             ),
             "a used file outside the folder is not a change every second"
         );
+    }
+
+    /// Issue 20: a translation file added while the server ran was only served after a
+    /// restart, because only the files loaded were watched.
+    #[test]
+    fn a_translation_file_added_later_is_a_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let site = dir.path().join("site");
+        std::fs::create_dir_all(&site).unwrap();
+        std::fs::write(
+            site.join("help.tree"),
+            "tree help \"Help\"\n  audience: customer\n  start: greet\n\n\
+             node greet \"Greet\"\n  say \"Hi\"\n  end resolved\n",
+        )
+        .unwrap();
+        // A PO file of no tree is not one.
+        std::fs::write(site.join("other.fr.po"), "").unwrap();
+        let store = Store::open(dir.path().join("sessions.db")).unwrap();
+        let trees = Trees::open(&site, store).unwrap();
+        assert!(!changed(&site, &trees.current.read().unwrap().stamps));
+        std::fs::write(
+            site.join("help.fr.po"),
+            "msgctxt \"greet.say.1\"\nmsgid \"Hi\"\nmsgstr \"Salut\"\n",
+        )
+        .unwrap();
+        assert!(changed(&site, &trees.current.read().unwrap().stamps));
+        // Once loaded, it is watched like the rest.
+        let (inputs, translations, files) = read_folder(&site).unwrap();
+        trees.install(inputs, translations, stamps(&files)).unwrap();
+        assert!(!changed(&site, &trees.current.read().unwrap().stamps));
+        assert_eq!(trees.current().locales(), ["fr"]);
     }
 
     /// Issue 13: a file of the folder that could not be read (here not UTF-8) stopped the
