@@ -616,8 +616,14 @@ fn render(
     let seq = session.log().len();
     // The language the session started in, whatever the visitor's browser says now.
     let lang = session.locale().map_or_else(Language::source, Language::of);
-    let message = message.map(|m| language::translated(&lang, m));
+    let message = message.map(|m| language::field_message(&lang, m));
     let message = message.as_deref();
+    // The engine's reasons, in the session's language.
+    let errors: HashMap<String, String> = errors
+        .iter()
+        .map(|(field, reason)| (field.clone(), language::field_message(&lang, reason)))
+        .collect();
+    let errors = &errors;
     if session.state().audience != Audience::Customer {
         return Ok(pages::message_page_in(
             &lang,
