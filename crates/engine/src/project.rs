@@ -83,6 +83,15 @@ impl Project {
         }
     }
 
+    /// A translation file the host found beside a tree but could not read (no permission,
+    /// too large): kept with one diagnostic that says why, at its first line, and none about
+    /// its texts (they show in the tree's own words in that language until it reads).
+    /// `input.bytes` is not looked at.
+    pub fn add_unreadable_translation(&mut self, input: TranslationInput, reason: &str) {
+        let file = translation::unreadable(self, input, reason);
+        self.translations.push(file);
+    }
+
     /// The translation files added, in the order they were, each with its diagnostics.
     pub fn translation_files(&self) -> &[TranslationFile] {
         &self.translations

@@ -77,6 +77,12 @@ fn read_folder(folder: &Path) -> Result<Folder, ServerError> {
         crate::log(&format!("left out `{}`: {error}", file.display()));
         watched.push(file);
     }
+    // An unreadable translation file is watched too: fixed, it is served; meanwhile it is
+    // not a new file every second.
+    for (translation, error) in loaded.unreadable_translations {
+        crate::log(&format!("left out `{}`: {error}", translation.name));
+        watched.push(PathBuf::from(translation.name));
+    }
     Ok((inputs, translations, watched))
 }
 

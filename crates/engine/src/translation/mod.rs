@@ -260,6 +260,34 @@ pub(crate) fn read(project: &Project, input: TranslationInput) -> TranslationFil
     }
 }
 
+/// A translation file the host could not read at all: one diagnostic, no entries.
+pub(crate) fn unreadable(
+    project: &Project,
+    input: TranslationInput,
+    reason: &str,
+) -> TranslationFile {
+    let file = project
+        .files()
+        .find(|(_, f)| f.name == input.tree_file)
+        .map(|(id, _)| id);
+    let diagnostic = Diagnostic::new(
+        codes::TRANSLATION_SYNTAX,
+        Span::at(0),
+        format!("this translation file could not be read: {reason}"),
+    )
+    .with_hint(
+        "until it reads, every text of the tree shows in its own words in this language; the texts are not listed as missing one by one",
+    );
+    TranslationFile {
+        name: input.name,
+        locale: input.locale,
+        file,
+        text: String::new(),
+        po: PoFile::default(),
+        diagnostics: vec![diagnostic],
+    }
+}
+
 /// The one diagnostic for a translation file of which nothing could be read: at its first
 /// bad line, saying how many there are and that its texts show in the tree's own words.
 fn unreadable_file(problems: &[Diagnostic]) -> Diagnostic {
