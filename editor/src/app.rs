@@ -59,7 +59,10 @@ impl DesktopApp {
         let published = if settings.mode == Mode::Author {
             Published::nothing_yet()
         } else {
-            Published::new(author.documents.saved_inputs())
+            Published::new(
+                author.documents.saved_inputs(),
+                author.documents.translations(),
+            )
         };
         let agent = Agent::new(Arc::clone(&published.project), Clock::clone(&clock));
         Ok(DesktopApp {
@@ -100,14 +103,17 @@ impl DesktopApp {
             return;
         }
         // With a hub, agents run what it published (once fetched), not the folder.
-        let inputs = match &self.hub_trees {
+        let (inputs, translations) = match &self.hub_trees {
             Some(hub) => match hub.inputs() {
                 Some(inputs) => inputs,
                 None => return,
             },
-            None => self.author.documents.saved_inputs(),
+            None => (
+                self.author.documents.saved_inputs(),
+                self.author.documents.translations(),
+            ),
         };
-        if self.published.update(inputs) {
+        if self.published.update(inputs, translations) {
             self.agent.project = Arc::clone(&self.published.project);
         }
     }

@@ -8,6 +8,7 @@ use std::time::UNIX_EPOCH;
 
 use calltree_editor::author::Stamp;
 use calltree_editor::{EditorError, Settings, TreeFolder};
+use calltree_engine::translation::TranslationInput;
 
 /// A folder of trees on disk. Saves replace files atomically; recovery copies are hidden
 /// files beside them (`.name.tree.calltree-recovery`), which the folder's listing skips.
@@ -105,6 +106,34 @@ impl TreeFolder for DiskFolder {
             name: name.to_owned(),
             reason: "it vanished right after being saved".to_owned(),
         })
+    }
+
+    fn translations(&self) -> Vec<TranslationInput> {
+        let Ok(trees) = self.list() else {
+            return Vec::new();
+        };
+        let mut found = Vec::new();
+        for tree in trees {
+            for (locale, path) in calltree_calls::translation_files(&self.path(&tree)) {
+                let Ok(bytes) = calltree_files::read_bytes_within(
+                    &path,
+                    calltree_files::DEFAULT_MAX_INPUT_SIZE,
+                ) else {
+                    continue;
+                };
+                let name = path.strip_prefix(&self.root).map_or_else(
+                    |_| path.display().to_string(),
+                    |p| p.to_string_lossy().replace('\\', "/"),
+                );
+                found.push(TranslationInput {
+                    name,
+                    locale,
+                    tree_file: tree.clone(),
+                    bytes,
+                });
+            }
+        }
+        found
     }
 
     fn read_recovery(&self, name: &str) -> Option<String> {

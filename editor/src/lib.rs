@@ -8,6 +8,7 @@ pub mod agent;
 pub mod app;
 pub mod author;
 mod error;
+pub mod fonts;
 pub mod insights;
 pub mod look;
 pub mod published;

@@ -334,7 +334,12 @@ fn main() -> ExitCode {
     match eframe::run_native(
         "calltree",
         options,
-        Box::new(move |_| Ok(Box::new(Window { app }))),
+        Box::new(move |creation| {
+            // Arabic, Hebrew and CJK come from the machine's fonts, read when first needed.
+            calltree_editor::fonts::SystemFonts::in_folder(calltree_editor::fonts::DEBIAN_FONTS)
+                .install(&creation.egui_ctx);
+            Ok(Box::new(Window { app }))
+        }),
     ) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use calltree_engine::translation::TranslationInput;
 use calltree_engine::{Project, SourceInput};
 
 /// A file whose newest save agents do not run, and why.
@@ -25,6 +26,11 @@ pub struct Published {
     running: Vec<SourceInput>,
     /// The saved texts last looked at, to notice a change.
     seen: Vec<(String, String)>,
+    /// The translation files last looked at (name, bytes): a new or changed one is taken
+    /// between calls as a tree is.
+    seen_translations: Vec<(String, Vec<u8>)>,
+    /// The translation files `project` has.
+    translations: Vec<TranslationInput>,
     pub held: Vec<Held>,
 }
 
@@ -46,9 +52,9 @@ fn error_files(project: &Project) -> Vec<(String, u32, String)> {
 
 impl Published {
     /// What agents run when the app opens.
-    pub fn new(saved: Vec<SourceInput>) -> Published {
+    pub fn new(saved: Vec<SourceInput>, translations: Vec<TranslationInput>) -> Published {
         let mut published = Published::nothing_yet();
-        published.update(saved);
+        published.update(saved, translations);
         published
     }
 
@@ -60,21 +66,33 @@ impl Published {
             project: Arc::new(Project::load(Vec::new())),
             running: Vec::new(),
             seen: Vec::new(),
+            seen_translations: Vec::new(),
+            translations: Vec::new(),
             held: Vec::new(),
         }
     }
 
-    /// Takes the newest saved texts; returns whether what agents run changed.
-    pub fn update(&mut self, saved: Vec<SourceInput>) -> bool {
+    /// Takes the newest saved texts and translation files; returns whether what agents run
+    /// changed.
+    pub fn update(&mut self, saved: Vec<SourceInput>, translations: Vec<TranslationInput>) -> bool {
         let seen: Vec<(String, String)> = saved
             .iter()
             .map(|input| (input.name.clone(), input.text.clone()))
             .collect();
-        if seen == self.seen {
+        let seen_translations: Vec<(String, Vec<u8>)> = translations
+            .iter()
+            .map(|t| (t.name.clone(), t.bytes.clone()))
+            .collect();
+        if seen == self.seen && seen_translations == self.seen_translations {
             return false;
         }
         self.seen = seen;
-        let candidate = Project::load(saved.clone());
+        self.seen_translations = seen_translations;
+        self.translations = translations;
+        let mut candidate = Project::load(saved.clone());
+        // A translation file's problems never hold a tree back: a text without a usable
+        // translation shows in the tree's own words, marked for the agent.
+        candidate.add_translations(self.translations.clone());
         let broken = error_files(&candidate);
         if broken.is_empty() {
             self.held.clear();
@@ -99,7 +117,8 @@ impl Published {
                 message,
             })
             .collect();
-        let fallback = Project::load(mixed.clone());
+        let mut fallback = Project::load(mixed.clone());
+        fallback.add_translations(self.translations.clone());
         if error_files(&fallback).is_empty() {
             self.publish(fallback, mixed)
         } else {
@@ -109,7 +128,13 @@ impl Published {
     }
 
     fn publish(&mut self, project: Project, texts: Vec<SourceInput>) -> bool {
-        let changed = project.hash() != self.project.hash();
+        let changed = project.hash() != self.project.hash()
+            || project.translation_files().len() != self.project.translation_files().len()
+            || project
+                .translation_files()
+                .iter()
+                .zip(self.project.translation_files())
+                .any(|(new, old)| new.name != old.name || new.text != old.text);
         self.project = Arc::new(project);
         self.running = texts;
         changed
@@ -150,11 +175,15 @@ mod tests {
 
     #[test]
     fn a_broken_save_keeps_the_last_clean_version_and_says_so() {
-        let mut published = Published::new(inputs(&[("a.tree", GOOD), ("b.tree", OTHER)]));
+        let mut published =
+            Published::new(inputs(&[("a.tree", GOOD), ("b.tree", OTHER)]), Vec::new());
         let before = published.project.hash().to_owned();
         let broken = GOOD.replace("say \"Hi\"", "say \"Hi");
         let edited = OTHER.replace("Yo", "Hello");
-        assert!(published.update(inputs(&[("a.tree", &broken), ("b.tree", &edited)])));
+        assert!(published.update(
+            inputs(&[("a.tree", &broken), ("b.tree", &edited)]),
+            Vec::new()
+        ));
         // b's clean edit is taken; a stays as it was.
         assert_ne!(published.project.hash(), before);
         let a = published.project.tree_by_name("a").unwrap();
@@ -166,7 +195,7 @@ mod tests {
 
         // Fixed: held no more.
         assert!(
-            published.update(inputs(&[("a.tree", GOOD), ("b.tree", &edited)]))
+            published.update(inputs(&[("a.tree", GOOD), ("b.tree", &edited)]), Vec::new())
                 || published.held.is_empty()
         );
         assert!(published.held.is_empty());
@@ -174,8 +203,11 @@ mod tests {
 
     #[test]
     fn a_new_file_with_errors_is_not_offered() {
-        let mut published = Published::new(inputs(&[("a.tree", GOOD)]));
-        published.update(inputs(&[("a.tree", GOOD), ("b.tree", "tree b \"B\n")]));
+        let mut published = Published::new(inputs(&[("a.tree", GOOD)]), Vec::new());
+        published.update(
+            inputs(&[("a.tree", GOOD), ("b.tree", "tree b \"B\n")]),
+            Vec::new(),
+        );
         assert!(published.project.tree_by_name("b").is_none());
         assert!(!published.held[0].earlier_kept);
     }

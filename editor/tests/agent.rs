@@ -301,6 +301,48 @@ fn a_call_started_on_an_older_version_of_the_tree_is_refused_clearly() {
 /// `calltree serve` leaves it: the customer answered and asked for a person. Returns the
 /// database's path, its session id and the handoff code.
 fn waiting_customer(dir: &std::path::Path) -> (std::path::PathBuf, String, String) {
+    waiting_customer_in(dir, None)
+}
+
+/// The warranty script's French file: what the first step shows, translated; the rest left
+/// for later (shown marked to agents).
+fn warranty_french(tree: &str) -> String {
+    warranty_translated(
+        tree,
+        "fr",
+        &[
+            ("Warranty check", "Vérification de garantie"),
+            ("Device age", "Âge de l'appareil"),
+            ("How old is the device?", "Quel âge a l'appareil ?"),
+            ("Age in months", "Âge en mois"),
+            ("Under warranty", "Sous garantie"),
+            ("Out of warranty", "Hors garantie"),
+            (
+                "The purchase date is on the order in the CRM.",
+                "La date d'achat est sur la commande.",
+            ),
+        ],
+    )
+}
+
+/// The warranty script's file for `locale`, with these translations.
+fn warranty_translated(tree: &str, locale: &str, words: &[(&str, &str)]) -> String {
+    let project = calltree_engine::Project::single("warranty.tree", tree);
+    let file = project.files().next().unwrap().0;
+    let mut po = calltree_engine::translation::extract(&project, file, locale, None);
+    for (from, to) in words {
+        let entry = format!("msgid \"{from}\"\nmsgstr \"\"");
+        assert!(po.contains(&entry), "{from}");
+        po = po.replace(&entry, &format!("msgid \"{from}\"\nmsgstr \"{to}\""));
+    }
+    po
+}
+
+/// [`waiting_customer`], the customer served in `locale` (French is the one translated).
+fn waiting_customer_in(
+    dir: &std::path::Path,
+    locale: Option<&str>,
+) -> (std::path::PathBuf, String, String) {
     use calltree_calls::{Call, DatabaseCalls, Versions};
     use calltree_engine::{Action, Step};
 
@@ -315,14 +357,28 @@ fn waiting_customer(dir: &std::path::Path) -> (std::path::PathBuf, String, Strin
         );
     let path = dir.join("sessions.db");
     let store = calltree_store::Store::open(&path).unwrap();
-    let project = std::sync::Arc::new(calltree_engine::Project::single("warranty.tree", tree));
+    let mut project = calltree_engine::Project::single("warranty.tree", &tree);
+    project.add_translations(vec![calltree_engine::translation::TranslationInput {
+        name: "warranty.fr.po".into(),
+        locale: "fr".into(),
+        tree_file: "warranty.tree".into(),
+        bytes: warranty_french(&tree).into_bytes(),
+    }]);
+    let project = std::sync::Arc::new(project);
     Versions::with_store(store.clone()).save(&project).unwrap();
     let id = project.tree_by_name("warranty").unwrap();
-    let mut customer = Call::start(
-        project,
+    // The web serves a customer on the project in their language, as `calltree serve` does.
+    let shown = match locale {
+        Some(locale) => std::sync::Arc::new(project.in_locale(locale, false)),
+        None => project,
+    };
+    let mut customer = Call::start_in_locale(
+        shown,
         id,
         calltree_syntax::Audience::Customer,
         1,
+        Vec::new(),
+        locale.map(str::to_owned),
         DatabaseCalls::new(store.clone()),
     )
     .unwrap();
@@ -376,6 +432,94 @@ fn an_agent_takes_over_a_customer_session_by_its_handoff_code() {
     let info = store.session(&session).unwrap().unwrap();
     assert!(info.finished, "the outcome is recorded");
     assert_eq!(info.outcome.as_deref(), Some("resolved"));
+}
+
+#[test]
+fn a_customer_who_used_french_on_the_web_is_continued_in_french_with_the_guidance_in_english() {
+    let dir = tempfile::tempdir().unwrap();
+    let (database, session, code) = waiting_customer_in(dir.path(), Some("fr"));
+    let mut harness = app(&MemoryCalls::new());
+    harness.state_mut().handoffs = Some(Box::new(calltree_calls::SessionDatabase::new(
+        database.clone(),
+    )));
+    harness.run();
+    type_into(&mut harness, "Customer's handoff code (Ctrl+H)", &code);
+    harness.key_press(Key::Enter);
+    harness.run();
+    assert!(
+        harness
+            .query_by_label("The customer used French (fr) on the web: continue in it")
+            .is_some()
+    );
+    // The words for the customer are French, the agent's guidance the script's own.
+    assert!(harness.query_by_label("Quel âge a l'appareil ?").is_some());
+    assert!(
+        harness
+            .query_by_label_contains("The purchase date is on the order in the CRM.")
+            .is_some()
+    );
+    assert!(harness.query_by_label("1  Sous garantie").is_some());
+    harness.snapshot("agent_handoff_french");
+    // Events stay in the tree's words: the log reads the same in every language.
+    harness.get_by_label("2  Hors garantie").click();
+    harness.run();
+    let store = calltree_store::Store::open(&database).unwrap();
+    let events = store.events(&session).unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, Event::Chose { label, .. } if label == "Out of warranty"))
+    );
+}
+
+#[test]
+fn the_agent_picks_the_language_a_call_runs_in() {
+    let folder = folder();
+    folder.put_translation("warranty.tree", "fr", &warranty_french(WARRANTY));
+    let store = MemoryCalls::new();
+    let mut harness = app_on(&folder, &store);
+    harness.run();
+    // The scripts with a translation say so; the call language is a choice above them.
+    assert!(harness.query_by_label_contains("also in fr").is_some());
+    harness.get_by_label("Call in").click();
+    harness.run();
+    harness.get_by_label("French (fr)").click();
+    harness.run();
+    start_warranty(&mut harness);
+    assert!(harness.query_by_label("Call in French (fr)").is_some());
+    assert!(harness.query_by_label("Quel âge a l'appareil ?").is_some());
+    assert!(
+        harness
+            .query_by_label_contains("The purchase date is on the order in the CRM.")
+            .is_some()
+    );
+    harness.snapshot("agent_call_french");
+    let id = store.call_ids().pop().unwrap();
+    let Some(Event::Started { locale, .. }) = store.events(&id).first().cloned() else {
+        panic!("the call was not started");
+    };
+    assert_eq!(locale.as_deref().map(String::as_str), Some("fr"));
+}
+
+#[test]
+fn a_script_without_the_chosen_language_runs_in_its_own_words_and_says_so() {
+    let folder = folder();
+    folder.put_translation("warranty.tree", "fr", &warranty_french(WARRANTY));
+    let store = MemoryCalls::new();
+    let mut harness = app_on(&folder, &store);
+    harness.run();
+    harness.get_by_label("Call in").click();
+    harness.run();
+    harness.get_by_label("French (fr)").click();
+    harness.run();
+    harness.get_by_label("Printer troubleshooting").click();
+    harness.run();
+    assert!(
+        harness
+            .query_by_label_contains("This script has no fr translation")
+            .is_some()
+    );
+    assert!(harness.query_by_label_contains("Call in French").is_none());
 }
 
 #[test]
@@ -847,4 +991,71 @@ fn a_new_published_version_is_picked_up_between_calls_never_during_one() {
         harness.query_by_label_contains("in your inbox").is_some(),
         "the next call runs the new version"
     );
+}
+
+/// The first step of the warranty script in other scripts, drawn with the machine's fonts
+/// (`fonts-noto-core`, `fonts-noto-cjk`; see docs/translation.md), for a person to look at:
+/// which glyphs render, whether Arabic letters join, which way the lines run.
+fn snapshot_in_script(locale: &str, language: &str, words: &[(&str, &str)], name: &str) {
+    let folder = folder();
+    folder.put_translation(
+        "warranty.tree",
+        locale,
+        &warranty_translated(WARRANTY, locale, words),
+    );
+    let store = MemoryCalls::new();
+    let mut harness = app_on(&folder, &store);
+    calltree_editor::fonts::SystemFonts::in_folder(calltree_editor::fonts::DEBIAN_FONTS)
+        .install(&harness.ctx);
+    harness.run();
+    harness.get_by_label("Call in").click();
+    harness.run();
+    harness.get_by_label(language).click();
+    harness.run();
+    start_warranty(&mut harness);
+    assert!(harness.query_by_label(words[2].1).is_some());
+    harness.snapshot(name);
+}
+
+const HEBREW: [(&str, &str); 6] = [
+    ("Warranty check", "בדיקת אחריות"),
+    ("Device age", "גיל המכשיר"),
+    ("How old is the device?", "בן כמה המכשיר?"),
+    ("Age in months", "גיל בחודשים"),
+    ("Under warranty", "באחריות"),
+    ("Out of warranty", "מחוץ לאחריות"),
+];
+
+#[test]
+#[ignore = "needs fonts-noto-core (or fonts-dejavu-core) installed; a picture to look at"]
+fn the_agent_screen_in_hebrew() {
+    snapshot_in_script("he", "Hebrew (he)", &HEBREW, "agent_call_hebrew");
+}
+
+#[test]
+#[ignore = "needs fonts-noto-core installed; a picture to look at"]
+fn the_agent_screen_in_arabic() {
+    let words = [
+        ("Warranty check", "فحص الضمان"),
+        ("Device age", "عمر الجهاز"),
+        ("How old is the device?", "كم عمر الجهاز؟"),
+        ("Age in months", "العمر بالأشهر"),
+        ("Under warranty", "ضمن الضمان"),
+        ("Out of warranty", "خارج الضمان"),
+    ];
+    snapshot_in_script("ar", "Arabic (ar)", &words, "agent_call_arabic");
+}
+
+#[test]
+#[ignore = "needs fonts-noto-cjk installed; a picture to look at"]
+fn the_agent_screen_in_chinese() {
+    let words = [
+        ("Warranty check", "保修检查"),
+        ("Device age", "设备使用时间"),
+        ("How old is the device?", "设备用了多久？"),
+        ("Age in months", "使用月数"),
+        ("Under warranty", "在保修期内"),
+        ("Out of warranty", "已过保修期"),
+    ];
+    snapshot_in_script("zh", "Chinese (zh)", &words, "agent_call_chinese");
 }

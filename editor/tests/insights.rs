@@ -106,6 +106,52 @@ fn insights_show_kpis_charts_and_a_steps_figures() {
     harness.snapshot("insights_drop_off");
 }
 
+#[test]
+fn insights_split_the_outcomes_by_language() {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../trees/password_reset.tree"),
+    )
+    .unwrap();
+    let project = Project::single("password_reset.tree", text.as_str());
+    let tree = project.tree_by_name("password_reset").unwrap();
+    let mut sessions: Vec<Vec<Event>> =
+        synthetic_sessions(&project, tree, 40, 11, 1_767_225_600_000).collect();
+    // Every fourth session was shown in French.
+    for events in sessions.iter_mut().step_by(4) {
+        if let Some(Event::Started { locale, .. }) = events.first_mut() {
+            *locale = Some(Box::new("fr".to_owned()));
+        }
+    }
+    let folder = MemoryFolder::new([("password_reset.tree", text.as_str())]);
+    let settings = Settings {
+        mode: Mode::Insights,
+        theme: Theme::Light,
+        ..Settings::default()
+    };
+    let mut app = DesktopApp::new(
+        Box::new(folder),
+        Box::new(MemoryCalls::new()),
+        Rc::new(|| 1_000),
+        settings,
+    )
+    .unwrap();
+    app.sessions = Some(Box::new(Stored(sessions)));
+    let mut harness = Harness::builder()
+        .with_max_steps(32)
+        .with_size(egui::vec2(1280.0, 860.0))
+        .build_ui_state(|ui, app: &mut DesktopApp| app.ui(ui), app);
+    read_all(&mut harness);
+    assert!(harness.query_by_label("By language").is_some());
+    assert!(harness.query_by_label("tree's own words").is_some());
+    assert!(harness.query_by_label("fr").is_some());
+    let data = harness.state().insights.data.clone().unwrap();
+    let languages = &data.trees["password_reset"].languages;
+    assert_eq!(languages.len(), 2);
+    assert_eq!(languages[0].sessions.started, 30);
+    assert_eq!(languages[1].locale.as_deref(), Some("fr"));
+    assert_eq!(languages[1].sessions.started, 10);
+}
+
 /// Sessions that are handed over only as the test lets them: the reading stops part way, as
 /// a slow disk makes it, so the screen can be seen meanwhile.
 struct Gated {

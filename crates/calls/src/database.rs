@@ -170,6 +170,21 @@ impl Handoffs for SessionDatabase {
     fn take_over(&mut self, code: &str, at: Millis) -> Result<Call, CallsError> {
         let (store, versions) = self.open()?;
         let (id, session, store) = take_over(store, versions, code, at)?.into_parts();
-        Ok(Call::open(id, session, Box::new(store)))
+        Ok(Call::open(
+            id,
+            in_customers_language(session)?,
+            Box::new(store),
+        ))
     }
+}
+
+/// A session taken over, shown to the agent in the language the customer used (kept in its
+/// `Started` event), with the agent's guidance left in the tree's own words
+/// (`Project::in_locale_for_agent`). A session in the tree's own language is as it was.
+pub fn in_customers_language(session: Session) -> Result<Session, CallsError> {
+    let Some(locale) = session.locale() else {
+        return Ok(session);
+    };
+    let project = std::sync::Arc::new(session.project().in_locale_for_agent(locale));
+    Ok(Session::resume(project, session.log().to_vec())?)
 }

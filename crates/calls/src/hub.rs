@@ -22,6 +22,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use calltree_engine::translation::TranslationInput;
 use calltree_engine::{Event, Millis, Project, Session, SourceInput};
 use calltree_store::{LiveTree, SessionInfo};
 use serde::{Deserialize, Serialize};
@@ -431,12 +432,13 @@ fn path_part(text: &str) -> String {
 }
 
 /// The project of a version's files, as the hub sent them.
+/// Its translation files are among them as the database keeps them (see
+/// [`crate::versions::version_files`]).
 pub fn project_of(files: &[TreeFile]) -> Project {
-    Project::load(
+    crate::versions::project_of_version(
         files
             .iter()
-            .map(|file| SourceInput::new(file.name.clone(), file.text.clone()))
-            .collect(),
+            .map(|file| (file.name.clone(), file.text.clone())),
     )
 }
 
@@ -520,7 +522,8 @@ impl Handoffs for HubHandoffs {
         let versions = Versions::new();
         versions.add(&Arc::new(project_of(&taken.files)));
         let project = versions.for_session(&taken.id, &taken.events)?;
-        let session = Session::resume(project, taken.events)?;
+        let session =
+            crate::database::in_customers_language(Session::resume(project, taken.events)?)?;
         if let (Some((folder, relay)), Some((first, rest))) =
             (&self.keep, session.log().split_first())
         {
@@ -671,13 +674,15 @@ impl HubTrees {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// The files of the live trees as inputs for a project, once they have been fetched.
-    pub fn inputs(&self) -> Option<Vec<SourceInput>> {
+    /// The files of the live trees as inputs for a project, once they have been fetched:
+    /// the tree files, and the translation files to add to the project.
+    pub fn inputs(&self) -> Option<(Vec<SourceInput>, Vec<TranslationInput>)> {
         self.state().files.as_ref().map(|files| {
-            files
-                .iter()
-                .map(|file| SourceInput::new(file.name.clone(), file.text.clone()))
-                .collect()
+            crate::versions::split_version_files(
+                files
+                    .iter()
+                    .map(|file| (file.name.clone(), file.text.clone())),
+            )
         })
     }
 

@@ -40,7 +40,9 @@ mod versions;
 
 pub use call::{Call, Recorded, given_value};
 pub use clock::now;
-pub use database::{DatabaseCalls, Handoffs, SessionDatabase, open_session, take_over};
+pub use database::{
+    DatabaseCalls, Handoffs, SessionDatabase, in_customers_language, open_session, take_over,
+};
 pub use error::CallsError;
 pub use hub::{
     HUB_TREES_FILE, HandoffRequest, HubCalls, HubClient, HubHandoffs, HubSessions, HubTrees,
@@ -59,4 +61,4 @@ pub use reports::{
     AddSession, Progress, SessionSource, StoredSessions, report, report_with_progress,
 };
 pub use store::{AgentCalls, CallId, CallStore, MemoryCalls, StoredCall};
-pub use versions::Versions;
+pub use versions::{Versions, project_of_version, split_version_files, version_files};

@@ -30,8 +30,11 @@ pub struct LoadedTrees {
     pub left_out: Vec<(PathBuf, FilesError)>,
     /// The translation files beside the trees loaded (`NAME.LOCALE.po` beside `NAME.tree`),
     /// unread by the engine: hand them to `Project::add_translations`. One that cannot be
-    /// read is left out.
+    /// read is in `unreadable_translations` instead.
     pub translations: Vec<TranslationInput>,
+    /// Translation files found beside the trees that could not be read, with why (their
+    /// `bytes` are empty): the project reports each once (`add_unreadable_translation`).
+    pub unreadable_translations: Vec<(TranslationInput, String)>,
 }
 
 impl LoadedTrees {
@@ -39,6 +42,9 @@ impl LoadedTrees {
     pub fn into_project(self) -> calltree_engine::Project {
         let mut project = calltree_engine::Project::load(self.inputs);
         project.add_translations(self.translations);
+        for (input, reason) in self.unreadable_translations {
+            project.add_unreadable_translation(input, &reason);
+        }
         project
     }
 }
@@ -122,6 +128,7 @@ fn load(
             named: 0,
             left_out: Vec::new(),
             translations: Vec::new(),
+            unreadable_translations: Vec::new(),
         },
         folders: Vec::new(),
     };
@@ -249,13 +256,23 @@ impl Loader<'_> {
     fn find_translations(&mut self) {
         for (input, path) in self.loaded.inputs.iter().zip(&self.loaded.paths) {
             for (locale, file) in translation_files(path) {
-                if let Ok(bytes) = calltree_files::read_bytes_within(&file, self.limit) {
-                    self.loaded.translations.push(TranslationInput {
-                        name: file.display().to_string(),
-                        locale,
-                        tree_file: input.name.clone(),
-                        bytes,
-                    });
+                let mut found = TranslationInput {
+                    name: file.display().to_string(),
+                    locale,
+                    tree_file: input.name.clone(),
+                    bytes: Vec::new(),
+                };
+                match calltree_files::read_bytes_within(&file, self.limit) {
+                    Ok(bytes) => {
+                        found.bytes = bytes;
+                        self.loaded.translations.push(found);
+                    }
+                    Err(error) => {
+                        // Said once by the project, instead of a "missing" per text.
+                        self.loaded
+                            .unreadable_translations
+                            .push((found, error.to_string()));
+                    }
                 }
             }
         }

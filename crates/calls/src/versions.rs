@@ -5,6 +5,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
+use calltree_engine::translation::TranslationInput;
 use calltree_engine::{Event, Project, SourceInput};
 use calltree_store::Store;
 
@@ -14,6 +15,72 @@ use crate::error::CallsError;
 /// A project is about a megabyte in memory; a server whose trees were edited all day would
 /// otherwise keep every version it ever loaded. Rebuilding one costs a load (milliseconds).
 pub const REBUILT_KEPT: usize = 16;
+
+/// How a translation file is named among a version's files: this, its locale, `:`, and the
+/// name of the tree file it translates. No tree file is named so (a BCP 47 tag has no `:`).
+const TRANSLATION_PREFIX: &str = "translation:";
+
+/// The files a version is kept as: every tree file, then every translation file of the
+/// project (named as [`TRANSLATION_PREFIX`] says), so a version rebuilt from the database
+/// speaks the languages it spoke when it was saved.
+pub fn version_files(project: &Project) -> Vec<(String, String)> {
+    let mut files: Vec<(String, String)> = project
+        .files()
+        .map(|(_, file)| (file.name.clone(), file.text.clone()))
+        .collect();
+    for translation in project.translation_files() {
+        if let Some(tree_file) = translation.file {
+            files.push((
+                format!(
+                    "{TRANSLATION_PREFIX}{}:{}",
+                    translation.locale,
+                    project.file(tree_file).name
+                ),
+                translation.text.clone(),
+            ));
+        }
+    }
+    files
+}
+
+/// The project of a version's kept files (see [`version_files`]): its trees, with their
+/// translations added. Versions kept before translations were kept have none.
+pub fn project_of_version(files: impl IntoIterator<Item = (String, String)>) -> Project {
+    let (trees, translations) = split_version_files(files);
+    let mut project = Project::load(trees);
+    project.add_translations(translations);
+    project
+}
+
+/// A version's kept files (see [`version_files`]) as a project's inputs: the tree files,
+/// and the translation files to add to it.
+pub fn split_version_files(
+    files: impl IntoIterator<Item = (String, String)>,
+) -> (Vec<SourceInput>, Vec<TranslationInput>) {
+    let mut trees = Vec::new();
+    let mut translations = Vec::new();
+    for (name, text) in files {
+        let translation = name
+            .strip_prefix(TRANSLATION_PREFIX)
+            .and_then(|rest| rest.split_once(':'));
+        match translation {
+            Some((locale, tree_file)) => translations.push(TranslationInput {
+                name: po_name(tree_file, locale),
+                locale: locale.to_owned(),
+                tree_file: tree_file.to_owned(),
+                bytes: text.into_bytes(),
+            }),
+            None => trees.push(SourceInput::new(name, text)),
+        }
+    }
+    (trees, translations)
+}
+
+/// `trees/a.tree` and `fr` → `trees/a.fr.po`: the name the file had beside its tree.
+fn po_name(tree_file: &str, locale: &str) -> String {
+    let stem = tree_file.strip_suffix(".tree").unwrap_or(tree_file);
+    format!("{stem}.{locale}.po")
+}
 
 /// Projects by the session version of each of their trees.
 ///
@@ -76,10 +143,7 @@ impl Versions {
     /// and makes them known.
     pub fn save(&self, project: &Arc<Project>) -> Result<(), CallsError> {
         if let Some(store) = &self.shared.saved {
-            let texts: Vec<(String, String)> = project
-                .files()
-                .map(|(_, file)| (file.name.clone(), file.text.clone()))
-                .collect();
+            let texts = version_files(project);
             for (id, _) in project.trees() {
                 store.save_version(&project.session_hash(id), &texts)?;
             }
@@ -119,12 +183,7 @@ impl Versions {
         let Some(files) = store.load_version(version)? else {
             return Ok(None);
         };
-        let project = Arc::new(Project::load(
-            files
-                .into_iter()
-                .map(|(name, text)| SourceInput::new(name, text))
-                .collect(),
-        ));
+        let project = Arc::new(project_of_version(files));
         // Keep only the version asked for: the rebuilt project may hold other trees whose
         // versions differ from what the folder has now.
         let mut rebuilt = self

@@ -482,3 +482,80 @@ fn a_report_tells_how_many_sessions_it_has_read_of_how_many() {
     );
     assert_eq!(data.trees["wifi"].total.outcomes.resolved, 3);
 }
+
+/// The wifi tree with a French translation of what the customer sees first, and an agent
+/// line for the agent alone.
+fn french_project() -> Arc<Project> {
+    let tree = WIFI.replace(
+        "  ask router\n",
+        "  agent \"Check the line test first.\"\n  ask router\n",
+    );
+    let mut project = Project::single("wifi.tree", tree);
+    let file = project.files().next().unwrap().0;
+    let mut po = calltree_engine::translation::extract(&project, file, "fr", None);
+    for (from, to) in [
+        ("Which router do you have?", "Quel routeur avez-vous ?"),
+        ("Check the line test first.", "Vérifiez d'abord la ligne."),
+    ] {
+        po = po.replace(
+            &format!("msgid \"{from}\"\nmsgstr \"\""),
+            &format!("msgid \"{from}\"\nmsgstr \"{to}\""),
+        );
+    }
+    project.add_translations(vec![calltree_engine::translation::TranslationInput {
+        name: "wifi.fr.po".into(),
+        locale: "fr".into(),
+        tree_file: "wifi.tree".into(),
+        bytes: po.into_bytes(),
+    }]);
+    Arc::new(project)
+}
+
+#[test]
+fn a_version_rebuilt_from_the_database_keeps_its_translations_and_a_handoff_its_language() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, versions) = database(dir.path());
+    let project = french_project();
+    versions.save(&project).unwrap();
+    let tree = project.tree_by_name("wifi").unwrap();
+    let mut customer = Call::start_in_locale(
+        Arc::new(project.in_locale("fr", false)),
+        tree,
+        Audience::Customer,
+        1_000,
+        Vec::new(),
+        Some("fr".into()),
+        DatabaseCalls::new(store.clone()),
+    )
+    .unwrap();
+    customer
+        .record(
+            &Step::action(Action::Escalate("customer asked for a person".into())),
+            2_000,
+        )
+        .unwrap();
+    let code = store.handoff(customer.id()).unwrap();
+
+    // A program that knows only the database rebuilds the version with its French file.
+    let fresh = Versions::with_store(store.clone());
+    let version = project.session_hash(tree);
+    let rebuilt = fresh.project(&version).unwrap().unwrap();
+    assert_eq!(rebuilt.translation_files().len(), 1);
+    assert!(
+        rebuilt.translation_files()[0]
+            .diagnostics
+            .iter()
+            .all(|d| !d.is_error())
+    );
+    assert_eq!(rebuilt.locales(), ["fr"]);
+
+    // The agent sees what the customer saw, in French; the guidance stays in English.
+    let mut database = calltree_calls::SessionDatabase::new(dir.path().join("sessions.db"));
+    let agent = calltree_calls::Handoffs::take_over(&mut database, &code, 3_000).unwrap();
+    assert_eq!(agent.session().locale(), Some("fr"));
+    let texts: Vec<String> = agent.view().texts.iter().map(|t| t.text.clone()).collect();
+    assert_eq!(
+        texts,
+        ["Quel routeur avez-vous ?", "Check the line test first."]
+    );
+}

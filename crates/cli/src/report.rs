@@ -400,9 +400,67 @@ fn text(data: &ReportData) -> String {
                 );
             }
         }
+        if split_by_language(tree) {
+            let _ = writeln!(out, "  by language:");
+            for language in &tree.languages {
+                let s = &language.sessions;
+                let o = &language.outcomes;
+                let _ = writeln!(
+                    out,
+                    "    {}: {} sessions, resolved {}, escalated {}, abandoned {}, first-contact resolution {}, containment {}",
+                    language_name(language),
+                    s.started,
+                    percent(o.resolved, s.finished),
+                    percent(o.escalated, s.finished),
+                    percent(o.abandoned, s.finished),
+                    percent(
+                        language.first_contact_resolution.count,
+                        language.first_contact_resolution.of
+                    ),
+                    percent(language.containment.count, language.containment.of)
+                );
+            }
+        }
         out.push('\n');
     }
     out
+}
+
+/// Whether a tree's sessions were in more than its own words: then the report splits them
+/// by language (a folder without translations reads as before).
+fn split_by_language(tree: &calltree_engine::TreeReport) -> bool {
+    tree.languages.iter().any(|l| l.locale.is_some())
+}
+
+/// A language as the report names it: its tag, or the trees' own words.
+fn language_name(language: &calltree_engine::LanguageFigures) -> &str {
+    language.locale.as_deref().unwrap_or("tree's own words")
+}
+
+/// The per-language rows of the CSV: version `all`, measure `language`, the item naming the
+/// language and what is counted (`fr sessions`, `fr resolved`).
+fn csv_languages(out: &mut String, name: &str, tree: &calltree_engine::TreeReport) {
+    for language in &tree.languages {
+        let tag = language.locale.as_deref().unwrap_or("source");
+        let s = &language.sessions;
+        let o = &language.outcomes;
+        for (what, value) in [
+            ("sessions", s.started),
+            ("finished", s.finished),
+            ("resolved", o.resolved),
+            ("escalated", o.escalated),
+            ("abandoned", o.abandoned),
+            ("first_contact", language.first_contact_resolution.count),
+            ("contained", language.containment.count),
+        ] {
+            let _ = writeln!(
+                out,
+                "{},all,language,{},{value}",
+                csv_field(name),
+                csv_field(&format!("{tag} {what}"))
+            );
+        }
+    }
 }
 
 fn csv_figures(out: &mut String, tree: &str, version: &str, f: &Figures) {
@@ -488,6 +546,9 @@ fn csv(data: &ReportData) -> String {
         csv_figures(&mut out, name, "all", &tree.total);
         for version in &tree.versions {
             csv_figures(&mut out, name, &version.version, &version.figures);
+        }
+        if split_by_language(tree) {
+            csv_languages(&mut out, name, tree);
         }
     }
     out

@@ -915,7 +915,7 @@ fn a_desktop_fetches_the_published_trees_and_a_new_publish() {
     };
     // Nothing published yet: no trees, not the folder's.
     wait_for(&|_| trees.inputs().is_some());
-    assert_eq!(trees.inputs().unwrap().len(), 0);
+    assert_eq!(trees.inputs().unwrap().0.len(), 0);
 
     let first = client
         .publish(vec![calltree_calls::TreeFile {
@@ -925,7 +925,7 @@ fn a_desktop_fetches_the_published_trees_and_a_new_publish() {
         .unwrap();
     wait_for(&|live| live.len() == 1);
     assert_eq!(trees.live()[0].1, first[0].version);
-    assert_eq!(trees.inputs().unwrap()[0].text, NOTES);
+    assert_eq!(trees.inputs().unwrap().0[0].text, NOTES);
 
     let edited = NOTES.replace("Type a note.", "Type a short note.");
     let second = client
@@ -936,11 +936,11 @@ fn a_desktop_fetches_the_published_trees_and_a_new_publish() {
         .unwrap();
     assert_ne!(first[0].version, second[0].version);
     wait_for(&|live| live.first().is_some_and(|(_, v)| *v == second[0].version));
-    assert_eq!(trees.inputs().unwrap()[0].text, edited);
+    assert_eq!(trees.inputs().unwrap().0[0].text, edited);
     drop(server);
     // The server gone: the last fetched trees stay, with the problem named.
     std::thread::sleep(std::time::Duration::from_millis(400));
-    assert_eq!(trees.inputs().unwrap()[0].text, edited);
+    assert_eq!(trees.inputs().unwrap().0[0].text, edited);
     assert!(
         trees
             .problem()
@@ -954,7 +954,7 @@ fn a_desktop_fetches_the_published_trees_and_a_new_publish() {
         Some(copy),
     )
     .unwrap();
-    assert_eq!(restarted.inputs().unwrap()[0].text, edited);
+    assert_eq!(restarted.inputs().unwrap().0[0].text, edited);
     assert_eq!(restarted.live()[0].1, second[0].version);
 }
 

@@ -318,3 +318,58 @@ fn a_long_path_is_shown_by_its_ends_and_its_length() {
         "the JSON form keeps the whole path"
     );
 }
+
+#[test]
+fn a_report_splits_the_outcomes_by_the_language_sessions_were_shown_in() {
+    let (dir, version) = folder();
+    std::fs::create_dir_all(dir.path().join("logs/done")).unwrap();
+    for (number, mut events) in sessions(&version).into_iter().enumerate() {
+        // The customers' sessions (the 2nd and 4th) were in French.
+        if let Some(Event::Started {
+            audience: Audience::Customer,
+            locale,
+            ..
+        }) = events.first_mut()
+        {
+            *locale = Some(Box::new("fr".to_owned()));
+        }
+        let text: String = events
+            .iter()
+            .map(|e| format!("{}\n", e.to_json_line()))
+            .collect();
+        std::fs::write(
+            dir.path().join(format!("logs/done/call-{number}.jsonl")),
+            text,
+        )
+        .unwrap();
+    }
+    let text = stdout(&calltree(dir.path(), &["report", "--logs", "logs"]));
+    assert!(text.contains("  by language:\n"), "{text}");
+    assert!(
+        text.contains("    tree's own words: 2 sessions, resolved 50.0%, escalated 50.0%, abandoned 0.0%, first-contact resolution 50.0%, containment —\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("    fr: 2 sessions, resolved 50.0%, escalated 50.0%, abandoned 0.0%, first-contact resolution 50.0%, containment 50.0%\n"),
+        "{text}"
+    );
+    let csv = stdout(&calltree(
+        dir.path(),
+        &["report", "--logs", "logs", "--format", "csv"],
+    ));
+    assert!(csv.contains("wifi,all,language,fr sessions,2\n"), "{csv}");
+    assert!(
+        csv.contains("wifi,all,language,source resolved,1\n"),
+        "{csv}"
+    );
+    let json = stdout(&calltree(
+        dir.path(),
+        &["report", "--logs", "logs", "--format", "json"],
+    ));
+    let parsed: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(parsed["trees"]["wifi"]["languages"][1]["locale"], "fr");
+    assert_eq!(
+        parsed["trees"]["wifi"]["languages"][1]["outcomes"]["escalated"],
+        1
+    );
+}

@@ -179,3 +179,46 @@ fn translation_files_no_tool_wrote_are_diagnostics_never_a_crash() {
         );
     }
 }
+
+#[test]
+fn a_translation_file_that_reads_as_nothing_is_reported_once_without_missing_warnings() {
+    // The fixture is the stale fixture's French file saved as UTF-16.
+    let dir = stale_folder();
+    std::fs::copy(
+        fixture("unreadable/refund.fr.po"),
+        dir.path().join("refund.fr.po"),
+    )
+    .unwrap();
+    let output = calltree(dir.path(), &["check", "refund.tree"]);
+    let stdout = text(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert_eq!(stdout.matches("E402").count(), 1, "{stdout}");
+    assert!(!stdout.contains("W451"), "{stdout}");
+    assert!(stdout.contains("nothing in this file reads"), "{stdout}");
+}
+
+#[test]
+fn a_translation_file_that_cannot_be_read_is_reported_once_without_missing_warnings() {
+    let dir = stale_folder();
+    // Too large to be read under the limit given (root reads any file, so a size it is).
+    let mut po = std::fs::read_to_string(dir.path().join("refund.fr.po")).unwrap();
+    po.push_str(&format!("# {}\n", "x".repeat(16_000)));
+    std::fs::write(dir.path().join("refund.fr.po"), po).unwrap();
+    let output = calltree(
+        dir.path(),
+        &["--max-input-size", "8K", "check", "refund.tree"],
+    );
+    let stdout = text(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{stdout}{}",
+        text(&output.stderr)
+    );
+    assert_eq!(stdout.matches("E401").count(), 1, "{stdout}");
+    assert!(
+        stdout.contains("this translation file could not be read"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("W451"), "{stdout}");
+}

@@ -43,10 +43,10 @@ pub use project::{ParseCache, Project, SourceInput};
 pub use rename::rename_node;
 pub use rename_field::rename_field;
 pub use report::{
-    Comment, ComparedVersion, Counted, DAY, DailyRating, DateRange, Figures, NodeFigures,
-    OutcomeMix, OutcomeRow, Rate, RatingCount, Report, ReportData, ReportFilter, SOURCE_LANGUAGE,
-    SessionCounts, StepChange, StepCounts, StepRow, TimeSummary, TopList, TreeReport,
-    VersionComparison, VersionReport, compare_versions,
+    Comment, ComparedVersion, Counted, DAY, DailyRating, DateRange, Figures, LanguageFigures,
+    NodeFigures, OutcomeMix, OutcomeRow, Rate, RatingCount, Report, ReportData, ReportFilter,
+    SOURCE_LANGUAGE, SessionCounts, StepChange, StepCounts, StepRow, TimeSummary, TopList,
+    TreeReport, VersionComparison, VersionReport, compare_versions,
 };
 pub use report::{Table, csv_field, drop_off_steps, figure_tables, slowest_steps};
 pub use session::{

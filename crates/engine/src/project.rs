@@ -95,6 +95,15 @@ impl Project {
         }
     }
 
+    /// A translation file the host found beside a tree but could not read (no permission,
+    /// too large): kept with one diagnostic that says why, at its first line, and none about
+    /// its texts (they show in the tree's own words in that language until it reads).
+    /// `input.bytes` is not looked at.
+    pub fn add_unreadable_translation(&mut self, input: TranslationInput, reason: &str) {
+        let file = translation::unreadable(self, input, reason);
+        self.translations.push(file);
+    }
+
     /// The translation files added, in the order they were, each with its diagnostics.
     pub fn translation_files(&self) -> &[TranslationFile] {
         &self.translations
@@ -134,6 +143,19 @@ impl Project {
     /// `mark_missing` (for authors and tests; a customer's page shows the plain source text,
     /// and `check` warns about it).
     pub fn in_locale(&self, locale: &str, mark_missing: bool) -> Project {
+        self.translated(locale, mark_missing, false)
+    }
+
+    /// The project for an agent serving a customer in `locale`: what the agent says and the
+    /// customer sees (say lines, titles, options, field labels) in that language, while the
+    /// guidance written for the agent alone (`agent` lines and notes) stays in the tree's
+    /// own, the agent's language. Missing translations are marked as by
+    /// [`Project::in_locale`] with `mark_missing`, so the agent knows to translate on the fly.
+    pub fn in_locale_for_agent(&self, locale: &str) -> Project {
+        self.translated(locale, true, true)
+    }
+
+    fn translated(&self, locale: &str, mark_missing: bool, keep_guidance: bool) -> Project {
         let mut copy = self.clone();
         let available = self.locales();
         let chosen = translation::best_locale(&available, locale);
@@ -146,7 +168,7 @@ impl Project {
                 tables.insert(tree_file, translation::usable(self, file));
             }
         }
-        translation::apply(&mut copy, &tables, mark_missing);
+        translation::apply(&mut copy, &tables, mark_missing, keep_guidance);
         copy
     }
 

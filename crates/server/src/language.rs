@@ -181,6 +181,11 @@ const FRENCH: &[(&str, &str)] = &[
         "cochez au moins une des réponses",
     ),
     ("please fill this in", "merci de remplir ce champ"),
+    (
+        "please keep this on one line",
+        "merci de tout écrire sur une ligne",
+    ),
+    ("an answer is required", "une réponse est nécessaire"),
     ("enter ", "saisissez "),
     ("Your reference code is", "Votre code de référence est"),
     ("What happens next", "Et maintenant ?"),
@@ -238,6 +243,64 @@ pub fn translated(lang: &Language, english: &str) -> String {
     }
 }
 
+/// The engine's reason an answer was refused, in `lang`: its fixed sentences from the list,
+/// and the ones that quote the answer or the tree's words (`please enter {hint}`, `"x" is not
+/// a number`) rebuilt around what they quote. One the list does not know stays English.
+pub fn field_message(lang: &Language, english: &str) -> String {
+    match lang.ui {
+        Ui::English => english.to_owned(),
+        Ui::French => french(english)
+            .map(str::to_owned)
+            .or_else(|| french_field_message(english))
+            .unwrap_or_else(|| english.to_owned()),
+    }
+}
+
+fn french_field_message(english: &str) -> Option<String> {
+    if let Some(rest) = english.strip_prefix("please enter ") {
+        return Some(format!("merci de saisir {rest}"));
+    }
+    if let Some(size) = english
+        .strip_prefix("please keep this under ")
+        .and_then(|rest| rest.strip_suffix(" characters"))
+    {
+        return Some(format!("merci de ne pas dépasser {size} caractères"));
+    }
+    if let Some(rest) = english.strip_prefix("this has a hidden character (")
+        && let Some((code, _)) = rest.split_once(')')
+    {
+        return Some(format!(
+            "ce texte contient un caractère invisible ({code}) qui ne peut pas être gardé ; merci de le taper plutôt que de le coller"
+        ));
+    }
+    for (too, word) in [(" is too small: ", "petit"), (" is too big: ", "grand")] {
+        if let Some((number, rest)) = english.split_once(too)
+            && let Some((low, high)) = rest
+                .strip_prefix("please enter a number from ")
+                .and_then(|r| r.split_once(" to "))
+        {
+            return Some(format!(
+                "{number} est trop {word} : saisissez un nombre de {low} à {high}"
+            ));
+        }
+    }
+    // `"what was typed" is not ...`: the quoted answer may hold anything, so it is cut at
+    // the last `" is not `.
+    let (quoted, what) = english.strip_prefix('"')?.rsplit_once("\" is not ")?;
+    let said = match what {
+        "a number" => "n'est pas un nombre".to_owned(),
+        "yes or no" => "n'est ni oui ni non".to_owned(),
+        "in the form this needs; please check it" => {
+            "n'a pas la forme attendue ; merci de vérifier".to_owned()
+        }
+        _ => format!(
+            "n'est pas une date comme {}",
+            what.strip_prefix("a date like ")?
+        ),
+    };
+    Some(format!("« {quoted} » {said}"))
+}
+
 fn french(english: &str) -> Option<&'static str> {
     FRENCH
         .iter()
@@ -261,6 +324,43 @@ mod tests {
         assert_eq!(pick("*;q=1, garbage;;q=x, \u{0}"), "en");
         assert_eq!(choose(Some("en"), Some("fr"), &locales).tag, "en");
         assert_eq!(choose(Some("xx_YY"), Some("fr"), &locales).tag, "fr");
+    }
+
+    #[test]
+    fn the_engines_reasons_for_refusing_an_answer_are_in_french() {
+        let fr = Language::of("fr");
+        for (english, french) in [
+            (
+                "please enter les 6 chiffres de votre reçu",
+                "merci de saisir les 6 chiffres de votre reçu",
+            ),
+            ("please fill this in", "merci de remplir ce champ"),
+            ("\"12ab\" is not a number", "« 12ab » n'est pas un nombre"),
+            (
+                "\"say \"hi\"\" is not a date like 2026-11-23",
+                "« say \"hi\" » n'est pas une date comme 2026-11-23",
+            ),
+            (
+                "\"peut-être\" is not yes or no",
+                "« peut-être » n'est ni oui ni non",
+            ),
+            (
+                "\"x\" is not in the form this needs; please check it",
+                "« x » n'a pas la forme attendue ; merci de vérifier",
+            ),
+            (
+                "150 is too big: please enter a number from 0 to 120",
+                "150 est trop grand : saisissez un nombre de 0 à 120",
+            ),
+            (
+                "please keep this under 2000 characters",
+                "merci de ne pas dépasser 2000 caractères",
+            ),
+            ("something new", "something new"),
+        ] {
+            assert_eq!(field_message(&fr, english), french);
+            assert_eq!(field_message(&Language::source(), english), english);
+        }
     }
 
     #[test]

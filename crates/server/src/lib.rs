@@ -19,6 +19,7 @@ mod limits;
 mod listener;
 mod pages;
 mod refusal;
+mod translated;
 mod trees;
 
 use std::collections::HashMap;
@@ -59,6 +60,8 @@ pub struct AppState {
     starts: limits::RateLimit,
     posts: limits::RateLimit,
     folded: folded::Folded,
+    /// The trees in each visitor language, made once per project (see `translated.rs`).
+    translated: translated::Translated,
 }
 
 impl AppState {
@@ -77,6 +80,7 @@ impl AppState {
             starts: limits::RateLimit::new(settings.starts_per_minute),
             posts: limits::RateLimit::new(settings.posts_per_minute),
             folded: folded::Folded::default(),
+            translated: translated::Translated::default(),
             trees,
             store,
             api_token,
@@ -417,12 +421,12 @@ fn fold(state: &AppState, id: &str) -> Result<Call<DatabaseCalls>, ServerError> 
         other => ServerError::Calls(other),
     })?;
     // A session in another language is shown on its version of the trees in that language
-    // (a version rebuilt from the database has no translations: its own words are shown).
+    // (a version rebuilt from the database brings the translations it was saved with).
     let Some(locale) = call.session().locale().map(str::to_owned) else {
         return Ok(call);
     };
     let (id, session, store) = call.into_parts();
-    let project = Arc::new(session.project().in_locale(&locale, false));
+    let project = state.translated.get(session.shared_project(), &locale);
     Session::resume(project, session.log().to_vec())
         .map(|session| Call::open(id, session, store))
         .map_err(|error| ServerError::Gone(error.to_string()))
@@ -461,7 +465,7 @@ async fn home(
         let project = if lang.is_source() {
             current
         } else {
-            Arc::new(current.in_locale(&lang.tag, false))
+            state.translated.get(&current, &lang.tag)
         };
         let words = query.trim().to_lowercase();
         let topics: Vec<pages::Topic> = trees::customer_trees(&project)
@@ -559,10 +563,7 @@ async fn start(
         let (project, locale) = if lang.is_source() {
             (project, None)
         } else {
-            (
-                Arc::new(project.in_locale(&lang.tag, false)),
-                Some(lang.tag),
-            )
+            (state.translated.get(&project, &lang.tag), Some(lang.tag))
         };
         let session =
             Session::start_in_locale(project, id, Audience::Customer, now(), given, locale)
@@ -644,8 +645,14 @@ fn render(
     let seq = session.log().len();
     // The language the session started in, whatever the visitor's browser says now.
     let lang = session.locale().map_or_else(Language::source, Language::of);
-    let message = message.map(|m| language::translated(&lang, m));
+    let message = message.map(|m| language::field_message(&lang, m));
     let message = message.as_deref();
+    // The engine's reasons, in the session's language.
+    let errors: HashMap<String, String> = errors
+        .iter()
+        .map(|(field, reason)| (field.clone(), language::field_message(&lang, reason)))
+        .collect();
+    let errors = &errors;
     if session.state().audience != Audience::Customer {
         return Ok(pages::message_page_in(
             &lang,

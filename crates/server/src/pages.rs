@@ -29,7 +29,7 @@ a{color:#0b57d0}
 .say{font-size:1.15rem}
 .card{background:#fff;border:1px solid #d0d7de;border-radius:.5rem;padding:1rem;margin:0 0 1rem}
 .field{margin:0 0 1.5rem}
-.field.invalid{border-left:5px solid #b42318;padding-left:.9rem}
+.field.invalid{border-inline-start:5px solid #b42318;padding-inline-start:.9rem}
 label,legend{display:block;font-weight:600;margin:.75rem 0 .25rem}
 .hint{color:#57606a;margin:0 0 .4rem}
 input[type=text],input[type=email],input[type=tel],input[type=date],textarea{width:100%;min-height:2.75rem;padding:.6rem;font:inherit;border:2px solid #6e7781;border-radius:.4rem;background:#fff}
@@ -40,13 +40,13 @@ input[type=radio]{width:1.5rem;height:1.5rem;margin:0;flex:none;accent-color:#0b
 .error-message{color:#b42318;font-weight:700;margin:.25rem 0 .4rem}
 .error-summary{border:4px solid #b42318;background:#fff;padding:1rem 1.25rem;margin:0 0 1.5rem}
 .error-summary h2{margin:0 0 .5rem}
-.error-summary ul{margin:0;padding-left:1.25rem}
+.error-summary ul{margin:0;padding-inline-start:1.25rem}
 .error-summary li{margin:.25rem 0}
 .error-summary a{color:#b42318;font-weight:700}
 .notice{background:#fff8c5;border:1px solid #d4a72c;padding:.6rem;border-radius:.4rem}
 .vh{position:absolute;width:1px;height:1px;margin:-1px;padding:0;overflow:hidden;clip:rect(0 0 0 0);border:0;white-space:nowrap}
 button{font:inherit;cursor:pointer}
-.option,.primary{display:block;width:100%;min-height:3rem;text-align:left;padding:.8rem 1rem;margin:.5rem 0;border-radius:.5rem;border:2px solid #0b57d0;background:#fff;color:#0b57d0;font-weight:600}
+.option,.primary{display:block;width:100%;min-height:3rem;text-align:start;padding:.8rem 1rem;margin:.5rem 0;border-radius:.5rem;border:2px solid #0b57d0;background:#fff;color:#0b57d0;font-weight:600}
 .primary{background:#0b57d0;color:#fff;text-align:center}
 .option:disabled{border-color:#d0d7de;color:#6e7781;cursor:not-allowed}
 .why{font-size:.85rem;color:#57606a;margin:-.25rem 0 .5rem}
@@ -61,6 +61,8 @@ nav.languages a{margin-inline-end:.75rem}
 .untranslated{font-size:.85rem;color:#57606a}
 ";
 
+/// The style is written with logical properties only (`inline-start`, `text-align:start`),
+/// so a right-to-left page mirrors: a field's error bar and the list indents go to the right.
 /// A whole page in `lang`: `lang` and `dir` on the root, so screen readers pronounce it in
 /// that language and right-to-left scripts are laid out as they are read.
 fn page(lang: &Language, title: &str, body: Markup) -> Html<String> {
@@ -509,7 +511,19 @@ fn headline(lang: &Language, end: &EndView) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::sentence;
+    use super::{STYLE, sentence};
+
+    /// A physical side (`left`, `right`) in the style would not mirror on a right-to-left
+    /// page; `inline-start` and `start` do.
+    #[test]
+    fn the_style_names_no_physical_side_so_right_to_left_pages_mirror() {
+        for physical in ["left", "right"] {
+            assert!(
+                !STYLE.contains(physical),
+                "the page style says `{physical}`; use the logical property"
+            );
+        }
+    }
 
     #[test]
     fn messages_read_as_sentences() {

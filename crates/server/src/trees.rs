@@ -43,11 +43,13 @@ struct Loaded {
 
 /// The live (tree, version) pairs.
 type LivePairs = Vec<(String, String)>;
+/// The published trees' files, their translations, and the live (tree, version) pairs.
+type PublishedInputs = (Vec<SourceInput>, Vec<TranslationInput>, LivePairs);
 
 /// The files of the live trees' versions, one copy of each file name: trees published
 /// together share their files; where two live versions hold different texts under one name,
 /// the one published later wins (the rule desktops follow too).
-fn published_inputs(store: &Store) -> Result<(Vec<SourceInput>, LivePairs), ServerError> {
+fn published_inputs(store: &Store) -> Result<PublishedInputs, ServerError> {
     let mut live = store.live_trees()?;
     let pairs = live
         .iter()
@@ -55,6 +57,7 @@ fn published_inputs(store: &Store) -> Result<(Vec<SourceInput>, LivePairs), Serv
         .collect();
     live.sort_by_key(|tree| tree.published_at);
     let mut inputs: Vec<SourceInput> = Vec::new();
+    let mut translations: Vec<TranslationInput> = Vec::new();
     let mut read = std::collections::HashSet::new();
     for tree in &live {
         if !read.insert(tree.version.clone()) {
@@ -67,14 +70,23 @@ fn published_inputs(store: &Store) -> Result<(Vec<SourceInput>, LivePairs), Serv
             ));
             continue;
         };
-        for (name, text) in files {
-            match inputs.iter_mut().find(|kept| kept.name == name) {
-                Some(kept) => *kept = SourceInput::new(name, text),
-                None => inputs.push(SourceInput::new(name, text)),
+        // A version keeps its translations beside its trees; a later publish's file of the
+        // same name wins, for both.
+        let (trees, translated) = calltree_calls::split_version_files(files);
+        for input in trees {
+            match inputs.iter_mut().find(|kept| kept.name == input.name) {
+                Some(kept) => *kept = input,
+                None => inputs.push(input),
+            }
+        }
+        for input in translated {
+            match translations.iter_mut().find(|kept| kept.name == input.name) {
+                Some(kept) => *kept = input,
+                None => translations.push(input),
             }
         }
     }
-    Ok((inputs, pairs))
+    Ok((inputs, translations, pairs))
 }
 
 fn stamps(files: &[PathBuf]) -> Vec<(PathBuf, Option<SystemTime>)> {
@@ -124,6 +136,12 @@ fn read_folder(folder: &Path) -> Result<Folder, ServerError> {
         crate::log(&format!("left out `{}`: {error}", file.display()));
         watched.push(file);
     }
+    // An unreadable translation file is watched too: fixed, it is served; meanwhile it is
+    // not a new file every second.
+    for (translation, error) in loaded.unreadable_translations {
+        crate::log(&format!("left out `{}`: {error}", translation.name));
+        watched.push(PathBuf::from(translation.name));
+    }
     Ok((inputs, translations, watched))
 }
 
@@ -133,10 +151,38 @@ fn changed(folder: &Path, loaded: &[(PathBuf, Option<SystemTime>)]) -> bool {
     if stamps(&paths) != loaded {
         return true;
     }
-    calltree_files::tree_files(folder)
-        .unwrap_or_default()
-        .iter()
-        .any(|file| !paths.contains(file))
+    let trees = calltree_files::tree_files(folder).unwrap_or_default();
+    trees.iter().any(|file| !paths.contains(file)) || new_translation(&trees, &paths)
+}
+
+/// Whether a tree of the folder has a translation file that is not among `paths`: a
+/// language added while the server runs is served without a restart. Each folder of trees
+/// is listed once, however many trees it holds.
+fn new_translation(trees: &[PathBuf], paths: &[PathBuf]) -> bool {
+    let mut folders: Vec<&Path> = trees.iter().filter_map(|t| t.parent()).collect();
+    folders.sort_unstable();
+    folders.dedup();
+    folders.into_iter().any(|folder| {
+        let Ok(entries) = std::fs::read_dir(folder) else {
+            return false;
+        };
+        entries.filter_map(Result::ok).any(|entry| {
+            let path = entry.path();
+            let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+                return false;
+            };
+            // `NAME.LOCALE.po` beside `NAME.tree`, as the kit's loader finds them.
+            let Some((stem, locale)) = name
+                .strip_suffix(".po")
+                .and_then(|rest| rest.rsplit_once('.'))
+            else {
+                return false;
+            };
+            !locale.is_empty()
+                && trees.contains(&path.with_file_name(format!("{stem}.tree")))
+                && !paths.contains(&path)
+        })
+    })
 }
 
 impl Trees {
@@ -153,9 +199,9 @@ impl Trees {
     /// than a folder: a new publish is served within a second, by every instance on the
     /// database. Before anything is published there are no trees.
     pub fn published(store: Store) -> Result<Trees, ServerError> {
-        let (inputs, live) = published_inputs(&store)?;
+        let (inputs, translations, live) = published_inputs(&store)?;
         let trees = Trees::empty(Source::Published(store.clone()), store);
-        trees.install(inputs, Vec::new(), Vec::new(), live)?;
+        trees.install(inputs, translations, Vec::new(), live)?;
         Ok(trees)
     }
 
@@ -241,8 +287,9 @@ impl Trees {
                 if self.current.read().is_ok_and(|loaded| loaded.live == live) {
                     return;
                 }
-                published_inputs(store)
-                    .and_then(|(inputs, live)| self.install(inputs, Vec::new(), Vec::new(), live))
+                published_inputs(store).and_then(|(inputs, translations, live)| {
+                    self.install(inputs, translations, Vec::new(), live)
+                })
             }
         };
         if let Err(error) = installed {
@@ -320,6 +367,39 @@ mod tests {
             ),
             "a used file outside the folder is not a change every second"
         );
+    }
+
+    /// Issue 20: a translation file added while the server ran was only served after a
+    /// restart, because only the files loaded were watched.
+    #[test]
+    fn a_translation_file_added_later_is_a_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let site = dir.path().join("site");
+        std::fs::create_dir_all(&site).unwrap();
+        std::fs::write(
+            site.join("help.tree"),
+            "tree help \"Help\"\n  audience: customer\n  start: greet\n\n\
+             node greet \"Greet\"\n  say \"Hi\"\n  end resolved\n",
+        )
+        .unwrap();
+        // A PO file of no tree is not one.
+        std::fs::write(site.join("other.fr.po"), "").unwrap();
+        let store = Store::open(dir.path().join("sessions.db")).unwrap();
+        let trees = Trees::open(&site, store).unwrap();
+        assert!(!changed(&site, &trees.current.read().unwrap().stamps));
+        std::fs::write(
+            site.join("help.fr.po"),
+            "msgctxt \"greet.say.1\"\nmsgid \"Hi\"\nmsgstr \"Salut\"\n",
+        )
+        .unwrap();
+        assert!(changed(&site, &trees.current.read().unwrap().stamps));
+        // Once loaded, it is watched like the rest.
+        let (inputs, translations, files) = read_folder(&site).unwrap();
+        trees
+            .install(inputs, translations, stamps(&files), Vec::new())
+            .unwrap();
+        assert!(!changed(&site, &trees.current.read().unwrap().stamps));
+        assert_eq!(trees.current().locales(), ["fr"]);
     }
 
     /// Issue 13: a file of the folder that could not be read (here not UTF-8) stopped the

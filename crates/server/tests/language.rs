@@ -278,6 +278,19 @@ async fn a_session_keeps_the_language_it_started_in_to_its_end() {
         "{}",
         refused.body
     );
+    // The engine's reason for refusing an answer is French too, around the tree's words.
+    let wrong = site
+        .submit(&path, &owner, "en", "tracking=12ab&go=continue")
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        wrong
+            .body
+            .contains("Merci de saisir les 6 chiffres de votre reçu."),
+        "{}",
+        wrong.body
+    );
+    assert!(!wrong.body.contains("lease enter"), "{}", wrong.body);
     let next = site
         .submit(&path, &owner, "en", "tracking=123456&go=continue")
         .await;

@@ -484,7 +484,8 @@ pub(crate) fn call_ui(ui: &mut egui::Ui, screen: &mut CallScreen, clock: &Clock)
         intent = Some(Intent::Retry);
     }
     let copied = screen.copied_at.is_some_and(|at| now - at < COPIED_FOR);
-    if let Some(next) = header::ui(ui, &shown, now, unsaved) {
+    let language = header::Language::of(screen.call.session());
+    if let Some(next) = header::ui(ui, &shown, now, unsaved, language.as_ref()) {
         intent = Some(next);
     }
     if let Some(next) = actions::ui(ui, &shown.saved, screen.dialog.is_some(), screen.keyboard) {

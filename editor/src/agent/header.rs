@@ -1,6 +1,7 @@
 //! The call's header: the script, the path so far on one line (the oldest steps give way
 //! first, each earlier step a way back to it), how long the call has lasted, and a warning
-//! while events wait in memory because the disk failed.
+//! while events wait in memory because the disk failed; and, for a call in another language
+//! than the tree's own, which one (the customer's, when taken over from the web).
 
 use egui::RichText;
 
@@ -10,7 +11,74 @@ use crate::look::Palette;
 /// How many of the latest steps the path shows before "…".
 const CRUMBS: usize = 5;
 
-pub(super) fn ui(ui: &mut egui::Ui, shown: &Shown, now: i64, unsaved: usize) -> Option<Intent> {
+/// The language a call is in, when it is not the tree's own.
+pub(super) struct Language {
+    pub tag: String,
+    /// The customer started it on the web and an agent took it over.
+    pub from_web: bool,
+}
+
+impl Language {
+    pub fn of(session: &calltree_engine::Session) -> Option<Language> {
+        let tag = session.locale()?.to_owned();
+        let from_web = session
+            .log()
+            .iter()
+            .any(|e| matches!(e, calltree_engine::Event::TakenOver { .. }));
+        Some(Language { tag, from_web })
+    }
+
+    /// What the header says: the language by its English name (the agent's words) and tag.
+    pub fn line(&self) -> String {
+        let name = language_name(&self.tag);
+        let named = match name {
+            Some(name) => format!("{name} ({})", self.tag),
+            None => self.tag.clone(),
+        };
+        if self.from_web {
+            format!("The customer used {named} on the web: continue in it")
+        } else {
+            format!("Call in {named}")
+        }
+    }
+}
+
+/// English names of the languages agents most often meet, by primary subtag; others show
+/// by their tag.
+pub(super) fn language_name(tag: &str) -> Option<&'static str> {
+    let primary = tag.split('-').next().unwrap_or(tag).to_ascii_lowercase();
+    Some(match primary.as_str() {
+        "en" => "English",
+        "fr" => "French",
+        "de" => "German",
+        "es" => "Spanish",
+        "it" => "Italian",
+        "pt" => "Portuguese",
+        "nl" => "Dutch",
+        "pl" => "Polish",
+        "ar" => "Arabic",
+        "he" => "Hebrew",
+        "fa" => "Persian",
+        "ru" => "Russian",
+        "uk" => "Ukrainian",
+        "el" => "Greek",
+        "tr" => "Turkish",
+        "zh" => "Chinese",
+        "ja" => "Japanese",
+        "ko" => "Korean",
+        "hi" => "Hindi",
+        "vi" => "Vietnamese",
+        _ => return None,
+    })
+}
+
+pub(super) fn ui(
+    ui: &mut egui::Ui,
+    shown: &Shown,
+    now: i64,
+    unsaved: usize,
+    language: Option<&Language>,
+) -> Option<Intent> {
     let mut intent = None;
     let palette = Palette::of(ui);
     egui::Panel::top("call_header").show(ui, |ui| {
@@ -27,6 +95,16 @@ pub(super) fn ui(ui: &mut egui::Ui, shown: &Shown, now: i64, unsaved: usize) -> 
                     .color(palette.weak),
             )
             .on_hover_text("how long the call has lasted");
+            if let Some(language) = language {
+                ui.label(
+                    RichText::new(language.line())
+                        .strong()
+                        .color(palette.text),
+                )
+                .on_hover_text(
+                    "what the customer hears and sees is in this language; your guidance stays in the script's own",
+                );
+            }
             if unsaved > 0 {
                 ui.label(
                     RichText::new(format!(

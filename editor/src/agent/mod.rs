@@ -58,6 +58,9 @@ pub struct Agent {
     pub calls_problem: Option<String>,
     /// The time zone times are shown in: the machine's, or a fixed one in tests.
     pub time_zone: jiff::tz::TimeZone,
+    /// The language the next call starts in (the picker's "Call in"), `None` for the
+    /// script's own. What the customer hears and sees is in it; the agent's guidance is not.
+    pub call_locale: Option<String>,
     clock: Clock,
 }
 
@@ -72,6 +75,7 @@ impl Agent {
             handed_in: Vec::new(),
             calls_problem: None,
             time_zone: jiff::tz::TimeZone::system(),
+            call_locale: None,
             clock,
         }
     }
@@ -104,20 +108,39 @@ impl Agent {
         given: Vec<Given>,
         store: Box<dyn CallStore>,
     ) -> Result<(), CallsError> {
-        let call = Call::start_with(
-            Arc::clone(&self.project),
+        // A script without a translation into the chosen language runs in its own words,
+        // and the agent is told so before saying a word.
+        let locale = self.call_locale.clone().filter(|wanted| {
+            calltree_engine::translation::best_locale(&self.project.tree_locales(tree), wanted)
+                .is_some()
+        });
+        let untranslated = self.call_locale.is_some() && locale.is_none();
+        let project = match &locale {
+            Some(locale) => Arc::new(self.project.in_locale_for_agent(locale)),
+            None => Arc::clone(&self.project),
+        };
+        let call = Call::start_in_locale(
+            project,
             tree,
             Audience::Agent,
             (self.clock)(),
             given,
+            locale,
             store,
         )?;
         self.handed_in.clear();
+        let message = untranslated.then(|| {
+            format!(
+                "This script has no {} translation: the call is in its own words.",
+                self.call_locale.as_deref().unwrap_or_default()
+            )
+        });
         let name = self.project.tree(tree).name.clone();
         self.recent.retain(|r| *r != name);
         self.recent.insert(0, name);
         let mut screen = CallScreen::new(call);
         screen.carried = std::mem::take(&mut self.carried);
+        screen.message = message;
         self.screen = Screen::Call(Box::new(screen));
         Ok(())
     }
@@ -143,12 +166,15 @@ impl Agent {
     /// Continues a stored call, refusing it clearly if the tree changed since it started.
     pub fn resume(&mut self, id: &str, calls: &mut dyn AgentCalls) -> Result<(), CallsError> {
         let events: Vec<Event> = calls.reopen(id)?;
-        let call = Call::resume(
-            id.to_owned(),
-            Arc::clone(&self.project),
-            events,
-            calls.store(),
-        )?;
+        // A call started in another language goes on in it.
+        let project = match events.first() {
+            Some(Event::Started {
+                locale: Some(locale),
+                ..
+            }) => Arc::new(self.project.in_locale_for_agent(locale)),
+            _ => Arc::clone(&self.project),
+        };
+        let call = Call::resume(id.to_owned(), project, events, calls.store())?;
         self.screen = Screen::Call(Box::new(CallScreen::new(call)));
         Ok(())
     }

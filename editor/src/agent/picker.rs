@@ -316,6 +316,7 @@ impl Agent {
         if let Some(notice) = &self.notice {
             ui.colored_label(palette.warning, notice);
         }
+        call_language(ui, &project, &mut self.call_locale);
         ui.add_space(6.0);
         let label = ui.label(RichText::new("Search").size(15.0));
         let search = ui
@@ -423,6 +424,10 @@ impl Agent {
                 if !tree.tags.is_empty() {
                     about.push(tree.tags.join(" · "));
                 }
+                let locales = project.tree_locales(*id);
+                if !locales.is_empty() {
+                    about.push(format!("also in {}", locales.join(", ")));
+                }
                 if !about.is_empty() {
                     ui.label(RichText::new(about.join("  —  ")).color(palette.weak));
                 }
@@ -460,6 +465,40 @@ impl Agent {
             },
         };
     }
+}
+
+/// The "Call in" choice: the language the next call's customer hears and sees, among the
+/// folder's translations; not shown when there are none. The agent's own screen and guidance
+/// stay in the script's language whichever is chosen.
+fn call_language(ui: &mut egui::Ui, project: &Project, chosen: &mut Option<String>) {
+    let locales = project.locales();
+    if locales.is_empty() {
+        *chosen = None;
+        return;
+    }
+    let named = |tag: &str| match super::header::language_name(tag) {
+        Some(name) => format!("{name} ({tag})"),
+        None => tag.to_owned(),
+    };
+    ui.horizontal(|ui| {
+        let label = ui.label("Call in");
+        let shown = chosen
+            .as_deref()
+            .map_or_else(|| "the script's own language".to_owned(), named);
+        egui::ComboBox::from_id_salt("agent-call-language")
+            .selected_text(shown)
+            .show_ui(ui, |ui| {
+                ui.selectable_value(chosen, None, "the script's own language");
+                for locale in &locales {
+                    ui.selectable_value(chosen, Some((*locale).to_owned()), named(locale));
+                }
+            })
+            .response
+            .labelled_by(label.id)
+            .on_hover_text(
+                "the customer's language: what you read out and the options are in it; your guidance stays in the script's own",
+            );
+    });
 }
 
 /// What the start dialog asked for this frame.

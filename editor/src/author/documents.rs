@@ -4,6 +4,7 @@
 //! unseen.
 
 use calltree_engine::SourceInput;
+use calltree_engine::translation::TranslationInput;
 
 use super::folder::{Stamp, TreeFolder};
 use crate::error::EditorError;
@@ -88,6 +89,11 @@ impl Documents {
             }
         }
         Ok(documents)
+    }
+
+    /// The folder's translation files, as saved: agents run calls in their languages.
+    pub fn translations(&self) -> Vec<TranslationInput> {
+        self.folder.translations()
     }
 
     pub fn folder_label(&self) -> String {

@@ -5,6 +5,8 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
+use calltree_engine::translation::TranslationInput;
+
 use crate::error::EditorError;
 
 /// What a file looked like on disk when it was last read or written: when another program
@@ -28,6 +30,11 @@ pub trait TreeFolder {
     /// Replaces (or creates) the file as one atomic step and returns its new stamp.
     fn write(&mut self, name: &str, text: &str) -> Result<Stamp, EditorError>;
     fn read_recovery(&self, name: &str) -> Option<String>;
+    /// The translation files beside the trees (`NAME.LOCALE.po` beside `NAME.tree`), read:
+    /// agents can run a call in their languages. A file that cannot be read is left out.
+    fn translations(&self) -> Vec<TranslationInput> {
+        Vec::new()
+    }
     fn write_recovery(&mut self, name: &str, text: &str) -> Result<(), EditorError>;
     fn remove_recovery(&mut self, name: &str);
 }
@@ -43,6 +50,7 @@ pub struct MemoryFolder {
 struct MemoryFiles {
     files: BTreeMap<String, (String, u64)>,
     recovery: BTreeMap<String, String>,
+    translations: Vec<TranslationInput>,
     writes: u64,
     refuse_writes: bool,
 }
@@ -64,6 +72,20 @@ impl MemoryFolder {
         inner
             .files
             .insert(name.to_owned(), (text.to_owned(), stamp));
+    }
+
+    /// Writes a translation file of `tree_file` for `locale` (`a.tree` → `a.fr.po`).
+    pub fn put_translation(&self, tree_file: &str, locale: &str, text: &str) {
+        let stem = tree_file.strip_suffix(".tree").unwrap_or(tree_file);
+        let name = format!("{stem}.{locale}.po");
+        let mut inner = self.inner.borrow_mut();
+        inner.translations.retain(|t| t.name != name);
+        inner.translations.push(TranslationInput {
+            name,
+            locale: locale.to_owned(),
+            tree_file: tree_file.to_owned(),
+            bytes: text.as_bytes().to_vec(),
+        });
     }
 
     /// Deletes a file as another program would.
@@ -101,6 +123,10 @@ impl MemoryFolder {
 impl TreeFolder for MemoryFolder {
     fn label(&self) -> String {
         "(in memory)".to_owned()
+    }
+
+    fn translations(&self) -> Vec<TranslationInput> {
+        self.inner.borrow().translations.clone()
     }
 
     fn list(&self) -> Result<Vec<String>, EditorError> {

@@ -362,6 +362,7 @@ impl Insights {
         };
         let figures = report.total.clone();
         kpis(ui, &figures);
+        by_language(ui, &report.languages);
         ui.horizontal(|ui| {
             ui.selectable_value(&mut self.comparing_versions, false, "All versions");
             ui.selectable_value(
@@ -507,6 +508,45 @@ fn kpis(ui: &mut egui::Ui, figures: &Figures) {
                 .map_or("—".to_owned(), |t| show_duration(t.median)),
         );
     });
+}
+
+/// The outcomes split by the language sessions were shown in, one row each; nothing when
+/// every session was in the tree's own words.
+fn by_language(ui: &mut egui::Ui, languages: &[calltree_engine::LanguageFigures]) {
+    if languages.iter().all(|l| l.locale.is_none()) {
+        return;
+    }
+    ui.label(RichText::new("By language").strong());
+    egui::Grid::new("insights-languages")
+        .num_columns(6)
+        .striped(true)
+        .show(ui, |ui| {
+            for title in [
+                "language",
+                "sessions",
+                "resolved",
+                "escalated",
+                "first-contact resolution",
+                "self-service containment",
+            ] {
+                ui.label(RichText::new(title).weak());
+            }
+            ui.end_row();
+            for language in languages {
+                let s = &language.sessions;
+                let o = &language.outcomes;
+                ui.label(language.locale.as_deref().unwrap_or("tree's own words"));
+                ui.label(s.started.to_string());
+                ui.label(percent(o.resolved, s.finished));
+                ui.label(percent(o.escalated, s.finished));
+                ui.label(percent(
+                    language.first_contact_resolution.count,
+                    language.first_contact_resolution.of,
+                ));
+                ui.label(percent(language.containment.count, language.containment.of));
+                ui.end_row();
+            }
+        });
 }
 
 /// A path of step titles short enough for one line: its start, its end, and how many steps

@@ -26,6 +26,21 @@ pub struct TreeReport {
     pub total: Figures,
     /// Each version, the one first seen earliest first.
     pub versions: Vec<VersionReport>,
+    /// The outcomes split by the language sessions were shown in, the trees' own words
+    /// first; one entry when every session was in the same language.
+    pub languages: Vec<LanguageFigures>,
+}
+
+/// The sessions of a tree shown in one language, and how they ended.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LanguageFigures {
+    /// The `Started` event's locale; `None` for the trees' own words.
+    pub locale: Option<String>,
+    pub sessions: SessionCounts,
+    pub outcomes: OutcomeMix,
+    pub first_contact_resolution: Rate,
+    pub containment: Rate,
+    pub taken_over: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

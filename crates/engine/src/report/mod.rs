@@ -105,8 +105,8 @@ pub use compare::{
     compare_versions,
 };
 pub use data::{
-    Comment, Counted, DailyRating, Figures, NodeFigures, OutcomeMix, Rate, RatingCount, ReportData,
-    SessionCounts, TimeSummary, TopList, TreeReport, VersionReport,
+    Comment, Counted, DailyRating, Figures, LanguageFigures, NodeFigures, OutcomeMix, Rate,
+    RatingCount, ReportData, SessionCounts, TimeSummary, TopList, TreeReport, VersionReport,
 };
 use digest::{Digest, Folded};
 pub use range::{DAY, DateRange};
@@ -227,6 +227,15 @@ impl Report {
         let order = self.added;
         let tally = self.trees.entry(tree.clone()).or_default();
         tally.total.add(&digest, id, order);
+        let language = locale.as_deref().map_or("", String::as_str);
+        match tally.languages.get_mut(language) {
+            Some(figures) => figures.add(&digest),
+            None => tally
+                .languages
+                .entry(language.to_owned())
+                .or_default()
+                .add(&digest),
+        }
         let version_tally = match tally.versions.get_mut(version) {
             Some(existing) => existing,
             None => tally
@@ -273,9 +282,16 @@ impl Report {
                 versions.sort_by(|a, b| {
                     (a.first_started, &a.version).cmp(&(b.first_started, &b.version))
                 });
+                // The trees' own words ("") sort first.
+                let languages = tally
+                    .languages
+                    .into_iter()
+                    .map(|(locale, figures)| figures.finish(locale))
+                    .collect();
                 let report = TreeReport {
                     total: tally.total.finish(),
                     versions,
+                    languages,
                 };
                 (name, report)
             })

@@ -5,7 +5,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::counters::{Durations, LatestComments, TopCounter};
 use super::data::{
-    DailyRating, Figures, NodeFigures, OutcomeMix, Rate, RatingCount, SessionCounts,
+    DailyRating, Figures, LanguageFigures, NodeFigures, OutcomeMix, Rate, RatingCount,
+    SessionCounts,
 };
 use super::digest::{Digest, EndDigest, Folded};
 use crate::model::OutcomeKind;
@@ -25,6 +26,68 @@ const NO_TEAM: &str = "(none)";
 pub(super) struct TreeTally {
     pub(super) total: FigureTally,
     pub(super) versions: HashMap<String, VersionTally>,
+    /// By the language sessions were shown in (`""`: the tree's own words).
+    pub(super) languages: BTreeMap<String, LanguageTally>,
+}
+
+/// The outcome counts of the sessions shown in one language: what a split by language
+/// compares. Paths, steps and comments stay in the whole tree's figures.
+#[derive(Debug, Clone, Default)]
+pub(super) struct LanguageTally {
+    sessions: SessionCounts,
+    outcomes: OutcomeMix,
+    first_contact: u64,
+    customer_finished: u64,
+    contained: u64,
+    taken_over: u64,
+}
+
+impl LanguageTally {
+    pub(super) fn add(&mut self, digest: &Digest<'_>) {
+        self.sessions.started += 1;
+        if digest.taken_over {
+            self.taken_over += 1;
+        }
+        let known = match &digest.folded {
+            Folded::UnknownVersion => {
+                self.sessions.unknown_version += 1;
+                return;
+            }
+            Folded::Unreadable => {
+                self.sessions.unreadable += 1;
+                return;
+            }
+            Folded::Known(known) => known,
+        };
+        match &known.ending {
+            None => self.sessions.unfinished += 1,
+            Some(ending) if ending.wrong_script() => self.sessions.wrong_script += 1,
+            Some(ending) => {
+                self.sessions.finished += 1;
+                count_outcome(&mut self.outcomes, ending);
+                if digest.customer {
+                    self.customer_finished += 1;
+                }
+            }
+        }
+        if known.first_contact {
+            self.first_contact += 1;
+        }
+        if known.contained {
+            self.contained += 1;
+        }
+    }
+
+    pub(super) fn finish(self, locale: String) -> LanguageFigures {
+        LanguageFigures {
+            locale: (!locale.is_empty()).then_some(locale),
+            first_contact_resolution: Rate::new(self.first_contact, self.sessions.finished),
+            containment: Rate::new(self.contained, self.customer_finished),
+            sessions: self.sessions,
+            outcomes: self.outcomes,
+            taken_over: self.taken_over,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -114,7 +177,7 @@ impl FigureTally {
             Some(ending) if ending.wrong_script() => self.sessions.wrong_script += 1,
             Some(ending) => {
                 self.sessions.finished += 1;
-                self.count_outcome(ending);
+                count_outcome(&mut self.outcomes, ending);
                 if digest.customer {
                     self.customer_finished += 1;
                 }
@@ -166,42 +229,6 @@ impl FigureTally {
                 .entry(field.clone())
                 .or_default()
                 .push(*at, order, &show_line(text), id);
-        }
-    }
-
-    fn count_outcome(&mut self, ending: &EndDigest) {
-        let outcomes = &mut self.outcomes;
-        let team = || ending.to.clone().unwrap_or_else(|| NO_TEAM.to_owned());
-        if let Some(result) = &ending.result {
-            *outcomes.results.entry(result.clone()).or_default() += 1;
-        }
-        match ending.kind {
-            None => outcomes.returned += 1,
-            Some(OutcomeKind::Resolved) => outcomes.resolved += 1,
-            Some(OutcomeKind::Escalated) => {
-                outcomes.escalated += 1;
-                *outcomes.escalated_to.entry(team()).or_default() += 1;
-            }
-            Some(OutcomeKind::Callback) => outcomes.callback += 1,
-            Some(OutcomeKind::Referred) => {
-                outcomes.referred += 1;
-                *outcomes.referred_to.entry(team()).or_default() += 1;
-            }
-            Some(OutcomeKind::Transferred) => {
-                outcomes.transferred += 1;
-                *outcomes.transferred_to.entry(team()).or_default() += 1;
-            }
-            Some(OutcomeKind::Abandoned) => {
-                outcomes.abandoned += 1;
-                if ending.by_host {
-                    outcomes.abandoned_by_host += 1;
-                    let cause = ending.cause.unwrap_or_default();
-                    *outcomes
-                        .ended_early
-                        .entry(cause.name().to_owned())
-                        .or_default() += 1;
-                }
-            }
         }
     }
 
@@ -264,6 +291,42 @@ impl FigureTally {
             ratings,
             comments,
             ratings_by_day,
+        }
+    }
+}
+
+/// Counts one finished session's ending into `outcomes`.
+fn count_outcome(outcomes: &mut OutcomeMix, ending: &EndDigest) {
+    let team = || ending.to.clone().unwrap_or_else(|| NO_TEAM.to_owned());
+    if let Some(result) = &ending.result {
+        *outcomes.results.entry(result.clone()).or_default() += 1;
+    }
+    match ending.kind {
+        None => outcomes.returned += 1,
+        Some(OutcomeKind::Resolved) => outcomes.resolved += 1,
+        Some(OutcomeKind::Escalated) => {
+            outcomes.escalated += 1;
+            *outcomes.escalated_to.entry(team()).or_default() += 1;
+        }
+        Some(OutcomeKind::Callback) => outcomes.callback += 1,
+        Some(OutcomeKind::Referred) => {
+            outcomes.referred += 1;
+            *outcomes.referred_to.entry(team()).or_default() += 1;
+        }
+        Some(OutcomeKind::Transferred) => {
+            outcomes.transferred += 1;
+            *outcomes.transferred_to.entry(team()).or_default() += 1;
+        }
+        Some(OutcomeKind::Abandoned) => {
+            outcomes.abandoned += 1;
+            if ending.by_host {
+                outcomes.abandoned_by_host += 1;
+                let cause = ending.cause.unwrap_or_default();
+                *outcomes
+                    .ended_early
+                    .entry(cause.name().to_owned())
+                    .or_default() += 1;
+            }
         }
     }
 }

@@ -237,7 +237,16 @@ pub(crate) fn read(project: &Project, input: TranslationInput) -> TranslationFil
             .with_hint("make the file name and the header name the same language"),
         );
     }
-    if let Some(file) = file {
+    let unreadable = po.entries.is_empty() && po.language.is_none() && !diagnostics.is_empty();
+    if unreadable {
+        // Nothing in it reads as PO (another encoding, another format, a binary): one
+        // diagnostic says so, instead of one per bad line and a "missing" per text that
+        // would bury the cause.
+        diagnostics = vec![unreadable_file(&diagnostics)];
+    }
+    if let Some(file) = file
+        && !unreadable
+    {
         check_entries(project, file, &input.locale, &po, &mut diagnostics);
     }
     diagnostics.sort_by_key(|d| (d.span.start, d.code.id));
@@ -249,6 +258,66 @@ pub(crate) fn read(project: &Project, input: TranslationInput) -> TranslationFil
         po,
         diagnostics,
     }
+}
+
+/// A translation file the host could not read at all: one diagnostic, no entries.
+pub(crate) fn unreadable(
+    project: &Project,
+    input: TranslationInput,
+    reason: &str,
+) -> TranslationFile {
+    let file = project
+        .files()
+        .find(|(_, f)| f.name == input.tree_file)
+        .map(|(id, _)| id);
+    let diagnostic = Diagnostic::new(
+        codes::TRANSLATION_SYNTAX,
+        Span::at(0),
+        format!("this translation file could not be read: {reason}"),
+    )
+    .with_hint(
+        "until it reads, every text of the tree shows in its own words in this language; the texts are not listed as missing one by one",
+    );
+    TranslationFile {
+        name: input.name,
+        locale: input.locale,
+        file,
+        text: String::new(),
+        po: PoFile::default(),
+        diagnostics: vec![diagnostic],
+    }
+}
+
+/// The one diagnostic for a translation file of which nothing could be read: at its first
+/// bad line, saying how many there are and that its texts show in the tree's own words.
+fn unreadable_file(problems: &[Diagnostic]) -> Diagnostic {
+    let encoding = problems
+        .iter()
+        .find(|d| d.code.id == codes::TRANSLATION_ENCODING.id);
+    let first = encoding.or(problems.first());
+    let (code, span, what) = match first {
+        Some(d) if d.code.id == codes::TRANSLATION_ENCODING.id => (
+            codes::TRANSLATION_ENCODING,
+            d.span,
+            "it is not UTF-8 text".to_owned(),
+        ),
+        Some(d) => (codes::TRANSLATION_SYNTAX, d.span, d.message.clone()),
+        None => (codes::TRANSLATION_SYNTAX, Span::at(0), String::new()),
+    };
+    let mut diagnostic = Diagnostic::new(
+        code,
+        span,
+        format!(
+            "nothing in this file reads as a translation: {what} ({} bad line(s))",
+            problems.len()
+        ),
+    );
+    if code.id == codes::TRANSLATION_ENCODING.id {
+        diagnostic = diagnostic.with_hint("save the translation file as UTF-8 (not UTF-16)");
+    }
+    diagnostic.with_hint(
+        "until it reads, every text of the tree shows in its own words; the texts are not listed as missing one by one",
+    )
 }
 
 fn check_entries(
@@ -586,11 +655,13 @@ pub(crate) fn mark_untranslated(template: &Template) -> Template {
 
 /// Puts translated texts into a copy of a project: `tables` holds, per tree file, the usable
 /// translations by address. A text without one keeps its source words, behind
-/// [`UNTRANSLATED_MARK`] when `mark_missing` (author and test views).
+/// [`UNTRANSLATED_MARK`] when `mark_missing` (author and test views). With `keep_guidance`,
+/// the texts only an agent reads (`agent` lines and notes) keep the tree's own words.
 pub(crate) fn apply(
     project: &mut Project,
     tables: &HashMap<FileId, HashMap<String, String>>,
     mark_missing: bool,
+    keep_guidance: bool,
 ) {
     let empty = HashMap::new();
     let plain = |table: &HashMap<String, String>, address: String, text: &mut String| match table
@@ -645,12 +716,17 @@ pub(crate) fn apply(
             ("agent", &mut node.agent),
             ("customer", &mut node.customer),
         ] {
+            if keep_guidance && kind == "agent" {
+                continue;
+            }
             for (index, text) in list.iter_mut().enumerate() {
                 template(table, format!("{name}.{kind}.{}", index + 1), text);
             }
         }
-        for (index, note) in node.notes.iter_mut().enumerate() {
-            template(table, format!("{name}.note.{}", index + 1), &mut note.text);
+        if !keep_guidance {
+            for (index, note) in node.notes.iter_mut().enumerate() {
+                template(table, format!("{name}.note.{}", index + 1), &mut note.text);
+            }
         }
         if let crate::model::Exit::Options(options) = &mut node.exit {
             for (index, option) in options.iter_mut().enumerate() {
@@ -851,6 +927,79 @@ mod tests {
                 crate::Session::start(&french, tree, calltree_syntax::Audience::Agent, 0).unwrap();
             assert_eq!(session.view().options[0].label, label);
         }
+    }
+
+    #[test]
+    fn an_agent_serving_in_a_locale_keeps_the_guidance_in_the_trees_own_words() {
+        let tree = "tree hi \"Hi\"\n  start: s\n\nnode s \"Start\"\n  say \"Good morning\"\n  agent \"Check the account first\"\n  end resolved\n";
+        let mut project = Project::single("hi.tree", tree);
+        let mut po = extract(&project, FileId::first(), "fr", None);
+        for (from, to) in [
+            ("Hi", "Salut"),
+            ("Start", "Début"),
+            ("Good morning", "Bonjour"),
+            ("Check the account first", "Vérifiez d'abord le compte"),
+        ] {
+            po = po.replace(
+                &format!("msgid \"{from}\"\nmsgstr \"\""),
+                &format!("msgid \"{from}\"\nmsgstr \"{to}\""),
+            );
+        }
+        project.add_translations(vec![TranslationInput {
+            name: "hi.fr.po".into(),
+            locale: "fr".into(),
+            tree_file: "hi.tree".into(),
+            bytes: po.into_bytes(),
+        }]);
+        assert!(project.translation_files()[0].diagnostics.is_empty());
+        let id = project.tree_by_name("hi").unwrap();
+        let shown = |p: &Project| {
+            let session =
+                crate::Session::start(p, id, calltree_syntax::Audience::Agent, 0).unwrap();
+            let view = session.view();
+            view.texts
+                .iter()
+                .map(|t| t.text.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            shown(&project.in_locale("fr", true)),
+            ["Bonjour", "Vérifiez d'abord le compte"]
+        );
+        assert_eq!(
+            shown(&project.in_locale_for_agent("fr")),
+            ["Bonjour", "Check the account first"]
+        );
+    }
+
+    #[test]
+    fn a_file_that_reads_as_nothing_is_one_diagnostic_not_a_flood_of_missing() {
+        // The PO file saved as UTF-16, as some Windows editors do.
+        let utf16: Vec<u8> = [0xff, 0xfe]
+            .into_iter()
+            .chain(translated_file().encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        let mut project = Project::single("hello.tree", TREE);
+        project.add_translations(vec![TranslationInput {
+            name: "hello.fr.po".into(),
+            locale: "fr".into(),
+            tree_file: "hello.tree".into(),
+            bytes: utf16,
+        }]);
+        let diagnostics = &project.translation_files()[0].diagnostics;
+        assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+        assert_eq!(diagnostics[0].code.id, codes::TRANSLATION_ENCODING.id);
+        assert!(
+            diagnostics[0]
+                .message
+                .starts_with("nothing in this file reads")
+        );
+        // The tree still shows, in its own words.
+        let french = project.in_locale("fr", false);
+        let tree = french.tree_by_name("hello").unwrap();
+        let session =
+            crate::Session::start(&french, tree, calltree_syntax::Audience::Agent, 0).unwrap();
+        assert_eq!(session.view().title, "Welcome");
     }
 
     #[test]
