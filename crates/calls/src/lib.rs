@@ -61,4 +61,6 @@ pub use reports::{
     AddSession, Progress, SessionSource, StoredSessions, report, report_with_progress,
 };
 pub use store::{AgentCalls, CallId, CallStore, MemoryCalls, StoredCall};
-pub use versions::{Versions, project_of_version, split_version_files, version_files};
+pub use versions::{
+    Versions, project_of_version, split_version_files, translation_file_name, version_files,
+};

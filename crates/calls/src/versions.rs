@@ -20,6 +20,12 @@ pub const REBUILT_KEPT: usize = 16;
 /// name of the tree file it translates. No tree file is named so (a BCP 47 tag has no `:`).
 const TRANSLATION_PREFIX: &str = "translation:";
 
+/// The name a translation of `tree_file` into `locale` has among a version's files (and among
+/// the files `calltree publish` sends).
+pub fn translation_file_name(locale: &str, tree_file: &str) -> String {
+    format!("{TRANSLATION_PREFIX}{locale}:{tree_file}")
+}
+
 /// The files a version is kept as: every tree file, then every translation file of the
 /// project (named as [`TRANSLATION_PREFIX`] says), so a version rebuilt from the database
 /// speaks the languages it spoke when it was saved.
@@ -31,11 +37,7 @@ pub fn version_files(project: &Project) -> Vec<(String, String)> {
     for translation in project.translation_files() {
         if let Some(tree_file) = translation.file {
             files.push((
-                format!(
-                    "{TRANSLATION_PREFIX}{}:{}",
-                    translation.locale,
-                    project.file(tree_file).name
-                ),
+                translation_file_name(&translation.locale, &project.file(tree_file).name),
                 translation.text.clone(),
             ));
         }

@@ -70,10 +70,14 @@ pub fn publish(dir: &Path, url: &str, token: &str) -> anyhow::Result<ExitCode> {
     }
     let loaded = calltree_calls::load_trees(&[dir.to_path_buf()], crate::files::max_input_size())
         .with_context(|| format!("cannot read the trees in `{}`", dir.display()))?;
+    if let Some((file, why)) = loaded.unreadable_translations.first() {
+        anyhow::bail!("cannot read the translation file `{}`: {why}", file.name);
+    }
     let base = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
-    let files: Vec<calltree_calls::TreeFile> = loaded
+    // Each tree file under its name inside the folder, as the hub keeps it.
+    let names: Vec<(String, String)> = loaded
         .inputs
-        .into_iter()
+        .iter()
         .zip(&loaded.paths)
         .map(|(input, path)| {
             let canonical = path.canonicalize().unwrap_or_else(|_| path.clone());
@@ -81,14 +85,40 @@ pub fn publish(dir: &Path, url: &str, token: &str) -> anyhow::Result<ExitCode> {
                 |_| input.name.clone(),
                 |inside| inside.display().to_string(),
             );
-            calltree_calls::TreeFile {
-                name,
-                text: input.text,
-            }
+            (input.name.clone(), name)
+        })
+        .collect();
+    let mut files: Vec<calltree_calls::TreeFile> = loaded
+        .inputs
+        .into_iter()
+        .zip(&names)
+        .map(|(input, (_, name))| calltree_calls::TreeFile {
+            name: name.clone(),
+            text: input.text,
         })
         .collect();
     if files.is_empty() {
         anyhow::bail!("there are no .tree files in `{}`", dir.display());
+    }
+    // The translations go with their trees, so the hub's pages and desktops speak them too.
+    for translation in loaded.translations {
+        let Some((_, tree_file)) = names
+            .iter()
+            .find(|(input, _)| *input == translation.tree_file)
+        else {
+            continue;
+        };
+        let text = String::from_utf8(translation.bytes).map_err(|_| {
+            anyhow::anyhow!(
+                "the translation file `{}` is not UTF-8; `calltree check {}` says where",
+                translation.name,
+                dir.display()
+            )
+        })?;
+        files.push(calltree_calls::TreeFile {
+            name: calltree_calls::translation_file_name(&translation.locale, tree_file),
+            text,
+        });
     }
     let client = calltree_calls::HubClient::new(url, token)?;
     match client.publish(files) {

@@ -781,6 +781,58 @@ fn self_service_pages_serve_the_published_versions() {
     }
 }
 
+/// `calltree publish` sends a tree's translations with it, and `serve --published` serves
+/// them: a French customer's page of the published tree is in French. (Before, only the
+/// `.tree` files went, and a published version spoke its source language only.)
+#[test]
+fn published_translations_reach_the_customers_pages() {
+    let dir = site();
+    let server = serve_from(dir.path(), &["--published"], "sessions.db", &[]);
+    let token = add_agent(dir.path(), "sessions.db", "author");
+    let url = format!("http://127.0.0.1:{}", server.port);
+    std::fs::create_dir(dir.path().join("release")).unwrap();
+    std::fs::write(dir.path().join("release/notes.tree"), NOTES).unwrap();
+    let extracted = calltree(
+        dir.path(),
+        &[
+            "translate",
+            "extract",
+            "--locale",
+            "fr",
+            "release/notes.tree",
+        ],
+    );
+    assert!(extracted.status.success(), "{}", text(&extracted.stderr));
+    let po_path = dir.path().join("release/notes.fr.po");
+    let po = std::fs::read_to_string(&po_path).unwrap();
+    let translated = po.replace(
+        "msgid \"Leave notes\"\nmsgstr \"\"",
+        "msgid \"Leave notes\"\nmsgstr \"Laisser des notes\"",
+    );
+    assert_ne!(po, translated, "{po}");
+    std::fs::write(&po_path, translated).unwrap();
+
+    let published = calltree(
+        dir.path(),
+        &["publish", "release", "--to", &url, "--token", &token],
+    );
+    assert!(published.status.success(), "{}", text(&published.stderr));
+    let french_home = || {
+        support::http(
+            server.port,
+            "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept-Language: fr\r\nConnection: close\r\n\r\n",
+        )
+        .body
+    };
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !french_home().contains("Laisser des notes") {
+        assert!(std::time::Instant::now() < until, "{}", french_home());
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let log = server.stop();
+    assert!(!log.contains("panicked"), "{log}");
+}
+
 /// A call the server refuses (409) no longer waits for a restart. If the server has only the
 /// start of the call (it lost events: a restore from a backup), the relay goes on from what
 /// it has at once. If its copy under the call's id is another call, the call is marked refused
