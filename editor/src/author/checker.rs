@@ -25,6 +25,9 @@ pub struct Checked {
     pub tests: Option<Vec<TestReport>>,
     /// How long loading and checking took (without the tests).
     pub check_time: Duration,
+    /// The problems arranged for drawing, done here too: on a big file with problems that
+    /// took the UI thread 5 to 18 ms.
+    pub(super) findings: Option<super::Findings>,
 }
 
 /// A request with its place in the order requests were sent.
@@ -138,12 +141,15 @@ pub fn check(request: CheckRequest, cache: &mut ParseCache) -> Checked {
     let project = Project::load_cached(request.inputs, cache);
     let check_time = started.elapsed();
     let tests = request.run_tests.then(|| project.run_tests());
-    Checked {
+    let mut checked = Checked {
         revision: request.revision,
         project: Arc::new(project),
         tests,
         check_time,
-    }
+        findings: None,
+    };
+    checked.findings = Some(super::findings::arrange(&checked));
+    checked
 }
 
 /// Checks a request and answers with its ticket.
