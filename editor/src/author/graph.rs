@@ -579,7 +579,13 @@ impl GraphView {
                 continue;
             }
             let stroke = Stroke::new(1.2, edge_colour);
-            if !show_text {
+            // An arrow with neither end within half a screen of the view only passes through:
+            // straight, and without its label. On a big tree hundreds of long arrows (every
+            // way to a shared ending) cross the view, and flattening their curves took most of
+            // a frame.
+            let near = area.expand(area.width().max(area.height()) / 2.0);
+            let passing = !near.contains(start) && !near.contains(end);
+            if !show_text || passing {
                 painter.line_segment([start, end], Stroke::new(1.0, edge_colour));
                 continue;
             }
@@ -607,14 +613,14 @@ impl GraphView {
                 edge_colour,
                 Stroke::NONE,
             ));
-            if show_text && zoom >= 0.45 && !edge.label.is_empty() {
-                let middle = egui::epaint::CubicBezierShape::from_points_stroke(
-                    [start, c1, c2, end],
-                    false,
-                    Color32::TRANSPARENT,
-                    stroke,
-                )
-                .sample(0.5);
+            let middle = egui::epaint::CubicBezierShape::from_points_stroke(
+                [start, c1, c2, end],
+                false,
+                Color32::TRANSPARENT,
+                stroke,
+            )
+            .sample(0.5);
+            if zoom >= 0.45 && !edge.label.is_empty() && near.contains(middle) {
                 let galley = painter.layout_no_wrap(
                     shorten(&edge.label, 34),
                     FontId::proportional(10.5 * zoom),
