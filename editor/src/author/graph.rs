@@ -589,6 +589,25 @@ impl GraphView {
                 painter.line_segment([start, end], Stroke::new(1.0, edge_colour));
                 continue;
             }
+            // So is an arrow longer than the view is wide (hundreds of ways to one ending):
+            // straight, with its tip, and no label to lay out.
+            let tip = 6.0 * zoom.max(0.5);
+            let arrow_tip = |end: Pos2| {
+                egui::Shape::convex_polygon(
+                    vec![
+                        end,
+                        end + vec2(-tip / 2.0, -tip),
+                        end + vec2(tip / 2.0, -tip),
+                    ],
+                    edge_colour,
+                    Stroke::NONE,
+                )
+            };
+            if (end - start).length() > area.width().max(area.height()) * 1.5 {
+                painter.line_segment([start, end], stroke);
+                painter.add(arrow_tip(end));
+                continue;
+            }
             let bend = vec2(0.0, (GAP.y * 0.6 * zoom).max(8.0));
             let (c1, c2) = if end.y > start.y {
                 (start + bend, end - bend)
@@ -603,16 +622,7 @@ impl GraphView {
                 Color32::TRANSPARENT,
                 stroke,
             ));
-            let tip = 6.0 * zoom.max(0.5);
-            painter.add(egui::Shape::convex_polygon(
-                vec![
-                    end,
-                    end + vec2(-tip / 2.0, -tip),
-                    end + vec2(tip / 2.0, -tip),
-                ],
-                edge_colour,
-                Stroke::NONE,
-            ));
+            painter.add(arrow_tip(end));
             let middle = egui::epaint::CubicBezierShape::from_points_stroke(
                 [start, c1, c2, end],
                 false,
