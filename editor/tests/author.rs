@@ -710,3 +710,21 @@ fn typing_after_scrolling_away_goes_to_the_cursor_and_brings_it_back_into_view()
         line + 1
     );
 }
+
+#[test]
+fn select_all_in_a_big_file_selects_the_whole_file() {
+    let clock = TestClock::new();
+    let big = big_warranty();
+    let folder = MemoryFolder::new([("warranty.tree", big.as_str())]);
+    let mut harness = app(&folder, &clock);
+    cursor_before(&mut harness, "node paid");
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    harness.run();
+    assert_eq!(harness.state().author.selection(), Some(0..big.len()));
+    // Typed over, the whole file goes, not only the lines the editor held; undo brings it back.
+    type_keys(&mut harness, "# gone\n");
+    assert_eq!(text(&harness), "# gone\n");
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    harness.run();
+    assert_eq!(text(&harness), big);
+}

@@ -608,6 +608,13 @@ impl CodeView {
                 self.window = 0..0;
                 reveal = Some(at);
             }
+            // Select all is the file's, not the window's: the window shows the part of the
+            // selection it holds, and grows to hold all of it for a frame that edits or
+            // copies it.
+            if ui.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::A)) {
+                self.cursor = Some((text.len(), 0));
+                self.window = 0..0;
+            }
         }
         if let Some(range) = jump.clone() {
             let start = floor_boundary(text, range.start);
@@ -621,6 +628,12 @@ impl CodeView {
             reveal = Some(start);
         }
         let typing = focused && ui.input(edits_text);
+        let copying = focused
+            && ui.input(|i| {
+                i.events
+                    .iter()
+                    .any(|e| matches!(e, egui::Event::Copy | egui::Event::Cut))
+            });
 
         let total = self.starts.len();
         let shown_lines = if text.ends_with('\n') {
@@ -643,6 +656,19 @@ impl CodeView {
                 let in_view = ((viewport.min.y - inset) / pitch).floor().max(0.0) as usize
                     ..(((viewport.max.y - inset) / pitch).ceil().max(0.0) as usize).min(total);
                 self.follow(ui.ctx(), id, text, &in_view, reveal);
+                // A selection reaching past the window, edited or copied: the text edit holds
+                // all of it for this frame (slow on a long file, but whole).
+                if (typing || copying)
+                    && let Some((a, b)) = self.cursor
+                    && (!self.holds(a) || !self.holds(b))
+                {
+                    let line = |byte: usize| {
+                        self.starts.partition_point(|&s| s <= byte.min(text.len())) - 1
+                    };
+                    let first = line(a.min(b)).min(in_view.start);
+                    let last = (line(a.max(b)) + 1).max(in_view.end).min(total);
+                    self.set_window(ui.ctx(), id, text, first..last);
+                }
                 // Typing with the cursor out of the window (scrolled away from it): the keys
                 // go to the cursor, which comes back into view, as in any editor.
                 if reveal.is_none()
@@ -859,7 +885,9 @@ impl CodeView {
         };
         let slack = MARGIN_LINES / 4;
         let fits = (self.window.start == 0 || wanted.start >= self.window.start + slack)
-            && (self.window.end >= total || wanted.end + slack <= self.window.end);
+            && (self.window.end >= total || wanted.end + slack <= self.window.end)
+            // Grown for a selection: back to the view's size once that is done.
+            && self.window.len() <= wanted.len() + 4 * MARGIN_LINES;
         if self.window.is_empty() || self.window.end > total || !fits {
             let window =
                 wanted.start.saturating_sub(MARGIN_LINES)..(wanted.end + MARGIN_LINES).min(total);
