@@ -32,6 +32,10 @@ use std::time::{Duration, Instant};
 use calltree_editor::author::SideTab;
 use calltree_editor::{DesktopApp, MemoryFolder, Mode, Settings};
 
+/// The allocator calltree-desktop uses, so the figures are the app's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn median(mut times: Vec<Duration>) -> Duration {
     times.sort();
     times[times.len() / 2]

@@ -594,3 +594,137 @@ fn restored_text_that_does_not_parse_says_so_instead_of_checking_forever() {
     assert!(harness.query_by_label("Age in months *").is_some());
     assert_eq!(folder.recovery("warranty.tree"), None);
 }
+
+/// The warranty tree with 3,000 comment lines before its last node: far more than the editor
+/// holds at once.
+fn big_warranty() -> String {
+    let filler: String = (0..3_000).map(|i| format!("# filler line {i}\n")).collect();
+    WARRANTY.replace("node declined", &format!("{filler}node declined"))
+}
+
+#[test]
+fn a_big_file_is_edited_through_a_window_and_undo_takes_each_edit_back() {
+    let clock = TestClock::new();
+    let big = big_warranty();
+    let folder = MemoryFolder::new([("warranty.tree", big.as_str())]);
+    let mut harness = app(&folder, &clock);
+    // The text edit holds the lines in view and a margin, not the file.
+    let held = harness
+        .get_by_label("Editing warranty.tree")
+        .value()
+        .unwrap_or_default();
+    assert!(
+        !held.is_empty() && held.len() < big.len() / 4,
+        "{} of {} bytes",
+        held.len(),
+        big.len()
+    );
+
+    // Far down, then back at the top: each edit lands at its place in the whole file.
+    cursor_before(&mut harness, "node declined");
+    type_keys(&mut harness, "# far\n");
+    let line = big[..big.find("node declined").unwrap()].lines().count() + 1;
+    let view = harness.state().author.editor_view();
+    assert!(
+        (view.first_line..=view.last_line).contains(&line),
+        "line {line} is on screen: {view:?}"
+    );
+    cursor_before(&mut harness, "node covered");
+    type_keys(&mut harness, "# near\n");
+    let edited = text(&harness);
+    assert_eq!(
+        edited,
+        big.replace("node declined", "# far\nnode declined")
+            .replace("node covered", "# near\nnode covered")
+    );
+    assert_eq!(
+        harness.state().author.cursor(),
+        Some(edited.find("node covered").unwrap())
+    );
+
+    // Undo takes back the edit near the top, then the one far below, whichever lines are
+    // in view; redo puts the last one back.
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    harness.run();
+    assert_eq!(
+        text(&harness),
+        big.replace("node declined", "# far\nnode declined")
+    );
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    harness.run();
+    assert_eq!(text(&harness), big);
+    let view = harness.state().author.editor_view();
+    assert!(
+        (view.first_line..=view.last_line).contains(&line),
+        "undo shows what it took back: line {line}, {view:?}"
+    );
+    harness.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z);
+    harness.run();
+    assert_eq!(
+        text(&harness),
+        big.replace("node declined", "# far\nnode declined")
+    );
+}
+
+#[test]
+fn typing_after_scrolling_away_goes_to_the_cursor_and_brings_it_back_into_view() {
+    let clock = TestClock::new();
+    let big = big_warranty();
+    let folder = MemoryFolder::new([("warranty.tree", big.as_str())]);
+    let mut harness = app(&folder, &clock);
+    cursor_before(&mut harness, "node covered");
+    let line = big[..big.find("node covered").unwrap()].lines().count() + 1;
+    // The wheel, over the text: far below the cursor and the lines the text edit held.
+    // The text edit is as tall as the lines it holds, most of them out of sight: the pointer
+    // goes to the middle of the window's height, over the text.
+    let over_text = egui::pos2(
+        harness
+            .get_by_label("Editing warranty.tree")
+            .rect()
+            .center()
+            .x,
+        400.0,
+    );
+    harness.event(egui::Event::PointerMoved(over_text));
+    for _ in 0..10 {
+        harness.event(egui::Event::MouseWheel {
+            unit: egui::MouseWheelUnit::Point,
+            delta: egui::vec2(0.0, -4_000.0),
+            modifiers: Modifiers::NONE,
+            phase: egui::TouchPhase::Move,
+            source: egui::MouseWheelSource::Wheel,
+        });
+        harness.run();
+    }
+    let away = harness.state().author.editor_view();
+    assert!(away.first_line > line + 500, "scrolled away: {away:?}");
+    type_keys(&mut harness, "# here\n");
+    assert_eq!(
+        text(&harness),
+        big.replace("node covered", "# here\nnode covered")
+    );
+    let back = harness.state().author.editor_view();
+    assert!(
+        (back.first_line..=back.last_line).contains(&(line + 1)),
+        "line {} is on screen again: {back:?}",
+        line + 1
+    );
+}
+
+#[test]
+fn select_all_in_a_big_file_selects_the_whole_file() {
+    let clock = TestClock::new();
+    let big = big_warranty();
+    let folder = MemoryFolder::new([("warranty.tree", big.as_str())]);
+    let mut harness = app(&folder, &clock);
+    cursor_before(&mut harness, "node paid");
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    harness.run();
+    assert_eq!(harness.state().author.selection(), Some(0..big.len()));
+    // Typed over, the whole file goes, not only the lines the editor held; undo brings it back.
+    type_keys(&mut harness, "# gone\n");
+    assert_eq!(text(&harness), "# gone\n");
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    harness.run();
+    assert_eq!(text(&harness), big);
+}

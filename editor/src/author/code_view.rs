@@ -2,10 +2,11 @@
 //! problems underlined. Colouring is lexical (it works on half-typed lines) and is cached by
 //! text, so a frame without an edit costs a hash, not a re-colouring.
 //!
-//! Only the lines on screen (and a margin around them) are coloured: the rest of the text is
-//! one plain section, which egui lays out once per line and keeps. A keystroke in a file of
-//! 40,000 lines so colours about two hundred of them, and egui lays out the one that changed.
-//! Scrolled past the margin, the newly shown lines are coloured in the next frame.
+//! egui's text edit lays out, walks and paints its whole text whenever it changes, so it is
+//! given only a window of the file: the lines in view and `MARGIN_LINES` either side, placed
+//! at their height in a scroll area as tall as the whole file. Whatever it edits is put back
+//! into the file; the cursor, the selection, jumps and undo are kept here in the file's bytes.
+//! A keystroke in a file of 40,000 lines so lays out and colours about two hundred of them.
 
 use std::hash::{Hash as _, Hasher as _};
 
@@ -53,16 +54,34 @@ pub struct EditorView {
     pub last_line: usize,
 }
 
-/// Lines coloured beyond those on screen, above and below, so that scrolling a little shows
-/// coloured text at once.
+/// Lines held by the text edit beyond those on screen, above and below: scrolling within
+/// them moves no window, and paging moves the cursor inside it.
 const MARGIN_LINES: usize = 80;
 
-/// The cached colouring of the text last shown.
+/// The editor's state between frames.
 #[derive(Default)]
 pub struct CodeView {
+    /// The colouring of the window last shown, by a hash of its text and marks.
     cache: Option<(u64, LayoutJob)>,
-    /// The lines (0-based, end excluded) that are coloured; the rest is plain.
+    /// The text edit of the file shown: another one starts afresh.
+    file: Option<egui::Id>,
+    /// The file's text as this view last left it: a different one was changed elsewhere.
+    seen: String,
+    /// Where each line of `seen` starts.
+    starts: Vec<usize>,
+    /// The lines (0-based, end excluded) the text edit holds, and their bytes in the file.
     window: std::ops::Range<usize>,
+    window_bytes: std::ops::Range<usize>,
+    /// The cursor and the other end of the selection, as bytes of the file.
+    cursor: Option<(usize, usize)>,
+    /// The cursor last put into or read from the text edit, in its characters: a different
+    /// one was moved by the author.
+    stored: Option<CCursorRange>,
+    /// The distance between lines, as the text edit lays them out, once measured.
+    pitch: Option<f32>,
+    /// The space above the text edit's first line, inside its frame.
+    inset: f32,
+    history: History,
     /// A jump's selection, waiting for the text edit to have the keyboard: egui collapses the
     /// selection of a text edit without focus, and a jump is asked for from elsewhere (a
     /// problem row, a graph node) that has the focus in that frame. Dropped when it is stale.
@@ -71,7 +90,8 @@ pub struct CodeView {
 
 #[derive(Debug, Clone, Copy)]
 struct PendingSelection {
-    range: CCursorRange,
+    /// Bytes of the file: the cursor, then the other end.
+    range: (usize, usize),
     /// Frames left to wait for focus before the selection is forgotten.
     frames: u8,
 }
@@ -272,25 +292,250 @@ pub fn layout_job_lines(
     job
 }
 
-fn text_hash(
-    text: &str,
-    marks: &[Mark],
-    dark: bool,
-    size: f32,
-    window: &std::ops::Range<usize>,
-) -> u64 {
+fn text_hash(text: &str, marks: &[Mark], dark: bool, size: f32) -> u64 {
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     text.hash(&mut hasher);
     marks.hash(&mut hasher);
     dark.hash(&mut hasher);
     size.to_bits().hash(&mut hasher);
-    window.hash(&mut hasher);
     hasher.finish()
+}
+
+/// Where each line of a text starts (bytes); a text ending in a line break has an empty last
+/// line, as the text edit shows it.
+fn line_starts(text: &str) -> Vec<usize> {
+    std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(at, _)| at + 1))
+        .collect()
+}
+
+/// The bytes of lines `lines` of a text whose lines start at `starts`: from the first line's
+/// start to the last line's end, without its line break (so the window's last row is a line
+/// of the file, not an empty row standing over the next one).
+fn window_bytes(
+    starts: &[usize],
+    len: usize,
+    lines: &std::ops::Range<usize>,
+) -> std::ops::Range<usize> {
+    let start = starts.get(lines.start).copied().unwrap_or(len);
+    let end = match starts.get(lines.end) {
+        Some(next) => next.saturating_sub(1),
+        None => len,
+    };
+    start..end.max(start)
+}
+
+/// One change to the text: `removed` at byte `at` was replaced by `inserted`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Edit {
+    at: usize,
+    removed: String,
+    inserted: String,
+}
+
+impl Edit {
+    /// What changed between two texts: the part between their common start and end.
+    fn between(before: &str, after: &str) -> Edit {
+        let mut prefix = before
+            .bytes()
+            .zip(after.bytes())
+            .take_while(|(a, b)| a == b)
+            .count();
+        while !before.is_char_boundary(prefix) || !after.is_char_boundary(prefix) {
+            prefix -= 1;
+        }
+        let most = before.len().min(after.len()) - prefix;
+        let mut suffix = before
+            .bytes()
+            .rev()
+            .zip(after.bytes().rev())
+            .take(most)
+            .take_while(|(a, b)| a == b)
+            .count();
+        while !before.is_char_boundary(before.len() - suffix)
+            || !after.is_char_boundary(after.len() - suffix)
+        {
+            suffix -= 1;
+        }
+        Edit {
+            at: prefix,
+            removed: before[prefix..before.len() - suffix].to_owned(),
+            inserted: after[prefix..after.len() - suffix].to_owned(),
+        }
+    }
+
+    /// Whether `next` carries on from this edit, as typing or deleting on does: edits
+    /// elsewhere in the file are undone on their own.
+    fn runs_into(&self, next: &Edit) -> bool {
+        next.at == self.at + self.inserted.len()
+            || next.at + next.removed.len() == self.at
+            || next.at == self.at
+    }
+
+    fn shifted(mut self, by: usize) -> Edit {
+        self.at += by;
+        self
+    }
+
+    /// Applies the edit, or takes it back; `false` when the text is not the one it was made
+    /// on (then nothing is changed).
+    fn apply(&self, text: &mut String, forward: bool) -> bool {
+        let (old, new) = if forward {
+            (&self.removed, &self.inserted)
+        } else {
+            (&self.inserted, &self.removed)
+        };
+        let end = self.at + old.len();
+        if text.get(self.at..end) != Some(old.as_str()) {
+            return false;
+        }
+        text.replace_range(self.at..end, new);
+        true
+    }
+}
+
+/// Edits undone or redone together, with the cursor before and after them.
+#[derive(Debug, Clone)]
+struct UndoStep {
+    edits: Vec<Edit>,
+    before: (usize, usize),
+    after: (usize, usize),
+    /// When its last edit was made (egui's input time, seconds).
+    last: f64,
+}
+
+/// Edits less than this far apart (seconds), each carrying on from the last, are undone
+/// together, as a run of typing.
+const UNDO_GROUP_SECONDS: f64 = 1.0;
+/// Steps kept for undo.
+const UNDO_STEPS: usize = 200;
+
+/// The whole file's history, kept here rather than in the text edit: the text edit only ever
+/// holds the lines in view, so its own history would be of a window that moves.
+#[derive(Default)]
+struct History {
+    undo: Vec<UndoStep>,
+    redo: Vec<UndoStep>,
+}
+
+impl History {
+    fn record(&mut self, edit: Edit, before: (usize, usize), after: (usize, usize), now: f64) {
+        self.redo.clear();
+        if let Some(step) = self.undo.last_mut()
+            && now - step.last < UNDO_GROUP_SECONDS
+            && step.edits.last().is_some_and(|last| last.runs_into(&edit))
+        {
+            step.edits.push(edit);
+            step.after = after;
+            step.last = now;
+            return;
+        }
+        if self.undo.len() == UNDO_STEPS {
+            self.undo.remove(0);
+        }
+        self.undo.push(UndoStep {
+            edits: vec![edit],
+            before,
+            after,
+            last: now,
+        });
+    }
+
+    /// Takes back the last step; returns where the cursor goes.
+    fn undo(&mut self, text: &mut String) -> Option<(usize, usize)> {
+        let step = self.undo.pop()?;
+        for edit in step.edits.iter().rev() {
+            if !edit.apply(text, false) {
+                // The text is not what the history knows: forget the history, not the text.
+                *self = History::default();
+                return None;
+            }
+        }
+        let cursor = step.before;
+        self.redo.push(step);
+        Some(cursor)
+    }
+
+    fn redo(&mut self, text: &mut String) -> Option<(usize, usize)> {
+        let step = self.redo.pop()?;
+        for edit in &step.edits {
+            if !edit.apply(text, true) {
+                *self = History::default();
+                return None;
+            }
+        }
+        let cursor = step.after;
+        // Redone steps are never joined with the typing that follows.
+        self.undo.push(UndoStep {
+            last: f64::NEG_INFINITY,
+            ..step
+        });
+        Some(cursor)
+    }
+}
+
+/// Converts between the file's byte offsets and the text edit's characters, for a window
+/// whose text starts at byte `start` of the file.
+struct WindowMap<'a> {
+    text: &'a str,
+    start: usize,
+}
+
+impl WindowMap<'_> {
+    /// The window's character at a byte of the file, clamped to the window.
+    fn char_at(&self, byte: usize) -> usize {
+        let local = byte.saturating_sub(self.start).min(self.text.len());
+        let local = floor_boundary(self.text, local);
+        self.text[..local].chars().count()
+    }
+
+    fn byte_at(&self, chars: usize) -> usize {
+        self.start
+            + self
+                .text
+                .char_indices()
+                .nth(chars)
+                .map_or(self.text.len(), |(byte, _)| byte)
+    }
+
+    fn range(&self, (primary, secondary): (usize, usize)) -> CCursorRange {
+        CCursorRange {
+            primary: CCursor::new(self.char_at(primary)),
+            secondary: CCursor::new(self.char_at(secondary)),
+            h_pos: None,
+        }
+    }
+
+    fn bytes(&self, range: &CCursorRange) -> (usize, usize) {
+        (
+            self.byte_at(range.primary.index.0),
+            self.byte_at(range.secondary.index.0),
+        )
+    }
+}
+
+/// Whether this frame's input would change the text of a text edit with the keyboard.
+fn edits_text(input: &egui::InputState) -> bool {
+    input.events.iter().any(|event| match event {
+        egui::Event::Text(_) | egui::Event::Paste(_) | egui::Event::Cut => true,
+        egui::Event::Key {
+            key, pressed: true, ..
+        } => matches!(
+            key,
+            egui::Key::Backspace | egui::Key::Delete | egui::Key::Enter | egui::Key::Tab
+        ),
+        _ => false,
+    })
 }
 
 impl CodeView {
     /// Shows the editor. `jump` selects a byte range (the cursor at its start) and scrolls to
     /// it: a jump to a problem shows exactly the text the problem is about.
+    ///
+    /// The text edit holds only the lines in view and `MARGIN_LINES` either side of them,
+    /// placed where they fall in a scroll area as tall as the whole file; what it changes is
+    /// put back into `text`. Cursor, selection, jumps and undo are kept in the file's bytes
+    /// here and handed to the text edit in its own characters whenever the window moves.
     pub fn ui(
         &mut self,
         ui: &mut egui::Ui,
@@ -301,103 +546,292 @@ impl CodeView {
         jump: Option<std::ops::Range<usize>>,
     ) -> CodeOutput {
         let font = egui::TextStyle::Monospace.resolve(ui.style());
-        // The cursor a jump asks for, in characters, as the text edit counts.
-        let jump_chars = jump.map(|range| {
-            let start = floor_boundary(text, range.start);
-            let end = floor_boundary(text, range.end.max(start));
-            let chars = text[..start].chars().count();
-            let end_chars = chars + text[start..end].chars().count();
-            let mut state = egui::text_edit::TextEditState::load(ui.ctx(), id).unwrap_or_default();
-            state
-                .cursor
-                .set_char_range(Some(CCursorRange::one(CCursor::new(chars))));
-            state.store(ui.ctx(), id);
-            // The cursor stays at the start, so F8 moves on from there to the next problem.
-            self.pending = Some(PendingSelection {
-                range: CCursorRange {
-                    primary: CCursor::new(chars),
-                    secondary: CCursor::new(end_chars),
-                    h_pos: None,
-                },
-                frames: 3,
-            });
-            chars
-        });
-        if let Some(pending) = self.pending.take() {
-            if ui.memory(|m| m.has_focus(id)) {
-                let mut state =
-                    egui::text_edit::TextEditState::load(ui.ctx(), id).unwrap_or_default();
-                state.cursor.set_char_range(Some(pending.range));
-                state.store(ui.ctx(), id);
-            } else if pending.frames > 0 {
-                self.pending = Some(PendingSelection {
-                    frames: pending.frames - 1,
-                    ..pending
-                });
+        let mut changed = false;
+        // Another file, or this one changed elsewhere (reloaded, renamed into): start afresh.
+        let mut stale = false;
+        if self.file != Some(id) {
+            self.file = Some(id);
+            self.cursor = None;
+            self.history = History::default();
+            self.pending = None;
+            stale = true;
+        }
+        if stale || *text != self.seen {
+            self.seen.clone_from(text);
+            self.starts = line_starts(text);
+            self.cache = None;
+            if !stale {
+                self.history = History::default();
+            }
+            self.window = 0..0;
+            if let Some((a, b)) = self.cursor {
+                let clamp = |at: usize| floor_boundary(text, at);
+                self.cursor = Some((clamp(a), clamp(b)));
             }
         }
-        let gutter_digits = text.lines().count().max(1).to_string().len().max(3);
-        let gutter = ui.fonts_mut(|f| f.glyph_width(&font, '0')) * gutter_digits as f32 + 12.0;
-        if self.window.is_empty() {
-            self.window = 0..2 * MARGIN_LINES;
-        }
-        let cache = &mut self.cache;
-        let window = self.window.clone();
-        let visuals = ui.visuals().clone();
-        let mut layouter = |ui: &egui::Ui, buffer: &dyn egui::TextBuffer, _wrap: f32| {
-            let source = buffer.as_str();
-            let key = text_hash(source, marks, visuals.dark_mode, font.size, &window);
-            let job = match cache {
-                Some((cached, job)) if *cached == key => job.clone(),
-                _ => {
-                    let job = layout_job_lines(source, marks, &visuals, &font, window.clone());
-                    *cache = Some((key, job.clone()));
-                    job
-                }
+        let focused = ui.memory(|m| m.has_focus(id));
+        // The line to bring into view and scroll to this frame, if any.
+        let mut reveal: Option<usize> = None;
+        if focused {
+            let undo = ui.input_mut(|i| {
+                let redo = i.consume_key(
+                    egui::Modifiers::COMMAND | egui::Modifiers::SHIFT,
+                    egui::Key::Z,
+                ) || i.consume_key(egui::Modifiers::COMMAND, egui::Key::Y);
+                let undo = !redo && i.consume_key(egui::Modifiers::COMMAND, egui::Key::Z);
+                (undo, redo)
+            });
+            let moved = match undo {
+                (true, _) => self.history.undo(text),
+                (_, true) => self.history.redo(text),
+                _ => None,
             };
-            ui.fonts_mut(|f| f.layout_job(job))
+            if let Some((a, b)) = moved {
+                changed = true;
+                self.seen.clone_from(text);
+                self.starts = line_starts(text);
+                self.window = 0..0;
+                self.cursor = Some((a.min(text.len()), b.min(text.len())));
+                reveal = Some(a);
+            }
+            let to = ui.input_mut(|i| {
+                if i.consume_key(egui::Modifiers::COMMAND, egui::Key::Home) {
+                    Some(0)
+                } else if i.consume_key(egui::Modifiers::COMMAND, egui::Key::End) {
+                    Some(text.len())
+                } else {
+                    None
+                }
+            });
+            if let Some(at) = to {
+                self.cursor = Some((at, at));
+                self.window = 0..0;
+                reveal = Some(at);
+            }
+            // Select all is the file's, not the window's: the window shows the part of the
+            // selection it holds, and grows to hold all of it for a frame that edits or
+            // copies it.
+            if ui.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::A)) {
+                self.cursor = Some((text.len(), 0));
+                self.window = 0..0;
+            }
+        }
+        if let Some(range) = jump.clone() {
+            let start = floor_boundary(text, range.start);
+            let end = floor_boundary(text, range.end.max(start));
+            // The cursor stays at the start, so F8 moves on from there to the next problem.
+            self.cursor = Some((start, start));
+            self.pending = Some(PendingSelection {
+                range: (start, end),
+                frames: 3,
+            });
+            reveal = Some(start);
+        }
+        let typing = focused && ui.input(edits_text);
+        let copying = focused
+            && ui.input(|i| {
+                i.events
+                    .iter()
+                    .any(|e| matches!(e, egui::Event::Copy | egui::Event::Cut))
+            });
+
+        let total = self.starts.len();
+        let shown_lines = if text.ends_with('\n') {
+            total - 1
+        } else {
+            total
         };
+        let gutter_digits = shown_lines.max(1).to_string().len().max(3);
+        let gutter = ui.fonts_mut(|f| f.glyph_width(&font, '0')) * gutter_digits as f32 + 12.0;
+        let pitch = self.pitch.unwrap_or_else(|| {
+            let ppp = ui.ctx().pixels_per_point();
+            (ui.fonts_mut(|f| f.row_height(&font)) * ppp).round() / ppp
+        });
+        let inset = self.inset;
+        let visuals = ui.visuals().clone();
         let scrolled = egui::ScrollArea::both()
             .id_salt(id.with("scroll"))
             .auto_shrink([false, false])
-            .show(ui, |ui| {
-                ui.horizontal_top(|ui| {
-                    ui.add_space(gutter);
-                    let output = egui::TextEdit::multiline(text)
-                        .id(id)
-                        .code_editor()
-                        .desired_width(f32::INFINITY)
-                        .desired_rows(30)
-                        .lock_focus(true)
-                        .layouter(&mut layouter)
-                        .show(ui);
-                    // Named by the heading above it, for screen readers and tests.
-                    let _ = output.response.response.clone().labelled_by(label);
-                    let lines = paint_line_numbers(ui, &output, gutter, &font);
-                    // Scrolled from the galley, not from the text edit's cursor: the text
-                    // edit only reports a cursor while it has the keyboard, which a click on
-                    // a problem has just taken away from it.
-                    if let Some(chars) = jump_chars {
-                        let at = output.galley.pos_from_cursor(CCursor::new(chars));
-                        let rect = at.translate(output.galley_pos.to_vec2()).expand(40.0);
-                        ui.scroll_to_rect_animation(
-                            rect,
-                            Some(egui::Align::Center),
-                            egui::style::ScrollAnimation::none(),
+            .show_viewport(ui, |ui, viewport| {
+                let in_view = ((viewport.min.y - inset) / pitch).floor().max(0.0) as usize
+                    ..(((viewport.max.y - inset) / pitch).ceil().max(0.0) as usize).min(total);
+                self.follow(ui.ctx(), id, text, &in_view, reveal);
+                // A selection reaching past the window, edited or copied: the text edit holds
+                // all of it for this frame (slow on a long file, but whole).
+                if (typing || copying)
+                    && let Some((a, b)) = self.cursor
+                    && (!self.holds(a) || !self.holds(b))
+                {
+                    let line = |byte: usize| {
+                        self.starts.partition_point(|&s| s <= byte.min(text.len())) - 1
+                    };
+                    let first = line(a.min(b)).min(in_view.start);
+                    let last = (line(a.max(b)) + 1).max(in_view.end).min(total);
+                    self.set_window(ui.ctx(), id, text, first..last);
+                }
+                // Typing with the cursor out of the window (scrolled away from it): the keys
+                // go to the cursor, which comes back into view, as in any editor.
+                if reveal.is_none()
+                    && typing
+                    && let Some((primary, _)) = self.cursor
+                    && !self.holds(primary)
+                {
+                    reveal = Some(primary);
+                    self.follow(ui.ctx(), id, text, &in_view, reveal);
+                }
+                let window = self.window.clone();
+                let bytes = self.window_bytes.clone();
+                let before = text[bytes.clone()].to_owned();
+                let mut shown = before.clone();
+                if let Some(pending) = self.pending.take() {
+                    if focused {
+                        let map = WindowMap {
+                            text: &shown,
+                            start: bytes.start,
+                        };
+                        self.store_cursor(ui.ctx(), id, map.range(pending.range));
+                        self.cursor = Some(pending.range);
+                    } else if pending.frames > 0 {
+                        self.pending = Some(PendingSelection {
+                            frames: pending.frames - 1,
+                            ..pending
+                        });
+                    }
+                }
+                if reveal.is_some()
+                    && let Some(cursor) = self.cursor
+                {
+                    let map = WindowMap {
+                        text: &shown,
+                        start: bytes.start,
+                    };
+                    self.store_cursor(ui.ctx(), id, map.range(cursor));
+                }
+                // Whether the text edit's cursor is the file's, exactly: then whatever the text
+                // edit reports is the truth. A cursor outside the window was clamped into it, and
+                // counts only once the author moves it.
+                let exact = self
+                    .cursor
+                    .is_none_or(|(a, b)| self.holds(a) && self.holds(b));
+
+                let window_marks: Vec<Mark> = marks
+                    .iter()
+                    .filter(|m| m.end >= bytes.start && m.start <= bytes.end)
+                    .map(|m| Mark {
+                        start: m.start.max(bytes.start) - bytes.start,
+                        end: m.end.clamp(bytes.start, bytes.end) - bytes.start,
+                        error: m.error,
+                    })
+                    .collect();
+                let cache = &mut self.cache;
+                let mut layouter = |ui: &egui::Ui, buffer: &dyn egui::TextBuffer, _wrap: f32| {
+                    let source = buffer.as_str();
+                    let key = text_hash(source, &window_marks, visuals.dark_mode, font.size);
+                    let job = match cache {
+                        Some((cached, job)) if *cached == key => job.clone(),
+                        _ => {
+                            let job = layout_job_lines(
+                                source,
+                                &window_marks,
+                                &visuals,
+                                &font,
+                                0..usize::MAX,
+                            );
+                            *cache = Some((key, job.clone()));
+                            job
+                        }
+                    };
+                    ui.fonts_mut(|f| f.layout_job(job))
+                };
+                let top = ui.max_rect().top();
+                ui.set_min_height(inset * 2.0 + pitch * total as f32);
+                let offset = pitch * window.start as f32;
+                let place = egui::Rect::from_min_max(
+                    egui::pos2(ui.max_rect().left(), top + offset),
+                    egui::pos2(
+                        ui.max_rect().right(),
+                        top + offset + pitch * (window.len().max(30) + 2) as f32 + inset * 2.0,
+                    ),
+                );
+                let (output, lines) = ui
+                    .scope_builder(egui::UiBuilder::new().max_rect(place), |ui| {
+                        ui.horizontal_top(|ui| {
+                            ui.add_space(gutter);
+                            let output = egui::TextEdit::multiline(&mut shown)
+                                .id(id)
+                                .code_editor()
+                                .desired_width(f32::INFINITY)
+                                .desired_rows(30)
+                                .lock_focus(true)
+                                .layouter(&mut layouter)
+                                .show(ui);
+                            // Named by the heading above it, for screen readers and tests.
+                            let _ = output.response.response.clone().labelled_by(label);
+                            let lines =
+                                paint_line_numbers(ui, &output, gutter, &font, window.start);
+                            (output, lines)
+                        })
+                        .inner
+                    })
+                    .inner;
+                let rows = &output.galley.rows;
+                if rows.len() >= 2 {
+                    let measured =
+                        (rows[rows.len() - 1].pos.y - rows[0].pos.y) / (rows.len() - 1) as f32;
+                    self.pitch = Some(measured);
+                }
+                self.inset = output.galley_pos.y - (top + offset);
+                let map = WindowMap {
+                    text: &shown,
+                    start: bytes.start,
+                };
+                // Scrolled from the galley, not from the text edit's cursor: the text edit only
+                // reports a cursor while it has the keyboard, which a click on a problem has
+                // just taken away from it.
+                if let (Some(_), Some((primary, _))) = (reveal, self.cursor) {
+                    let at = output
+                        .galley
+                        .pos_from_cursor(CCursor::new(map.char_at(primary)));
+                    let rect = at.translate(output.galley_pos.to_vec2()).expand(40.0);
+                    ui.scroll_to_rect_animation(
+                        rect,
+                        Some(egui::Align::Center),
+                        egui::style::ScrollAnimation::none(),
+                    );
+                }
+                let edited = output.response.response.changed() && shown != before;
+                let reported = output.state.cursor.char_range();
+                if (edited || exact || reported != self.stored)
+                    && let Some(range) = reported
+                {
+                    let cursor_before = self.cursor.unwrap_or((bytes.start, bytes.start));
+                    self.cursor = Some(map.bytes(&range));
+                    if edited {
+                        let edit = Edit::between(&before, &shown).shifted(bytes.start);
+                        let now = ui.input(|i| i.time);
+                        self.history.record(
+                            edit,
+                            cursor_before,
+                            self.cursor.unwrap_or_default(),
+                            now,
                         );
                     }
-                    (output, lines)
-                })
-                .inner
+                }
+                self.stored = reported;
+                if edited {
+                    text.replace_range(bytes.clone(), &shown);
+                    let added = shown.matches('\n').count();
+                    let gone = before.matches('\n').count();
+                    self.seen.clone_from(text);
+                    self.starts = line_starts(text);
+                    self.window = window.start..(window.end + added).saturating_sub(gone);
+                    self.window_bytes = bytes.start..bytes.start + shown.len();
+                    changed = true;
+                }
+                (output, lines, reveal)
             });
-        let (output, (first_line, last_line)) = scrolled.inner;
-        // Lines now on screen that are not coloured: colour around them next frame.
-        let shown = first_line.saturating_sub(1)..last_line;
-        if first_line > 0 && (shown.start < self.window.start || shown.end > self.window.end) {
-            self.window = shown.start.saturating_sub(MARGIN_LINES)..shown.end + MARGIN_LINES;
-            ui.ctx().request_repaint();
-        }
-        if jump_chars.is_some() {
+        let (_output, (first_line, last_line), reveal) = scrolled.inner;
+        if jump.is_some() {
             // Asked for after the text edit has been shown, so it holds into the next frame.
             // Asked for before, it would be lost at once: a pointer click anywhere else (the
             // problem row that asked for the jump) makes egui take the keyboard away from a
@@ -405,20 +839,16 @@ impl CodeView {
             ui.memory_mut(|m| m.request_focus(id));
             ui.ctx().request_repaint();
         }
-        // The stored cursor outlives focus: after a click elsewhere it is still where it was.
-        let byte_at = |chars: usize| {
-            text.char_indices()
-                .nth(chars)
-                .map_or(text.len(), |(byte, _)| byte)
-        };
-        let range = output.state.cursor.char_range();
-        let cursor = range.map(|range| byte_at(range.primary.index.0));
-        let selection = range.map(|range| {
-            let [a, b] = [range.primary.index.0, range.secondary.index.0].map(byte_at);
+        if reveal.is_some() {
+            ui.ctx().request_repaint();
+        }
+        let cursor = self.cursor.map(|(primary, _)| primary.min(text.len()));
+        let selection = self.cursor.map(|(a, b)| {
+            let (a, b) = (a.min(text.len()), b.min(text.len()));
             a.min(b)..a.max(b)
         });
         CodeOutput {
-            changed: output.response.response.changed(),
+            changed,
             cursor,
             selection,
             view: EditorView {
@@ -428,21 +858,89 @@ impl CodeView {
             },
         }
     }
+
+    /// Whether a byte of the file is in the text edit's window (its end included).
+    fn holds(&self, byte: usize) -> bool {
+        self.window_bytes.contains(&byte) || byte == self.window_bytes.end
+    }
+
+    /// Keeps the window on the lines in view (or, to reveal a byte, on the lines around it),
+    /// moving it only once they come within a quarter margin of its edge.
+    fn follow(
+        &mut self,
+        ctx: &egui::Context,
+        id: egui::Id,
+        text: &str,
+        in_view: &std::ops::Range<usize>,
+        reveal: Option<usize>,
+    ) {
+        let total = self.starts.len();
+        let wanted = match reveal {
+            Some(byte) => {
+                let line = self.starts.partition_point(|&s| s <= byte.min(text.len())) - 1;
+                let half = in_view.len() / 2 + 1;
+                line.saturating_sub(half)..(line + half).min(total)
+            }
+            None => in_view.clone(),
+        };
+        let slack = MARGIN_LINES / 4;
+        let fits = (self.window.start == 0 || wanted.start >= self.window.start + slack)
+            && (self.window.end >= total || wanted.end + slack <= self.window.end)
+            // Grown for a selection: back to the view's size once that is done.
+            && self.window.len() <= wanted.len() + 4 * MARGIN_LINES;
+        if self.window.is_empty() || self.window.end > total || !fits {
+            let window =
+                wanted.start.saturating_sub(MARGIN_LINES)..(wanted.end + MARGIN_LINES).min(total);
+            self.set_window(ctx, id, text, window);
+        }
+    }
+
+    /// Moves the text edit's window to lines `window` and gives it the file's cursor there.
+    fn set_window(
+        &mut self,
+        ctx: &egui::Context,
+        id: egui::Id,
+        text: &str,
+        window: std::ops::Range<usize>,
+    ) {
+        self.window_bytes = window_bytes(&self.starts, text.len(), &window);
+        self.window = window;
+        self.cache = None;
+        let bytes = self.window_bytes.clone();
+        let map = WindowMap {
+            text: &text[bytes.clone()],
+            start: bytes.start,
+        };
+        match self.cursor {
+            Some(cursor) => self.store_cursor(ctx, id, map.range(cursor)),
+            None => self.stored = None,
+        }
+    }
+
+    /// Puts a cursor (in the window's characters) into the text edit's state.
+    fn store_cursor(&mut self, ctx: &egui::Context, id: egui::Id, range: CCursorRange) {
+        let mut state = egui::text_edit::TextEditState::load(ctx, id).unwrap_or_default();
+        state.cursor.set_char_range(Some(range));
+        state.store(ctx, id);
+        self.stored = Some(range);
+    }
 }
 
-/// Numbers the lines in the gutter; returns the first and last line drawn.
+/// Numbers the lines in the gutter; returns the first and last line drawn (1-based, in the
+/// whole file). The galley holds the lines from `first` (0-based) on.
 fn paint_line_numbers(
     ui: &egui::Ui,
     output: &egui::text_edit::TextEditOutput,
     gutter: f32,
     font: &FontId,
+    first: usize,
 ) -> (usize, usize) {
     let mut shown = (0, 0);
     let painter = ui.painter();
     let clip = ui.clip_rect();
     let colour = ui.visuals().weak_text_color();
     let right = output.galley_pos.x - 8.0;
-    let mut line = 1;
+    let mut line = first + 1;
     let mut starts_line = true;
     for row in &output.galley.rows {
         let top = output.galley_pos.y + row.pos.y;
@@ -535,5 +1033,92 @@ mod tests {
         // A window past the end colours nothing and does not panic.
         let beyond = layout_job_lines(TEXT, &marks, &visuals, &font, 50..90);
         assert_eq!(beyond.sections.len(), 1);
+    }
+
+    #[test]
+    fn a_window_is_whole_lines_without_the_last_line_break() {
+        let text = "ab\ncd\n\nef";
+        let starts = line_starts(text);
+        assert_eq!(starts, [0, 3, 6, 7]);
+        assert_eq!(&text[window_bytes(&starts, text.len(), &(1..3))], "cd\n");
+        assert_eq!(&text[window_bytes(&starts, text.len(), &(0..1))], "ab");
+        assert_eq!(&text[window_bytes(&starts, text.len(), &(2..4))], "\nef");
+        assert_eq!(window_bytes(&starts, text.len(), &(9..12)), 9..9);
+        // A text ending in a line break ends in an empty line, as the text edit shows it.
+        assert_eq!(line_starts("a\n"), [0, 2]);
+    }
+
+    #[test]
+    fn an_edit_is_what_lies_between_the_common_start_and_end() {
+        let edit = Edit::between("node a\nnode b\n", "node a\nnode xb\n");
+        assert_eq!(
+            (edit.at, edit.removed.as_str(), edit.inserted.as_str()),
+            (12, "", "x")
+        );
+        // Repeated letters: the common end must not overlap the common start.
+        let edit = Edit::between("aaa", "aaaa");
+        assert_eq!(
+            (edit.at, edit.removed.as_str(), edit.inserted.as_str()),
+            (3, "", "a")
+        );
+        let edit = Edit::between("é", "è");
+        assert_eq!((edit.removed.as_str(), edit.inserted.as_str()), ("é", "è"));
+        let mut text = String::from("xx é yy");
+        let edit = Edit::between("é", "è").shifted(3);
+        assert!(edit.apply(&mut text, true));
+        assert_eq!(text, "xx è yy");
+        assert!(edit.apply(&mut text, false));
+        assert_eq!(text, "xx é yy");
+        // Taken back from a text it was not made on: refused, nothing changed.
+        assert!(!edit.apply(&mut text, false));
+        assert_eq!(text, "xx é yy");
+    }
+
+    #[test]
+    fn typing_is_undone_as_one_step_and_pauses_split_it() {
+        let mut history = History::default();
+        let mut text = String::from("node a\n");
+        for (i, c) in "bc".chars().enumerate() {
+            let before = text.clone();
+            text.insert(6 + i, c);
+            history.record(
+                Edit::between(&before, &text),
+                (6 + i, 6 + i),
+                (7 + i, 7 + i),
+                i as f64 * 0.2,
+            );
+        }
+        let before = text.clone();
+        text.insert(8, 'd');
+        history.record(Edit::between(&before, &text), (8, 8), (9, 9), 5.0);
+        assert_eq!(text, "node abcd\n");
+        assert_eq!(history.undo(&mut text), Some((8, 8)));
+        assert_eq!(text, "node abc\n");
+        assert_eq!(history.undo(&mut text), Some((6, 6)));
+        assert_eq!(text, "node a\n");
+        assert_eq!(history.undo(&mut text), None);
+        assert_eq!(history.redo(&mut text), Some((8, 8)));
+        assert_eq!(text, "node abc\n");
+        // A text changed behind the history's back is left alone, and the history dropped.
+        text.clear();
+        assert_eq!(history.undo(&mut text), None);
+        assert_eq!(history.redo(&mut text), None);
+        assert_eq!(text, "");
+    }
+
+    #[test]
+    fn window_characters_map_to_file_bytes_and_back() {
+        let map = WindowMap {
+            text: "dé\nf",
+            start: 10,
+        };
+        assert_eq!(map.char_at(10), 0);
+        assert_eq!(map.char_at(11), 1);
+        assert_eq!(map.char_at(13), 2);
+        assert_eq!(map.byte_at(2), 13);
+        assert_eq!(map.byte_at(9), 15);
+        // Bytes outside the window are clamped to its ends.
+        assert_eq!(map.char_at(2), 0);
+        assert_eq!(map.char_at(99), 4);
     }
 }

@@ -579,8 +579,33 @@ impl GraphView {
                 continue;
             }
             let stroke = Stroke::new(1.2, edge_colour);
-            if !show_text {
+            // An arrow with neither end within half a screen of the view only passes through:
+            // straight, and without its label. On a big tree hundreds of long arrows (every
+            // way to a shared ending) cross the view, and flattening their curves took most of
+            // a frame.
+            let near = area.expand(area.width().max(area.height()) / 2.0);
+            let passing = !near.contains(start) && !near.contains(end);
+            if !show_text || passing {
                 painter.line_segment([start, end], Stroke::new(1.0, edge_colour));
+                continue;
+            }
+            // So is an arrow longer than the view is wide (hundreds of ways to one ending):
+            // straight, with its tip, and no label to lay out.
+            let tip = 6.0 * zoom.max(0.5);
+            let arrow_tip = |end: Pos2| {
+                egui::Shape::convex_polygon(
+                    vec![
+                        end,
+                        end + vec2(-tip / 2.0, -tip),
+                        end + vec2(tip / 2.0, -tip),
+                    ],
+                    edge_colour,
+                    Stroke::NONE,
+                )
+            };
+            if (end - start).length() > area.width().max(area.height()) * 1.5 {
+                painter.line_segment([start, end], stroke);
+                painter.add(arrow_tip(end));
                 continue;
             }
             let bend = vec2(0.0, (GAP.y * 0.6 * zoom).max(8.0));
@@ -597,24 +622,15 @@ impl GraphView {
                 Color32::TRANSPARENT,
                 stroke,
             ));
-            let tip = 6.0 * zoom.max(0.5);
-            painter.add(egui::Shape::convex_polygon(
-                vec![
-                    end,
-                    end + vec2(-tip / 2.0, -tip),
-                    end + vec2(tip / 2.0, -tip),
-                ],
-                edge_colour,
-                Stroke::NONE,
-            ));
-            if show_text && zoom >= 0.45 && !edge.label.is_empty() {
-                let middle = egui::epaint::CubicBezierShape::from_points_stroke(
-                    [start, c1, c2, end],
-                    false,
-                    Color32::TRANSPARENT,
-                    stroke,
-                )
-                .sample(0.5);
+            painter.add(arrow_tip(end));
+            let middle = egui::epaint::CubicBezierShape::from_points_stroke(
+                [start, c1, c2, end],
+                false,
+                Color32::TRANSPARENT,
+                stroke,
+            )
+            .sample(0.5);
+            if zoom >= 0.45 && !edge.label.is_empty() && near.contains(middle) {
                 let galley = painter.layout_no_wrap(
                     shorten(&edge.label, 34),
                     FontId::proportional(10.5 * zoom),
