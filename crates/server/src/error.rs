@@ -100,6 +100,9 @@ impl IntoResponse for ServerError {
             ServerError::TooMany(seconds) => {
                 let (status, title, message) = refusal(StatusCode::TOO_MANY_REQUESTS);
                 let mut response = (status, pages::message_page(title, &message)).into_response();
+                response
+                    .extensions_mut()
+                    .insert(crate::refusal::Refused { title, message });
                 if let Ok(value) = axum::http::HeaderValue::from_str(&seconds.to_string()) {
                     response.headers_mut().insert(axum::http::header::RETRY_AFTER, value);
                 }
@@ -131,6 +134,11 @@ impl IntoResponse for ServerError {
                 )
             }
         };
-        (status, pages::message_page(title, &message)).into_response()
+        let mut response = (status, pages::message_page(title, &message)).into_response();
+        // The words, for the guard to show in the visitor's language (it has the request).
+        response
+            .extensions_mut()
+            .insert(crate::refusal::Refused { title, message });
+        response
     }
 }

@@ -14,6 +14,10 @@ pub const COOKIE: &str = "calltree_lang";
 /// The language the trees are written in, which needs no translation file.
 pub const SOURCE: &str = "en";
 
+/// The tags of the languages the server's own words are written in (see [`Ui`]): what a
+/// page with no tree words of its own (a refusal) is chosen among.
+pub const UI_LOCALES: &[&str] = &[SOURCE, "fr"];
+
 /// The languages the server's own words are written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ui {
@@ -232,6 +236,102 @@ const FRENCH: &[(&str, &str)] = &[
     (
         "That page was out of date (the session moved on in another tab), so nothing was changed. This is where it is now.",
         "Cette page n'était plus à jour (la session a avancé dans un autre onglet), donc rien n'a été modifié. Voici où elle en est.",
+    ),
+    ("Request not understood", "Demande incomprise"),
+    (
+        "Your browser sent something this site could not read, so nothing was changed. Go back, reload the page and try again.",
+        "Votre navigateur a envoyé quelque chose que ce site n'a pas pu lire, donc rien n'a été modifié. Revenez en arrière, rechargez la page et réessayez.",
+    ),
+    ("Form refused", "Formulaire refusé"),
+    (
+        "That form did not come from this site, so nothing was changed. Reload the page and try again.",
+        "Ce formulaire ne vient pas de ce site, donc rien n'a été modifié. Rechargez la page et réessayez.",
+    ),
+    ("Page not found", "Page introuvable"),
+    (
+        "There is nothing here. The link may be mistyped, or the session may belong to another browser.",
+        "Il n'y a rien ici. Le lien est peut-être mal saisi, ou la session appartient à un autre navigateur.",
+    ),
+    ("That does not work here", "Cela ne fonctionne pas ici"),
+    (
+        "This address cannot be used that way, so nothing was changed. Go back and use the page's own links and buttons.",
+        "Cette adresse ne s'utilise pas ainsi, donc rien n'a été modifié. Revenez en arrière et utilisez les liens et boutons de la page.",
+    ),
+    ("That took too long", "Cela a pris trop de temps"),
+    (
+        "Your request took too long to arrive, so nothing was changed. Check your connection and try again.",
+        "Votre demande a mis trop de temps à arriver, donc rien n'a été modifié. Vérifiez votre connexion et réessayez.",
+    ),
+    ("Too much to send", "Trop de texte à envoyer"),
+    (
+        "What you sent is longer than this site accepts, so nothing was saved. Shorten your answers and try again.",
+        "Ce que vous avez envoyé dépasse ce que ce site accepte, donc rien n'a été enregistré. Raccourcissez vos réponses et réessayez.",
+    ),
+    ("Form not understood", "Formulaire incompris"),
+    (
+        "This page only takes its own forms, so nothing was changed. Reload the page and use its buttons.",
+        "Cette page n'accepte que ses propres formulaires, donc rien n'a été modifié. Rechargez la page et utilisez ses boutons.",
+    ),
+    (
+        "Some answers need another look",
+        "Certaines réponses sont à revoir",
+    ),
+    (
+        "Some answers could not be accepted, so nothing was saved. Go back, check them and try again.",
+        "Certaines réponses n'ont pas pu être acceptées, donc rien n'a été enregistré. Revenez en arrière, vérifiez-les et réessayez.",
+    ),
+    ("Too many requests", "Trop de demandes"),
+    (
+        "There were a lot of requests from your connection in a short time, so we are pausing for a moment. Your answers so far are saved: wait a minute and try again.",
+        "Votre connexion a envoyé beaucoup de demandes en peu de temps, nous faisons donc une courte pause. Vos réponses sont enregistrées : attendez une minute et réessayez.",
+    ),
+    ("Request too large", "Demande trop volumineuse"),
+    (
+        "Your browser sent more than this site accepts with a request. Try again after clearing this site's cookies.",
+        "Votre navigateur a envoyé plus que ce que ce site accepte pour une demande. Réessayez après avoir effacé les cookies de ce site.",
+    ),
+    (
+        "Help is busy right now",
+        "L'aide est très sollicitée en ce moment",
+    ),
+    (
+        "So many people are using help right now that we could not take your request. Your answers so far are saved: please try again in a minute.",
+        "Tant de personnes utilisent l'aide en ce moment que nous n'avons pas pu traiter votre demande. Vos réponses sont enregistrées : réessayez dans une minute.",
+    ),
+    (
+        "Something went wrong on our side",
+        "Un problème est survenu de notre côté",
+    ),
+    (
+        "Your answers so far are saved. Please try again in a moment.",
+        "Vos réponses sont enregistrées. Réessayez dans un instant.",
+    ),
+    ("Request refused", "Demande refusée"),
+    (
+        "This site could not do what was asked, so nothing was changed. Go back and try again.",
+        "Ce site n'a pas pu faire ce qui était demandé, donc rien n'a été modifié. Revenez en arrière et réessayez.",
+    ),
+    (
+        "This session cannot go on",
+        "Cette session ne peut pas continuer",
+    ),
+    (
+        "Some of what you typed could not be read",
+        "Une partie de votre saisie n'a pas pu être lue",
+    ),
+    (
+        "Part of what was sent is not text this site can read, so nothing was saved. Go back, type your answers again and send them.",
+        "Une partie de l'envoi n'est pas du texte lisible par ce site, donc rien n'a été enregistré. Revenez en arrière, saisissez à nouveau vos réponses et envoyez-les.",
+    ),
+    ("Not signed in", "Non connecté"),
+    ("Access revoked", "Accès révoqué"),
+    (
+        "This session has become too long to continue here. Please start again from the help topics, or call us and we will take it from there.",
+        "Cette session est devenue trop longue pour continuer ici. Recommencez depuis les sujets d'aide, ou appelez-nous et nous reprendrons à partir de là.",
+    ),
+    (
+        "This session was started too long ago to continue. Please start again from the help topics.",
+        "Cette session a commencé il y a trop longtemps pour continuer. Recommencez depuis les sujets d'aide.",
     ),
 ];
 

@@ -443,7 +443,11 @@ struct Search {
 
 /// The language of a visitor's pages: the switcher's choice (`lang` in the query, else its
 /// cookie), else the browser's `Accept-Language`, among `locales` (those the trees have).
-fn visitor_language(locales: &[&str], chosen: Option<&str>, headers: &HeaderMap) -> Language {
+pub(crate) fn visitor_language(
+    locales: &[&str],
+    chosen: Option<&str>,
+    headers: &HeaderMap,
+) -> Language {
     let chosen = chosen.or_else(|| cookie(headers, language::COOKIE));
     let accept = headers
         .get(header::ACCEPT_LANGUAGE)

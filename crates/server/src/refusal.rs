@@ -14,6 +14,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest as _, Sha256};
 
+use crate::language::{self, Language, UI_LOCALES};
 use crate::pages;
 
 /// A page's title and the sentence it says, for a refusal with this status.
@@ -74,15 +75,32 @@ pub(crate) fn words(status: StatusCode) -> (&'static str, &'static str) {
     }
 }
 
+/// The words of a refusal page the server made (`ServerError`), kept on the response so
+/// that [`guard`], which has the request, can show them in the visitor's language.
+#[derive(Debug, Clone)]
+pub(crate) struct Refused {
+    pub title: &'static str,
+    pub message: String,
+}
+
 /// The refusal for `status`: the site's page, or JSON for the API (with the sentence
 /// `api_sentence` gives for a request without a method to name).
 pub(crate) fn refusal(status: StatusCode, api: bool) -> Response {
     if api {
         api_refusal(status, &api_sentence(status, None))
     } else {
-        let (title, sentence) = words(status);
-        (status, pages::message_page(title, sentence)).into_response()
+        refusal_page(status, &Language::source())
     }
+}
+
+/// The site's page for a refusal with `status`, in `lang`.
+fn refusal_page(status: StatusCode, lang: &Language) -> Response {
+    let (title, sentence) = words(status);
+    (
+        status,
+        pages::message_page_in(lang, lang.t(title), lang.t(sentence)),
+    )
+        .into_response()
 }
 
 fn api_refusal(status: StatusCode, sentence: &str) -> Response {
@@ -128,6 +146,9 @@ const KEPT: [header::HeaderName; 2] = [header::ALLOW, header::RETRY_AFTER];
 pub(crate) async fn guard(request: Request, next: Next) -> Response {
     let api = request.uri().path().starts_with("/api/");
     let method = request.method().clone();
+    // A refusal has no tree words: it speaks the visitor's language if the server's own
+    // words exist in it, else English.
+    let lang = crate::visitor_language(UI_LOCALES, None, request.headers());
     let response = next.run(request).await;
     let status = response.status();
     let refused = status.is_client_error() || status.is_server_error();
@@ -139,21 +160,35 @@ pub(crate) async fn guard(request: Request, next: Next) -> Response {
         is_html(response.headers())
     };
     let response = if refused && !ours {
-        let mut ours = if api {
+        let ours = if api {
             api_refusal(status, &api_sentence(status, Some(&method)))
         } else {
-            refusal(status, false)
+            refusal_page(status, &lang)
         };
-        for name in KEPT {
-            if let Some(value) = response.headers().get(&name) {
-                ours.headers_mut().insert(name, value.clone());
-            }
-        }
-        ours
+        keeping_headers(ours, &response)
+    } else if let Some(refused) = response.extensions().get::<Refused>().filter(|_| !api)
+        && !lang.is_source()
+    {
+        let page = pages::message_page_in(
+            &lang,
+            lang.t(refused.title),
+            &language::translated(&lang, &refused.message),
+        );
+        keeping_headers((status, page).into_response(), &response)
     } else {
         response
     };
     secure(response).await
+}
+
+/// `ours`, with the headers of `theirs` a client still needs (`Allow`, `Retry-After`).
+fn keeping_headers(mut ours: Response, theirs: &Response) -> Response {
+    for name in KEPT {
+        if let Some(value) = theirs.headers().get(&name) {
+            ours.headers_mut().insert(name, value.clone());
+        }
+    }
+    ours
 }
 
 fn is_json(headers: &HeaderMap) -> bool {

@@ -370,3 +370,61 @@ async fn a_tree_without_the_visitors_language_runs_wholly_in_its_own_words() {
     let page = site.get(&path, &owner, "fr").await.body;
     assert!(page.contains("<html lang=\"fr\" dir=\"ltr\">"), "{page}");
 }
+
+/// A refusal speaks the visitor's language too: the server's own pages (a session that is
+/// not there) and the ones it makes in place of the framework's (a method a route does not
+/// take), in French for a French browser, in English otherwise. They were English for all.
+#[tokio::test]
+async fn refusals_are_in_the_visitors_language() {
+    let site = Site::new();
+    let missing = site.get("/s/nosuchsession", "", "fr-FR,fr;q=0.9").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert!(
+        missing.body.contains("<html lang=\"fr\" dir=\"ltr\">"),
+        "{}",
+        missing.body
+    );
+    assert!(
+        missing.body.contains("<h1>Page introuvable</h1>"),
+        "{}",
+        missing.body
+    );
+    assert!(
+        missing.body.contains("Retour aux sujets d'aide"),
+        "{}",
+        missing.body
+    );
+
+    let wrong_method = Request::delete("/")
+        .header(header::HOST, "help.example")
+        .header(header::ACCEPT_LANGUAGE, "fr")
+        .body(Body::empty())
+        .unwrap();
+    let refused = site.send(wrong_method).await;
+    assert_eq!(refused.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert!(
+        refused.body.contains("<h1>Cela ne fonctionne pas ici</h1>"),
+        "{}",
+        refused.body
+    );
+
+    // The switcher's choice counts here as on every page; a language the server's own words
+    // are not written in gets English.
+    let chosen = site.get("/s/nosuchsession", "calltree_lang=en", "fr").await;
+    assert!(
+        chosen.body.contains("<h1>Page not found</h1>"),
+        "{}",
+        chosen.body
+    );
+    let arabic = site.get("/s/nosuchsession", "", "ar").await;
+    assert!(
+        arabic.body.contains("<html lang=\"en\" dir=\"ltr\">"),
+        "{}",
+        arabic.body
+    );
+    assert!(
+        arabic.body.contains("<h1>Page not found</h1>"),
+        "{}",
+        arabic.body
+    );
+}
