@@ -209,3 +209,40 @@ mod tests {
         assert!(!has_right_to_left("12"));
     }
 }
+
+#[cfg(test)]
+mod wrapping {
+    use super::*;
+
+    /// A paragraph too long for its width comes out as several lines, each ordered alone:
+    /// the first line holds the first words (as the reader starts at the top right), and no
+    /// character is lost or repeated where egui broke the line.
+    #[test]
+    fn a_long_paragraph_is_broken_in_logical_order_then_each_line_ordered() {
+        let text = "אחת שתיים שלוש ארבע חמש שש שבע שמונה תשע עשר";
+        let mut job = None;
+        let mut output = egui::Context::default().run_ui(egui::RawInput::default(), |ui| {
+            job = Some(visual_job(
+                ui,
+                text,
+                FontId::proportional(20.0),
+                Color32::BLACK,
+                120.0,
+            ));
+        });
+        // Nothing draws the frame: its font textures are dropped on purpose.
+        output.textures_delta.clear();
+        let job = job.expect("the frame ran");
+        let lines: Vec<&str> = job.text.split('\n').collect();
+        assert!(lines.len() > 1, "{lines:?}");
+        let mut seen: Vec<char> = job.text.chars().filter(|c| *c != '\n').collect();
+        let mut written: Vec<char> = text.chars().collect();
+        seen.sort_unstable();
+        written.sort_unstable();
+        assert_eq!(seen, written);
+        // The first line ends (at its right) with the paragraph's first word.
+        let first = lines[0].trim_end();
+        assert!(first.ends_with("אחת"), "{first:?}");
+        assert!(!lines[0].contains("עשר"), "{lines:?}");
+    }
+}
