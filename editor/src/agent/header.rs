@@ -6,6 +6,7 @@
 use egui::RichText;
 
 use super::call_screen::{Intent, Shown};
+use super::rtl;
 use crate::look::Palette;
 
 /// How many of the latest steps the path shows before "…".
@@ -81,10 +82,20 @@ pub(super) fn ui(
 ) -> Option<Intent> {
     let mut intent = None;
     let palette = Palette::of(ui);
+    let rtl = language.is_some_and(|l| calltree_engine::translation::is_right_to_left(&l.tag));
     egui::Panel::top("call_header").show(ui, |ui| {
         ui.add_space(4.0);
         ui.horizontal(|ui| {
-            ui.label(RichText::new(&shown.summary.title).size(17.0).strong());
+            let title = &shown.summary.title;
+            if rtl && rtl::has_right_to_left(title) {
+                // Its words in the order a right-to-left reader reads them; the header's row
+                // itself stays the agent's, left to right.
+                let font = egui::FontId::proportional(17.0);
+                let job = rtl::visual_line(ui, title, font, ui.visuals().strong_text_color());
+                logical(ui.label(job), true, egui::Role::Label, title);
+            } else {
+                ui.label(RichText::new(title).size(17.0).strong());
+            }
             // A finished call's length stops with its last event.
             let finished = shown.view.ended.is_some();
             let end = if finished { shown.summary.last_at } else { now };
@@ -129,12 +140,33 @@ pub(super) fn ui(
                 if index > first {
                     ui.label(RichText::new(">").color(palette.weak));
                 }
+                let title = crumb.title.as_str();
+                let flip = rtl && rtl::has_right_to_left(title);
+                let body = egui::TextStyle::Body.resolve(ui.style());
+                let visual = |ui: &egui::Ui, color| -> egui::WidgetText {
+                    if flip {
+                        rtl::visual_line(ui, title, body.clone(), color).into()
+                    } else {
+                        title.into()
+                    }
+                };
                 if index + 1 == steps {
-                    ui.add(egui::Label::new(RichText::new(&crumb.title).strong()).truncate());
+                    let text = if flip {
+                        visual(ui, ui.visuals().strong_text_color())
+                    } else {
+                        RichText::new(title).strong().into()
+                    };
+                    let response = ui.add(egui::Label::new(text).truncate());
+                    logical(response, flip, egui::Role::Label, title);
                 } else if !can_go_back {
-                    ui.label(&crumb.title);
-                } else if ui
-                    .add(egui::Link::new(&crumb.title))
+                    let response = ui.label(visual(ui, ui.visuals().text_color()));
+                    logical(response, flip, egui::Role::Label, title);
+                } else if logical(
+                    ui.add(egui::Link::new(visual(ui, ui.visuals().hyperlink_color))),
+                    flip,
+                    egui::Role::Link,
+                    title,
+                )
                     .on_hover_text("go back to this step")
                     .clicked()
                 {
@@ -145,4 +177,19 @@ pub(super) fn ui(
         ui.add_space(2.0);
     });
     intent
+}
+
+/// A widget whose text may be drawn in visual order keeps the logical text as its label, for
+/// screen readers and for tests that find it by its words.
+fn logical(
+    response: egui::Response,
+    reordered: bool,
+    role: egui::Role,
+    text: &str,
+) -> egui::Response {
+    if reordered {
+        let enabled = response.enabled();
+        response.widget_info(|| egui::WidgetInfo::labeled(role, enabled, text));
+    }
+    response
 }

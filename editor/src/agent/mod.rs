@@ -8,7 +8,8 @@
 //! - `call_screen.rs`: a call on screen and how input becomes steps;
 //! - `keys.rs`: every key of agent mode, in one place;
 //! - `header.rs`, `step.rs`, `captured.rs`, `actions.rs`, `dialog.rs`, `finished.rs`: the
-//!   panels of the call screen, each drawing one part of it.
+//!   panels of the call screen, each drawing one part of it;
+//! - `rtl.rs`: the customer's words of a right-to-left call laid out right to left.
 
 mod actions;
 mod call_screen;
@@ -18,6 +19,7 @@ mod finished;
 mod header;
 mod keys;
 mod picker;
+mod rtl;
 mod step;
 
 use std::collections::HashMap;

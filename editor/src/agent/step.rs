@@ -7,6 +7,7 @@ use egui::{Color32, RichText, Stroke};
 
 use super::call_screen::{CallScreen, Intent};
 use super::keys::{self, Pressed};
+use super::rtl;
 use crate::look::Palette;
 
 /// The widest the step's column grows: lines longer than this are hard to read aloud.
@@ -16,6 +17,11 @@ pub(super) fn ui(ui: &mut egui::Ui, view: &View, screen: &mut CallScreen) -> Opt
     let palette = Palette::of(ui);
     let mut intent = None;
     ui.set_max_width(ui.available_width().min(COLUMN));
+    let rtl = screen
+        .call
+        .session()
+        .locale()
+        .is_some_and(calltree_engine::translation::is_right_to_left);
     // Steps an entry skip passed over on the way here: the agent should know the call did
     // not simply forget them (the customer may ask about the restart they already did).
     for (title, because) in &view.passed_over {
@@ -25,10 +31,10 @@ pub(super) fn ui(ui: &mut egui::Ui, view: &View, screen: &mut CallScreen) -> Opt
                 .color(palette.weak),
         );
     }
-    ui.label(RichText::new(&view.title).size(17.0).color(palette.weak));
+    customer_text(ui, rtl, &view.title, 17.0, palette.weak);
     ui.add_space(4.0);
     for text in view.texts.iter().filter(|t| t.role == TextRole::Say) {
-        ui.label(RichText::new(&text.text).size(25.0).color(palette.say));
+        customer_text(ui, rtl, &text.text, 25.0, palette.say);
         ui.add_space(4.0);
     }
     let guidance: Vec<&str> = view
@@ -49,7 +55,7 @@ pub(super) fn ui(ui: &mut egui::Ui, view: &View, screen: &mut CallScreen) -> Opt
     screen.field_ids.clear();
     for field in &view.fields {
         ui.add_space(10.0);
-        field_ui(ui, &palette, field, screen);
+        field_ui(ui, &palette, field, screen, rtl);
     }
 
     if !view.options.is_empty() {
@@ -57,9 +63,25 @@ pub(super) fn ui(ui: &mut egui::Ui, view: &View, screen: &mut CallScreen) -> Opt
     }
     for option in &view.options {
         let key = option.key.map_or_else(String::new, |k| format!("{k}  "));
-        let button = egui::Button::new(RichText::new(format!("{key}{}", option.label)).size(18.0))
-            .min_size(egui::vec2(ui.available_width(), 40.0));
-        let response = ui.add_enabled(option.enabled, button);
+        let text = format!("{key}{}", option.label);
+        let width = ui.available_width();
+        let response = if rtl && rtl::has_right_to_left(&option.label) {
+            // The number that chooses it comes first, so at the right of the line.
+            let font = egui::FontId::proportional(18.0);
+            let color = ui.visuals().text_color();
+            let job = rtl::visual_line(ui, &text, font, color);
+            let button = egui::Button::new("")
+                .right_text(job)
+                .min_size(egui::vec2(width, 40.0));
+            let response = ui.add_enabled(option.enabled, button);
+            let enabled = option.enabled;
+            response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, enabled, &text));
+            response
+        } else {
+            let button =
+                egui::Button::new(RichText::new(text).size(18.0)).min_size(egui::vec2(width, 40.0));
+            ui.add_enabled(option.enabled, button)
+        };
         if let Some(reason) = &option.reason {
             ui.label(RichText::new(format!("Not available: {reason}")).color(palette.weak));
         }
@@ -80,6 +102,22 @@ pub(super) fn ui(ui: &mut egui::Ui, view: &View, screen: &mut CallScreen) -> Opt
         }
     }
     intent
+}
+
+/// Words the customer hears or sees: in a right-to-left call, a right-to-left paragraph;
+/// otherwise the ordinary label, exactly as before.
+fn customer_text(
+    ui: &mut egui::Ui,
+    rtl: bool,
+    text: &str,
+    size: f32,
+    color: Color32,
+) -> egui::Response {
+    if rtl && rtl::has_right_to_left(text) {
+        rtl::paragraph(ui, text, egui::FontId::proportional(size), color)
+    } else {
+        ui.label(RichText::new(text).size(size).color(color))
+    }
 }
 
 /// Agent guidance: never read aloud, often a rule that must not be broken, so it is set
@@ -104,12 +142,18 @@ fn guidance_callout(ui: &mut egui::Ui, palette: &Palette, lines: &[&str]) {
         });
 }
 
-fn field_ui(ui: &mut egui::Ui, palette: &Palette, field: &FieldView, screen: &mut CallScreen) {
+fn field_ui(
+    ui: &mut egui::Ui,
+    palette: &Palette,
+    field: &FieldView,
+    screen: &mut CallScreen,
+    rtl: bool,
+) {
     let mut label = field.label.clone();
     if field.required {
         label.push_str(" *");
     }
-    let label = ui.label(RichText::new(label).size(15.0).color(palette.text));
+    let label = customer_text(ui, rtl, &label, 15.0, palette.text);
     // Only a screen that owns the keyboard moves it (never the preview beside the editor).
     let focus = screen.keyboard && screen.focus_field.as_deref() == Some(field.name.as_str());
     let error = screen.errors.get(&field.name).cloned();
