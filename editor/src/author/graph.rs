@@ -171,6 +171,37 @@ fn shape_key(project: &Project, tree: TreeId, nodes: &[NodeId], pairs: &[(usize,
     hasher.finish()
 }
 
+/// A number that changes when anything a drawing of `tree` shows does: its nodes (ids, names,
+/// captions, looks), its arrows and their labels, its start and the problems marked on it.
+/// Worked out on the checker thread with each check, so that a check result that changes
+/// nothing drawn (most keystrokes: a line of text the graph does not show) keeps the drawing
+/// and costs the frame it arrives in no layout (8 to 10 ms on a 5,000-node tree).
+pub fn fingerprint(project: &Project, tree: TreeId, problems: &[(NodeId, Severity)]) -> u64 {
+    let mut worst: HashMap<NodeId, Severity> = HashMap::new();
+    for &(node, severity) in problems {
+        let entry = worst.entry(node).or_insert(severity);
+        if matches!(severity, Severity::Error) {
+            *entry = severity;
+        }
+    }
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    let data = project.tree(tree);
+    tree.index().hash(&mut hasher);
+    data.start.map(|s| s.index()).hash(&mut hasher);
+    for &node in &data.nodes {
+        node.index().hash(&mut hasher);
+        project.node(node).name.hash(&mut hasher);
+        project.caption(node).hash(&mut hasher);
+        project.look(tree, node).hash(&mut hasher);
+        worst.get(&node).hash(&mut hasher);
+        for (target, label) in project.labelled_edges(node) {
+            target.index().hash(&mut hasher);
+            label.hash(&mut hasher);
+        }
+    }
+    hasher.finish()
+}
+
 /// Lays a tree out, or the part of it `shown` asks for. `revision` identifies the project;
 /// `problems` are (node, severity) pairs to mark. `placement` is the previous layout, reused
 /// when the shape is the same.
@@ -382,13 +413,15 @@ impl GraphView {
         }
     }
 
-    /// Draws the graph; `current` is the node the preview is at, outlined.
+    /// Draws the graph; `current` is the node the preview is at, outlined. `version` stands
+    /// for what is drawn (the check's `fingerprint` of the tree, or anything that changes
+    /// with it): the drawing is made again only when it, the tree or the folds change.
     pub fn ui(
         &mut self,
         ui: &mut egui::Ui,
         project: &Project,
         tree: TreeId,
-        revision: u64,
+        version: u64,
         problems: &[(NodeId, Severity)],
         current: Option<NodeId>,
     ) -> Option<GraphAction> {
@@ -397,12 +430,12 @@ impl GraphView {
         if self
             .drawing
             .as_ref()
-            .is_none_or(|d| d.key.0 != revision || d.key.1 != tree || d.key.2 != shown)
+            .is_none_or(|d| d.key.0 != version || d.key.1 != tree || d.key.2 != shown)
         {
             self.drawing = Some(draw_tree(
                 project,
                 tree,
-                revision,
+                version,
                 problems,
                 &shown,
                 &mut self.placement,
