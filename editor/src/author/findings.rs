@@ -91,6 +91,7 @@ pub(super) fn arrange(checked: &Checked) -> Findings {
         problems,
         node_problems,
         drawings,
+        ready: std::collections::HashMap::new(),
         check_time: checked.check_time,
     }
 }

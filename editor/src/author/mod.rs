@@ -113,6 +113,8 @@ struct Parsed {
     /// Each tree's drawing fingerprint (`graph::fingerprint`): the graph is drawn again only
     /// when its tree's changes.
     drawings: HashMap<TreeId, u64>,
+    /// Each tree drawn whole by the checker thread.
+    ready: HashMap<TreeId, Arc<graph::Drawing>>,
 }
 
 /// A check's results, arranged for drawing.
@@ -123,6 +125,8 @@ struct Findings {
     node_problems: Vec<(NodeId, Severity)>,
     /// Each tree's drawing fingerprint, worked out on the checker thread.
     drawings: HashMap<TreeId, u64>,
+    /// Each tree drawn whole, on the checker thread (none when a file did not parse).
+    ready: HashMap<TreeId, Arc<graph::Drawing>>,
     check_time: Duration,
 }
 
@@ -267,6 +271,7 @@ impl Author {
                 project: Arc::clone(&checked.project),
                 node_problems: findings.node_problems.clone(),
                 drawings: findings.drawings.clone(),
+                ready: findings.ready.clone(),
             });
             self.preview.replay(&checked.project);
         }

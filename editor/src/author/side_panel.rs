@@ -32,6 +32,7 @@ impl Author {
                     project,
                     node_problems,
                     drawings,
+                    ready,
                 }) = self.good.clone()
                 else {
                     // "Checking…" only while no check has come back: after one, the wait is
@@ -70,6 +71,7 @@ impl Author {
                         // The drawing is keyed on what it shows, not on the revision: a
                         // check of an edit the graph does not show keeps it as it is.
                         let version = drawings.get(&tree).copied().unwrap_or(revision);
+                        self.graph.ready = ready.get(&tree).cloned();
                         if let Some(action) =
                             self.graph
                                 .ui(ui, &project, tree, version, &node_problems, current)
