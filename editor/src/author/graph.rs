@@ -3,10 +3,11 @@
 //! text. Each visible node is also a focusable, labelled widget, so the keyboard and screen
 //! readers reach it too.
 //!
-//! A big tree stays quick: the layout is made once per version of the tree and of what is
-//! shown (kept while only texts change), each frame draws only what is on screen, and zoomed
-//! out the arrows are straight lines and the boxes too small to click are not widgets. The
-//! author can fold a node's branch away and focus on the neighbourhood of one node; which
+//! A big tree stays quick: the layout is made once per version of what the tree shows and of
+//! what is shown of it (its placement kept while only texts change), for the whole tree on
+//! the checker thread with each check, so no frame waits for it; each frame draws only what
+//! is on screen, and zoomed out the arrows are straight lines and the boxes too small to
+//! click are not widgets. The author can fold a node's branch away and focus on the neighbourhood of one node; which
 //! nodes that hides is the engine's rule (`Project::folded_under`, `Project::neighbourhood`).
 
 use std::collections::{BTreeSet, HashMap, HashSet};
