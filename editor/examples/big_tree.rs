@@ -11,6 +11,8 @@
 //! - opening: building the app over a folder with one generated tree of NODES nodes (5,000
 //!   unless given), then every frame until the check came back and the graph is drawn; the
 //!   longest frame is what the author feels as a freeze;
+//! - check results: the frame in which a check's result is drawn, after a keystroke in a
+//!   node's spoken text (which the graph does not show) and in its title (which it does);
 //! - typing: a character typed into the middle of the text each frame;
 //! - the graph: dragging it across, then zooming in and out around the pointer.
 //!
@@ -186,12 +188,42 @@ fn main() {
         open_frames.push(timed_step(&mut harness));
     }
     println!(
-        "opening: building the app {built:.1?}; graph on screen after {:.2?}; longest frame {:.1?}, first frame {:.1?}, {} frames",
+        "opening: building the app {built:.1?}; graph on screen after {:.2?}; longest frame {:.1?}, first frame {:.1?}, longest after it {:.1?}, {} frames",
         started.elapsed(),
         worst(&open_frames),
         open_frames[0],
+        worst(&open_frames[1..]),
         open_frames.len()
     );
+
+    // Check results: the frame a check's result is drawn in, after a keystroke in a node's
+    // spoken text (nothing the graph shows) and after one in its title (the drawing is made
+    // again, as it was for every check result before it was keyed on what it shows).
+    for (what, needle) in [
+        ("spoken text", format!("say \"Step {}:", nodes / 3)),
+        ("title", format!("node n{} \"Step", nodes / 3)),
+    ] {
+        let at = harness.state().author.documents.docs[0]
+            .text
+            .find(&needle)
+            .unwrap()
+            + needle.len();
+        harness.state_mut().author.jump_to("generated.tree", at..at);
+        for _ in 0..5 {
+            harness.step();
+        }
+        let mut results = Vec::new();
+        for _ in 0..20 {
+            harness.event(egui::Event::Text("x".into()));
+            harness.step();
+            harness.state_mut().author.settle();
+            results.push(timed_step(&mut harness));
+        }
+        summary(
+            &format!("a check result after typing in a {what}"),
+            &results,
+        );
+    }
 
     // Typing in the middle of the text.
     let text = harness.state().author.documents.docs[0].text.clone();

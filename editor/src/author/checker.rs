@@ -2,12 +2,16 @@
 //! checks them (and runs the tests when asked) while the editor keeps taking keystrokes. Only
 //! the newest request matters: requests that queued up while a check ran are skipped.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use calltree_engine::{ParseCache, Project, SourceInput, TestReport};
+
+use super::graph::{self, Drawing};
+use super::layout::Placement;
 
 /// What to check.
 pub struct CheckRequest {
@@ -28,6 +32,16 @@ pub struct Checked {
     /// The problems arranged for drawing, done here too: on a big file with problems that
     /// took the UI thread 5 to 18 ms.
     pub(super) findings: Option<super::Findings>,
+}
+
+/// What the checker keeps between checks besides the parsed lines: each tree's last drawing
+/// and placement by name, so that a check that changes nothing drawn reuses the drawing and
+/// one that changes only texts reuses the placement.
+#[derive(Default)]
+pub struct Caches {
+    parse: ParseCache,
+    drawings: HashMap<String, Arc<Drawing>>,
+    placements: HashMap<String, (u64, Placement)>,
 }
 
 /// A request with its place in the order requests were sent.
@@ -51,8 +65,8 @@ pub struct Checker {
     /// is back.
     sent: u64,
     received: u64,
-    /// The parse cache of checks run here, when there is no worker.
-    inline_cache: ParseCache,
+    /// The caches of checks run here, when there is no worker.
+    inline_cache: Caches,
 }
 
 impl Default for Checker {
@@ -75,7 +89,7 @@ impl Checker {
             results,
             sent: 0,
             received: 0,
-            inline_cache: ParseCache::default(),
+            inline_cache: Caches::default(),
         }
     }
 
@@ -136,9 +150,9 @@ impl Checker {
 
 /// Checks one set of texts. The cache remembers the lines of the previous check, so after a
 /// one-line edit only that line goes through the grammar again.
-pub fn check(request: CheckRequest, cache: &mut ParseCache) -> Checked {
+pub fn check(request: CheckRequest, cache: &mut Caches) -> Checked {
     let started = Instant::now();
-    let project = Project::load_cached(request.inputs, cache);
+    let project = Project::load_cached(request.inputs, &mut cache.parse);
     let check_time = started.elapsed();
     let tests = request.run_tests.then(|| project.run_tests());
     let mut checked = Checked {
@@ -148,17 +162,73 @@ pub fn check(request: CheckRequest, cache: &mut ParseCache) -> Checked {
         check_time,
         findings: None,
     };
-    checked.findings = Some(super::findings::arrange(&checked));
+    let mut findings = super::findings::arrange(&checked);
+    findings.ready = draw_all(&checked.project, &findings, cache);
+    checked.findings = Some(findings);
     checked
 }
 
+/// Every tree of a project that parsed, drawn whole, reusing the last drawing of a tree whose
+/// fingerprint did not change. A project with syntax errors is not drawn: the graph keeps
+/// showing the last one that parsed.
+fn draw_all(
+    project: &Project,
+    findings: &super::Findings,
+    cache: &mut Caches,
+) -> HashMap<calltree_engine::TreeId, Arc<Drawing>> {
+    if findings
+        .problems
+        .iter()
+        .any(|p| super::findings::is_syntax(p.code))
+    {
+        return HashMap::new();
+    }
+    let mut ready = HashMap::new();
+    for (tree, data) in project.trees() {
+        let Some(&version) = findings.drawings.get(&tree) else {
+            continue;
+        };
+        let kept = cache
+            .drawings
+            .get(&data.name)
+            .filter(|d| d.is_of(version, tree))
+            .cloned();
+        let drawing = kept.unwrap_or_else(|| {
+            let mut placement = cache.placements.remove(&data.name);
+            let drawing = Arc::new(graph::draw_whole(
+                project,
+                tree,
+                version,
+                &findings.node_problems,
+                &mut placement,
+            ));
+            if let Some(placement) = placement {
+                cache.placements.insert(data.name.clone(), placement);
+            }
+            drawing
+        });
+        cache
+            .drawings
+            .insert(data.name.clone(), Arc::clone(&drawing));
+        ready.insert(tree, drawing);
+    }
+    // Trees deleted or renamed are forgotten.
+    cache
+        .drawings
+        .retain(|name, _| project.trees().any(|(_, t)| &t.name == name));
+    cache
+        .placements
+        .retain(|name, _| project.trees().any(|(_, t)| &t.name == name));
+    ready
+}
+
 /// Checks a request and answers with its ticket.
-fn check_ticketed(ticketed: Ticketed, cache: &mut ParseCache) -> Answer {
+fn check_ticketed(ticketed: Ticketed, cache: &mut Caches) -> Answer {
     (ticketed.ticket, check(ticketed.request, cache))
 }
 
 fn work(requests: &Receiver<(Ticketed, Option<egui::Context>)>, results: &Sender<Answer>) {
-    let mut cache = ParseCache::default();
+    let mut cache = Caches::default();
     while let Ok(mut next) = requests.recv() {
         // Keystrokes that arrived during the last check: only the newest text matters, but
         // tests asked for are still run, on that newest text.

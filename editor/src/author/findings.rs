@@ -76,11 +76,22 @@ pub(super) fn arrange(checked: &Checked) -> Findings {
             }
         }
     }
+    let drawings = project
+        .trees()
+        .map(|(tree, _)| {
+            (
+                tree,
+                super::graph::fingerprint(project, tree, &node_problems),
+            )
+        })
+        .collect();
     Findings {
         revision: checked.revision,
         project: Arc::clone(project),
         problems,
         node_problems,
+        drawings,
+        ready: std::collections::HashMap::new(),
         check_time: checked.check_time,
     }
 }

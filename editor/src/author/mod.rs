@@ -27,10 +27,11 @@ mod side_panel;
 mod template;
 mod toolbar;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use calltree_engine::{NodeId, Project, TestReport};
+use calltree_engine::{NodeId, Project, TestReport, TreeId};
 use calltree_syntax::Severity;
 
 pub use checker::{CheckRequest, Checked, Checker};
@@ -109,6 +110,11 @@ struct Parsed {
     revision: u64,
     project: Arc<Project>,
     node_problems: Vec<(NodeId, Severity)>,
+    /// Each tree's drawing fingerprint (`graph::fingerprint`): the graph is drawn again only
+    /// when its tree's changes.
+    drawings: HashMap<TreeId, u64>,
+    /// Each tree drawn whole by the checker thread.
+    ready: HashMap<TreeId, Arc<graph::Drawing>>,
 }
 
 /// A check's results, arranged for drawing.
@@ -117,6 +123,10 @@ struct Findings {
     project: Arc<Project>,
     problems: Vec<Problem>,
     node_problems: Vec<(NodeId, Severity)>,
+    /// Each tree's drawing fingerprint, worked out on the checker thread.
+    drawings: HashMap<TreeId, u64>,
+    /// Each tree drawn whole, on the checker thread (none when a file did not parse).
+    ready: HashMap<TreeId, Arc<graph::Drawing>>,
     check_time: Duration,
 }
 
@@ -260,6 +270,8 @@ impl Author {
                 revision: checked.revision,
                 project: Arc::clone(&checked.project),
                 node_problems: findings.node_problems.clone(),
+                drawings: findings.drawings.clone(),
+                ready: findings.ready.clone(),
             });
             self.preview.replay(&checked.project);
         }

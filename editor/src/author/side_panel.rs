@@ -31,6 +31,8 @@ impl Author {
                     revision,
                     project,
                     node_problems,
+                    drawings,
+                    ready,
                 }) = self.good.clone()
                 else {
                     // "Checking…" only while no check has come back: after one, the wait is
@@ -66,9 +68,13 @@ impl Author {
                             return;
                         };
                         let current = self.preview.current_node();
+                        // The drawing is keyed on what it shows, not on the revision: a
+                        // check of an edit the graph does not show keeps it as it is.
+                        let version = drawings.get(&tree).copied().unwrap_or(revision);
+                        self.graph.ready = ready.get(&tree).cloned();
                         if let Some(action) =
                             self.graph
-                                .ui(ui, &project, tree, revision, &node_problems, current)
+                                .ui(ui, &project, tree, version, &node_problems, current)
                         {
                             match action {
                                 GraphAction::Jump(node) => self.jump_to_node(&project, node),
