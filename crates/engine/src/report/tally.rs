@@ -8,7 +8,7 @@ use super::data::{
     DailyRating, Figures, LanguageFigures, NodeFigures, OutcomeMix, Rate, RatingCount,
     SessionCounts,
 };
-use super::digest::{Digest, EndDigest, Folded};
+use super::digest::{Digest, EndDigest, Folded, Known};
 use crate::model::OutcomeKind;
 use crate::session::Millis;
 use crate::show::show_line;
@@ -30,10 +30,10 @@ pub(super) struct TreeTally {
     pub(super) languages: BTreeMap<String, LanguageTally>,
 }
 
-/// The outcome counts of the sessions shown in one language: what a split by language
-/// compares. Paths, steps and comments stay in the whole tree's figures.
+/// The outcome counts of a set of sessions: what every figure has, the whole tree's, a
+/// version's and a language's alike, counted by one rule.
 #[derive(Debug, Clone, Default)]
-pub(super) struct LanguageTally {
+struct OutcomeTally {
     sessions: SessionCounts,
     outcomes: OutcomeMix,
     first_contact: u64,
@@ -42,8 +42,9 @@ pub(super) struct LanguageTally {
     taken_over: u64,
 }
 
-impl LanguageTally {
-    pub(super) fn add(&mut self, digest: &Digest<'_>) {
+impl OutcomeTally {
+    /// Counts one session; what its events say beyond its counts, if its version was known.
+    fn add<'d>(&mut self, digest: &'d Digest<'_>) -> Option<&'d Known> {
         self.sessions.started += 1;
         if digest.taken_over {
             self.taken_over += 1;
@@ -51,11 +52,11 @@ impl LanguageTally {
         let known = match &digest.folded {
             Folded::UnknownVersion => {
                 self.sessions.unknown_version += 1;
-                return;
+                return None;
             }
             Folded::Unreadable => {
                 self.sessions.unreadable += 1;
-                return;
+                return None;
             }
             Folded::Known(known) => known,
         };
@@ -76,16 +77,39 @@ impl LanguageTally {
         if known.contained {
             self.contained += 1;
         }
+        Some(known)
+    }
+
+    fn first_contact_resolution(&self) -> Rate {
+        Rate::new(self.first_contact, self.sessions.finished)
+    }
+
+    fn containment(&self) -> Rate {
+        Rate::new(self.contained, self.customer_finished)
+    }
+}
+
+/// The outcome counts of the sessions shown in one language: what a split by language
+/// compares. Paths, steps and comments stay in the whole tree's figures.
+#[derive(Debug, Clone, Default)]
+pub(super) struct LanguageTally {
+    counts: OutcomeTally,
+}
+
+impl LanguageTally {
+    pub(super) fn add(&mut self, digest: &Digest<'_>) {
+        self.counts.add(digest);
     }
 
     pub(super) fn finish(self, locale: String) -> LanguageFigures {
+        let counts = self.counts;
         LanguageFigures {
             locale: (!locale.is_empty()).then_some(locale),
-            first_contact_resolution: Rate::new(self.first_contact, self.sessions.finished),
-            containment: Rate::new(self.contained, self.customer_finished),
-            sessions: self.sessions,
-            outcomes: self.outcomes,
-            taken_over: self.taken_over,
+            first_contact_resolution: counts.first_contact_resolution(),
+            containment: counts.containment(),
+            sessions: counts.sessions,
+            outcomes: counts.outcomes,
+            taken_over: counts.taken_over,
         }
     }
 }
@@ -102,12 +126,7 @@ pub(super) struct VersionTally {
 /// The running counts behind `Figures`.
 #[derive(Debug, Clone)]
 pub(super) struct FigureTally {
-    sessions: SessionCounts,
-    outcomes: OutcomeMix,
-    first_contact: u64,
-    customer_finished: u64,
-    contained: u64,
-    taken_over: u64,
+    counts: OutcomeTally,
     call_time: Durations,
     nodes: HashMap<String, NodeTally>,
     paths: TopCounter,
@@ -122,12 +141,7 @@ pub(super) struct FigureTally {
 impl Default for FigureTally {
     fn default() -> Self {
         FigureTally {
-            sessions: SessionCounts::default(),
-            outcomes: OutcomeMix::default(),
-            first_contact: 0,
-            customer_finished: 0,
-            contained: 0,
-            taken_over: 0,
+            counts: OutcomeTally::default(),
             call_time: Durations::default(),
             nodes: HashMap::new(),
             paths: TopCounter::new(PATH_COUNTERS),
@@ -149,10 +163,7 @@ struct NodeTally {
 
 impl FigureTally {
     pub(super) fn add(&mut self, digest: &Digest<'_>, id: Option<&str>, order: u64) {
-        self.sessions.started += 1;
-        if digest.taken_over {
-            self.taken_over += 1;
-        }
+        let known = self.counts.add(digest);
         // Reasons and comments are what people typed: a report shows them on one line with
         // hidden characters named, in the text, the CSV and the JSON alike.
         for reason in &digest.escalation_reasons {
@@ -161,34 +172,9 @@ impl FigureTally {
         for reason in &digest.skip_reasons {
             self.skip_reasons.add(&show_line(reason));
         }
-        let known = match &digest.folded {
-            Folded::UnknownVersion => {
-                self.sessions.unknown_version += 1;
-                return;
-            }
-            Folded::Unreadable => {
-                self.sessions.unreadable += 1;
-                return;
-            }
-            Folded::Known(known) => known,
+        let Some(known) = known else {
+            return;
         };
-        match &known.ending {
-            None => self.sessions.unfinished += 1,
-            Some(ending) if ending.wrong_script() => self.sessions.wrong_script += 1,
-            Some(ending) => {
-                self.sessions.finished += 1;
-                count_outcome(&mut self.outcomes, ending);
-                if digest.customer {
-                    self.customer_finished += 1;
-                }
-            }
-        }
-        if known.first_contact {
-            self.first_contact += 1;
-        }
-        if known.contained {
-            self.contained += 1;
-        }
         if let Some(ms) = known.call_time {
             self.call_time.add(ms);
         }
@@ -278,11 +264,11 @@ impl FigureTally {
             })
             .collect();
         Figures {
-            first_contact_resolution: Rate::new(self.first_contact, self.sessions.finished),
-            containment: Rate::new(self.contained, self.customer_finished),
-            sessions: self.sessions,
-            outcomes: self.outcomes,
-            taken_over: self.taken_over,
+            first_contact_resolution: self.counts.first_contact_resolution(),
+            containment: self.counts.containment(),
+            sessions: self.counts.sessions,
+            outcomes: self.counts.outcomes,
+            taken_over: self.counts.taken_over,
             call_time: self.call_time.summary(),
             nodes,
             paths: self.paths.top(TOP),
