@@ -1248,15 +1248,8 @@ fn handoff(tx: &mut Transaction<'_>, id: &str, lifetime: i64) -> Result<String, 
 
 #[cfg(test)]
 mod tests {
-    use std::sync::mpsc::{self, Receiver};
-
     use super::*;
-    use crate::writer::NewEvent;
-
-    fn job(work: Work) -> (Job, Receiver<Result<Reply, StoreError>>) {
-        let (reply, answer) = mpsc::channel();
-        (Job { work, reply }, answer)
-    }
+    use crate::writer::tests::{append, job};
 
     fn create(id: &str, tree: &str) -> Work {
         Work::Create {
@@ -1269,19 +1262,6 @@ mod tests {
             at: 0,
             body: r#"{"event":"started","tree":"t","version":"v","audience":"customer","at":0}"#
                 .into(),
-        }
-    }
-
-    fn append(id: &str, expected: usize, text: &str) -> Work {
-        Work::Append {
-            id: id.into(),
-            expected,
-            events: vec![NewEvent {
-                kind: "noted".into(),
-                at: 1,
-                body: format!(r#"{{"event":"noted","text":"{text}","at":1}}"#),
-                reopens: false,
-            }],
         }
     }
 

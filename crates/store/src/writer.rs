@@ -469,18 +469,20 @@ fn handoff(conn: &Connection, id: &str, lifetime: i64) -> Result<String, StoreEr
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::sync::mpsc;
 
     use super::*;
     use crate::schema::open_writer;
 
-    fn job(work: Work) -> (Job, Receiver<Result<Reply, StoreError>>) {
+    /// A job for the writer, and where its answer comes.
+    pub(crate) fn job(work: Work) -> (Job, Receiver<Result<Reply, StoreError>>) {
         let (reply, answer) = mpsc::channel();
         (Job { work, reply }, answer)
     }
 
-    fn append(id: &str, expected: usize, text: &str) -> Work {
+    /// An append of one note event, expecting the session to have `expected` events.
+    pub(crate) fn append(id: &str, expected: usize, text: &str) -> Work {
         Work::Append {
             id: id.into(),
             expected,
