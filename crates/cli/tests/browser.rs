@@ -4,7 +4,7 @@
 //! headings, phone sizes and 44 px targets on the way, with axe-core on every page (no
 //! violation allowed), and the error summary of a refused step. This test runs the real `calltree serve`, restarts
 //! it (killed, like a crash) when the walk asks, and then checks the database for what the
-//! pages claimed.
+//! pages claimed. `rtl.mjs` walks a Hebrew page to a refused step and checks that it mirrors.
 //!
 //! It needs Node.js, npm and Chromium (`apt-get install chromium`; Node.js with npm from the
 //! distribution or NodeSource); `.ci/run` installs Chromium, and the machines it runs on
@@ -283,11 +283,13 @@ fn handed_over(store: &Store, result: &serde_json::Value, walk: &str) -> Vec<Eve
     store.events(&id).unwrap()
 }
 
-#[test]
-fn a_customer_walks_the_pages_in_a_real_browser() {
+/// Whether to run a browser test: not when `CALLTREE_SKIP_BROWSER=1` says so; otherwise the
+/// tools must be there (a failure names what to install) and the walk's packages are
+/// installed.
+fn browser_wanted() -> bool {
     if std::env::var("CALLTREE_SKIP_BROWSER").is_ok_and(|v| v == "1") {
         eprintln!("skipped: CALLTREE_SKIP_BROWSER=1");
-        return;
+        return false;
     }
     let missing = missing_tools();
     assert!(
@@ -297,6 +299,47 @@ fn a_customer_walks_the_pages_in_a_real_browser() {
         missing.join(", ")
     );
     install_playwright(&browser_dir());
+    true
+}
+
+/// A Hebrew page in a real browser (issue 20): `rtl.mjs` walks the right-to-left fixture
+/// tree to a refused step and checks that the page is marked right to left and that the
+/// layout mirrors (text from the right, the refused field's bar and the summary's indent on
+/// the right).
+#[test]
+fn a_right_to_left_page_mirrors_in_a_real_browser() {
+    if !browser_wanted() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let trees = dir.path().join("trees");
+    std::fs::create_dir_all(&trees).unwrap();
+    let fixture = workspace_root().join("tests/fixtures/translation/rtl");
+    for name in ["parcel.tree", "parcel.he.po"] {
+        std::fs::copy(fixture.join(name), trees.join(name)).unwrap();
+    }
+    let server = serve(dir.path(), "127.0.0.1:0");
+    let output = Command::new("node")
+        .arg("rtl.mjs")
+        .arg(format!("http://127.0.0.1:{}", server.port))
+        .current_dir(browser_dir())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "the right-to-left walk failed ({}):\n{}\n{}\nthe server said:\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr),
+        server.log.lock().unwrap()
+    );
+}
+
+#[test]
+fn a_customer_walks_the_pages_in_a_real_browser() {
+    if !browser_wanted() {
+        return;
+    }
 
     let dir = tempfile::tempdir().unwrap();
     copy_trees(&dir.path().join("trees"));
