@@ -13,7 +13,7 @@ use std::path::{Component, Path, PathBuf};
 use calltree_engine::translation::TranslationInput;
 use calltree_engine::{SourceInput, codes};
 use calltree_files::FilesError;
-use calltree_syntax::Diagnostic;
+use calltree_syntax::{Diagnostic, SourceFile};
 
 /// The files of a project, in the order the engine receives them: the files named first (in
 /// the order given, a folder as its `.tree` files in name order), then the context they need.
@@ -35,12 +35,29 @@ pub struct LoadedTrees {
     /// Translation files found beside the trees that could not be read, with why (their
     /// `bytes` are empty): the project reports each once (`add_unreadable_translation`).
     pub unreadable_translations: Vec<(TranslationInput, String)>,
+    /// Each input's parse, made while its `use` lines were read, in the order of `inputs`:
+    /// [`LoadedTrees::into_project`] hands it to the engine instead of parsing again.
+    parses: Vec<Option<(SourceFile, Vec<Diagnostic>)>>,
 }
 
 impl LoadedTrees {
     /// The project of these files, checked, with their translations added.
     pub fn into_project(self) -> calltree_engine::Project {
-        let mut project = calltree_engine::Project::load(self.inputs);
+        let parses = self
+            .parses
+            .into_iter()
+            .chain(std::iter::repeat_with(|| None));
+        let parsed = self
+            .inputs
+            .into_iter()
+            .zip(parses)
+            .map(|(input, parse)| {
+                let (syntax, diagnostics) =
+                    parse.unwrap_or_else(|| calltree_syntax::parse(&input.text));
+                (input, syntax, diagnostics)
+            })
+            .collect();
+        let mut project = calltree_engine::Project::load_parsed(parsed);
         project.add_translations(self.translations);
         for (input, reason) in self.unreadable_translations {
             project.add_unreadable_translation(input, &reason);
@@ -129,6 +146,7 @@ fn load(
             left_out: Vec::new(),
             translations: Vec::new(),
             unreadable_translations: Vec::new(),
+            parses: Vec::new(),
         },
         folders: Vec::new(),
     };
@@ -218,6 +236,7 @@ impl Loader<'_> {
                 .inputs
                 .push(SourceInput::new(name.display().to_string(), text));
             self.loaded.paths.push(path.to_path_buf());
+            self.loaded.parses.push(None);
         }
     }
 
@@ -226,7 +245,7 @@ impl Loader<'_> {
     fn follow_uses(&mut self) {
         let mut pending: VecDeque<usize> = (0..self.loaded.inputs.len()).collect();
         while let Some(index) = pending.pop_front() {
-            let (syntax, _) = calltree_syntax::parse(&self.loaded.inputs[index].text);
+            let (syntax, diagnostics) = calltree_syntax::parse(&self.loaded.inputs[index].text);
             let from = folder_of(&self.loaded.paths[index]).to_path_buf();
             for (decl, _) in syntax.uses() {
                 let written = decl.path.to_plain();
@@ -248,6 +267,9 @@ impl Loader<'_> {
                         self.loaded.inputs[index].found.push(diagnostic);
                     }
                 }
+            }
+            if let Some(parse) = self.loaded.parses.get_mut(index) {
+                *parse = Some((syntax, diagnostics));
             }
         }
     }
@@ -417,6 +439,37 @@ mod tests {
         // Without the editor, the same call reads the disk.
         let disk = load_trees_editing(&[main], 1 << 20, &|_| None).unwrap();
         assert_eq!(disk.inputs.len(), 2);
+    }
+
+    #[test]
+    fn the_project_built_from_the_loaders_parses_is_the_one_a_fresh_load_gives() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str, text: &str| std::fs::write(dir.path().join(name), text).unwrap();
+        write(
+            "main.tree",
+            "use \"shared.tree\"\nuse \"gone.tree\"\ntree main\n  start: a\nnode a\n  say \"Hi\n  call helper\n  -> b\n",
+        );
+        write("shared.tree", "tree helper\n  start: h\nnode h\n  return\n");
+        write(
+            "beside.tree",
+            "tree beside\n  start: x\nnode x\n  end resolvd\n",
+        );
+        let loaded = load_trees(&[dir.path().join("main.tree")], 1 << 20).unwrap();
+        assert_eq!(loaded.parses.len(), loaded.inputs.len());
+        assert!(
+            loaded.parses.iter().all(Option::is_some),
+            "every file's parse is kept"
+        );
+        let fresh = calltree_engine::Project::load(loaded.inputs.clone());
+        let reused = loaded.into_project();
+        let diagnostics = |p: &calltree_engine::Project| {
+            p.all_diagnostics()
+                .map(|(file, d)| (file, d.clone()))
+                .collect::<Vec<_>>()
+        };
+        assert!(diagnostics(&fresh).len() >= 3, "{:?}", diagnostics(&fresh));
+        assert_eq!(diagnostics(&reused), diagnostics(&fresh));
+        assert_eq!(reused.hash(), fresh.hash());
     }
 
     #[test]
