@@ -15,7 +15,11 @@ use crate::model::{
     VariableKind,
 };
 use crate::project::Project;
-use crate::value::{Date, Type, Value, format_number};
+use crate::value::{Date, Type, Value, format_number, push_whole_number, whole_number};
+
+/// Room made at the start for the steps of a short call (a path, a log, what `Back` keeps),
+/// so that the first steps do not each grow a vector; a longer call grows them as usual.
+pub(super) const PATH_ROOM: usize = 16;
 
 /// Routing that hops more often than this without stopping is refused as a loop.
 pub(crate) const MAX_AUTOMATIC_HOPS: usize = 10_000;
@@ -330,7 +334,7 @@ impl State {
             node: start,
             values: vec![Value::Unset; project.slot_count()],
             visits: Visits::default(),
-            path: Vec::new(),
+            path: Vec::with_capacity(PATH_ROOM),
             notes: Vec::new(),
             skips: Vec::new(),
             answered: Vec::new(),
@@ -339,11 +343,17 @@ impl State {
             stuck: None,
             started_at: at,
             last_at: at,
-            undo: Undo::default(),
+            // What the start writes (defaults, given values, the first node's `set`s) is
+            // never taken back: `Back` stops at the first step. So none of it is recorded.
+            undo: Undo {
+                forgetting: true,
+                ..Undo::default()
+            },
         };
         state.apply_defaults(project, tree);
         state.hand_in(project, tree, given)?;
         state.arrive(project, start, at);
+        state.undo.forgetting = false;
         Ok(state)
     }
 
@@ -430,6 +440,9 @@ impl State {
                     return self.apply_once(project, event);
                 }
                 let mark = self.mark();
+                if self.undo.marks.capacity() == 0 {
+                    self.undo.marks.reserve(PATH_ROOM);
+                }
                 self.undo.marks.push(mark);
                 let applied = self.apply_once(project, event);
                 if applied.is_err() {
@@ -1150,6 +1163,10 @@ pub(crate) fn render_into(project: &Project, state: &State, template: &Template,
                 };
                 match &value {
                     Value::Text(text) => out.push_str(&crate::show::show_line(text)),
+                    Value::Number(n) => match whole_number(*n) {
+                        Some(whole) => push_whole_number(out, whole),
+                        None => out.push_str(&format_number(*n)),
+                    },
                     other => out.push_str(&display(variable, other)),
                 }
             }
@@ -1159,10 +1176,10 @@ pub(crate) fn render_into(project: &Project, state: &State, template: &Template,
                     // Templates print what people typed: shown safe, as everywhere else.
                     Value::Text(text) => out.push_str(&crate::show::show_line(text)),
                     // Whole numbers, the common case, are written without a temporary string.
-                    Value::Number(n) if n.fract() == 0.0 && n.abs() < 1e15 => {
-                        use std::fmt::Write as _;
-                        let _ = write!(out, "{}", *n as i64);
-                    }
+                    Value::Number(n) => match whole_number(*n) {
+                        Some(whole) => push_whole_number(out, whole),
+                        None => out.push_str(&format_number(*n)),
+                    },
                     Value::Choice(_) | Value::Checked(_) => {
                         out.push_str(&display(state.declaration(project, *slot), value))
                     }
