@@ -2,7 +2,8 @@
 //! call on the generated tree and takes 16 steps (a walk, as `walks/N_nodes_16_steps`), over
 //! and over, then 1,000-step walks (as `steps/1000_nodes_*`), and prints walks/s and steps/s.
 //! Run with `cargo run --release -p calltree-engine --example walks -- 100000 200000`
-//! (nodes, walks); `perf record -g` it with `CARGO_PROFILE_RELEASE_DEBUG=1`.
+//! (nodes, walks, steps of the long walks or 0 for none, steps of the short walks: 16 unless
+//! given); `perf record -g` it with `CARGO_PROFILE_RELEASE_DEBUG=1`.
 
 #![allow(clippy::print_stdout, reason = "a measuring harness reports on stdout")]
 #![allow(
@@ -68,21 +69,25 @@ fn main() {
     let nodes: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(1_000);
     let walks: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(200_000);
     let long_steps: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(1_000);
+    let short_steps: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(16);
     let project = Project::single("generated.tree", generate::tree_text(nodes, 10));
 
-    let (wall, cpu) = time_walks(&project, walks, 16);
+    let (wall, cpu) = time_walks(&project, walks, short_steps);
     println!(
-        "{nodes} nodes, start + 16 steps: {:.2} µs a walk, {:.0} walks/s, {:.2} M steps/s \
-         (by CPU time: {:.2} µs, {:.2} M steps/s)",
+        "{nodes} nodes, start + {short_steps} steps: {:.2} µs a walk, {:.0} walks/s, \
+         {:.2} M steps/s (by CPU time: {:.2} µs, {:.2} M steps/s)",
         wall * 1e6 / walks as f64,
         walks as f64 / wall,
-        (walks * 16) as f64 / wall / 1e6,
+        (walks * short_steps) as f64 / wall / 1e6,
         cpu * 1e6 / walks as f64,
-        (walks * 16) as f64 / cpu / 1e6
+        (walks * short_steps) as f64 / cpu / 1e6
     );
 
+    if long_steps == 0 {
+        return;
+    }
     // As many steps as the short walks took, so both figures are read over the same work.
-    let rounds = (walks * 16 / long_steps.max(1)).max(1);
+    let rounds = (walks * short_steps / long_steps.max(1)).max(1);
     let (wall, cpu) = time_walks(&project, rounds, long_steps);
     println!(
         "{nodes} nodes, start + {long_steps} steps: {:.2} M steps/s (by CPU time: {:.2} M)",

@@ -151,18 +151,28 @@ pub fn format_number(value: f64) -> String {
 }
 
 /// The number as a whole number when it is one that prints without an exponent, which is
-/// how [`format_number`] decides to print it without a fraction.
+/// how [`format_number`] decides to print it without a fraction (`fract() == 0.0`, asked
+/// without `fract`, which is a call to the C library's `trunc` on every placeholder).
 pub(crate) fn whole_number(value: f64) -> Option<i64> {
-    (value.fract() == 0.0 && value.abs() < 1e15).then_some(value as i64)
+    if value.is_nan() || value.abs() >= 1e15 {
+        return None;
+    }
+    // Below 1e15 the conversion truncates toward zero and is exact, so it gives the number
+    // back exactly when there was nothing after the point.
+    let whole = value as i64;
+    (whole as f64 == value).then_some(whole)
 }
 
 /// Appends a whole number's decimal digits, as `write!(out, "{number}")` would: templates
 /// print numbers on every step, and the formatting machinery was a tenth of a step's time.
 pub(crate) fn push_whole_number(out: &mut String, number: i64) {
-    // 20 digits hold any u64; the sign is written before them.
+    if number < 0 {
+        out.push('-');
+    }
+    let mut rest = number.unsigned_abs();
+    // 20 digits hold any u64; they are written from the last.
     let mut digits = [0u8; 20];
     let mut start = digits.len();
-    let mut rest = number.unsigned_abs();
     loop {
         start -= 1;
         // `rest % 10` is below 10, so the cast keeps it whole.
@@ -172,13 +182,7 @@ pub(crate) fn push_whole_number(out: &mut String, number: i64) {
             break;
         }
     }
-    if number < 0 {
-        out.push('-');
-    }
-    // Only ASCII digits were written, so this always reads.
-    if let Ok(text) = std::str::from_utf8(&digits[start..]) {
-        out.push_str(text);
-    }
+    out.extend(digits[start..].iter().map(|&digit| char::from(digit)));
 }
 
 #[cfg(test)]
@@ -206,7 +210,25 @@ mod tests {
             push_whole_number(&mut out, number);
             assert_eq!(out, format!("x{number}"));
         }
-        for value in [0.0_f64, -0.0, 3.0, -3.0, 12.5, 1e15, 1e14, -7.25, 0.1] {
+        for value in [
+            0.0_f64,
+            -0.0,
+            3.0,
+            -3.0,
+            12.5,
+            0.5,
+            -0.5,
+            1e15,
+            -1e15,
+            1e15 - 1.0,
+            999_999_999_999_999.5,
+            1e14,
+            -7.25,
+            0.1,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ] {
             let expected = if value.fract() == 0.0 && value.abs() < 1e15 {
                 format!("{}", value as i64)
             } else {
