@@ -4,6 +4,7 @@
 //! indexes, date literals become dates. Evaluation then never looks anything up by name, which
 //! keeps stepping fast however many fields a tree has.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use calltree_syntax::{self as syntax, BinaryOp, Diagnostic, ExprKind, Span};
@@ -129,7 +130,44 @@ impl Expr {
 
     /// A condition holds only when it evaluates to yes; an unanswered field makes it not hold.
     pub(crate) fn holds(&self, env: &impl Env) -> bool {
-        matches!(self.eval(env), Value::Bool(true))
+        self.truth(env) == Some(true)
+    }
+
+    /// `Some(b)` exactly when [`Expr::eval`] gives `Value::Bool(b)`, worked out without
+    /// building the values a comparison reads: guards are evaluated for every option of
+    /// every step shown, and copying a field's value to compare it was most of their cost.
+    fn truth(&self, env: &impl Env) -> Option<bool> {
+        match self {
+            Expr::Const(Value::Bool(b)) => Some(*b),
+            Expr::Var(slot) => match env.value(*slot) {
+                Value::Bool(b) => Some(*b),
+                _ => None,
+            },
+            Expr::Visited(node) => Some(env.visits(*node) > 0),
+            Expr::Answered(slot) => Some(env.value(*slot).is_set()),
+            Expr::Not(operand) => operand.truth(env).map(|b| !b),
+            Expr::Binary(op, lhs, rhs) => match op {
+                BinaryOp::And => Some(lhs.holds(env) && rhs.holds(env)),
+                BinaryOp::Or => Some(lhs.holds(env) || rhs.holds(env)),
+                // Arithmetic gives a number or no value, never yes or no.
+                BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div => None,
+                _ => Some(compare(*op, &lhs.operand(env), &rhs.operand(env))),
+            },
+            other => match other.eval(env) {
+                Value::Bool(b) => Some(b),
+                _ => None,
+            },
+        }
+    }
+
+    /// The value an operand evaluates to, borrowed where it already exists (a constant, a
+    /// field's value) instead of copied.
+    fn operand<'a, E: Env>(&'a self, env: &'a E) -> Cow<'a, Value> {
+        match self {
+            Expr::Const(value) => Cow::Borrowed(value),
+            Expr::Var(slot) => Cow::Borrowed(env.value(*slot)),
+            other => Cow::Owned(other.eval(env)),
+        }
     }
 
     /// Every slot the expression reads. `answered(x)` asks whether a value exists rather than
@@ -262,62 +300,65 @@ impl Expr {
 fn binary(op: BinaryOp, lhs: &Expr, rhs: &Expr, env: &impl Env) -> Value {
     // `and`/`or` short-circuit: a guard like `answered(x) and x > 2` never reads an unset x.
     match op {
-        BinaryOp::And => {
-            return Value::Bool(lhs.holds(env) && rhs.holds(env));
-        }
-        BinaryOp::Or => {
-            return Value::Bool(lhs.holds(env) || rhs.holds(env));
-        }
-        _ => {}
-    }
-    let (l, r) = (lhs.eval(env), rhs.eval(env));
-    match op {
-        BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div => match (l, r) {
-            (Value::Number(a), Value::Number(b)) => {
-                let result = match op {
-                    BinaryOp::Add => a + b,
-                    BinaryOp::Sub => a - b,
-                    BinaryOp::Mul => a * b,
-                    _ => a / b,
-                };
-                // Division by zero gives no value rather than infinity in a call summary.
-                if result.is_finite() {
-                    Value::Number(result)
-                } else {
-                    Value::Unset
+        BinaryOp::And => Value::Bool(lhs.holds(env) && rhs.holds(env)),
+        BinaryOp::Or => Value::Bool(lhs.holds(env) || rhs.holds(env)),
+        BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div => {
+            match (&*lhs.operand(env), &*rhs.operand(env)) {
+                (Value::Number(a), Value::Number(b)) => {
+                    let result = match op {
+                        BinaryOp::Add => a + b,
+                        BinaryOp::Sub => a - b,
+                        BinaryOp::Mul => a * b,
+                        _ => a / b,
+                    };
+                    // Division by zero gives no value rather than infinity in a call summary.
+                    if result.is_finite() {
+                        Value::Number(result)
+                    } else {
+                        Value::Unset
+                    }
                 }
+                _ => Value::Unset,
             }
-            _ => Value::Unset,
-        },
+        }
+        _ => Value::Bool(compare(op, &lhs.operand(env), &rhs.operand(env))),
+    }
+}
+
+/// A comparison (`==`, `!=`, `<`, `<=`, `>`, `>=`, `has`) of two evaluated operands.
+fn compare(op: BinaryOp, l: &Value, r: &Value) -> bool {
+    match op {
         BinaryOp::Eq | BinaryOp::Ne => {
             if !l.is_set() || !r.is_set() {
                 // An unanswered field equals nothing and differs from everything.
-                return Value::Bool(op == BinaryOp::Ne);
+                return op == BinaryOp::Ne;
             }
-            Value::Bool((l == r) == (op == BinaryOp::Eq))
+            (l == r) == (op == BinaryOp::Eq)
         }
         BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
-            let ordering = match (&l, &r) {
+            let ordering = match (l, r) {
                 (Value::Number(a), Value::Number(b)) => a.partial_cmp(b),
                 (Value::Date(a), Value::Date(b)) => Some(a.cmp(b)),
                 _ => None,
             };
             let Some(ordering) = ordering else {
-                return Value::Bool(false);
+                return false;
             };
-            Value::Bool(match op {
+            match op {
                 BinaryOp::Lt => ordering.is_lt(),
                 BinaryOp::Le => ordering.is_le(),
                 BinaryOp::Gt => ordering.is_gt(),
                 _ => ordering.is_ge(),
-            })
+            }
         }
         // An unanswered checklist has nothing ticked.
-        BinaryOp::Has => Value::Bool(match (&l, &r) {
+        BinaryOp::Has => match (l, r) {
             (Value::Checked(ticked), Value::Choice(index)) => ticked.contains(index),
             _ => false,
-        }),
-        BinaryOp::And | BinaryOp::Or => Value::Unset,
+        },
+        // Not comparisons; `binary` answers them before asking here.
+        BinaryOp::And | BinaryOp::Or => false,
+        BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div => false,
     }
 }
 

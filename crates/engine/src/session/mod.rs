@@ -86,15 +86,37 @@ impl<P: Deref<Target = Project>> Session<P> {
         given: Vec<Given>,
         locale: Option<String>,
     ) -> Result<Self, SessionError> {
-        let started = Event::Started {
-            tree: project.tree(tree).name.clone(),
+        let name = project.tree(tree).name.clone();
+        // Folding the one-event log would look the tree up by its name and compare the
+        // version just written with itself; where the name leads back to this tree, the
+        // state is begun directly, as the fold would begin it.
+        if project.tree_by_name(&name) != Some(tree) {
+            let started = Event::Started {
+                tree: name,
+                version: project.session_hash(tree),
+                audience,
+                at,
+                given,
+                locale: locale.map(Box::new),
+            };
+            return Session::resume(project, vec![started]);
+        }
+        count_fold();
+        let state = State::begin_with(&project, tree, audience, at, &given)?;
+        let mut log = Vec::with_capacity(state::PATH_ROOM);
+        log.push(Event::Started {
+            tree: name,
             version: project.session_hash(tree),
             audience,
             at,
             given,
             locale: locale.map(Box::new),
-        };
-        Session::resume(project, vec![started])
+        });
+        Ok(Session {
+            project,
+            log,
+            state,
+        })
     }
 
     /// The language the call is shown in, as its `Started` event says; `None` for the

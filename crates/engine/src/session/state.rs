@@ -15,7 +15,11 @@ use crate::model::{
     VariableKind,
 };
 use crate::project::Project;
-use crate::value::{Date, Type, Value, format_number};
+use crate::value::{Date, Type, Value, format_number, push_whole_number, whole_number};
+
+/// Room made at the start for the steps of a short call (a path, a log, what `Back` keeps),
+/// so that the first steps do not each grow a vector; a longer call grows them as usual.
+pub(super) const PATH_ROOM: usize = 32;
 
 /// Routing that hops more often than this without stopping is refused as a loop.
 pub(crate) const MAX_AUTOMATIC_HOPS: usize = 10_000;
@@ -251,6 +255,10 @@ pub(crate) struct Undo {
     marks: Vec<Mark>,
     /// Slot values as they were before each write, the latest last.
     overwritten: Vec<(Slot, Value)>,
+    /// The notes and take-overs since each step in force, which `Back` keeps (answers it
+    /// drops); each mark says where its own begin. One list for all marks rather than one per
+    /// mark keeps a mark small: one is made for every step.
+    since: Vec<Event>,
 }
 
 impl Undo {
@@ -265,30 +273,50 @@ impl Undo {
 
     /// Roughly the memory it holds, for walks that budget the sessions they keep.
     pub(crate) fn footprint(&self) -> usize {
-        size_of_val(self.marks.as_slice()) + size_of_val(self.overwritten.as_slice())
+        size_of_val(self.marks.as_slice())
+            + size_of_val(self.overwritten.as_slice())
+            + size_of_val(self.since.as_slice())
+    }
+
+    /// Keeps a note or a take-over made since the latest step in force, if there is one.
+    fn keep_since(&mut self, event: Event) {
+        if !self.marks.is_empty() {
+            self.since.push(event);
+        }
     }
 }
 
-/// The state just before a step that moved the call. The growing lists are kept as lengths:
+/// The state just before a step that moved the call. The growing lists are kept as lengths
+/// (`u32`, which no call's lists come near, so that a mark, made on every step, stays small):
 /// everything past them came from the step or after it.
 #[derive(Debug, Clone, PartialEq)]
 struct Mark {
     audience: Audience,
     /// How many trees were being run; a step calls or returns from at most one.
-    frames: usize,
+    frames: u32,
     /// The tree the step returned from, if it did, to run again.
     returned_from: Option<Frame>,
     node: NodeId,
-    path: usize,
-    notes: usize,
-    skips: usize,
-    answered: usize,
-    answers: usize,
-    overwritten: usize,
+    path: u32,
+    notes: u32,
+    skips: u32,
+    answered: u32,
+    answers: u32,
+    overwritten: u32,
+    /// Where the notes and take-overs since the step begin in `Undo::since`.
+    since: u32,
     stuck: Option<String>,
     last_at: Millis,
-    /// The notes and take-overs since the step, which `Back` keeps (answers it drops).
-    since: Vec<Event>,
+}
+
+/// A list's length as a mark keeps it.
+fn length(len: usize) -> u32 {
+    u32::try_from(len).unwrap_or(u32::MAX)
+}
+
+/// A length a mark kept, to cut a list back to.
+fn cut_at(len: u32) -> usize {
+    len as usize
 }
 
 fn short(version: &str) -> String {
@@ -330,7 +358,7 @@ impl State {
             node: start,
             values: vec![Value::Unset; project.slot_count()],
             visits: Visits::default(),
-            path: Vec::new(),
+            path: Vec::with_capacity(PATH_ROOM),
             notes: Vec::new(),
             skips: Vec::new(),
             answered: Vec::new(),
@@ -339,11 +367,17 @@ impl State {
             stuck: None,
             started_at: at,
             last_at: at,
-            undo: Undo::default(),
+            // What the start writes (defaults, given values, the first node's `set`s) is
+            // never taken back: `Back` stops at the first step. So none of it is recorded.
+            undo: Undo {
+                forgetting: true,
+                ..Undo::default()
+            },
         };
         state.apply_defaults(project, tree);
         state.hand_in(project, tree, given)?;
         state.arrive(project, start, at);
+        state.undo.forgetting = false;
         Ok(state)
     }
 
@@ -430,6 +464,9 @@ impl State {
                     return self.apply_once(project, event);
                 }
                 let mark = self.mark();
+                if self.undo.marks.capacity() == 0 {
+                    self.undo.marks.reserve(PATH_ROOM);
+                }
                 self.undo.marks.push(mark);
                 let applied = self.apply_once(project, event);
                 if applied.is_err() {
@@ -439,8 +476,8 @@ impl State {
             }
             event => {
                 self.apply_once(project, event)?;
-                if let (Event::Noted { .. }, Some(mark)) = (event, self.undo.marks.last_mut()) {
-                    mark.since.push(event.clone());
+                if let Event::Noted { .. } = event {
+                    self.undo.keep_since(event.clone());
                 }
                 Ok(())
             }
@@ -476,18 +513,18 @@ impl State {
         } = self;
         Mark {
             audience: *audience,
-            frames: frames.len(),
+            frames: length(frames.len()),
             returned_from: None,
             node: *node,
-            path: path.len(),
-            notes: notes.len(),
-            skips: skips.len(),
-            answered: answered.len(),
-            answers: answers.len(),
-            overwritten: undo.overwritten.len(),
+            path: length(path.len()),
+            notes: length(notes.len()),
+            skips: length(skips.len()),
+            answered: length(answered.len()),
+            answers: length(answers.len()),
+            overwritten: length(undo.overwritten.len()),
+            since: length(undo.since.len()),
             stuck: stuck.clone(),
             last_at: *last_at,
-            since: Vec::new(),
         }
     }
 
@@ -506,26 +543,30 @@ impl State {
             answered,
             answers,
             overwritten,
+            since,
             stuck,
             last_at,
-            since,
         } = mark;
         // Each visit added one to its node's count; nothing else changes the counts.
-        for visit in self.path.drain(path..) {
+        for visit in self.path.drain(cut_at(path)..) {
             self.visits.remove(visit.node);
         }
-        for (slot, old) in self.undo.overwritten.drain(overwritten..).rev() {
+        for (slot, old) in self.undo.overwritten.drain(cut_at(overwritten)..).rev() {
             self.values[slot.index()] = old;
         }
-        self.notes.truncate(notes);
-        self.skips.truncate(skips);
-        self.answered.truncate(answered);
-        self.answers.truncate(answers);
+        let since = self
+            .undo
+            .since
+            .split_off(cut_at(since).min(self.undo.since.len()));
+        self.notes.truncate(cut_at(notes));
+        self.skips.truncate(cut_at(skips));
+        self.answered.truncate(cut_at(answered));
+        self.answers.truncate(cut_at(answers));
         // The step taken back left the visit it was taken from: it has not been left now.
         if let Some(visit) = self.path.last_mut() {
             visit.left = None;
         }
-        self.frames.truncate(frames);
+        self.frames.truncate(cut_at(frames));
         self.frames.extend(returned_from);
         self.audience = audience;
         self.node = node;
@@ -657,9 +698,7 @@ impl State {
         }
         self.audience = Audience::Agent;
         self.last_at = at;
-        if let Some(mark) = self.undo.marks.last_mut() {
-            mark.since.push(Event::TakenOver { at });
-        }
+        self.undo.keep_since(Event::TakenOver { at });
         Ok(())
     }
 
@@ -1150,6 +1189,10 @@ pub(crate) fn render_into(project: &Project, state: &State, template: &Template,
                 };
                 match &value {
                     Value::Text(text) => out.push_str(&crate::show::show_line(text)),
+                    Value::Number(n) => match whole_number(*n) {
+                        Some(whole) => push_whole_number(out, whole),
+                        None => out.push_str(&format_number(*n)),
+                    },
                     other => out.push_str(&display(variable, other)),
                 }
             }
@@ -1159,10 +1202,10 @@ pub(crate) fn render_into(project: &Project, state: &State, template: &Template,
                     // Templates print what people typed: shown safe, as everywhere else.
                     Value::Text(text) => out.push_str(&crate::show::show_line(text)),
                     // Whole numbers, the common case, are written without a temporary string.
-                    Value::Number(n) if n.fract() == 0.0 && n.abs() < 1e15 => {
-                        use std::fmt::Write as _;
-                        let _ = write!(out, "{}", *n as i64);
-                    }
+                    Value::Number(n) => match whole_number(*n) {
+                        Some(whole) => push_whole_number(out, whole),
+                        None => out.push_str(&format_number(*n)),
+                    },
                     Value::Choice(_) | Value::Checked(_) => {
                         out.push_str(&display(state.declaration(project, *slot), value))
                     }
