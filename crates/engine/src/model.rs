@@ -130,7 +130,7 @@ impl Variable {
 /// Display text with `{field}` placeholders resolved to slots.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Template {
-    pub(crate) parts: Vec<TemplatePart>,
+    pub(crate) parts: Box<[TemplatePart]>,
     /// The text as the author wrote it, placeholders included; labels are matched on this,
     /// in every language, so events and tests name an option the same way everywhere.
     pub source: String,
@@ -140,14 +140,17 @@ pub struct Template {
     pub span: Span,
 }
 
+///
+/// Every text of a tree has these, so they are kept small (32 bytes, half of what an
+/// unboxed expression made them): expressions in placeholders are rare and boxed.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum TemplatePart {
-    Text(String),
+    Text(Box<str>),
     /// A placeholder and where it is written, for diagnostics.
     Var(Slot, Span),
     /// A placeholder holding an expression (`{restarts + 1}`), with its type (a choice is
     /// shown by its label) and where it is written.
-    Expr(Expr, Type, Span),
+    Expr(Box<Expr>, Type, Span),
 }
 
 impl Template {

@@ -572,7 +572,7 @@ impl<'d> Convert<'d> {
             segments.push(Segment::Literal(literal));
         }
         Text {
-            segments,
+            segments: crate::ast::exact(segments),
             span: self.span(pair),
         }
     }
