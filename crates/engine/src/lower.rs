@@ -44,6 +44,9 @@ pub(crate) struct Lowered<'a> {
     pub slots: HashMap<String, Slot>,
     /// Node names per tree.
     pub node_names: Vec<HashMap<String, NodeId>>,
+    /// Where each node's block starts, by id: known once the names are collected, while
+    /// `nodes` is filled in as each node is lowered (see `collect_nodes`).
+    pub node_spans: Vec<Span>,
     /// Per tree, the names on block lines that did not parse (`nod welcome` gives `welcome`):
     /// references to them are not reported, because the broken line already is.
     pub unreadable_names: Vec<Vec<String>>,
@@ -400,13 +403,16 @@ impl Lowered<'_> {
 
     fn collect_nodes(&mut self) {
         for tree_index in 0..self.trees.len() {
-            let tree = TreeId::from_index(tree_index);
             let file = self.trees[tree_index].file;
             let mut reports = Vec::new();
             // Room for every node at once: grown by doubling, the vector of 100,000 nodes
-            // kept room for 31,000 more, and the copies of its growth stood at the peak.
+            // kept room for 31,000 more, and the copies of its growth stood at the peak. The
+            // room is only written (and so only takes memory) as each node is lowered, while
+            // the syntax tree lets go of the node's block: made here, the nodes were 40 MiB
+            // more beside the whole syntax tree.
             let count = self.syntax[file.index()].nodes().count();
             self.nodes.reserve(count);
+            self.node_spans.reserve(count);
             self.node_names[tree_index].reserve(count);
             self.trees[tree_index].nodes.reserve(count);
             for (head, item) in self.syntax[file.index()].nodes() {
@@ -419,20 +425,14 @@ impl Lowered<'_> {
                             format!("there is already a node called `{name}` in this tree"),
                         )
                         .with_hint("node ids are unique within a tree; rename one of them")
-                        .with_related(self.nodes[first.index()].span, "first defined here"),
+                        .with_related(self.node_spans[first.index()], "first defined here"),
                     );
                     continue;
                 }
-                let id = NodeId::from_index(self.nodes.len());
+                let id = NodeId::from_index(self.node_spans.len());
                 self.node_names[tree_index].insert(name.to_owned(), id);
                 self.trees[tree_index].nodes.push(id);
-                self.nodes.push(Node {
-                    name: name.to_owned(),
-                    kind: head.kind,
-                    file,
-                    span: item.span,
-                    ..empty_node(tree)
-                });
+                self.node_spans.push(item.span);
             }
             for diagnostic in reports {
                 self.report(file, diagnostic);
@@ -496,7 +496,7 @@ impl Lowered<'_> {
             let Some(&id) = context.node_names.get(head.name.as_str()) else {
                 continue;
             };
-            if self.nodes[id.index()].span != item.span {
+            if self.node_spans[id.index()] != item.span {
                 // A duplicate: reported already, and its body belongs to nobody.
                 continue;
             }
@@ -559,7 +559,13 @@ impl Lowered<'_> {
     ) {
         let tree = context.tree;
         let source = &context.source;
-        let mut node = std::mem::replace(&mut self.nodes[id.index()], empty_node(tree));
+        let mut node = Node {
+            name: head.name.as_str().to_owned(),
+            kind: head.kind,
+            file: self.trees[tree.index()].file,
+            span: item.span,
+            ..empty_node(tree)
+        };
 
         let mut scope = Scope {
             variables: &context.variables,
@@ -630,7 +636,11 @@ impl Lowered<'_> {
                 }
                 StmtKind::Option(option) => {
                     let label = template(&mut scope, &option.label);
-                    let guard = option.guard.as_ref().and_then(|g| scope.condition(g));
+                    let guard = option
+                        .guard
+                        .as_ref()
+                        .and_then(|g| scope.condition(g))
+                        .map(Box::new);
                     let duplicate = exits
                         .options
                         .iter()
@@ -652,11 +662,11 @@ impl Lowered<'_> {
                         .guard
                         .as_ref()
                         .and_then(|g| source.get(g.span.range()))
-                        .map(str::to_owned);
+                        .map(Box::from);
                     let guard_words = option
                         .guard
                         .as_ref()
-                        .map(|g| crate::wording::in_words(g, &scope));
+                        .map(|g| crate::wording::in_words(g, &scope).into_boxed_str());
                     exits.options.push(NodeOption {
                         label,
                         target: None,
@@ -664,22 +674,24 @@ impl Lowered<'_> {
                         guard,
                         guard_text,
                         guard_words,
-                        effects: option
-                            .effects
-                            .iter()
-                            .filter_map(|effect| {
-                                assignment(
-                                    &mut scope,
-                                    &effect.var,
-                                    effect.value.as_ref(),
-                                    effect.span,
-                                )
-                            })
-                            .collect(),
+                        effects: exact(
+                            option
+                                .effects
+                                .iter()
+                                .filter_map(|effect| {
+                                    assignment(
+                                        &mut scope,
+                                        &effect.var,
+                                        effect.value.as_ref(),
+                                        effect.span,
+                                    )
+                                })
+                                .collect(),
+                        ),
                         effects_text: match (option.effects.first(), option.effects.last()) {
                             (Some(first), Some(last)) => source
                                 .get(first.span.range().start..last.span.range().end)
-                                .map(str::to_owned),
+                                .map(Box::from),
                             _ => None,
                         },
                         span: stmt.span,
@@ -813,7 +825,10 @@ impl Lowered<'_> {
                 .with_hint("move the text and questions to the node before it, or replace the routing with options"),
             );
         }
-        self.nodes[id.index()] = node;
+        // Nodes are lowered in the order `collect_nodes` numbered them (trees in order, each
+        // tree's blocks in order, duplicates skipped by both), so this is node `id`.
+        debug_assert_eq!(self.nodes.len(), id.index());
+        self.nodes.push(node);
     }
 
     fn finish_exit(

@@ -210,23 +210,25 @@ pub struct Outcome {
     pub code: Option<String>,
 }
 
-/// One option of a node.
+/// One option of a node. Options are the most numerous thing in a model (three a node in a
+/// typical tree), so what most of them lack is kept small: the guard is boxed and the texts
+/// about it are `Box<str>` (176 bytes an option instead of 224).
 #[derive(Debug, Clone)]
 pub struct NodeOption {
     pub label: Template,
     pub target: Option<NodeId>,
     pub only: Option<Audience>,
-    pub(crate) guard: Option<Expr>,
+    pub(crate) guard: Option<Box<Expr>>,
     /// The condition as written, for authors (diagrams).
-    pub guard_text: Option<String>,
+    pub guard_text: Option<Box<str>>,
     /// The condition in words, with the fields' labels, to tell an agent why an option is
     /// not available ("needs Restarts less than 2", not "needs restarts < 2").
-    pub guard_words: Option<String>,
+    pub guard_words: Option<Box<str>>,
     /// What choosing the option sets, in order, before the call moves on (and what `Back`
     /// takes back with the choice).
     pub effects: Vec<Assignment>,
     /// The effects as written after `set`, for authors (diagrams).
-    pub effects_text: Option<String>,
+    pub effects_text: Option<Box<str>>,
     pub span: Span,
 }
 
