@@ -584,7 +584,8 @@ impl Lowered<'_> {
                 StmtKind::Option(option) => {
                     for expr in option
                         .guard
-                        .iter()
+                        .as_deref()
+                        .into_iter()
                         .chain(option.effects.iter().filter_map(|e| e.value.as_ref()))
                     {
                         written_names(expr, &mut written);

@@ -350,7 +350,7 @@ pub enum StmtKind {
     Rating {
         var: VarName,
         question: Text,
-        range: Range,
+        range: Box<Range>,
     },
     /// `comment remarks "Anything else?"` in a feedback node.
     FeedbackComment {
@@ -526,7 +526,10 @@ pub struct OptionStmt {
     pub target: NodeName,
     /// Restricts the option to one audience.
     pub only: Option<(Audience, Span)>,
-    pub guard: Option<Expr>,
+    /// Boxed, as `Rating`'s range is, to keep every statement small: a statement is as large
+    /// as its largest kind, and options are most of a tree's lines (`StmtKind` 168 -> 128
+    /// bytes).
+    pub guard: Option<Box<Expr>>,
     /// What choosing the option sets, in order, before the call moves on.
     pub effects: Vec<Effect>,
 }
