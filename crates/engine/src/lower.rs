@@ -455,7 +455,12 @@ impl Lowered<'_> {
         });
         match start {
             Some(name) => {
-                self.trees[tree.index()].start = self.resolve_target(tree, &name, &mut diagnostics);
+                self.trees[tree.index()].start = self.resolve_target(
+                    tree,
+                    &self.node_names[tree.index()],
+                    &name,
+                    &mut diagnostics,
+                );
             }
             None => {
                 let span = self.trees[tree.index()].span;
@@ -479,7 +484,9 @@ impl Lowered<'_> {
             // Moved out while the tree is lowered and put back after: a copy was the size of
             // the file again.
             source: std::mem::take(&mut self.files[file.index()].text),
-            node_names: self.node_names[tree.index()].clone(),
+            // Moved out and put back too: a copy was a string for every node of the tree,
+            // made again on every re-check.
+            node_names: std::mem::take(&mut self.node_names[tree.index()]),
             variable_names: variables
                 .iter()
                 .enumerate()
@@ -523,16 +530,20 @@ impl Lowered<'_> {
         }
         self.syntax[file.index()] = syntax_file;
         self.files[file.index()].text = context.source;
+        self.node_names[tree.index()] = context.node_names;
         self.diagnostics[file.index()] = diagnostics;
     }
 
+    /// The node `name` names in `tree`, whose node names are `node_names` (passed in, since
+    /// the tree's lowering holds them).
     fn resolve_target(
         &self,
         tree: TreeId,
+        node_names: &HashMap<String, NodeId>,
         name: &syntax::NodeName,
         diagnostics: &mut Vec<Diagnostic>,
     ) -> Option<NodeId> {
-        if let Some(&id) = self.node_names[tree.index()].get(name.as_str()) {
+        if let Some(&id) = node_names.get(name.as_str()) {
             return Some(id);
         }
         if self.unreadable_names[tree.index()]
@@ -541,10 +552,7 @@ impl Lowered<'_> {
         {
             return None;
         }
-        let names: Vec<&str> = self.node_names[tree.index()]
-            .keys()
-            .map(String::as_str)
-            .collect();
+        let names: Vec<&str> = node_names.keys().map(String::as_str).collect();
         diagnostics.push(unknown_node(name.as_str(), name.span(), &names));
         None
     }
@@ -715,7 +723,12 @@ impl Lowered<'_> {
                             .unwrap_or_default()
                             .to_owned(),
                         because,
-                        target: self.resolve_target(tree, target, scope.diagnostics),
+                        target: self.resolve_target(
+                            tree,
+                            &context.node_names,
+                            target,
+                            scope.diagnostics,
+                        ),
                         span: stmt.span,
                     });
                 }
@@ -803,7 +816,7 @@ impl Lowered<'_> {
             .filter_map(|name| context.variable_names.get(*name))
             .map(|&index| context.variables[index].slot)
             .collect();
-        node.exit = self.finish_exit(tree, &node, exits, diagnostics);
+        node.exit = self.finish_exit(tree, &context.node_names, &node, exits, diagnostics);
         for texts in [&mut node.say, &mut node.agent, &mut node.customer] {
             *texts = exact(std::mem::take(texts));
         }
@@ -835,6 +848,7 @@ impl Lowered<'_> {
     fn finish_exit(
         &self,
         tree: TreeId,
+        node_names: &HashMap<String, NodeId>,
         node: &Node,
         exits: ExitBuilder<'_>,
         diagnostics: &mut Vec<Diagnostic>,
@@ -842,7 +856,8 @@ impl Lowered<'_> {
         let Some(kind) = exits.kind else {
             return Exit::None;
         };
-        let mut resolve = |name: &syntax::NodeName| self.resolve_target(tree, name, diagnostics);
+        let mut resolve =
+            |name: &syntax::NodeName| self.resolve_target(tree, node_names, name, diagnostics);
         match kind {
             ExitKind::Options => {
                 let mut options = exits.options;
