@@ -65,7 +65,7 @@ impl Damage {
     pub(crate) fn read_syntax(lowered: &Lowered) -> SyntaxDamage {
         let files = lowered.files.len();
         let mut damage = Damage {
-            broken: vec![false; lowered.nodes.len()],
+            broken: vec![false; lowered.node_spans.len()],
             unreadable_block: vec![false; files],
             ..Damage::default()
         };
@@ -103,7 +103,7 @@ impl Damage {
                     continue;
                 };
                 // A duplicate block shares the name but not the node.
-                if lowered.nodes[node.index()].span != item.span {
+                if lowered.node_spans[node.index()] != item.span {
                     continue;
                 }
                 let end = item.body.last().map_or(item.span.end, |s| s.span.end);

@@ -44,6 +44,9 @@ pub(crate) struct Lowered<'a> {
     pub slots: HashMap<String, Slot>,
     /// Node names per tree.
     pub node_names: Vec<HashMap<String, NodeId>>,
+    /// Where each node's block starts, by id: known once the names are collected, while
+    /// `nodes` is filled in as each node is lowered (see `collect_nodes`).
+    pub node_spans: Vec<Span>,
     /// Per tree, the names on block lines that did not parse (`nod welcome` gives `welcome`):
     /// references to them are not reported, because the broken line already is.
     pub unreadable_names: Vec<Vec<String>>,
@@ -400,9 +403,18 @@ impl Lowered<'_> {
 
     fn collect_nodes(&mut self) {
         for tree_index in 0..self.trees.len() {
-            let tree = TreeId::from_index(tree_index);
             let file = self.trees[tree_index].file;
             let mut reports = Vec::new();
+            // Room for every node at once: grown by doubling, the vector of 100,000 nodes
+            // kept room for 31,000 more, and the copies of its growth stood at the peak. The
+            // room is only written (and so only takes memory) as each node is lowered, while
+            // the syntax tree lets go of the node's block: made here, the nodes were 40 MiB
+            // more beside the whole syntax tree.
+            let count = self.syntax[file.index()].nodes().count();
+            self.nodes.reserve(count);
+            self.node_spans.reserve(count);
+            self.node_names[tree_index].reserve(count);
+            self.trees[tree_index].nodes.reserve(count);
             for (head, item) in self.syntax[file.index()].nodes() {
                 let name = head.name.as_str();
                 if let Some(&first) = self.node_names[tree_index].get(name) {
@@ -413,20 +425,14 @@ impl Lowered<'_> {
                             format!("there is already a node called `{name}` in this tree"),
                         )
                         .with_hint("node ids are unique within a tree; rename one of them")
-                        .with_related(self.nodes[first.index()].span, "first defined here"),
+                        .with_related(self.node_spans[first.index()], "first defined here"),
                     );
                     continue;
                 }
-                let id = NodeId::from_index(self.nodes.len());
+                let id = NodeId::from_index(self.node_spans.len());
                 self.node_names[tree_index].insert(name.to_owned(), id);
                 self.trees[tree_index].nodes.push(id);
-                self.nodes.push(Node {
-                    name: name.to_owned(),
-                    kind: head.kind,
-                    file,
-                    span: item.span,
-                    ..empty_node(tree)
-                });
+                self.node_spans.push(item.span);
             }
             for diagnostic in reports {
                 self.report(file, diagnostic);
@@ -449,7 +455,12 @@ impl Lowered<'_> {
         });
         match start {
             Some(name) => {
-                self.trees[tree.index()].start = self.resolve_target(tree, &name, &mut diagnostics);
+                self.trees[tree.index()].start = self.resolve_target(
+                    tree,
+                    &self.node_names[tree.index()],
+                    &name,
+                    &mut diagnostics,
+                );
             }
             None => {
                 let span = self.trees[tree.index()].span;
@@ -473,7 +484,9 @@ impl Lowered<'_> {
             // Moved out while the tree is lowered and put back after: a copy was the size of
             // the file again.
             source: std::mem::take(&mut self.files[file.index()].text),
-            node_names: self.node_names[tree.index()].clone(),
+            // Moved out and put back too: a copy was a string for every node of the tree,
+            // made again on every re-check.
+            node_names: std::mem::take(&mut self.node_names[tree.index()]),
             variable_names: variables
                 .iter()
                 .enumerate()
@@ -490,7 +503,7 @@ impl Lowered<'_> {
             let Some(&id) = context.node_names.get(head.name.as_str()) else {
                 continue;
             };
-            if self.nodes[id.index()].span != item.span {
+            if self.node_spans[id.index()] != item.span {
                 // A duplicate: reported already, and its body belongs to nobody.
                 continue;
             }
@@ -498,22 +511,39 @@ impl Lowered<'_> {
             // Nothing reads a node's block after this (the fingerprint and the damage survey
             // read the tree before lowering), so a tree the load owns lets go of it now: the
             // model grows while the syntax tree shrinks, instead of both being whole at once.
+            //
+            // The block's first line goes with it: its name and title were allocated among the
+            // body's small pieces, and kept alive they held every page those pieces shared, so
+            // freed bodies could not make room for the model (the load's peak was 100 MiB
+            // higher with them kept).
             if let Cow::Owned(owned) = &mut syntax_file {
-                owned.items[index].body = Vec::new();
+                let item = &mut owned.items[index];
+                item.body = Vec::new();
+                item.leading = Vec::new();
+                item.trailing = Vec::new();
+                item.comment = None;
+                if let ItemKind::Node(head) = &mut item.kind {
+                    head.title = None;
+                    head.name.0.text = String::new();
+                }
             }
         }
         self.syntax[file.index()] = syntax_file;
         self.files[file.index()].text = context.source;
+        self.node_names[tree.index()] = context.node_names;
         self.diagnostics[file.index()] = diagnostics;
     }
 
+    /// The node `name` names in `tree`, whose node names are `node_names` (passed in, since
+    /// the tree's lowering holds them).
     fn resolve_target(
         &self,
         tree: TreeId,
+        node_names: &HashMap<String, NodeId>,
         name: &syntax::NodeName,
         diagnostics: &mut Vec<Diagnostic>,
     ) -> Option<NodeId> {
-        if let Some(&id) = self.node_names[tree.index()].get(name.as_str()) {
+        if let Some(&id) = node_names.get(name.as_str()) {
             return Some(id);
         }
         if self.unreadable_names[tree.index()]
@@ -522,10 +552,7 @@ impl Lowered<'_> {
         {
             return None;
         }
-        let names: Vec<&str> = self.node_names[tree.index()]
-            .keys()
-            .map(String::as_str)
-            .collect();
+        let names: Vec<&str> = node_names.keys().map(String::as_str).collect();
         diagnostics.push(unknown_node(name.as_str(), name.span(), &names));
         None
     }
@@ -540,7 +567,13 @@ impl Lowered<'_> {
     ) {
         let tree = context.tree;
         let source = &context.source;
-        let mut node = std::mem::replace(&mut self.nodes[id.index()], empty_node(tree));
+        let mut node = Node {
+            name: head.name.as_str().to_owned(),
+            kind: head.kind,
+            file: self.trees[tree.index()].file,
+            span: item.span,
+            ..empty_node(tree)
+        };
 
         let mut scope = Scope {
             variables: &context.variables,
@@ -559,7 +592,8 @@ impl Lowered<'_> {
                 StmtKind::Option(option) => {
                     for expr in option
                         .guard
-                        .iter()
+                        .as_deref()
+                        .into_iter()
                         .chain(option.effects.iter().filter_map(|e| e.value.as_ref()))
                     {
                         written_names(expr, &mut written);
@@ -611,7 +645,11 @@ impl Lowered<'_> {
                 }
                 StmtKind::Option(option) => {
                     let label = template(&mut scope, &option.label);
-                    let guard = option.guard.as_ref().and_then(|g| scope.condition(g));
+                    let guard = option
+                        .guard
+                        .as_ref()
+                        .and_then(|g| scope.condition(g))
+                        .map(Box::new);
                     let duplicate = exits
                         .options
                         .iter()
@@ -633,11 +671,11 @@ impl Lowered<'_> {
                         .guard
                         .as_ref()
                         .and_then(|g| source.get(g.span.range()))
-                        .map(str::to_owned);
+                        .map(Box::from);
                     let guard_words = option
                         .guard
                         .as_ref()
-                        .map(|g| crate::wording::in_words(g, &scope));
+                        .map(|g| crate::wording::in_words(g, &scope).into_boxed_str());
                     exits.options.push(NodeOption {
                         label,
                         target: None,
@@ -645,22 +683,24 @@ impl Lowered<'_> {
                         guard,
                         guard_text,
                         guard_words,
-                        effects: option
-                            .effects
-                            .iter()
-                            .filter_map(|effect| {
-                                assignment(
-                                    &mut scope,
-                                    &effect.var,
-                                    effect.value.as_ref(),
-                                    effect.span,
-                                )
-                            })
-                            .collect(),
+                        effects: exact(
+                            option
+                                .effects
+                                .iter()
+                                .filter_map(|effect| {
+                                    assignment(
+                                        &mut scope,
+                                        &effect.var,
+                                        effect.value.as_ref(),
+                                        effect.span,
+                                    )
+                                })
+                                .collect(),
+                        ),
                         effects_text: match (option.effects.first(), option.effects.last()) {
                             (Some(first), Some(last)) => source
                                 .get(first.span.range().start..last.span.range().end)
-                                .map(str::to_owned),
+                                .map(Box::from),
                             _ => None,
                         },
                         span: stmt.span,
@@ -683,7 +723,12 @@ impl Lowered<'_> {
                             .unwrap_or_default()
                             .to_owned(),
                         because,
-                        target: self.resolve_target(tree, target, scope.diagnostics),
+                        target: self.resolve_target(
+                            tree,
+                            &context.node_names,
+                            target,
+                            scope.diagnostics,
+                        ),
                         span: stmt.span,
                     });
                 }
@@ -771,7 +816,14 @@ impl Lowered<'_> {
             .filter_map(|name| context.variable_names.get(*name))
             .map(|&index| context.variables[index].slot)
             .collect();
-        node.exit = self.finish_exit(tree, &node, exits, diagnostics);
+        node.exit = self.finish_exit(tree, &context.node_names, &node, exits, diagnostics);
+        for texts in [&mut node.say, &mut node.agent, &mut node.customer] {
+            *texts = exact(std::mem::take(texts));
+        }
+        node.notes = exact(node.notes);
+        node.asks = exact(node.asks);
+        node.sets = exact(node.sets);
+        node.entry = exact(node.entry);
         if node.is_routing()
             && (!node.say.is_empty()
                 || !node.agent.is_empty()
@@ -787,12 +839,16 @@ impl Lowered<'_> {
                 .with_hint("move the text and questions to the node before it, or replace the routing with options"),
             );
         }
-        self.nodes[id.index()] = node;
+        // Nodes are lowered in the order `collect_nodes` numbered them (trees in order, each
+        // tree's blocks in order, duplicates skipped by both), so this is node `id`.
+        debug_assert_eq!(self.nodes.len(), id.index());
+        self.nodes.push(node);
     }
 
     fn finish_exit(
         &self,
         tree: TreeId,
+        node_names: &HashMap<String, NodeId>,
         node: &Node,
         exits: ExitBuilder<'_>,
         diagnostics: &mut Vec<Diagnostic>,
@@ -800,14 +856,15 @@ impl Lowered<'_> {
         let Some(kind) = exits.kind else {
             return Exit::None;
         };
-        let mut resolve = |name: &syntax::NodeName| self.resolve_target(tree, name, diagnostics);
+        let mut resolve =
+            |name: &syntax::NodeName| self.resolve_target(tree, node_names, name, diagnostics);
         match kind {
             ExitKind::Options => {
                 let mut options = exits.options;
                 for (option, target) in options.iter_mut().zip(exits.option_targets) {
                     option.target = resolve(target);
                 }
-                Exit::Options(options)
+                Exit::Options(exact(options))
             }
             ExitKind::Continue => Exit::Continue(exits.single_target.and_then(&mut resolve)),
             ExitKind::Route => {
@@ -943,6 +1000,19 @@ struct TreeContext {
     node_names: HashMap<String, NodeId>,
     variables: Vec<Variable>,
     variable_names: HashMap<String, usize>,
+}
+
+/// The same elements in an allocation of exactly their number: a vector grown by pushes keeps
+/// up to twice the room it needs (four texts' room for one `say`), `shrink_to_fit` does not
+/// help under mimalloc (it keeps a block that shrinks by less than half), and the model keeps
+/// every node's vectors for as long as the project lives.
+fn exact<T>(mut grown: Vec<T>) -> Vec<T> {
+    if grown.capacity() == grown.len() {
+        return grown;
+    }
+    let mut exact = Vec::with_capacity(grown.len());
+    exact.append(&mut grown);
+    exact
 }
 
 /// A node with nothing in it yet: filled in as its lines are lowered.
@@ -1163,28 +1233,35 @@ fn template(scope: &mut Scope<'_>, text: &syntax::Text) -> Template {
     let mut parts = Vec::with_capacity(text.segments.len());
     for segment in &text.segments {
         match segment {
-            syntax::Segment::Literal(literal) => parts.push(TemplatePart::Text(literal.clone())),
+            syntax::Segment::Literal(literal) => {
+                parts.push(TemplatePart::Text(literal.as_str().into()))
+            }
             syntax::Segment::Field(name) => match scope.variable_names.get(name.as_str()) {
                 Some(&index) => {
                     parts.push(TemplatePart::Var(scope.variables[index].slot, name.span()))
                 }
                 None => {
                     scope.unknown_variable(name.as_str(), name.span());
-                    parts.push(TemplatePart::Text(format!("{{{}}}", name.as_str())));
+                    parts.push(TemplatePart::Text(format!("{{{}}}", name.as_str()).into()));
                 }
             },
             syntax::Segment::Expr(expr) => match scope.shown_value(expr) {
-                Some((compiled, ty)) => parts.push(TemplatePart::Expr(compiled, ty, expr.span)),
+                Some((compiled, ty)) => {
+                    parts.push(TemplatePart::Expr(Box::new(compiled), ty, expr.span))
+                }
                 // Reported already; the text keeps what was written.
-                None => parts.push(TemplatePart::Text(format!(
-                    "{{{}}}",
-                    scope.source.get(expr.span.range()).unwrap_or_default()
-                ))),
+                None => parts.push(TemplatePart::Text(
+                    format!(
+                        "{{{}}}",
+                        scope.source.get(expr.span.range()).unwrap_or_default()
+                    )
+                    .into(),
+                )),
             },
         }
     }
     Template {
-        parts,
+        parts: parts.into_boxed_slice(),
         source: text.to_plain(),
         shown: None,
         span: text.span,

@@ -130,7 +130,7 @@ impl Variable {
 /// Display text with `{field}` placeholders resolved to slots.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Template {
-    pub(crate) parts: Vec<TemplatePart>,
+    pub(crate) parts: Box<[TemplatePart]>,
     /// The text as the author wrote it, placeholders included; labels are matched on this,
     /// in every language, so events and tests name an option the same way everywhere.
     pub source: String,
@@ -140,14 +140,17 @@ pub struct Template {
     pub span: Span,
 }
 
+///
+/// Every text of a tree has these, so they are kept small (32 bytes, half of what an
+/// unboxed expression made them): expressions in placeholders are rare and boxed.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum TemplatePart {
-    Text(String),
+    Text(Box<str>),
     /// A placeholder and where it is written, for diagnostics.
     Var(Slot, Span),
     /// A placeholder holding an expression (`{restarts + 1}`), with its type (a choice is
     /// shown by its label) and where it is written.
-    Expr(Expr, Type, Span),
+    Expr(Box<Expr>, Type, Span),
 }
 
 impl Template {
@@ -207,23 +210,25 @@ pub struct Outcome {
     pub code: Option<String>,
 }
 
-/// One option of a node.
+/// One option of a node. Options are the most numerous thing in a model (three a node in a
+/// typical tree), so what most of them lack is kept small: the guard is boxed and the texts
+/// about it are `Box<str>` (176 bytes an option instead of 224).
 #[derive(Debug, Clone)]
 pub struct NodeOption {
     pub label: Template,
     pub target: Option<NodeId>,
     pub only: Option<Audience>,
-    pub(crate) guard: Option<Expr>,
+    pub(crate) guard: Option<Box<Expr>>,
     /// The condition as written, for authors (diagrams).
-    pub guard_text: Option<String>,
+    pub guard_text: Option<Box<str>>,
     /// The condition in words, with the fields' labels, to tell an agent why an option is
     /// not available ("needs Restarts less than 2", not "needs restarts < 2").
-    pub guard_words: Option<String>,
+    pub guard_words: Option<Box<str>>,
     /// What choosing the option sets, in order, before the call moves on (and what `Back`
     /// takes back with the choice).
     pub effects: Vec<Assignment>,
     /// The effects as written after `set`, for authors (diagrams).
-    pub effects_text: Option<String>,
+    pub effects_text: Option<Box<str>>,
     pub span: Span,
 }
 

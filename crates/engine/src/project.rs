@@ -256,8 +256,9 @@ impl Project {
             // Comments, blank lines and tests do not change a call, so they do not change
             // the fingerprint either. Hashed before lowering, which lets go of node blocks.
             let hash = hash.unwrap_or_else(|| {
-                let behaviour = calltree_syntax::format_behaviour(&syntax);
-                hex(&Sha256::digest(behaviour.as_bytes()))
+                let mut hasher = Sha256::new();
+                calltree_syntax::behaviour_pieces(&syntax, |piece| hasher.update(piece));
+                hex(&hasher.finalize())
             });
             found_on_load.push(input.found);
             inputs.push((input.name, input.text, syntax, diagnostics));

@@ -6,6 +6,19 @@
 
 use crate::Span;
 
+/// The same elements in an allocation of exactly their number. A vector grown by pushes
+/// keeps up to twice the room it needs, and `shrink_to_fit` does not help under mimalloc (it
+/// keeps a block that shrinks by less than half), so a tree of 100,000 nodes kept hundreds of
+/// bytes of empty room per node; kept vectors are copied once into the right size instead.
+pub(crate) fn exact<T>(mut grown: Vec<T>) -> Vec<T> {
+    if grown.capacity() == grown.len() {
+        return grown;
+    }
+    let mut exact = Vec::with_capacity(grown.len());
+    exact.append(&mut grown);
+    exact
+}
+
 /// A name as written in the source (`welcome`, `account`, `internet_down`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Ident {
@@ -277,7 +290,9 @@ pub struct ErrorLine {
 pub struct Stmt {
     pub leading: Vec<Trivia>,
     pub kind: StmtKind,
-    pub comment: Option<Comment>,
+    /// Boxed because few lines have one: a tree of 100,000 nodes has half a million
+    /// statements, and the box makes each 24 bytes smaller.
+    pub comment: Option<Box<Comment>>,
     /// The statement without its comment.
     pub span: Span,
 }
@@ -335,7 +350,7 @@ pub enum StmtKind {
     Rating {
         var: VarName,
         question: Text,
-        range: Range,
+        range: Box<Range>,
     },
     /// `comment remarks "Anything else?"` in a feedback node.
     FeedbackComment {
@@ -511,7 +526,10 @@ pub struct OptionStmt {
     pub target: NodeName,
     /// Restricts the option to one audience.
     pub only: Option<(Audience, Span)>,
-    pub guard: Option<Expr>,
+    /// Boxed, as `Rating`'s range is, to keep every statement small: a statement is as large
+    /// as its largest kind, and options are most of a tree's lines (`StmtKind` 168 -> 128
+    /// bytes).
+    pub guard: Option<Box<Expr>>,
     /// What choosing the option sets, in order, before the call moves on.
     pub effects: Vec<Effect>,
 }

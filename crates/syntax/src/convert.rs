@@ -277,7 +277,7 @@ impl<'d> Convert<'d> {
             Rule::rating => StmtKind::Rating {
                 var: self.declared_var(&find(&k, Rule::var_name)?),
                 question: self.template(&find(&k, Rule::template)?),
-                range: self.range(&find(&k, Rule::range_bounds)?)?,
+                range: Box::new(self.range(&find(&k, Rule::range_bounds)?)?),
             },
             Rule::comment_q => StmtKind::FeedbackComment {
                 var: self.declared_var(&find(&k, Rule::var_name)?),
@@ -350,7 +350,7 @@ impl<'d> Convert<'d> {
                     let expr = self.expr(&find(&kids(extra), Rule::expr)?)?;
                     keep_first(
                         &mut option.guard,
-                        expr,
+                        Box::new(expr),
                         "join the conditions into one with `and`",
                     )
                 }
@@ -572,7 +572,7 @@ impl<'d> Convert<'d> {
             segments.push(Segment::Literal(literal));
         }
         Text {
-            segments,
+            segments: crate::ast::exact(segments),
             span: self.span(pair),
         }
     }

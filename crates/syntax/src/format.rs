@@ -28,6 +28,21 @@ pub fn format_behaviour(file: &SourceFile) -> String {
     format_with(file, false)
 }
 
+/// [`format_behaviour`]'s text handed to `sink` a block at a time, for a fingerprint that
+/// hashes it: on a 100,000-node file the whole text was 35 MiB more at the load's busiest
+/// moment, beside the whole syntax tree.
+pub fn behaviour_pieces(file: &SourceFile, mut sink: impl FnMut(&str)) {
+    let mut piece = String::new();
+    for item in &file.items {
+        piece.clear();
+        write_behaviour(&mut piece, item);
+        sink(&piece);
+    }
+    piece.clear();
+    write_file_trailing(&mut piece, file);
+    sink(&piece);
+}
+
 /// One block's part of [`format_behaviour`]: that text is these parts of the file's blocks
 /// in order, so a re-parse that keeps most blocks formats only the new ones.
 pub(crate) fn item_behaviour(item: &Item) -> String {
@@ -361,7 +376,7 @@ fn write_stmt(out: &mut String, stmt: &Stmt, comments: bool) {
         }
         StmtKind::Error(line) => out.push_str(&line.raw),
     }
-    end_line(out, stmt.comment.as_ref(), comments);
+    end_line(out, stmt.comment.as_deref(), comments);
 }
 
 fn join<'a>(out: &mut String, words: impl Iterator<Item = &'a str>) {

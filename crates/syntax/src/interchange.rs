@@ -783,7 +783,7 @@ fn step_doc(kind: &StmtKind) -> Option<StepDoc> {
             label: template(&option.label),
             to: option.target.as_str().to_owned(),
             only: option.only.map(|(audience, _)| audience.name().to_owned()),
-            when: option.guard.as_ref().map(pieces::expr),
+            when: option.guard.as_deref().map(pieces::expr),
             set: option
                 .effects
                 .iter()

@@ -29,7 +29,7 @@ pub use ast::*;
 pub use cache::LineCache;
 pub use diagnostic::{Code, Diagnostic, Related, Severity};
 pub use expected::{BLOCK_KEYWORDS, STATEMENT_KEYWORDS, nearest};
-pub use format::{format, format_behaviour};
+pub use format::{behaviour_pieces, format, format_behaviour};
 pub use highlight::{Token, TokenKind, highlight};
 pub use invisible::{invisible_name, is_invisible};
 pub use parser::{parse, parse_cached};

@@ -466,6 +466,7 @@ impl FileBuilder<'_> {
         let leading = rest.split_off(split);
         if let Some(mut item) = self.current.take() {
             item.trailing = rest;
+            item.body = crate::ast::exact(std::mem::take(&mut item.body));
             self.items.push(item);
             leading
         } else {
@@ -552,7 +553,7 @@ impl FileBuilder<'_> {
         let stmt = Stmt {
             leading,
             kind: parsed.value,
-            comment: parsed.comment,
+            comment: parsed.comment.map(Box::new),
             span: parsed.span,
         };
 

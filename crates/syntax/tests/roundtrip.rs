@@ -726,7 +726,8 @@ fn a_doubled_carriage_return_formats_to_a_fixed_point() {
 }
 
 /// What `LineCache::reparse` leaves, as `parse` returns it.
-/// The behaviour text the cache pieced together is checked against the tree's own here.
+/// The behaviour text the cache pieced together, and the one streamed to a fingerprint, are
+/// checked against the tree's own here.
 fn reparsed(cache: &mut LineCache, text: &str) -> (calltree_syntax::SourceFile, Vec<Diagnostic>) {
     let diagnostics = cache.reparse(text);
     let file = cache.parsed().cloned().unwrap_or_default();
@@ -734,6 +735,13 @@ fn reparsed(cache: &mut LineCache, text: &str) -> (calltree_syntax::SourceFile, 
         cache.behaviour().collect::<String>(),
         calltree_syntax::format_behaviour(&file),
         "behaviour pieces of\n{text}"
+    );
+    let mut streamed = String::new();
+    calltree_syntax::behaviour_pieces(&file, |piece| streamed.push_str(piece));
+    assert_eq!(
+        streamed,
+        calltree_syntax::format_behaviour(&file),
+        "streamed behaviour of\n{text}"
     );
     (file, diagnostics)
 }

@@ -623,17 +623,17 @@ pub(crate) fn retemplate(template: &Template, text: &str) -> Option<Template> {
     while let Some(open) = rest.find('{') {
         let close = rest[open..].find('}')? + open;
         if open > 0 {
-            parts.push(TemplatePart::Text(rest[..open].to_owned()));
+            parts.push(TemplatePart::Text(rest[..open].into()));
         }
         let name = rest[open + 1..close].trim();
         parts.push((*by_name.get(name)?).clone());
         rest = &rest[close + 1..];
     }
     if !rest.is_empty() {
-        parts.push(TemplatePart::Text(rest.to_owned()));
+        parts.push(TemplatePart::Text(rest.into()));
     }
     Some(Template {
-        parts,
+        parts: parts.into(),
         source: template.source.clone(),
         shown: Some(text.to_owned()),
         span: template.span,
@@ -643,10 +643,10 @@ pub(crate) fn retemplate(template: &Template, text: &str) -> Option<Template> {
 /// A template marked as not translated: the source text behind [`UNTRANSLATED_MARK`].
 pub(crate) fn mark_untranslated(template: &Template) -> Template {
     let mut parts = Vec::with_capacity(template.parts.len() + 1);
-    parts.push(TemplatePart::Text(UNTRANSLATED_MARK.to_owned()));
+    parts.push(TemplatePart::Text(UNTRANSLATED_MARK.into()));
     parts.extend(template.parts.iter().cloned());
     Template {
-        parts,
+        parts: parts.into(),
         source: template.source.clone(),
         shown: Some(format!("{UNTRANSLATED_MARK}{}", template.source)),
         span: template.span,
