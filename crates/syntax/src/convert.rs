@@ -657,6 +657,10 @@ impl<'d> Convert<'d> {
 
     /// [`Self::warn_hidden`] for `text`, which starts at byte `start` of the line.
     fn warn_hidden_in(&mut self, text: &str, start: usize) {
+        // Printable ASCII holds no invisible character; most texts are nothing else.
+        if text.bytes().all(|b| (b' '..=b'~').contains(&b)) {
+            return;
+        }
         for (at, c) in text.char_indices() {
             if !crate::is_invisible(c) {
                 continue;

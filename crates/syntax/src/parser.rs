@@ -931,6 +931,14 @@ fn check_duplicate_properties(item: &Item, diagnostics: &mut Vec<Diagnostic>) {
 /// tabs, quotes, parentheses or nothing at all, as in `1and 2`). Everything else is free: a
 /// flat list of names (`ask a, b, c, ...`) is not nesting, whatever its length.
 pub(crate) fn refuse_deep_line(content: &str, base: usize) -> Option<Diagnostic> {
+    // Every operator counted below and every level of parentheses takes a byte of its own, so
+    // a line of at most `MAX_OPERATORS` bytes with at most `MAX_PAREN_DEPTH` opening
+    // parentheses cannot be refused: the common case, settled without reading the line twice.
+    if content.len() <= MAX_OPERATORS
+        && content.bytes().filter(|&b| b == b'(').count() <= MAX_PAREN_DEPTH
+    {
+        return None;
+    }
     let bytes = content.trim_end().as_bytes();
     let mut depth = 0usize;
     let mut max_depth = 0usize;
