@@ -4,7 +4,9 @@
 //! step that expects a child returns `None` when it is missing, and the caller turns that into
 //! an error line. A grammar change that forgets this file is a diagnostic, never a panic.
 
-use pest::iterators::Pair;
+use std::iter::Peekable;
+
+use pest::iterators::{Pair, Pairs};
 
 use crate::ast::{
     Audience, AudienceRef, BinaryOp, BoolWord, ChoiceItem, Comment, Effect, Expectation, Expr,
@@ -25,6 +27,8 @@ pub(crate) struct Convert<'d> {
     /// Offset of the line's first parsed character in the file.
     base: usize,
     diagnostics: &'d mut Vec<Diagnostic>,
+    /// A fast-path expression was refused: the line must be read with the reference rules.
+    pub(crate) refused: bool,
 }
 
 fn kids<'i>(pair: &P<'i>) -> Vec<P<'i>> {
@@ -33,6 +37,25 @@ fn kids<'i>(pair: &P<'i>) -> Vec<P<'i>> {
 
 fn find<'i>(kids: &[P<'i>], rule: Rule) -> Option<P<'i>> {
     kids.iter().find(|p| p.as_rule() == rule).cloned()
+}
+
+/// The first display text among `kids`, in the reference's shape or the fast path's.
+fn find_text<'i>(kids: &[P<'i>]) -> Option<P<'i>> {
+    kids.iter()
+        .find(|p| {
+            matches!(
+                p.as_rule(),
+                Rule::template | Rule::simple_template | Rule::fast_template
+            )
+        })
+        .cloned()
+}
+
+/// The first expression among `kids`, in the reference's shape or the fast path's.
+fn find_expr<'i>(kids: &[P<'i>]) -> Option<P<'i>> {
+    kids.iter()
+        .find(|p| matches!(p.as_rule(), Rule::expr | Rule::fast_expr))
+        .cloned()
 }
 
 fn find_all<'a, 'i>(kids: &'a [P<'i>], rule: Rule) -> impl Iterator<Item = &'a P<'i>> {
@@ -52,7 +75,11 @@ fn keep_first<T>(slot: &mut Option<T>, value: T, what: &'static str) -> Option<&
 
 impl<'d> Convert<'d> {
     pub(crate) fn new(base: usize, diagnostics: &'d mut Vec<Diagnostic>) -> Self {
-        Convert { base, diagnostics }
+        Convert {
+            base,
+            diagnostics,
+            refused: false,
+        }
     }
 
     fn span(&self, pair: &P<'_>) -> Span {
@@ -112,15 +139,17 @@ impl<'d> Convert<'d> {
                 name: self.declared_var(&find(&k, Rule::var_name)?),
                 label: self.opt_template(&k),
             }),
-            Rule::node_head | Rule::feedback_head => ItemKind::Node(NodeHead {
-                kind: if pair.as_rule() == Rule::node_head {
-                    NodeKind::Step
-                } else {
-                    NodeKind::Feedback
-                },
-                name: NodeName(self.ident(&find(&k, Rule::node_name)?)),
-                title: self.opt_template(&k),
-            }),
+            Rule::node_head | Rule::fast_node_head | Rule::feedback_head => {
+                ItemKind::Node(NodeHead {
+                    kind: if pair.as_rule() != Rule::feedback_head {
+                        NodeKind::Step
+                    } else {
+                        NodeKind::Feedback
+                    },
+                    name: NodeName(self.ident(&find(&k, Rule::node_name)?)),
+                    title: self.opt_template(&k),
+                })
+            }
             Rule::test_head => ItemKind::Test(TestHead {
                 name: self.plain(&find(&k, Rule::plain)?),
             }),
@@ -131,7 +160,7 @@ impl<'d> Convert<'d> {
     }
 
     fn opt_template(&mut self, kids: &[P<'_>]) -> Option<Text> {
-        find(kids, Rule::template).map(|p| self.template(&p))
+        find_text(kids).map(|p| self.template(&p))
     }
 
     fn field_decl(&mut self, k: &[P<'_>]) -> Option<FieldDecl> {
@@ -236,15 +265,20 @@ impl<'d> Convert<'d> {
             Rule::description_prop => {
                 StmtKind::Description(self.template(&find(&k, Rule::template)?))
             }
-            Rule::say => StmtKind::Say(self.template(&find(&k, Rule::template)?)),
-            Rule::agent_text => StmtKind::Agent(self.template(&find(&k, Rule::template)?)),
-            Rule::customer_text => StmtKind::Customer(self.template(&find(&k, Rule::template)?)),
-            Rule::note => {
-                let text = self.template(&find(&k, Rule::template)?);
-                match find(&k, Rule::guard) {
+            Rule::say | Rule::fast_say => StmtKind::Say(self.template(&find_text(&k)?)),
+            Rule::agent_text | Rule::fast_agent => StmtKind::Agent(self.template(&find_text(&k)?)),
+            Rule::customer_text | Rule::fast_customer => {
+                StmtKind::Customer(self.template(&find_text(&k)?))
+            }
+            Rule::note | Rule::fast_note => {
+                let text = self.template(&find_text(&k)?);
+                match k
+                    .iter()
+                    .find(|p| matches!(p.as_rule(), Rule::guard | Rule::fast_guard))
+                {
                     Some(guard) => StmtKind::NoteWhen {
                         text,
-                        when: self.expr(&find(&kids(&guard), Rule::expr)?)?,
+                        when: self.expr(&find_expr(&kids(guard))?)?,
                     },
                     None => StmtKind::Note(text),
                 }
@@ -254,17 +288,17 @@ impl<'d> Convert<'d> {
                     .map(|v| VarName(self.ident(v)))
                     .collect(),
             ),
-            Rule::set => StmtKind::Set {
+            Rule::set | Rule::fast_set => StmtKind::Set {
                 var: VarName(self.ident(&find(&k, Rule::var_name)?)),
-                value: match find(&k, Rule::expr) {
+                value: match find_expr(&k) {
                     Some(expr) => Some(self.expr(&expr)?),
                     None => None,
                 },
             },
-            Rule::option => StmtKind::Option(self.option(&k)?),
+            Rule::option | Rule::fast_option => StmtKind::Option(self.option(&k)?),
             Rule::goto => StmtKind::Goto(self.target(&k)?),
-            Rule::route_if => StmtKind::If {
-                condition: self.expr(&find(&k, Rule::expr)?)?,
+            Rule::route_if | Rule::fast_route_if => StmtKind::If {
+                condition: self.expr(&find_expr(&k)?)?,
                 target: self.target(&k)?,
             },
             Rule::route_else => StmtKind::Else(self.target(&k)?),
@@ -314,18 +348,25 @@ impl<'d> Convert<'d> {
 
     fn option(&mut self, k: &[P<'_>]) -> Option<OptionStmt> {
         let mut option = OptionStmt {
-            label: self.template(&find(k, Rule::template)?),
+            label: self.template(&find_text(k)?),
             target: self.target(k)?,
             only: None,
             guard: None,
             effects: Vec::new(),
         };
-        if let Some(effects) = find(k, Rule::effects) {
-            for effect in find_all(&kids(&effects), Rule::effect) {
+        let effects = k
+            .iter()
+            .find(|p| matches!(p.as_rule(), Rule::effects | Rule::fast_effects));
+        if let Some(effects) = effects {
+            let effect_kids = kids(effects);
+            let effect_rules = effect_kids
+                .iter()
+                .filter(|p| matches!(p.as_rule(), Rule::effect | Rule::fast_effect));
+            for effect in effect_rules {
                 let parts = kids(effect);
                 option.effects.push(Effect {
                     var: VarName(self.ident(&find(&parts, Rule::var_name)?)),
-                    value: match find(&parts, Rule::expr) {
+                    value: match find_expr(&parts) {
                         Some(expr) => Some(self.expr(&expr)?),
                         None => None,
                     },
@@ -346,8 +387,8 @@ impl<'d> Convert<'d> {
                     (Audience::Customer, span),
                     "an option is for agents, for customers, or for both; keep one restriction",
                 ),
-                Rule::guard => {
-                    let expr = self.expr(&find(&kids(extra), Rule::expr)?)?;
+                Rule::guard | Rule::fast_guard => {
+                    let expr = self.expr(&find_expr(&kids(extra))?)?;
                     keep_first(
                         &mut option.guard,
                         Box::new(expr),
@@ -538,6 +579,9 @@ impl<'d> Convert<'d> {
     /// value in an expression (`set summary = "HR {hr}"`) is warned about when it looks as
     /// if it meant one: `placeholders_meant`.
     fn text(&mut self, pair: &P<'_>, placeholders_meant: bool) -> Text {
+        if pair.as_rule() == Rule::simple_template {
+            return self.simple_text(pair);
+        }
         let mut segments: Vec<Segment> = Vec::new();
         let mut literal = String::new();
         for part in pair.clone().into_inner() {
@@ -550,9 +594,17 @@ impl<'d> Convert<'d> {
                     literal.push_str(part.as_str());
                 }
                 Rule::escape => self.escape(&part, &mut literal),
-                Rule::placeholder => {
-                    let expr = find(&kids(&part), Rule::placeholder_expr)
-                        .and_then(|inner| find(&kids(&inner), Rule::expr))
+                Rule::placeholder | Rule::fast_placeholder => {
+                    let expr = part
+                        .clone()
+                        .into_inner()
+                        .find(|p| {
+                            matches!(
+                                p.as_rule(),
+                                Rule::placeholder_expr | Rule::fast_placeholder_expr
+                            )
+                        })
+                        .and_then(|inner| find_expr(&kids(&inner)))
                         .and_then(|expr| self.expr(&expr));
                     if let Some(expr) = expr {
                         if !literal.is_empty() {
@@ -577,11 +629,39 @@ impl<'d> Convert<'d> {
         }
     }
 
+    /// A `simple_template`: the characters between its quotes are all literal, and read as the
+    /// reference's `template` reads one run of `template_chars`.
+    fn simple_text(&mut self, pair: &P<'_>) -> Text {
+        let quoted = pair.as_str();
+        let inner = quoted
+            .get(1..quoted.len().saturating_sub(1))
+            .unwrap_or_default();
+        let start = pair.as_span().start() + 1;
+        self.warn_hidden_in(inner, start);
+        let segments = if inner.is_empty() {
+            Vec::new()
+        } else {
+            vec![Segment::Literal(inner.to_owned())]
+        };
+        Text {
+            segments,
+            span: self.span(pair),
+        }
+    }
+
     /// Warns about each character of raw text that a reader cannot see; escapes are ASCII,
     /// so anything found here was written as it is.
     fn warn_hidden(&mut self, part: &P<'_>) {
-        let start = part.as_span().start();
-        for (at, c) in part.as_str().char_indices() {
+        self.warn_hidden_in(part.as_str(), part.as_span().start());
+    }
+
+    /// [`Self::warn_hidden`] for `text`, which starts at byte `start` of the line.
+    fn warn_hidden_in(&mut self, text: &str, start: usize) {
+        // Printable ASCII holds no invisible character; most texts are nothing else.
+        if text.bytes().all(|b| (b' '..=b'~').contains(&b)) {
+            return;
+        }
+        for (at, c) in text.char_indices() {
             if !crate::is_invisible(c) {
                 continue;
             }
@@ -758,10 +838,20 @@ impl<'d> Convert<'d> {
                 kind: ExprKind::Number(self.number(pair)),
                 span,
             }),
-            Rule::template => Some(Expr {
+            Rule::template | Rule::simple_template | Rule::fast_template => Some(Expr {
                 kind: ExprKind::Text(self.template(pair)),
                 span,
             }),
+            Rule::fast_expr => {
+                let mut parts = pair.clone().into_inner().peekable();
+                let expr = self
+                    .climb(&mut parts, Precedence::Or, true)
+                    // Every part is read, or the reference would not have read it this way.
+                    .filter(|_| parts.next().is_none());
+                // Noted as well as returned: a text drops a placeholder it cannot read.
+                self.refused |= expr.is_none();
+                expr
+            }
             Rule::yes_no => Some(Expr {
                 kind: ExprKind::Bool(BoolWord::from_word(pair.as_str())?),
                 span,
@@ -770,15 +860,18 @@ impl<'d> Convert<'d> {
                 kind: ExprKind::Name(self.ident(pair)),
                 span,
             }),
-            Rule::paren => Some(Expr {
-                kind: ExprKind::Paren(Box::new(self.expr(&find(&kids(pair), Rule::expr)?)?)),
+            Rule::paren | Rule::fast_paren => Some(Expr {
+                kind: ExprKind::Paren(Box::new(self.expr(&find_expr(&kids(pair))?)?)),
                 span,
             }),
-            Rule::call_expr => {
+            Rule::call_expr | Rule::fast_call => {
                 let k = kids(pair);
                 let func = self.ident(&find(&k, Rule::func_name)?);
                 let mut args = Vec::new();
-                for arg in find_all(&k, Rule::expr) {
+                let arg_pairs = k
+                    .iter()
+                    .filter(|p| matches!(p.as_rule(), Rule::expr | Rule::fast_expr));
+                for arg in arg_pairs {
                     args.push(self.expr(arg)?);
                 }
                 Some(Expr {
@@ -787,6 +880,120 @@ impl<'d> Convert<'d> {
                 })
             }
             _ => None,
+        }
+    }
+
+    /// Reads a `fast_expr`'s flat list from `parts` as the reference grammar's precedence
+    /// levels would (`or` < `and` < `not` < comparison < `+ -` < `* /` < unary `-`), binding
+    /// operators of at least `min`. Returns `None` for what the reference cannot read: a `not`
+    /// anywhere but at the start, after `and`/`or` or after another `not`, and a comparison
+    /// chained to another (`a < b < c`).
+    fn climb(
+        &mut self,
+        parts: &mut Peekable<Pairs<'_, Rule>>,
+        min: Precedence,
+        not_allowed: bool,
+    ) -> Option<Expr> {
+        let mut lhs = self.prefixed(parts, not_allowed)?;
+        while let Some(next) = parts.peek() {
+            if next.as_rule() != Rule::fast_op {
+                return None;
+            }
+            let op = BinaryOp::from_token(next.as_str())?;
+            let precedence = Precedence::of(op);
+            if precedence < min {
+                break;
+            }
+            parts.next();
+            let rhs = self.climb(
+                parts,
+                precedence.tighter(),
+                matches!(precedence, Precedence::Or | Precedence::And),
+            )?;
+            if precedence == Precedence::Compare
+                && parts.peek().is_some_and(|after| {
+                    BinaryOp::from_token(after.as_str())
+                        .is_some_and(|op| Precedence::of(op) == Precedence::Compare)
+                })
+            {
+                return None;
+            }
+            let span = lhs.span.cover(rhs.span);
+            lhs = Expr {
+                kind: ExprKind::Binary {
+                    op,
+                    lhs: Box::new(lhs),
+                    rhs: Box::new(rhs),
+                },
+                span,
+            };
+        }
+        Some(lhs)
+    }
+
+    /// An operand with its prefix operators: `not` (only where `not_allowed`) takes a whole
+    /// comparison, unary `-` only an operand or another `-`.
+    fn prefixed(
+        &mut self,
+        parts: &mut Peekable<Pairs<'_, Rule>>,
+        not_allowed: bool,
+    ) -> Option<Expr> {
+        let first = parts.next()?;
+        let (operand, is_not) = match first.as_rule() {
+            Rule::op_not if not_allowed => (self.climb(parts, Precedence::Compare, true)?, true),
+            Rule::op_neg => (self.prefixed(parts, false)?, false),
+            Rule::op_not | Rule::fast_op => return None,
+            _ => return self.expr(&first),
+        };
+        // From the operator to the end of its operand, as the reference reads it.
+        let span = self.span(&first).cover(operand.span);
+        let operand = Box::new(operand);
+        let kind = if is_not {
+            ExprKind::Not(operand)
+        } else {
+            ExprKind::Neg(operand)
+        };
+        Some(Expr { kind, span })
+    }
+}
+
+/// How tightly an infix operator binds, loosest first (the reference grammar's levels).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Precedence {
+    Or,
+    And,
+    Compare,
+    Sum,
+    Product,
+    /// Tighter than any infix operator: an operand alone.
+    Operand,
+}
+
+impl Precedence {
+    fn of(op: BinaryOp) -> Precedence {
+        match op {
+            BinaryOp::Or => Precedence::Or,
+            BinaryOp::And => Precedence::And,
+            BinaryOp::Eq
+            | BinaryOp::Ne
+            | BinaryOp::Lt
+            | BinaryOp::Le
+            | BinaryOp::Gt
+            | BinaryOp::Ge
+            | BinaryOp::Has => Precedence::Compare,
+            BinaryOp::Add | BinaryOp::Sub => Precedence::Sum,
+            BinaryOp::Mul | BinaryOp::Div => Precedence::Product,
+        }
+    }
+
+    /// The level just above, for the right operand of a left-associative operator.
+    fn tighter(self) -> Precedence {
+        match self {
+            Precedence::Or => Precedence::And,
+            Precedence::And => Precedence::Compare,
+            Precedence::Compare => Precedence::Sum,
+            Precedence::Sum => Precedence::Product,
+            Precedence::Product | Precedence::Operand => Precedence::Operand,
         }
     }
 }

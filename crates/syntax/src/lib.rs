@@ -12,6 +12,8 @@ pub mod codes;
 mod convert;
 mod diagnostic;
 mod expected;
+#[cfg(test)]
+mod fast_path_tests;
 mod format;
 // pest's derive, built without its `std` feature (see Cargo.toml), names `alloc` in the code
 // it generates.

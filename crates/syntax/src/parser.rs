@@ -691,6 +691,48 @@ pub(crate) fn parse_line<T: LineValue>(content: &str, base: usize) -> ParsedLine
     if let Some(diagnostic) = refuse_deep_line(content, base) {
         return unreadable(vec![diagnostic], false);
     }
+    if let Some(parsed) = parse_line_fast(content, base) {
+        return parsed;
+    }
+    parse_line_reference(content, base)
+}
+
+/// Reads a line with the grammar's fast rules (`fast_top_line`, `fast_body_line`), or `None`
+/// when they or the converter cannot read it: then only the reference rules know what to say.
+fn parse_line_fast<T: LineValue>(content: &str, base: usize) -> Option<ParsedLine<T>> {
+    let rule = match T::KIND {
+        expected::LineKind::Top => Rule::fast_top_line,
+        expected::LineKind::Body => Rule::fast_body_line,
+    };
+    let pair = Grammar::parse(rule, content).ok()?.next()?;
+    let mut diagnostics = Vec::new();
+    let mut converter = Convert::new(base, &mut diagnostics);
+    let (value, span, comment) = T::convert(&mut converter, pair)?;
+    if converter.refused {
+        return None;
+    }
+    Some(ParsedLine {
+        value,
+        span,
+        comment,
+        diagnostics,
+        accepted: true,
+    })
+}
+
+/// [`parse_line`] with the reference rules only, for lines already found not too deep: what
+/// decides every diagnostic of a line that does not read.
+pub(crate) fn parse_line_reference<T: LineValue>(content: &str, base: usize) -> ParsedLine<T> {
+    let line_span = Span::new(base, base + content.len());
+    let unreadable = |diagnostics: Vec<Diagnostic>, accepted: bool| ParsedLine {
+        value: T::unreadable(ErrorLine {
+            raw: content.trim_end().to_owned(),
+        }),
+        span: line_span,
+        comment: None,
+        diagnostics,
+        accepted,
+    };
     let rule = match T::KIND {
         expected::LineKind::Top => Rule::top_line,
         expected::LineKind::Body => Rule::body_line,
@@ -889,7 +931,15 @@ fn check_duplicate_properties(item: &Item, diagnostics: &mut Vec<Diagnostic>) {
 /// operator, word operators (`and`, `or`, `not`) included, however they are separated (spaces,
 /// tabs, quotes, parentheses or nothing at all, as in `1and 2`). Everything else is free: a
 /// flat list of names (`ask a, b, c, ...`) is not nesting, whatever its length.
-fn refuse_deep_line(content: &str, base: usize) -> Option<Diagnostic> {
+pub(crate) fn refuse_deep_line(content: &str, base: usize) -> Option<Diagnostic> {
+    // Every operator counted below and every level of parentheses takes a byte of its own, so
+    // a line of at most `MAX_OPERATORS` bytes with at most `MAX_PAREN_DEPTH` opening
+    // parentheses cannot be refused: the common case, settled without reading the line twice.
+    if content.len() <= MAX_OPERATORS
+        && content.bytes().filter(|&b| b == b'(').count() <= MAX_PAREN_DEPTH
+    {
+        return None;
+    }
     let bytes = content.trim_end().as_bytes();
     let mut depth = 0usize;
     let mut max_depth = 0usize;
