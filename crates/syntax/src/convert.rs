@@ -803,15 +803,7 @@ impl<'d> Convert<'d> {
                 while let Some(op) = parts.next() {
                     let op = BinaryOp::from_token(op.as_str())?;
                     let rhs = self.expr(&parts.next()?)?;
-                    let span = lhs.span.cover(rhs.span);
-                    lhs = Expr {
-                        kind: ExprKind::Binary {
-                            op,
-                            lhs: Box::new(lhs),
-                            rhs: Box::new(rhs),
-                        },
-                        span,
-                    };
+                    lhs = binary(op, lhs, rhs);
                 }
                 Some(lhs)
             }
@@ -918,15 +910,7 @@ impl<'d> Convert<'d> {
             {
                 return None;
             }
-            let span = lhs.span.cover(rhs.span);
-            lhs = Expr {
-                kind: ExprKind::Binary {
-                    op,
-                    lhs: Box::new(lhs),
-                    rhs: Box::new(rhs),
-                },
-                span,
-            };
+            lhs = binary(op, lhs, rhs);
         }
         Some(lhs)
     }
@@ -995,5 +979,19 @@ impl Precedence {
             Precedence::Sum => Precedence::Product,
             Precedence::Product | Precedence::Operand => Precedence::Operand,
         }
+    }
+}
+
+/// `lhs op rhs`, spanning both: one constructor for the reference rules' levels and the fast
+/// rules' precedence climbing, so the two cannot build different trees.
+fn binary(op: BinaryOp, lhs: Expr, rhs: Expr) -> Expr {
+    let span = lhs.span.cover(rhs.span);
+    Expr {
+        kind: ExprKind::Binary {
+            op,
+            lhs: Box::new(lhs),
+            rhs: Box::new(rhs),
+        },
+        span,
     }
 }

@@ -678,16 +678,7 @@ impl LineValue for StmtKind {
 /// `base` only offsets spans: parsing at 0 and shifting by `base` gives exactly the same
 /// result, which is what lets the cache reuse a line wherever it moves.
 pub(crate) fn parse_line<T: LineValue>(content: &str, base: usize) -> ParsedLine<T> {
-    let line_span = Span::new(base, base + content.len());
-    let unreadable = |diagnostics: Vec<Diagnostic>, accepted: bool| ParsedLine {
-        value: T::unreadable(ErrorLine {
-            raw: content.trim_end().to_owned(),
-        }),
-        span: line_span,
-        comment: None,
-        diagnostics,
-        accepted,
-    };
+    let unreadable = |diagnostics, accepted| unreadable_line(content, base, diagnostics, accepted);
     if let Some(diagnostic) = refuse_deep_line(content, base) {
         return unreadable(vec![diagnostic], false);
     }
@@ -695,6 +686,24 @@ pub(crate) fn parse_line<T: LineValue>(content: &str, base: usize) -> ParsedLine
         return parsed;
     }
     parse_line_reference(content, base)
+}
+
+/// A line that does not read, kept verbatim as an error line with what was found on it.
+fn unreadable_line<T: LineValue>(
+    content: &str,
+    base: usize,
+    diagnostics: Vec<Diagnostic>,
+    accepted: bool,
+) -> ParsedLine<T> {
+    ParsedLine {
+        value: T::unreadable(ErrorLine {
+            raw: content.trim_end().to_owned(),
+        }),
+        span: Span::new(base, base + content.len()),
+        comment: None,
+        diagnostics,
+        accepted,
+    }
 }
 
 /// Reads a line with the grammar's fast rules (`fast_top_line`, `fast_body_line`), or `None`
@@ -723,16 +732,7 @@ fn parse_line_fast<T: LineValue>(content: &str, base: usize) -> Option<ParsedLin
 /// [`parse_line`] with the reference rules only, for lines already found not too deep: what
 /// decides every diagnostic of a line that does not read.
 pub(crate) fn parse_line_reference<T: LineValue>(content: &str, base: usize) -> ParsedLine<T> {
-    let line_span = Span::new(base, base + content.len());
-    let unreadable = |diagnostics: Vec<Diagnostic>, accepted: bool| ParsedLine {
-        value: T::unreadable(ErrorLine {
-            raw: content.trim_end().to_owned(),
-        }),
-        span: line_span,
-        comment: None,
-        diagnostics,
-        accepted,
-    };
+    let unreadable = |diagnostics, accepted| unreadable_line(content, base, diagnostics, accepted);
     let rule = match T::KIND {
         expected::LineKind::Top => Rule::top_line,
         expected::LineKind::Body => Rule::body_line,
@@ -753,7 +753,7 @@ pub(crate) fn parse_line_reference<T: LineValue>(content: &str, base: usize) -> 
                     accepted: true,
                 },
                 None => {
-                    diagnostics.push(expected::internal(line_span));
+                    diagnostics.push(expected::internal(Span::new(base, base + content.len())));
                     unreadable(diagnostics, true)
                 }
             }
