@@ -837,7 +837,7 @@ impl<'d> Convert<'d> {
             Rule::fast_expr => {
                 let mut parts = pair.clone().into_inner().peekable();
                 let expr = self
-                    .climb(&mut parts, Precedence::Or, true)
+                    .climb(&mut parts, BinaryOp::Or.precedence(), true)
                     // Every part is read, or the reference would not have read it this way.
                     .filter(|_| parts.next().is_none());
                 // Noted as well as returned: a text drops a placeholder it cannot read.
@@ -883,7 +883,7 @@ impl<'d> Convert<'d> {
     fn climb(
         &mut self,
         parts: &mut Peekable<Pairs<'_, Rule>>,
-        min: Precedence,
+        min: u8,
         not_allowed: bool,
     ) -> Option<Expr> {
         let mut lhs = self.prefixed(parts, not_allowed)?;
@@ -892,20 +892,23 @@ impl<'d> Convert<'d> {
                 return None;
             }
             let op = BinaryOp::from_token(next.as_str())?;
-            let precedence = Precedence::of(op);
+            let precedence = op.precedence();
             if precedence < min {
                 break;
             }
             parts.next();
+            // One level tighter binds the right operand (left-associative); only `or` and
+            // `and` may be followed by a `not`.
             let rhs = self.climb(
                 parts,
-                precedence.tighter(),
-                matches!(precedence, Precedence::Or | Precedence::And),
+                precedence + 1,
+                precedence <= BinaryOp::And.precedence(),
             )?;
-            if precedence == Precedence::Compare
+            let compare = BinaryOp::Eq.precedence();
+            if precedence == compare
                 && parts.peek().is_some_and(|after| {
                     BinaryOp::from_token(after.as_str())
-                        .is_some_and(|op| Precedence::of(op) == Precedence::Compare)
+                        .is_some_and(|op| op.precedence() == compare)
                 })
             {
                 return None;
@@ -924,7 +927,9 @@ impl<'d> Convert<'d> {
     ) -> Option<Expr> {
         let first = parts.next()?;
         let (operand, is_not) = match first.as_rule() {
-            Rule::op_not if not_allowed => (self.climb(parts, Precedence::Compare, true)?, true),
+            Rule::op_not if not_allowed => {
+                (self.climb(parts, BinaryOp::Eq.precedence(), true)?, true)
+            }
             Rule::op_neg => (self.prefixed(parts, false)?, false),
             Rule::op_not | Rule::fast_op => return None,
             _ => return self.expr(&first),
@@ -938,47 +943,6 @@ impl<'d> Convert<'d> {
             ExprKind::Neg(operand)
         };
         Some(Expr { kind, span })
-    }
-}
-
-/// How tightly an infix operator binds, loosest first (the reference grammar's levels).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Precedence {
-    Or,
-    And,
-    Compare,
-    Sum,
-    Product,
-    /// Tighter than any infix operator: an operand alone.
-    Operand,
-}
-
-impl Precedence {
-    fn of(op: BinaryOp) -> Precedence {
-        match op {
-            BinaryOp::Or => Precedence::Or,
-            BinaryOp::And => Precedence::And,
-            BinaryOp::Eq
-            | BinaryOp::Ne
-            | BinaryOp::Lt
-            | BinaryOp::Le
-            | BinaryOp::Gt
-            | BinaryOp::Ge
-            | BinaryOp::Has => Precedence::Compare,
-            BinaryOp::Add | BinaryOp::Sub => Precedence::Sum,
-            BinaryOp::Mul | BinaryOp::Div => Precedence::Product,
-        }
-    }
-
-    /// The level just above, for the right operand of a left-associative operator.
-    fn tighter(self) -> Precedence {
-        match self {
-            Precedence::Or => Precedence::And,
-            Precedence::And => Precedence::Compare,
-            Precedence::Compare => Precedence::Sum,
-            Precedence::Sum => Precedence::Product,
-            Precedence::Product | Precedence::Operand => Precedence::Operand,
-        }
     }
 }
 
