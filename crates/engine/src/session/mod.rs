@@ -90,28 +90,25 @@ impl<P: Deref<Target = Project>> Session<P> {
         // Folding the one-event log would look the tree up by its name and compare the
         // version just written with itself; where the name leads back to this tree, the
         // state is begun directly, as the fold would begin it.
-        if project.tree_by_name(&name) != Some(tree) {
-            let started = Event::Started {
-                tree: name,
-                version: project.session_hash(tree),
-                audience,
-                at,
-                given,
-                locale: locale.map(Box::new),
-            };
-            return Session::resume(project, vec![started]);
-        }
-        count_fold();
-        let state = State::begin_with(&project, tree, audience, at, &given)?;
-        let mut log = Vec::with_capacity(state::PATH_ROOM);
-        log.push(Event::Started {
+        let begun = if project.tree_by_name(&name) == Some(tree) {
+            count_fold();
+            Some(State::begin_with(&project, tree, audience, at, &given)?)
+        } else {
+            None
+        };
+        let started = Event::Started {
             tree: name,
             version: project.session_hash(tree),
             audience,
             at,
             given,
             locale: locale.map(Box::new),
-        });
+        };
+        let Some(state) = begun else {
+            return Session::resume(project, vec![started]);
+        };
+        let mut log = Vec::with_capacity(state::PATH_ROOM);
+        log.push(started);
         Ok(Session {
             project,
             log,
